@@ -1,0 +1,264 @@
+package org.cairndb;
+
+import java.util.Arrays;
+import org.cairndb.env.DatabaseImpl;
+import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.tree.TreeReader;
+import org.cairndb.txn.LockKey;
+import org.cairndb.txn.Txn;
+import org.cairndb.txn.TxnManager;
+import org.cairndb.txn.Version;
+import org.cairndb.txn.WriteSet;
+
+/**
+ * A named, ordered map of byte-array keys to byte-array values. Keys are ordered as unsigned bytes,
+ * lexicographically. Every operation takes a {@link Transaction}; {@code null} means auto-commit:
+ * a write becomes its own transaction, committed with the environment's durability, and a read
+ * sees the latest committed state.
+ *
+ * <p>Keys are 1 to {@value #MAX_KEY_SIZE} bytes, values 0 to {@value #MAX_VALUE_SIZE} bytes. Arrays
+ * passed in are copied, and arrays returned are the caller's to keep.
+ */
+public final class Database {
+
+    /** Largest key: 4 KiB. */
+    public static final int MAX_KEY_SIZE = 4096;
+    /** Largest value: 16 MiB. */
+    public static final int MAX_VALUE_SIZE = 16 << 20;
+
+    private final Environment environment;
+    private final EnvironmentImpl env;
+    private final DatabaseImpl db;
+
+    Database(Environment environment, EnvironmentImpl env, DatabaseImpl db) {
+        this.environment = environment;
+        this.env = env;
+        this.db = db;
+    }
+
+    public String name() {
+        return db.name();
+    }
+
+    public Environment environment() {
+        return environment;
+    }
+
+    int id() {
+        return db.id();
+    }
+
+    DatabaseImpl impl() {
+        return db;
+    }
+
+    /** Records committed in the newest version (not counting uncommitted writes). */
+    public long count() {
+        check();
+        Version.Root r = env.txns().current().root(db.id());
+        return r == null ? 0 : r.count();
+    }
+
+    /** The value of {@code key}, or null. */
+    public byte[] get(Transaction txn, byte[] key) {
+        checkKey(key);
+        check();
+        if (txn == null) {
+            Object token = new Object();
+            Version v = env.txns().pin(token);
+            try {
+                return copy(lookup(v, key));
+            } finally {
+                env.txns().unpin(token);
+            }
+        }
+        Txn t = own(txn);
+        t.checkActive();
+        byte[] pending = t.writes().get(db.id(), key);
+        if (pending != null) {
+            return pending == WriteSet.TOMBSTONE ? null : copy(pending);
+        }
+        TxnManager tm = env.txns();
+        tm.recordRead(t, new LockKey(db.id(), key));
+        return copy(lookup(tm.readVersion(t), key));
+    }
+
+    /**
+     * Reads {@code key} and locks it for writing, so that no other transaction can change it before
+     * this one ends (the "select for update" of SQL). Under READ_COMMITTED it returns the latest
+     * committed value.
+     */
+    public byte[] getForUpdate(Transaction txn, byte[] key) {
+        checkKey(key);
+        check();
+        if (txn == null) {
+            return get(null, key);
+        }
+        Txn t = own(txn);
+        t.checkActive();
+        byte[] k = key.clone();
+        env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        byte[] pending = t.writes().get(db.id(), k);
+        if (pending != null) {
+            return pending == WriteSet.TOMBSTONE ? null : copy(pending);
+        }
+        return copy(lookup(env.txns().readVersion(t), k));
+    }
+
+    /** Stores {@code value} under {@code key}, replacing any value. */
+    public void put(Transaction txn, byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(value);
+        check();
+        if (txn == null) {
+            autoCommit(t -> write(t, key, value.clone()));
+            return;
+        }
+        write(own(txn), key, value.clone());
+    }
+
+    /** Stores {@code value} only if {@code key} has no value. Returns true if it stored it. */
+    public boolean putIfAbsent(Transaction txn, byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(value);
+        check();
+        if (txn == null) {
+            boolean[] done = new boolean[1];
+            autoCommit(t -> done[0] = putIfAbsent(t, key, value));
+            return done[0];
+        }
+        return putIfAbsent(own(txn), key, value);
+    }
+
+    private boolean putIfAbsent(Txn t, byte[] key, byte[] value) {
+        t.checkActive();
+        byte[] k = key.clone();
+        env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        if (exists(t, k)) {
+            return false;
+        }
+        env.txns().addWrite(t, db.id(), k, value.clone());
+        return true;
+    }
+
+    /** Deletes {@code key}. Returns true if it had a value. */
+    public boolean delete(Transaction txn, byte[] key) {
+        checkKey(key);
+        check();
+        if (txn == null) {
+            boolean[] done = new boolean[1];
+            autoCommit(t -> done[0] = delete(t, key));
+            return done[0];
+        }
+        return delete(own(txn), key);
+    }
+
+    private boolean delete(Txn t, byte[] key) {
+        t.checkActive();
+        byte[] k = key.clone();
+        env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        if (!exists(t, k)) {
+            return false;
+        }
+        env.txns().addWrite(t, db.id(), k, WriteSet.TOMBSTONE);
+        return true;
+    }
+
+    /** A cursor over the whole database. */
+    public Cursor openCursor(Transaction txn) {
+        return openCursor(txn, null, null);
+    }
+
+    /** A cursor over the keys in {@code [from, to)}; a null bound is open. */
+    public Cursor openCursor(Transaction txn, byte[] from, byte[] to) {
+        check();
+        if (from != null) {
+            checkKey(from);
+        }
+        if (to != null) {
+            checkKey(to);
+        }
+        return new Cursor(env, db, txn == null ? null : own(txn), from == null ? null : from.clone(),
+                to == null ? null : to.clone());
+    }
+
+    // ---- internals ----
+
+    private void write(Txn t, byte[] key, byte[] value) {
+        t.checkActive();
+        byte[] k = key.clone();
+        env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        env.txns().addWrite(t, db.id(), k, value);
+    }
+
+    private boolean exists(Txn t, byte[] k) {
+        byte[] pending = t.writes().get(db.id(), k);
+        if (pending != null) {
+            return pending != WriteSet.TOMBSTONE;
+        }
+        return lookup(env.txns().readVersion(t), k) != null;
+    }
+
+    private byte[] lookup(Version v, byte[] key) {
+        Version.Root r = v.root(db.id());
+        return r == null ? null : TreeReader.get(r.page(), key, db.file());
+    }
+
+    private void autoCommit(java.util.function.Consumer<Txn> work) {
+        Txn t = env.txns().begin();
+        try {
+            work.accept(t);
+            env.txns().commit(t);
+        } finally {
+            if (t.state() == Txn.State.ACTIVE) {
+                env.txns().abortQuietly(t, "auto-commit operation failed");
+            }
+        }
+    }
+
+    private Txn own(Transaction txn) {
+        if (txn.env() != env) {
+            throw new IllegalArgumentException("transaction " + txn.id() + " belongs to another environment");
+        }
+        return txn.txn();
+    }
+
+    private void check() {
+        env.checkUsable();
+        if (db.isRemoved()) {
+            throw new DatabaseNotFoundException("database '" + db.name() + "' was removed");
+        }
+    }
+
+    private static byte[] copy(byte[] b) {
+        return b == null ? null : Arrays.copyOf(b, b.length);
+    }
+
+    static void checkKey(byte[] key) {
+        if (key == null) {
+            throw new IllegalArgumentException("key must not be null");
+        }
+        if (key.length == 0) {
+            throw new IllegalArgumentException("key must not be empty");
+        }
+        if (key.length > MAX_KEY_SIZE) {
+            throw new IllegalArgumentException("key of " + key.length + " bytes is larger than the maximum of "
+                    + MAX_KEY_SIZE + " bytes");
+        }
+    }
+
+    static void checkValue(byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null (use delete to remove a key)");
+        }
+        if (value.length > MAX_VALUE_SIZE) {
+            throw new IllegalArgumentException("value of " + value.length + " bytes is larger than the maximum of "
+                    + MAX_VALUE_SIZE + " bytes (16 MiB)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "database '" + db.name() + "'";
+    }
+}

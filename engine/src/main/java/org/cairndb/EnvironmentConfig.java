@@ -1,0 +1,401 @@
+package org.cairndb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.NioFileIO;
+
+/**
+ * Settings of an environment. Set them in code, or in {@code cairn.properties} in the environment's
+ * home; as with Berkeley DB's {@code DB_CONFIG}, the file wins where both set a value, so an admin
+ * can change a setting without touching the application. Every key and default is listed in
+ * {@link #PROPERTY_KEYS} and in the README.
+ *
+ * <p>Sizes accept a suffix {@code k}, {@code m} or {@code g} (powers of 1024); durations accept
+ * {@code ms}, {@code s}, {@code min} or {@code h} (no suffix means milliseconds).
+ */
+public final class EnvironmentConfig {
+
+    /** Name of the optional configuration file in the environment's home. */
+    public static final String PROPERTIES_FILE = "cairn.properties";
+
+    /** Every property key understood in {@code cairn.properties}, with its meaning. */
+    public static final Map<String, String> PROPERTY_KEYS = Map.ofEntries(
+            Map.entry("cairn.durability", "SYNC, WRITE_NO_SYNC, NO_SYNC or NOT_DURABLE (default SYNC)"),
+            Map.entry("cairn.isolation", "READ_COMMITTED, SNAPSHOT or SERIALIZABLE (default SNAPSHOT)"),
+            Map.entry("cairn.cache.size", "bytes of page cache (default a quarter of the heap)"),
+            Map.entry("cairn.page.size", "page size of new databases, 8k to 64k (default 8k)"),
+            Map.entry("cairn.log.segment.size", "size of one log segment (default 16m)"),
+            Map.entry("cairn.log.buffer.size", "log buffer size (default 1m)"),
+            Map.entry("cairn.checkpoint.kbytes", "checkpoint after this many KB of log (default 65536; 0 = off)"),
+            Map.entry("cairn.checkpoint.minutes", "checkpoint after this many minutes (default 5; 0 = off)"),
+            Map.entry("cairn.checkpointer.enabled", "run checkpoints in a background thread (default true)"),
+            Map.entry("cairn.lock.timeout", "how long a lock request waits (default 10s)"),
+            Map.entry("cairn.txn.timeout", "roll back transactions older than this (default 0 = never)"),
+            Map.entry("cairn.txn.max.bytes", "largest write set of one transaction (default 64m)"),
+            Map.entry("cairn.page.reuse.delay", "how long a freed page stays untouched, so that plain file copies"
+                    + " of data files taken while writers run stay consistent (default 30s)"));
+
+    private boolean allowCreate = true;
+    private Durability durability = Durability.SYNC;
+    private IsolationLevel isolation = IsolationLevel.SNAPSHOT;
+    private long cacheSize = Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 4);
+    private int pageSize = 8192;
+    private long logSegmentSize = 16L << 20;
+    private int logBufferSize = 1 << 20;
+    private long checkpointKBytes = 65536;
+    private long checkpointMinutes = 5;
+    private boolean checkpointerEnabled = true;
+    private Duration lockTimeout = Duration.ofSeconds(10);
+    private Duration txnTimeout = Duration.ZERO;
+    private long txnMaxBytes = 64L << 20;
+    private Duration pageReuseDelay = Duration.ofSeconds(30);
+    private FileIO fileIO = NioFileIO.INSTANCE;
+
+    public EnvironmentConfig() {
+    }
+
+    /** A copy of this configuration. */
+    public EnvironmentConfig copy() {
+        EnvironmentConfig c = new EnvironmentConfig();
+        c.allowCreate = allowCreate;
+        c.durability = durability;
+        c.isolation = isolation;
+        c.cacheSize = cacheSize;
+        c.pageSize = pageSize;
+        c.logSegmentSize = logSegmentSize;
+        c.logBufferSize = logBufferSize;
+        c.checkpointKBytes = checkpointKBytes;
+        c.checkpointMinutes = checkpointMinutes;
+        c.checkpointerEnabled = checkpointerEnabled;
+        c.lockTimeout = lockTimeout;
+        c.txnTimeout = txnTimeout;
+        c.txnMaxBytes = txnMaxBytes;
+        c.pageReuseDelay = pageReuseDelay;
+        c.fileIO = fileIO;
+        return c;
+    }
+
+    /** Create the home directory and an empty environment if there is none (default true). */
+    public EnvironmentConfig allowCreate(boolean allowCreate) {
+        this.allowCreate = allowCreate;
+        return this;
+    }
+
+    public EnvironmentConfig durability(Durability durability) {
+        this.durability = require(durability, "durability");
+        return this;
+    }
+
+    public EnvironmentConfig isolation(IsolationLevel isolation) {
+        this.isolation = require(isolation, "isolation");
+        return this;
+    }
+
+    /** Bytes of memory for cached pages. Dirty pages count against it too. */
+    public EnvironmentConfig cacheSize(long bytes) {
+        if (bytes < (1L << 20)) {
+            throw new IllegalArgumentException("cache size " + bytes + " is below the minimum of 1 MiB");
+        }
+        this.cacheSize = bytes;
+        return this;
+    }
+
+    /** Page size of databases created from now on; a power of two from 8 KiB to 64 KiB. */
+    public EnvironmentConfig pageSize(int bytes) {
+        if (bytes < 8192 || bytes > 65536 || Integer.bitCount(bytes) != 1) {
+            throw new IllegalArgumentException("page size " + bytes + " is not a power of two from 8192 to 65536");
+        }
+        this.pageSize = bytes;
+        return this;
+    }
+
+    public EnvironmentConfig logSegmentSize(long bytes) {
+        if (bytes < (64L << 10) || bytes > (1L << 30)) {
+            throw new IllegalArgumentException("log segment size " + bytes + " is outside 64 KiB .. 1 GiB");
+        }
+        this.logSegmentSize = bytes;
+        return this;
+    }
+
+    public EnvironmentConfig logBufferSize(int bytes) {
+        if (bytes < (64 << 10)) {
+            throw new IllegalArgumentException("log buffer size " + bytes + " is below 64 KiB");
+        }
+        this.logBufferSize = bytes;
+        return this;
+    }
+
+    /** Checkpoint after this many KB written to the log since the last one; 0 turns the trigger off. */
+    public EnvironmentConfig checkpointKBytes(long kbytes) {
+        this.checkpointKBytes = nonNegative(kbytes, "checkpoint kbytes");
+        return this;
+    }
+
+    /** Checkpoint after this many minutes since the last one; 0 turns the trigger off. */
+    public EnvironmentConfig checkpointMinutes(long minutes) {
+        this.checkpointMinutes = nonNegative(minutes, "checkpoint minutes");
+        return this;
+    }
+
+    /**
+     * Run checkpoints in a background thread (on log volume, time, and when dirty pages fill half
+     * the cache). When off, only explicit {@link Environment#checkpoint} calls write data files,
+     * plus the ones the cache needs to stay within its size.
+     */
+    public EnvironmentConfig checkpointerEnabled(boolean enabled) {
+        this.checkpointerEnabled = enabled;
+        return this;
+    }
+
+    public EnvironmentConfig lockTimeout(Duration timeout) {
+        this.lockTimeout = nonNegative(timeout, "lock timeout");
+        return this;
+    }
+
+    /** Transactions running longer than this are rolled back; zero means no limit. */
+    public EnvironmentConfig txnTimeout(Duration timeout) {
+        this.txnTimeout = nonNegative(timeout, "transaction timeout");
+        return this;
+    }
+
+    /** Largest total size of keys and values one transaction may write. */
+    public EnvironmentConfig txnMaxBytes(long bytes) {
+        if (bytes < (1L << 20)) {
+            throw new IllegalArgumentException("transaction size limit " + bytes + " is below 1 MiB");
+        }
+        this.txnMaxBytes = bytes;
+        return this;
+    }
+
+    /**
+     * How long a page freed by a checkpoint is left untouched before it may be reused. A plain file
+     * copy of a data file (the Berkeley DB hot-backup procedure) that finishes within this time is
+     * a consistent version of the file.
+     */
+    public EnvironmentConfig pageReuseDelay(Duration delay) {
+        this.pageReuseDelay = nonNegative(delay, "page reuse delay");
+        return this;
+    }
+
+    /** The file layer beneath the engine; tests put a fault-injecting one here. */
+    public EnvironmentConfig fileIO(FileIO fileIO) {
+        this.fileIO = require(fileIO, "fileIO");
+        return this;
+    }
+
+    public boolean allowCreate() {
+        return allowCreate;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public IsolationLevel isolation() {
+        return isolation;
+    }
+
+    public long cacheSize() {
+        return cacheSize;
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    public long logSegmentSize() {
+        return logSegmentSize;
+    }
+
+    public int logBufferSize() {
+        return logBufferSize;
+    }
+
+    public long checkpointKBytes() {
+        return checkpointKBytes;
+    }
+
+    public long checkpointMinutes() {
+        return checkpointMinutes;
+    }
+
+    public boolean checkpointerEnabled() {
+        return checkpointerEnabled;
+    }
+
+    public Duration lockTimeout() {
+        return lockTimeout;
+    }
+
+    public Duration txnTimeout() {
+        return txnTimeout;
+    }
+
+    public long txnMaxBytes() {
+        return txnMaxBytes;
+    }
+
+    public Duration pageReuseDelay() {
+        return pageReuseDelay;
+    }
+
+    public FileIO fileIO() {
+        return fileIO;
+    }
+
+    /**
+     * Applies {@code <home>/cairn.properties} if it exists, returning a new configuration; this one
+     * is left as it was. An unknown key or a bad value is an error naming the file, key and value.
+     */
+    public EnvironmentConfig withPropertiesFrom(Path home) {
+        Path file = home.resolve(PROPERTIES_FILE);
+        if (!Files.isRegularFile(file)) {
+            return copy();
+        }
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            props.load(in);
+        } catch (IOException e) {
+            throw new StorageException(file, "cannot read configuration: " + e.getMessage(), e);
+        }
+        return withProperties(props, file.toString());
+    }
+
+    /** Applies the given properties (keys as in {@link #PROPERTY_KEYS}), returning a new configuration. */
+    public EnvironmentConfig withProperties(Properties props, String source) {
+        EnvironmentConfig c = copy();
+        for (Map.Entry<String, String> e : new TreeMap<>(toMap(props)).entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue().trim();
+            try {
+                c.set(key, value);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(source + ": " + key + "=" + value + ": " + ex.getMessage(), ex);
+            }
+        }
+        return c;
+    }
+
+    private static Map<String, String> toMap(Properties props) {
+        Map<String, String> m = new TreeMap<>();
+        for (String name : props.stringPropertyNames()) {
+            m.put(name, props.getProperty(name));
+        }
+        return m;
+    }
+
+    private void set(String key, String value) {
+        switch (key) {
+            case "cairn.durability" -> durability(parseEnum(Durability.class, value));
+            case "cairn.isolation" -> isolation(parseEnum(IsolationLevel.class, value));
+            case "cairn.cache.size" -> cacheSize(parseSize(value));
+            case "cairn.page.size" -> pageSize(Math.toIntExact(parseSize(value)));
+            case "cairn.log.segment.size" -> logSegmentSize(parseSize(value));
+            case "cairn.log.buffer.size" -> logBufferSize(Math.toIntExact(parseSize(value)));
+            case "cairn.checkpoint.kbytes" -> checkpointKBytes(parseLong(value));
+            case "cairn.checkpoint.minutes" -> checkpointMinutes(parseLong(value));
+            case "cairn.checkpointer.enabled" -> checkpointerEnabled(parseBoolean(value));
+            case "cairn.lock.timeout" -> lockTimeout(parseDuration(value));
+            case "cairn.txn.timeout" -> txnTimeout(parseDuration(value));
+            case "cairn.txn.max.bytes" -> txnMaxBytes(parseSize(value));
+            case "cairn.page.reuse.delay" -> pageReuseDelay(parseDuration(value));
+            default -> throw new IllegalArgumentException("unknown setting; known settings are " + PROPERTY_KEYS.keySet());
+        }
+    }
+
+    static <E extends Enum<E>> E parseEnum(Class<E> type, String value) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+        }
+    }
+
+    static boolean parseBoolean(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("not true or false");
+        };
+    }
+
+    static long parseLong(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number");
+        }
+    }
+
+    /** Parses {@code 123}, {@code 64k}, {@code 16m}, {@code 1g}. */
+    public static long parseSize(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (v.endsWith("b")) {
+            v = v.substring(0, v.length() - 1);
+        }
+        if (v.endsWith("k")) {
+            unit = 1L << 10;
+        } else if (v.endsWith("m")) {
+            unit = 1L << 20;
+        } else if (v.endsWith("g")) {
+            unit = 1L << 30;
+        }
+        if (unit != 1) {
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(v.trim()), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("not a size (use a number with an optional k, m or g)");
+        }
+    }
+
+    /** Parses {@code 250}, {@code 250ms}, {@code 10s}, {@code 5min}, {@code 1h}. */
+    public static Duration parseDuration(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            } else if (v.endsWith("min")) {
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 3).trim()));
+            } else if (v.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            } else if (v.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            }
+            return Duration.ofMillis(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a duration (use a number with ms, s, min or h)");
+        }
+    }
+
+    private static <T> T require(T value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        return value;
+    }
+
+    private static long nonNegative(long value, String what) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " must not be negative: " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(Duration value, String what) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(what + " must be zero or more: " + value);
+        }
+        return value;
+    }
+}

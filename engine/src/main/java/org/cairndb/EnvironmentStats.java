@@ -1,0 +1,39 @@
+package org.cairndb;
+
+/**
+ * A snapshot of an environment's counters, as shown by {@code cairn stat} and the admin MBean.
+ *
+ * @param commits              transactions committed since open
+ * @param aborts               transactions rolled back since open
+ * @param conflicts            write conflicts and serialization failures since open
+ * @param activeTransactions   transactions begun and not yet ended
+ * @param preparedTransactions prepared (in-doubt) transactions
+ * @param locksHeld            key locks held
+ * @param logEndLsn            where the next log record goes
+ * @param logDurableLsn        the log is forced up to here
+ * @param logSegment           number of the segment being written
+ * @param logBytesWritten      log bytes appended since open
+ * @param logForces            forces (fsyncs) of the log since open
+ * @param checkpoints          checkpoints since open
+ * @param lastCheckpointMillis time of the last checkpoint (ms since the epoch)
+ * @param lastCheckpointLsn    LSN of the last CHECKPOINT record
+ * @param recoveryStartLsn     where recovery would start now
+ * @param cacheCapacity        page cache size in bytes
+ * @param cacheUsed            bytes of clean pages cached
+ * @param dirtyBytes           bytes of pages waiting for a checkpoint
+ * @param cacheHits            page lookups served from the cache
+ * @param cacheMisses          page lookups that read the disk
+ * @param databases            number of databases
+ */
+public record EnvironmentStats(long commits, long aborts, long conflicts, int activeTransactions,
+        int preparedTransactions, int locksHeld, String logEndLsn, String logDurableLsn, long logSegment,
+        long logBytesWritten, long logForces, long checkpoints, long lastCheckpointMillis, String lastCheckpointLsn,
+        String recoveryStartLsn, long cacheCapacity, long cacheUsed, long dirtyBytes, long cacheHits, long cacheMisses,
+        int databases) {
+
+    /** Fraction of page lookups served from the cache (1.0 when there were none). */
+    public double cacheHitRatio() {
+        long total = cacheHits + cacheMisses;
+        return total == 0 ? 1.0 : (double) cacheHits / total;
+    }
+}

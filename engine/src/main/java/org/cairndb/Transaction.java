@@ -1,0 +1,116 @@
+package org.cairndb;
+
+import java.time.Duration;
+import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.txn.Txn;
+
+/**
+ * A transaction. Pass it to {@link Database} operations; end it with {@link #commit()} or
+ * {@link #abort()}. {@link #close()} rolls back a transaction that was not ended, so
+ * try-with-resources is safe:
+ *
+ * <pre>{@code
+ * try (Transaction txn = env.beginTransaction()) {
+ *     accounts.put(txn, key, value);
+ *     txn.commit();
+ * }
+ * }</pre>
+ *
+ * Once a transaction has failed with a {@link TransactionException} (deadlock, lock timeout,
+ * conflict, timeout) it has already been rolled back; {@link #abort()} is then a no-op.
+ */
+public final class Transaction implements AutoCloseable {
+
+    private final EnvironmentImpl env;
+    private final Txn txn;
+
+    Transaction(EnvironmentImpl env, Txn txn) {
+        this.env = env;
+        this.txn = txn;
+    }
+
+    Txn txn() {
+        return txn;
+    }
+
+    EnvironmentImpl env() {
+        return env;
+    }
+
+    public long id() {
+        return txn.id();
+    }
+
+    public IsolationLevel isolation() {
+        return txn.isolation();
+    }
+
+    /** ACTIVE, PREPARED, COMMITTED or ABORTED. */
+    public String state() {
+        return txn.state().name();
+    }
+
+    public boolean isActive() {
+        return txn.state() == Txn.State.ACTIVE;
+    }
+
+    public boolean isPrepared() {
+        return txn.state() == Txn.State.PREPARED;
+    }
+
+    /** Commits with the transaction's durability. */
+    public void commit() {
+        env.checkUsable();
+        env.txns().commit(txn);
+    }
+
+    /** Commits with the given durability instead of the configured one. */
+    public void commit(Durability durability) {
+        txn.durability(durability);
+        commit();
+    }
+
+    /** Rolls back. A no-op if the transaction was already rolled back. */
+    public void abort() {
+        env.checkUsable();
+        env.txns().abort(txn);
+    }
+
+    /**
+     * First phase of a two-phase commit: makes the transaction's writes durable in a PREPARE record
+     * under {@code globalId}, keeping its locks. It then survives crashes and can only be committed
+     * or rolled back.
+     */
+    public void prepare(byte[] globalId) {
+        env.checkUsable();
+        env.txns().prepare(txn, globalId);
+    }
+
+    /** The global id given to {@link #prepare}, or null. */
+    public byte[] globalId() {
+        byte[] g = txn.globalId();
+        return g == null ? null : g.clone();
+    }
+
+    /** Sets the timeout counted from now; zero removes it. */
+    public void setTimeout(Duration timeout) {
+        txn.timeoutNanos(timeout.toNanos());
+    }
+
+    public void setLockTimeout(Duration timeout) {
+        txn.lockTimeoutNanos(timeout.toNanos());
+    }
+
+    /** Rolls back if still active; a prepared transaction stays prepared. */
+    @Override
+    public void close() {
+        if (txn.state() == Txn.State.ACTIVE && !env.isClosed()) {
+            env.txns().abort(txn);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return txn.describe() + " " + txn.state();
+    }
+}

@@ -1,0 +1,585 @@
+package org.cairndb.env;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cairndb.CairnException;
+import org.cairndb.CheckpointResult;
+import org.cairndb.DatabaseNotFoundException;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.EnvironmentFailureException;
+import org.cairndb.EnvironmentStats;
+import org.cairndb.RecoveryReport;
+import org.cairndb.StorageException;
+import org.cairndb.io.FileIO;
+import org.cairndb.log.DatabaseCreateRecord;
+import org.cairndb.log.DatabaseRemoveRecord;
+import org.cairndb.log.LogManager;
+import org.cairndb.log.LogRecord;
+import org.cairndb.log.Lsn;
+import org.cairndb.recovery.Checkpointer;
+import org.cairndb.recovery.RecoveryManager;
+import org.cairndb.storage.DataFile;
+import org.cairndb.storage.PageCache;
+import org.cairndb.txn.LockManager;
+import org.cairndb.txn.Txn;
+import org.cairndb.txn.TxnManager;
+import org.cairndb.txn.Version;
+
+/**
+ * An open environment: the log, the databases, the transaction manager, the cache and the
+ * background work (checkpoints, transaction timeouts). {@link org.cairndb.Environment} is its
+ * public face.
+ *
+ * <p>Opening runs normal recovery ({@link RecoveryManager}) before anything else can happen, then
+ * checkpoints if recovery changed anything, so that the next open is quick.
+ */
+public final class EnvironmentImpl implements TxnManager.FailureHandler {
+
+    private static final System.Logger LOG = System.getLogger(EnvironmentImpl.class.getName());
+
+    private final EnvironmentHome home;
+    private final EnvironmentConfig config;
+    private final FileIO io;
+    private final EnvironmentLock lock;
+    private final AtomicLong dirtyBytes = new AtomicLong();
+    private final PageCache cache;
+    private final Catalog catalog = new Catalog();
+    private final TxnManager txns;
+    private final Checkpointer checkpointer;
+    private UUID environmentId;
+    private LogManager log;
+    private RecoveryReport recoveryReport;
+    private Thread daemon;
+    private final Object daemonSignal = new Object();
+    private boolean daemonWake;
+    private volatile boolean daemonStop;
+    private volatile boolean closed;
+    private volatile EnvironmentFailureException failure;
+
+    private EnvironmentImpl(EnvironmentHome home, EnvironmentConfig config, EnvironmentLock lock) {
+        this.home = home;
+        this.config = config;
+        this.io = config.fileIO();
+        this.lock = lock;
+        this.cache = new PageCache(config.cacheSize(), dirtyBytes::get);
+        LockManager locks = new LockManager(catalog::nameOf);
+        this.txns = new TxnManager(locks, new TreeApplier(catalog), this, new Version(0, new Version.Root[0]), 1);
+        txns.configure(config.isolation(), config.durability(), config.txnTimeout().toNanos(),
+                config.lockTimeout().toNanos(), config.txnMaxBytes());
+        txns.commitThrottle(this::throttle);
+        this.checkpointer = new Checkpointer(catalog, txns, cache,
+                () -> System.currentTimeMillis() - config.pageReuseDelay().toMillis());
+    }
+
+    /** Opens (creating if allowed) and recovers the environment in {@code homeDir}. */
+    public static EnvironmentImpl open(Path homeDir, EnvironmentConfig requested) {
+        EnvironmentHome home = new EnvironmentHome(homeDir);
+        EnvironmentConfig config = Files.isDirectory(home.home()) ? requested.withPropertiesFrom(home.home()) : requested;
+        FileIO io = config.fileIO();
+        boolean fresh = prepareHome(home, config, io);
+        EnvironmentLock lock;
+        try {
+            lock = EnvironmentLock.acquire(io, home);
+        } catch (IOException e) {
+            throw new StorageException(home.lockFile(), "cannot lock the environment: " + e.getMessage(), e);
+        }
+        EnvironmentImpl env = new EnvironmentImpl(home, config, lock);
+        try {
+            env.start(fresh);
+            return env;
+        } catch (RuntimeException | Error e) {
+            env.closeAfterFailedOpen();
+            throw e;
+        } catch (IOException e) {
+            env.closeAfterFailedOpen();
+            throw new StorageException(home.home(), "cannot open the environment: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks or creates the home; returns true if the environment is new. */
+    private static boolean prepareHome(EnvironmentHome home, EnvironmentConfig config, FileIO io) {
+        Path h = home.home();
+        try {
+            if (!Files.exists(h)) {
+                if (!config.allowCreate()) {
+                    throw new CairnException("environment home " + h + " does not exist (and creating it was not allowed)");
+                }
+                io.createDirectories(h);
+            } else if (!Files.isDirectory(h)) {
+                throw new CairnException("environment home " + h + " is not a directory");
+            }
+            boolean hasLog = Files.isDirectory(home.logDir());
+            boolean hasData = Files.isDirectory(home.dataDir());
+            if (!hasLog && !hasData) {
+                try (var s = Files.list(h)) {
+                    List<String> others = s.map(p -> p.getFileName().toString())
+                            .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
+                            .sorted().limit(5).toList();
+                    if (!others.isEmpty()) {
+                        throw new CairnException(h + " is not a Cairn environment: it has no log/ or data/ directory but holds "
+                                + others + "; give an empty or new directory to create an environment there");
+                    }
+                }
+                if (!config.allowCreate()) {
+                    throw new CairnException(h + " is not a Cairn environment (no log/ or data/ directory)");
+                }
+            }
+            io.createDirectories(home.dataDir());
+            io.createDirectories(home.logDir());
+            return !hasLog && !hasData;
+        } catch (IOException e) {
+            throw new StorageException(h, "cannot prepare the environment home: " + e.getMessage(), e);
+        }
+    }
+
+    private void start(boolean fresh) throws IOException {
+        UUID expected = openDataFiles();
+        RecoveryManager.Outcome outcome = new RecoveryManager(this).recover(expected);
+        environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
+        log = LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
+                config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
+        txns.attachLog(log);
+        checkpointer.attachLog(log);
+        recoveryReport = outcome.report();
+        if (!fresh) {
+            LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
+        }
+        if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
+            checkpointer.run(true, "recovery");
+        }
+        startDaemon();
+    }
+
+    /** Opens every data file into the catalog and the initial version; returns their environment id. */
+    private UUID openDataFiles() throws IOException {
+        UUID envId = null;
+        Path envIdSource = null;
+        List<Version.Root> roots = new ArrayList<>();
+        for (String fileName : io.list(home.dataDir())) {
+            String name = EnvironmentHome.databaseName(fileName);
+            if (name == null) {
+                continue;
+            }
+            Path path = home.dataDir().resolve(fileName);
+            DataFile df = DataFile.open(io, path, envId, true, cache, dirtyBytes);
+            if (!df.header().name().equals(name)) {
+                df.close();
+                throw new org.cairndb.CorruptionException(path, 118, "file holds database '" + df.header().name()
+                        + "', not '" + name + "' (renamed by hand?); give it back its name");
+            }
+            if (catalog.byId(df.dbId()) != null) {
+                df.close();
+                throw new org.cairndb.CorruptionException(path, 40, "database id " + df.dbId() + " is also used by "
+                        + catalog.byId(df.dbId()).file().path());
+            }
+            if (envId == null) {
+                envId = df.header().environmentId();
+                envIdSource = path;
+            }
+            catalog.add(new DatabaseImpl(df.dbId(), name, df));
+            catalog.noteNextId(df.header().nextDbId());
+        }
+        if (envIdSource != null) {
+            LOG.log(System.Logger.Level.DEBUG, "environment id " + envId + " from " + envIdSource);
+        }
+        txns.publishDirect(v -> {
+            int max = 0;
+            for (DatabaseImpl db : catalog.all()) {
+                max = Math.max(max, db.id() + 1);
+            }
+            Version.Root[] r = v.copyRoots(max);
+            for (DatabaseImpl db : catalog.all()) {
+                r[db.id()] = new Version.Root(db.file().loadRoot(), db.file().header().recordCount());
+            }
+            return new Version(v.ts(), r);
+        });
+        return envId;
+    }
+
+    // ---- accessors used by recovery, the public API and the tools ----
+
+    public EnvironmentHome home() {
+        return home;
+    }
+
+    public EnvironmentConfig config() {
+        return config;
+    }
+
+    public FileIO io() {
+        return io;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public TxnManager txns() {
+        return txns;
+    }
+
+    public Checkpointer checkpointer() {
+        return checkpointer;
+    }
+
+    public LogManager log() {
+        return log;
+    }
+
+    public PageCache cache() {
+        return cache;
+    }
+
+    public UUID environmentId() {
+        return environmentId;
+    }
+
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public long dirtyBytes() {
+        return dirtyBytes.get();
+    }
+
+    /** Dirty memory at which a checkpoint is started: half the cache. */
+    public long dirtyLimit() {
+        return config.cacheSize() / 2;
+    }
+
+    public void catalogNoteNextId(int next) {
+        catalog.noteNextId(next);
+    }
+
+    // ---- databases ----
+
+    /** The database named {@code name}, created (durably) if missing and {@code create}. */
+    public DatabaseImpl openDatabase(String name, boolean create) {
+        checkUsable();
+        Catalog.checkName(name);
+        DatabaseImpl db = catalog.byName(name);
+        if (db != null) {
+            return db;
+        }
+        if (!create) {
+            throw new DatabaseNotFoundException("database '" + name + "' does not exist in environment " + home.home()
+                    + " (databases: " + catalog.names() + ")");
+        }
+        catalog.lock().writeLock().lock();
+        try {
+            db = catalog.byName(name);
+            if (db != null) {
+                return db;
+            }
+            int id = catalog.allocateId();
+            LogRecord rec = new DatabaseCreateRecord(id, config.pageSize(), name);
+            long lsn = appendDurably(rec);
+            return createDatabaseFile(id, name, config.pageSize(), lsn);
+        } catch (IOException e) {
+            throw new StorageException(home.dataFile(name), "cannot create database '" + name + "': " + e.getMessage(), e);
+        } finally {
+            catalog.lock().writeLock().unlock();
+        }
+    }
+
+    private DatabaseImpl createDatabaseFile(int id, String name, int pageSize, long lsn) throws IOException {
+        DataFile df = DataFile.create(io, home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
+                catalog.nextDbId(), cache, dirtyBytes);
+        DatabaseImpl db = new DatabaseImpl(id, name, df);
+        catalog.add(db);
+        txns.publishDirect(v -> {
+            Version.Root[] r = v.copyRoots(id + 1);
+            r[id] = Version.Root.EMPTY;
+            return new Version(v.ts(), r);
+        });
+        return db;
+    }
+
+    /** Removes a database and its data file, durably. */
+    public void removeDatabase(String name) {
+        checkUsable();
+        catalog.lock().writeLock().lock();
+        try {
+            DatabaseImpl db = catalog.byName(name);
+            if (db == null) {
+                throw new DatabaseNotFoundException("cannot remove database '" + name + "': it does not exist in environment "
+                        + home.home());
+            }
+            if (txns.hasWritesIn(db.id())) {
+                throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written to"
+                        + " it; commit or roll it back first");
+            }
+            appendDurably(new DatabaseRemoveRecord(db.id(), name));
+            dropDatabaseFile(db);
+        } catch (IOException e) {
+            throw new StorageException(home.dataFile(name), "cannot remove database '" + name + "': " + e.getMessage(), e);
+        } finally {
+            catalog.lock().writeLock().unlock();
+        }
+    }
+
+    private void dropDatabaseFile(DatabaseImpl db) throws IOException {
+        catalog.remove(db);
+        txns.publishDirect(v -> {
+            Version.Root[] r = v.copyRoots(0);
+            if (db.id() < r.length) {
+                r[db.id()] = null;
+            }
+            return new Version(v.ts(), r);
+        });
+        db.file().close();
+        io.delete(db.file().path());
+        io.syncDirectory(home.dataDir());
+        cache.removeDatabase(db.id());
+    }
+
+    private long appendDurably(LogRecord rec) throws IOException {
+        try {
+            long lsn = log.append(rec);
+            log.sync(lsn + rec.size());
+            return lsn;
+        } catch (IOException e) {
+            throw fail("cannot write the log", e);
+        }
+    }
+
+    /** Recovery: a database creation found in the log. */
+    public void replayCreateDatabase(int id, String name, int pageSize, long lsn) throws IOException {
+        catalog.noteId(id);
+        DatabaseImpl existing = catalog.byName(name);
+        if (existing != null && existing.id() >= id) {
+            return;
+        }
+        if (existing != null) {
+            LOG.log(System.Logger.Level.WARNING, "recovery: replacing stale data file of an older incarnation of '" + name
+                    + "' (id " + existing.id() + ") by id " + id);
+            dropDatabaseFile(existing);
+        }
+        if (catalog.byId(id) != null) {
+            return;
+        }
+        createDatabaseFile(id, name, pageSize, lsn);
+    }
+
+    /** Recovery: a database removal found in the log. */
+    public void replayRemoveDatabase(int id, String name) throws IOException {
+        DatabaseImpl db = catalog.byId(id);
+        if (db != null) {
+            dropDatabaseFile(db);
+        }
+    }
+
+    // ---- checkpoints and background work ----
+
+    public CheckpointResult checkpoint(boolean force, String reason) {
+        checkUsable();
+        try {
+            return checkpointer.run(force, reason);
+        } catch (IOException e) {
+            throw fail("checkpoint failed", e);
+        }
+    }
+
+    /** Before a commit: wake the checkpointer when dirty memory passes the limit; checkpoint here when far past it. */
+    private void throttle(Txn txn) {
+        long dirty = dirtyBytes.get();
+        if (dirty > dirtyLimit()) {
+            wakeDaemon();
+            if (dirty > config.cacheSize() - config.cacheSize() / 8) {
+                checkpoint(false, "memory");
+            }
+        }
+    }
+
+    private void wakeDaemon() {
+        synchronized (daemonSignal) {
+            daemonWake = true;
+            daemonSignal.notifyAll();
+        }
+    }
+
+    private void startDaemon() {
+        daemon = new Thread(this::daemonLoop, "cairn-daemon " + home.home().getFileName());
+        daemon.setDaemon(true);
+        daemon.start();
+    }
+
+    private void daemonLoop() {
+        while (!daemonStop && failure == null) {
+            synchronized (daemonSignal) {
+                if (!daemonWake) {
+                    try {
+                        daemonSignal.wait(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                daemonWake = false;
+            }
+            if (daemonStop || failure != null) {
+                return;
+            }
+            try {
+                txns.abortTimedOut();
+                String reason = checkpointDue();
+                if (reason != null) {
+                    checkpointer.run(false, reason);
+                }
+            } catch (EnvironmentFailureException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!daemonStop) {
+                    fail("background checkpoint failed", e);
+                }
+                return;
+            }
+        }
+    }
+
+    private String checkpointDue() {
+        if (dirtyBytes.get() > dirtyLimit()) {
+            return "memory";
+        }
+        if (!config.checkpointerEnabled()) {
+            return null;
+        }
+        if (config.checkpointKBytes() > 0 && checkpointer.logBytesSinceLast() >= config.checkpointKBytes() * 1024) {
+            return "log volume";
+        }
+        if (config.checkpointMinutes() > 0 && System.currentTimeMillis() - checkpointer.lastCheckpointMillis()
+                >= TimeUnit.MINUTES.toMillis(config.checkpointMinutes())) {
+            return "time";
+        }
+        return null;
+    }
+
+    // ---- failure ----
+
+    @Override
+    public EnvironmentFailureException fail(String what, Throwable cause) {
+        EnvironmentFailureException f = failure;
+        if (f == null) {
+            synchronized (this) {
+                if (failure == null) {
+                    failure = new EnvironmentFailureException("environment " + home.home() + " failed: " + what + ": "
+                            + cause.getMessage() + "; close it and open it again to run recovery", cause);
+                    LOG.log(System.Logger.Level.ERROR, failure.getMessage(), cause);
+                }
+                f = failure;
+            }
+        }
+        return f;
+    }
+
+    public void checkUsable() {
+        EnvironmentFailureException f = failure;
+        if (f != null) {
+            throw new EnvironmentFailureException(f.getMessage(), f.getCause());
+        }
+        if (closed) {
+            throw new IllegalStateException("environment " + home.home() + " is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ---- statistics ----
+
+    public EnvironmentStats stats() {
+        LogManager l = log;
+        return new EnvironmentStats(txns.commits(), txns.aborts(), txns.conflicts(), txns.activeCount(),
+                txns.preparedCount(), txns.locks().size(), Lsn.toString(l.endLsn()), Lsn.toString(l.durableLsn()),
+                l.currentSegment(), l.bytesAppended(), l.forces(), checkpointer.checkpoints(),
+                checkpointer.lastCheckpointMillis(), Lsn.toString(checkpointer.lastCheckpointLsn()),
+                Lsn.toString(checkpointer.lastCheckpointStartLsn()), cache.capacity(), cache.usedBytes(), dirtyBytes.get(),
+                cache.hits(), cache.misses(), catalog.all().size());
+    }
+
+    // ---- close ----
+
+    /** Checkpoints and closes. Active transactions are rolled back; prepared ones stay prepared in the log. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        stopDaemon();
+        RuntimeException error = null;
+        try {
+            if (failure == null) {
+                checkpointer.run(false, "close");
+                log.close();
+            } else {
+                log.abandon();
+            }
+        } catch (IOException | RuntimeException e) {
+            error = new StorageException(home.home(), "closing the environment: " + e.getMessage(), e);
+            if (log != null) {
+                log.abandon();
+            }
+        } finally {
+            closed = true;
+            closeFiles();
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /**
+     * Stops at once without writing anything more, as a crash would (for tests): unflushed log
+     * records are lost, no checkpoint is taken.
+     */
+    public void abandon() {
+        stopDaemon();
+        if (log != null) {
+            log.abandon();
+        }
+        closeFiles();
+    }
+
+    /** Stops the background thread, letting a checkpoint in progress finish (interrupting file I/O would close the files). */
+    private void stopDaemon() {
+        daemonStop = true;
+        Thread d = daemon;
+        if (d != null && d != Thread.currentThread()) {
+            wakeDaemon();
+            try {
+                d.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeAfterFailedOpen() {
+        stopDaemon();
+        if (log != null) {
+            log.abandon();
+        }
+        closeFiles();
+    }
+
+    private void closeFiles() {
+        closed = true;
+        for (DatabaseImpl db : catalog.all()) {
+            try {
+                db.file().close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + db.file().path() + ": " + e);
+            }
+        }
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "releasing " + home.lockFile() + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.cairndb.log;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.cairndb.util.VarInts;
+
+/**
+ * Written when a checkpoint has made every data file durable: recovery of this environment needs
+ * the log from {@code startLsn} on, and nothing before it.
+ *
+ * <pre>
+ * size  field
+ *    8  start LSN: where recovery must begin
+ *    8  checkpoint time, milliseconds since the epoch
+ *    8  next transaction id
+ *    4  next database id
+ *  var  number of databases, then for each:
+ *          4 database id, 8 data file generation, var name length, name (UTF-8)
+ * </pre>
+ */
+public final class CheckpointRecord extends LogRecord {
+
+    /** One database as the checkpoint left it. */
+    public record DatabaseEntry(int dbId, String name, long generation) {
+    }
+
+    private final long startLsn;
+    private final long checkpointMillis;
+    private final long nextTxnId;
+    private final int nextDbId;
+    private final List<DatabaseEntry> databases;
+
+    public CheckpointRecord(long startLsn, long checkpointMillis, long nextTxnId, int nextDbId,
+            List<DatabaseEntry> databases) {
+        super(0);
+        this.startLsn = startLsn;
+        this.checkpointMillis = checkpointMillis;
+        this.nextTxnId = nextTxnId;
+        this.nextDbId = nextDbId;
+        this.databases = databases;
+    }
+
+    public long startLsn() {
+        return startLsn;
+    }
+
+    public long checkpointMillis() {
+        return checkpointMillis;
+    }
+
+    public long nextTxnId() {
+        return nextTxnId;
+    }
+
+    public int nextDbId() {
+        return nextDbId;
+    }
+
+    public List<DatabaseEntry> databases() {
+        return databases;
+    }
+
+    @Override
+    public LogRecordType type() {
+        return LogRecordType.CHECKPOINT;
+    }
+
+    @Override
+    protected int payloadSize() {
+        int n = 28 + VarInts.size(databases.size());
+        for (DatabaseEntry d : databases) {
+            byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
+            n += 12 + VarInts.size(name.length) + name.length;
+        }
+        return n;
+    }
+
+    @Override
+    protected void writePayload(ByteBuffer b) {
+        b.putLong(startLsn).putLong(checkpointMillis).putLong(nextTxnId).putInt(nextDbId);
+        VarInts.put(b, databases.size());
+        for (DatabaseEntry d : databases) {
+            byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
+            b.putInt(d.dbId()).putLong(d.generation());
+            VarInts.put(b, name.length);
+            b.put(name);
+        }
+    }
+
+    static CheckpointRecord read(ByteBuffer b) {
+        long start = b.getLong();
+        long time = b.getLong();
+        long nextTxn = b.getLong();
+        int nextDb = b.getInt();
+        int n = VarInts.getInt(b, b.remaining());
+        List<DatabaseEntry> dbs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int id = b.getInt();
+            long gen = b.getLong();
+            byte[] name = new byte[VarInts.getInt(b, b.remaining())];
+            b.get(name);
+            dbs.add(new DatabaseEntry(id, new String(name, StandardCharsets.UTF_8), gen));
+        }
+        return new CheckpointRecord(start, time, nextTxn, nextDb, dbs);
+    }
+
+    @Override
+    public String describe() {
+        return "CHECKPOINT at " + Instant.ofEpochMilli(checkpointMillis) + ", recovery starts at "
+                + Lsn.toString(startLsn) + ", " + databases.size() + " databases, next txn " + nextTxnId;
+    }
+}

@@ -1,0 +1,388 @@
+package org.cairndb.log;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
+
+/**
+ * Appends records to the log and makes them durable.
+ *
+ * <h2>Appending</h2>
+ * A record is serialized into the <em>active</em> buffer under {@code appendLock}; its LSN is the
+ * buffer's base LSN plus its position. Appends never wait for I/O unless the buffer is full or the
+ * record does not fit in the current segment.
+ *
+ * <h2>Group commit</h2>
+ * {@link #sync} makes the log durable up to an LSN. The thread that gets {@code ioLock} is the
+ * leader: it swaps the active buffer for the spare one (so appends go on meanwhile), writes the
+ * swapped bytes, forces the file, and publishes the new durable LSN. Threads that arrived during
+ * the force find their records already on disk when they get the lock, or become the next leader
+ * and carry everything appended in the meantime in one write and one force. A force therefore
+ * covers every commit that was waiting for it.
+ *
+ * <h2>Segments</h2>
+ * A record never spans two segments. When it does not fit, the current segment is written out and
+ * forced, and the next one begins: a file zero-filled in advance by {@link SegmentPreallocator}
+ * (so that a force is a data-only {@code fdatasync} that changes no file size), renamed to its
+ * final name, given its header, forced, and its directory entry synced. A record larger than a
+ * whole segment gets a segment of its own, grown to fit.
+ *
+ * <h2>Failure</h2>
+ * If a write or force fails the manager stops accepting records: the caller's environment is no
+ * longer safe to use and must be reopened, which runs recovery (see
+ * {@link org.cairndb.EnvironmentFailureException}).
+ *
+ * Lock order: {@code ioLock} before {@code appendLock}.
+ */
+public final class LogManager implements Closeable {
+
+    private final FileIO io;
+    private final Path logDir;
+    private final UUID environmentId;
+    private final long segmentSize;
+    private final SegmentPreallocator preallocator;
+
+    private final ReentrantLock ioLock = new ReentrantLock();
+    private final ReentrantLock appendLock = new ReentrantLock();
+
+    // Guarded by appendLock.
+    private ByteBuffer active;
+    private long activeStartLsn;
+    private long appendLsn;
+    private long segmentLimit;
+
+    // Guarded by ioLock.
+    private ByteBuffer spare;
+    private StorageFile current;
+    private long currentSegment;
+    private boolean currentGrown;
+
+    private volatile long writtenLsn;
+    private volatile long durableLsn;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    private final AtomicLong bytesAppended = new AtomicLong();
+    private final AtomicLong recordsAppended = new AtomicLong();
+    private final AtomicLong forces = new AtomicLong();
+    private final AtomicLong fileWrites = new AtomicLong();
+
+    private LogManager(FileIO io, Path logDir, UUID environmentId, long segmentSize, int bufferSize) {
+        this.io = io;
+        this.logDir = logDir;
+        this.environmentId = environmentId;
+        this.segmentSize = segmentSize;
+        this.active = ByteBuffer.allocate(bufferSize);
+        this.spare = ByteBuffer.allocate(bufferSize);
+        this.preallocator = new SegmentPreallocator(io, logDir, segmentSize);
+    }
+
+    /**
+     * Opens the log for appending at {@code endLsn} (where a {@link LogScanner} found the valid
+     * records to end). If {@code endLsn} is {@link Lsn#NULL} the log is empty and segment
+     * {@code firstSegment} is created.
+     */
+    public static LogManager open(FileIO io, Path logDir, UUID environmentId, long endLsn, long segmentSize,
+            int bufferSize, long firstSegment) throws IOException {
+        LogManager log = new LogManager(io, logDir, environmentId, segmentSize, bufferSize);
+        io.delete(logDir.resolve(SegmentFiles.PREALLOCATED));
+        if (endLsn == Lsn.NULL) {
+            log.beginSegment(firstSegment, 0, SegmentHeader.SIZE);
+        } else {
+            long seg = Lsn.segment(endLsn);
+            StorageFile f = io.open(logDir.resolve(SegmentFiles.name(seg)), true, false);
+            log.current = f;
+            log.currentSegment = seg;
+            long size = f.size();
+            log.currentGrown = size < segmentSize;
+            log.segmentLimit = Math.max(size, segmentSize);
+            log.appendLsn = endLsn;
+            log.activeStartLsn = endLsn;
+            log.writtenLsn = endLsn;
+            log.durableLsn = endLsn;
+        }
+        log.preallocator.start();
+        return log;
+    }
+
+    public UUID environmentId() {
+        return environmentId;
+    }
+
+    public Path directory() {
+        return logDir;
+    }
+
+    /** Appends a record and returns its LSN. It is durable only after {@link #sync} past its end. */
+    public long append(LogRecord record) throws IOException {
+        int size = record.size();
+        appendLock.lock();
+        try {
+            checkUsable();
+            if (fits(size)) {
+                return put(record, size);
+            }
+        } finally {
+            appendLock.unlock();
+        }
+        // Slow path: the buffer is full or the segment is: do I/O holding both locks.
+        ioLock.lock();
+        try {
+            appendLock.lock();
+            try {
+                checkUsable();
+                if (Lsn.offset(appendLsn) + size > segmentLimit && Lsn.offset(appendLsn) > SegmentHeader.SIZE) {
+                    switchSegmentLocked(size);
+                } else if (Lsn.offset(appendLsn) + size > segmentLimit) {
+                    segmentLimit = Lsn.offset(appendLsn) + size;
+                    currentGrown = true;
+                }
+                if (active.remaining() < size) {
+                    drainActiveLocked();
+                    if (active.capacity() < size) {
+                        active = ByteBuffer.allocate(size);
+                    }
+                }
+                return put(record, size);
+            } finally {
+                appendLock.unlock();
+            }
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    private boolean fits(int size) {
+        return active.remaining() >= size && Lsn.offset(appendLsn) + size <= segmentLimit;
+    }
+
+    private long put(LogRecord record, int size) {
+        long lsn = appendLsn;
+        record.writeTo(active, durableLsn);
+        appendLsn = lsn + size;
+        bytesAppended.addAndGet(size);
+        recordsAppended.incrementAndGet();
+        return lsn;
+    }
+
+    /** Makes every record before {@code lsn} durable (written and forced). */
+    public void sync(long lsn) throws IOException {
+        if (durableLsn >= lsn) {
+            return;
+        }
+        ioLock.lock();
+        try {
+            if (durableLsn >= lsn) {
+                return;
+            }
+            checkUsable();
+            writeBufferedLocked();
+            forceLocked();
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    /** Hands every record before {@code lsn} to the operating system, without forcing. */
+    public void write(long lsn) throws IOException {
+        if (writtenLsn >= lsn) {
+            return;
+        }
+        ioLock.lock();
+        try {
+            if (writtenLsn >= lsn) {
+                return;
+            }
+            checkUsable();
+            writeBufferedLocked();
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    /** Makes everything appended so far durable; returns the LSN it reached. */
+    public long syncAll() throws IOException {
+        long end = endLsn();
+        sync(end);
+        return end;
+    }
+
+    /** LSN where the next record will go. */
+    public long endLsn() {
+        appendLock.lock();
+        try {
+            return appendLsn;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    public long durableLsn() {
+        return durableLsn;
+    }
+
+    public long currentSegment() {
+        ioLock.lock();
+        try {
+            return currentSegment;
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    public long bytesAppended() {
+        return bytesAppended.get();
+    }
+
+    public long recordsAppended() {
+        return recordsAppended.get();
+    }
+
+    public long forces() {
+        return forces.get();
+    }
+
+    public long fileWrites() {
+        return fileWrites.get();
+    }
+
+    /** The I/O error that stopped the log, or null. */
+    public IOException failure() {
+        return failure;
+    }
+
+    private void writeBufferedLocked() throws IOException {
+        ByteBuffer buf;
+        long start;
+        long end;
+        appendLock.lock();
+        try {
+            if (active.position() == 0) {
+                return;
+            }
+            buf = active;
+            start = activeStartLsn;
+            end = appendLsn;
+            spare.clear();
+            active = spare;
+            activeStartLsn = end;
+        } finally {
+            appendLock.unlock();
+        }
+        buf.flip();
+        current.write(buf, Lsn.offset(start));
+        fileWrites.incrementAndGet();
+        writtenLsn = end;
+        buf.clear();
+        spare = buf;
+    }
+
+    /** Writes the active buffer while holding both locks (buffer full, or before a switch). */
+    private void drainActiveLocked() throws IOException {
+        if (active.position() == 0) {
+            return;
+        }
+        active.flip();
+        current.write(active, Lsn.offset(activeStartLsn));
+        fileWrites.incrementAndGet();
+        active.clear();
+        activeStartLsn = appendLsn;
+        writtenLsn = appendLsn;
+    }
+
+    private void forceLocked() throws IOException {
+        long target = writtenLsn;
+        current.force(currentGrown);
+        forces.incrementAndGet();
+        durableLsn = target;
+    }
+
+    private void switchSegmentLocked(int recordSize) throws IOException {
+        drainActiveLocked();
+        current.force(currentGrown);
+        forces.incrementAndGet();
+        durableLsn = writtenLsn;
+        long previousEnd = Lsn.offset(appendLsn);
+        current.close();
+        beginSegment(currentSegment + 1, previousEnd, SegmentHeader.SIZE + recordSize);
+    }
+
+    private void beginSegment(long number, long previousEnd, long minSize) throws IOException {
+        Path path = logDir.resolve(SegmentFiles.name(number));
+        StorageFile f = preallocator.take(path);
+        long size = f.size();
+        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd).encode(), 0);
+        f.force(true);
+        io.syncDirectory(logDir);
+        current = f;
+        currentSegment = number;
+        currentGrown = minSize > size;
+        segmentLimit = Math.max(size, minSize);
+        long start = Lsn.of(number, SegmentHeader.SIZE);
+        appendLsn = start;
+        activeStartLsn = start;
+        writtenLsn = start;
+        durableLsn = start;
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new IOException("the log stopped after an earlier write failure: " + failure.getMessage(), failure);
+        }
+        if (closed) {
+            throw new IOException("the log is closed");
+        }
+    }
+
+    private IOException fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+        }
+        return e;
+    }
+
+    @Override
+    public void close() throws IOException {
+        ioLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                if (failure == null) {
+                    writeBufferedLocked();
+                    forceLocked();
+                }
+            } finally {
+                closed = true;
+                preallocator.close();
+                current.close();
+            }
+        } finally {
+            ioLock.unlock();
+        }
+    }
+
+    /** Closes the files without writing anything: for a simulated crash. */
+    public void abandon() {
+        closed = true;
+        preallocator.close();
+        try {
+            current.close();
+        } catch (IOException ignored) {
+            // crashing anyway
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.cairndb.log;
+
+import java.nio.ByteBuffer;
+import org.cairndb.util.Checksums;
+
+/**
+ * A record of the write-ahead log. Every record is framed the same way (big-endian):
+ *
+ * <pre>
+ * offset size field
+ *      0    4 record length n, header and checksum included
+ *      4    1 record type (see {@link LogRecordType})
+ *      5    1 flags (0)
+ *      6    2 reserved (0)
+ *      8    8 transaction id (0 when the record belongs to no transaction)
+ *     16    8 durable LSN: the log was forced up to here when this record was written
+ *     24  n-28 payload, laid out by the record's class
+ *    n-4    4 CRC-32C of bytes 0..n-5
+ * </pre>
+ *
+ * The durable LSN lets recovery tell a torn tail from real damage: bytes before any valid record's
+ * durable LSN had been forced, so a bad record there is corruption, never an unfinished write.
+ */
+public abstract class LogRecord {
+
+    public static final int HEADER_SIZE = 24;
+    public static final int TRAILER_SIZE = 4;
+    public static final int OVERHEAD = HEADER_SIZE + TRAILER_SIZE;
+
+    private final long txnId;
+
+    protected LogRecord(long txnId) {
+        this.txnId = txnId;
+    }
+
+    public final long txnId() {
+        return txnId;
+    }
+
+    public abstract LogRecordType type();
+
+    protected abstract int payloadSize();
+
+    protected abstract void writePayload(ByteBuffer b);
+
+    /** A one-line description for {@code cairn printlog}. */
+    public abstract String describe();
+
+    /** Total bytes this record takes in the log. */
+    public final int size() {
+        return OVERHEAD + payloadSize();
+    }
+
+    /** Writes the framed record at the buffer's position. */
+    public final void writeTo(ByteBuffer b, long durableLsn) {
+        int start = b.position();
+        int size = size();
+        b.putInt(size).put(type().code()).put((byte) 0).putShort((short) 0).putLong(txnId).putLong(durableLsn);
+        writePayload(b);
+        int end = b.position();
+        if (end - start != size - TRAILER_SIZE) {
+            throw new IllegalStateException(type() + " wrote " + (end - start) + " bytes, expected " + (size - TRAILER_SIZE));
+        }
+        b.putInt(Checksums.crc32c(b, start, end));
+    }
+
+    /** Decodes a record from a frame that {@link LogReader} has already checked. */
+    public static LogRecord decode(RecordFrame frame) {
+        ByteBuffer p = frame.payload();
+        return switch (frame.type()) {
+            case COMMIT -> CommitRecord.read(frame.txnId(), p);
+            case PREPARE -> PrepareRecord.read(frame.txnId(), p);
+            case ABORT -> AbortRecord.read(frame.txnId(), p);
+            case CHECKPOINT -> CheckpointRecord.read(p);
+            case DATABASE_CREATE -> DatabaseCreateRecord.read(p);
+            case DATABASE_REMOVE -> DatabaseRemoveRecord.read(p);
+        };
+    }
+}

@@ -1,0 +1,180 @@
+package org.cairndb.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.cairndb.CorruptionException;
+import org.cairndb.StorageException;
+import org.cairndb.io.FileIO;
+
+/**
+ * Walks the log from a start LSN to its end, handing every valid record to a visitor, and decides
+ * what a bad record means:
+ *
+ * <ul>
+ * <li>in the last segment, with no later record proving the bad bytes had been forced: a torn
+ * tail from a crash during a write. The scan ends there and reports the tail; the caller cuts it
+ * off.</li>
+ * <li>anywhere else (an earlier segment, or bytes a later record proves were forced): corruption.
+ * The scan stops with a {@link CorruptionException} that names the file and offset and says that
+ * catastrophic recovery is needed.</li>
+ * </ul>
+ *
+ * A missing segment in the chain, a segment of another environment, and a chain whose segments do
+ * not join end to start are errors too, each naming the file.
+ */
+public final class LogScanner {
+
+    /** Receives each record in LSN order. */
+    public interface Visitor {
+        void visit(RecordFrame frame) throws IOException;
+    }
+
+    /** What the scan found. */
+    public record Result(long endLsn, long lastSegment, int segmentsScanned, long recordsScanned, Tail tail,
+            List<Long> unusedSegments, UUID environmentId) {
+    }
+
+    /** A torn or corrupt tail of the last segment: bytes from {@code lsn} to {@code endOffset} are not valid records. */
+    public record Tail(long lsn, long endOffset, String problem, Path file) {
+        public long bytes() {
+            return endOffset - Lsn.offset(lsn);
+        }
+    }
+
+    private final FileIO io;
+    private final Path logDir;
+
+    public LogScanner(FileIO io, Path logDir) {
+        this.io = io;
+        this.logDir = logDir;
+    }
+
+    /**
+     * Scans from {@code startLsn} (or from the first segment if it is {@link Lsn#NULL}). If
+     * {@code expectedEnv} is not null every segment must belong to it. Returns null when the log
+     * directory holds no segment at all.
+     */
+    public Result scan(long startLsn, UUID expectedEnv, Visitor visitor) throws IOException {
+        List<Long> segments = SegmentFiles.list(io, logDir);
+        if (segments.isEmpty()) {
+            if (startLsn != Lsn.NULL) {
+                throw missing(Lsn.segment(startLsn), startLsn);
+            }
+            return null;
+        }
+        List<Long> unused = new ArrayList<>();
+        long last = segments.get(segments.size() - 1);
+        // A last segment whose header is blank or torn was being started when the process stopped:
+        // the previous segment had already been forced, so nothing in it matters.
+        if (segments.size() > 1 || startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
+            if (!hasValidHeader(last)) {
+                unused.add(last);
+                segments = segments.subList(0, segments.size() - 1);
+                last = segments.isEmpty() ? 0 : segments.get(segments.size() - 1);
+            }
+        }
+        if (segments.isEmpty()) {
+            return new Result(Lsn.NULL, 0, 0, 0, null, unused, expectedEnv);
+        }
+        long first = startLsn == Lsn.NULL ? segments.get(0) : Lsn.segment(startLsn);
+        if (!segments.contains(first)) {
+            throw missing(first, startLsn);
+        }
+        for (long s = first; s <= last; s++) {
+            if (!segments.contains(s)) {
+                throw missing(s, startLsn);
+            }
+        }
+        UUID env = expectedEnv;
+        long previousEnd = -1;
+        long end = Lsn.NULL;
+        long records = 0;
+        int scanned = 0;
+        Tail tail = null;
+        for (long s = first; s <= last; s++) {
+            Path path = logDir.resolve(SegmentFiles.name(s));
+            try (SegmentReader r = openChecked(path, s)) {
+                scanned++;
+                SegmentHeader h = r.header();
+                if (env == null) {
+                    env = h.environmentId();
+                } else if (!env.equals(h.environmentId())) {
+                    throw new CorruptionException(path, 24, "segment belongs to environment " + h.environmentId()
+                            + ", not to this environment (" + env + ")");
+                }
+                if (previousEnd >= 0 && h.previousEnd() != previousEnd) {
+                    throw new CorruptionException(path, 48, "log chain broken: this segment says the previous one ends at offset "
+                            + h.previousEnd() + " but its valid records end at " + previousEnd
+                            + "; catastrophic recovery from a backup is needed");
+                }
+                if (s == first && startLsn != Lsn.NULL) {
+                    r.seek(Lsn.offset(startLsn));
+                }
+                while (true) {
+                    SegmentReader.Stop stop = r.next();
+                    if (stop == SegmentReader.Stop.RECORD) {
+                        records++;
+                        visitor.visit(r.frame());
+                        continue;
+                    }
+                    if (stop == SegmentReader.Stop.INVALID) {
+                        long bad = r.offset();
+                        if (s != last) {
+                            throw corrupt(path, bad, r.problem(), "it is not in the last segment");
+                        }
+                        long proof = r.findProofOfDurability(bad);
+                        if (proof >= 0) {
+                            throw corrupt(path, bad, r.problem(), "the valid record at offset " + proof
+                                    + " shows these bytes had been forced to disk");
+                        }
+                        tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
+                    }
+                    break;
+                }
+                previousEnd = r.offset();
+                end = Lsn.of(s, r.offset());
+            }
+        }
+        return new Result(end, last, scanned, records, tail, unused, env);
+    }
+
+    private boolean hasValidHeader(long segment) throws IOException {
+        Path path = logDir.resolve(SegmentFiles.name(segment));
+        try (SegmentReader r = SegmentReader.open(io, path, segment)) {
+            return r.header() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private SegmentReader openChecked(Path path, long segment) throws IOException {
+        SegmentReader r;
+        try {
+            r = SegmentReader.open(io, path, segment);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptionException(path, 0, "bad segment header: " + e.getMessage()
+                    + "; catastrophic recovery from a backup is needed");
+        }
+        if (r.header() == null) {
+            r.close();
+            throw new CorruptionException(path, 0, "segment header is blank but later segments exist"
+                    + "; catastrophic recovery from a backup is needed");
+        }
+        return r;
+    }
+
+    private CorruptionException corrupt(Path path, long offset, String problem, String why) {
+        return new CorruptionException(path, offset, problem + " (" + why + "); normal recovery cannot go on: "
+                + "run catastrophic recovery (cairn recover -c) from a backup and archived log segments");
+    }
+
+    private StorageException missing(long segment, long startLsn) {
+        return new StorageException(logDir.resolve(SegmentFiles.name(segment)),
+                "log segment " + SegmentFiles.name(segment) + " is missing; recovery needs every segment from "
+                        + (startLsn == Lsn.NULL ? "the first" : "LSN " + Lsn.toString(startLsn))
+                        + " on: restore it from the archive or a backup and run catastrophic recovery", null);
+    }
+}

@@ -1,0 +1,101 @@
+package org.cairndb.log;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.cairndb.util.Bytes;
+import org.cairndb.util.VarInts;
+
+/**
+ * One write of a transaction: a put of a value or a delete, of one key in one database.
+ *
+ * <pre>
+ * size  field
+ *    1  kind: 1 put, 2 delete
+ *  var  database id
+ *  var  key length, then the key
+ *  var  value length, then the value (puts only)
+ * </pre>
+ */
+public record Op(byte kind, int dbId, byte[] key, byte[] value) {
+
+    public static final byte PUT = 1;
+    public static final byte DELETE = 2;
+
+    public static Op put(int dbId, byte[] key, byte[] value) {
+        return new Op(PUT, dbId, key, value);
+    }
+
+    public static Op delete(int dbId, byte[] key) {
+        return new Op(DELETE, dbId, key, null);
+    }
+
+    public boolean isPut() {
+        return kind == PUT;
+    }
+
+    public int encodedSize() {
+        int n = 1 + VarInts.size(dbId) + VarInts.size(key.length) + key.length;
+        if (kind == PUT) {
+            n += VarInts.size(value.length) + value.length;
+        }
+        return n;
+    }
+
+    public void write(ByteBuffer b) {
+        b.put(kind);
+        VarInts.put(b, dbId);
+        VarInts.put(b, key.length);
+        b.put(key);
+        if (kind == PUT) {
+            VarInts.put(b, value.length);
+            b.put(value);
+        }
+    }
+
+    public static Op read(ByteBuffer b) {
+        byte kind = b.get();
+        if (kind != PUT && kind != DELETE) {
+            throw new IllegalArgumentException("unknown operation kind " + kind);
+        }
+        int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
+        byte[] key = new byte[VarInts.getInt(b, b.remaining())];
+        b.get(key);
+        byte[] value = null;
+        if (kind == PUT) {
+            value = new byte[VarInts.getInt(b, b.remaining())];
+            b.get(value);
+        }
+        return new Op(kind, dbId, key, value);
+    }
+
+    static int encodedSize(List<Op> ops) {
+        int n = VarInts.size(ops.size());
+        for (Op op : ops) {
+            n += op.encodedSize();
+        }
+        return n;
+    }
+
+    static void writeAll(ByteBuffer b, List<Op> ops) {
+        VarInts.put(b, ops.size());
+        for (Op op : ops) {
+            op.write(b);
+        }
+    }
+
+    static List<Op> readAll(ByteBuffer b) {
+        int n = VarInts.getInt(b, b.remaining());
+        List<Op> ops = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ops.add(read(b));
+        }
+        return ops;
+    }
+
+    @Override
+    public String toString() {
+        return (kind == PUT ? "put db " + dbId + " " + Bytes.describe(key) + " (" + value.length + " bytes)"
+                : "delete db " + dbId + " " + Bytes.describe(key));
+    }
+}

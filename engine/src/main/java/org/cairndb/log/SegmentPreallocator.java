@@ -1,0 +1,137 @@
+package org.cairndb.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
+
+/**
+ * Prepares the next log segment before it is needed: a file of the full segment size, filled with
+ * zeros and forced, under a temporary name. Forcing appends into such a file changes no file size,
+ * so the force is a cheap data-only sync, and a full disk shows up here, in the background, rather
+ * than in a commit. When no prepared file is ready the segment is prepared inline.
+ */
+final class SegmentPreallocator {
+
+    private static final System.Logger LOG = System.getLogger(SegmentPreallocator.class.getName());
+
+    private final FileIO io;
+    private final Path tempPath;
+    private final long segmentSize;
+    private final Object lock = new Object();
+    private Thread thread;
+    private boolean ready;
+    private boolean wanted;
+    private boolean closed;
+
+    SegmentPreallocator(FileIO io, Path logDir, long segmentSize) {
+        this.io = io;
+        this.tempPath = logDir.resolve(SegmentFiles.PREALLOCATED);
+        this.segmentSize = segmentSize;
+    }
+
+    void start() {
+        synchronized (lock) {
+            wanted = true;
+            thread = new Thread(this::run, "cairn-log-preallocator");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** Returns the next segment's file, opened for writing at {@code path}. */
+    StorageFile take(Path path) throws IOException {
+        boolean useTemp;
+        synchronized (lock) {
+            // Wait for a preparation in progress rather than doing the same work twice.
+            while (wanted && !ready && thread != null && !closed) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            useTemp = ready;
+            ready = false;
+        }
+        if (useTemp) {
+            io.rename(tempPath, path);
+        } else {
+            prepare(path);
+        }
+        synchronized (lock) {
+            wanted = true;
+            if (thread == null && !closed) {
+                thread = new Thread(this::run, "cairn-log-preallocator");
+                thread.setDaemon(true);
+                thread.start();
+            }
+            lock.notifyAll();
+        }
+        return io.open(path, true, false);
+    }
+
+    private void run() {
+        while (true) {
+            synchronized (lock) {
+                while (!wanted && !closed) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+            }
+            boolean ok = false;
+            try {
+                prepare(tempPath);
+                ok = true;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot prepare the next log segment " + tempPath + ": " + e
+                        + " (it will be prepared when needed)");
+            }
+            synchronized (lock) {
+                ready = ok;
+                wanted = false;
+                lock.notifyAll();
+                if (!ok) {
+                    thread = null;
+                    return;
+                }
+            }
+        }
+    }
+
+    private void prepare(Path path) throws IOException {
+        try (StorageFile f = io.open(path, true, true)) {
+            f.truncate(0);
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentSize, 1 << 20));
+            for (long pos = 0; pos < segmentSize; pos += zeros.capacity()) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentSize - pos));
+                f.write(zeros, pos);
+            }
+            f.force(true);
+        }
+    }
+
+    void close() {
+        Thread t;
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

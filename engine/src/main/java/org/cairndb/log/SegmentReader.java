@@ -1,0 +1,239 @@
+package org.cairndb.log;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
+import org.cairndb.util.Checksums;
+
+/**
+ * Reads the records of one segment in order, checking each frame: a plausible length, a known
+ * type, a matching CRC-32C. It says where the valid records stop and why; deciding whether that is
+ * the normal end of the log, a torn tail, or corruption is left to the caller (see
+ * {@link LogScanner}).
+ */
+public final class SegmentReader implements Closeable {
+
+    /** Why reading stopped. */
+    public enum Stop {
+        /** A record was read; call {@link #frame()}. */
+        RECORD,
+        /** End of the file, or only zero bytes from here on: nothing was ever written here. */
+        CLEAN_END,
+        /** The bytes here are not a valid record; {@link #problem()} says why. */
+        INVALID
+    }
+
+    private static final int CHUNK = 1 << 20;
+
+    private final StorageFile file;
+    private final long segment;
+    private final long fileSize;
+    private final SegmentHeader header;
+    private ByteBuffer chunk = ByteBuffer.allocate(0);
+    private long chunkStart;
+    private long offset;
+    private RecordFrame frame;
+    private String problem;
+
+    private SegmentReader(StorageFile file, long segment, SegmentHeader header, long fileSize) {
+        this.file = file;
+        this.segment = segment;
+        this.header = header;
+        this.fileSize = fileSize;
+        this.offset = SegmentHeader.SIZE;
+    }
+
+    /**
+     * Opens a segment and checks its header. A header that is all zeros yields a reader with a null
+     * {@link #header()} (the segment was created but never begun); any other bad header throws
+     * {@link IllegalArgumentException} with the reason.
+     */
+    public static SegmentReader open(FileIO io, Path path, long segment) throws IOException {
+        StorageFile f = io.open(path, false, false);
+        try {
+            long size = f.size();
+            ByteBuffer hb = ByteBuffer.allocate(SegmentHeader.SIZE);
+            f.read(hb, 0);
+            hb.flip();
+            if (SegmentHeader.isBlank(hb)) {
+                return new SegmentReader(f, segment, null, size);
+            }
+            SegmentHeader h = SegmentHeader.decode(hb);
+            if (h.segment() != segment) {
+                throw new IllegalArgumentException("header says segment " + h.segment() + " but the file is named for segment "
+                        + segment);
+            }
+            return new SegmentReader(f, segment, h, size);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    public SegmentHeader header() {
+        return header;
+    }
+
+    public long segment() {
+        return segment;
+    }
+
+    public long fileSize() {
+        return fileSize;
+    }
+
+    public Path path() {
+        return file.path();
+    }
+
+    /** Offset of the next record to read (after a stop: where the valid records end). */
+    public long offset() {
+        return offset;
+    }
+
+    public RecordFrame frame() {
+        return frame;
+    }
+
+    public String problem() {
+        return problem;
+    }
+
+    /** Moves to {@code newOffset}, which must be the start of a record. */
+    public void seek(long newOffset) {
+        this.offset = newOffset;
+    }
+
+    /** Reads the next record. After a stop other than RECORD, the offset stays at the stopping point. */
+    public Stop next() throws IOException {
+        frame = null;
+        problem = null;
+        Stop s = tryRead(offset);
+        if (s == Stop.RECORD) {
+            offset += frame.size();
+        }
+        return s;
+    }
+
+    private Stop tryRead(long at) throws IOException {
+        if (at + 4 > fileSize) {
+            if (at < fileSize && !zerosFrom(at)) {
+                problem = "truncated record header";
+                return Stop.INVALID;
+            }
+            return Stop.CLEAN_END;
+        }
+        ensure(at, Math.min(LogRecord.HEADER_SIZE, fileSize - at));
+        int len = chunk.getInt((int) (at - chunkStart));
+        if (len == 0) {
+            if (zerosFrom(at)) {
+                return Stop.CLEAN_END;
+            }
+            problem = "zero record length followed by non-zero bytes";
+            return Stop.INVALID;
+        }
+        if (len < LogRecord.OVERHEAD || at + len > fileSize || len < 0) {
+            problem = "implausible record length " + Integer.toUnsignedString(len);
+            return Stop.INVALID;
+        }
+        ensure(at, len);
+        int p = (int) (at - chunkStart);
+        LogRecordType type = LogRecordType.of(chunk.get(p + 4));
+        int stored = chunk.getInt(p + len - LogRecord.TRAILER_SIZE);
+        int actual = Checksums.crc32c(chunk, p, p + len - LogRecord.TRAILER_SIZE);
+        if (stored != actual) {
+            problem = "record checksum mismatch";
+            return Stop.INVALID;
+        }
+        if (type == null) {
+            problem = "unknown record type " + chunk.get(p + 4);
+            return Stop.INVALID;
+        }
+        ByteBuffer payload = chunk.duplicate();
+        payload.limit(p + len - LogRecord.TRAILER_SIZE).position(p + LogRecord.HEADER_SIZE);
+        frame = new RecordFrame(Lsn.of(segment, at), len, type, chunk.getLong(p + 8), chunk.getLong(p + 16),
+                payload.slice());
+        return Stop.RECORD;
+    }
+
+    /**
+     * After an INVALID stop at {@code badOffset}: whether any valid record further on in this
+     * segment proves that the bytes at {@code badOffset} had been forced (its durable LSN lies
+     * beyond them). If so the damage is corruption, not a torn write. Returns that record's
+     * offset, or -1.
+     */
+    public long findProofOfDurability(long badOffset) throws IOException {
+        long badLsn = Lsn.of(segment, badOffset);
+        for (long at = badOffset + 1; at + LogRecord.OVERHEAD <= fileSize; at++) {
+            ensure(at, Math.min(LogRecord.HEADER_SIZE, fileSize - at));
+            int len = chunk.getInt((int) (at - chunkStart));
+            if (len < LogRecord.OVERHEAD || at + len > fileSize) {
+                continue;
+            }
+            if (tryRead(at) == Stop.RECORD && frame.durableLsn() > badLsn) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether every byte from {@code at} to the end of the file is zero. */
+    public boolean zerosFrom(long at) throws IOException {
+        for (long pos = at; pos < fileSize; ) {
+            int n = (int) Math.min(CHUNK, fileSize - pos);
+            ensure(pos, n);
+            int p = (int) (pos - chunkStart);
+            for (int i = 0; i < n; i++) {
+                if (chunk.get(p + i) != 0) {
+                    return false;
+                }
+            }
+            pos += n;
+        }
+        return true;
+    }
+
+    /** Offset just past the last non-zero byte of the file (at least {@code from}). */
+    public long endOfNonZero(long from) throws IOException {
+        long last = from;
+        for (long pos = from; pos < fileSize; ) {
+            int n = (int) Math.min(CHUNK, fileSize - pos);
+            ensure(pos, n);
+            int p = (int) (pos - chunkStart);
+            for (int i = n - 1; i >= 0; i--) {
+                if (chunk.get(p + i) != 0) {
+                    last = pos + i + 1;
+                    break;
+                }
+            }
+            pos += n;
+        }
+        return last;
+    }
+
+    /** Makes sure {@code [at, at+len)} is in the chunk buffer. */
+    private void ensure(long at, long len) throws IOException {
+        if (at >= chunkStart && at + len <= chunkStart + chunk.limit()) {
+            return;
+        }
+        int want = (int) Math.max(len, Math.min(CHUNK, fileSize - at));
+        if (chunk.capacity() < want) {
+            chunk = ByteBuffer.allocate(Math.max(want, CHUNK));
+        }
+        chunk.clear().limit(want);
+        file.read(chunk, at);
+        chunk.flip();
+        chunkStart = at;
+        if (chunk.limit() < len) {
+            throw new java.io.EOFException(file.path() + ": short read at offset " + at);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+}

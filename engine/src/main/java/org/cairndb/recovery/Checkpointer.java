@@ -1,0 +1,152 @@
+package org.cairndb.recovery;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.cairndb.CheckpointResult;
+import org.cairndb.env.Catalog;
+import org.cairndb.env.DatabaseImpl;
+import org.cairndb.log.CheckpointRecord;
+import org.cairndb.log.LogManager;
+import org.cairndb.log.Lsn;
+import org.cairndb.storage.DataFile;
+import org.cairndb.storage.PageCache;
+import org.cairndb.txn.TxnManager;
+import org.cairndb.txn.Version;
+
+/**
+ * Writes the committed state to the data files so that recovery can start later in the log.
+ *
+ * <h2>A checkpoint, step by step</h2>
+ * <ol>
+ * <li>Capture, atomically, a published version V and the start LSN: the earliest of the log's
+ * end, any commit logged but not yet published, and any prepared transaction's PREPARE record.
+ * Every commit before the start LSN is in V. Writers go on at once.</li>
+ * <li>Force the log to its end (write-ahead rule: no data file may hold a commit the log could
+ * lose; otherwise a crash between two data files could split a transaction).</li>
+ * <li>For each database, write V's unsaved pages copy-on-write, then the space map, force, then
+ * the header copy of the new generation, force (see {@link DataFile}).</li>
+ * <li>Append and force a CHECKPOINT record naming the start LSN; segments before the start
+ * segment are no longer needed by recovery.</li>
+ * </ol>
+ * Replaying the log from the start LSN onto V is correct even though V may also hold some later
+ * commits: every logged write is a whole value put or a delete, applied in log order, and two
+ * transactions writing one key are ordered by its lock, so replay converges to the same state.
+ */
+public final class Checkpointer {
+
+    private static final System.Logger LOG = System.getLogger(Checkpointer.class.getName());
+
+    private final Catalog catalog;
+    private final TxnManager txns;
+    private final PageCache cache;
+    private final LongSupplier reuseBeforeMillis;
+    private volatile LogManager log;
+
+    private long lastVersionTs = -1;
+    private long lastStartLsn = -1;
+    private volatile long lastCheckpointMillis = System.currentTimeMillis();
+    private volatile long lastCheckpointStartLsn;
+    private volatile long lastCheckpointLsn;
+    private volatile long logBytesAtLast;
+    private final AtomicLong checkpoints = new AtomicLong();
+
+    public Checkpointer(Catalog catalog, TxnManager txns, PageCache cache, LongSupplier reuseBeforeMillis) {
+        this.catalog = catalog;
+        this.txns = txns;
+        this.cache = cache;
+        this.reuseBeforeMillis = reuseBeforeMillis;
+    }
+
+    public void attachLog(LogManager log) {
+        this.log = log;
+        this.logBytesAtLast = log.bytesAppended();
+    }
+
+    /** Runs a checkpoint; unless {@code force}, does nothing when nothing changed since the last one. */
+    public synchronized CheckpointResult run(boolean force, String reason) throws IOException {
+        long t0 = System.nanoTime();
+        catalog.lock().readLock().lock();
+        try {
+            TxnManager.Capture c = txns.capture();
+            if (!force && c.version().ts() == lastVersionTs && c.startLsn() == lastStartLsn) {
+                return new CheckpointResult(false, Lsn.toString(lastCheckpointStartLsn), Lsn.toString(lastCheckpointLsn), 0,
+                        0, 0, 0, reason);
+            }
+            log.syncAll();
+            long[] totals = writeFiles(c.version(), c.startLsn(), c.nextTxnId());
+            List<CheckpointRecord.DatabaseEntry> dbs = new ArrayList<>();
+            for (DatabaseImpl db : catalog.all()) {
+                dbs.add(new CheckpointRecord.DatabaseEntry(db.id(), db.name(), db.file().header().generation()));
+            }
+            CheckpointRecord rec = new CheckpointRecord(c.startLsn(), System.currentTimeMillis(), c.nextTxnId(),
+                    catalog.nextDbId(), dbs);
+            long lsn = log.append(rec);
+            log.sync(lsn + rec.size());
+            lastVersionTs = c.version().ts();
+            lastStartLsn = c.startLsn();
+            lastCheckpointStartLsn = c.startLsn();
+            lastCheckpointLsn = lsn;
+            lastCheckpointMillis = System.currentTimeMillis();
+            logBytesAtLast = log.bytesAppended();
+            checkpoints.incrementAndGet();
+            cache.evictIfNeeded();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            CheckpointResult r = new CheckpointResult(true, Lsn.toString(c.startLsn()), Lsn.toString(lsn), totals[0], totals[1],
+                    totals[2], ms, reason);
+            LOG.log(System.Logger.Level.DEBUG, () -> "checkpoint (" + reason + "): " + r);
+            return r;
+        } finally {
+            catalog.lock().readLock().unlock();
+        }
+    }
+
+    /**
+     * Writes version {@code v} to every data file with recovery start {@code startLsn}, without a
+     * log record (recovery uses this while it replays, when memory fills). Returns pages written,
+     * bytes written, pages freed.
+     */
+    public long[] writeFiles(Version v, long startLsn, long nextTxnId) throws IOException {
+        long pages = 0;
+        long bytes = 0;
+        long freed = 0;
+        long minSnapshot = txns.minSnapshotTs();
+        long reuseBefore = reuseBeforeMillis.getAsLong();
+        for (DatabaseImpl db : catalog.all()) {
+            Version.Root root = v.root(db.id());
+            if (root == null) {
+                continue; // created after the version was captured
+            }
+            DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
+                    catalog.nextDbId(), minSnapshot, reuseBefore);
+            pages += o.pagesWritten();
+            bytes += o.bytesWritten();
+            freed += o.pagesFreed();
+        }
+        return new long[] {pages, bytes, freed};
+    }
+
+    public long lastCheckpointMillis() {
+        return lastCheckpointMillis;
+    }
+
+    public long lastCheckpointLsn() {
+        return lastCheckpointLsn;
+    }
+
+    public long lastCheckpointStartLsn() {
+        return lastCheckpointStartLsn;
+    }
+
+    /** Log bytes appended since the last checkpoint. */
+    public long logBytesSinceLast() {
+        LogManager l = log;
+        return l == null ? 0 : l.bytesAppended() - logBytesAtLast;
+    }
+
+    public long checkpoints() {
+        return checkpoints.get();
+    }
+}

@@ -1,0 +1,311 @@
+package org.cairndb.recovery;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.cairndb.CorruptionException;
+import org.cairndb.RecoveryReport;
+import org.cairndb.StorageException;
+import org.cairndb.env.DatabaseImpl;
+import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.io.StorageFile;
+import org.cairndb.log.AbortRecord;
+import org.cairndb.log.CheckpointRecord;
+import org.cairndb.log.CommitRecord;
+import org.cairndb.log.DatabaseCreateRecord;
+import org.cairndb.log.DatabaseRemoveRecord;
+import org.cairndb.log.LogRecord;
+import org.cairndb.log.LogScanner;
+import org.cairndb.log.Lsn;
+import org.cairndb.log.Op;
+import org.cairndb.log.PrepareRecord;
+import org.cairndb.log.RecordFrame;
+import org.cairndb.log.SegmentFiles;
+import org.cairndb.tree.TreeWriter;
+import org.cairndb.txn.Version;
+
+/**
+ * Normal recovery: brings the data files up to date with the log when an environment is opened.
+ *
+ * <h2>Why one pass is enough</h2>
+ * The log holds only committed work (a transaction's writes reach the log in its COMMIT record,
+ * or in its PREPARE record for two-phase commit), and data files hold only committed state. So
+ * there is nothing to undo: recovery is a single redo pass.
+ *
+ * <ol>
+ * <li>Open every data file, each at the newer of its two valid header copies. Each header names
+ * the LSN its version needs the log from; replay starts at the earliest of them.</li>
+ * <li>Scan forward (see {@link LogScanner} for how a torn tail is told from corruption) and
+ * replay, in log order:
+ *   <ul>
+ *   <li>COMMIT with writes: apply them.</li>
+ *   <li>PREPARE: keep the writes aside, by transaction id.</li>
+ *   <li>COMMIT of a prepared transaction: apply the writes kept aside. ABORT: drop them.</li>
+ *   <li>DATABASE_CREATE / DATABASE_REMOVE: create the data file if a newer incarnation is not
+ *   already there; remove it if it is this incarnation.</li>
+ *   </ul>
+ * Writes are applied in batches (one copy-on-write epoch per batch); when dirty pages fill the
+ * memory budget the data files are checkpointed in the middle of the replay, with the current
+ * scan position (or the oldest pending PREPARE) as their start LSN.</li>
+ * <li>Cut off a torn tail (overwrite it with zeros, so that stale bytes can never be mistaken for
+ * records later) and delete a last segment that was created but never begun.</li>
+ * <li>Restore transactions still prepared at the end, with their writes and their locks: the
+ * transaction manager that prepared them decides their outcome.</li>
+ * </ol>
+ * Replaying a write the data file already holds is harmless: every write is a whole value or a
+ * delete, and writes to one key appear in the log in the order they were made.
+ */
+public final class RecoveryManager {
+
+    private static final System.Logger LOG = System.getLogger(RecoveryManager.class.getName());
+    private static final int OPS_PER_BATCH = 50_000;
+    private static final long PROGRESS_NANOS = 5_000_000_000L;
+
+    private final EnvironmentImpl env;
+
+    private final Map<Integer, TreeWriter> writers = new HashMap<>();
+    private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
+    private final Map<Long, Long> preparedLsns = new HashMap<>();
+    private final Set<Integer> unknownDbs = new HashSet<>();
+    private final Map<Integer, Long> unknownDbFirstLsn = new HashMap<>();
+    private final Set<Integer> removedIds = new HashSet<>();
+    private final List<String> notes = new ArrayList<>();
+    private CheckpointRecord lastCheckpoint;
+    private long lastCheckpointLsn;
+    private long epoch;
+    private int batchOps;
+    private long redone;
+    private long rolledBack;
+    private long maxTxnId;
+    private long lastCommitTxn;
+    private long lastCommitMillis;
+    private long position;
+    private long lastProgress = System.nanoTime();
+
+    public RecoveryManager(EnvironmentImpl env) {
+        this.env = env;
+    }
+
+    /** Result of recovery: the report, where the log ends, and the highest segment number seen. */
+    public record Outcome(RecoveryReport report, UUID environmentId, long endLsn, long lastSegment, boolean changed) {
+    }
+
+    /** Runs normal recovery over the data files already opened into the environment's catalog. */
+    public Outcome recover(UUID expectedEnv) throws IOException {
+        long t0 = System.nanoTime();
+        long start = Lsn.NULL;
+        for (DatabaseImpl db : env.catalog().all()) {
+            long lsn = db.file().header().checkpointLsn();
+            start = start == Lsn.NULL ? lsn : Math.min(start, lsn);
+            maxTxnId = Math.max(maxTxnId, db.file().header().nextTxnId() - 1);
+        }
+        epoch = env.txns().current().ts();
+        position = start;
+        LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
+        LogScanner.Result result = scanner.scan(start, expectedEnv, this::visit);
+        flush();
+        UUID envId = result != null ? result.environmentId() : expectedEnv;
+        long end = result != null ? result.endLsn() : Lsn.NULL;
+        String tail = null;
+        boolean changed = redone > 0 || rolledBack > 0;
+        if (result != null) {
+            if (result.tail() != null) {
+                tail = repairTail(result.tail());
+                changed = true;
+            }
+            for (long seg : result.unusedSegments()) {
+                Path p = env.home().logDir().resolve(SegmentFiles.name(seg));
+                env.io().delete(p);
+                notes.add("removed " + p.getFileName() + ", a segment created but never begun");
+            }
+        }
+        checkMissingDatabases();
+        int restored = 0;
+        for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
+            PrepareRecord p = e.getValue();
+            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), preparedLsns.get(e.getKey()), p.prepareMillis());
+            restored++;
+        }
+        env.txns().ensureNextTxnId(maxTxnId + 1);
+        if (lastCheckpoint != null) {
+            env.txns().ensureNextTxnId(lastCheckpoint.nextTxnId());
+            env.catalogNoteNextId(lastCheckpoint.nextDbId());
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        RecoveryReport report = new RecoveryReport(Lsn.toString(start), Lsn.toString(end),
+                result == null ? 0 : result.segmentsScanned(), result == null ? 0 : result.recordsScanned(), redone,
+                rolledBack, restored, tail, lastCommitTxn, lastCommitMillis == 0 ? null : Instant.ofEpochMilli(lastCommitMillis),
+                env.catalog().all().size(), ms, List.copyOf(notes));
+        return new Outcome(report, envId, end, result == null ? 0 : result.lastSegment(), changed);
+    }
+
+    private void visit(RecordFrame frame) throws IOException {
+        LogRecord rec;
+        try {
+            rec = frame.decode();
+        } catch (RuntimeException e) {
+            throw new CorruptionException(env.home().logDir().resolve(SegmentFiles.name(Lsn.segment(frame.lsn()))),
+                    Lsn.offset(frame.lsn()), "record of type " + frame.type() + " has a valid checksum but cannot be decoded ("
+                    + e.getMessage() + "); run catastrophic recovery from a backup");
+        }
+        maxTxnId = Math.max(maxTxnId, rec.txnId());
+        if (rec instanceof CommitRecord c) {
+            List<Op> ops;
+            if (c.prepareLsn() != Lsn.NULL) {
+                PrepareRecord p = preparedRecords.remove(c.txnId());
+                preparedLsns.remove(c.txnId());
+                if (p == null) {
+                    throw new CorruptionException(env.home().logDir(), Lsn.offset(frame.lsn()), "the COMMIT at "
+                            + Lsn.toString(frame.lsn()) + " completes prepared transaction " + c.txnId()
+                            + " whose PREPARE record at " + Lsn.toString(c.prepareLsn())
+                            + " was not found after the recovery start; run catastrophic recovery");
+                }
+                ops = p.ops();
+            } else {
+                ops = c.ops();
+            }
+            applyOps(ops, frame.lsn());
+            redone++;
+            lastCommitTxn = c.txnId();
+            lastCommitMillis = c.commitMillis();
+        } else if (rec instanceof PrepareRecord p) {
+            preparedRecords.put(p.txnId(), p);
+            preparedLsns.put(p.txnId(), frame.lsn());
+        } else if (rec instanceof AbortRecord a) {
+            if (preparedRecords.remove(a.txnId()) != null) {
+                rolledBack++;
+            }
+            preparedLsns.remove(a.txnId());
+        } else if (rec instanceof CheckpointRecord cp) {
+            lastCheckpoint = cp;
+            lastCheckpointLsn = frame.lsn();
+        } else if (rec instanceof DatabaseCreateRecord dc) {
+            flush();
+            env.replayCreateDatabase(dc.dbId(), dc.name(), dc.pageSize(), frame.lsn());
+        } else if (rec instanceof DatabaseRemoveRecord dr) {
+            flush();
+            removedIds.add(dr.dbId());
+            unknownDbs.remove(dr.dbId());
+            env.replayRemoveDatabase(dr.dbId(), dr.name());
+        } else {
+            throw new IllegalStateException("unhandled record " + rec.type());
+        }
+        position = frame.endLsn();
+        if (System.nanoTime() - lastProgress > PROGRESS_NANOS) {
+            lastProgress = System.nanoTime();
+            LOG.log(System.Logger.Level.INFO, "recovery of " + env.home().home() + ": replayed up to LSN "
+                    + Lsn.toString(position) + ", " + redone + " transactions so far");
+        }
+    }
+
+    private void applyOps(List<Op> ops, long lsn) throws IOException {
+        if (batchOps == 0) {
+            epoch++;
+        }
+        for (Op op : ops) {
+            TreeWriter w = writers.get(op.dbId());
+            if (w == null) {
+                DatabaseImpl db = env.catalog().byId(op.dbId());
+                if (db == null) {
+                    if (!removedIds.contains(op.dbId())) {
+                        unknownDbs.add(op.dbId());
+                        unknownDbFirstLsn.putIfAbsent(op.dbId(), lsn);
+                    }
+                    continue;
+                }
+                Version.Root r = env.txns().current().root(op.dbId());
+                w = new TreeWriter(r.page(), r.count(), epoch, db.pageSize(), db.file(), db.file());
+                writers.put(op.dbId(), w);
+            }
+            if (op.isPut()) {
+                w.put(op.key(), op.value());
+            } else {
+                w.delete(op.key());
+            }
+        }
+        batchOps += ops.size();
+        if (batchOps >= OPS_PER_BATCH) {
+            flush();
+        }
+    }
+
+    /** Publishes the batch as a version and checkpoints the data files if dirty memory is over budget. */
+    private void flush() throws IOException {
+        if (batchOps == 0 && writers.isEmpty()) {
+            return;
+        }
+        long ts = epoch;
+        env.txns().publishDirect(v -> {
+            Version.Root[] roots = v.copyRoots(0);
+            for (Map.Entry<Integer, TreeWriter> e : writers.entrySet()) {
+                TreeWriter w = e.getValue();
+                w.finish();
+                roots[e.getKey()] = new Version.Root(w.root(), w.count());
+            }
+            return new Version(ts, roots);
+        });
+        writers.clear();
+        batchOps = 0;
+        if (env.dirtyBytes() > env.dirtyLimit()) {
+            long start = position;
+            for (long lsn : preparedLsns.values()) {
+                start = Math.min(start, lsn);
+            }
+            env.checkpointer().writeFiles(env.txns().current(), start, maxTxnId + 1);
+        }
+    }
+
+    private String repairTail(LogScanner.Tail tail) throws IOException {
+        long from = Lsn.offset(tail.lsn());
+        long len = tail.endOffset() - from;
+        try (StorageFile f = env.io().open(tail.file(), true, false)) {
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(len, 1 << 20));
+            for (long pos = from; pos < tail.endOffset(); pos += zeros.capacity()) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), tail.endOffset() - pos));
+                f.write(zeros, pos);
+            }
+            f.force(false);
+        } catch (IOException e) {
+            throw new StorageException(tail.file(), "cannot cut off the torn end of the log: " + e.getMessage(), e);
+        }
+        String msg = "cut off a torn log tail of " + len + " bytes at " + Lsn.toString(tail.lsn()) + " in "
+                + tail.file().getFileName() + " (" + tail.problem() + "): an unfinished write from before the crash";
+        LOG.log(System.Logger.Level.WARNING, msg);
+        return msg;
+    }
+
+    private void checkMissingDatabases() {
+        if (!unknownDbs.isEmpty()) {
+            int id = unknownDbs.iterator().next();
+            String name = "id " + id;
+            if (lastCheckpoint != null) {
+                for (CheckpointRecord.DatabaseEntry d : lastCheckpoint.databases()) {
+                    if (d.dbId() == id) {
+                        name = "'" + d.name() + "' (data/" + d.name() + ".cdb)";
+                    }
+                }
+            }
+            throw new StorageException(env.home().dataDir(), "the log writes to database " + name + " (first at LSN "
+                    + Lsn.toString(unknownDbFirstLsn.get(id)) + ") but its data file is missing and it was never removed;"
+                    + " restore the data file from a backup and run catastrophic recovery (cairn recover -c)", null);
+        }
+        if (lastCheckpoint != null) {
+            for (CheckpointRecord.DatabaseEntry d : lastCheckpoint.databases()) {
+                if (env.catalog().byId(d.dbId()) == null && !removedIds.contains(d.dbId())) {
+                    throw new StorageException(env.home().dataFile(d.name()), "data file of database '" + d.name()
+                            + "' is missing (the checkpoint at " + Lsn.toString(lastCheckpointLsn)
+                            + " lists it and it was never removed); restore it from a backup and run catastrophic"
+                            + " recovery (cairn recover -c)", null);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+package org.cairndb.storage;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cairndb.CorruptionException;
+import org.cairndb.StorageException;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
+import org.cairndb.tree.BranchPage;
+import org.cairndb.tree.ChildRef;
+import org.cairndb.tree.LeafPage;
+import org.cairndb.tree.Overflow;
+import org.cairndb.tree.Page;
+import org.cairndb.tree.PageFormat;
+import org.cairndb.tree.PageLoader;
+import org.cairndb.tree.PageSink;
+import org.cairndb.tree.Persistable;
+
+/**
+ * One database's file, {@code data/<name>.cdb}: two header pages, then tree pages, overflow
+ * values and the space map, all written copy-on-write.
+ *
+ * <h2>Why a crash or a concurrent copy cannot tear it</h2>
+ * A checkpoint never writes over a page that the previous valid header can reach: new versions of
+ * pages go to free pages only, the space map is written anew, everything is forced, and only then
+ * does the new header go into the header slot the <em>older</em> of the two valid headers
+ * occupied. A crash at any moment leaves at least one valid header whose whole tree is intact;
+ * both header copies are checksummed, so a torn header write is detected and the other copy used.
+ * Pages freed by a checkpoint are not reused until a later checkpoint, and then only after the
+ * page-reuse delay and when no running backup or open snapshot may still read them, so a copy of
+ * the file taken while writers run sees one consistent version (the one named by whichever
+ * header it picks up).
+ */
+public final class DataFile implements PageLoader, PageSink, Closeable {
+
+    /** File name suffix of data files. */
+    public static final String SUFFIX = ".cdb";
+
+    private final Path path;
+    private final StorageFile file;
+    private final int pageSize;
+    private final int dbId;
+    private final PageCache cache;
+    private final AtomicLong dirtyBytes;
+    private final AtomicLong pagesRead = new AtomicLong();
+    private volatile DataFileHeader header;
+    private SpaceMap space;
+
+    private DataFile(Path path, StorageFile file, DataFileHeader header, SpaceMap space, PageCache cache,
+            AtomicLong dirtyBytes) {
+        this.path = path;
+        this.file = file;
+        this.header = header;
+        this.pageSize = header.pageSize();
+        this.dbId = header.dbId();
+        this.space = space;
+        this.cache = cache;
+        this.dirtyBytes = dirtyBytes;
+    }
+
+    /** Creates an empty data file (generation 1) and forces it and its directory entry. */
+    public static DataFile create(FileIO io, Path path, UUID environmentId, int dbId, String name, int pageSize,
+            long lsn, long nextTxnId, int nextDbId, PageCache cache, AtomicLong dirtyBytes) throws IOException {
+        DataFileHeader h = new DataFileHeader(pageSize, 1, environmentId, dbId, lsn, System.currentTimeMillis(), 0, 0, 2,
+                0, 0, nextTxnId, nextDbId, name);
+        StorageFile f = io.open(path, true, true);
+        try {
+            f.truncate(0);
+            f.write(ByteBuffer.allocate(pageSize), 0);
+            f.write(h.encode(), pageSize);
+            f.force(true);
+            io.syncDirectory(path.getParent());
+        } catch (IOException e) {
+            f.close();
+            throw e;
+        }
+        return new DataFile(path, f, h, new SpaceMap(), cache, dirtyBytes);
+    }
+
+    /**
+     * Opens a data file: the valid header copy with the higher generation, and its space map.
+     * {@code environmentId}, if not null, must match.
+     */
+    public static DataFile open(FileIO io, Path path, UUID environmentId, boolean write, PageCache cache,
+            AtomicLong dirtyBytes) throws IOException {
+        StorageFile f = io.open(path, write, false);
+        try {
+            DataFileHeader h = readHeader(f, path);
+            if (environmentId != null && !environmentId.equals(h.environmentId())) {
+                throw new CorruptionException(path, 24, "data file belongs to environment " + h.environmentId()
+                        + ", not to this environment (" + environmentId + ")");
+            }
+            DataFile df = new DataFile(path, f, h, null, cache, dirtyBytes);
+            df.space = h.spaceMapPage() == 0 ? new SpaceMap() : df.readSpaceMap(h);
+            return df;
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** Reads both header copies and returns the valid one of higher generation. */
+    public static DataFileHeader readHeader(StorageFile f, Path path) throws IOException {
+        ByteBuffer first = ByteBuffer.allocate(DataFileHeader.SIZE);
+        f.read(first, 0);
+        DataFileHeader a = null;
+        String whyA;
+        try {
+            a = DataFileHeader.decode(first);
+            whyA = null;
+        } catch (IllegalArgumentException e) {
+            whyA = e.getMessage();
+        }
+        int pageSize = a != null ? a.pageSize() : 0;
+        DataFileHeader b = null;
+        String whyB = null;
+        // The second copy sits one page in; the page size comes from the first copy, or is probed.
+        for (int ps : pageSize != 0 ? new int[] {pageSize} : new int[] {8192, 16384, 32768, 65536}) {
+            ByteBuffer second = ByteBuffer.allocate(DataFileHeader.SIZE);
+            f.read(second, ps);
+            try {
+                b = DataFileHeader.decode(second);
+                if (b.pageSize() != ps) {
+                    b = null;
+                    whyB = "second header copy names the wrong page size";
+                    continue;
+                }
+                whyB = null;
+                break;
+            } catch (IllegalArgumentException e) {
+                whyB = e.getMessage();
+            }
+        }
+        if (a == null && b == null) {
+            throw new CorruptionException(path, 0, "no valid header (copy 1: " + whyA + "; copy 2: " + whyB
+                    + "); restore the file from a backup and run catastrophic recovery (cairn recover -c)");
+        }
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return a.generation() >= b.generation() ? a : b;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public DataFileHeader header() {
+        return header;
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    public int dbId() {
+        return dbId;
+    }
+
+    public long pagesRead() {
+        return pagesRead.get();
+    }
+
+    /** Size of the file in pages, and pages in use (including pending frees). */
+    public synchronized long[] spaceUsage() {
+        return new long[] {space.pageCount(), space.usedPages(), space.pendingExtents()};
+    }
+
+    /** The root page of the checkpointed tree, or null when the database was empty. */
+    public Page loadRoot() {
+        return header.rootPage() == 0 ? null : load(header.rootPage());
+    }
+
+    @Override
+    public Page load(long pos) {
+        long key = PageCache.key(dbId, pos);
+        Page p = cache.get(key);
+        if (p != null) {
+            return p;
+        }
+        ByteBuffer buf = readPage(pos);
+        byte type = PageFormat.type(buf);
+        try {
+            p = switch (type) {
+                case PageFormat.LEAF -> PageFormat.decodeLeaf(buf, pos);
+                case PageFormat.BRANCH -> PageFormat.decodeBranch(buf, pos);
+                default -> throw new IllegalArgumentException("page " + pos + " is of type " + type + ", not a tree page");
+            };
+        } catch (RuntimeException e) {
+            throw corrupt(pos, "undecodable page: " + e.getMessage());
+        }
+        cache.put(key, p);
+        return p;
+    }
+
+    @Override
+    public byte[] readOverflow(long pos, int length) {
+        byte[] value = new byte[length];
+        int per = PageFormat.maxPayload(pageSize);
+        int pages = PageFormat.pagesFor(length, pageSize);
+        for (int i = 0; i < pages; i++) {
+            ByteBuffer buf = readPage(pos + i);
+            if (PageFormat.type(buf) != PageFormat.OVERFLOW) {
+                throw corrupt(pos + i, "expected an overflow page, found type " + PageFormat.type(buf));
+            }
+            int n = Math.min(per, length - i * per);
+            if (PageFormat.payloadLength(buf) != n) {
+                throw corrupt(pos + i, "overflow page holds " + PageFormat.payloadLength(buf) + " bytes, expected " + n);
+            }
+            buf.position(PageFormat.HEADER_SIZE);
+            buf.get(value, i * per, n);
+        }
+        return value;
+    }
+
+    /** Reads and checks one page. */
+    ByteBuffer readPage(long pos) {
+        ByteBuffer buf = ByteBuffer.allocate(pageSize);
+        try {
+            file.readFully(buf, pos * pageSize);
+        } catch (EOFException e) {
+            throw corrupt(pos, "page lies beyond the end of the file (was the file truncated?)");
+        } catch (IOException e) {
+            throw new StorageException(path, "cannot read page " + pos + ": " + e.getMessage(), e);
+        }
+        pagesRead.incrementAndGet();
+        String problem = PageFormat.check(buf, pos, dbId);
+        if (problem != null) {
+            throw corrupt(pos, problem);
+        }
+        return buf;
+    }
+
+    private CorruptionException corrupt(long pos, String problem) {
+        return new CorruptionException(path, pos * pageSize, problem
+                + "; restore the file from a backup and run catastrophic recovery (cairn recover -c)");
+    }
+
+    // ---- PageSink ----
+
+    @Override
+    public void free(long pos, Persistable what, long ts) {
+        int pages = what instanceof Overflow o ? PageFormat.pagesFor(o.length(), pageSize) : 1;
+        space.free(pos, pages, ts);
+    }
+
+    @Override
+    public void dirtied(int bytes) {
+        dirtyBytes.addAndGet(bytes);
+    }
+
+    @Override
+    public void cleaned(int bytes) {
+        dirtyBytes.addAndGet(-bytes);
+    }
+
+    // ---- checkpoint ----
+
+    /** What the checkpoint of one file did. */
+    public record CheckpointOutcome(long generation, int pagesWritten, long bytesWritten, long pagesFreed) {
+    }
+
+    /**
+     * Writes a version of the tree and makes it the file's current one. See the class comment for
+     * why this cannot tear the file.
+     *
+     * @param root          the version's root (null: empty database)
+     * @param versionTs     the version's timestamp: pages replaced at or before it are not in it
+     * @param minSnapshotTs no open snapshot is older than this
+     * @param reuseBefore   only pages freed before this time (ms) may be reused
+     */
+    public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
+            long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore) throws IOException {
+        DataFileHeader old = header;
+        long generation = old.generation() + 1;
+        long freed = 0;
+        for (long[] ext : space.release(old.generation(), minSnapshotTs, reuseBefore)) {
+            for (long p = ext[0]; p < ext[0] + ext[1]; p++) {
+                cache.remove(PageCache.key(dbId, p));
+            }
+            freed += ext[1];
+        }
+        space.collect(versionTs, generation);
+        long oldPageCount = space.pageCount();
+        PageBatch batch = new PageBatch(file, pageSize);
+        long rootPos = root == null ? 0 : save(root, generation, batch);
+        if (old.spaceMapPage() != 0) {
+            space.addPending(old.spaceMapPage(), old.spaceMapPages(), generation);
+        }
+        int mapPages = PageFormat.pagesFor(space.encodedSize(0) + 64, pageSize);
+        long mapPos = space.allocate(mapPages);
+        byte[] map = space.encode();
+        if (PageFormat.pagesFor(map.length, pageSize) > mapPages) {
+            throw new IllegalStateException("space map outgrew its pages");
+        }
+        writeExtent(map, mapPos, PageFormat.SPACE_MAP, generation, batch);
+        batch.flush();
+        boolean grew = space.pageCount() > oldPageCount;
+        file.force(grew);
+        DataFileHeader next = old.next(lsn, System.currentTimeMillis(), rootPos, recordCount, space.pageCount(), mapPos,
+                mapPages, nextTxnId, nextDbId);
+        file.write(next.encode(), (generation % 2) * pageSize);
+        file.force(false);
+        header = next;
+        return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
+    }
+
+    /** Writes {@code p} and every unsaved object below it, children first. Returns its page number. */
+    private long save(Page p, long generation, PageBatch batch) throws IOException {
+        if (p.isSaved()) {
+            return p.pos();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(pageSize);
+        int payload;
+        byte type;
+        if (p instanceof BranchPage b) {
+            for (int i = 0; i < b.count(); i++) {
+                ChildRef ref = b.childRef(i);
+                Page child = ref.unsaved();
+                if (child != null) {
+                    ref.saved(save(child, generation, batch));
+                }
+            }
+            payload = PageFormat.encodeBranch(b, buf);
+            type = PageFormat.BRANCH;
+        } else {
+            LeafPage leaf = (LeafPage) p;
+            for (int i = 0; i < leaf.count(); i++) {
+                if (leaf.rawValue(i) instanceof Overflow o && !o.isSaved()) {
+                    byte[] data = o.dataForWrite();
+                    long pos = space.allocate(PageFormat.pagesFor(data.length, pageSize));
+                    writeExtent(data, pos, PageFormat.OVERFLOW, generation, batch);
+                    o.markSaved(pos, this);
+                    o.dropData();
+                }
+            }
+            payload = PageFormat.encodeLeaf(leaf, buf);
+            type = PageFormat.LEAF;
+        }
+        long pos = space.allocate(1);
+        PageFormat.seal(buf, type, p.count(), pos, dbId, payload, generation);
+        batch.add(pos, buf);
+        p.markSaved(pos, this);
+        cache.put(PageCache.key(dbId, pos), p);
+        return pos;
+    }
+
+    private void writeExtent(byte[] data, long pos, byte type, long generation, PageBatch batch) throws IOException {
+        int per = PageFormat.maxPayload(pageSize);
+        int pages = PageFormat.pagesFor(data.length, pageSize);
+        for (int i = 0; i < pages; i++) {
+            ByteBuffer buf = ByteBuffer.allocate(pageSize);
+            int n = Math.max(0, Math.min(per, data.length - i * per));
+            buf.position(PageFormat.HEADER_SIZE);
+            buf.put(data, i * per, n);
+            PageFormat.seal(buf, type, 0, pos + i, dbId, n, generation);
+            batch.add(pos + i, buf);
+        }
+    }
+
+    private SpaceMap readSpaceMap(DataFileHeader h) {
+        int pages = h.spaceMapPages();
+        ByteBuffer all = ByteBuffer.allocate(pages * PageFormat.maxPayload(pageSize));
+        for (int i = 0; i < pages; i++) {
+            ByteBuffer buf = readPage(h.spaceMapPage() + i);
+            if (PageFormat.type(buf) != PageFormat.SPACE_MAP) {
+                throw corrupt(h.spaceMapPage() + i, "expected a space map page, found type " + PageFormat.type(buf));
+            }
+            buf.limit(PageFormat.HEADER_SIZE + PageFormat.payloadLength(buf)).position(PageFormat.HEADER_SIZE);
+            all.put(buf);
+        }
+        all.flip();
+        try {
+            return SpaceMap.decode(all);
+        } catch (RuntimeException e) {
+            throw corrupt(h.spaceMapPage(), "unreadable space map: " + e.getMessage());
+        }
+    }
+
+    /** Pages this file's space map lists as in use; for {@code cairn verify}. */
+    public synchronized java.util.BitSet allocatedPages() {
+        java.util.BitSet b = new java.util.BitSet();
+        byte[] enc = space.encode();
+        ByteBuffer buf = ByteBuffer.wrap(enc);
+        long count = buf.getLong();
+        int n = buf.getInt();
+        buf.position(buf.position() + 20 * n);
+        byte[] bits = new byte[(int) ((count + 7) / 8)];
+        buf.get(bits);
+        b.or(java.util.BitSet.valueOf(bits));
+        return b;
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+
+    /** Collects page writes and issues one write per run of consecutive pages. */
+    private static final class PageBatch {
+        private static final int MAX = 1 << 20;
+        private final StorageFile file;
+        private final int pageSize;
+        private final ByteBuffer run;
+        private long runStart = -1;
+        private int pages;
+        private long bytes;
+
+        PageBatch(StorageFile file, int pageSize) {
+            this.file = file;
+            this.pageSize = pageSize;
+            this.run = ByteBuffer.allocate(Math.max(MAX, pageSize));
+        }
+
+        void add(long pos, ByteBuffer page) throws IOException {
+            long expected = runStart + run.position() / pageSize;
+            if (runStart >= 0 && (pos != expected || run.remaining() < pageSize)) {
+                flush();
+            }
+            if (runStart < 0) {
+                runStart = pos;
+            }
+            page.clear();
+            run.put(page);
+            pages++;
+            bytes += pageSize;
+        }
+
+        void flush() throws IOException {
+            if (runStart < 0) {
+                return;
+            }
+            run.flip();
+            file.write(run, runStart * pageSize);
+            run.clear();
+            runStart = -1;
+        }
+
+        int pages() {
+            return pages;
+        }
+
+        long bytes() {
+            return bytes;
+        }
+    }
+
+    /** Unused-page helper for tests: how many of the given pages are free. */
+    static int countFree(List<Long> pages, java.util.BitSet allocated) {
+        int n = 0;
+        for (long p : pages) {
+            if (!allocated.get((int) p)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,310 @@
+package org.cairndb.tree;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies writes to one database's tree, copy-on-write, producing a new root.
+ *
+ * <p>A writer belongs to one apply <em>epoch</em> (the timestamp of the version being built). The
+ * first time it changes a page of an older epoch it copies the page (and the path above it) into
+ * its epoch and reports the original as replaced; later writes in the same epoch change the copy
+ * in place. A batch of many writes thus copies each touched page once, and readers of published
+ * versions never see a change.
+ *
+ * <p>Pages split when their payload outgrows a page: into as many pages as needed, with a biased
+ * split when the write went to the end of the page (ascending loads fill pages completely rather
+ * than by half). After deletes, a page below a quarter of a page merges with a neighbour when the
+ * two fit comfortably in one; an empty page is always removed, and a root with a single child
+ * gives way to that child.
+ */
+public final class TreeWriter {
+
+    private static final int MAX_DEPTH = 64;
+
+    private final long epoch;
+    private final int maxPayload;
+    private final int inlineLimit;
+    private final PageLoader loader;
+    private final PageSink sink;
+    private Page root;
+    private long count;
+
+    private final BranchPage[] pathPages = new BranchPage[MAX_DEPTH];
+    private final int[] pathIndex = new int[MAX_DEPTH];
+    private LeafPage leaf;
+    private final List<Persistable> created = new ArrayList<>();
+
+    public TreeWriter(Page root, long count, long epoch, int pageSize, PageLoader loader, PageSink sink) {
+        this.root = root;
+        this.count = count;
+        this.epoch = epoch;
+        this.maxPayload = PageFormat.maxPayload(pageSize);
+        this.inlineLimit = PageFormat.inlineLimit(pageSize);
+        this.loader = loader;
+        this.sink = sink;
+    }
+
+    public Page root() {
+        return root;
+    }
+
+    public long count() {
+        return count;
+    }
+
+    /**
+     * Ends the batch: every object created in it that is still part of the tree starts counting
+     * against the dirty budget. Call before publishing the new root.
+     */
+    public void finish() {
+        for (Persistable p : created) {
+            p.account(sink);
+        }
+        created.clear();
+    }
+
+    /** Inserts or replaces. Returns true if the key was new. */
+    public boolean put(byte[] key, byte[] value) {
+        Object stored = value;
+        if (key.length + value.length > inlineLimit && value.length > 8) {
+            Overflow o = new Overflow(value);
+            created.add(o);
+            stored = o;
+        }
+        if (root == null) {
+            LeafPage first = new LeafPage(epoch, new byte[][] {key}, new Object[] {stored});
+            created.add(first);
+            root = first;
+            count++;
+            return true;
+        }
+        int depth = descend(key);
+        int i = leaf.find(key);
+        boolean atEnd = false;
+        if (i >= 0) {
+            if (leaf.rawValue(i) instanceof Overflow o) {
+                o.markReplaced(epoch, sink);
+            }
+            leaf.set(i, stored);
+        } else {
+            int at = -i - 1;
+            atEnd = at == leaf.count();
+            leaf.insert(at, key, stored);
+            count++;
+        }
+        if (leaf.payloadSize() > maxPayload) {
+            splitUp(leaf, depth, atEnd);
+        }
+        return i < 0;
+    }
+
+    /** Deletes. Returns true if the key was there. */
+    public boolean delete(byte[] key) {
+        if (root == null || !TreeReader.contains(root, key, loader)) {
+            return false;
+        }
+        int depth = descend(key);
+        int i = leaf.find(key);
+        if (leaf.rawValue(i) instanceof Overflow o) {
+            o.markReplaced(epoch, sink);
+        }
+        leaf.remove(i);
+        count--;
+        rebalanceUp(leaf, depth);
+        return true;
+    }
+
+    /**
+     * Walks from the root to the leaf for {@code key}, making every page on the way owned by this
+     * epoch. Leaves the leaf in {@link #leaf} and the branches above it in pathPages/pathIndex;
+     * returns the leaf's depth.
+     */
+    private int descend(byte[] key) {
+        root = own(root);
+        Page node = root;
+        int depth = 0;
+        while (!node.isLeaf()) {
+            BranchPage b = (BranchPage) node;
+            int i = b.childIndex(key);
+            Page child = b.child(i, loader);
+            Page owned = own(child);
+            if (owned != child) {
+                b.setChild(i, new ChildRef(owned));
+            }
+            pathPages[depth] = b;
+            pathIndex[depth] = i;
+            depth++;
+            node = owned;
+        }
+        leaf = (LeafPage) node;
+        return depth;
+    }
+
+    private Page own(Page p) {
+        if (p.epoch == epoch) {
+            return p;
+        }
+        Page c = p.copy(epoch);
+        created.add(c);
+        p.markReplaced(epoch, sink);
+        return c;
+    }
+
+    /** Splits {@code page} (at {@code depth}) into as many pages as needed, and so on up the path. */
+    private void splitUp(Page page, int depth, boolean atEnd) {
+        Page node = page;
+        boolean end = atEnd;
+        for (int d = depth; node.payloadSize() > maxPayload; d--) {
+            List<byte[]> separators = new ArrayList<>();
+            List<Page> parts = new ArrayList<>();
+            split(node, end, separators, parts);
+            if (d == 0) {
+                ChildRef[] refs = new ChildRef[parts.size() + 1];
+                refs[0] = new ChildRef(node);
+                for (int j = 0; j < parts.size(); j++) {
+                    refs[j + 1] = new ChildRef(parts.get(j));
+                }
+                BranchPage newRoot = new BranchPage(epoch, separators.toArray(new byte[0][]), refs);
+                created.add(newRoot);
+                root = newRoot;
+                node = newRoot;
+                d = 1; // the loop's d-- makes it 0: the new root is checked as the root
+                continue;
+            }
+            BranchPage parent = pathPages[d - 1];
+            int at = pathIndex[d - 1];
+            for (int j = 0; j < parts.size(); j++) {
+                parent.insertChild(at + 1 + j, separators.get(j), new ChildRef(parts.get(j)));
+            }
+            end = end && at + parts.size() == parent.count() - 1;
+            node = parent;
+        }
+    }
+
+    /**
+     * Cuts the tail of {@code node} into new pages so that every piece fits; {@code node} keeps the
+     * first piece. When the change went to the end of the page (an ascending load) each piece is
+     * filled as far as it goes; otherwise the pieces are balanced.
+     */
+    private void split(Page node, boolean atEnd, List<byte[]> separators, List<Page> parts) {
+        int n = node.count();
+        int total = node.payloadSize();
+        int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
+        int limit = atEnd ? maxPayload : Math.min(maxPayload, (total + pieces - 1) / pieces);
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        int acc = firstSize(node, 0);
+        for (int i = 1; i < n; i++) {
+            int add = nextSize(node, i);
+            if (acc + add > limit) {
+                starts.add(i);
+                acc = firstSize(node, i);
+            } else {
+                acc += add;
+            }
+        }
+        if (starts.size() == 1) {
+            starts.add(Math.max(1, n / 2)); // cannot happen for an overfull page; kept for safety
+        }
+        for (int j = 1; j < starts.size(); j++) {
+            int from = starts.get(j);
+            int to = j + 1 < starts.size() ? starts.get(j + 1) : n;
+            Page part;
+            if (node instanceof LeafPage l) {
+                separators.add(l.key(from));
+                part = l.cut(from, to, epoch);
+            } else {
+                BranchPage b = (BranchPage) node;
+                separators.add(b.key(from - 1));
+                part = b.cut(from, to, epoch);
+            }
+            created.add(part);
+            parts.add(part);
+        }
+        int keep = starts.get(1);
+        if (node instanceof LeafPage l) {
+            l.truncate(keep);
+        } else {
+            ((BranchPage) node).truncate(keep);
+        }
+    }
+
+    /** Payload of a piece consisting only of entry {@code i}. */
+    private static int firstSize(Page node, int i) {
+        if (node instanceof LeafPage l) {
+            return LeafPage.entrySize(l.key(i), l.rawValue(i));
+        }
+        return 8;
+    }
+
+    /** Bytes entry {@code i} adds to a piece that already holds entries before it. */
+    private static int nextSize(Page node, int i) {
+        if (node instanceof LeafPage l) {
+            return LeafPage.entrySize(l.key(i), l.rawValue(i));
+        }
+        return BranchPage.separatorSize(((BranchPage) node).key(i - 1));
+    }
+
+    /** After a delete: removes empty pages and merges underfull ones, from {@code depth} up. */
+    private void rebalanceUp(Page page, int depth) {
+        Page node = page;
+        for (int d = depth; d > 0; d--) {
+            BranchPage parent = pathPages[d - 1];
+            int i = pathIndex[d - 1];
+            if (node.count() == 0) {
+                node.markReplaced(epoch, sink);
+                if (parent.count() == 1) {
+                    parent.clear();
+                } else if (i == 0) {
+                    // Child 1 takes child 0's place, and the separator in front of it goes.
+                    ChildRef second = parent.childRef(1);
+                    parent.removeChild(1);
+                    parent.setChild(0, second);
+                } else {
+                    parent.removeChild(i);
+                }
+            } else if (node.payloadSize() < maxPayload / 4 && parent.count() > 1) {
+                mergeWithNeighbour(parent, i);
+            }
+            node = parent;
+        }
+        while (root != null) {
+            if (root.count() == 0) {
+                root.markReplaced(epoch, sink);
+                root = null;
+            } else if (!root.isLeaf() && root.count() == 1) {
+                BranchPage b = (BranchPage) root;
+                Page only = b.child(0, loader);
+                b.markReplaced(epoch, sink);
+                root = only;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void mergeWithNeighbour(BranchPage parent, int i) {
+        int leftIndex = i > 0 ? i - 1 : i;
+        int rightIndex = leftIndex + 1;
+        Page left = parent.child(leftIndex, loader);
+        Page right = parent.child(rightIndex, loader);
+        byte[] separator = parent.key(leftIndex);
+        int combined = left.payloadSize() + right.payloadSize()
+                + (left.isLeaf() ? 0 : BranchPage.separatorSize(separator) - 8);
+        if (combined > maxPayload * 3 / 4) {
+            return;
+        }
+        Page ownedLeft = own(left);
+        if (ownedLeft != left) {
+            parent.setChild(leftIndex, new ChildRef(ownedLeft));
+        }
+        if (ownedLeft instanceof LeafPage l) {
+            l.absorb((LeafPage) right);
+        } else {
+            ((BranchPage) ownedLeft).absorb(separator, (BranchPage) right);
+        }
+        right.markReplaced(epoch, sink);
+        parent.removeChild(rightIndex);
+    }
+}

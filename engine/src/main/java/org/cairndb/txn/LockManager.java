@@ -1,0 +1,262 @@
+package org.cairndb.txn;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
+import org.cairndb.DeadlockException;
+import org.cairndb.LockTimeoutException;
+import org.cairndb.util.Bytes;
+
+/**
+ * Exclusive key locks, held by a transaction until it ends.
+ *
+ * <p>The table is split into stripes, each a hash map guarded by its own lock; a waiter parks on
+ * its stripe's condition. When the owner releases, ownership passes straight to the longest
+ * waiter (no barging), so a waiter is never starved.
+ *
+ * <p><b>Deadlocks.</b> All locks are exclusive, so a waiting transaction waits for exactly one
+ * other. The wait-for graph is therefore a set of chains, and a cycle is found by following
+ * "waits for the owner of" links from the requester. The requester that closes a cycle is the
+ * victim: it gets a {@link DeadlockException} naming every transaction in the cycle. A waiter also
+ * re-checks for a cycle when it wakes, so a cycle formed while it slept is found too.
+ */
+public final class LockManager {
+
+    private static final int STRIPES = 64;
+
+    /** One lock: its owner and the transactions queued for it. */
+    private static final class Entry {
+        final LockKey key;
+        Txn owner;
+        final ArrayDeque<Txn> waiters = new ArrayDeque<>();
+
+        Entry(LockKey key, Txn owner) {
+            this.key = key;
+            this.owner = owner;
+        }
+    }
+
+    private static final class Stripe {
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        final Map<LockKey, Entry> entries = new HashMap<>();
+    }
+
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final IntFunction<String> dbNames;
+
+    /** {@code dbNames} gives a database's name for messages. */
+    public LockManager(IntFunction<String> dbNames) {
+        this.dbNames = dbNames;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
+        }
+    }
+
+    private Stripe stripe(LockKey key) {
+        int h = key.hashCode();
+        return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];
+    }
+
+    /**
+     * Locks {@code key} for {@code txn}, waiting at most {@code timeoutNanos}. Returns true if the
+     * lock is new for this transaction, false if it already held it.
+     */
+    public boolean lock(Txn txn, LockKey key, long timeoutNanos) {
+        Stripe s = stripe(key);
+        s.lock.lock();
+        try {
+            Entry e = s.entries.get(key);
+            if (e == null) {
+                s.entries.put(key, new Entry(key, txn));
+                return true;
+            }
+            if (e.owner == txn) {
+                return false;
+            }
+            e.waiters.addLast(txn);
+            txn.waitingFor = e.owner;
+            txn.waitingKey = key;
+            try {
+                long deadline = System.nanoTime() + timeoutNanos;
+                while (e.owner != txn) {
+                    long[] cycle = findCycle(txn);
+                    if (cycle != null) {
+                        throw deadlock(txn, cycle);
+                    }
+                    txn.checkNotAbortedWhileWaiting();
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw timeout(txn, e, timeoutNanos);
+                    }
+                    s.changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)));
+                }
+                return true;
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new LockTimeoutException(txn.id(), "interrupted while waiting for " + describe(key));
+            } finally {
+                txn.waitingFor = null;
+                txn.waitingKey = null;
+                if (e.owner != txn) {
+                    e.waiters.remove(txn);
+                }
+            }
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Takes {@code key} for {@code txn} without waiting (recovery restoring a prepared transaction). */
+    public void lockNow(Txn txn, LockKey key) {
+        Stripe s = stripe(key);
+        s.lock.lock();
+        try {
+            Entry e = s.entries.get(key);
+            if (e != null && e.owner != txn) {
+                throw new IllegalStateException(describe(key) + " is already held by transaction " + e.owner.id());
+            }
+            s.entries.put(key, new Entry(key, txn));
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Releases the given locks of {@code txn}, handing each to its first waiter. */
+    public void releaseAll(Txn txn, Iterable<LockKey> keys) {
+        for (LockKey key : keys) {
+            Stripe s = stripe(key);
+            s.lock.lock();
+            try {
+                Entry e = s.entries.get(key);
+                if (e == null || e.owner != txn) {
+                    continue;
+                }
+                Txn next = e.waiters.pollFirst();
+                if (next == null) {
+                    s.entries.remove(key);
+                } else {
+                    e.owner = next;
+                    for (Txn w : e.waiters) {
+                        w.waitingFor = next;
+                    }
+                    s.changed.signalAll();
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+    }
+
+    /** Wakes {@code txn} if it is waiting for a lock (it was aborted from another thread). */
+    public void wake(Txn txn) {
+        LockKey key = txn.waitingKey;
+        if (key == null) {
+            return;
+        }
+        Stripe s = stripe(key);
+        s.lock.lock();
+        try {
+            s.changed.signalAll();
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Transactions waiting for a lock that {@code txn} holds. */
+    public List<Long> waitersOf(Txn txn, Iterable<LockKey> keys) {
+        List<Long> ids = new ArrayList<>();
+        for (LockKey key : keys) {
+            Stripe s = stripe(key);
+            s.lock.lock();
+            try {
+                Entry e = s.entries.get(key);
+                if (e != null && e.owner == txn) {
+                    for (Txn w : e.waiters) {
+                        ids.add(w.id());
+                    }
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        return ids;
+    }
+
+    /** The owner of {@code key}, or null. */
+    public Txn owner(LockKey key) {
+        Stripe s = stripe(key);
+        s.lock.lock();
+        try {
+            Entry e = s.entries.get(key);
+            return e == null ? null : e.owner;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Number of locks held. */
+    public int size() {
+        int n = 0;
+        for (Stripe s : stripes) {
+            s.lock.lock();
+            try {
+                n += s.entries.size();
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        return n;
+    }
+
+    /** Follows wait-for links from {@code start}; returns the cycle through it, or null. */
+    private static long[] findCycle(Txn start) {
+        List<Long> chain = new ArrayList<>();
+        chain.add(start.id());
+        Txn t = start.waitingFor;
+        for (int steps = 0; t != null && steps < 10_000; steps++) {
+            if (t == start) {
+                long[] ids = new long[chain.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = chain.get(i);
+                }
+                return ids;
+            }
+            chain.add(t.id());
+            t = t.waitingFor;
+        }
+        return null;
+    }
+
+    private DeadlockException deadlock(Txn victim, long[] cycle) {
+        StringBuilder sb = new StringBuilder("deadlock: ");
+        for (int i = 0; i < cycle.length; i++) {
+            sb.append("transaction ").append(cycle[i]).append(" waits for ")
+                    .append(i + 1 < cycle.length ? "transaction " + cycle[i + 1] : "transaction " + cycle[0]);
+            sb.append(i + 1 < cycle.length ? ", " : "");
+        }
+        sb.append("; transaction ").append(victim.id()).append(" was chosen as the victim and rolled back (it wanted ")
+                .append(describe(victim.waitingKey)).append(")");
+        return new DeadlockException(victim.id(), cycle, sb.toString());
+    }
+
+    private LockTimeoutException timeout(Txn txn, Entry e, long timeoutNanos) {
+        Txn holder = e.owner;
+        return new LockTimeoutException(txn.id(), "lock timeout after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + " ms: transaction " + txn.id() + " waited for " + describe(e.key) + " held by "
+                + (holder == null ? "nobody" : holder.describe()) + "; transaction " + txn.id() + " was rolled back");
+    }
+
+    String describe(LockKey key) {
+        if (key == null) {
+            return "a lock";
+        }
+        return "key " + Bytes.describe(key.key()) + " in database '" + dbNames.apply(key.dbId()) + "'";
+    }
+}

@@ -1,0 +1,191 @@
+package org.cairndb.txn;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.cairndb.Durability;
+import org.cairndb.IsolationLevel;
+import org.cairndb.TransactionException;
+import org.cairndb.TransactionStateException;
+import org.cairndb.TransactionTimeoutException;
+import org.cairndb.util.Bytes;
+
+/**
+ * A transaction's state: its writes, its locks, its snapshot and, under SERIALIZABLE, what it read.
+ * One thread uses a transaction at a time; the timeout reaper may abort it from another thread,
+ * which is why state changes are synchronized.
+ */
+public final class Txn {
+
+    /** Life cycle. ACTIVE → (PREPARED →) COMMITTED, or → ABORTED from ACTIVE or PREPARED. */
+    public enum State {
+        ACTIVE, PREPARED, COMMITTED, ABORTED
+    }
+
+    /** A key range read by a SERIALIZABLE transaction: [from, to), null meaning unbounded. */
+    public record Range(int dbId, byte[] from, byte[] to) {
+        boolean contains(LockKey k) {
+            return k.dbId() == dbId && (from == null || Bytes.compare(k.key(), from) >= 0)
+                    && (to == null || Bytes.compare(k.key(), to) < 0);
+        }
+    }
+
+    private final long id;
+    private final IsolationLevel isolation;
+    private Durability durability;
+    private final long beginMillis;
+    private long deadlineNanos;
+    private long lockTimeoutNanos;
+    private volatile State state = State.ACTIVE;
+    private volatile String abortReason;
+    private Class<? extends TransactionException> abortKind;
+
+    final WriteSet writes = new WriteSet();
+    final List<LockKey> locks = new ArrayList<>();
+    Version snapshot;
+    Object snapshotToken;
+
+    // SERIALIZABLE read tracking
+    Set<LockKey> readKeys;
+    List<Range> readRanges;
+
+    // two-phase commit
+    byte[] globalId;
+    long prepareLsn;
+    long prepareMillis;
+
+    // commit pipeline
+    long commitTs;
+    long commitLsn;
+    boolean published;
+
+    // lock waiting, read by deadlock detection in other threads
+    volatile Txn waitingFor;
+    volatile LockKey waitingKey;
+
+    Txn(long id, IsolationLevel isolation, Durability durability, long timeoutNanos, long lockTimeoutNanos) {
+        this.id = id;
+        this.isolation = isolation;
+        this.durability = durability;
+        this.beginMillis = System.currentTimeMillis();
+        this.deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        this.lockTimeoutNanos = lockTimeoutNanos;
+        if (isolation == IsolationLevel.SERIALIZABLE) {
+            readKeys = new HashSet<>();
+            readRanges = new ArrayList<>();
+        }
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public IsolationLevel isolation() {
+        return isolation;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public void durability(Durability d) {
+        this.durability = d;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public long beginMillis() {
+        return beginMillis;
+    }
+
+    public long lockTimeoutNanos() {
+        return lockTimeoutNanos;
+    }
+
+    public void lockTimeoutNanos(long nanos) {
+        this.lockTimeoutNanos = nanos;
+    }
+
+    /** Sets the transaction timeout, counted from now; 0 removes it. */
+    public void timeoutNanos(long nanos) {
+        this.deadlineNanos = nanos > 0 ? System.nanoTime() + nanos : 0;
+    }
+
+    public boolean isTimedOut(long nowNanos) {
+        return deadlineNanos != 0 && nowNanos - deadlineNanos > 0;
+    }
+
+    public WriteSet writes() {
+        return writes;
+    }
+
+    public List<LockKey> locks() {
+        return locks;
+    }
+
+    public byte[] globalId() {
+        return globalId;
+    }
+
+    public long prepareLsn() {
+        return prepareLsn;
+    }
+
+    public long prepareMillis() {
+        return prepareMillis;
+    }
+
+    public String abortReason() {
+        return abortReason;
+    }
+
+    /** Throws unless the transaction may read and write. */
+    public void checkActive() {
+        State s = state;
+        if (s == State.ACTIVE) {
+            if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
+                throw new TransactionTimeoutException(id, "transaction " + id + " ran past its timeout and is being rolled back");
+            }
+            return;
+        }
+        throw stateError("use");
+    }
+
+    TransactionStateException stateError(String action) {
+        State s = state;
+        String why = s == State.ABORTED && abortReason != null ? " (" + abortReason + ")" : "";
+        return new TransactionStateException("cannot " + action + " transaction " + id + ": it is " + s.name().toLowerCase()
+                + why);
+    }
+
+    /** Called while waiting for a lock: stops the wait if another thread rolled this transaction back. */
+    void checkNotAbortedWhileWaiting() {
+        if (state == State.ABORTED) {
+            throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for a lock"
+                    + (abortReason != null ? " (" + abortReason + ")" : ""));
+        }
+    }
+
+    synchronized boolean transition(State from, State to, String reason) {
+        if (state != from) {
+            return false;
+        }
+        state = to;
+        if (to == State.ABORTED) {
+            abortReason = reason;
+        }
+        return true;
+    }
+
+    /** "transaction 12 (prepared, global id 0x...)" for messages. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("transaction ").append(id);
+        if (state == State.PREPARED && globalId != null) {
+            sb.append(" (prepared, in doubt, global id 0x").append(Bytes.hex(globalId)).append(")");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,716 @@
+package org.cairndb.txn;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.cairndb.Durability;
+import org.cairndb.EnvironmentFailureException;
+import org.cairndb.IsolationLevel;
+import org.cairndb.TransactionStateException;
+import org.cairndb.WriteConflictException;
+import org.cairndb.log.AbortRecord;
+import org.cairndb.log.CommitRecord;
+import org.cairndb.log.LogManager;
+import org.cairndb.log.LogRecord;
+import org.cairndb.log.Lsn;
+import org.cairndb.log.Op;
+import org.cairndb.log.PrepareRecord;
+import org.cairndb.util.Bytes;
+
+/**
+ * Begins, commits, aborts and prepares transactions, and publishes the versions readers see.
+ *
+ * <h2>The commit pipeline</h2>
+ * <ol>
+ * <li><b>Sequence</b> (under {@code sequenceLock}, a few microseconds): a SERIALIZABLE transaction
+ * is validated against every commit sequenced after its snapshot; the transaction gets the next
+ * commit timestamp; its commit record is appended to the log buffer; its written keys are noted
+ * with the timestamp (for write-conflict checks of later writers). Timestamp order is log order.</li>
+ * <li><b>Durability</b> (no lock): SYNC waits for a force of the log past the record (group commit:
+ * one force serves everyone waiting), WRITE_NO_SYNC for a write, the others for nothing.</li>
+ * <li><b>Publish</b> (under {@code applyLock}): the transaction joins a queue ordered by timestamp.
+ * Whoever holds the lock applies every queued transaction whose predecessors are all applied, as
+ * one batch, and publishes the resulting version. Versions therefore appear in commit order, and
+ * a snapshot always shows a prefix of the committed history.</li>
+ * <li><b>Release</b>: locks are released only after publication, so the next writer of a key sees
+ * this commit.</li>
+ * </ol>
+ *
+ * Nothing of an uncommitted transaction is in the shared trees or the log (its writes sit in its
+ * {@link WriteSet}), so an abort just drops them; only a prepared transaction leaves a log record,
+ * and an ABORT record for it.
+ */
+public final class TxnManager {
+
+    private static final System.Logger LOG = System.getLogger(TxnManager.class.getName());
+
+    /** Where the manager reports an unrecoverable failure (the environment then refuses all work). */
+    public interface FailureHandler {
+        EnvironmentFailureException fail(String what, Throwable cause);
+    }
+
+    private final LockManager locks;
+    private final Applier applier;
+    private final FailureHandler failures;
+    private volatile LogManager log;
+
+    private final ReentrantLock sequenceLock = new ReentrantLock();
+    private long lastSequencedTs;
+
+    private final ReentrantLock applyLock = new ReentrantLock();
+    private final Condition publishedCond = applyLock.newCondition();
+    private final PriorityQueue<Txn> applyQueue = new PriorityQueue<>(Comparator.comparingLong(t -> t.commitTs));
+    private volatile Version current;
+    private volatile Throwable pipelineFailure;
+
+    private final AtomicLong nextTxnId;
+    private final ConcurrentHashMap<Long, Txn> active = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Version> snapshots = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LockKey, Long> recentWrites = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
+    private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
+
+    private final LongAdder commits = new LongAdder();
+    private final LongAdder aborts = new LongAdder();
+    private final LongAdder conflicts = new LongAdder();
+    private long commitsSincePrune;
+
+    private volatile IsolationLevel defaultIsolation;
+    private volatile Durability defaultDurability;
+    private volatile long defaultTimeoutNanos;
+    private volatile long defaultLockTimeoutNanos;
+    private volatile long maxTxnBytes;
+    private volatile Consumer<Txn> commitThrottle = t -> { };
+
+    public TxnManager(LockManager locks, Applier applier, FailureHandler failures, Version initial, long nextTxnId) {
+        this.locks = locks;
+        this.applier = applier;
+        this.failures = failures;
+        this.current = initial;
+        this.lastSequencedTs = initial.ts();
+        this.nextTxnId = new AtomicLong(nextTxnId);
+    }
+
+    public void configure(IsolationLevel isolation, Durability durability, long timeoutNanos, long lockTimeoutNanos,
+            long maxTxnBytes) {
+        this.defaultIsolation = isolation;
+        this.defaultDurability = durability;
+        this.defaultTimeoutNanos = timeoutNanos;
+        this.defaultLockTimeoutNanos = lockTimeoutNanos;
+        this.maxTxnBytes = maxTxnBytes;
+    }
+
+    /** Called before every commit; the environment uses it to hold writers back while dirty memory is too high. */
+    public void commitThrottle(Consumer<Txn> throttle) {
+        this.commitThrottle = throttle;
+    }
+
+    public void attachLog(LogManager log) {
+        this.log = log;
+    }
+
+    public LockManager locks() {
+        return locks;
+    }
+
+    /** The newest published version. */
+    public Version current() {
+        return current;
+    }
+
+    /** Replaces the current version (recovery, database create and remove); caller excludes commits. */
+    public void publishDirect(java.util.function.UnaryOperator<Version> change) {
+        applyLock.lock();
+        try {
+            Version v = change.apply(current);
+            current = v;
+            sequenceLock.lock();
+            try {
+                lastSequencedTs = Math.max(lastSequencedTs, v.ts());
+            } finally {
+                sequenceLock.unlock();
+            }
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    public long nextTxnId() {
+        return nextTxnId.get();
+    }
+
+    /** Makes sure transaction ids below {@code next} are never handed out (recovery). */
+    public void ensureNextTxnId(long next) {
+        nextTxnId.accumulateAndGet(next, Math::max);
+    }
+
+    // ---- begin ----
+
+    public Txn begin(IsolationLevel isolation, Durability durability, long timeoutNanos, long lockTimeoutNanos) {
+        Txn t = new Txn(nextTxnId.getAndIncrement(), isolation != null ? isolation : defaultIsolation,
+                durability != null ? durability : defaultDurability,
+                timeoutNanos >= 0 ? timeoutNanos : defaultTimeoutNanos,
+                lockTimeoutNanos >= 0 ? lockTimeoutNanos : defaultLockTimeoutNanos);
+        active.put(t.id(), t);
+        return t;
+    }
+
+    public Txn begin() {
+        return begin(null, null, -1, -1);
+    }
+
+    // ---- snapshots ----
+
+    /** The version {@code txn} reads: its snapshot (taken now if it has none) or, for READ_COMMITTED, the newest. */
+    public Version readVersion(Txn txn) {
+        if (txn.isolation() == IsolationLevel.READ_COMMITTED) {
+            return current;
+        }
+        return snapshot(txn);
+    }
+
+    Version snapshot(Txn txn) {
+        Version s = txn.snapshot;
+        if (s == null) {
+            Object token = txn;
+            // Register before reading the version so that no page it needs can be reused in between.
+            snapshots.put(token, current);
+            s = current;
+            snapshots.put(token, s);
+            txn.snapshot = s;
+            txn.snapshotToken = token;
+        }
+        return s;
+    }
+
+    /** Pins the newest version for a short read outside any snapshot; release with {@link #unpin}. */
+    public Version pin(Object token) {
+        snapshots.put(token, current);
+        Version v = current;
+        snapshots.put(token, v);
+        return v;
+    }
+
+    public void unpin(Object token) {
+        snapshots.remove(token);
+    }
+
+    /** The oldest timestamp any reader may still be reading at. */
+    public long minSnapshotTs() {
+        long min = current.ts();
+        for (Version v : snapshots.values()) {
+            min = Math.min(min, v.ts());
+        }
+        return min;
+    }
+
+    // ---- writes ----
+
+    /**
+     * Locks a key for writing. Under SNAPSHOT and SERIALIZABLE, fails with
+     * {@link WriteConflictException} (rolling the transaction back) when another transaction
+     * committed the key after this one's snapshot.
+     */
+    public void lockForWrite(Txn txn, LockKey key) {
+        boolean acquired;
+        try {
+            acquired = locks.lock(txn, key, txn.lockTimeoutNanos());
+        } catch (RuntimeException e) {
+            abortQuietly(txn, e.getMessage());
+            throw e;
+        }
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                if (acquired) {
+                    locks.releaseAll(txn, List.of(key));
+                }
+                throw txn.stateError("write in");
+            }
+            if (acquired) {
+                txn.locks.add(key);
+            }
+        }
+        if (txn.isolation() != IsolationLevel.READ_COMMITTED) {
+            Version snap = snapshot(txn);
+            Long ts = recentWrites.get(key);
+            if (ts != null && ts > snap.ts()) {
+                conflicts.increment();
+                String msg = "write conflict: " + locks.describe(key) + " was changed by a transaction that committed after "
+                        + "transaction " + txn.id() + " took its snapshot; transaction " + txn.id() + " was rolled back";
+                abortQuietly(txn, msg);
+                throw new WriteConflictException(txn.id(), msg);
+            }
+        }
+    }
+
+    /** Adds a write to the transaction's write set, enforcing the size limit. */
+    public void addWrite(Txn txn, int dbId, byte[] key, byte[] value) {
+        synchronized (txn) {
+            txn.checkActive();
+            txn.writes.put(dbId, key, value);
+        }
+        if (txn.writes.bytes() > maxTxnBytes) {
+            String msg = "transaction " + txn.id() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
+                    + maxTxnBytes + " (cairn.txn.max.bytes); it was rolled back";
+            abortQuietly(txn, msg);
+            throw new org.cairndb.TransactionException(txn.id(), msg);
+        }
+    }
+
+    public void recordRead(Txn txn, LockKey key) {
+        if (txn.readKeys != null) {
+            txn.readKeys.add(key);
+        }
+    }
+
+    public void recordRange(Txn txn, int dbId, byte[] from, byte[] to) {
+        if (txn.readRanges != null) {
+            txn.readRanges.add(new Txn.Range(dbId, from, to));
+        }
+    }
+
+    // ---- commit ----
+
+    /** Commits a transaction (one phase, or the second phase of a prepared one). */
+    public void commit(Txn txn) {
+        boolean wasPrepared = txn.state() == Txn.State.PREPARED;
+        if (!wasPrepared) {
+            txn.checkActive();
+        }
+        if (txn.writes.isEmpty()) {
+            if (wasPrepared) {
+                logPreparedOutcome(txn, true);
+            }
+            finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
+            commits.increment();
+            return;
+        }
+        commitThrottle.accept(txn);
+        Durability d = txn.durability();
+        LogRecord record = null;
+        if (d != Durability.NOT_DURABLE || wasPrepared) {
+            record = wasPrepared ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
+                    : new CommitRecord(txn.id(), System.currentTimeMillis(), 0, txn.writes.toOps());
+        }
+        long end = sequence(txn, record, !wasPrepared);
+        try {
+            awaitDurability(wasPrepared ? Durability.SYNC : d, end);
+        } catch (RuntimeException | Error e) {
+            enqueueAndPublish(txn);
+            throw e;
+        }
+        enqueueAndPublish(txn);
+        if (wasPrepared) {
+            prepared.remove(txn.id());
+        }
+        finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
+        commits.increment();
+    }
+
+    /** Step 1: validate, take a timestamp, append the record. Returns the LSN the record ends at (0 if none). */
+    private long sequence(Txn txn, LogRecord record, boolean validate) {
+        sequenceLock.lock();
+        try {
+            checkPipeline();
+            if (validate && txn.isolation() == IsolationLevel.SERIALIZABLE) {
+                String conflict = validate(txn);
+                if (conflict != null) {
+                    conflicts.increment();
+                    sequenceLock.unlock();
+                    try {
+                        abortQuietly(txn, conflict);
+                    } finally {
+                        sequenceLock.lock();
+                    }
+                    throw new WriteConflictException(txn.id(), conflict);
+                }
+            }
+            long ts = ++lastSequencedTs;
+            txn.commitTs = ts;
+            long end = 0;
+            if (record != null) {
+                LogManager l = log;
+                long lsn = l.append(record);
+                end = lsn + record.size();
+                txn.commitLsn = lsn;
+                inFlightLsn.put(ts, lsn);
+            }
+            List<LockKey> keys = new ArrayList<>(txn.writes.size());
+            for (Integer db : txn.writes.databases()) {
+                for (byte[] k : txn.writes.forDatabase(db).keySet()) {
+                    LockKey lk = new LockKey(db, k);
+                    keys.add(lk);
+                    recentWrites.put(lk, ts);
+                }
+            }
+            committedWrites.put(ts, keys);
+            return end;
+        } catch (IOException e) {
+            throw failures.fail("cannot append to the log", e);
+        } finally {
+            sequenceLock.unlock();
+        }
+    }
+
+    /** SERIALIZABLE validation; returns a message if something this transaction read was changed since its snapshot. */
+    private String validate(Txn txn) {
+        if (txn.snapshot == null) {
+            return null;
+        }
+        for (Map.Entry<Long, List<LockKey>> e : committedWrites.tailMap(txn.snapshot.ts(), false).entrySet()) {
+            for (LockKey k : e.getValue()) {
+                if (txn.readKeys.contains(k)) {
+                    return "serialization failure: " + locks.describe(k) + ", read by transaction " + txn.id()
+                            + ", was changed by a transaction that committed after its snapshot; transaction " + txn.id()
+                            + " was rolled back";
+                }
+                for (Txn.Range r : txn.readRanges) {
+                    if (r.contains(k)) {
+                        return "serialization failure: a range scanned by transaction " + txn.id() + " gained or lost "
+                                + locks.describe(k) + " through a transaction that committed after its snapshot; transaction "
+                                + txn.id() + " was rolled back";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private void awaitDurability(Durability d, long end) {
+        if (end == 0) {
+            return;
+        }
+        try {
+            switch (d) {
+                case SYNC -> log.sync(end);
+                case WRITE_NO_SYNC -> log.write(end);
+                default -> {
+                }
+            }
+        } catch (IOException e) {
+            throw failures.fail("cannot write the log (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Step 3: join the publish queue and apply whatever is ready, until this transaction is published. */
+    private void enqueueAndPublish(Txn txn) {
+        applyLock.lock();
+        try {
+            applyQueue.add(txn);
+            drainLocked();
+            while (!txn.published) {
+                checkPipeline();
+                publishedCond.awaitNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                drainLocked();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failures.fail("interrupted while publishing a commit", e);
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    private void drainLocked() {
+        if (applyQueue.isEmpty() || applyQueue.peek().commitTs != current.ts() + 1) {
+            return;
+        }
+        List<Txn> batch = new ArrayList<>();
+        long next = current.ts() + 1;
+        while (!applyQueue.isEmpty() && applyQueue.peek().commitTs == next) {
+            batch.add(applyQueue.poll());
+            next++;
+        }
+        long epoch = next - 1;
+        try {
+            current = applier.apply(current, batch, epoch);
+        } catch (RuntimeException | Error e) {
+            pipelineFailure = e;
+            publishedCond.signalAll();
+            throw failures.fail("cannot apply committed writes to the trees", e);
+        }
+        for (Txn t : batch) {
+            t.published = true;
+            inFlightLsn.remove(t.commitTs);
+        }
+        publishedCond.signalAll();
+        if ((commitsSincePrune += batch.size()) >= 1024) {
+            commitsSincePrune = 0;
+            prune();
+        }
+    }
+
+    private void checkPipeline() {
+        Throwable f = pipelineFailure;
+        if (f != null) {
+            throw failures.fail("an earlier commit could not be applied", f);
+        }
+    }
+
+    /** Forgets conflict information no open snapshot can need. */
+    private void prune() {
+        long min = minSnapshotTs();
+        recentWrites.values().removeIf(ts -> ts <= min);
+        committedWrites.headMap(min, true).clear();
+    }
+
+    // ---- abort ----
+
+    /** Rolls back an active or prepared transaction. */
+    public void abort(Txn txn) {
+        Txn.State s = txn.state();
+        if (s == Txn.State.PREPARED) {
+            logPreparedOutcome(txn, false);
+            prepared.remove(txn.id());
+            finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
+            aborts.increment();
+            return;
+        }
+        if (s == Txn.State.ABORTED) {
+            return; // already rolled back (deadlock victim, timeout, conflict): nothing left to do
+        }
+        if (s != Txn.State.ACTIVE) {
+            throw txn.stateError("abort");
+        }
+        if (finish(txn, Txn.State.ACTIVE, Txn.State.ABORTED, "rolled back")) {
+            aborts.increment();
+        }
+    }
+
+    /** Aborts an active transaction after an error (deadlock, conflict, timeout, size limit); never throws. */
+    public void abortQuietly(Txn txn, String reason) {
+        if (finish(txn, Txn.State.ACTIVE, Txn.State.ABORTED, reason)) {
+            aborts.increment();
+        }
+    }
+
+    private boolean finish(Txn txn, Txn.State from, Txn.State to, String reason) {
+        synchronized (txn) {
+            if (!txn.transition(from, to, reason)) {
+                return false;
+            }
+            locks.releaseAll(txn, txn.locks);
+            txn.locks.clear();
+            if (txn.snapshotToken != null) {
+                snapshots.remove(txn.snapshotToken);
+                txn.snapshotToken = null;
+            }
+            txn.writes.clear();
+            active.remove(txn.id());
+        }
+        if (to == Txn.State.ABORTED) {
+            locks.wake(txn);
+        }
+        return true;
+    }
+
+    // ---- two-phase commit ----
+
+    /**
+     * First phase: writes a durable PREPARE record with the global id and the writes. Afterwards
+     * the transaction can only be committed or rolled back, also after a crash.
+     */
+    public void prepare(Txn txn, byte[] globalId) {
+        txn.checkActive();
+        if (globalId == null || globalId.length == 0) {
+            throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
+        }
+        for (Txn p : prepared.values()) {
+            if (java.util.Arrays.equals(p.globalId, globalId)) {
+                throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
+                        + p.describe());
+            }
+        }
+        if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
+            sequenceLock.lock();
+            try {
+                String conflict = validate(txn);
+                if (conflict != null) {
+                    conflicts.increment();
+                    abortQuietly(txn, conflict);
+                    throw new WriteConflictException(txn.id(), conflict);
+                }
+            } finally {
+                sequenceLock.unlock();
+            }
+            // From here on the keys it read are protected by locks, as two-phase locking would.
+            for (LockKey k : txn.readKeys) {
+                lockForWrite(txn, k);
+            }
+        }
+        long now = System.currentTimeMillis();
+        PrepareRecord rec = new PrepareRecord(txn.id(), now, globalId.clone(), txn.writes.toOps());
+        try {
+            long lsn;
+            sequenceLock.lock();
+            try {
+                lsn = log.append(rec);
+                txn.prepareLsn = lsn;
+                txn.globalId = globalId.clone();
+                txn.prepareMillis = now;
+                prepared.put(txn.id(), txn);
+            } finally {
+                sequenceLock.unlock();
+            }
+            log.sync(lsn + rec.size());
+        } catch (IOException e) {
+            prepared.remove(txn.id());
+            throw failures.fail("cannot write the PREPARE record", e);
+        }
+        txn.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
+        if (txn.snapshotToken != null) {
+            snapshots.remove(txn.snapshotToken);
+            txn.snapshotToken = null;
+        }
+    }
+
+    private void logPreparedOutcome(Txn txn, boolean commit) {
+        LogRecord rec = commit ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
+                : new AbortRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn);
+        try {
+            long lsn = log.append(rec);
+            log.sync(lsn + rec.size());
+        } catch (IOException e) {
+            throw failures.fail("cannot log the outcome of prepared " + txn.describe(), e);
+        }
+    }
+
+    /**
+     * Recovery: re-creates a transaction that was prepared when the environment stopped, with its
+     * writes and its locks.
+     */
+    public Txn restorePrepared(long txnId, byte[] globalId, List<Op> ops, long prepareLsn, long prepareMillis) {
+        Txn t = new Txn(txnId, defaultIsolation, Durability.SYNC, 0, defaultLockTimeoutNanos);
+        for (Op op : ops) {
+            t.writes.put(op.dbId(), op.key(), op.isPut() ? op.value() : WriteSet.TOMBSTONE);
+            LockKey k = new LockKey(op.dbId(), op.key());
+            locks.lockNow(t, k);
+            t.locks.add(k);
+        }
+        t.globalId = globalId;
+        t.prepareLsn = prepareLsn;
+        t.prepareMillis = prepareMillis;
+        t.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
+        prepared.put(txnId, t);
+        active.put(txnId, t);
+        nextTxnId.accumulateAndGet(txnId + 1, Math::max);
+        return t;
+    }
+
+    public Collection<Txn> preparedTransactions() {
+        List<Txn> list = new ArrayList<>(prepared.values());
+        list.sort(Comparator.comparingLong(Txn::id));
+        return list;
+    }
+
+    public Txn preparedByGlobalId(byte[] globalId) {
+        for (Txn t : prepared.values()) {
+            if (java.util.Arrays.equals(t.globalId, globalId)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    // ---- checkpoint support ----
+
+    /** What a checkpoint needs, captured atomically: a version and the LSN recovery must start from. */
+    public record Capture(Version version, long startLsn, long nextTxnId) {
+    }
+
+    /**
+     * Captures the current version and the LSN from which the log holds everything not in it:
+     * the earliest of the log's end, any commit logged but not yet published, and any prepared
+     * transaction's PREPARE record.
+     */
+    public Capture capture() {
+        applyLock.lock();
+        try {
+            sequenceLock.lock();
+            try {
+                Version v = current;
+                long start = log.endLsn();
+                if (!inFlightLsn.isEmpty()) {
+                    for (long lsn : inFlightLsn.values()) {
+                        start = Math.min(start, lsn);
+                    }
+                }
+                for (Txn t : prepared.values()) {
+                    start = Math.min(start, t.prepareLsn);
+                }
+                return new Capture(v, start, nextTxnId.get());
+            } finally {
+                sequenceLock.unlock();
+            }
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    // ---- timeouts ----
+
+    /** Rolls back active transactions past their timeout; returns how many. */
+    public int abortTimedOut() {
+        long now = System.nanoTime();
+        int n = 0;
+        for (Txn t : active.values()) {
+            if (t.state() == Txn.State.ACTIVE && t.isTimedOut(now)) {
+                if (finish(t, Txn.State.ACTIVE, Txn.State.ABORTED, "it ran past its timeout")) {
+                    aborts.increment();
+                    n++;
+                    LOG.log(System.Logger.Level.INFO, "rolled back transaction " + t.id() + ": it ran past its timeout");
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Whether any transaction that is not finished has written to database {@code dbId}. */
+    public boolean hasWritesIn(int dbId) {
+        for (Txn t : active.values()) {
+            if (t.writes.forDatabase(dbId) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- statistics ----
+
+    public long commits() {
+        return commits.sum();
+    }
+
+    public long aborts() {
+        return aborts.sum();
+    }
+
+    public long conflicts() {
+        return conflicts.sum();
+    }
+
+    public int activeCount() {
+        return active.size();
+    }
+
+    public int preparedCount() {
+        return prepared.size();
+    }
+
+    public String lsnString(long lsn) {
+        return Lsn.toString(lsn);
+    }
+}

@@ -1,0 +1,60 @@
+package org.cairndb.util;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
+
+/** Byte-array helpers: the key order, and printable forms for error messages. */
+public final class Bytes {
+
+    /** The order of keys: unsigned lexicographic, a shorter key before any longer key it prefixes. */
+    public static final Comparator<byte[]> ORDER = Arrays::compareUnsigned;
+
+    public static final byte[] EMPTY = new byte[0];
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Bytes() {
+    }
+
+    public static int compare(byte[] a, byte[] b) {
+        return Arrays.compareUnsigned(a, b);
+    }
+
+    public static String hex(byte[] b) {
+        return hex(b, 0, b.length);
+    }
+
+    public static String hex(byte[] b, int off, int len) {
+        char[] out = new char[len * 2];
+        for (int i = 0; i < len; i++) {
+            int v = b[off + i] & 0xff;
+            out[2 * i] = HEX[v >>> 4];
+            out[2 * i + 1] = HEX[v & 15];
+        }
+        return new String(out);
+    }
+
+    /**
+     * A short, readable form of a key for messages: the text in quotes when it is printable ASCII,
+     * hex otherwise; long keys are cut with their length given.
+     */
+    public static String describe(byte[] key) {
+        if (key == null) {
+            return "null";
+        }
+        int shown = Math.min(key.length, 48);
+        boolean printable = true;
+        for (int i = 0; i < shown; i++) {
+            int c = key[i] & 0xff;
+            if (c < 0x20 || c > 0x7e) {
+                printable = false;
+                break;
+            }
+        }
+        String body = printable
+                ? "'" + new String(key, 0, shown, StandardCharsets.US_ASCII) + "'"
+                : "0x" + hex(key, 0, shown);
+        return shown < key.length ? body + "... (" + key.length + " bytes)" : body;
+    }
+}
