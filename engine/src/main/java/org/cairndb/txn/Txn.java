@@ -118,6 +118,11 @@ public final class Txn {
         return deadlineNanos != 0 && nowNanos - deadlineNanos > 0;
     }
 
+    /** The transaction this one waits for a lock from, or null. */
+    public Txn waitingFor() {
+        return waitingFor;
+    }
+
     public WriteSet writes() {
         return writes;
     }

@@ -702,6 +702,17 @@ public final class TxnManager {
         return conflicts.sum();
     }
 
+    /** Transactions waiting for a lock right now. */
+    public int waitingCount() {
+        int n = 0;
+        for (Txn t : active.values()) {
+            if (t.waitingFor != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int activeCount() {
         return active.size();
     }
