@@ -58,7 +58,9 @@ public final class Txn {
     // commit pipeline
     long commitTs;
     long commitLsn;
-    boolean published;
+    long commitEnd;
+    Durability requiredDurability;
+    volatile boolean published;
 
     // lock waiting, read by deadlock detection in other threads
     volatile Txn waitingFor;
