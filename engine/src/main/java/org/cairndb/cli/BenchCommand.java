@@ -12,12 +12,12 @@ import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: a pgbench-style load generator and self-check. */
 @Command(name = "bench", sortOptions = false,
-        description = {"A bank benchmark in the style of pgbench, and a check that no committed money was lost.",
-                "  --init --accounts N          create N accounts (acct-00000000...) of balance 1000, empty history",
-                "  --threads T --seconds S      run transfers (or --transactions M in all), then print commits/s and"
-                        + " latency p50/p99/max",
-                "  --check                      balances sum to N x 1000 and agree with the history",
-                "  --check-acks F               every transfer id acknowledged in F is in the history",
+        description = {"A bank benchmark in the style of pgbench, and a check that no committed money was lost:",
+                "  --init [--accounts N]           N accounts of balance 1000, an empty history",
+                "  --seconds S | --transactions M  transfers by --threads T clients, then",
+                "                                  commits/s and latency p50/p99/max",
+                "  --check                         balances sum to N x 1000, agree with history",
+                "  --check-acks F                  every id acknowledged in F is in the history",
                 "Steps given together run in that order. Without -h the environment is target/bench-env."})
 final class BenchCommand extends CairnCommand {
 

@@ -74,11 +74,26 @@ public final class CairnCli implements Callable<Integer> {
         cmd.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             String name = c.getCommandSpec().qualifiedName();
-            c.getErr().println(name + ": " + Errors.oneLine(ex.getMessage()) + " (see " + name + " --help)");
+            c.getErr().println(name + ": " + Errors.oneLine(usageProblem(ex)) + " (see " + name + " --help)");
             c.getErr().flush();
             return ExitCodes.USAGE;
         });
         return cmd;
+    }
+
+    /**
+     * The first thing wrong with a command line. Picocli reports a missing required option before an
+     * unknown one; the unknown one (a typo, usually) is what the user needs to hear about first.
+     */
+    private static String usageProblem(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
+            CommandLine.ParseResult partial = ex.getCommandLine().getParseResult();
+            if (partial != null && !partial.unmatched().isEmpty()) {
+                String first = partial.unmatched().get(0);
+                return (first.startsWith("-") ? "Unknown option: '" : "Unexpected argument: '") + first + "'";
+            }
+        }
+        return ex.getMessage();
     }
 
     @Override

@@ -90,6 +90,14 @@ class CairnCliTest {
 
     @ParameterizedTest
     @MethodSource("commands")
+    void wrongFlagIsNamedEvenWhenHomeIsMissingToo(List<String> command) {
+        CliRun.Result r = CliRun.run(with(command, "-x"));
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().contains("Unknown option: '-x'"), r::toString);
+    }
+
+    @ParameterizedTest
+    @MethodSource("commands")
     void missingHomeFailsOnOneLineAndCreatesNothing(List<String> command) {
         Path missing = dir.resolve("no-such-home");
         CliRun.Result r = CliRun.run(with(command, "-h", missing.toString()));
