@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.cairndb.Environment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,18 @@ class VerifyCommandTest {
         assertTrue(r.out().contains("log: 1 segments"), r::toString);
         assertTrue(r.out().endsWith("no problems" + System.lineSeparator()), r::toString);
         assertEquals("", r.err());
+    }
+
+    @Test
+    void worksBesideTheProcessThatHasTheEnvironmentOpen() {
+        try (Environment env = Environment.open(home)) {
+            TestEnvironments.fill(env, "alpha", 50);
+            env.checkpoint(true);
+            TestEnvironments.fill(env, "alpha", 60); // since the checkpoint: only in the log
+            CliRun.Result r = CliRun.run("verify", "-h", home.toString());
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.out().contains("database alpha: 50 records"), r::toString);
+        }
     }
 
     @Test

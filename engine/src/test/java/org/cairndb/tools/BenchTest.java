@@ -91,6 +91,18 @@ class BenchTest {
     }
 
     @Test
+    void initAgainStartsAFreshBank() throws Exception {
+        try (Environment env = Environment.open(dir)) {
+            Bench.init(env, 10, printer);
+            run(env, 2, 50, null);
+            Bench.init(env, 4, printer);
+            assertEquals(4, env.openDatabase(Bench.ACCOUNTS, false).count());
+            assertEquals(0, env.openDatabase(Bench.HISTORY, false).count());
+            assertEquals("ok: 4 accounts sum to 4000 and agree with 0 transfers in history", Bench.check(env).message());
+        }
+    }
+
+    @Test
     void checkNamesAnAccountWhoseBalanceDisagreesWithTheHistory() throws Exception {
         try (Environment env = Environment.open(dir)) {
             Bench.init(env, 10, printer);

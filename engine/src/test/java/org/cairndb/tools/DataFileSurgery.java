@@ -53,6 +53,18 @@ final class DataFileSurgery {
         return root().childRef(i).pos();
     }
 
+    /** Page number of the first child of the root after child 0 that is a leaf of at least {@code entries} entries. */
+    long fullLeaf(int entries) throws IOException {
+        BranchPage root = root();
+        for (int i = 1; i < root.count(); i++) {
+            long pos = root.childRef(i).pos();
+            if (leaf(pos).count() >= entries) {
+                return pos;
+            }
+        }
+        throw new IllegalStateException("no leaf of " + entries + " entries under the root");
+    }
+
     LeafPage leaf(long pos) throws IOException {
         return inspect(df -> (LeafPage) df.load(pos));
     }

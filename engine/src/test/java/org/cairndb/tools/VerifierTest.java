@@ -116,7 +116,7 @@ class VerifierTest {
 
     @Test
     void keysOutOfOrderInsideAPageAreFound() throws IOException {
-        long pos = surgery.child(1);
+        long pos = surgery.fullLeaf(5);
         LeafPage leaf = surgery.leaf(pos);
         byte[][] keys = keys(leaf);
         byte[] k = keys[3];
@@ -129,7 +129,7 @@ class VerifierTest {
 
     @Test
     void keyOutsideTheRangeItsParentGivesIsFound() throws IOException {
-        long pos = surgery.child(2);
+        long pos = surgery.fullLeaf(2);
         LeafPage leaf = surgery.leaf(pos);
         byte[][] keys = keys(leaf);
         keys[0] = b("a-key-that-belongs-in-the-first-leaf");
