@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentLockedException;
 
-/** Run in a child JVM by {@link EngineLockBugTest}: tries to open an environment, says what happened. */
+/** Run in a child JVM by {@link EnvironmentLockAcrossProcessesTest}: tries to open an environment, says what happened. */
 public final class LockProbe {
 
     private LockProbe() {

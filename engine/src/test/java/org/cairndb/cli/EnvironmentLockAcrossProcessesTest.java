@@ -9,22 +9,19 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentLockedException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The environment lock against other processes, seen from a second JVM.
  *
- * <p>Engine bug, found while testing the CLI: {@code EnvironmentLock.acquire} opens its own channel
- * on {@code cairn.lock} even when this JVM already holds the lock, gets
- * OverlappingFileLockException, and closes that channel. On POSIX systems closing any descriptor
- * of a file drops every fcntl lock the process holds on it, so the holder's lock is gone: from then
- * on another process can open the same environment, and two processes write one log. The fix
- * belongs in the engine (remember the homes this JVM holds and refuse a second open before
- * touching the lock file).
+ * <p>Regression test for a bug found while testing the CLI, now fixed: a refused second open in
+ * the same JVM opened (and closed) its own channel on {@code cairn.lock}; on POSIX systems closing
+ * any descriptor of a file drops every lock the process holds on it, so another process could then
+ * open the same environment. The engine now remembers the homes this JVM holds and refuses a second
+ * open before touching the lock file.
  */
-class EngineLockBugTest {
+class EnvironmentLockAcrossProcessesTest {
 
     @TempDir
     Path home;
@@ -54,7 +51,6 @@ class EngineLockBugTest {
     }
 
     @Test
-    @Disabled("engine bug: a refused second open in the same JVM releases the holder's OS lock (see class comment)")
     void aRefusedSecondOpenInTheSameJvmKeepsOtherProcessesOut() throws Exception {
         Environment env = Environment.open(home);
         try {

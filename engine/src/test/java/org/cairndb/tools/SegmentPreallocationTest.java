@@ -10,12 +10,11 @@ import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Engine bug, found while writing the verifier's tests: in a new environment (empty log) two log
+ * Regression test for a bug found while writing the verifier's tests, now fixed: in a new environment (empty log) two log
  * segment preallocator threads run. {@code LogManager.open} calls {@code beginSegment}, whose
  * {@code SegmentPreallocator.take} starts a thread because none exists yet, and then calls
  * {@code preallocator.start()}, which starts a second one. Both prepare {@code log.next.tmp}
@@ -26,13 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * NoSuchFileException on the rename and the environment fails. Small segments and non-forced
  * commits show it within a few hundred kilobytes of log.
  */
-class EngineLogBugTest {
+class SegmentPreallocationTest {
 
     @TempDir
     Path home;
 
     @RepeatedTest(3)
-    @Disabled("engine bug: two SegmentPreallocator threads in a new environment (see class comment)")
     void fastCommitsAcrossManySmallSegmentsOfANewEnvironment() throws Exception {
         EnvironmentConfig config = new EnvironmentConfig().logSegmentSize(64 << 10).durability(Durability.NO_SYNC);
         try (Environment env = Environment.open(home, config)) {
