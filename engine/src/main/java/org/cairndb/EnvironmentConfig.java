@@ -58,6 +58,9 @@ public final class EnvironmentConfig {
     private long txnMaxBytes = 64L << 20;
     private Duration pageReuseDelay = Duration.ofSeconds(30);
     private FileIO fileIO = NioFileIO.INSTANCE;
+    private boolean catastrophicRecovery;
+    private RecoveryTarget recoveryTarget;
+    private java.util.List<Path> logSources = java.util.List.of();
 
     public EnvironmentConfig() {
     }
@@ -80,6 +83,9 @@ public final class EnvironmentConfig {
         c.txnMaxBytes = txnMaxBytes;
         c.pageReuseDelay = pageReuseDelay;
         c.fileIO = fileIO;
+        c.catastrophicRecovery = catastrophicRecovery;
+        c.recoveryTarget = recoveryTarget;
+        c.logSources = logSources;
         return c;
     }
 
@@ -194,6 +200,50 @@ public final class EnvironmentConfig {
     public EnvironmentConfig fileIO(FileIO fileIO) {
         this.fileIO = require(fileIO, "fileIO");
         return this;
+    }
+
+    /**
+     * Open with catastrophic recovery: for an environment restored from backups, or when normal
+     * recovery failed. Log segments are gathered from {@code log/}, {@code archive/} and
+     * {@link #logSources}, the best copy of each segment winning (the one with the longest valid
+     * chain of records); a flat backup directory (data and log files side by side) is laid out
+     * first; then the log is replayed onto the data files from their checkpoints to the last valid
+     * record, or to the {@link #recoveryTarget}. A missing segment is named and stops the open.
+     */
+    public EnvironmentConfig catastrophicRecovery(boolean catastrophic) {
+        this.catastrophicRecovery = catastrophic;
+        return this;
+    }
+
+    /**
+     * Point-in-time recovery (implies catastrophic recovery): exactly the transactions committed up
+     * to the target are kept, and the log after it is moved aside into {@code log/after-<time>/}
+     * (kept, not deleted) so that no later open replays it.
+     */
+    public EnvironmentConfig recoveryTarget(RecoveryTarget target) {
+        this.recoveryTarget = target;
+        if (target != null) {
+            this.catastrophicRecovery = true;
+        }
+        return this;
+    }
+
+    /** More directories holding log segments for catastrophic recovery (restored archives). */
+    public EnvironmentConfig logSources(java.util.List<Path> dirs) {
+        this.logSources = java.util.List.copyOf(dirs);
+        return this;
+    }
+
+    public boolean catastrophicRecovery() {
+        return catastrophicRecovery;
+    }
+
+    public RecoveryTarget recoveryTarget() {
+        return recoveryTarget;
+    }
+
+    public java.util.List<Path> logSources() {
+        return logSources;
     }
 
     public boolean allowCreate() {
