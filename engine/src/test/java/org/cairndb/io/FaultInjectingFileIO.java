@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -287,6 +288,16 @@ public final class FaultInjectingFileIO implements FileIO {
         return this;
     }
 
+    /**
+     * Crashes right after the {@code n}-th write to a file and position matching {@code filter} (for
+     * example a data file's header page); a tearing option tears that very write.
+     */
+    public FaultInjectingFileIO crashOnWriteAt(long n, BiPredicate<Path, Long> filter, CrashOptions options) {
+        crashOnWriteOptions = options;
+        crashOnWrite = new Countdown(n, filter, false);
+        return this;
+    }
+
     /** Crashes instead of the {@code n}-th force of a file matching {@code filter}. */
     public FaultInjectingFileIO crashOnForce(long n, Predicate<Path> filter) {
         crashOnForce = new Countdown(n, filter, false);
@@ -337,12 +348,16 @@ public final class FaultInjectingFileIO implements FileIO {
     }
 
     private static final class Countdown {
-        final Predicate<Path> filter;
+        final BiPredicate<Path, Long> filter;
         final boolean sticky;
         long left;
         boolean fired;
 
         Countdown(long n, Predicate<Path> filter, boolean sticky) {
+            this(n, (p, pos) -> filter.test(p), sticky);
+        }
+
+        Countdown(long n, BiPredicate<Path, Long> filter, boolean sticky) {
             if (n < 1) {
                 throw new IllegalArgumentException("n must be at least 1: " + n);
             }
@@ -351,8 +366,12 @@ public final class FaultInjectingFileIO implements FileIO {
             this.sticky = sticky;
         }
 
-        synchronized boolean hit(Path p) {
-            if (!filter.test(p)) {
+        boolean hit(Path p) {
+            return hit(p, -1);
+        }
+
+        synchronized boolean hit(Path p, long position) {
+            if (!filter.test(p, position)) {
                 return false;
             }
             if (fired) {
@@ -817,7 +836,7 @@ public final class FaultInjectingFileIO implements FileIO {
                 throw new IOException("No space left on device (simulated: " + p + ", " + (len - allowed) + " of " + len
                         + " bytes at offset " + pos + " not written)");
             }
-            if (crashTrigger(crashOnWrite, p)) {
+            if (crashTrigger(crashOnWrite, p, pos)) {
                 throw new CrashNow(crashOnWriteOptions, c, "right after writing " + len + " bytes at " + pos + " to "
                         + p.getFileName());
             }
@@ -863,7 +882,11 @@ public final class FaultInjectingFileIO implements FileIO {
     }
 
     private boolean crashTrigger(Countdown c, Path p) {
-        if (c != null && c.hit(p)) {
+        return crashTrigger(c, p, -1);
+    }
+
+    private boolean crashTrigger(Countdown c, Path p, long position) {
+        if (c != null && c.hit(p, position)) {
             dying = true;
             return true;
         }
