@@ -74,6 +74,30 @@ final class CrashRig {
         }
     }
 
+    /**
+     * Copies an environment that failed a check to {@code target/crash-failures/<name>} (where a
+     * developer can inspect it after the temporary directory is gone) and returns that path.
+     */
+    static Path preserve(Path home, String name) {
+        Path dest = Path.of("target", "crash-failures", name).toAbsolutePath();
+        try {
+            Files.createDirectories(dest);
+            try (var walk = Files.walk(home)) {
+                for (Path p : walk.toList()) {
+                    Path to = dest.resolve(home.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return Path.of("(could not copy: " + e + ")");
+        }
+        return dest;
+    }
+
     /** Whether any exception in the chain of {@code t} has a message containing {@code text}. */
     static boolean chainMentions(Throwable t, String text) {
         for (Throwable c = t; c != null; c = c.getCause()) {
