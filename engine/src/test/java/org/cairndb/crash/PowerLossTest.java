@@ -150,6 +150,87 @@ class PowerLossTest {
                 + " transfers in the end");
     }
 
+    /**
+     * Databases created and removed while the power may fail at any file operation: a creation or
+     * removal that returned survives, with the records committed into the new database.
+     */
+    @Test
+    void databaseCreationAndRemovalSurvivePowerLoss() {
+        long seed = Seeds.seed("PowerLossTest.databaseCreationAndRemovalSurvivePowerLoss");
+        Random rnd = new Random(seed);
+        Path home = tmp.resolve("env");
+        try (Environment env = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+            Bank.create(env, 10);
+        }
+        java.util.Map<String, String> exist = new java.util.TreeMap<>(); // database -> its record's value
+        Set<String> removed = new HashSet<>();
+        int rounds = Seeds.rounds(12);
+        int operations = 0;
+        for (int round = 0; round < rounds; round++) {
+            FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-" + round),
+                    rnd.nextLong());
+            fio.crashAfterOperations(1 + rnd.nextInt(80), CrashOptions.tear(Tear.ANY, p -> true));
+            Environment env = null;
+            try {
+                env = Environment.open(home, CrashRig.config(fio, Durability.SYNC));
+                for (int k = 0; ; k++) {
+                    if (!exist.isEmpty() && rnd.nextInt(3) == 0) {
+                        String victim = new java.util.ArrayList<>(exist.keySet()).get(rnd.nextInt(exist.size()));
+                        env.removeDatabase(victim);
+                        exist.remove(victim);
+                        removed.add(victim);
+                    } else {
+                        String name = "db-" + round + "-" + k;
+                        org.cairndb.Database db = env.openDatabase(name);
+                        db.put(null, Bank.bytes("x"), Bank.bytes(name));
+                        exist.put(name, name);
+                    }
+                    operations++;
+                    if (k > 1000) {
+                        fail("the power never failed; round " + round);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (!CrashRig.chainMentions(e, "simulated power loss")) {
+                    throw new AssertionError("failed for another reason than the power loss: " + CrashRig.describe(e), e);
+                }
+            } finally {
+                if (env != null) {
+                    env.internals().abandon();
+                }
+            }
+            String what = "seed " + seed + ", round " + round + ", " + fio.crashReport();
+            try (Environment env2 = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+                what += "; recovery: " + env2.recoveryReport();
+                for (java.util.Map.Entry<String, String> e : exist.entrySet()) {
+                    assertTrue(env2.databaseExists(e.getKey()), "database " + e.getKey() + " exists; " + what);
+                    byte[] v = env2.openDatabase(e.getKey(), false).get(null, Bank.bytes("x"));
+                    assertNotNull(v, "its record is there; " + what);
+                    assertEquals(e.getValue(), new String(v, java.nio.charset.StandardCharsets.US_ASCII), what);
+                }
+                for (String r : removed) {
+                    assertTrue(!env2.databaseExists(r), "removed database " + r + " stays removed; " + what);
+                }
+                // A creation or removal cut short by the crash may have happened or not; take what is there.
+                for (String name : env2.databaseNames()) {
+                    if (name.startsWith("db-") && !exist.containsKey(name)) {
+                        byte[] v = env2.openDatabase(name, false).get(null, Bank.bytes("x"));
+                        if (v != null) {
+                            exist.put(name, new String(v, java.nio.charset.StandardCharsets.US_ASCII));
+                        } else {
+                            env2.removeDatabase(name);
+                            removed.add(name);
+                        }
+                    }
+                }
+                exist.keySet().removeIf(n -> !env2.databaseExists(n));
+                Bank.verify(env2, 10, Set.of(), what);
+            }
+        }
+        System.out.println("[crash-test] " + operations + " database creations and removals acknowledged over " + rounds
+                + " power losses; " + exist.size() + " databases in the end");
+    }
+
     /** Opens the environment on a fault layer that loses power after a few operations, during recovery or soon after. */
     private String crashDuringRecovery(Path home, Durability d, Random rnd, int round) {
         FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-r" + round),
