@@ -46,12 +46,19 @@ final class BankWorkload {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong checkpoints = new AtomicLong();
     private volatile boolean stop;
+    private int firstAccount;
 
     BankWorkload(Environment env, int accounts, String prefix, Durability durability) {
         this.env = env;
         this.accounts = accounts;
         this.prefix = prefix;
         this.durability = durability;
+    }
+
+    /** Transfers only between accounts from {@code first} on (the ones below are left to the test). */
+    BankWorkload accountsFrom(int first) {
+        this.firstAccount = first;
+        return this;
     }
 
     /** Starts {@code threads} transfer threads and, if {@code checkpointEvery} > 0, a thread checkpointing after a random 1..2x that many acks. */
@@ -66,8 +73,9 @@ final class BankWorkload {
                 long seq = 0;
                 try {
                     while (!stop) {
-                        int from = r.nextInt(accounts);
-                        int to = r.nextInt(accounts - 1);
+                        int span = accounts - firstAccount;
+                        int from = firstAccount + r.nextInt(span);
+                        int to = firstAccount + r.nextInt(span - 1);
                         if (to >= from) {
                             to++;
                         }

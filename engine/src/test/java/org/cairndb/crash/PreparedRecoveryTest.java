@@ -156,4 +156,122 @@ class PreparedRecoveryTest {
             assertEquals(1010, s.balances()[6]);
         }
     }
+
+    /**
+     * Random rounds: transfers run on most accounts while the test prepares transfers between the
+     * first ten; the power fails after a random number of file operations (one write torn).
+     * Recovery must bring back every acknowledged prepare, in doubt and holding its locks; some are
+     * then committed, some rolled back, some left in doubt for the next rounds.
+     */
+    @Test
+    void preparedTransactionsSurvivePowerLossAtRandomMoments() throws Exception {
+        long seed = Seeds.seed("PreparedRecoveryTest.preparedTransactionsSurvivePowerLossAtRandomMoments");
+        java.util.Random rnd = new java.util.Random(seed);
+        int accounts = 100;
+        Path home = tmp.resolve("env");
+        try (Environment env = open(home)) {
+            Bank.create(env, accounts);
+        }
+        java.util.Set<String> durable = new java.util.HashSet<>();
+        java.util.Map<String, Bank.Transfer> inDoubt = new java.util.HashMap<>();
+        int rounds = Seeds.rounds(12);
+        int restored = 0;
+        for (int round = 0; round < rounds; round++) {
+            FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-" + round),
+                    rnd.nextLong());
+            fio.crashAfterOperations(30 + rnd.nextInt(400), FaultInjectingFileIO.CrashOptions.tear(
+                    FaultInjectingFileIO.Tear.ANY, p -> true));
+            String what = "seed " + seed + ", round " + round;
+            BankWorkload w = null;
+            Environment env = null;
+            java.util.List<Bank.Transfer> preparedNow = new java.util.ArrayList<>();
+            try {
+                env = Environment.open(home, CrashRig.config(fio, Durability.SYNC));
+                w = new BankWorkload(env, accounts, "r" + round + "-", Durability.SYNC).accountsFrom(10)
+                        .start(2, rnd.nextLong(), 20);
+                java.util.Set<Integer> busy = new java.util.HashSet<>();
+                for (Bank.Transfer t : inDoubt.values()) {
+                    busy.add(t.from());
+                    busy.add(t.to());
+                }
+                for (int n = 0; n < 3 && !fio.isCrashed(); n++) {
+                    int from = rnd.nextInt(10);
+                    int to = rnd.nextInt(10);
+                    if (from == to || busy.contains(from) || busy.contains(to)) {
+                        continue;
+                    }
+                    long target = w.acked() + rnd.nextInt(40);
+                    BankWorkload ww = w;
+                    ww.await(() -> ww.acked() >= target || fio.isCrashed(), java.time.Duration.ofSeconds(30));
+                    Bank.Transfer t = new Bank.Transfer("r" + round + "-p" + n, from, to, 1 + rnd.nextInt(50));
+                    Transaction txn = env.beginTransaction();
+                    Bank.apply(env.openDatabase(Bank.ACCOUNTS, false), env.openDatabase(Bank.HISTORY, false), txn, t);
+                    txn.prepare(TransferChild.globalId(t));
+                    preparedNow.add(t);
+                    busy.add(from);
+                    busy.add(to);
+                }
+                BankWorkload ww = w;
+                if (!w.await(() -> fio.isCrashed() || !ww.failures().isEmpty(), java.time.Duration.ofSeconds(60))) {
+                    throw new AssertionError("no crash within 60 s; " + what);
+                }
+                fio.crash();
+            } catch (RuntimeException e) {
+                if (!CrashRig.chainMentions(e, "simulated power loss")) {
+                    throw new AssertionError("failed for another reason than the power loss: " + CrashRig.describe(e)
+                            + "; " + what, e);
+                }
+                fio.crash();
+            } finally {
+                if (w != null) {
+                    w.stopAndJoin(java.time.Duration.ofSeconds(30));
+                }
+                if (env != null) {
+                    env.internals().abandon();
+                }
+            }
+            for (Bank.Transfer t : preparedNow) {
+                inDoubt.put(t.id(), t);
+            }
+            what += ", " + fio.crashReport();
+            try (Environment env2 = open(home)) {
+                what += "; recovery: " + env2.recoveryReport();
+                java.util.Set<String> mustHave = new java.util.HashSet<>(durable);
+                if (w != null) {
+                    mustHave.addAll(w.ackedIds());
+                }
+                Bank.verify(env2, accounts, mustHave, what);
+                java.util.Map<String, PreparedTransaction> listed = new java.util.HashMap<>();
+                for (PreparedTransaction pt : env2.preparedTransactions()) {
+                    listed.put(TransferChild.transferOf(pt.globalId()).id(), pt);
+                }
+                assertTrue(listed.keySet().containsAll(inDoubt.keySet()), "every acknowledged prepare is in doubt: listed "
+                        + listed.keySet() + ", expected " + inDoubt.keySet() + "; " + what);
+                java.util.Set<String> committed = new java.util.HashSet<>();
+                for (PreparedTransaction pt : listed.values()) {
+                    Bank.Transfer t = TransferChild.transferOf(pt.globalId());
+                    SigkillTest.assertHeldBy(env2, t, pt, what);
+                    restored++;
+                    int choice = rnd.nextInt(3);
+                    if (choice == 2 && round < rounds - 1) {
+                        inDoubt.put(t.id(), t);
+                        continue;
+                    }
+                    Transaction txn = env2.preparedTransaction(pt.globalId());
+                    if (choice == 0) {
+                        txn.commit();
+                        committed.add(t.id());
+                    } else {
+                        txn.abort();
+                    }
+                    inDoubt.remove(t.id());
+                }
+                mustHave.addAll(committed);
+                Bank.State s = Bank.verify(env2, accounts, mustHave, what + " (after deciding)");
+                durable = new java.util.HashSet<>(s.history().keySet());
+            }
+        }
+        System.out.println("[crash-test] " + rounds + " power losses, " + restored + " prepared transactions found in"
+                + " doubt with their locks after recovery");
+    }
 }

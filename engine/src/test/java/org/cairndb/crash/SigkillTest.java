@@ -184,7 +184,7 @@ class SigkillTest {
     }
 
     /** A writer wanting one of the prepared transaction's accounts times out, naming the prepared transaction. */
-    private static void assertHeldBy(Environment env, Bank.Transfer t, PreparedTransaction pt, String what) {
+    static void assertHeldBy(Environment env, Bank.Transfer t, PreparedTransaction pt, String what) {
         Database acc = env.openDatabase(Bank.ACCOUNTS, false);
         try (Transaction txn = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(200)))) {
             LockTimeoutException e = assertThrows(LockTimeoutException.class,
