@@ -233,6 +233,11 @@ public final class LogManager implements Closeable {
         return durableLsn;
     }
 
+    /** Everything before this LSN has been handed to the operating system. */
+    public long writtenLsn() {
+        return writtenLsn;
+    }
+
     public long currentSegment() {
         ioLock.lock();
         try {

@@ -191,18 +191,11 @@ public final class TreeWriter {
         int n = node.count();
         int total = node.payloadSize();
         int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
-        int limit = atEnd ? maxPayload : Math.min(maxPayload, (total + pieces - 1) / pieces);
-        List<Integer> starts = new ArrayList<>();
-        starts.add(0);
-        int acc = firstSize(node, 0);
-        for (int i = 1; i < n; i++) {
-            int add = nextSize(node, i);
-            if (acc + add > limit) {
-                starts.add(i);
-                acc = firstSize(node, i);
-            } else {
-                acc += add;
-            }
+        List<Integer> starts = cutPoints(node, atEnd ? maxPayload : Math.min(maxPayload, (total + pieces - 1) / pieces));
+        if (starts.size() > pieces) {
+            // Large entries made the balanced cut produce more pieces than needed; every extra piece
+            // pushes another separator up, which could overfill the parent again. Pack fully instead.
+            starts = cutPoints(node, maxPayload);
         }
         if (starts.size() == 1) {
             starts.add(Math.max(1, n / 2)); // cannot happen for an overfull page; kept for safety
@@ -228,6 +221,23 @@ public final class TreeWriter {
         } else {
             ((BranchPage) node).truncate(keep);
         }
+    }
+
+    /** Where pieces start when each piece is filled up to {@code limit} bytes (at least one entry each). */
+    private static List<Integer> cutPoints(Page node, int limit) {
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        int acc = firstSize(node, 0);
+        for (int i = 1; i < node.count(); i++) {
+            int add = nextSize(node, i);
+            if (acc + add > limit) {
+                starts.add(i);
+                acc = firstSize(node, i);
+            } else {
+                acc += add;
+            }
+        }
+        return starts;
     }
 
     /** Payload of a piece consisting only of entry {@code i}. */

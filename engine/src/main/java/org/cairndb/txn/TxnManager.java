@@ -6,8 +6,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,8 +70,11 @@ public final class TxnManager {
     private long lastSequencedTs;
 
     private final ReentrantLock applyLock = new ReentrantLock();
-    private final Condition publishedCond = applyLock.newCondition();
-    private final PriorityQueue<Txn> applyQueue = new PriorityQueue<>(Comparator.comparingLong(t -> t.commitTs));
+    /** Sequenced, not yet published transactions, in timestamp order (appended under sequenceLock). */
+    private final ConcurrentLinkedQueue<Txn> pending = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock groupLock = new ReentrantLock();
+    private final Condition groupDone = groupLock.newCondition();
+    private boolean leaderActive;
     private volatile Version current;
     private volatile Throwable pipelineFailure;
 
@@ -305,14 +308,9 @@ public final class TxnManager {
             record = wasPrepared ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
                     : new CommitRecord(txn.id(), System.currentTimeMillis(), 0, txn.writes.toOps());
         }
-        long end = sequence(txn, record, !wasPrepared);
-        try {
-            awaitDurability(wasPrepared ? Durability.SYNC : d, end);
-        } catch (RuntimeException | Error e) {
-            enqueueAndPublish(txn);
-            throw e;
-        }
-        enqueueAndPublish(txn);
+        txn.requiredDurability = wasPrepared ? Durability.SYNC : d;
+        sequence(txn, record, !wasPrepared);
+        awaitPublished(txn);
         if (wasPrepared) {
             prepared.remove(txn.id());
         }
@@ -348,6 +346,8 @@ public final class TxnManager {
                 txn.commitLsn = lsn;
                 inFlightLsn.put(ts, lsn);
             }
+            txn.commitEnd = end;
+            pending.add(txn);
             List<LockKey> keys = new ArrayList<>(txn.writes.size());
             for (Integer db : txn.writes.databases()) {
                 for (byte[] k : txn.writes.forDatabase(db).keySet()) {
@@ -389,64 +389,96 @@ public final class TxnManager {
         return null;
     }
 
-    private void awaitDurability(Durability d, long end) {
-        if (end == 0) {
-            return;
-        }
+    /**
+     * Steps 2 and 3. One waiting thread at a time is the leader: it makes the log durable as far as
+     * every queued transaction needs (one force for all of them), then publishes the ready prefix
+     * of the queue as one batch. The others wait; when the leader is done they find their
+     * transactions published, or one of them leads the next round. While a leader forces, new
+     * commits queue up behind it, so the next force carries all of them (group commit).
+     */
+    private void awaitPublished(Txn txn) {
+        groupLock.lock();
         try {
-            switch (d) {
-                case SYNC -> log.sync(end);
-                case WRITE_NO_SYNC -> log.write(end);
-                default -> {
+            while (!txn.published) {
+                checkPipeline();
+                if (!leaderActive) {
+                    leaderActive = true;
+                    groupLock.unlock();
+                    try {
+                        lead();
+                    } finally {
+                        groupLock.lock();
+                        leaderActive = false;
+                        groupDone.signalAll();
+                    }
+                } else {
+                    groupDone.awaitUninterruptibly();
                 }
             }
-        } catch (IOException e) {
-            throw failures.fail("cannot write the log (" + e.getMessage() + ")", e);
+        } finally {
+            groupLock.unlock();
         }
     }
 
-    /** Step 3: join the publish queue and apply whatever is ready, until this transaction is published. */
-    private void enqueueAndPublish(Txn txn) {
+    private void lead() {
+        long syncTo = 0;
+        long writeTo = 0;
+        for (Txn t : pending) {
+            if (t.requiredDurability == Durability.SYNC) {
+                syncTo = Math.max(syncTo, t.commitEnd);
+            } else if (t.requiredDurability == Durability.WRITE_NO_SYNC) {
+                writeTo = Math.max(writeTo, t.commitEnd);
+            }
+        }
+        try {
+            if (syncTo > 0) {
+                log.sync(syncTo);
+            }
+            if (writeTo > 0) {
+                log.write(writeTo);
+            }
+        } catch (IOException e) {
+            pipelineFailure = e;
+            throw failures.fail("cannot write the log (" + e.getMessage() + ")", e);
+        }
         applyLock.lock();
         try {
-            applyQueue.add(txn);
             drainLocked();
-            while (!txn.published) {
-                checkPipeline();
-                publishedCond.awaitNanos(TimeUnit.MILLISECONDS.toNanos(200));
-                drainLocked();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failures.fail("interrupted while publishing a commit", e);
         } finally {
             applyLock.unlock();
         }
     }
 
+    /** Publishes, as one batch, the queued transactions whose durability is satisfied, in order. */
     private void drainLocked() {
-        if (applyQueue.isEmpty() || applyQueue.peek().commitTs != current.ts() + 1) {
+        List<Txn> batch = new ArrayList<>();
+        long durable = log == null ? Long.MAX_VALUE : log.durableLsn();
+        long written = log == null ? Long.MAX_VALUE : log.writtenLsn();
+        for (Txn t = pending.peek(); t != null; t = pending.peek()) {
+            boolean ready = switch (t.requiredDurability) {
+                case SYNC -> t.commitEnd <= durable;
+                case WRITE_NO_SYNC -> t.commitEnd <= written;
+                default -> true;
+            };
+            if (!ready) {
+                break;
+            }
+            batch.add(pending.poll());
+        }
+        if (batch.isEmpty()) {
             return;
         }
-        List<Txn> batch = new ArrayList<>();
-        long next = current.ts() + 1;
-        while (!applyQueue.isEmpty() && applyQueue.peek().commitTs == next) {
-            batch.add(applyQueue.poll());
-            next++;
-        }
-        long epoch = next - 1;
+        long epoch = batch.get(batch.size() - 1).commitTs;
         try {
             current = applier.apply(current, batch, epoch);
         } catch (RuntimeException | Error e) {
             pipelineFailure = e;
-            publishedCond.signalAll();
             throw failures.fail("cannot apply committed writes to the trees", e);
         }
         for (Txn t : batch) {
             t.published = true;
             inFlightLsn.remove(t.commitTs);
         }
-        publishedCond.signalAll();
         if ((commitsSincePrune += batch.size()) >= 1024) {
             commitsSincePrune = 0;
             prune();
@@ -700,6 +732,17 @@ public final class TxnManager {
 
     public long conflicts() {
         return conflicts.sum();
+    }
+
+    /** Transactions waiting for a lock right now. */
+    public int waitingCount() {
+        int n = 0;
+        for (Txn t : active.values()) {
+            if (t.waitingFor != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public int activeCount() {
