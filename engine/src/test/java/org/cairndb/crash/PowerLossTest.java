@@ -129,7 +129,14 @@ class PowerLossTest {
                 if (d == Durability.SYNC) {
                     mustHave.addAll(w.ackedIds());
                 }
-                Bank.State s = Bank.verify(env2, ACCOUNTS, mustHave, what);
+                Bank.State s;
+                try {
+                    s = Bank.verify(env2, ACCOUNTS, mustHave, what);
+                } catch (AssertionError e) {
+                    env2.internals().abandon();
+                    throw new AssertionError(e.getMessage() + "; environment copied to "
+                            + CrashRig.preserve(home, "powerloss-" + seed + "-" + round), e);
+                }
                 if (!sync) {
                     String violation = w.prefixViolation(s.history().keySet());
                     assertNull(violation, () -> "not a prefix of the acknowledged order: " + violation);

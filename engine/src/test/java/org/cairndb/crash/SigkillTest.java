@@ -71,7 +71,8 @@ class SigkillTest {
             int target = 10 + rnd.nextInt(150);
             Path ackFile = tmp.resolve("acks-" + round);
             Path log = tmp.resolve("child-" + round + ".log");
-            Process child = startChild(home, ackFile, log, rnd.nextLong(), "r" + round + "-", prepares, target / 2);
+            Process child = startChild(home, ackFile, log, rnd.nextLong(), "r" + round + "-", prepares, target / 2,
+                    Durability.SYNC);
             String what = "seed " + seed + ", round " + round + " (kill after " + target + " acks, " + prepares
                     + " prepared)";
             try {
@@ -183,6 +184,68 @@ class SigkillTest {
         assertTrue(preparedChecked > 0, "some prepared transactions were checked");
     }
 
+    /**
+     * WRITE_NO_SYNC hands each commit to the operating system before it returns, so a killed
+     * process (the machine staying up) loses none of them. NO_SYNC may lose the ones still in the
+     * log buffer, but what survives is whole and a prefix of the acknowledged order.
+     */
+    @Test
+    void writeNoSyncCommitsSurviveSigkillAndNoSyncOnesStayAPrefix() throws Exception {
+        long seed = Seeds.seed("SigkillTest.writeNoSyncCommitsSurviveSigkillAndNoSyncOnesStayAPrefix");
+        Random rnd = new Random(seed);
+        Path home = tmp.resolve("env");
+        try (Environment env = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+            Bank.create(env, ACCOUNTS);
+        }
+        Set<String> durable = new HashSet<>();
+        int rounds = Seeds.rounds(8);
+        for (int round = 0; round < rounds; round++) {
+            Durability d = round % 2 == 0 ? Durability.WRITE_NO_SYNC : Durability.NO_SYNC;
+            int target = 50 + rnd.nextInt(2000);
+            Path ackFile = tmp.resolve("acks-" + round);
+            Path log = tmp.resolve("child-" + round + ".log");
+            String what = "seed " + seed + ", round " + round + " (" + d + ", kill after " + target + " acks)";
+            Process child = startChild(home, ackFile, log, rnd.nextLong(), "r" + round + "-", 0, 0, d);
+            try {
+                long deadline = System.nanoTime() + DEADLINE.toNanos();
+                while (readAcks(ackFile).committed().size() < target) {
+                    if (!child.isAlive() || System.nanoTime() > deadline) {
+                        throw new AssertionError("the child " + (child.isAlive() ? "is too slow" : "died") + "; " + what
+                                + "; its output:\n" + tail(log));
+                    }
+                    Thread.sleep(5);
+                }
+            } finally {
+                child.destroyForcibly();
+                assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            }
+            List<Bank.Transfer> acked = readAcks(ackFile).committed();
+            try (Environment env = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+                what += "; recovery: " + env.recoveryReport();
+                Set<String> mustHave = new HashSet<>(durable);
+                if (d == Durability.WRITE_NO_SYNC) {
+                    for (Bank.Transfer t : acked) {
+                        mustHave.add(t.id());
+                    }
+                }
+                Bank.State s = Bank.verify(env, ACCOUNTS, mustHave, what);
+                // Acks are written in commit-return order per thread; within each thread what survived must be a prefix.
+                Map<String, Boolean> seenGap = new HashMap<>();
+                for (Bank.Transfer t : acked) {
+                    String thread = t.id().substring(0, t.id().lastIndexOf('-'));
+                    boolean present = s.history().containsKey(t.id());
+                    if (!present) {
+                        seenGap.put(thread, true);
+                    } else if (seenGap.getOrDefault(thread, false)) {
+                        throw new AssertionError("transfer " + t.id() + " survived although an earlier one of its thread"
+                                + " did not: not a prefix; " + what);
+                    }
+                }
+                durable = new HashSet<>(s.history().keySet());
+            }
+        }
+    }
+
     /** A writer wanting one of the prepared transaction's accounts times out, naming the prepared transaction. */
     static void assertHeldBy(Environment env, Bank.Transfer t, PreparedTransaction pt, String what) {
         Database acc = env.openDatabase(Bank.ACCOUNTS, false);
@@ -199,13 +262,14 @@ class SigkillTest {
         org.junit.jupiter.api.Assertions.assertNull(o, message);
     }
 
-    private Process startChild(Path home, Path ackFile, Path log, long seed, String prefix, int prepares, int prepareAfter)
-            throws IOException {
+    private Process startChild(Path home, Path ackFile, Path log, long seed, String prefix, int prepares, int prepareAfter,
+            Durability durability) throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
                 TransferChild.class.getName(), home.toString(), ackFile.toString(), Long.toString(seed), "3",
-                Integer.toString(ACCOUNTS), prefix, Integer.toString(prepares), Integer.toString(prepareAfter));
+                Integer.toString(ACCOUNTS), prefix, Integer.toString(prepares), Integer.toString(prepareAfter),
+                durability.name());
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

@@ -18,7 +18,7 @@ import org.cairndb.io.NioFileIO;
 
 /**
  * The process {@link SigkillTest} kills. It opens the environment (running recovery), then runs
- * bank transfers under SYNC from several threads until it is killed, appending a line to the ack
+ * bank transfers (under SYNC unless told otherwise) from several threads until it is killed, appending a line to the ack
  * file (and flushing it to the operating system) after each commit returns:
  *
  * <pre>
@@ -30,7 +30,7 @@ import org.cairndb.io.NioFileIO;
  * After {@code prepareAfter} commits it prepares {@code prepares} transfers and leaves them
  * prepared. A further thread checkpoints at random moments.
  *
- * <p>Arguments: home ackFile seed threads accounts idPrefix prepares prepareAfter
+ * <p>Arguments: home ackFile seed threads accounts idPrefix prepares prepareAfter [durability (default SYNC)]
  */
 public final class TransferChild {
 
@@ -64,15 +64,16 @@ public final class TransferChild {
         String prefix = args[5];
         int prepares = Integer.parseInt(args[6]);
         int prepareAfter = Integer.parseInt(args[7]);
+        Durability durability = args.length > 8 ? Durability.valueOf(args[8]) : Durability.SYNC;
 
-        Environment env = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC));
+        Environment env = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, durability));
         Bank.create(env, accounts);
         Database acc = env.openDatabase(Bank.ACCOUNTS, false);
         Database hist = env.openDatabase(Bank.HISTORY, false);
         ack("OPEN");
         AtomicLong committed = new AtomicLong();
         // Short lock waits: accounts held by a prepared transaction are given up on quickly.
-        TransactionConfig config = new TransactionConfig().durability(Durability.SYNC).lockTimeout(Duration.ofMillis(200));
+        TransactionConfig config = new TransactionConfig().durability(durability).lockTimeout(Duration.ofMillis(200));
         for (int i = 0; i < threads; i++) {
             Random r = new Random(seed * 31 + i);
             String id = prefix + "t" + i + "-";
