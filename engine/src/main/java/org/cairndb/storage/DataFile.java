@@ -327,7 +327,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                 ChildRef ref = b.childRef(i);
                 Page child = ref.unsaved();
                 if (child != null) {
-                    ref.saved(save(child, generation, batch));
+                    long childPos = save(child, generation, batch);
+                    // Readers reach the child through this reference until its bytes are in the file.
+                    batch.afterWrite(() -> ref.saved(childPos));
                 }
             }
             payload = PageFormat.encodeBranch(b, buf);
@@ -340,7 +342,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                     long pos = space.allocate(PageFormat.pagesFor(data.length, pageSize));
                     writeExtent(data, pos, PageFormat.OVERFLOW, generation, batch);
                     o.markSaved(pos, this);
-                    o.dropData();
+                    batch.afterWrite(o::dropData);
                 }
             }
             payload = PageFormat.encodeLeaf(leaf, buf);
@@ -350,7 +352,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         PageFormat.seal(buf, type, p.count(), pos, dbId, payload, generation);
         batch.add(pos, buf);
         p.markSaved(pos, this);
-        cache.put(PageCache.key(dbId, pos), p);
+        batch.afterWrite(() -> cache.put(PageCache.key(dbId, pos), p));
         return pos;
     }
 
@@ -414,6 +416,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         private long runStart = -1;
         private int pages;
         private long bytes;
+        private final List<Runnable> afterWrite = new java.util.ArrayList<>();
 
         PageBatch(StorageFile file, int pageSize) {
             this.file = file;
@@ -435,14 +438,25 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             bytes += pageSize;
         }
 
+        /**
+         * Runs {@code action} once the pages added so far are in the file. Until then a page's
+         * position must not be the only way to reach it: a reader would find nothing there.
+         */
+        void afterWrite(Runnable action) {
+            afterWrite.add(action);
+        }
+
         void flush() throws IOException {
-            if (runStart < 0) {
-                return;
+            if (runStart >= 0) {
+                run.flip();
+                file.write(run, runStart * pageSize);
+                run.clear();
+                runStart = -1;
             }
-            run.flip();
-            file.write(run, runStart * pageSize);
-            run.clear();
-            runStart = -1;
+            for (Runnable r : afterWrite) {
+                r.run();
+            }
+            afterWrite.clear();
         }
 
         int pages() {
@@ -454,14 +468,4 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         }
     }
 
-    /** Unused-page helper for tests: how many of the given pages are free. */
-    static int countFree(List<Long> pages, java.util.BitSet allocated) {
-        int n = 0;
-        for (long p : pages) {
-            if (!allocated.get((int) p)) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

@@ -12,13 +12,23 @@ public final class LeafPage extends Page {
 
     private byte[][] keys;
     private Object[] values;
+    /** Bytes on disk and estimated bytes on the heap, kept up to date by every change. */
     private int payload;
+    private int heap;
 
     LeafPage(long epoch, byte[][] keys, Object[] values) {
         super(epoch);
         this.keys = keys;
         this.values = values;
-        this.payload = computePayload();
+        recompute();
+    }
+
+    private LeafPage(long epoch, byte[][] keys, Object[] values, int payload, int heap) {
+        super(epoch);
+        this.keys = keys;
+        this.values = values;
+        this.payload = payload;
+        this.heap = heap;
     }
 
     /** A leaf decoded from disk at page {@code pos}. */
@@ -30,15 +40,23 @@ public final class LeafPage extends Page {
         super(pos, fromDisk);
         this.keys = keys;
         this.values = values;
-        this.payload = computePayload();
+        recompute();
     }
 
-    private int computePayload() {
-        int n = 0;
+    private void recompute() {
+        int p = 0;
+        int h = 64 + 16 * keys.length;
         for (int i = 0; i < keys.length; i++) {
-            n += entrySize(keys[i], values[i]);
+            p += entrySize(keys[i], values[i]);
+            h += entryHeap(keys[i], values[i]);
         }
-        return n;
+        payload = p;
+        heap = h;
+    }
+
+    /** Estimated heap bytes of one entry: two array references, the key array, the value. */
+    private static int entryHeap(byte[] key, Object value) {
+        return 16 + key.length + (value instanceof byte[] b ? 16 + b.length : 32);
     }
 
     /** Bytes one entry takes on disk; must agree with {@link PageFormat#encodeLeaf}. */
@@ -100,13 +118,14 @@ public final class LeafPage extends Page {
 
     @Override
     LeafPage copy(long newEpoch) {
-        return new LeafPage(newEpoch, keys.clone(), values.clone());
+        return new LeafPage(newEpoch, keys.clone(), values.clone(), payload, heap);
     }
 
     // ---- changes, only on a page owned by the current epoch ----
 
     void set(int i, Object value) {
         payload += entrySize(keys[i], value) - entrySize(keys[i], values[i]);
+        heap += entryHeap(keys[i], value) - entryHeap(keys[i], values[i]);
         values[i] = value;
     }
 
@@ -123,10 +142,12 @@ public final class LeafPage extends Page {
         keys = k;
         values = v;
         payload += entrySize(key, value);
+        heap += 16 + entryHeap(key, value);
     }
 
     void remove(int i) {
         payload -= entrySize(keys[i], values[i]);
+        heap -= 16 + entryHeap(keys[i], values[i]);
         int n = keys.length;
         byte[][] k = new byte[n - 1][];
         Object[] v = new Object[n - 1];
@@ -146,7 +167,7 @@ public final class LeafPage extends Page {
     void truncate(int n) {
         keys = Arrays.copyOf(keys, n);
         values = Arrays.copyOf(values, n);
-        payload = computePayload();
+        recompute();
     }
 
     /** Appends all entries of {@code right}, whose keys all sort after this page's. */
@@ -158,16 +179,11 @@ public final class LeafPage extends Page {
         System.arraycopy(right.keys, 0, keys, n, m);
         System.arraycopy(right.values, 0, values, n, m);
         payload += right.payload;
+        heap += right.heap - 64;
     }
 
     @Override
     public int memory() {
-        int m = 64 + 16 * keys.length;
-        for (int i = 0; i < keys.length; i++) {
-            m += 16 + keys[i].length;
-            Object v = values[i];
-            m += v instanceof byte[] b ? 16 + b.length : 32;
-        }
-        return m;
+        return heap;
     }
 }

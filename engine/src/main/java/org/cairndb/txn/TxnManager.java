@@ -89,7 +89,7 @@ public final class TxnManager {
     private final LongAdder commits = new LongAdder();
     private final LongAdder aborts = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
-    private long commitsSincePrune;
+    private long writesSincePrune;
 
     private volatile IsolationLevel defaultIsolation;
     private volatile Durability defaultDurability;
@@ -479,8 +479,11 @@ public final class TxnManager {
             t.published = true;
             inFlightLsn.remove(t.commitTs);
         }
-        if ((commitsSincePrune += batch.size()) >= 1024) {
-            commitsSincePrune = 0;
+        for (Txn t : batch) {
+            writesSincePrune += t.writes.size() + 1;
+        }
+        if (writesSincePrune >= 16_384) {
+            writesSincePrune = 0;
             prune();
         }
     }
