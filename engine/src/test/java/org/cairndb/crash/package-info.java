@@ -21,6 +21,10 @@
  * Randomized tests print their seed ({@code [crash-test] ... seed N}); repeat one with
  * {@code ./mvnw -pl engine test -Dtest=PowerLossTest -Dcairn.crash.seed=N} (thread timing aside), and
  * change its number of rounds with {@code -Dcairn.crash.rounds=R}. A failing SIGKILL or power-loss
- * round copies its environment to {@code engine/target/crash-failures/}.
+ * round copies its environment to {@code engine/target/crash-failures/}. With
+ * {@code -Dcairn.crash.keepDirs=true} the database creation rounds of {@code PowerLossTest} also let
+ * unsynced directory changes survive (off by default until the engine copes with an empty data file
+ * left by a creation cut short, which {@code aDataFileWhoseCreationWasCutShortDoesNotBlockRecovery}
+ * shows).
  */
 package org.cairndb.crash;

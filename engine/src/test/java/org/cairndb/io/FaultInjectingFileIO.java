@@ -81,6 +81,7 @@ public final class FaultInjectingFileIO implements FileIO {
         private Tear tear = Tear.NONE;
         private Predicate<Path> tearFilter = p -> true;
         private double keepProbability;
+        private double keepDirectoryProbability;
 
         public static CrashOptions lossOnly() {
             return new CrashOptions();
@@ -108,9 +109,23 @@ public final class FaultInjectingFileIO implements FileIO {
             return this;
         }
 
+        /**
+         * Each directory's unsynced changes (creations, renames, deletions) all reach the disk with
+         * this probability, as when a file system's journal committed them on its own; the files
+         * keep the contents of their last force.
+         */
+        public CrashOptions keepDirectoryChanges(double p) {
+            if (p < 0 || p > 1) {
+                throw new IllegalArgumentException("probability " + p);
+            }
+            this.keepDirectoryProbability = p;
+            return this;
+        }
+
         @Override
         public String toString() {
-            return "tear=" + tear + ", keep=" + keepProbability;
+            return "tear=" + tear + ", keep=" + keepProbability
+                    + (keepDirectoryProbability > 0 ? ", keepDirs=" + keepDirectoryProbability : "");
         }
     }
 
@@ -197,6 +212,7 @@ public final class FaultInjectingFileIO implements FileIO {
     private volatile Countdown crashOnWrite;
     private volatile CrashOptions crashOnWriteOptions;
     private volatile Countdown crashOnForce;
+    private volatile CrashOptions crashOnForceOptions;
     private volatile Countdown crashAfterOps;
     private volatile CrashOptions crashAfterOpsOptions;
 
@@ -300,6 +316,12 @@ public final class FaultInjectingFileIO implements FileIO {
 
     /** Crashes instead of the {@code n}-th force of a file matching {@code filter}. */
     public FaultInjectingFileIO crashOnForce(long n, Predicate<Path> filter) {
+        return crashOnForce(n, filter, CrashOptions.lossOnly());
+    }
+
+    /** Crashes instead of the {@code n}-th force of a file matching {@code filter}, with the given options. */
+    public FaultInjectingFileIO crashOnForce(long n, Predicate<Path> filter, CrashOptions options) {
+        crashOnForceOptions = options;
         crashOnForce = new Countdown(n, filter, false);
         return this;
     }
@@ -608,10 +630,20 @@ public final class FaultInjectingFileIO implements FileIO {
     }
 
     private CrashReport restore(CrashOptions options, Change forcedTorn, String trigger) throws IOException {
-        // Where each surviving file must end up: its durable directory entries.
-        Map<Node, List<Path>> targets = new IdentityHashMap<>();
         List<Path> dirNames = new ArrayList<>(dirs.keySet());
         Collections.sort(dirNames);
+        List<String> changes = new ArrayList<>();
+        if (options.keepDirectoryProbability > 0) {
+            for (Path dir : dirNames) {
+                DirState d = dirs.get(dir);
+                if (!d.durable.equals(d.current) && random.nextDouble() < options.keepDirectoryProbability) {
+                    d.durable = new HashMap<>(d.current);
+                    changes.add("unsynced changes of " + dir.getFileName() + "/ kept");
+                }
+            }
+        }
+        // Where each surviving file must end up: its durable directory entries.
+        Map<Node, List<Path>> targets = new IdentityHashMap<>();
         for (Path dir : dirNames) {
             List<String> names = new ArrayList<>(dirs.get(dir).durable.keySet());
             Collections.sort(names);
@@ -698,7 +730,6 @@ public final class FaultInjectingFileIO implements FileIO {
         }
 
         // Put the directories back as they were at their last sync.
-        List<String> changes = new ArrayList<>();
         for (Node n : new ArrayList<>(nodes)) {
             if (!targets.containsKey(n)) {
                 Files.deleteIfExists(n.location);
@@ -845,7 +876,10 @@ public final class FaultInjectingFileIO implements FileIO {
 
     private void force(Handle h, boolean metadata) throws IOException {
         Path p = h.path;
-        if (crashTrigger(crashOnForce, p) || crashTrigger(crashAfterOps, p)) {
+        if (crashTrigger(crashOnForce, p)) {
+            throw new CrashNow(crashOnForceOptions, null, "instead of forcing " + p.getFileName());
+        }
+        if (crashTrigger(crashAfterOps, p)) {
             throw new CrashNow(crashAfterOpsOptionsOrLoss(), null, "instead of forcing " + p.getFileName());
         }
         Countdown ff = forceFault;

@@ -145,6 +145,20 @@ class FaultInjectingFileIOTest {
     }
 
     @Test
+    void unsyncedDirectoryChangesMayAllSurviveWithTheFilesLastForcedContents() throws IOException {
+        Path a = durableFile("a", fill(10, 1));
+        Path fresh = dir.resolve("fresh");
+        try (StorageFile f = io.open(fresh, true, true)) {
+            write(f, 0, fill(10, 2)); // never forced
+        }
+        io.rename(a, dir.resolve("a2"));
+        CrashReport r = io.crash(CrashOptions.lossOnly().keepDirectoryChanges(1.0));
+        assertEquals(List.of("a2", "fresh"), NioFileIO.INSTANCE.list(dir), r.toString());
+        assertArrayEquals(fill(10, 1), Files.readAllBytes(dir.resolve("a2")));
+        assertEquals(0, Files.size(fresh), "a new file never forced is empty");
+    }
+
+    @Test
     void aDeletedFileComesBackWithItsLastForcedContents() throws IOException {
         Path a = durableFile("a", fill(10, 1));
         try (StorageFile f = io.open(a, true, false)) {
