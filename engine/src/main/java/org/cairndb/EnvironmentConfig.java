@@ -51,7 +51,7 @@ public final class EnvironmentConfig {
     private long logSegmentSize = 16L << 20;
     private int logBufferSize = 1 << 20;
     private long checkpointKBytes = 65536;
-    private long checkpointMinutes = 5;
+    private Duration checkpointInterval = Duration.ofMinutes(5);
     private boolean checkpointerEnabled = true;
     private Duration lockTimeout = Duration.ofSeconds(10);
     private Duration txnTimeout = Duration.ZERO;
@@ -73,7 +73,7 @@ public final class EnvironmentConfig {
         c.logSegmentSize = logSegmentSize;
         c.logBufferSize = logBufferSize;
         c.checkpointKBytes = checkpointKBytes;
-        c.checkpointMinutes = checkpointMinutes;
+        c.checkpointInterval = checkpointInterval;
         c.checkpointerEnabled = checkpointerEnabled;
         c.lockTimeout = lockTimeout;
         c.txnTimeout = txnTimeout;
@@ -141,7 +141,12 @@ public final class EnvironmentConfig {
 
     /** Checkpoint after this many minutes since the last one; 0 turns the trigger off. */
     public EnvironmentConfig checkpointMinutes(long minutes) {
-        this.checkpointMinutes = nonNegative(minutes, "checkpoint minutes");
+        return checkpointInterval(Duration.ofMinutes(nonNegative(minutes, "checkpoint minutes")));
+    }
+
+    /** Checkpoint after this much time since the last one; zero turns the trigger off. */
+    public EnvironmentConfig checkpointInterval(Duration interval) {
+        this.checkpointInterval = nonNegative(interval, "checkpoint interval");
         return this;
     }
 
@@ -223,8 +228,8 @@ public final class EnvironmentConfig {
         return checkpointKBytes;
     }
 
-    public long checkpointMinutes() {
-        return checkpointMinutes;
+    public Duration checkpointInterval() {
+        return checkpointInterval;
     }
 
     public boolean checkpointerEnabled() {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cairndb.CairnException;
 import org.cairndb.CheckpointResult;
@@ -148,6 +147,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
         txns.attachLog(log);
         checkpointer.attachLog(log);
+        checkpointer.restoreLast(outcome.lastCheckpointLsn(), outcome.lastCheckpointStartLsn(),
+                outcome.lastCheckpointMillis());
         recoveryReport = outcome.report();
         if (!fresh) {
             LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
@@ -434,7 +435,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             synchronized (daemonSignal) {
                 if (!daemonWake) {
                     try {
-                        daemonSignal.wait(1000);
+                        daemonSignal.wait(daemonPeriodMillis());
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -461,6 +462,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
     }
 
+    /** The daemon wakes once a second, or sooner when the checkpoint interval is shorter. */
+    private long daemonPeriodMillis() {
+        long interval = config.checkpointInterval().toMillis();
+        return interval > 0 ? Math.max(10, Math.min(1000, interval / 4)) : 1000;
+    }
+
     private String checkpointDue() {
         if (dirtyBytes.get() > dirtyLimit()) {
             return "memory";
@@ -471,8 +478,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (config.checkpointKBytes() > 0 && checkpointer.logBytesSinceLast() >= config.checkpointKBytes() * 1024) {
             return "log volume";
         }
-        if (config.checkpointMinutes() > 0 && System.currentTimeMillis() - checkpointer.lastCheckpointMillis()
-                >= TimeUnit.MINUTES.toMillis(config.checkpointMinutes())) {
+        long interval = config.checkpointInterval().toMillis();
+        if (interval > 0 && System.currentTimeMillis() - checkpointer.lastCheckpointMillis() >= interval) {
             return "time";
         }
         return null;

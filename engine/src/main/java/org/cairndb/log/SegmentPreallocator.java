@@ -31,12 +31,16 @@ final class SegmentPreallocator {
         this.segmentSize = segmentSize;
     }
 
+    /** Starts preparing the next segment, unless a preparation is already under way. */
     void start() {
         synchronized (lock) {
             wanted = true;
-            thread = new Thread(this::run, "cairn-log-preallocator");
-            thread.setDaemon(true);
-            thread.start();
+            if (thread == null && !closed) {
+                thread = new Thread(this::run, "cairn-log-preallocator");
+                thread.setDaemon(true);
+                thread.start();
+            }
+            lock.notifyAll();
         }
     }
 
@@ -61,15 +65,7 @@ final class SegmentPreallocator {
         } else {
             prepare(path);
         }
-        synchronized (lock) {
-            wanted = true;
-            if (thread == null && !closed) {
-                thread = new Thread(this::run, "cairn-log-preallocator");
-                thread.setDaemon(true);
-                thread.start();
-            }
-            lock.notifyAll();
-        }
+        start();
         return io.open(path, true, false);
     }
 

@@ -86,7 +86,8 @@ public final class Checkpointer {
             long lsn = log.append(rec);
             log.sync(lsn + rec.size());
             lastVersionTs = c.version().ts();
-            lastStartLsn = c.startLsn();
+            // The next checkpoint has nothing to do if the log then ends right after this record.
+            lastStartLsn = lsn + rec.size();
             lastCheckpointStartLsn = c.startLsn();
             lastCheckpointLsn = lsn;
             lastCheckpointMillis = System.currentTimeMillis();
@@ -126,6 +127,15 @@ public final class Checkpointer {
             freed += o.pagesFreed();
         }
         return new long[] {pages, bytes, freed};
+    }
+
+    /** After recovery: what the log says about the last checkpoint before this process started. */
+    public void restoreLast(long checkpointLsn, long startLsn, long millis) {
+        this.lastCheckpointLsn = checkpointLsn;
+        this.lastCheckpointStartLsn = startLsn;
+        if (millis > 0) {
+            this.lastCheckpointMillis = millis;
+        }
     }
 
     public long lastCheckpointMillis() {

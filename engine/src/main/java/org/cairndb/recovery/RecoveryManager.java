@@ -96,7 +96,8 @@ public final class RecoveryManager {
     }
 
     /** Result of recovery: the report, where the log ends, and the highest segment number seen. */
-    public record Outcome(RecoveryReport report, UUID environmentId, long endLsn, long lastSegment, boolean changed) {
+    public record Outcome(RecoveryReport report, UUID environmentId, long endLsn, long lastSegment, boolean changed,
+            long lastCheckpointLsn, long lastCheckpointStartLsn, long lastCheckpointMillis) {
     }
 
     /** Runs normal recovery over the data files already opened into the environment's catalog. */
@@ -146,7 +147,9 @@ public final class RecoveryManager {
                 result == null ? 0 : result.segmentsScanned(), result == null ? 0 : result.recordsScanned(), redone,
                 rolledBack, restored, tail, lastCommitTxn, lastCommitMillis == 0 ? null : Instant.ofEpochMilli(lastCommitMillis),
                 env.catalog().all().size(), ms, List.copyOf(notes));
-        return new Outcome(report, envId, end, result == null ? 0 : result.lastSegment(), changed);
+        return new Outcome(report, envId, end, result == null ? 0 : result.lastSegment(), changed, lastCheckpointLsn,
+                lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
+                lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis());
     }
 
     private void visit(RecordFrame frame) throws IOException {
