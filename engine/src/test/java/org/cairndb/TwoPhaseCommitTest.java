@@ -99,6 +99,43 @@ class TwoPhaseCommitTest {
     }
 
     @Test
+    void heuristicDecisionsAreDurableAcrossCheckpointsAndRestartsUntilForgotten() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            Transaction c = env.beginTransaction();
+            db.put(c, b("hc"), b("committed by admin"));
+            c.prepare(b("gid-hc"));
+            Transaction r = env.beginTransaction();
+            db.put(r, b("hr"), b("rolled back by admin"));
+            r.prepare(b("gid-hr"));
+            c.heuristicCommit();
+            env.preparedTransaction(b("gid-hr")).heuristicRollback();
+            assertEquals(2, env.heuristicOutcomes().size());
+            assertTrue(env.heuristicOutcome(b("gid-hc")).committed());
+            assertEquals(false, env.heuristicOutcome(b("gid-hr")).committed());
+            assertTrue(env.preparedTransactions().isEmpty());
+            Transaction notPrepared = env.beginTransaction();
+            assertThrows(TransactionStateException.class, notPrepared::heuristicCommit);
+            notPrepared.abort();
+        }
+        // Survives a checkpoint (the CHECKPOINT record carries it) and a crash.
+        Environment env = TestSupport.open(dir);
+        assertEquals(2, env.heuristicOutcomes().size());
+        env.checkpoint(true);
+        assertTrue(env.forgetHeuristic(b("gid-hc")));
+        assertEquals(false, env.forgetHeuristic(b("gid-hc")));
+        env.internals().abandon();
+        try (Environment again = TestSupport.open(dir)) {
+            assertEquals(1, again.heuristicOutcomes().size());
+            assertNull(again.heuristicOutcome(b("gid-hc")));
+            assertNotNull(again.heuristicOutcome(b("gid-hr")));
+            Database db = again.openDatabase("t");
+            assertEquals("committed by admin", s(db.get(null, b("hc"))));
+            assertNull(db.get(null, b("hr")));
+        }
+    }
+
+    @Test
     void badPrepareArguments() {
         try (Environment env = TestSupport.open(dir)) {
             Database db = env.openDatabase("t");

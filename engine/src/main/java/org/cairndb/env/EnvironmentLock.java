@@ -42,8 +42,9 @@ final class EnvironmentLock implements Closeable {
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
         java.nio.file.Path key = home.home();
         if (!HELD.add(key)) {
-            throw new EnvironmentLockedException("environment " + home.home() + " is already open in this process (process "
-                    + ManagementFactory.getRuntimeMXBean().getPid() + "); close it there first, or share that Environment");
+            throw new EnvironmentLockedException("environment " + home.home() + " is in use by process "
+                    + ManagementFactory.getRuntimeMXBean().getPid() + " (this process, which has it open already);"
+                    + " close it there first, or share that Environment");
         }
         try {
             return lockFile(io, home, key);

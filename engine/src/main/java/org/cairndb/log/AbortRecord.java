@@ -17,11 +17,27 @@ public final class AbortRecord extends LogRecord {
 
     private final long abortMillis;
     private final long prepareLsn;
+    private final boolean heuristic;
 
     public AbortRecord(long txnId, long abortMillis, long prepareLsn) {
+        this(txnId, abortMillis, prepareLsn, false);
+    }
+
+    /** {@code heuristic}: an admin rolled this prepared transaction back without its transaction manager. */
+    public AbortRecord(long txnId, long abortMillis, long prepareLsn, boolean heuristic) {
         super(txnId);
         this.abortMillis = abortMillis;
         this.prepareLsn = prepareLsn;
+        this.heuristic = heuristic;
+    }
+
+    public boolean heuristic() {
+        return heuristic;
+    }
+
+    @Override
+    protected byte flags() {
+        return heuristic ? FLAG_HEURISTIC : 0;
     }
 
     public long abortMillis() {
@@ -47,13 +63,13 @@ public final class AbortRecord extends LogRecord {
         b.putLong(abortMillis).putLong(prepareLsn);
     }
 
-    static AbortRecord read(long txnId, ByteBuffer b) {
-        return new AbortRecord(txnId, b.getLong(), b.getLong());
+    static AbortRecord read(long txnId, byte flags, ByteBuffer b) {
+        return new AbortRecord(txnId, b.getLong(), b.getLong(), (flags & FLAG_HEURISTIC) != 0);
     }
 
     @Override
     public String describe() {
-        return "ABORT txn " + txnId() + " at " + Instant.ofEpochMilli(abortMillis) + " (PREPARE at "
+        return (heuristic ? "HEURISTIC " : "") + "ABORT txn " + txnId() + " at " + Instant.ofEpochMilli(abortMillis) + " (PREPARE at "
                 + Lsn.toString(prepareLsn) + ")";
     }
 }

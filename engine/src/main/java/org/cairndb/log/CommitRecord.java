@@ -20,12 +20,28 @@ public final class CommitRecord extends LogRecord {
     private final long commitMillis;
     private final long prepareLsn;
     private final List<Op> ops;
+    private final boolean heuristic;
 
     public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops) {
+        this(txnId, commitMillis, prepareLsn, ops, false);
+    }
+
+    /** {@code heuristic}: an admin committed this prepared transaction without its transaction manager. */
+    public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops, boolean heuristic) {
         super(txnId);
         this.commitMillis = commitMillis;
         this.prepareLsn = prepareLsn;
         this.ops = ops;
+        this.heuristic = heuristic;
+    }
+
+    public boolean heuristic() {
+        return heuristic;
+    }
+
+    @Override
+    protected byte flags() {
+        return heuristic ? FLAG_HEURISTIC : 0;
     }
 
     public long commitMillis() {
@@ -56,15 +72,15 @@ public final class CommitRecord extends LogRecord {
         Op.writeAll(b, ops);
     }
 
-    static CommitRecord read(long txnId, ByteBuffer b) {
+    static CommitRecord read(long txnId, byte flags, ByteBuffer b) {
         long time = b.getLong();
         long prepareLsn = b.getLong();
-        return new CommitRecord(txnId, time, prepareLsn, Op.readAll(b));
+        return new CommitRecord(txnId, time, prepareLsn, Op.readAll(b), (flags & FLAG_HEURISTIC) != 0);
     }
 
     @Override
     public String describe() {
-        return "COMMIT txn " + txnId() + " at " + Instant.ofEpochMilli(commitMillis)
+        return (heuristic ? "HEURISTIC " : "") + "COMMIT txn " + txnId() + " at " + Instant.ofEpochMilli(commitMillis)
                 + (prepareLsn != 0 ? " of prepared txn (PREPARE at " + Lsn.toString(prepareLsn) + ")" : "")
                 + ", " + ops.size() + " ops";
     }

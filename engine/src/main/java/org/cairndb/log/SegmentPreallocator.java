@@ -20,9 +20,12 @@ final class SegmentPreallocator {
     private final Path tempPath;
     private final long segmentSize;
     private final Object lock = new Object();
+
+    /** EMPTY: no prepared file; PREPARING: the thread is writing it; READY: it waits under the temporary name. */
+    private enum State { EMPTY, PREPARING, READY }
+
+    private State state = State.EMPTY;
     private Thread thread;
-    private boolean ready;
-    private boolean wanted;
     private boolean closed;
 
     SegmentPreallocator(FileIO io, Path logDir, long segmentSize) {
@@ -31,11 +34,17 @@ final class SegmentPreallocator {
         this.segmentSize = segmentSize;
     }
 
-    /** Starts preparing the next segment, unless a preparation is already under way. */
+    /**
+     * Starts preparing the next segment in the background, unless one is being prepared or is
+     * ready: restarting over a ready file would truncate it, possibly after it was taken.
+     */
     void start() {
         synchronized (lock) {
-            wanted = true;
-            if (thread == null && !closed) {
+            if (closed || state != State.EMPTY) {
+                return;
+            }
+            state = State.PREPARING;
+            if (thread == null) {
                 thread = new Thread(this::run, "cairn-log-preallocator");
                 thread.setDaemon(true);
                 thread.start();
@@ -49,7 +58,7 @@ final class SegmentPreallocator {
         boolean useTemp;
         synchronized (lock) {
             // Wait for a preparation in progress rather than doing the same work twice.
-            while (wanted && !ready && thread != null && !closed) {
+            while (state == State.PREPARING && !closed) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
@@ -57,8 +66,10 @@ final class SegmentPreallocator {
                     break;
                 }
             }
-            useTemp = ready;
-            ready = false;
+            useTemp = state == State.READY;
+            if (useTemp) {
+                state = State.EMPTY;
+            }
         }
         if (useTemp) {
             io.rename(tempPath, path);
@@ -72,7 +83,7 @@ final class SegmentPreallocator {
     private void run() {
         while (true) {
             synchronized (lock) {
-                while (!wanted && !closed) {
+                while (state != State.PREPARING && !closed) {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
@@ -80,6 +91,9 @@ final class SegmentPreallocator {
                     }
                 }
                 if (closed) {
+                    thread = null;
+                    state = State.EMPTY;
+                    lock.notifyAll();
                     return;
                 }
             }
@@ -92,8 +106,7 @@ final class SegmentPreallocator {
                         + " (it will be prepared when needed)");
             }
             synchronized (lock) {
-                ready = ok;
-                wanted = false;
+                state = ok ? State.READY : State.EMPTY;
                 lock.notifyAll();
                 if (!ok) {
                     thread = null;

@@ -79,6 +79,7 @@ public final class RecoveryManager {
     private final Set<Integer> removedIds = new HashSet<>();
     private final List<String> notes = new ArrayList<>();
     private CheckpointRecord lastCheckpoint;
+    private final Map<java.nio.ByteBuffer, org.cairndb.HeuristicOutcome> heuristics = new java.util.LinkedHashMap<>();
     private long lastCheckpointLsn;
     private long epoch;
     private int batchOps;
@@ -137,6 +138,7 @@ public final class RecoveryManager {
             env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), preparedLsns.get(e.getKey()), p.prepareMillis());
             restored++;
         }
+        env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()));
         env.txns().ensureNextTxnId(maxTxnId + 1);
         if (lastCheckpoint != null) {
             env.txns().ensureNextTxnId(lastCheckpoint.nextTxnId());
@@ -164,6 +166,7 @@ public final class RecoveryManager {
         maxTxnId = Math.max(maxTxnId, rec.txnId());
         if (rec instanceof CommitRecord c) {
             List<Op> ops;
+            byte[] preparedGid = null;
             if (c.prepareLsn() != Lsn.NULL) {
                 PrepareRecord p = preparedRecords.remove(c.txnId());
                 preparedLsns.remove(c.txnId());
@@ -183,6 +186,7 @@ public final class RecoveryManager {
                             + " was not found after the recovery start; run catastrophic recovery");
                 }
                 ops = p.ops();
+                preparedGid = p.globalId();
             } else {
                 ops = c.ops();
             }
@@ -190,17 +194,31 @@ public final class RecoveryManager {
             redone++;
             lastCommitTxn = c.txnId();
             lastCommitMillis = c.commitMillis();
+            if (c.heuristic()) {
+                noteHeuristic(preparedGid, c.txnId(), true, c.commitMillis());
+            }
         } else if (rec instanceof PrepareRecord p) {
             preparedRecords.put(p.txnId(), p);
             preparedLsns.put(p.txnId(), frame.lsn());
         } else if (rec instanceof AbortRecord a) {
-            if (preparedRecords.remove(a.txnId()) != null) {
+            PrepareRecord p = preparedRecords.remove(a.txnId());
+            if (p != null) {
                 rolledBack++;
+                if (a.heuristic()) {
+                    noteHeuristic(p.globalId(), a.txnId(), false, a.abortMillis());
+                }
             }
             preparedLsns.remove(a.txnId());
         } else if (rec instanceof CheckpointRecord cp) {
             lastCheckpoint = cp;
             lastCheckpointLsn = frame.lsn();
+            // The record lists exactly the outcomes not forgotten at its place in the log.
+            heuristics.clear();
+            for (CheckpointRecord.Heuristic h : cp.heuristics()) {
+                noteHeuristic(h.globalId(), h.txnId(), h.committed(), h.millis());
+            }
+        } else if (rec instanceof org.cairndb.log.ForgetRecord f) {
+            heuristics.remove(java.nio.ByteBuffer.wrap(f.globalId()));
         } else if (rec instanceof DatabaseCreateRecord dc) {
             flush();
             env.replayCreateDatabase(dc.dbId(), dc.name(), dc.pageSize(), frame.lsn());
@@ -218,6 +236,11 @@ public final class RecoveryManager {
             LOG.log(System.Logger.Level.INFO, "recovery of " + env.home().home() + ": replayed up to LSN "
                     + Lsn.toString(position) + ", " + redone + " transactions so far");
         }
+    }
+
+    private void noteHeuristic(byte[] gid, long txnId, boolean committed, long millis) {
+        heuristics.put(java.nio.ByteBuffer.wrap(gid.clone()),
+                new org.cairndb.HeuristicOutcome(gid, txnId, committed, Instant.ofEpochMilli(millis)));
     }
 
     private void applyOps(List<Op> ops, long lsn) throws IOException {

@@ -1,6 +1,8 @@
 package org.cairndb.txn;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -17,11 +19,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.cairndb.Durability;
 import org.cairndb.EnvironmentFailureException;
+import org.cairndb.HeuristicOutcome;
 import org.cairndb.IsolationLevel;
 import org.cairndb.TransactionStateException;
 import org.cairndb.WriteConflictException;
 import org.cairndb.log.AbortRecord;
+import org.cairndb.log.CheckpointRecord;
 import org.cairndb.log.CommitRecord;
+import org.cairndb.log.ForgetRecord;
 import org.cairndb.log.LogManager;
 import org.cairndb.log.LogRecord;
 import org.cairndb.log.Lsn;
@@ -85,6 +90,7 @@ public final class TxnManager {
     private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ByteBuffer, HeuristicOutcome> heuristics = new ConcurrentHashMap<>();
 
     private final LongAdder commits = new LongAdder();
     private final LongAdder aborts = new LongAdder();
@@ -289,13 +295,24 @@ public final class TxnManager {
 
     /** Commits a transaction (one phase, or the second phase of a prepared one). */
     public void commit(Txn txn) {
+        commit(txn, false);
+    }
+
+    /**
+     * Commits; with {@code heuristic}, a prepared transaction is committed by an admin's decision,
+     * which the environment then remembers (see {@link #heuristics()}) until forgotten.
+     */
+    public void commit(Txn txn, boolean heuristic) {
         boolean wasPrepared = txn.state() == Txn.State.PREPARED;
+        if (heuristic && !wasPrepared) {
+            throw txn.stateError("heuristically commit");
+        }
         if (!wasPrepared) {
             txn.checkActive();
         }
         if (txn.writes.isEmpty()) {
             if (wasPrepared) {
-                logPreparedOutcome(txn, true);
+                logPreparedOutcome(txn, true, heuristic);
             }
             finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
             commits.increment();
@@ -305,7 +322,8 @@ public final class TxnManager {
         Durability d = txn.durability();
         LogRecord record = null;
         if (d != Durability.NOT_DURABLE || wasPrepared) {
-            record = wasPrepared ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
+            record = wasPrepared
+                    ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of(), heuristic)
                     : new CommitRecord(txn.id(), System.currentTimeMillis(), 0, txn.writes.toOps());
         }
         txn.requiredDurability = wasPrepared ? Durability.SYNC : d;
@@ -345,6 +363,11 @@ public final class TxnManager {
                 end = lsn + record.size();
                 txn.commitLsn = lsn;
                 inFlightLsn.put(ts, lsn);
+                if (record instanceof CommitRecord c && c.heuristic()) {
+                    // Registered with the record, under this lock, so that a checkpoint's list matches the log.
+                    heuristics.put(ByteBuffer.wrap(txn.globalId.clone()), new HeuristicOutcome(txn.globalId, txn.id(), true,
+                            Instant.ofEpochMilli(c.commitMillis())));
+                }
             }
             txn.commitEnd = end;
             pending.add(txn);
@@ -506,9 +529,17 @@ public final class TxnManager {
 
     /** Rolls back an active or prepared transaction. */
     public void abort(Txn txn) {
+        abort(txn, false);
+    }
+
+    /** Rolls back; with {@code heuristic}, a prepared transaction by an admin's decision (remembered until forgotten). */
+    public void abort(Txn txn, boolean heuristic) {
         Txn.State s = txn.state();
+        if (heuristic && s != Txn.State.PREPARED) {
+            throw txn.stateError("heuristically roll back");
+        }
         if (s == Txn.State.PREPARED) {
-            logPreparedOutcome(txn, false);
+            logPreparedOutcome(txn, false, heuristic);
             prepared.remove(txn.id());
             finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
             aborts.increment();
@@ -612,11 +643,22 @@ public final class TxnManager {
         }
     }
 
-    private void logPreparedOutcome(Txn txn, boolean commit) {
-        LogRecord rec = commit ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
-                : new AbortRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn);
+    private void logPreparedOutcome(Txn txn, boolean commit, boolean heuristic) {
+        long now = System.currentTimeMillis();
+        LogRecord rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), heuristic)
+                : new AbortRecord(txn.id(), now, txn.prepareLsn, heuristic);
         try {
-            long lsn = log.append(rec);
+            long lsn;
+            sequenceLock.lock();
+            try {
+                lsn = log.append(rec);
+                if (heuristic) {
+                    heuristics.put(ByteBuffer.wrap(txn.globalId.clone()),
+                            new HeuristicOutcome(txn.globalId, txn.id(), commit, Instant.ofEpochMilli(now)));
+                }
+            } finally {
+                sequenceLock.unlock();
+            }
             log.sync(lsn + rec.size());
         } catch (IOException e) {
             throw failures.fail("cannot log the outcome of prepared " + txn.describe(), e);
@@ -658,6 +700,72 @@ public final class TxnManager {
             }
         }
         return null;
+    }
+
+    // ---- heuristic outcomes ----
+
+    /** Heuristic outcomes not yet forgotten, oldest first. */
+    public List<HeuristicOutcome> heuristics() {
+        List<HeuristicOutcome> list = new ArrayList<>(heuristics.values());
+        list.sort(Comparator.comparing(HeuristicOutcome::decidedAt));
+        return list;
+    }
+
+    /** The heuristic outcome of the transaction with this global id, or null. */
+    public HeuristicOutcome heuristic(byte[] globalId) {
+        return heuristics.get(ByteBuffer.wrap(globalId));
+    }
+
+    /** Forgets a heuristic outcome, durably. Returns false if there was none for this global id. */
+    public boolean forget(byte[] globalId) {
+        ByteBuffer key = ByteBuffer.wrap(globalId.clone());
+        if (!heuristics.containsKey(key)) {
+            return false;
+        }
+        ForgetRecord rec = new ForgetRecord(globalId.clone());
+        try {
+            long lsn;
+            sequenceLock.lock();
+            try {
+                if (heuristics.remove(key) == null) {
+                    return false;
+                }
+                lsn = log.append(rec);
+            } finally {
+                sequenceLock.unlock();
+            }
+            log.sync(lsn + rec.size());
+            return true;
+        } catch (IOException e) {
+            throw failures.fail("cannot log the forget of a heuristic outcome", e);
+        }
+    }
+
+    /** Recovery: the heuristic outcomes as the log leaves them. */
+    public void restoreHeuristics(List<HeuristicOutcome> outcomes) {
+        heuristics.clear();
+        for (HeuristicOutcome h : outcomes) {
+            heuristics.put(ByteBuffer.wrap(h.globalId()), h);
+        }
+    }
+
+    /**
+     * Appends a CHECKPOINT record built by {@code build} from the current heuristic outcomes, atomically
+     * with respect to heuristic decisions and forgets, so that the record's list is exactly the
+     * state at its place in the log. Returns the record's LSN.
+     */
+    public long appendCheckpoint(java.util.function.Function<List<CheckpointRecord.Heuristic>, CheckpointRecord> build)
+            throws IOException {
+        sequenceLock.lock();
+        try {
+            List<CheckpointRecord.Heuristic> list = new ArrayList<>();
+            for (HeuristicOutcome h : heuristics()) {
+                list.add(new CheckpointRecord.Heuristic(h.globalId(), h.txnId(), h.committed(), h.decidedAt().toEpochMilli()));
+            }
+            return log.append(build.apply(list));
+        } finally {
+            sequenceLock.unlock();
+        }
     }
 
     // ---- checkpoint support ----

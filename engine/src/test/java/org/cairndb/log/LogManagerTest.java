@@ -41,7 +41,7 @@ class LogManagerTest {
     List<RecordFrame> scanAll(LogScanner.Result[] result) throws Exception {
         List<RecordFrame> frames = new ArrayList<>();
         result[0] = new LogScanner(NioFileIO.INSTANCE, dir).scan(Lsn.NULL, env, f -> frames.add(
-                new RecordFrame(f.lsn(), f.size(), f.type(), f.txnId(), f.durableLsn(), copy(f.payload()))));
+                new RecordFrame(f.lsn(), f.size(), f.type(), f.flags(), f.txnId(), f.durableLsn(), copy(f.payload()))));
         return frames;
     }
 
