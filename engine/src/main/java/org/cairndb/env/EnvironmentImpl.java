@@ -139,6 +139,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     private void start(boolean fresh) throws IOException {
         UUID expected = openDataFiles();
+        // Recovery may have to create a data file (a logged DATABASE_CREATE whose file was lost), which needs the id.
+        environmentId = expected != null ? expected : firstSegmentEnvironmentId();
         RecoveryManager.Outcome outcome = new RecoveryManager(this).recover(expected);
         environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
         log = LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
@@ -155,6 +157,23 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             checkpointer.run(true, "recovery");
         }
         startDaemon();
+    }
+
+    /** The environment id in the header of the first log segment that has one, or null (the scan reports bad headers). */
+    private UUID firstSegmentEnvironmentId() {
+        try {
+            for (long seg : org.cairndb.log.SegmentFiles.list(io, home.logDir())) {
+                try (org.cairndb.log.SegmentReader r = org.cairndb.log.SegmentReader.open(io,
+                        home.logDir().resolve(org.cairndb.log.SegmentFiles.name(seg)), seg)) {
+                    if (r.header() != null) {
+                        return r.header().environmentId();
+                    }
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // left to the scan, which names the file
+        }
+        return null;
     }
 
     /** Opens every data file into the catalog and the initial version; returns their environment id. */

@@ -93,6 +93,7 @@ public final class RecoveryManager {
     private long lastCommitTxn;
     private long lastCommitMillis;
     private long position;
+    private long startLsn;
     private long lastProgress = System.nanoTime();
 
     public RecoveryManager(EnvironmentImpl env) {
@@ -137,6 +138,7 @@ public final class RecoveryManager {
         }
         epoch = env.txns().current().ts();
         position = start;
+        startLsn = start;
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
@@ -223,6 +225,15 @@ public final class RecoveryManager {
             if (c.prepareLsn() != Lsn.NULL) {
                 PrepareRecord p = preparedRecords.remove(c.txnId());
                 preparedLsns.remove(c.txnId());
+                if (p == null && c.prepareLsn() < startLsn) {
+                    // Decided before the checkpoint that moved the start past its PREPARE (a checkpoint
+                    // keeps the start at or before every PREPARE still in doubt): the data files hold
+                    // its writes already.
+                    position = frame.endLsn();
+                    lastCommitTxn = c.txnId();
+                    lastCommitMillis = c.commitMillis();
+                    return;
+                }
                 if (p == null) {
                     throw new CorruptionException(env.home().logDir(), Lsn.offset(frame.lsn()), "the COMMIT at "
                             + Lsn.toString(frame.lsn()) + " completes prepared transaction " + c.txnId()
