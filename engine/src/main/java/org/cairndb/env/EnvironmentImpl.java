@@ -60,6 +60,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean daemonStop;
     private volatile boolean closed;
     private volatile EnvironmentFailureException failure;
+    /** Things noticed while opening the data files, for the recovery report. */
+    private final List<String> openNotes = new ArrayList<>();
+    /** Data files found blank (creation cut short by a crash); recovery must recreate them from the log. */
+    private final List<Path> blankFiles = new ArrayList<>();
 
     private EnvironmentImpl(EnvironmentHome home, EnvironmentConfig config, EnvironmentLock lock) {
         this.home = home;
@@ -187,7 +191,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 continue;
             }
             Path path = home.dataDir().resolve(fileName);
+            if (isBlankFile(path)) {
+                blankFiles.add(path);
+                continue;
+            }
             DataFile df = DataFile.open(io, path, envId, true, cache, dirtyBytes);
+            if (df.headerNote() != null) {
+                openNotes.add(df.headerNote());
+                LOG.log(System.Logger.Level.WARNING, df.headerNote());
+            }
             if (!df.header().name().equals(name)) {
                 df.close();
                 throw new org.cairndb.CorruptionException(path, 118, "file holds database '" + df.header().name()
@@ -220,6 +232,35 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             return new Version(v.ts(), r);
         });
         return envId;
+    }
+
+    private boolean isBlankFile(Path path) throws IOException {
+        try (org.cairndb.io.StorageFile f = io.open(path, false, false)) {
+            return DataFile.isBlank(f);
+        }
+    }
+
+    /**
+     * After replay: a blank data file is a creation a crash cut short (its directory entry reached
+     * disk, its contents did not). No checkpoint can have completed since, so its DATABASE_CREATE is
+     * in the replayed log and replay has just created the file anew. If it has not, the file is
+     * damaged, not new.
+     */
+    public void checkBlankFilesRecreated() {
+        for (Path p : blankFiles) {
+            String name = EnvironmentHome.databaseName(p.getFileName().toString());
+            if (catalog.byName(name) == null) {
+                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank) and the log does not"
+                        + " create it after the last checkpoint; restore the file from a backup and run catastrophic"
+                        + " recovery (cairn recover -c)");
+            }
+            openNotes.add(p.getFileName() + " was being created when the environment stopped; created it again from the log");
+        }
+    }
+
+    /** Notes from opening the data files, for the recovery report. */
+    public List<String> openNotes() {
+        return openNotes;
     }
 
     // ---- accessors used by recovery, the public API and the tools ----

@@ -180,6 +180,8 @@ public final class RecoveryManager {
             }
         }
         checkMissingDatabases();
+        env.checkBlankFilesRecreated();
+        notes.addAll(0, env.openNotes());
         int restored = 0;
         for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
             PrepareRecord p = e.getValue();
@@ -232,6 +234,9 @@ public final class RecoveryManager {
                     position = frame.endLsn();
                     lastCommitTxn = c.txnId();
                     lastCommitMillis = c.commitMillis();
+                    if (c.heuristic()) {
+                        noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
+                    }
                     return;
                 }
                 if (p == null) {
@@ -250,7 +255,7 @@ public final class RecoveryManager {
             lastCommitTxn = c.txnId();
             lastCommitMillis = c.commitMillis();
             if (c.heuristic()) {
-                noteHeuristic(preparedGid, c.txnId(), true, c.commitMillis());
+                noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
             }
             if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION
                     && c.txnId() == target.value()) {
@@ -263,12 +268,11 @@ public final class RecoveryManager {
             preparedRecords.put(p.txnId(), p);
             preparedLsns.put(p.txnId(), frame.lsn());
         } else if (rec instanceof AbortRecord a) {
-            PrepareRecord p = preparedRecords.remove(a.txnId());
-            if (p != null) {
+            if (preparedRecords.remove(a.txnId()) != null) {
                 rolledBack++;
-                if (a.heuristic()) {
-                    noteHeuristic(p.globalId(), a.txnId(), false, a.abortMillis());
-                }
+            }
+            if (a.heuristic()) {
+                noteHeuristic(a.heuristicGlobalId(), a.txnId(), false, a.abortMillis());
             }
             preparedLsns.remove(a.txnId());
         } else if (rec instanceof CheckpointRecord cp) {
