@@ -41,7 +41,10 @@ public final class EnvironmentConfig {
             Map.entry("cairn.txn.timeout", "roll back transactions older than this (default 0 = never)"),
             Map.entry("cairn.txn.max.bytes", "largest write set of one transaction (default 64m)"),
             Map.entry("cairn.page.reuse.delay", "how long a freed page stays untouched, so that plain file copies"
-                    + " of data files taken while writers run stay consistent (default 30s)"));
+                    + " of data files taken while writers run stay consistent (default 30s)"),
+            Map.entry("cairn.log.autoremove", "remove log segments as soon as nothing needs them (default false)"),
+            Map.entry("cairn.archive.enabled", "copy every finished log segment to the archive directory (default false)"),
+            Map.entry("cairn.archive.dir", "archive directory, relative to the home or absolute (default archive)"));
 
     private boolean allowCreate = true;
     private Durability durability = Durability.SYNC;
@@ -58,6 +61,9 @@ public final class EnvironmentConfig {
     private long txnMaxBytes = 64L << 20;
     private Duration pageReuseDelay = Duration.ofSeconds(30);
     private FileIO fileIO = NioFileIO.INSTANCE;
+    private boolean logAutoRemove;
+    private boolean archiveEnabled;
+    private Path archiveDir = Path.of("archive");
     private boolean catastrophicRecovery;
     private RecoveryTarget recoveryTarget;
     private java.util.List<Path> logSources = java.util.List.of();
@@ -83,6 +89,9 @@ public final class EnvironmentConfig {
         c.txnMaxBytes = txnMaxBytes;
         c.pageReuseDelay = pageReuseDelay;
         c.fileIO = fileIO;
+        c.logAutoRemove = logAutoRemove;
+        c.archiveEnabled = archiveEnabled;
+        c.archiveDir = archiveDir;
         c.catastrophicRecovery = catastrophicRecovery;
         c.recoveryTarget = recoveryTarget;
         c.logSources = logSources;
@@ -194,6 +203,40 @@ public final class EnvironmentConfig {
     public EnvironmentConfig pageReuseDelay(Duration delay) {
         this.pageReuseDelay = nonNegative(delay, "page reuse delay");
         return this;
+    }
+
+    /**
+     * Remove log segments automatically (after each checkpoint) once nothing needs them: not
+     * recovery, an in-doubt transaction, a running backup, or continuous archiving that has not
+     * copied them yet. Off by default: without archiving, removed segments are gone for good.
+     */
+    public EnvironmentConfig logAutoRemove(boolean remove) {
+        this.logAutoRemove = remove;
+        return this;
+    }
+
+    /** Copy every finished log segment to {@link #archiveDir} as soon as it is finished. */
+    public EnvironmentConfig archiveEnabled(boolean enabled) {
+        this.archiveEnabled = enabled;
+        return this;
+    }
+
+    /** Where continuous archiving copies segments; relative paths are relative to the home. */
+    public EnvironmentConfig archiveDir(Path dir) {
+        this.archiveDir = require(dir, "archive directory");
+        return this;
+    }
+
+    public boolean logAutoRemove() {
+        return logAutoRemove;
+    }
+
+    public boolean archiveEnabled() {
+        return archiveEnabled;
+    }
+
+    public Path archiveDir() {
+        return archiveDir;
     }
 
     /** The file layer beneath the engine; tests put a fault-injecting one here. */
@@ -362,6 +405,9 @@ public final class EnvironmentConfig {
             case "cairn.txn.timeout" -> txnTimeout(parseDuration(value));
             case "cairn.txn.max.bytes" -> txnMaxBytes(parseSize(value));
             case "cairn.page.reuse.delay" -> pageReuseDelay(parseDuration(value));
+            case "cairn.log.autoremove" -> logAutoRemove(parseBoolean(value));
+            case "cairn.archive.enabled" -> archiveEnabled(parseBoolean(value));
+            case "cairn.archive.dir" -> archiveDir(Path.of(value));
             default -> throw new IllegalArgumentException("unknown setting; known settings are " + PROPERTY_KEYS.keySet());
         }
     }

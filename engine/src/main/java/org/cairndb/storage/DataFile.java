@@ -343,6 +343,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         file.write(next.encode(), (generation % 2) * pageSize);
         file.force(false);
         header = next;
+        space.stampCollected(generation, System.currentTimeMillis());
         return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
     }
 
@@ -414,7 +415,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         }
         all.flip();
         try {
-            return SpaceMap.decode(all);
+            return SpaceMap.decode(all, h.checkpointMillis());
         } catch (RuntimeException e) {
             throw corrupt(h.spaceMapPage(), "unreadable space map: " + e.getMessage());
         }
