@@ -658,7 +658,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 l.currentSegment(), l.bytesAppended(), l.forces(), checkpointer.checkpoints(),
                 checkpointer.lastCheckpointMillis(), Lsn.toString(checkpointer.lastCheckpointLsn()),
                 Lsn.toString(checkpointer.lastCheckpointStartLsn()), cache.capacity(), cache.usedBytes(), dirtyBytes.get(),
-                cache.hits(), cache.misses(), catalog.all().size());
+                cache.hits(), cache.misses(), catalog.all().size(), archiveStatus(), backupPins.count());
     }
 
     // ---- close ----
