@@ -1,0 +1,255 @@
+package org.cairndb.rar;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cairndb.Durability;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.IsolationLevel;
+
+/**
+ * The adapter's configuration properties turned into what one environment needs, checked once at
+ * start so that a bad value fails the deployment with a message naming the property.
+ *
+ * @param name              the environment's name (MBean {@code name=} key, connection definitions' {@code EnvironmentName})
+ * @param home              its home directory
+ * @param config            how to open it (recovery mode applied later)
+ * @param recovery          how to recover it at start
+ * @param backupRoot        the directory JMX backup and failover targets must lie in
+ * @param failoverDir       the failover copy, or null
+ * @param failoverInterval  how often the failover copy is updated (zero: only on demand)
+ * @param checkpointKBytes  checkpoint after this much log (0: off)
+ * @param checkpointInterval checkpoint after this long (zero: off)
+ * @param connectionWait    how long a connection request waits for a recovering environment
+ * @param startWait         how long start() waits for recovery before returning
+ */
+public record EnvironmentSettings(String name, Path home, EnvironmentConfig config, RecoveryMode recovery, Path backupRoot,
+        Path failoverDir, Duration failoverInterval, long checkpointKBytes, Duration checkpointInterval,
+        Duration connectionWait, Duration startWait) {
+
+    /** How an environment is recovered when the adapter starts. */
+    public enum RecoveryMode {
+        /** Normal recovery; a failure fails the start. */
+        NORMAL,
+        /** Catastrophic recovery (an environment restored from backups, with archived segments). */
+        CATASTROPHIC,
+        /** Normal recovery; if it fails, catastrophic recovery (the admin allows it). */
+        NORMAL_THEN_CATASTROPHIC;
+
+        static RecoveryMode parse(String value) {
+            String v = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            for (RecoveryMode m : values()) {
+                if (m.name().equals(v)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("Recovery=" + value + ": not one of normal, catastrophic,"
+                    + " normal-then-catastrophic");
+        }
+    }
+
+    private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^}:]+)(?::([^}]*))?}");
+
+    /** The server's data directory: WildFly's, Payara's instance data, or ./data outside a server. */
+    static Path serverDataDir() {
+        String wildfly = System.getProperty("jboss.server.data.dir");
+        if (wildfly != null) {
+            return Path.of(wildfly);
+        }
+        String payara = System.getProperty("com.sun.aas.instanceRoot");
+        if (payara != null) {
+            return Path.of(payara, "data");
+        }
+        return Path.of(System.getProperty("user.dir"), "data");
+    }
+
+    /** Expands {@code ${property}} and {@code ${property:default}} from system properties, and {@code {env}}. */
+    static String expand(String property, String value, String envName) {
+        Matcher m = EXPRESSION.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = System.getProperty(m.group(1), m.group(2));
+            if (v == null) {
+                throw new IllegalArgumentException(property + "=" + value + ": system property " + m.group(1)
+                        + " is not set (write ${" + m.group(1) + ":default} to give a default)");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString().replace("{env}", envName);
+    }
+
+    /** Builds and checks the settings of every configured environment. */
+    static List<EnvironmentSettings> of(CairnResourceAdapter ra) {
+        List<String> problems = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        String mainName = require(ra.getEnvironmentName(), "EnvironmentName", problems);
+        String additional = blankToEmpty(ra.getAdditionalEnvironments()).trim();
+        try {
+            mainName = mainName == null ? null : expand("EnvironmentName", mainName, "");
+            additional = expand("AdditionalEnvironments", additional, "");
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        names.add(mainName);
+        for (String extra : additional.split("[,\\s]+")) {
+            if (!extra.isBlank() && !names.add(extra.trim())) {
+                problems.add("AdditionalEnvironments=" + ra.getAdditionalEnvironments() + ": environment '" + extra
+                        + "' is named twice");
+            }
+        }
+        for (String n : names) {
+            if (n != null && !n.matches("[A-Za-z0-9_.-]+")) {
+                problems.add("environment name '" + n + "' may hold only letters, digits, '_', '-' and '.'");
+            }
+        }
+        boolean several = names.size() > 1;
+        String homePattern = blankToEmpty(ra.getEnvironmentHome()).trim();
+        String failoverPattern = blankToEmpty(ra.getFailoverDirectory()).trim();
+        try {
+            homePattern = expand("EnvironmentHome", homePattern, "{env}");
+            failoverPattern = expand("FailoverDirectory", failoverPattern, "{env}");
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (several && !homePattern.isEmpty() && !homePattern.contains("{env}")) {
+            problems.add("EnvironmentHome=" + homePattern + " must contain {env} when several environments are configured");
+        }
+        if (several && !failoverPattern.isEmpty() && !failoverPattern.contains("{env}")) {
+            problems.add("FailoverDirectory=" + failoverPattern + " must contain {env} when several environments are"
+                    + " configured");
+        }
+        List<EnvironmentSettings> out = new ArrayList<>();
+        for (String name : names) {
+            if (name == null) {
+                continue;
+            }
+            try {
+                out.add(of(ra, name, homePattern, failoverPattern));
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cairn.rar is misconfigured: " + String.join("; ", problems));
+        }
+        return out;
+    }
+
+    private static EnvironmentSettings of(CairnResourceAdapter ra, String name, String homePattern, String failoverPattern) {
+        Path dataDir = serverDataDir();
+        Path home = homePattern.isEmpty() ? dataDir.resolve("cairn").resolve(name)
+                : dataDir.resolve(homePattern.replace("{env}", name));
+        home = home.toAbsolutePath().normalize();
+        EnvironmentConfig c = new EnvironmentConfig()
+                // The adapter schedules checkpoints on volume and time through the BootstrapContext.
+                .checkpointerEnabled(false);
+        try {
+            c.durability(parse(Durability.class, str(ra.getDurability(), "Durability", name), "Durability"));
+            c.isolation(parse(IsolationLevel.class, str(ra.getIsolationLevel(), "IsolationLevel", name), "IsolationLevel"));
+            String cache = str(ra.getCacheSize(), "CacheSize", name);
+            if (!cache.isEmpty()) {
+                c.cacheSize(EnvironmentConfig.parseSize(cache));
+            }
+            String lock = str(ra.getLockTimeout(), "LockTimeout", name);
+            if (!lock.isEmpty()) {
+                c.lockTimeout(EnvironmentConfig.parseDuration(lock));
+            }
+            c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
+            String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
+            if (!archive.isEmpty()) {
+                c.archiveEnabled(true).archiveDir(home.resolve(archive).normalize());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("cairn.") || e.getMessage().contains("=")
+                    ? e.getMessage() : "environment '" + name + "': " + e.getMessage(), e);
+        }
+        long kbytes = nonNegative(ra.getCheckpointKBytes(), "CheckpointKBytes", 65536);
+        long minutes = nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5);
+        String rootText = str(ra.getBackupRoot(), "BackupRoot", name);
+        Path backupRoot = (rootText.isEmpty() ? dataDir.resolve("cairn-backups")
+                : dataDir.resolve(rootText)).toAbsolutePath().normalize();
+        if (backupRoot.startsWith(home) || home.startsWith(backupRoot)) {
+            throw new IllegalArgumentException("BackupRoot=" + backupRoot + " and the home of environment '" + name
+                    + "' (" + home + ") must not contain one another");
+        }
+        Path failover = null;
+        if (!failoverPattern.isEmpty()) {
+            failover = backupRoot.resolve(failoverPattern.replace("{env}", name)).toAbsolutePath().normalize();
+            if (!failover.startsWith(backupRoot) || failover.equals(backupRoot)) {
+                throw new IllegalArgumentException("FailoverDirectory=" + failoverPattern + " (" + failover
+                        + ") must lie inside BackupRoot (" + backupRoot + ")");
+            }
+        }
+        Duration failoverEvery = Duration.ofMinutes(15);
+        String interval = str(ra.getFailoverInterval(), "FailoverInterval", name);
+        if (!interval.isEmpty()) {
+            try {
+                failoverEvery = EnvironmentConfig.parseDuration(interval);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("FailoverInterval=" + interval + ": " + e.getMessage());
+            }
+            if (failoverEvery.isNegative()) {
+                throw new IllegalArgumentException("FailoverInterval=" + interval + ": must not be negative");
+            }
+        }
+        String recovery = str(ra.getRecovery(), "Recovery", name);
+        RecoveryMode mode = RecoveryMode.parse(recovery.isEmpty() ? "normal" : recovery);
+        long connectionWait = nonNegative(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", 60);
+        long startWait = nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10);
+        return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
+                failover == null ? Duration.ZERO : failoverEvery, kbytes, Duration.ofMinutes(minutes),
+                Duration.ofSeconds(connectionWait), Duration.ofSeconds(startWait));
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String value, String property) {
+        if (value == null || value.isBlank()) {
+            return type.getEnumConstants()[0] == null ? null : defaultOf(type);
+        }
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(property + "=" + value + ": not one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()));
+        }
+    }
+
+    private static <E extends Enum<E>> E defaultOf(Class<E> type) {
+        EnvironmentConfig d = new EnvironmentConfig();
+        Object v = type == Durability.class ? d.durability() : d.isolation();
+        return type.cast(v);
+    }
+
+    private static long nonNegative(Number value, String property, long dflt) {
+        if (value == null) {
+            return dflt;
+        }
+        if (value.longValue() < 0) {
+            throw new IllegalArgumentException(property + "=" + value + ": must not be negative");
+        }
+        return value.longValue();
+    }
+
+    private static String require(String value, String property, List<String> problems) {
+        if (value == null || value.isBlank()) {
+            problems.add(property + " must not be empty");
+            return null;
+        }
+        return value.trim();
+    }
+
+    /** A string property, trimmed, with system properties expanded; "" when unset. */
+    private static String str(String value, String property, String envName) {
+        return value == null ? "" : expand(property, value.trim(), envName).trim();
+    }
+
+    private static String blankToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

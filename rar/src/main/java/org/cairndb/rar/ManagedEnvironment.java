@@ -1,0 +1,559 @@
+package org.cairndb.rar;
+
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.BootstrapContext;
+import jakarta.resource.spi.ResourceAdapterInternalException;
+import jakarta.resource.spi.UnavailableException;
+import jakarta.resource.spi.work.Work;
+import jakarta.resource.spi.work.WorkException;
+import jakarta.resource.spi.work.WorkManager;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Timer;
+import java.util.TimerTask;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.cairndb.CheckpointResult;
+import org.cairndb.CairnException;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.EnvironmentFailureException;
+import org.cairndb.RecoveryReport;
+import org.cairndb.EnvironmentLockedException;
+import org.cairndb.archive.ContinuousArchiver;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.BackupProgress;
+import org.cairndb.backup.BackupResult;
+import org.cairndb.backup.Failover;
+import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.rar.admin.EnvironmentAdmin;
+
+/**
+ * One configured environment inside the adapter: opened with recovery as {@link Work} when the
+ * adapter starts, its admin MBean registered, its checkpoints, archiving and failover updates run
+ * from a {@link BootstrapContext} timer as {@link Work}; checkpointed and closed when the adapter stops.
+ * Connection requests made while it recovers wait for it (up to {@code ConnectionWaitSeconds}).
+ */
+public final class ManagedEnvironment {
+
+    private static final System.Logger LOG = System.getLogger(ManagedEnvironment.class.getName());
+    /** How often the timer looks whether a checkpoint, an archive pass or a failover update is due. */
+    private static final long TICK_MILLIS = 1000;
+    /** How long stop() waits for background work still running. */
+    private static final long STOP_WAIT_MILLIS = 120_000;
+
+    /** Where the environment stands. */
+    public enum State { STARTING, OPEN, FAILED, CLOSED }
+
+    private final EnvironmentSettings settings;
+    private final BootstrapContext ctx;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final Map<String, Database> databases = new ConcurrentHashMap<>();
+    private final AtomicBoolean checkpointRunning = new AtomicBoolean();
+    private final AtomicBoolean failoverScheduled = new AtomicBoolean();
+    private final ReentrantLock failoverLock = new ReentrantLock();
+    private final AtomicInteger running = new AtomicInteger();
+    private final Object stateLock = new Object();
+    private final long startMillis = System.currentTimeMillis();
+
+    private volatile State state = State.STARTING;
+    private volatile Environment env;
+    private volatile BranchSupport branches;
+    private volatile Throwable failure;
+    private volatile boolean closeRequested;
+    private volatile long lastFailoverMillis; // 0: the first update comes right after the open
+    private volatile String lastFailover = "none";
+    private volatile String lastBackup = "none";
+    private Timer timer;
+    private ObjectName objectName;
+
+    ManagedEnvironment(EnvironmentSettings settings, BootstrapContext ctx) {
+        this.settings = settings;
+        this.ctx = ctx;
+    }
+
+    public String name() {
+        return settings.name();
+    }
+
+    public EnvironmentSettings settings() {
+        return settings;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why opening failed, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** The MBean name, {@code org.cairndb:type=Environment,name=<env>}. */
+    public static ObjectName objectName(String envName) {
+        try {
+            return new ObjectName("org.cairndb:type=Environment,name=" + ObjectName.quote(envName).replaceAll("^\"|\"$", ""));
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalArgumentException("environment name '" + envName + "' cannot be part of an MBean name", e);
+        }
+    }
+
+    // ---- start ----
+
+    /** Starts recovery as Work; returns at once. */
+    void start() throws ResourceException {
+        Work open = new NamedWork("open Cairn environment '" + name() + "'", this::open);
+        WorkManager wm = ctx == null ? null : ctx.getWorkManager();
+        if (wm == null) {
+            Thread t = new Thread(open, "cairn-open " + name());
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
+        try {
+            wm.startWork(open);
+        } catch (WorkException e) {
+            throw new ResourceAdapterInternalException("cannot start the recovery of Cairn environment '" + name()
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits up to {@code StartWaitSeconds} for recovery. Fails the start if it failed by then; if it
+     * is still running, returns and lets it go on (connections wait for it).
+     */
+    void awaitStart() throws ResourceException {
+        try {
+            started.await(settings.startWait().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (state == State.FAILED) {
+            throw new ResourceAdapterInternalException(failureMessage(), failure instanceof Exception ex ? ex : null);
+        }
+        if (state == State.STARTING) {
+            LOG.log(System.Logger.Level.INFO, "Cairn environment '" + name() + "' is still recovering after "
+                    + settings.startWait().toSeconds() + " s; the adapter starts now and connections wait for it (up to "
+                    + settings.connectionWait().toSeconds() + " s each)");
+        }
+    }
+
+    private String failureMessage() {
+        Throwable f = failure;
+        return "Cairn environment '" + name() + "' in " + settings.home() + " could not be opened: "
+                + (f == null ? "unknown error" : f.getMessage());
+    }
+
+    private void open() {
+        Environment opened = null;
+        try {
+            opened = openWithRecovery();
+            BranchSupport b = new EngineBranchSupport(opened); // SEAM(xa)
+            synchronized (stateLock) {
+                if (closeRequested) {
+                    opened.close();
+                    state = State.CLOSED;
+                    return;
+                }
+                env = opened;
+                branches = b;
+                register();
+                schedule();
+                state = State.OPEN;
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            state = State.FAILED;
+            LOG.log(System.Logger.Level.ERROR, failureMessage(), e);
+            if (opened != null && env == null) {
+                try {
+                    opened.close();
+                } catch (RuntimeException ce) {
+                    e.addSuppressed(ce);
+                }
+            }
+        } finally {
+            started.countDown();
+        }
+    }
+
+    private Environment openWithRecovery() {
+        EnvironmentSettings.RecoveryMode mode = settings.recovery();
+        EnvironmentConfig c = settings.config().copy();
+        long t0 = System.currentTimeMillis();
+        Environment e;
+        String how;
+        if (mode == EnvironmentSettings.RecoveryMode.CATASTROPHIC) {
+            how = "catastrophic recovery";
+            e = Environment.open(settings.home(), c.catastrophicRecovery(true));
+        } else {
+            try {
+                how = "normal recovery";
+                e = Environment.open(settings.home(), c);
+            } catch (CairnException ex) {
+                if (mode != EnvironmentSettings.RecoveryMode.NORMAL_THEN_CATASTROPHIC
+                        || ex instanceof EnvironmentLockedException) {
+                    throw ex;
+                }
+                LOG.log(System.Logger.Level.WARNING, "normal recovery of Cairn environment '" + name() + "' failed ("
+                        + ex.getMessage() + "); trying catastrophic recovery, as Recovery=normal-then-catastrophic allows");
+                how = "catastrophic recovery after normal recovery failed";
+                e = Environment.open(settings.home(), settings.config().copy().catastrophicRecovery(true));
+            }
+        }
+        RecoveryReport r = e.recoveryReport();
+        LOG.log(System.Logger.Level.INFO, "Cairn environment '" + name() + "' opened in " + settings.home() + " with "
+                + how + " (" + (System.currentTimeMillis() - t0) + " ms): " + r);
+        int prepared = e.preparedTransactions().size();
+        if (prepared > 0) {
+            LOG.log(System.Logger.Level.WARNING, "Cairn environment '" + name() + "' holds " + prepared
+                    + " prepared (in-doubt) transactions; the transaction manager's recovery will complete them"
+                    + " (or an admin through the MBean " + objectName(name()) + ")");
+        }
+        return e;
+    }
+
+    private void register() {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName on = objectName(name());
+            if (server.isRegistered(on)) {
+                LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on);
+                server.unregisterMBean(on);
+            }
+            server.registerMBean(EnvironmentAdmin.mbean(new EnvironmentAdmin(this)), on);
+            objectName = on;
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException("cannot register the admin MBean of Cairn environment '" + name() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void schedule() {
+        try {
+            timer = ctx == null ? new Timer("cairn-maintenance " + name(), true) : ctx.createTimer();
+        } catch (UnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, "no timer from the server (" + e.getMessage() + "); Cairn environment '"
+                    + name() + "' uses its own");
+            timer = new Timer("cairn-maintenance " + name(), true);
+        }
+        timer.schedule(new TimerTask() {
+            @Override
+            public void run() {
+                tick();
+            }
+        }, TICK_MILLIS, TICK_MILLIS);
+    }
+
+    // ---- waiting for it ----
+
+    /** Waits (up to the connection wait) for recovery to end; returns the state then. */
+    State awaitOpenState() throws InterruptedException {
+        started.await(settings.connectionWait().toMillis(), TimeUnit.MILLISECONDS);
+        return state;
+    }
+
+    /** The open environment, waiting up to {@code ConnectionWaitSeconds} while it recovers. */
+    Environment awaitOpen() throws ResourceException {
+        return awaitOpen(settings.connectionWait());
+    }
+
+    Environment awaitOpen(Duration wait) throws ResourceException {
+        if (state == State.STARTING) {
+            try {
+                if (!started.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new ResourceException("Cairn environment '" + name() + "' is still recovering (for "
+                            + (System.currentTimeMillis() - startMillis) / 1000 + " s); gave up waiting after "
+                            + wait.toSeconds() + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ResourceException("interrupted while waiting for Cairn environment '" + name() + "' to recover");
+            }
+        }
+        State s = state;
+        if (s == State.OPEN) {
+            return env;
+        }
+        if (s == State.FAILED) {
+            throw new ResourceException(failureMessage());
+        }
+        throw new ResourceException("Cairn environment '" + name() + "' is closed (the resource adapter stopped)");
+    }
+
+    /** The open environment, or an IllegalStateException naming why there is none (for admin calls). */
+    public Environment environment() {
+        State s = state;
+        if (s == State.OPEN) {
+            return env;
+        }
+        throw new IllegalStateException(switch (s) {
+            case STARTING -> "Cairn environment '" + name() + "' is still recovering";
+            case FAILED -> failureMessage();
+            default -> "Cairn environment '" + name() + "' is closed";
+        });
+    }
+
+    public BranchSupport.Branches connectBranches() {
+        environment();
+        return branches.connect();
+    }
+
+    public BranchSupport branches() {
+        environment();
+        return branches;
+    }
+
+    /** The database named {@code name}, created on first use. */
+    Database database(String dbName) {
+        Database db = databases.get(dbName);
+        if (db == null) {
+            db = databases.computeIfAbsent(dbName, n -> environment().openDatabase(n));
+        }
+        return db;
+    }
+
+    // ---- background work ----
+
+    private void tick() {
+        Environment e = env;
+        if (state != State.OPEN || e == null) {
+            return;
+        }
+        try {
+            EnvironmentImpl impl = e.internals();
+            if (impl.isClosed()) {
+                return;
+            }
+            String reason = checkpointDue(impl);
+            if (reason != null && checkpointRunning.compareAndSet(false, true)) {
+                submit("checkpoint of Cairn environment '" + name() + "' (" + reason + ")", () -> {
+                    try {
+                        maintain(reason);
+                    } finally {
+                        checkpointRunning.set(false);
+                    }
+                }, () -> checkpointRunning.set(false));
+            }
+            if (settings.failoverDir() != null && !settings.failoverInterval().isZero()
+                    && System.currentTimeMillis() - lastFailoverMillis >= settings.failoverInterval().toMillis()
+                    && failoverScheduled.compareAndSet(false, true)) {
+                submit("failover update of Cairn environment '" + name() + "'", () -> {
+                    try {
+                        updateFailover(null);
+                    } catch (RuntimeException | IOException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "scheduled failover update of Cairn environment '" + name()
+                                + "' to " + settings.failoverDir() + " failed: " + ex.getMessage(), ex);
+                    } finally {
+                        failoverScheduled.set(false);
+                    }
+                }, () -> failoverScheduled.set(false));
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "maintenance tick of '" + name() + "': " + ex.getMessage());
+        }
+    }
+
+    private String checkpointDue(EnvironmentImpl impl) {
+        long kb = settings.checkpointKBytes();
+        if (kb > 0 && impl.checkpointer().logBytesSinceLast() >= kb * 1024) {
+            return "log volume";
+        }
+        long interval = settings.checkpointInterval().toMillis();
+        if (interval > 0 && System.currentTimeMillis() - impl.checkpointer().lastCheckpointMillis() >= interval) {
+            return "time";
+        }
+        return null;
+    }
+
+    /** A scheduled checkpoint, then an archive pass and automatic log removal when configured. */
+    private void maintain(String reason) {
+        Environment e = env;
+        if (state != State.OPEN || e == null) {
+            return;
+        }
+        try {
+            EnvironmentImpl impl = e.internals();
+            CheckpointResult r = impl.checkpoint(false, reason);
+            if (r.performed()) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "checkpoint of Cairn environment '" + name() + "' (" + reason
+                        + "): " + r.pagesWritten() + " pages in " + r.durationMillis() + " ms");
+            }
+            ContinuousArchiver archiver = impl.archiver();
+            if (archiver != null) {
+                archiver.archiveFinished();
+            }
+            if (impl.config().logAutoRemove()) {
+                impl.logArchive().removeArchivable();
+            }
+        } catch (EnvironmentFailureException ex) {
+            LOG.log(System.Logger.Level.ERROR, "Cairn environment '" + name() + "' failed during a scheduled checkpoint: "
+                    + ex.getMessage(), ex);
+        } catch (IOException | RuntimeException ex) {
+            if (state == State.OPEN) {
+                LOG.log(System.Logger.Level.WARNING, "scheduled maintenance of Cairn environment '" + name() + "' failed: "
+                        + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /**
+     * Brings the failover copy up to date (one update at a time). {@code progress} may be null.
+     *
+     * @throws IllegalStateException if no failover directory is configured
+     */
+    public BackupResult updateFailover(java.util.function.Consumer<BackupProgress> progress) throws IOException {
+        Path dir = settings.failoverDir();
+        if (dir == null) {
+            throw new IllegalStateException("Cairn environment '" + name() + "' has no failover directory: set the"
+                    + " resource adapter's FailoverDirectory property");
+        }
+        failoverLock.lock();
+        running.incrementAndGet();
+        try {
+            BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
+            lastFailoverMillis = System.currentTimeMillis();
+            lastFailover = java.time.Instant.now() + ": " + describe(r) + " into " + dir;
+            LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
+            return r;
+        } finally {
+            running.decrementAndGet();
+            failoverLock.unlock();
+        }
+    }
+
+    /** Runs a hot backup or backup update to {@code target} (already checked by the caller). */
+    public BackupResult backup(Path target, BackupOptions options) throws IOException {
+        running.incrementAndGet();
+        try {
+            BackupResult r = org.cairndb.backup.HotBackup.run(environment().internals(), target, options);
+            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+                    + ": " + describe(r);
+            return r;
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    static String describe(BackupResult r) {
+        return r.filesCopied() + " files, " + r.bytesCopied() + " bytes in " + r.durationMillis() + " ms, log "
+                + r.manifest().startLsn() + " to " + r.manifest().endLsn();
+    }
+
+    public String lastBackup() {
+        return lastBackup;
+    }
+
+    public String lastFailover() {
+        return lastFailover;
+    }
+
+    private void submit(String what, Runnable body, Runnable onRejected) {
+        Work w = new NamedWork(what, body);
+        WorkManager wm = ctx == null ? null : ctx.getWorkManager();
+        try {
+            if (wm == null) {
+                Thread t = new Thread(w, "cairn " + what);
+                t.setDaemon(true);
+                t.start();
+            } else {
+                wm.scheduleWork(w);
+            }
+        } catch (WorkException e) {
+            onRejected.run();
+            LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e.getMessage());
+        }
+    }
+
+    // ---- stop ----
+
+    /** Cancels the schedule, waits for background work, unregisters the MBean, checkpoints and closes. */
+    void close() {
+        Environment e;
+        synchronized (stateLock) {
+            closeRequested = true;
+            if (state == State.STARTING) {
+                LOG.log(System.Logger.Level.INFO, "Cairn environment '" + name() + "' is still recovering; it closes"
+                        + " as soon as recovery ends");
+            }
+            if (timer != null) {
+                timer.cancel();
+            }
+            e = env;
+        }
+        if (state == State.STARTING) {
+            try {
+                started.await(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            e = env;
+        }
+        long deadline = System.currentTimeMillis() + STOP_WAIT_MILLIS;
+        while ((checkpointRunning.get() || failoverScheduled.get() || running.get() > 0)
+                && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20); // background work ends on its own; this only paces the check
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (objectName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
+            } catch (javax.management.JMException ex) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "unregistering " + objectName + ": " + ex.getMessage());
+            }
+            objectName = null;
+        }
+        synchronized (stateLock) {
+            if (e != null && state == State.OPEN) {
+                try {
+                    e.close();
+                    LOG.log(System.Logger.Level.INFO, "Cairn environment '" + name() + "' checkpointed and closed");
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.ERROR, "closing Cairn environment '" + name() + "': " + ex.getMessage(), ex);
+                }
+            }
+            databases.clear();
+            if (state != State.FAILED) {
+                state = State.CLOSED;
+            }
+        }
+    }
+
+    /** A Work with a name (WildFly shows it in thread dumps and errors). */
+    private record NamedWork(String name, Runnable body) implements Work {
+        @Override
+        public void run() {
+            Thread t = Thread.currentThread();
+            String old = t.getName();
+            t.setName(old + " [" + name + "]");
+            try {
+                body.run();
+            } finally {
+                t.setName(old);
+            }
+        }
+
+        @Override
+        public void release() {
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}
