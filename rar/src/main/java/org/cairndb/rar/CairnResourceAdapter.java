@@ -118,6 +118,24 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
         return new XAResource[0];
     }
 
+    /** Equal when configured alike (the Connectors specification asks resource adapters for it). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CairnResourceAdapter a && a.configuration().equals(configuration());
+    }
+
+    @Override
+    public int hashCode() {
+        return configuration().hashCode();
+    }
+
+    private java.util.List<Object> configuration() {
+        return java.util.Arrays.asList(environmentName, additionalEnvironments, environmentHome, durability,
+                isolationLevel, cacheSize, lockTimeout, checkpointKBytes, checkpointMinutes, archiveDirectory,
+                logAutoRemove, backupRoot, failoverDirectory, failoverInterval, recovery, connectionWaitSeconds,
+                startWaitSeconds);
+    }
+
     // ---- configuration properties ----
 
     public String getEnvironmentName() {

@@ -1,0 +1,96 @@
+package org.cairndb.it.app;
+
+import jakarta.annotation.Resource;
+import jakarta.ejb.EJB;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Runs the benchmark inside the server: {@code threads} clients, each calling {@link BenchBean} in a
+ * loop (one JTA transaction per call, on a random one of its own rows), for {@code warmup} then
+ * {@code seconds} seconds; answers "transactions/s".
+ */
+@WebServlet("/bench")
+public class BenchServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @EJB
+    private BenchBean bean;
+
+    @Resource
+    private ManagedExecutorService executor;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/plain");
+        try {
+            if ("setup".equals(req.getParameter("op"))) {
+                bean.setUp();
+                resp.getWriter().print("ok");
+                return;
+            }
+            String target = req.getParameter("target");
+            int threads = Integer.parseInt(req.getParameter("threads"));
+            double warmup = Double.parseDouble(req.getParameter("warmup"));
+            double seconds = Double.parseDouble(req.getParameter("seconds"));
+            resp.getWriter().print(run(target, threads, warmup, seconds));
+        } catch (Exception e) {
+            resp.setStatus(500);
+            resp.getWriter().print(e);
+        }
+    }
+
+    private String run(String target, int threads, double warmup, double seconds) throws Exception {
+        boolean cairn = "cairn".equals(target);
+        AtomicBoolean counting = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        LongAdder done = new LongAdder();
+        CountDownLatch ready = new CountDownLatch(threads);
+        List<Future<?>> futures = new ArrayList<>();
+        int slice = BenchBean.ROWS / threads;
+        for (int t = 0; t < threads; t++) {
+            int first = t * slice;
+            futures.add(executor.submit(() -> {
+                ready.countDown();
+                long v = 0;
+                ThreadLocalRandom r = ThreadLocalRandom.current();
+                while (!stop.get()) {
+                    int id = first + r.nextInt(slice);
+                    if (cairn) {
+                        bean.updateCairn(id, ++v);
+                    } else {
+                        bean.updateH2(id, ++v);
+                    }
+                    if (counting.get()) {
+                        done.increment();
+                    }
+                }
+                return null;
+            }));
+        }
+        ready.await();
+        Thread.sleep((long) (warmup * 1000)); // the warm-up period itself, not a wait for a condition
+        counting.set(true);
+        long t0 = System.nanoTime();
+        Thread.sleep((long) (seconds * 1000)); // the measured period
+        counting.set(false);
+        long elapsed = System.nanoTime() - t0;
+        stop.set(true);
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f", done.sum() / (elapsed / 1e9));
+    }
+}

@@ -1,0 +1,90 @@
+package org.cairndb.it.app;
+
+import jakarta.annotation.Resource;
+import jakarta.ejb.SessionContext;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.resource.ResourceException;
+import java.util.List;
+import org.cairndb.rar.CairnConnection;
+import org.cairndb.rar.CairnConnectionFactory;
+import org.cairndb.rar.KeyValue;
+
+/** An enterprise bean with container-managed transactions that keeps its data in Cairn. */
+@Stateless
+public class StoreBean {
+
+    @Resource(lookup = "java:/cairn/DefaultStore")
+    private CairnConnectionFactory cairn;
+
+    @Resource
+    private SessionContext ctx;
+
+    /** Writes in the caller's (or a new) JTA transaction. */
+    public void put(String db, String key, String value) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            c.putString(db, key, value);
+        }
+    }
+
+    /** Writes several records in one JTA transaction. */
+    public void putAll(String db, List<String> keys, String value) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            for (String k : keys) {
+                c.putString(db, k, value);
+            }
+        }
+    }
+
+    /** Writes, then marks the transaction for rollback. */
+    public void putThenSetRollbackOnly(String db, String key, String value) throws ResourceException {
+        put(db, key, value);
+        ctx.setRollbackOnly();
+    }
+
+    /** Writes, then fails with a system exception (which rolls the transaction back). */
+    public void putThenFail(String db, String key, String value) throws ResourceException {
+        put(db, key, value);
+        throw new IllegalStateException("failing after the write, on purpose");
+    }
+
+    /** Writes through one handle and reads through a second one in the same transaction. */
+    public String putAndReadThroughSecondHandle(String db, String key, String value) throws ResourceException {
+        try (CairnConnection first = cairn.getConnection(); CairnConnection second = cairn.getConnection()) {
+            first.putString(db, key, value);
+            return second.getString(db, key);
+        }
+    }
+
+    /** Reads in a JTA transaction of its own. */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public String get(String db, String key) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            return c.getString(db, key);
+        }
+    }
+
+    /** Reads outside any transaction (auto-commit). */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public String getWithoutTransaction(String db, String key) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            return c.getString(db, key);
+        }
+    }
+
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public List<KeyValue> scan(String db, String from, String to, int limit) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            return c.scan(db, from == null ? null : from.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    to == null ? null : to.getBytes(java.nio.charset.StandardCharsets.UTF_8), limit);
+        }
+    }
+
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public long count(String db) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            return c.count(db);
+        }
+    }
+}
