@@ -169,10 +169,13 @@ class AdminJmxIT {
         Support.await("the completion notification", Duration.ofSeconds(10), () -> notes.stream()
                 .anyMatch(n -> n.getType().equals(EnvironmentAdmin.OPERATION_COMPLETED)));
         server.removeNotificationListener(NAME, listener);
+        List<Notification> ordered = new ArrayList<>(notes);
+        ordered.sort(java.util.Comparator.comparingLong(Notification::getSequenceNumber)); // remote delivery may reorder
         List<String> types = new ArrayList<>();
-        notes.forEach(n -> types.add(n.getType()));
+        ordered.forEach(n -> types.add(n.getType()));
         assertEquals(EnvironmentAdmin.OPERATION_STARTED, types.get(0), types.toString());
         assertTrue(types.contains(EnvironmentAdmin.OPERATION_PROGRESS), types.toString());
+        assertEquals(EnvironmentAdmin.OPERATION_COMPLETED, types.get(types.size() - 1), types.toString());
         assertTrue(admin.getLastBackup().contains("while-writing"), admin.getLastBackup());
     }
 

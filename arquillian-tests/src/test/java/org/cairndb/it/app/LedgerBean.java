@@ -53,6 +53,9 @@ public class LedgerBean {
             p.setString(1, key);
             p.setString(2, value);
             p.executeUpdate(); // a duplicate id fails here
+        } catch (SQLException e) {
+            // A checked exception would not roll back: the database's failure is a system exception here.
+            throw new jakarta.ejb.EJBException("H2 refused the insert of " + key + ": " + e.getMessage(), e);
         }
         if (third != null) {
             tm.getTransaction().enlistResource(new TestXAResource(third));
