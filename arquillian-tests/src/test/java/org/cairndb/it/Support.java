@@ -20,7 +20,7 @@ import javax.management.remote.JMXServiceURL;
 /** HTTP, JMX and waiting on conditions, for tests that drive the server from outside. */
 public final class Support {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     private Support() {
     }

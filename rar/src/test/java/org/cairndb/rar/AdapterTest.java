@@ -191,6 +191,31 @@ class AdapterTest {
     }
 
     @Test
+    void checkpointsAndFailoverUpdatesRunOnTheServersTimer() throws Exception {
+        CairnResourceAdapter a = adapter();
+        a.setCheckpointKBytes(1L);
+        a.setFailoverDirectory("failover/{env}");
+        a.setFailoverInterval("1s");
+        CairnConnectionFactory cf = start(a);
+        ManagedEnvironment me = ra.environment("unit");
+        long before = me.environment().stats().checkpoints();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 50; i++) {
+                c.putString("t", "k" + i, "x".repeat(100));
+            }
+        }
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (me.environment().stats().checkpoints() == before || me.lastFailover().equals("none")) {
+            assertTrue(System.currentTimeMillis() < deadline, "a checkpoint on log volume and a failover update"
+                    + " within 20 s; checkpoints " + me.environment().stats().checkpoints() + ", failover "
+                    + me.lastFailover());
+            Thread.sleep(50);
+        }
+        assertTrue(ctx.worksStarted.get() >= 3, "recovery, checkpoint and failover ran as Work");
+        assertTrue(Files.exists(dir.resolve("backups/failover/unit/backup.manifest")));
+    }
+
+    @Test
     void badConfigurationFailsTheStartNamingTheProperty() {
         CairnResourceAdapter a = adapter();
         a.setDurability("FAST");

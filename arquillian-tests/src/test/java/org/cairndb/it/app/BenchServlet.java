@@ -2,7 +2,7 @@ package org.cairndb.it.app;
 
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,8 +29,9 @@ public class BenchServlet extends HttpServlet {
     @EJB
     private BenchBean bean;
 
+    /** Threads of their own (a managed executor's pool may hold fewer than 16), with the container's context. */
     @Resource
-    private ManagedExecutorService executor;
+    private ManagedThreadFactory threadFactory;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -58,27 +59,34 @@ public class BenchServlet extends HttpServlet {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder done = new LongAdder();
         CountDownLatch ready = new CountDownLatch(threads);
-        List<Future<?>> futures = new ArrayList<>();
+        List<Thread> clients = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         int slice = BenchBean.ROWS / threads;
         for (int t = 0; t < threads; t++) {
             int first = t * slice;
-            futures.add(executor.submit(() -> {
+            Thread client = threadFactory.newThread(() -> {
                 ready.countDown();
                 long v = 0;
                 ThreadLocalRandom r = ThreadLocalRandom.current();
-                while (!stop.get()) {
-                    int id = first + r.nextInt(slice);
-                    if (cairn) {
-                        bean.updateCairn(id, ++v);
-                    } else {
-                        bean.updateH2(id, ++v);
+                try {
+                    while (!stop.get()) {
+                        int id = first + r.nextInt(slice);
+                        if (cairn) {
+                            bean.updateCairn(id, ++v);
+                        } else {
+                            bean.updateH2(id, ++v);
+                        }
+                        if (counting.get()) {
+                            done.increment();
+                        }
                     }
-                    if (counting.get()) {
-                        done.increment();
-                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    stop.set(true);
                 }
-                return null;
-            }));
+            });
+            clients.add(client);
+            client.start();
         }
         ready.await();
         Thread.sleep((long) (warmup * 1000)); // the warm-up period itself, not a wait for a condition
@@ -88,8 +96,11 @@ public class BenchServlet extends HttpServlet {
         counting.set(false);
         long elapsed = System.nanoTime() - t0;
         stop.set(true);
-        for (Future<?> f : futures) {
-            f.get();
+        for (Thread c : clients) {
+            c.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a client failed: " + failure.get(), failure.get());
         }
         return String.format(java.util.Locale.ROOT, "%.1f", done.sum() / (elapsed / 1e9));
     }
