@@ -1,9 +1,15 @@
 package org.cairndb.procedures;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import org.cairndb.CairnException;
 import org.cairndb.Database;
+import org.cairndb.RecoveryTarget;
+import org.cairndb.log.Lsn;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.TestSupport;
@@ -45,5 +51,50 @@ class EngineFindingsTest {
         try (Environment copy = Environment.open(dir.resolve("failover"), cfg)) {
             assertEquals(true, copy.openDatabase("t", false).count() > 100);
         }
+    }
+
+    /** An environment whose data files were checkpointed after 30 commits, with 30 more in the log. */
+    private Path checkpointedThenMore(Instant[] beforeAll) throws Exception {
+        Path home = dir.resolve("pitr");
+        EnvironmentConfig cfg = TestSupport.config();
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            db.put(null, TestSupport.b("first"), TestSupport.b("v"));
+            Thread.sleep(5);
+            beforeAll[0] = Instant.now();
+            Thread.sleep(5);
+            for (int i = 0; i < 30; i++) {
+                db.put(null, TestSupport.b("a" + i), TestSupport.b("v"));
+            }
+            env.checkpoint(true);
+            for (int i = 0; i < 30; i++) {
+                db.put(null, TestSupport.b("b" + i), TestSupport.b("v"));
+            }
+        }
+        return home;
+    }
+
+    /**
+     * Recovery to a time before what the data files already hold cannot take those commits out, so
+     * it must refuse, as it does for a transaction target. It recovered to the first commit after
+     * the data files' checkpoint instead and reported "stopped at the recovery target": the data
+     * held the 30 "a" commits made after the target.
+     */
+    @Test
+    void aTimeTargetBeforeTheDataFilesIsRefused() throws Exception {
+        Instant[] t = new Instant[1];
+        Path home = checkpointedThenMore(t);
+        CairnException e = assertThrows(CairnException.class, () -> Environment.open(home, TestSupport.config()
+                .recoveryTarget(RecoveryTarget.time(t[0], true))).close());
+        assertTrue(e.getMessage().contains("cannot recover to"), e.getMessage());
+    }
+
+    /** The same for an LSN before the data files' checkpoint: it stopped at the first record after the checkpoint. */
+    @Test
+    void anLsnTargetBeforeTheDataFilesIsRefused() throws Exception {
+        Path home = checkpointedThenMore(new Instant[1]);
+        CairnException e = assertThrows(CairnException.class, () -> Environment.open(home, TestSupport.config()
+                .recoveryTarget(RecoveryTarget.lsn(Lsn.of(1, 100), true))).close());
+        assertTrue(e.getMessage().contains("cannot recover to"), e.getMessage());
     }
 }
