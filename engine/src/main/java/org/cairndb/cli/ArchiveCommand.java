@@ -90,6 +90,10 @@ final class ArchiveCommand extends CairnCommand {
             return ExitCodes.OK;
         }
         try (env) {
+            if (env.internals().archiver() != null) {
+                // Finish continuous archiving first (it would within a second): what is archived may be removed.
+                env.internals().archiver().archiveFinished();
+            }
             LogArchive archive = env.internals().logArchive();
             List<Segment> segments = new ArrayList<>();
             for (LogArchive.SegmentStatus s : archive.segments()) {
