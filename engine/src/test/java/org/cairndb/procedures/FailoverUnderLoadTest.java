@@ -54,8 +54,14 @@ class FailoverUnderLoadTest {
             TransferWriter.initBank(env, 2000);
             Database xa = env.openDatabase("xa");
             try (TransferWriter w = new TransferWriter(env, 2, seed, 300)) {
+                long lastSegment = 0;
                 for (int round = 1; round <= 6; round++) {
-                    w.awaitMore(150);
+                    // Enough log between updates that finished segments become unneeded (before round 4's prepares).
+                    w.awaitMore(100);
+                    while (env.internals().log().currentSegment() < lastSegment + 2) {
+                        w.awaitMore(50);
+                    }
+                    lastSegment = env.internals().log().currentSegment();
                     if (round == 4) {
                         prepare(env, xa, "pending-1", gidCommit);
                         prepare(env, xa, "pending-2", gidAbort);

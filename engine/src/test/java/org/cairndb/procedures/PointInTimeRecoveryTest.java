@@ -176,10 +176,14 @@ class PointInTimeRecoveryTest {
     @Test
     void toATimeInclusiveAndExclusive() throws Exception {
         // A commit whose time no neighbour shares, so that inclusive and exclusive differ by exactly it.
-        int k = pick();
-        while (millis.get(k).equals(millis.get(k - 1)) || millis.get(k).equals(millis.get(k + 1))) {
-            k = pick();
+        List<Integer> unique = new ArrayList<>();
+        for (int i = 20; i < keys.size() - 20; i++) {
+            if (!millis.get(i).equals(millis.get(i - 1)) && !millis.get(i).equals(millis.get(i + 1))) {
+                unique.add(i);
+            }
         }
+        assertTrue(!unique.isEmpty(), "no commit time is unique: " + millis);
+        int k = unique.get(random.nextInt(unique.size()));
         Instant t = Instant.ofEpochMilli(millis.get(k));
         int atOrBefore = 0;
         int before = 0;

@@ -149,7 +149,10 @@ class ReferenceProceduresTest {
                 Path archival = dir.resolve("archival-" + round);
                 copyTree(failover, archival); // step 5
                 assertRestored(archival, acknowledged, "failover round " + round + ", seed " + seed);
-                w.awaitMore(250);
+                long segment = env.internals().log().currentSegment();
+                while (env.internals().log().currentSegment() < segment + 1) { // new segments for step 2 next round
+                    w.awaitMore(50);
+                }
             }
         }
         assertFalse(Files.list(home.resolve("log")).anyMatch(p -> p.getFileName().toString().equals("log.0000000001")),
