@@ -369,12 +369,7 @@ public final class RecoveryManager {
             if (seg == cutSegment) {
                 java.nio.file.Files.copy(p, aside.resolve(p.getFileName()));
                 try (StorageFile f = env.io().open(p, true, false)) {
-                    long size = f.size();
-                    ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
-                    for (long pos = Lsn.offset(cut); pos < size; pos += zeros.capacity()) {
-                        zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
-                        f.write(zeros, pos);
-                    }
+                    f.zeroFill(Lsn.offset(cut), f.size());
                     f.force(false);
                 }
                 moved++;
@@ -471,11 +466,7 @@ public final class RecoveryManager {
         long from = Lsn.offset(tail.lsn());
         long len = tail.endOffset() - from;
         try (StorageFile f = env.io().open(tail.file(), true, false)) {
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(len, 1 << 20));
-            for (long pos = from; pos < tail.endOffset(); pos += zeros.capacity()) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), tail.endOffset() - pos));
-                f.write(zeros, pos);
-            }
+            f.zeroFill(from, tail.endOffset());
             f.force(false);
         } catch (IOException e) {
             throw new StorageException(tail.file(), "cannot cut off the torn end of the log: " + e.getMessage(), e);
