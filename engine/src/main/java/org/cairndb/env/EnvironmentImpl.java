@@ -210,7 +210,11 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
         }
         if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
-            checkpointer.run(true, "recovery");
+            CheckpointResult c = checkpointer.run(true, "recovery");
+            if (!fresh) {
+                LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
+                        + " pages in " + c.durationMillis() + " ms");
+            }
         }
         if (config.archiveEnabled()) {
             archiver = new org.cairndb.archive.ContinuousArchiver(io, home.logDir(), archiveDirectory(), log::currentSegment);
@@ -658,7 +662,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 l.currentSegment(), l.bytesAppended(), l.forces(), checkpointer.checkpoints(),
                 checkpointer.lastCheckpointMillis(), Lsn.toString(checkpointer.lastCheckpointLsn()),
                 Lsn.toString(checkpointer.lastCheckpointStartLsn()), cache.capacity(), cache.usedBytes(), dirtyBytes.get(),
-                cache.hits(), cache.misses(), catalog.all().size());
+                cache.hits(), cache.misses(), catalog.all().size(), archiveStatus(), backupPins.count());
     }
 
     // ---- close ----

@@ -1,7 +1,6 @@
 package org.cairndb.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.cairndb.io.FileIO;
-import org.cairndb.io.StorageFile;
 
 /**
  * Catastrophic recovery's first step: gathers log segments from several places (the environment's
@@ -63,7 +61,7 @@ public final class SegmentAssembler {
             if (best.path().equals(target)) {
                 continue;
             }
-            copy(io, best.path(), target);
+            org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
             Candidate mine = e.getValue().stream().filter(c -> c.path().equals(target)).findFirst().orElse(null);
             notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent() + " (valid to offset "
                     + best.validEnd() + ")" + (mine == null ? "" : " over the one in log/ (valid to offset " + mine.validEnd() + ")"));
@@ -84,27 +82,5 @@ public final class SegmentAssembler {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    private static void copy(FileIO io, Path from, Path to) throws IOException {
-        Path tmp = to.resolveSibling(to.getFileName() + ".assemble.tmp");
-        try (StorageFile in = io.open(from, false, false); StorageFile out = io.open(tmp, true, true)) {
-            out.truncate(0);
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            long pos = 0;
-            while (true) {
-                buf.clear();
-                int n = in.read(buf, pos);
-                if (n <= 0) {
-                    break;
-                }
-                buf.flip();
-                out.write(buf, pos);
-                pos += n;
-            }
-            out.force(true);
-        }
-        io.rename(tmp, to);
-        io.syncDirectory(to.getParent());
     }
 }

@@ -128,8 +128,8 @@ final class SpaceMap {
             }
             if (end - start >= n) {
                 allocated.set(start, start + n);
-                if (n == 1) {
-                    searchFrom = start + 1;
+                if (n == 1 || start == searchFrom) {
+                    searchFrom = start + n;
                 }
                 return start;
             }
@@ -142,6 +142,8 @@ final class SpaceMap {
         }
         allocated.set(start, start + n);
         pageCount = Math.max(pageCount, start + n);
+        // Everything before the end is in use: later searches need not walk it again.
+        searchFrom = start + n;
         if (pageCount > Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("data file exceeds " + Integer.MAX_VALUE + " pages");
         }
