@@ -114,6 +114,7 @@ public final class HotBackup {
             if (previous == null) {
                 copyDataFiles(dataTarget);
             }
+            copyConfiguration();
             if (moved != null) {
                 moveUnneededSegments(logTarget, moved);
             }
@@ -182,6 +183,15 @@ public final class HotBackup {
                 LOG.log(System.Logger.Level.INFO, owner + ": " + f.getFileName() + " was removed during the backup");
             }
             report("data files", false);
+        }
+    }
+
+    /** The environment's settings go with it, so that a restore behaves like the original. */
+    private void copyConfiguration() throws IOException {
+        Path props = env.home().home().resolve(EnvironmentConfig.PROPERTIES_FILE);
+        if (Files.isRegularFile(props)) {
+            bytes += SegmentCopier.copyReplacing(env.io(), props, target.resolve(EnvironmentConfig.PROPERTIES_FILE), null);
+            files++;
         }
     }
 

@@ -15,7 +15,6 @@ import org.cairndb.EnvironmentConfig;
 import org.cairndb.TestSupport;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.Failover;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,15 +99,14 @@ class EngineFindingsTest {
     }
 
     /**
-     * NOT FIXED (disabled so that the build stays green; enable it to see the bug). Catastrophic
-     * recovery gathers segments from the --logs directories into log/ before it checks the target.
-     * When the check then refuses ("recovery target transaction N does not commit in the log after
+     * Catastrophic recovery gathers segments from the --logs directories into log/ before it checks
+     * the target. When the check then refused ("recovery target transaction N does not commit in the log after
      * the data files' checkpoint; nothing was changed"), log/ already holds the gathered segments,
      * so after a point-in-time recovery a refused second attempt silently brings back the log that
-     * was moved aside, and the next normal open replays it: the point-in-time recovery is undone.
+     * was moved aside, and the next normal open replayed it: the point-in-time recovery was undone.
+     * Now the gathering is taken back when recovery refuses.
      */
     @Test
-    @Disabled("engine bug: a refused catastrophic recovery has already copied --logs segments into log/")
     void aRefusedCatastrophicRecoveryChangesNothing() throws Exception {
         Path home = dir.resolve("env");
         long early;
