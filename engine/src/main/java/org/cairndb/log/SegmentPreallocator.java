@@ -1,7 +1,6 @@
 package org.cairndb.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.cairndb.io.FileIO;
 import org.cairndb.io.StorageFile;
@@ -119,11 +118,7 @@ final class SegmentPreallocator {
     private void prepare(Path path) throws IOException {
         try (StorageFile f = io.open(path, true, true)) {
             f.truncate(0);
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentSize, 1 << 20));
-            for (long pos = 0; pos < segmentSize; pos += zeros.capacity()) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentSize - pos));
-                f.write(zeros, pos);
-            }
+            f.zeroFill(0, segmentSize);
             f.force(true);
         }
     }
