@@ -53,7 +53,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @RunAsClient
 class AdminJmxIT {
 
-    private static final String BASE = "http://127.0.0.1:8080/admin";
+    private static final String BASE = Support.SUITE_HTTP + "/admin";
     private static final ObjectName NAME = objectName();
     private static JMXConnector connector;
     private static MBeanServerConnection server;
@@ -79,7 +79,7 @@ class AdminJmxIT {
 
     @BeforeAll
     static void connect() throws Exception {
-        connector = Support.jmx(9990);
+        connector = Support.jmx(Support.SUITE_MANAGEMENT);
         server = connector.getMBeanServerConnection();
         admin = JMX.newMXBeanProxy(server, NAME, CairnEnvironmentMXBean.class, true);
     }

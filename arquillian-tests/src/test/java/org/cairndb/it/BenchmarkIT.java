@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @RunAsClient
 class BenchmarkIT {
 
-    private static final String BASE = "http://127.0.0.1:8080/bench";
+    private static final String BASE = Support.SUITE_HTTP + "/bench";
     private static final double WARMUP = Double.parseDouble(System.getProperty("benchmark.warmup", "2"));
     private static final double SECONDS = Double.parseDouble(System.getProperty("benchmark.seconds", "5"));
 

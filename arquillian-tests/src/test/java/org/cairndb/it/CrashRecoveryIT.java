@@ -42,8 +42,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CrashRecoveryIT {
 
     private static final String SERVER = "crash";
-    private static final String BASE = "http://127.0.0.1:8180/crash";
-    private static final int MANAGEMENT_PORT = 10090;
+    private static final String BASE = Support.CRASH_HTTP + "/crash";
+    private static final int MANAGEMENT_PORT = Support.CRASH_MANAGEMENT;
 
     @ArquillianResource
     private ContainerController controller;

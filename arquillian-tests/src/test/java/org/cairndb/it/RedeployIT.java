@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @RunAsClient
 class RedeployIT {
 
-    private static final String BASE = "http://127.0.0.1:8080/redeploy";
+    private static final String BASE = Support.SUITE_HTTP + "/redeploy";
 
     @ArquillianResource
     private Deployer deployer;

@@ -20,6 +20,15 @@ import javax.management.remote.JMXServiceURL;
 /** HTTP, JMX and waiting on conditions, for tests that drive the server from outside. */
 public final class Support {
 
+    /**
+     * The servers' ports are shifted (suite +200, crash server +300) so that the tests do not meet a
+     * WildFly someone runs on the default ports; arquillian.xml says the same.
+     */
+    public static final String SUITE_HTTP = "http://127.0.0.1:8280";
+    public static final int SUITE_MANAGEMENT = 10190;
+    public static final String CRASH_HTTP = "http://127.0.0.1:8380";
+    public static final int CRASH_MANAGEMENT = 10290;
+
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     private Support() {
