@@ -216,6 +216,38 @@ class AdapterTest {
     }
 
     @Test
+    void startReturnsBeforeRecoveryEndsAndConnectionsWaitForIt() throws Exception {
+        CairnResourceAdapter a = adapter();
+        a.setStartWaitSeconds(0L);
+        CairnConnectionFactory cf = start(a);
+        try (CairnConnection c = cf.getConnection()) { // waits for the recovery Work if it is still running
+            c.putString("t", "k", "v");
+            assertEquals("v", c.getString("t", "k"));
+        }
+    }
+
+    @Test
+    void propertiesExpandSystemPropertiesAndTheEnvironmentName() throws Exception {
+        System.setProperty("cairn.test.homes", dir.resolve("from-property").toString());
+        try {
+            CairnResourceAdapter a = adapter();
+            a.setEnvironmentHome("${cairn.test.homes}/{env}-home");
+            a.setDurability("${cairn.test.durability:WRITE_NO_SYNC}");
+            start(a);
+            ManagedEnvironment me = ra.environment("unit");
+            assertEquals(dir.resolve("from-property/unit-home"), me.settings().home());
+            assertEquals(org.cairndb.Durability.WRITE_NO_SYNC, me.settings().config().durability());
+            assertEquals(ManagedEnvironment.State.OPEN, me.awaitOpenState());
+        } finally {
+            System.clearProperty("cairn.test.homes");
+        }
+        CairnResourceAdapter b = adapter();
+        b.setBackupRoot("${cairn.no.such.property}");
+        ResourceAdapterInternalException e = assertThrows(ResourceAdapterInternalException.class, () -> b.start(ctx));
+        assertTrue(e.getMessage().contains("cairn.no.such.property is not set"), e.getMessage());
+    }
+
+    @Test
     void badConfigurationFailsTheStartNamingTheProperty() {
         CairnResourceAdapter a = adapter();
         a.setDurability("FAST");
