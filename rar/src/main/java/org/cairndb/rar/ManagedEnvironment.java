@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -62,7 +61,8 @@ public final class ManagedEnvironment {
     private final AtomicBoolean checkpointRunning = new AtomicBoolean();
     private final AtomicBoolean failoverScheduled = new AtomicBoolean();
     private final ReentrantLock failoverLock = new ReentrantLock();
-    private final AtomicInteger running = new AtomicInteger();
+    /** Background work and admin operations in progress; stop() waits for none. Guarded by itself. */
+    private final int[] busy = new int[1];
     private final Object stateLock = new Object();
     private final long startMillis = System.currentTimeMillis();
 
@@ -327,7 +327,7 @@ public final class ManagedEnvironment {
 
     private void tick() {
         Environment e = env;
-        if (state != State.OPEN || e == null) {
+        if (state != State.OPEN || e == null || closeRequested) {
             return;
         }
         try {
@@ -419,7 +419,7 @@ public final class ManagedEnvironment {
                     + " resource adapter's FailoverDirectory property");
         }
         failoverLock.lock();
-        running.incrementAndGet();
+        enter();
         try {
             BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
             lastFailoverMillis = System.currentTimeMillis();
@@ -427,21 +427,49 @@ public final class ManagedEnvironment {
             LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
             return r;
         } finally {
-            running.decrementAndGet();
+            leave();
             failoverLock.unlock();
         }
     }
 
     /** Runs a hot backup or backup update to {@code target} (already checked by the caller). */
     public BackupResult backup(Path target, BackupOptions options) throws IOException {
-        running.incrementAndGet();
+        enter();
         try {
             BackupResult r = org.cairndb.backup.HotBackup.run(environment().internals(), target, options);
             lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + ": " + describe(r);
             return r;
         } finally {
-            running.decrementAndGet();
+            leave();
+        }
+    }
+
+    private void enter() {
+        synchronized (busy) {
+            busy[0]++;
+        }
+    }
+
+    private void leave() {
+        synchronized (busy) {
+            busy[0]--;
+            busy.notifyAll();
+        }
+    }
+
+    /** Waits until no background work or admin operation runs, or the deadline passes. */
+    private void awaitIdle(long deadlineMillis) {
+        synchronized (busy) {
+            long left;
+            while (busy[0] > 0 && (left = deadlineMillis - System.currentTimeMillis()) > 0) {
+                try {
+                    busy.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -459,7 +487,14 @@ public final class ManagedEnvironment {
     }
 
     private void submit(String what, Runnable body, Runnable onRejected) {
-        Work w = new NamedWork(what, body);
+        enter();
+        Work w = new NamedWork(what, () -> {
+            try {
+                body.run();
+            } finally {
+                leave();
+            }
+        });
         WorkManager wm = ctx == null ? null : ctx.getWorkManager();
         try {
             if (wm == null) {
@@ -470,6 +505,7 @@ public final class ManagedEnvironment {
                 wm.scheduleWork(w);
             }
         } catch (WorkException e) {
+            leave();
             onRejected.run();
             LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e.getMessage());
         }
@@ -499,16 +535,7 @@ public final class ManagedEnvironment {
             }
             e = env;
         }
-        long deadline = System.currentTimeMillis() + STOP_WAIT_MILLIS;
-        while ((checkpointRunning.get() || failoverScheduled.get() || running.get() > 0)
-                && System.currentTimeMillis() < deadline) {
-            try {
-                Thread.sleep(20); // background work ends on its own; this only paces the check
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitIdle(System.currentTimeMillis() + STOP_WAIT_MILLIS);
         if (objectName != null) {
             try {
                 ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
