@@ -248,6 +248,28 @@ class AdapterTest {
     }
 
     @Test
+    void catastrophicRecoveryWhenConfiguredOpensARestoredBackup() throws Exception {
+        CairnConnectionFactory cf = start(adapter());
+        try (CairnConnection c = cf.getConnection()) {
+            c.putString("t", "restored", "yes");
+        }
+        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
+        admin.hotBackup("restore-me", false);
+        ra.stop();
+        ra = null;
+
+        CairnResourceAdapter b = adapter();
+        b.setEnvironmentHome(dir.resolve("backups/restore-me").toString());
+        b.setBackupRoot(dir.resolve("other-backups").toString());
+        b.setRecovery("catastrophic");
+        CairnConnectionFactory restored = start(b);
+        try (CairnConnection c = restored.getConnection()) {
+            assertEquals("yes", c.getString("t", "restored"));
+        }
+    }
+
+    @Test
     void badConfigurationFailsTheStartNamingTheProperty() {
         CairnResourceAdapter a = adapter();
         a.setDurability("FAST");
