@@ -25,13 +25,12 @@ final class H2Store implements KvStore {
 
     @SuppressWarnings("unchecked")
     H2Store(Path dir, StoreConfig config, List<String> tables) {
-        MVStore.Builder b = new MVStore.Builder()
+        // config.checkpoints() does not apply: MVStore has no log to replay, and its background
+        // writer is also what compacts the file (without it every commit's chunk stays on disk).
+        store = new MVStore.Builder()
                 .fileName(dir.resolve("store.mv.db").toString())
-                .cacheSize((int) Math.max(1, config.cacheBytes() >> 20));
-        if (!config.checkpoints()) {
-            b.autoCommitDisabled();
-        }
-        store = b.open();
+                .cacheSize((int) Math.max(1, config.cacheBytes() >> 20))
+                .open();
         txns = new TransactionStore(store);
         txns.init();
         txns.endLeftoverTransactions();
