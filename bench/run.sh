@@ -68,7 +68,7 @@ else
     BULK_ITER=(-wi 1 -i 2)
     RECORDS=1000000
     RECOVERY_MB=200
-    MEMORY_RECORDS=20000000
+    MEMORY_RECORDS=10000000
 fi
 
 PARTS=("$@")
@@ -83,7 +83,9 @@ fi
     echo "java: $("$JAVA" -version 2>&1 | head -1)"
     echo "stores: $STORES"
     echo "commit: $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    [[ -n $QUICK ]] && echo "QUICK run: preliminary, not for publication"
+    if [[ -n $QUICK ]]; then
+        echo "QUICK run: preliminary, not for publication"
+    fi
 } | tee "$OUT/environment.txt"
 
 jmh() { # name, then JMH arguments

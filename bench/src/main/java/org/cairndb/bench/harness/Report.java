@@ -137,7 +137,9 @@ public final class Report {
                 : Math.min(nz(je, Double.MAX_VALUE), nz(bdbc, Double.MAX_VALUE));
         double r = cairn / best;
         boolean met = higherIsBetter ? r >= target : r <= target;
-        return (met ? "met (" : "**missed** (") + fmtRatio(r) + "×)";
+        // Near the target, two decimals could print a miss as the target itself.
+        String shown = Math.abs(r - target) < 0.01 ? String.format(Locale.ROOT, "%.3f", r) : fmtRatio(r);
+        return (met ? "met (" : "**missed** (") + shown + "×)";
     }
 
     private static double nz(Double d, double dflt) {
