@@ -123,6 +123,24 @@ public final class Environment implements AutoCloseable {
         return t == null ? null : new Transaction(env, t);
     }
 
+    /** Prepared transactions an admin completed heuristically and nobody has forgotten yet. */
+    public List<HeuristicOutcome> heuristicOutcomes() {
+        env.checkUsable();
+        return env.txns().heuristics();
+    }
+
+    /** The heuristic outcome recorded for this global id, or null. */
+    public HeuristicOutcome heuristicOutcome(byte[] globalId) {
+        env.checkUsable();
+        return env.txns().heuristic(globalId);
+    }
+
+    /** Forgets a heuristic outcome, durably. Returns false if none was recorded for this global id. */
+    public boolean forgetHeuristic(byte[] globalId) {
+        env.checkUsable();
+        return env.txns().forget(globalId);
+    }
+
     private PreparedTransaction describe(Txn t) {
         Set<String> dbs = new LinkedHashSet<>();
         for (Integer id : t.writes().databases()) {

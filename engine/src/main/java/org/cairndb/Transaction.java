@@ -86,6 +86,22 @@ public final class Transaction implements AutoCloseable {
         env.txns().prepare(txn, globalId);
     }
 
+    /**
+     * An admin's decision: commits this prepared (in-doubt) transaction without waiting for its
+     * transaction manager. The outcome is logged and remembered (see
+     * {@link Environment#heuristicOutcomes()}) until {@link Environment#forgetHeuristic}.
+     */
+    public void heuristicCommit() {
+        env.checkUsable();
+        env.txns().commit(txn, true);
+    }
+
+    /** An admin's decision: rolls back this prepared transaction; remembered like {@link #heuristicCommit()}. */
+    public void heuristicRollback() {
+        env.checkUsable();
+        env.txns().abort(txn, true);
+    }
+
     /** The global id given to {@link #prepare}, or null. */
     public byte[] globalId() {
         byte[] g = txn.globalId();

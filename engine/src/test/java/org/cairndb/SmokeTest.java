@@ -20,23 +20,23 @@ class SmokeTest {
     void putGetReopen() {
         try (Environment env = Environment.open(dir)) {
             Database db = env.openDatabase("t");
-            for (int i = 0; i < 20000; i++) {
+            for (int i = 0; i < 3000; i++) {
                 db.put(null, b(String.format("k%08d", i)), b("value-" + i));
             }
             assertEquals("value-77", new String(db.get(null, b("k00000077")), StandardCharsets.UTF_8));
-            assertEquals(20000, db.count());
+            assertEquals(3000, db.count());
         }
         try (Environment env = Environment.open(dir)) {
             Database db = env.openDatabase("t", false);
-            assertEquals(20000, db.count());
-            assertEquals("value-19999", new String(db.get(null, b("k00019999")), StandardCharsets.UTF_8));
+            assertEquals(3000, db.count());
+            assertEquals("value-2999", new String(db.get(null, b("k00002999")), StandardCharsets.UTF_8));
             int n = 0;
             try (Cursor c = db.openCursor(null)) {
                 for (boolean ok = c.first(); ok; ok = c.next()) {
                     n++;
                 }
             }
-            assertEquals(20000, n);
+            assertEquals(3000, n);
         }
     }
 }

@@ -24,12 +24,37 @@ final class EnvironmentLock implements Closeable {
     private final StorageFile file;
     private final FileLock lock;
 
-    private EnvironmentLock(StorageFile file, FileLock lock) {
+    private EnvironmentLock(StorageFile file, FileLock lock, java.nio.file.Path key) {
         this.file = file;
         this.lock = lock;
+        this.key = key;
     }
 
+    /**
+     * Homes this JVM has open. Checked before the lock file is touched: closing any channel on a
+     * locked file releases the process's lock on it, so a refused second open in this JVM must not
+     * open the file at all.
+     */
+    private static final java.util.Set<java.nio.file.Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final java.nio.file.Path key;
+
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
+        java.nio.file.Path key = home.home();
+        if (!HELD.add(key)) {
+            throw new EnvironmentLockedException("environment " + home.home() + " is in use by process "
+                    + ManagementFactory.getRuntimeMXBean().getPid() + " (this process, which has it open already);"
+                    + " close it there first, or share that Environment");
+        }
+        try {
+            return lockFile(io, home, key);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
+    }
+
+    private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key) throws IOException {
         StorageFile f = io.open(home.lockFile(), true, true);
         FileLock l;
         try {
@@ -51,7 +76,7 @@ final class EnvironmentLock implements Closeable {
         byte[] bytes = me.getBytes(StandardCharsets.UTF_8);
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);
-        return new EnvironmentLock(f, l);
+        return new EnvironmentLock(f, l, key);
     }
 
     private static String readHolder(StorageFile f) {
@@ -80,7 +105,11 @@ final class EnvironmentLock implements Closeable {
                 lock.release();
             }
         } finally {
-            file.close();
+            try {
+                file.close();
+            } finally {
+                HELD.remove(key);
+            }
         }
     }
 }

@@ -30,6 +30,15 @@ public interface StorageFile extends Closeable {
     /** An exclusive lock on the whole file, or null if another process holds one. */
     FileLock tryLock() throws IOException;
 
+    /** Writes zeros over {@code [from, to)} (not forced). */
+    default void zeroFill(long from, long to) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.max(0, Math.min(to - from, 1 << 20)));
+        for (long pos = from; pos < to; pos += zeros.capacity()) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), to - pos));
+            write(zeros, pos);
+        }
+    }
+
     /** Reads exactly {@code dst.remaining()} bytes or throws {@link java.io.EOFException}. */
     default void readFully(ByteBuffer dst, long position) throws IOException {
         long pos = position;

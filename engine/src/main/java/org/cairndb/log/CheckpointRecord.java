@@ -19,7 +19,12 @@ import org.cairndb.util.VarInts;
  *    4  next database id
  *  var  number of databases, then for each:
  *          4 database id, 8 data file generation, var name length, name (UTF-8)
+ *  var  number of heuristic outcomes not yet forgotten, then for each:
+ *          var global id length, global id, 8 transaction id, 1 outcome (1 commit, 2 rollback), 8 time (ms)
  * </pre>
+ *
+ * The heuristic outcomes are repeated here so that they survive the removal of the log segments
+ * that hold the decisions themselves.
  */
 public final class CheckpointRecord extends LogRecord {
 
@@ -27,20 +32,30 @@ public final class CheckpointRecord extends LogRecord {
     public record DatabaseEntry(int dbId, String name, long generation) {
     }
 
+    /** A heuristic decision an admin took on a prepared transaction, not yet forgotten. */
+    public record Heuristic(byte[] globalId, long txnId, boolean committed, long millis) {
+    }
+
     private final long startLsn;
     private final long checkpointMillis;
     private final long nextTxnId;
     private final int nextDbId;
     private final List<DatabaseEntry> databases;
+    private final List<Heuristic> heuristics;
 
     public CheckpointRecord(long startLsn, long checkpointMillis, long nextTxnId, int nextDbId,
-            List<DatabaseEntry> databases) {
+            List<DatabaseEntry> databases, List<Heuristic> heuristics) {
         super(0);
         this.startLsn = startLsn;
         this.checkpointMillis = checkpointMillis;
         this.nextTxnId = nextTxnId;
         this.nextDbId = nextDbId;
         this.databases = databases;
+        this.heuristics = heuristics;
+    }
+
+    public List<Heuristic> heuristics() {
+        return heuristics;
     }
 
     public long startLsn() {
@@ -75,6 +90,10 @@ public final class CheckpointRecord extends LogRecord {
             byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
             n += 12 + VarInts.size(name.length) + name.length;
         }
+        n += VarInts.size(heuristics.size());
+        for (Heuristic h : heuristics) {
+            n += VarInts.size(h.globalId().length) + h.globalId().length + 17;
+        }
         return n;
     }
 
@@ -87,6 +106,11 @@ public final class CheckpointRecord extends LogRecord {
             b.putInt(d.dbId()).putLong(d.generation());
             VarInts.put(b, name.length);
             b.put(name);
+        }
+        VarInts.put(b, heuristics.size());
+        for (Heuristic h : heuristics) {
+            VarInts.put(b, h.globalId().length);
+            b.put(h.globalId()).putLong(h.txnId()).put((byte) (h.committed() ? 1 : 2)).putLong(h.millis());
         }
     }
 
@@ -104,12 +128,22 @@ public final class CheckpointRecord extends LogRecord {
             b.get(name);
             dbs.add(new DatabaseEntry(id, new String(name, StandardCharsets.UTF_8), gen));
         }
-        return new CheckpointRecord(start, time, nextTxn, nextDb, dbs);
+        int h = VarInts.getInt(b, b.remaining());
+        List<Heuristic> heuristics = new ArrayList<>(h);
+        for (int i = 0; i < h; i++) {
+            byte[] gid = new byte[VarInts.getInt(b, b.remaining())];
+            b.get(gid);
+            long txn = b.getLong();
+            byte outcome = b.get();
+            heuristics.add(new Heuristic(gid, txn, outcome == 1, b.getLong()));
+        }
+        return new CheckpointRecord(start, time, nextTxn, nextDb, dbs, heuristics);
     }
 
     @Override
     public String describe() {
         return "CHECKPOINT at " + Instant.ofEpochMilli(checkpointMillis) + ", recovery starts at "
-                + Lsn.toString(startLsn) + ", " + databases.size() + " databases, next txn " + nextTxnId;
+                + Lsn.toString(startLsn) + ", " + databases.size() + " databases, next txn " + nextTxnId
+                + (heuristics.isEmpty() ? "" : ", " + heuristics.size() + " heuristic outcomes");
     }
 }

@@ -233,6 +233,11 @@ public final class LogManager implements Closeable {
         return durableLsn;
     }
 
+    /** Everything before this LSN has been handed to the operating system. */
+    public long writtenLsn() {
+        return writtenLsn;
+    }
+
     public long currentSegment() {
         ioLock.lock();
         try {
@@ -323,7 +328,7 @@ public final class LogManager implements Closeable {
         Path path = logDir.resolve(SegmentFiles.name(number));
         StorageFile f = preallocator.take(path);
         long size = f.size();
-        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd).encode(), 0);
+        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size & ~1023L).encode(), 0);
         f.force(true);
         io.syncDirectory(logDir);
         current = f;

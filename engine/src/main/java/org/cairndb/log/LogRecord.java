@@ -10,7 +10,7 @@ import org.cairndb.util.Checksums;
  * offset size field
  *      0    4 record length n, header and checksum included
  *      4    1 record type (see {@link LogRecordType})
- *      5    1 flags (0)
+ *      5    1 flags: bit 0 HEURISTIC (on a COMMIT or ABORT: an admin's decision); others 0
  *      6    2 reserved (0)
  *      8    8 transaction id (0 when the record belongs to no transaction)
  *     16    8 durable LSN: the log was forced up to here when this record was written
@@ -39,6 +39,14 @@ public abstract class LogRecord {
 
     public abstract LogRecordType type();
 
+    /** Bit of the frame's flags byte marking an admin's heuristic decision on a prepared transaction. */
+    public static final byte FLAG_HEURISTIC = 1;
+
+    /** The frame's flags byte. */
+    protected byte flags() {
+        return 0;
+    }
+
     protected abstract int payloadSize();
 
     protected abstract void writePayload(ByteBuffer b);
@@ -55,7 +63,7 @@ public abstract class LogRecord {
     public final void writeTo(ByteBuffer b, long durableLsn) {
         int start = b.position();
         int size = size();
-        b.putInt(size).put(type().code()).put((byte) 0).putShort((short) 0).putLong(txnId).putLong(durableLsn);
+        b.putInt(size).put(type().code()).put(flags()).putShort((short) 0).putLong(txnId).putLong(durableLsn);
         writePayload(b);
         int end = b.position();
         if (end - start != size - TRAILER_SIZE) {
@@ -68,12 +76,13 @@ public abstract class LogRecord {
     public static LogRecord decode(RecordFrame frame) {
         ByteBuffer p = frame.payload();
         return switch (frame.type()) {
-            case COMMIT -> CommitRecord.read(frame.txnId(), p);
+            case COMMIT -> CommitRecord.read(frame.txnId(), frame.flags(), p);
             case PREPARE -> PrepareRecord.read(frame.txnId(), p);
-            case ABORT -> AbortRecord.read(frame.txnId(), p);
+            case ABORT -> AbortRecord.read(frame.txnId(), frame.flags(), p);
             case CHECKPOINT -> CheckpointRecord.read(p);
             case DATABASE_CREATE -> DatabaseCreateRecord.read(p);
             case DATABASE_REMOVE -> DatabaseRemoveRecord.read(p);
+            case FORGET -> ForgetRecord.read(p);
         };
     }
 }

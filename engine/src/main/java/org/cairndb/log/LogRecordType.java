@@ -13,7 +13,9 @@ public enum LogRecordType {
     /** A database was created. */
     DATABASE_CREATE(5),
     /** A database was removed. */
-    DATABASE_REMOVE(6);
+    DATABASE_REMOVE(6),
+    /** An admin told the environment to forget a heuristically completed transaction. */
+    FORGET(7);
 
     private final byte code;
 

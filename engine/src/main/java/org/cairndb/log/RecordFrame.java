@@ -3,7 +3,7 @@ package org.cairndb.log;
 import java.nio.ByteBuffer;
 
 /** A record as read from the log, checksum verified, payload not yet decoded. */
-public record RecordFrame(long lsn, int size, LogRecordType type, long txnId, long durableLsn, ByteBuffer payload) {
+public record RecordFrame(long lsn, int size, LogRecordType type, byte flags, long txnId, long durableLsn, ByteBuffer payload) {
 
     /** LSN just past this record. */
     public long endLsn() {

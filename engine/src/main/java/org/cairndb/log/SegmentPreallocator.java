@@ -1,7 +1,6 @@
 package org.cairndb.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.cairndb.io.FileIO;
 import org.cairndb.io.StorageFile;
@@ -20,9 +19,12 @@ final class SegmentPreallocator {
     private final Path tempPath;
     private final long segmentSize;
     private final Object lock = new Object();
+
+    /** EMPTY: no prepared file; PREPARING: the thread is writing it; READY: it waits under the temporary name. */
+    private enum State { EMPTY, PREPARING, READY }
+
+    private State state = State.EMPTY;
     private Thread thread;
-    private boolean ready;
-    private boolean wanted;
     private boolean closed;
 
     SegmentPreallocator(FileIO io, Path logDir, long segmentSize) {
@@ -31,12 +33,22 @@ final class SegmentPreallocator {
         this.segmentSize = segmentSize;
     }
 
+    /**
+     * Starts preparing the next segment in the background, unless one is being prepared or is
+     * ready: restarting over a ready file would truncate it, possibly after it was taken.
+     */
     void start() {
         synchronized (lock) {
-            wanted = true;
-            thread = new Thread(this::run, "cairn-log-preallocator");
-            thread.setDaemon(true);
-            thread.start();
+            if (closed || state != State.EMPTY) {
+                return;
+            }
+            state = State.PREPARING;
+            if (thread == null) {
+                thread = new Thread(this::run, "cairn-log-preallocator");
+                thread.setDaemon(true);
+                thread.start();
+            }
+            lock.notifyAll();
         }
     }
 
@@ -45,7 +57,7 @@ final class SegmentPreallocator {
         boolean useTemp;
         synchronized (lock) {
             // Wait for a preparation in progress rather than doing the same work twice.
-            while (wanted && !ready && thread != null && !closed) {
+            while (state == State.PREPARING && !closed) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
@@ -53,30 +65,24 @@ final class SegmentPreallocator {
                     break;
                 }
             }
-            useTemp = ready;
-            ready = false;
+            useTemp = state == State.READY;
+            if (useTemp) {
+                state = State.EMPTY;
+            }
         }
         if (useTemp) {
             io.rename(tempPath, path);
         } else {
             prepare(path);
         }
-        synchronized (lock) {
-            wanted = true;
-            if (thread == null && !closed) {
-                thread = new Thread(this::run, "cairn-log-preallocator");
-                thread.setDaemon(true);
-                thread.start();
-            }
-            lock.notifyAll();
-        }
+        start();
         return io.open(path, true, false);
     }
 
     private void run() {
         while (true) {
             synchronized (lock) {
-                while (!wanted && !closed) {
+                while (state != State.PREPARING && !closed) {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
@@ -84,6 +90,9 @@ final class SegmentPreallocator {
                     }
                 }
                 if (closed) {
+                    thread = null;
+                    state = State.EMPTY;
+                    lock.notifyAll();
                     return;
                 }
             }
@@ -96,8 +105,7 @@ final class SegmentPreallocator {
                         + " (it will be prepared when needed)");
             }
             synchronized (lock) {
-                ready = ok;
-                wanted = false;
+                state = ok ? State.READY : State.EMPTY;
                 lock.notifyAll();
                 if (!ok) {
                     thread = null;
@@ -110,11 +118,7 @@ final class SegmentPreallocator {
     private void prepare(Path path) throws IOException {
         try (StorageFile f = io.open(path, true, true)) {
             f.truncate(0);
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(segmentSize, 1 << 20));
-            for (long pos = 0; pos < segmentSize; pos += zeros.capacity()) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentSize - pos));
-                f.write(zeros, pos);
-            }
+            f.zeroFill(0, segmentSize);
             f.force(true);
         }
     }

@@ -154,7 +154,7 @@ public final class SegmentReader implements Closeable {
         }
         ByteBuffer payload = chunk.duplicate();
         payload.limit(p + len - LogRecord.TRAILER_SIZE).position(p + LogRecord.HEADER_SIZE);
-        frame = new RecordFrame(Lsn.of(segment, at), len, type, chunk.getLong(p + 8), chunk.getLong(p + 16),
+        frame = new RecordFrame(Lsn.of(segment, at), len, type, chunk.get(p + 5), chunk.getLong(p + 8), chunk.getLong(p + 16),
                 payload.slice());
         return Stop.RECORD;
     }

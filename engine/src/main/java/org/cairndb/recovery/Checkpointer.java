@@ -81,12 +81,13 @@ public final class Checkpointer {
             for (DatabaseImpl db : catalog.all()) {
                 dbs.add(new CheckpointRecord.DatabaseEntry(db.id(), db.name(), db.file().header().generation()));
             }
-            CheckpointRecord rec = new CheckpointRecord(c.startLsn(), System.currentTimeMillis(), c.nextTxnId(),
-                    catalog.nextDbId(), dbs);
-            long lsn = log.append(rec);
-            log.sync(lsn + rec.size());
+            CheckpointRecord[] rec = new CheckpointRecord[1];
+            long lsn = txns.appendCheckpoint(heuristics -> rec[0] = new CheckpointRecord(c.startLsn(),
+                    System.currentTimeMillis(), c.nextTxnId(), catalog.nextDbId(), dbs, heuristics));
+            log.sync(lsn + rec[0].size());
             lastVersionTs = c.version().ts();
-            lastStartLsn = c.startLsn();
+            // The next checkpoint has nothing to do if the log then ends right after this record.
+            lastStartLsn = lsn + rec[0].size();
             lastCheckpointStartLsn = c.startLsn();
             lastCheckpointLsn = lsn;
             lastCheckpointMillis = System.currentTimeMillis();
@@ -126,6 +127,15 @@ public final class Checkpointer {
             freed += o.pagesFreed();
         }
         return new long[] {pages, bytes, freed};
+    }
+
+    /** After recovery: what the log says about the last checkpoint before this process started. */
+    public void restoreLast(long checkpointLsn, long startLsn, long millis) {
+        this.lastCheckpointLsn = checkpointLsn;
+        this.lastCheckpointStartLsn = startLsn;
+        if (millis > 0) {
+            this.lastCheckpointMillis = millis;
+        }
     }
 
     public long lastCheckpointMillis() {

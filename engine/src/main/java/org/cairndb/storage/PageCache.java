@@ -104,7 +104,7 @@ public final class PageCache {
             return;
         }
         synchronized (evictLock) {
-            int rounds = clock.size() * 2 + 16;
+            int rounds = queued.get() * 2 + 16;
             while (overBudget() && rounds-- > 0) {
                 Entry e = clock.poll();
                 if (e == null) {

@@ -21,6 +21,13 @@ public final class BranchPage extends Page {
         this.payload = computePayload();
     }
 
+    private BranchPage(long epoch, byte[][] keys, ChildRef[] children, int payload) {
+        super(epoch);
+        this.keys = keys;
+        this.children = children;
+        this.payload = payload;
+    }
+
     /** A branch decoded from disk at page {@code pos}. */
     public static BranchPage fromDisk(long pos, byte[][] keys, ChildRef[] children) {
         return new BranchPage(pos, keys, children, true);
@@ -90,7 +97,8 @@ public final class BranchPage extends Page {
 
     @Override
     BranchPage copy(long newEpoch) {
-        return new BranchPage(newEpoch, keys.clone(), children.clone());
+        BranchPage b = new BranchPage(newEpoch, keys.clone(), children.clone(), payload);
+        return b;
     }
 
     // ---- changes, only on a page owned by the current epoch ----
@@ -165,10 +173,7 @@ public final class BranchPage extends Page {
 
     @Override
     public int memory() {
-        int m = 64 + 40 * children.length;
-        for (byte[] k : keys) {
-            m += 16 + k.length;
-        }
-        return m;
+        // Separators and child references; the payload already counts key bytes plus 8 per child.
+        return 64 + payload + 40 * children.length;
     }
 }

@@ -13,7 +13,7 @@ public final class LockKey {
     public LockKey(int dbId, byte[] key) {
         this.dbId = dbId;
         this.key = key;
-        this.hash = 31 * dbId + Arrays.hashCode(key);
+        this.hash = 31 * dbId + Bytes.hash(key);
     }
 
     public int dbId() {

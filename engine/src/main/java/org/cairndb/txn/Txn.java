@@ -58,7 +58,9 @@ public final class Txn {
     // commit pipeline
     long commitTs;
     long commitLsn;
-    boolean published;
+    long commitEnd;
+    Durability requiredDurability;
+    volatile boolean published;
 
     // lock waiting, read by deadlock detection in other threads
     volatile Txn waitingFor;
@@ -116,6 +118,11 @@ public final class Txn {
 
     public boolean isTimedOut(long nowNanos) {
         return deadlineNanos != 0 && nowNanos - deadlineNanos > 0;
+    }
+
+    /** The transaction this one waits for a lock from, or null. */
+    public Txn waitingFor() {
+        return waitingFor;
     }
 
     public WriteSet writes() {

@@ -1,13 +1,15 @@
 package org.cairndb.txn;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,11 +19,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.cairndb.Durability;
 import org.cairndb.EnvironmentFailureException;
+import org.cairndb.HeuristicOutcome;
 import org.cairndb.IsolationLevel;
 import org.cairndb.TransactionStateException;
 import org.cairndb.WriteConflictException;
 import org.cairndb.log.AbortRecord;
+import org.cairndb.log.CheckpointRecord;
 import org.cairndb.log.CommitRecord;
+import org.cairndb.log.ForgetRecord;
 import org.cairndb.log.LogManager;
 import org.cairndb.log.LogRecord;
 import org.cairndb.log.Lsn;
@@ -68,25 +73,31 @@ public final class TxnManager {
 
     private final ReentrantLock sequenceLock = new ReentrantLock();
     private long lastSequencedTs;
+    private long lastCommitMillis;
 
     private final ReentrantLock applyLock = new ReentrantLock();
-    private final Condition publishedCond = applyLock.newCondition();
-    private final PriorityQueue<Txn> applyQueue = new PriorityQueue<>(Comparator.comparingLong(t -> t.commitTs));
+    /** Sequenced, not yet published transactions, in timestamp order (appended under sequenceLock). */
+    private final ConcurrentLinkedQueue<Txn> pending = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock groupLock = new ReentrantLock();
+    private final Condition groupDone = groupLock.newCondition();
+    private boolean leaderActive;
     private volatile Version current;
     private volatile Throwable pipelineFailure;
 
     private final AtomicLong nextTxnId;
     private final ConcurrentHashMap<Long, Txn> active = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Version> snapshots = new ConcurrentHashMap<>();
+    private final ReaderSlots readers = new ReaderSlots();
     private final ConcurrentHashMap<LockKey, Long> recentWrites = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ByteBuffer, HeuristicOutcome> heuristics = new ConcurrentHashMap<>();
 
     private final LongAdder commits = new LongAdder();
     private final LongAdder aborts = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
-    private long commitsSincePrune;
+    private long writesSincePrune;
 
     private volatile IsolationLevel defaultIsolation;
     private volatile Durability defaultDurability;
@@ -208,9 +219,27 @@ public final class TxnManager {
         snapshots.remove(token);
     }
 
+    /**
+     * Claims a reader slot for a short read of the newest version (an auto-commit get); release
+     * it with {@link #releaseRead}. Cheaper than {@link #pin} for one lookup.
+     */
+    public int beginRead() {
+        // Claim with the version seen first, so that the slot is never newer than what is read.
+        return readers.claim(current.ts());
+    }
+
+    /** The version a read begun with {@link #beginRead} reads: at least as new as its slot says. */
+    public Version readerVersion(int slot) {
+        return current;
+    }
+
+    public void releaseRead(int slot) {
+        readers.release(slot);
+    }
+
     /** The oldest timestamp any reader may still be reading at. */
     public long minSnapshotTs() {
-        long min = current.ts();
+        long min = Math.min(current.ts(), readers.min());
         for (Version v : snapshots.values()) {
             min = Math.min(min, v.ts());
         }
@@ -286,13 +315,24 @@ public final class TxnManager {
 
     /** Commits a transaction (one phase, or the second phase of a prepared one). */
     public void commit(Txn txn) {
+        commit(txn, false);
+    }
+
+    /**
+     * Commits; with {@code heuristic}, a prepared transaction is committed by an admin's decision,
+     * which the environment then remembers (see {@link #heuristics()}) until forgotten.
+     */
+    public void commit(Txn txn, boolean heuristic) {
         boolean wasPrepared = txn.state() == Txn.State.PREPARED;
+        if (heuristic && !wasPrepared) {
+            throw txn.stateError("heuristically commit");
+        }
         if (!wasPrepared) {
             txn.checkActive();
         }
         if (txn.writes.isEmpty()) {
             if (wasPrepared) {
-                logPreparedOutcome(txn, true);
+                logPreparedOutcome(txn, true, heuristic);
             }
             finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
             commits.increment();
@@ -300,19 +340,16 @@ public final class TxnManager {
         }
         commitThrottle.accept(txn);
         Durability d = txn.durability();
-        LogRecord record = null;
+        java.util.function.LongFunction<LogRecord> record = null;
         if (d != Durability.NOT_DURABLE || wasPrepared) {
-            record = wasPrepared ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
-                    : new CommitRecord(txn.id(), System.currentTimeMillis(), 0, txn.writes.toOps());
+            byte[] gid = heuristic ? txn.globalId : null;
+            List<Op> ops = wasPrepared ? List.of() : txn.writes.toOps();
+            long prepareLsn = wasPrepared ? txn.prepareLsn : 0;
+            record = millis -> new CommitRecord(txn.id(), millis, prepareLsn, ops, gid);
         }
-        long end = sequence(txn, record, !wasPrepared);
-        try {
-            awaitDurability(wasPrepared ? Durability.SYNC : d, end);
-        } catch (RuntimeException | Error e) {
-            enqueueAndPublish(txn);
-            throw e;
-        }
-        enqueueAndPublish(txn);
+        txn.requiredDurability = wasPrepared ? Durability.SYNC : d;
+        sequence(txn, record, !wasPrepared);
+        awaitPublished(txn);
         if (wasPrepared) {
             prepared.remove(txn.id());
         }
@@ -321,7 +358,7 @@ public final class TxnManager {
     }
 
     /** Step 1: validate, take a timestamp, append the record. Returns the LSN the record ends at (0 if none). */
-    private long sequence(Txn txn, LogRecord record, boolean validate) {
+    private long sequence(Txn txn, java.util.function.LongFunction<LogRecord> recordAt, boolean validate) {
         sequenceLock.lock();
         try {
             checkPipeline();
@@ -341,13 +378,25 @@ public final class TxnManager {
             long ts = ++lastSequencedTs;
             txn.commitTs = ts;
             long end = 0;
+            // Commit times never go backwards in log order, so that recovery to a point in time
+            // keeps exactly a prefix of the log.
+            long millis = Math.max(System.currentTimeMillis(), lastCommitMillis);
+            lastCommitMillis = millis;
+            LogRecord record = recordAt == null ? null : recordAt.apply(millis);
             if (record != null) {
                 LogManager l = log;
                 long lsn = l.append(record);
                 end = lsn + record.size();
                 txn.commitLsn = lsn;
                 inFlightLsn.put(ts, lsn);
+                if (record instanceof CommitRecord c && c.heuristic()) {
+                    // Registered with the record, under this lock, so that a checkpoint's list matches the log.
+                    heuristics.put(ByteBuffer.wrap(txn.globalId.clone()), new HeuristicOutcome(txn.globalId, txn.id(), true,
+                            Instant.ofEpochMilli(c.commitMillis())));
+                }
             }
+            txn.commitEnd = end;
+            pending.add(txn);
             List<LockKey> keys = new ArrayList<>(txn.writes.size());
             for (Integer db : txn.writes.databases()) {
                 for (byte[] k : txn.writes.forDatabase(db).keySet()) {
@@ -389,66 +438,101 @@ public final class TxnManager {
         return null;
     }
 
-    private void awaitDurability(Durability d, long end) {
-        if (end == 0) {
-            return;
-        }
+    /**
+     * Steps 2 and 3. One waiting thread at a time is the leader: it makes the log durable as far as
+     * every queued transaction needs (one force for all of them), then publishes the ready prefix
+     * of the queue as one batch. The others wait; when the leader is done they find their
+     * transactions published, or one of them leads the next round. While a leader forces, new
+     * commits queue up behind it, so the next force carries all of them (group commit).
+     */
+    private void awaitPublished(Txn txn) {
+        groupLock.lock();
         try {
-            switch (d) {
-                case SYNC -> log.sync(end);
-                case WRITE_NO_SYNC -> log.write(end);
-                default -> {
+            while (!txn.published) {
+                checkPipeline();
+                if (!leaderActive) {
+                    leaderActive = true;
+                    groupLock.unlock();
+                    try {
+                        lead();
+                    } finally {
+                        groupLock.lock();
+                        leaderActive = false;
+                        groupDone.signalAll();
+                    }
+                } else {
+                    groupDone.awaitUninterruptibly();
                 }
             }
-        } catch (IOException e) {
-            throw failures.fail("cannot write the log (" + e.getMessage() + ")", e);
+        } finally {
+            groupLock.unlock();
         }
     }
 
-    /** Step 3: join the publish queue and apply whatever is ready, until this transaction is published. */
-    private void enqueueAndPublish(Txn txn) {
+    private void lead() {
+        long syncTo = 0;
+        long writeTo = 0;
+        for (Txn t : pending) {
+            if (t.requiredDurability == Durability.SYNC) {
+                syncTo = Math.max(syncTo, t.commitEnd);
+            } else if (t.requiredDurability == Durability.WRITE_NO_SYNC) {
+                writeTo = Math.max(writeTo, t.commitEnd);
+            }
+        }
+        try {
+            if (syncTo > 0) {
+                log.sync(syncTo);
+            }
+            if (writeTo > 0) {
+                log.write(writeTo);
+            }
+        } catch (IOException e) {
+            pipelineFailure = e;
+            throw failures.fail("cannot write the log (" + e.getMessage() + ")", e);
+        }
         applyLock.lock();
         try {
-            applyQueue.add(txn);
             drainLocked();
-            while (!txn.published) {
-                checkPipeline();
-                publishedCond.awaitNanos(TimeUnit.MILLISECONDS.toNanos(200));
-                drainLocked();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failures.fail("interrupted while publishing a commit", e);
         } finally {
             applyLock.unlock();
         }
     }
 
+    /** Publishes, as one batch, the queued transactions whose durability is satisfied, in order. */
     private void drainLocked() {
-        if (applyQueue.isEmpty() || applyQueue.peek().commitTs != current.ts() + 1) {
+        List<Txn> batch = new ArrayList<>();
+        long durable = log == null ? Long.MAX_VALUE : log.durableLsn();
+        long written = log == null ? Long.MAX_VALUE : log.writtenLsn();
+        for (Txn t = pending.peek(); t != null; t = pending.peek()) {
+            boolean ready = switch (t.requiredDurability) {
+                case SYNC -> t.commitEnd <= durable;
+                case WRITE_NO_SYNC -> t.commitEnd <= written;
+                default -> true;
+            };
+            if (!ready) {
+                break;
+            }
+            batch.add(pending.poll());
+        }
+        if (batch.isEmpty()) {
             return;
         }
-        List<Txn> batch = new ArrayList<>();
-        long next = current.ts() + 1;
-        while (!applyQueue.isEmpty() && applyQueue.peek().commitTs == next) {
-            batch.add(applyQueue.poll());
-            next++;
-        }
-        long epoch = next - 1;
+        long epoch = batch.get(batch.size() - 1).commitTs;
         try {
             current = applier.apply(current, batch, epoch);
         } catch (RuntimeException | Error e) {
             pipelineFailure = e;
-            publishedCond.signalAll();
             throw failures.fail("cannot apply committed writes to the trees", e);
         }
         for (Txn t : batch) {
             t.published = true;
             inFlightLsn.remove(t.commitTs);
         }
-        publishedCond.signalAll();
-        if ((commitsSincePrune += batch.size()) >= 1024) {
-            commitsSincePrune = 0;
+        for (Txn t : batch) {
+            writesSincePrune += t.writes.size() + 1;
+        }
+        if (writesSincePrune >= 16_384) {
+            writesSincePrune = 0;
             prune();
         }
     }
@@ -471,9 +555,17 @@ public final class TxnManager {
 
     /** Rolls back an active or prepared transaction. */
     public void abort(Txn txn) {
+        abort(txn, false);
+    }
+
+    /** Rolls back; with {@code heuristic}, a prepared transaction by an admin's decision (remembered until forgotten). */
+    public void abort(Txn txn, boolean heuristic) {
         Txn.State s = txn.state();
+        if (heuristic && s != Txn.State.PREPARED) {
+            throw txn.stateError("heuristically roll back");
+        }
         if (s == Txn.State.PREPARED) {
-            logPreparedOutcome(txn, false);
+            logPreparedOutcome(txn, false, heuristic);
             prepared.remove(txn.id());
             finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
             aborts.increment();
@@ -577,11 +669,23 @@ public final class TxnManager {
         }
     }
 
-    private void logPreparedOutcome(Txn txn, boolean commit) {
-        LogRecord rec = commit ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of())
-                : new AbortRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn);
+    private void logPreparedOutcome(Txn txn, boolean commit, boolean heuristic) {
+        long now = System.currentTimeMillis();
+        byte[] gid = heuristic ? txn.globalId : null;
+        LogRecord rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), gid)
+                : new AbortRecord(txn.id(), now, txn.prepareLsn, gid);
         try {
-            long lsn = log.append(rec);
+            long lsn;
+            sequenceLock.lock();
+            try {
+                lsn = log.append(rec);
+                if (heuristic) {
+                    heuristics.put(ByteBuffer.wrap(txn.globalId.clone()),
+                            new HeuristicOutcome(txn.globalId, txn.id(), commit, Instant.ofEpochMilli(now)));
+                }
+            } finally {
+                sequenceLock.unlock();
+            }
             log.sync(lsn + rec.size());
         } catch (IOException e) {
             throw failures.fail("cannot log the outcome of prepared " + txn.describe(), e);
@@ -623,6 +727,72 @@ public final class TxnManager {
             }
         }
         return null;
+    }
+
+    // ---- heuristic outcomes ----
+
+    /** Heuristic outcomes not yet forgotten, oldest first. */
+    public List<HeuristicOutcome> heuristics() {
+        List<HeuristicOutcome> list = new ArrayList<>(heuristics.values());
+        list.sort(Comparator.comparing(HeuristicOutcome::decidedAt));
+        return list;
+    }
+
+    /** The heuristic outcome of the transaction with this global id, or null. */
+    public HeuristicOutcome heuristic(byte[] globalId) {
+        return heuristics.get(ByteBuffer.wrap(globalId));
+    }
+
+    /** Forgets a heuristic outcome, durably. Returns false if there was none for this global id. */
+    public boolean forget(byte[] globalId) {
+        ByteBuffer key = ByteBuffer.wrap(globalId.clone());
+        if (!heuristics.containsKey(key)) {
+            return false;
+        }
+        ForgetRecord rec = new ForgetRecord(globalId.clone());
+        try {
+            long lsn;
+            sequenceLock.lock();
+            try {
+                if (heuristics.remove(key) == null) {
+                    return false;
+                }
+                lsn = log.append(rec);
+            } finally {
+                sequenceLock.unlock();
+            }
+            log.sync(lsn + rec.size());
+            return true;
+        } catch (IOException e) {
+            throw failures.fail("cannot log the forget of a heuristic outcome", e);
+        }
+    }
+
+    /** Recovery: the heuristic outcomes as the log leaves them. */
+    public void restoreHeuristics(List<HeuristicOutcome> outcomes) {
+        heuristics.clear();
+        for (HeuristicOutcome h : outcomes) {
+            heuristics.put(ByteBuffer.wrap(h.globalId()), h);
+        }
+    }
+
+    /**
+     * Appends a CHECKPOINT record built by {@code build} from the current heuristic outcomes, atomically
+     * with respect to heuristic decisions and forgets, so that the record's list is exactly the
+     * state at its place in the log. Returns the record's LSN.
+     */
+    public long appendCheckpoint(java.util.function.Function<List<CheckpointRecord.Heuristic>, CheckpointRecord> build)
+            throws IOException {
+        sequenceLock.lock();
+        try {
+            List<CheckpointRecord.Heuristic> list = new ArrayList<>();
+            for (HeuristicOutcome h : heuristics()) {
+                list.add(new CheckpointRecord.Heuristic(h.globalId(), h.txnId(), h.committed(), h.decidedAt().toEpochMilli()));
+            }
+            return log.append(build.apply(list));
+        } finally {
+            sequenceLock.unlock();
+        }
     }
 
     // ---- checkpoint support ----
@@ -700,6 +870,17 @@ public final class TxnManager {
 
     public long conflicts() {
         return conflicts.sum();
+    }
+
+    /** Transactions waiting for a lock right now. */
+    public int waitingCount() {
+        int n = 0;
+        for (Txn t : active.values()) {
+            if (t.waitingFor != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public int activeCount() {

@@ -17,6 +17,24 @@ public final class Bytes {
     private Bytes() {
     }
 
+    /**
+     * A well-mixed hash of a byte array (FNV-1a, then a 64-bit finalizer). {@link Arrays#hashCode(byte[])}
+     * maps keys that differ only in their last bytes (counters, ids) to few values, which turns hash
+     * tables into lists.
+     */
+    public static int hash(byte[] b) {
+        long h = 0xcbf29ce484222325L;
+        for (byte x : b) {
+            h = (h ^ (x & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) h;
+    }
+
     public static int compare(byte[] a, byte[] b) {
         return Arrays.compareUnsigned(a, b);
     }

@@ -1,0 +1,119 @@
+package org.cairndb.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.tools.Bench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn bench}: a pgbench-style load generator and self-check. */
+@Command(name = "bench", sortOptions = false,
+        description = {"A bank benchmark in the style of pgbench, and a check that no committed money was lost:",
+                "  --init [--accounts N]           N accounts of balance 1000, an empty history",
+                "  --seconds S | --transactions M  transfers by --threads T clients, then",
+                "                                  commits/s and latency p50/p99/max",
+                "  --check                         balances sum to N x 1000, agree with history",
+                "  --check-acks F                  every id acknowledged in F is in the history",
+                "Steps given together run in that order. Without -h the environment is target/bench-env."})
+final class BenchCommand extends CairnCommand {
+
+    /** Set by bin/cairn so that the default environment is the repository's, whatever the current directory. */
+    static final String DEFAULT_HOME_PROPERTY = "cairn.bench.home";
+
+    @Option(names = "-h", paramLabel = "HOME", description = "The environment's home (default: target/bench-env).")
+    Path home;
+
+    @Option(names = "--init", description = "Create the accounts (replacing earlier ones) and an empty history.")
+    boolean init;
+
+    @Option(names = "--accounts", paramLabel = "N", description = "Accounts created by --init (default: ${DEFAULT-VALUE}).")
+    int accounts = 100_000;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+    int threads = 1;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Run transfers for S seconds.")
+    long seconds;
+
+    @Option(names = "--transactions", paramLabel = "M", description = "Run M transfers in all.")
+    long transactions;
+
+    @Option(names = "--durability", paramLabel = "D",
+            description = "Commit durability: SYNC, WRITE_NO_SYNC or NO_SYNC (default: ${DEFAULT-VALUE}).")
+    Durability durability = Durability.SYNC;
+
+    @Option(names = "--ack-file", paramLabel = "F", description = "Append each committed transfer's id to F, flushed"
+            + " after each commit returns.")
+    Path ackFile;
+
+    @Option(names = "--progress", paramLabel = "S", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
+    long progressSeconds = 5;
+
+    @Option(names = "--check", description = "Check that the balances agree with the history.")
+    boolean check;
+
+    @Option(names = "--check-acks", paramLabel = "F", description = "Check that every transfer id in F is in the history.")
+    Path checkAcks;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        boolean run = seconds != 0 || transactions != 0;
+        if (!init && !run && !check && checkAcks == null) {
+            throw new CommandFailedException(ExitCodes.USAGE, "nothing to do: give --init, --seconds or --transactions,"
+                    + " --check or --check-acks");
+        }
+        Bench.RunConfig config = null;
+        if (run) {
+            if (seconds < 0 || transactions < 0 || (seconds != 0 && transactions != 0)) {
+                throw new CommandFailedException(ExitCodes.USAGE, "give one of --seconds S and --transactions M, positive");
+            }
+            if (threads < 1 || progressSeconds < 1) {
+                throw new CommandFailedException(ExitCodes.USAGE, "--threads and --progress must be at least 1");
+            }
+            config = new Bench.RunConfig(threads, seconds, transactions, durability, ackFile, progressSeconds * 1000);
+        }
+        Path h = home != null ? home : Path.of(System.getProperty(DEFAULT_HOME_PROPERTY, "target/bench-env"));
+        if (init) {
+            if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {
+                throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS);
+            }
+            Files.createDirectories(h);
+        } else {
+            Homes.requireEnvironment(h);
+        }
+        out().println("environment " + h.toAbsolutePath().normalize());
+        String failure = null;
+        try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, new EnvironmentConfig().allowCreate(init))) {
+            if (init) {
+                Bench.init(env, accounts, out());
+            }
+            if (run) {
+                Bench.RunResult r = Bench.run(env, config, out(), elapsed -> stop.requested());
+                if (r.interrupted()) {
+                    throw new CommandFailedException("interrupted after " + r.commits() + " commits");
+                }
+            }
+            if (check) {
+                failure = report(Bench.check(env), failure);
+            }
+            if (checkAcks != null) {
+                failure = report(Bench.checkAcks(env, checkAcks), failure);
+            }
+        }
+        if (failure != null) {
+            throw new CommandFailedException("check failed: " + failure);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Prints a check's outcome; returns the first failure so far. */
+    private String report(Bench.CheckResult r, String firstFailure) {
+        out().println((r.ok() ? "check " : "CHECK FAILED: ") + r.message());
+        out().flush();
+        return firstFailure != null || r.ok() ? firstFailure : r.message();
+    }
+}

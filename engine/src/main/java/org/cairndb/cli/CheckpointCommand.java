@@ -1,0 +1,90 @@
+package org.cairndb.cli;
+
+import java.time.Instant;
+import org.cairndb.CheckpointResult;
+import org.cairndb.Environment;
+import org.cairndb.env.EnvironmentImpl;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cairn checkpoint}, like {@code db_checkpoint}. */
+@Command(name = "checkpoint", sortOptions = false,
+        description = {"Write the committed state to the data files so that recovery can start later in the log,"
+                + " like db_checkpoint.",
+                "",
+                "With -1, checkpoint once and exit. With -k and/or -p, keep the environment open and checkpoint"
+                        + " whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
+                "",
+                "Only one process may open an environment, so this command cannot run beside the application that"
+                        + " uses it: the engine checkpoints by itself (cairn.checkpoint.kbytes and"
+                        + " cairn.checkpoint.minutes in cairn.properties), and in an application server the adapter's"
+                        + " MBean org.cairndb:type=Environment,name=<env> runs a checkpoint on demand."})
+final class CheckpointCommand extends CairnCommand {
+
+    /** How often the loop looks at the log; short enough for -k, cheap enough to be free. */
+    static final long POLL_MILLIS = 1000;
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "-1", description = "Checkpoint once (even if nothing changed) and exit.")
+    boolean once;
+
+    @Option(names = "-k", paramLabel = "KB", description = "Checkpoint when at least KB kilobytes of log were written"
+            + " since the last checkpoint.")
+    long kbytes;
+
+    @Option(names = "-p", paramLabel = "MIN", description = "Checkpoint when at least MIN minutes passed since the"
+            + " last checkpoint.")
+    long minutes;
+
+    @Option(names = "-v", description = "Say what each checkpoint did.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (!once && kbytes == 0 && minutes == 0) {
+            throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"
+                    + " (see cairn checkpoint --help)");
+        }
+        if (kbytes < 0 || minutes < 0) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
+        }
+        CheckpointSchedule schedule = new CheckpointSchedule(kbytes, minutes);
+        if (once) {
+            try (Environment env = Homes.openExisting(home.home)) {
+                report(env.checkpoint(true));
+            }
+            return ExitCodes.OK;
+        }
+        try (StopSignal stop = new StopSignal(); Environment env = Homes.openExisting(home.home)) {
+            EnvironmentImpl impl = env.internals();
+            out().println("checkpointing " + env.home() + " " + schedule.describe() + "; waiting (stop with Ctrl-C)");
+            out().flush();
+            long performed = 0;
+            while (!stop.await(POLL_MILLIS)) {
+                long sinceMillis = System.currentTimeMillis() - impl.checkpointer().lastCheckpointMillis();
+                if (schedule.isDue(impl.checkpointer().logBytesSinceLast(), sinceMillis)) {
+                    CheckpointResult r = env.checkpoint(false);
+                    if (r.performed()) {
+                        performed++;
+                        report(r);
+                    }
+                }
+            }
+            out().println("stopped after " + performed + (performed == 1 ? " checkpoint" : " checkpoints"));
+            out().flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private void report(CheckpointResult r) {
+        if (verbose) {
+            out().println(Instant.now() + " checkpoint: recovery now starts at " + r.startLsn() + ", CHECKPOINT record at "
+                    + r.checkpointLsn() + ", " + r.pagesWritten() + " pages (" + r.bytesWritten() + " bytes) written, "
+                    + r.pagesFreed() + " pages freed, " + r.durationMillis() + " ms");
+            out().flush();
+        }
+    }
+}

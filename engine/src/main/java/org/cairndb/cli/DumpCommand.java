@@ -1,0 +1,80 @@
+package org.cairndb.cli;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cairndb.Cursor;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.tools.DumpFormat;
+import org.cairndb.tools.DumpWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cairn dump}, like {@code db_dump}. */
+@Command(name = "dump", sortOptions = false,
+        description = {"Write a database in Berkeley DB's db_dump text format (VERSION=3), which cairn load and"
+                + " Berkeley DB's db_load read back. Keys and values are hex (format=bytevalue), or with -p printable"
+                + " text with \\xx escapes (format=print). See docs/cli.md for the format.",
+                "The dump is one consistent snapshot of the committed state."})
+final class DumpCommand extends CairnCommand {
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "-p", description = "Print printable characters as they are (format=print) instead of hex.")
+    boolean printable;
+
+    @Option(names = "-f", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
+    Path file;
+
+    @Option(names = "-l", description = "List the databases instead of dumping one.")
+    boolean list;
+
+    @Parameters(paramLabel = "DB", arity = "0..1", description = "The database to dump.")
+    String database;
+
+    @Override
+    public Integer call() throws IOException {
+        if (list == (database != null)) {
+            throw new CommandFailedException(ExitCodes.USAGE, list ? "-l lists databases; do not name one"
+                    : "name the database to dump (or -l to list them)");
+        }
+        try (Environment env = Homes.openExisting(home.home)) {
+            if (list) {
+                env.databaseNames().forEach(out()::println);
+                out().flush();
+                return ExitCodes.OK;
+            }
+            Database db = env.openDatabase(database, false);
+            DumpFormat format = printable ? DumpFormat.PRINT : DumpFormat.BYTEVALUE;
+            if (file == null) {
+                dump(db, out(), format);
+            } else {
+                long n;
+                try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
+                    n = dump(db, w, format);
+                }
+                out().println("dumped " + n + " records of '" + database + "' to " + file);
+                out().flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static long dump(Database db, Writer out, DumpFormat format) throws IOException {
+        DumpWriter w = new DumpWriter(out, format);
+        w.writeHeader();
+        try (Cursor c = db.openCursor(null)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                w.writeRecord(c.key(), c.value());
+            }
+        }
+        w.writeEnd();
+        return w.records();
+    }
+}

@@ -1,0 +1,102 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.cairndb.log.Lsn;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoints on demand, by log volume, by time and by memory, and only those when the thread is off. */
+class CheckpointTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void onDemandCheckpointMovesTheRecoveryStartAndSkipsWhenNothingChanged() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("k"), b("v"));
+            CheckpointResult first = env.checkpoint(false);
+            assertTrue(first.performed());
+            assertTrue(first.pagesWritten() > 0);
+            CheckpointResult idle = env.checkpoint(false);
+            assertFalse(idle.performed(), "nothing changed");
+            CheckpointResult forced = env.checkpoint(true);
+            assertTrue(forced.performed());
+            assertTrue(Lsn.parse(forced.startLsn()) >= Lsn.parse(first.startLsn()));
+        }
+    }
+
+    @Test
+    void logVolumeTriggersCheckpoints() throws Exception {
+        EnvironmentConfig cfg = TestSupport.config().checkpointerEnabled(true).checkpointKBytes(64)
+                .checkpointInterval(Duration.ZERO).durability(Durability.NO_SYNC);
+        try (Environment env = Environment.open(dir, cfg)) {
+            Database db = env.openDatabase("t");
+            long before = env.stats().checkpoints();
+            // Keep writing (about 100 KB of log per round) until two checkpoints have been triggered.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (int round = 0; env.stats().checkpoints() < before + 2; round++) {
+                assertTrue(System.nanoTime() < deadline, "no log-volume checkpoints after " + round + " rounds");
+                for (int i = 0; i < 400; i++) {
+                    db.put(null, b("k" + i), new byte[200]);
+                }
+                Thread.sleep(50);
+            }
+            assertTrue(env.internals().checkpointer().logBytesSinceLast() < 64 * 1024 * 4);
+        }
+    }
+
+    @Test
+    void timeTriggersCheckpoints() throws Exception {
+        EnvironmentConfig cfg = TestSupport.config().checkpointerEnabled(true).checkpointKBytes(0)
+                .checkpointInterval(Duration.ofMillis(100));
+        try (Environment env = Environment.open(dir, cfg)) {
+            Database db = env.openDatabase("t");
+            long before = env.stats().checkpoints();
+            db.put(null, b("k"), b("v"));
+            awaitTrue(() -> env.stats().checkpoints() > before, "a timed checkpoint");
+            String start = env.stats().recoveryStartLsn();
+            db.put(null, b("k2"), b("v"));
+            awaitTrue(() -> !env.stats().recoveryStartLsn().equals(start), "the next timed checkpoint");
+        }
+    }
+
+    @Test
+    void withTheCheckpointerOffOnlyMemoryPressureCheckpoints() {
+        EnvironmentConfig cfg = TestSupport.config().checkpointerEnabled(false).checkpointKBytes(1)
+                .checkpointInterval(Duration.ofMillis(1)).cacheSize(2L << 20).durability(Durability.NO_SYNC);
+        try (Environment env = Environment.open(dir, cfg)) {
+            Database db = env.openDatabase("t");
+            long before = env.stats().checkpoints();
+            // Small writes: plenty of log, little dirty memory. No checkpoint may happen.
+            for (int i = 0; i < 300; i++) {
+                db.put(null, b("same"), b("v" + i));
+            }
+            assertEquals(before, env.stats().checkpoints());
+            // Many distinct keys: dirty pages outgrow the 2 MiB cache, so checkpoints must run.
+            for (int i = 0; i < 40_000; i++) {
+                db.put(null, b(String.format("key-%08d", i)), new byte[100]);
+            }
+            assertTrue(env.stats().checkpoints() > before, "memory pressure checkpoints");
+            assertTrue(env.stats().dirtyBytes() <= 2L << 20, "dirty bytes " + env.stats().dirtyBytes());
+        }
+    }
+
+    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.cairndb.util.Bytes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cursors: both directions, seeks, ranges, and the transaction's own uncommitted writes merged in. */
+class CursorTest {
+
+    @TempDir
+    Path dir;
+    Environment env;
+    Database db;
+
+    @BeforeEach
+    void setUp() {
+        env = TestSupport.open(dir);
+        db = env.openDatabase("t");
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    static byte[] k(int i) {
+        return b(String.format("%05d", i));
+    }
+
+    @Test
+    void forwardBackwardSeekAndRange() {
+        for (int i = 0; i < 1000; i += 2) {
+            db.put(null, k(i), b("v" + i));
+        }
+        try (Cursor c = db.openCursor(null)) {
+            assertTrue(c.first());
+            assertEquals("00000", s(c.key()));
+            assertTrue(c.last());
+            assertEquals("00998", s(c.key()));
+            assertTrue(c.seek(k(501)));
+            assertEquals("00502", s(c.key()));
+            assertTrue(c.prev());
+            assertEquals("00500", s(c.key()));
+            assertEquals("v500", s(c.value()));
+            assertFalse(c.seek(k(999)));
+            assertNull(c.key());
+        }
+        try (Cursor c = db.openCursor(null, k(100), k(110))) {
+            List<String> keys = new ArrayList<>();
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                keys.add(s(c.key()));
+            }
+            assertEquals(List.of("00100", "00102", "00104", "00106", "00108"), keys);
+            assertTrue(c.last());
+            assertEquals("00108", s(c.key()));
+            assertTrue(c.seek(k(0)));
+            assertEquals("00100", s(c.key()), "seek below the range lands on its start");
+            assertFalse(c.seek(k(110)));
+        }
+    }
+
+    @Test
+    void ownWritesAreMergedIntoTheCursorRandomized() {
+        Random rnd = new Random(3);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        for (int i = 0; i < 3000; i++) {
+            if (rnd.nextBoolean()) {
+                db.put(null, k(i), b("c" + i));
+                model.put(k(i), b("c" + i));
+            }
+        }
+        try (Transaction t = env.beginTransaction()) {
+            for (int i = 0; i < 800; i++) {
+                int key = rnd.nextInt(3200);
+                if (rnd.nextBoolean()) {
+                    db.put(t, k(key), b("t" + key));
+                    model.put(k(key), b("t" + key));
+                } else {
+                    db.delete(t, k(key));
+                    model.remove(k(key));
+                }
+            }
+            // Someone else commits meanwhile: not visible to t's snapshot (t read nothing yet, but wrote: snapshot taken).
+            db.put(null, k(5000), b("other"));
+            List<String> forward = new ArrayList<>();
+            try (Cursor c = db.openCursor(t)) {
+                for (boolean ok = c.first(); ok; ok = c.next()) {
+                    forward.add(s(c.key()) + "=" + s(c.value()));
+                }
+                List<String> backward = new ArrayList<>();
+                for (boolean ok = c.last(); ok; ok = c.prev()) {
+                    backward.add(0, s(c.key()) + "=" + s(c.value()));
+                }
+                assertEquals(forward, backward);
+            }
+            List<String> expected = new ArrayList<>();
+            model.forEach((key, v) -> expected.add(s(key) + "=" + s(v)));
+            assertEquals(expected, forward);
+            // Writes made while a cursor is open are seen by it.
+            try (Cursor c = db.openCursor(t)) {
+                assertTrue(c.first());
+                byte[] first = c.key();
+                db.put(t, b("0"), b("before everything"));
+                assertTrue(c.prev());
+                assertEquals("0", s(c.key()));
+                assertTrue(c.next());
+                assertEquals(s(first), s(c.key()));
+            }
+            t.abort();
+        }
+    }
+
+    @Test
+    void emptyDatabaseAndClosedCursor() {
+        Cursor c = db.openCursor(null);
+        assertFalse(c.first());
+        assertFalse(c.last());
+        assertFalse(c.next());
+        c.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, c::first);
+        assertTrue(e.getMessage().contains("closed"));
+    }
+}

@@ -1,0 +1,163 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The environment: layout, lock, configuration, databases, bad input. */
+class EnvironmentTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void homeHasTheDocumentedLayout() {
+        try (Environment env = TestSupport.open(dir.resolve("home"))) {
+            env.openDatabase("accounts").put(null, b("k"), b("v"));
+        }
+        Path home = dir.resolve("home");
+        assertTrue(Files.isRegularFile(home.resolve("data/accounts.cdb")));
+        assertTrue(Files.isRegularFile(home.resolve("log/log.0000000001")));
+        assertTrue(Files.isRegularFile(home.resolve("cairn.lock")));
+    }
+
+    @Test
+    void aSecondOpenIsRefusedNamingTheHolder() {
+        try (Environment env = TestSupport.open(dir)) {
+            EnvironmentLockedException e = assertThrows(EnvironmentLockedException.class, () -> TestSupport.open(dir));
+            assertTrue(e.getMessage().contains("process " + ProcessHandle.current().pid()), e.getMessage());
+            assertTrue(env.databaseNames().isEmpty(), "the first open is unharmed");
+        }
+        TestSupport.open(dir).close(); // released on close
+    }
+
+    @Test
+    void propertiesFileOverridesCodeAndBadSettingsAreNamed() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cairn.properties"), "cairn.durability = WRITE_NO_SYNC\ncairn.lock.timeout=250ms\n"
+                + "cairn.cache.size=32m\n");
+        try (Environment env = Environment.open(dir, new EnvironmentConfig().durability(Durability.SYNC))) {
+            assertEquals(Durability.WRITE_NO_SYNC, env.config().durability());
+            assertEquals(Duration.ofMillis(250), env.config().lockTimeout());
+            assertEquals(32L << 20, env.config().cacheSize());
+        }
+        Files.writeString(dir.resolve("cairn.properties"), "cairn.durabilty=SYNC\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Environment.open(dir));
+        assertTrue(e.getMessage().contains("cairn.durabilty"), e.getMessage());
+        assertTrue(e.getMessage().contains("cairn.properties"), e.getMessage());
+        Files.writeString(dir.resolve("cairn.properties"), "cairn.cache.size=lots\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Environment.open(dir));
+        assertTrue(e.getMessage().contains("cairn.cache.size=lots"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryThatIsNotAnEnvironmentIsRefused() throws Exception {
+        Files.writeString(dir.resolve("notes.txt"), "hello");
+        CairnException e = assertThrows(CairnException.class, () -> Environment.open(dir));
+        assertTrue(e.getMessage().contains("not a Cairn environment"), e.getMessage());
+        assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+        CairnException missing = assertThrows(CairnException.class,
+                () -> Environment.open(dir.resolve("nope"), new EnvironmentConfig().allowCreate(false)));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+    }
+
+    @Test
+    void databasesAreCreatedListedAndRemoved() {
+        try (Environment env = TestSupport.open(dir)) {
+            env.openDatabase("b").put(null, b("1"), b("x"));
+            env.openDatabase("a");
+            assertEquals(List.of("a", "b"), env.databaseNames());
+            DatabaseNotFoundException nf = assertThrows(DatabaseNotFoundException.class, () -> env.openDatabase("c", false));
+            assertTrue(nf.getMessage().contains("'c'"), nf.getMessage());
+            Database bdb = env.openDatabase("b");
+            Transaction t = env.beginTransaction();
+            bdb.put(t, b("2"), b("y"));
+            CairnException inUse = assertThrows(CairnException.class, () -> env.removeDatabase("b"));
+            assertTrue(inUse.getMessage().contains("unfinished transaction"), inUse.getMessage());
+            t.abort();
+            env.removeDatabase("b");
+            assertFalse(env.databaseExists("b"));
+            assertThrows(DatabaseNotFoundException.class, () -> bdb.get(null, b("1")));
+            assertThrows(IllegalArgumentException.class, () -> env.openDatabase("../etc"));
+            assertThrows(IllegalArgumentException.class, () -> env.openDatabase(""));
+        }
+        try (Environment env = TestSupport.open(dir)) {
+            assertEquals(List.of("a"), env.databaseNames());
+        }
+    }
+
+    @Test
+    void oversizedKeysAndValuesAreRefusedAndHarmNothing() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("ok"), b("fine"));
+            IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+                    () -> db.put(null, new byte[4097], b("v")));
+            assertTrue(k.getMessage().contains("4097"), k.getMessage());
+            IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+                    () -> db.put(null, b("k"), new byte[(16 << 20) + 1]));
+            assertTrue(v.getMessage().contains("16 MiB"), v.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> db.put(null, new byte[0], b("v")));
+            assertThrows(IllegalArgumentException.class, () -> db.put(null, b("k"), null));
+            // The largest key and value are fine.
+            byte[] bigKey = new byte[4096];
+            bigKey[0] = 1;
+            byte[] bigValue = new byte[16 << 20];
+            bigValue[bigValue.length - 1] = 7;
+            db.put(null, bigKey, bigValue);
+            env.checkpoint(true);
+            assertEquals(7, db.get(null, bigKey)[(16 << 20) - 1]);
+            assertEquals("fine", s(db.get(null, b("ok"))));
+        }
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            byte[] bigKey = new byte[4096];
+            bigKey[0] = 1;
+            assertEquals(16 << 20, db.get(null, bigKey).length);
+            assertNull(db.get(null, b("k")));
+        }
+    }
+
+    @Test
+    void arraysPassedInAndReturnedAreNotShared() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            byte[] key = b("k");
+            byte[] value = b("v1");
+            db.put(null, key, value);
+            value[1] = '9';
+            key[0] = 'j';
+            byte[] got = db.get(null, b("k"));
+            assertEquals("v1", s(got));
+            got[0] = 'x';
+            assertEquals("v1", s(db.get(null, b("k"))));
+        }
+    }
+
+    @Test
+    void transactionSizeLimitRollsBackWithAClearError() {
+        try (Environment env = Environment.open(dir, TestSupport.config().txnMaxBytes(1 << 20))) {
+            Database db = env.openDatabase("t");
+            Transaction t = env.beginTransaction();
+            TransactionException e = assertThrows(TransactionException.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    db.put(t, b("k" + i), new byte[100_000]);
+                }
+            });
+            assertTrue(e.getMessage().contains("cairn.txn.max.bytes"), e.getMessage());
+            assertFalse(t.isActive());
+            assertEquals(0, db.count());
+        }
+    }
+}

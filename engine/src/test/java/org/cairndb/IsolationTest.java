@@ -1,0 +1,185 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each anomaly of IsolationLevel's table, shown allowed or prevented as documented. */
+class IsolationTest {
+
+    @TempDir
+    Path dir;
+    Environment env;
+    Database db;
+
+    @BeforeEach
+    void setUp() {
+        env = TestSupport.open(dir);
+        db = env.openDatabase("t");
+        db.put(null, b("x"), b("10"));
+        db.put(null, b("y"), b("10"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    Transaction begin(IsolationLevel level) {
+        return env.beginTransaction(new TransactionConfig().isolation(level));
+    }
+
+    @Test
+    void noLevelReadsUncommittedData() {
+        for (IsolationLevel level : IsolationLevel.values()) {
+            try (Transaction writer = begin(IsolationLevel.SNAPSHOT); Transaction reader = begin(level)) {
+                db.put(writer, b("x"), b("dirty"));
+                assertEquals("10", s(db.get(reader, b("x"))), level.name());
+                assertEquals("10", s(db.get(null, b("x"))));
+                writer.abort();
+            }
+        }
+    }
+
+    @Test
+    void readCommittedAllowsNonRepeatableReadsAndPhantoms() {
+        try (Transaction t = begin(IsolationLevel.READ_COMMITTED)) {
+            assertEquals("10", s(db.get(t, b("x"))));
+            assertEquals(2, scanCount(t));
+            db.put(null, b("x"), b("20"));
+            db.put(null, b("z"), b("1"));
+            assertEquals("20", s(db.get(t, b("x"))), "non-repeatable read");
+            assertEquals(3, scanCount(t), "phantom");
+            t.commit();
+        }
+    }
+
+    @Test
+    void snapshotPreventsNonRepeatableReadsPhantomsAndReadSkew() {
+        try (Transaction t = begin(IsolationLevel.SNAPSHOT)) {
+            assertEquals("10", s(db.get(t, b("x"))));
+            assertEquals(2, scanCount(t));
+            // Another transaction moves 5 from x to y and adds z.
+            try (Transaction u = begin(IsolationLevel.SNAPSHOT)) {
+                db.put(u, b("x"), b("5"));
+                db.put(u, b("y"), b("15"));
+                db.put(u, b("z"), b("1"));
+                u.commit();
+            }
+            assertEquals("10", s(db.get(t, b("x"))));
+            assertEquals("10", s(db.get(t, b("y"))), "no read skew: x+y still 20");
+            assertEquals(2, scanCount(t), "no phantom");
+            t.commit();
+        }
+    }
+
+    @Test
+    void readCommittedAllowsLostUpdatesButGetForUpdatePreventsThem() {
+        Transaction a = begin(IsolationLevel.READ_COMMITTED);
+        Transaction b = begin(IsolationLevel.READ_COMMITTED);
+        int va = Integer.parseInt(s(db.get(a, b("x"))));
+        int vb = Integer.parseInt(s(db.get(b, b("x"))));
+        db.put(a, b("x"), b(String.valueOf(va + 1)));
+        a.commit();
+        db.put(b, b("x"), b(String.valueOf(vb + 1)));
+        b.commit();
+        assertEquals("11", s(db.get(null, b("x"))), "the lost update READ_COMMITTED allows");
+
+        Transaction c = begin(IsolationLevel.READ_COMMITTED);
+        int vc = Integer.parseInt(s(db.getForUpdate(c, b("x"))));
+        Transaction d = begin(IsolationLevel.READ_COMMITTED);
+        d.setLockTimeout(java.time.Duration.ofMillis(200));
+        assertThrows(LockTimeoutException.class, () -> db.getForUpdate(d, b("x")));
+        db.put(c, b("x"), b(String.valueOf(vc + 1)));
+        c.commit();
+        assertEquals("12", s(db.get(null, b("x"))));
+    }
+
+    @Test
+    void snapshotPreventsLostUpdatesFirstUpdaterWins() {
+        Transaction a = begin(IsolationLevel.SNAPSHOT);
+        Transaction b = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("10", s(db.get(a, b("x"))));
+        assertEquals("10", s(db.get(b, b("x"))));
+        db.put(a, b("x"), b("11"));
+        a.commit();
+        WriteConflictException e = assertThrows(WriteConflictException.class, () -> db.put(b, b("x"), b("11")));
+        assertTrue(e.getMessage().contains("'x'"), e.getMessage());
+        assertFalse(b.isActive(), "the loser was rolled back");
+        b.abort(); // a no-op now
+        assertEquals("11", s(db.get(null, b("x"))));
+    }
+
+    @Test
+    void snapshotAllowsWriteSkewSerializablePreventsIt() {
+        // Invariant the application wants: x + y >= 0. Each transaction checks it and withdraws 15 from one of them.
+        assertTrue(writeSkew(IsolationLevel.SNAPSHOT), "SNAPSHOT lets both commit");
+        assertEquals("-5", s(db.get(null, b("x"))));
+        assertEquals("-5", s(db.get(null, b("y"))));
+        db.put(null, b("x"), b("10"));
+        db.put(null, b("y"), b("10"));
+        assertFalse(writeSkew(IsolationLevel.SERIALIZABLE), "SERIALIZABLE rejects the second");
+        int sum = Integer.parseInt(s(db.get(null, b("x")))) + Integer.parseInt(s(db.get(null, b("y"))));
+        assertEquals(5, sum);
+    }
+
+    /** Returns true if both transactions committed. */
+    private boolean writeSkew(IsolationLevel level) {
+        Transaction a = begin(level);
+        Transaction b = begin(level);
+        int ax = Integer.parseInt(s(db.get(a, b("x")))) + Integer.parseInt(s(db.get(a, b("y"))));
+        int bx = Integer.parseInt(s(db.get(b, b("x")))) + Integer.parseInt(s(db.get(b, b("y"))));
+        assertEquals(20, ax);
+        assertEquals(20, bx);
+        db.put(a, b("x"), b(String.valueOf(Integer.parseInt(s(db.get(a, b("x")))) - 15)));
+        db.put(b, b("y"), b(String.valueOf(Integer.parseInt(s(db.get(b, b("y")))) - 15)));
+        a.commit();
+        try {
+            b.commit();
+            return true;
+        } catch (WriteConflictException e) {
+            assertTrue(e.getMessage().contains("serialization failure"), e.getMessage());
+            return false;
+        }
+    }
+
+    @Test
+    void serializablePreventsPhantomsInScannedRanges() {
+        Transaction a = begin(IsolationLevel.SERIALIZABLE);
+        assertEquals(2, scanCount(a));
+        db.put(null, b("w"), b("1")); // lands inside the range a scanned
+        db.put(a, b("total"), b("2"));
+        WriteConflictException e = assertThrows(WriteConflictException.class, a::commit);
+        assertTrue(e.getMessage().contains("range"), e.getMessage());
+        assertNull(db.get(null, b("total")));
+    }
+
+    @Test
+    void readOnlySerializableTransactionsNeverFail() {
+        Transaction a = begin(IsolationLevel.SERIALIZABLE);
+        assertEquals("10", s(db.get(a, b("x"))));
+        db.put(null, b("x"), b("99"));
+        assertEquals("10", s(db.get(a, b("x"))));
+        a.commit();
+    }
+
+    private int scanCount(Transaction t) {
+        int n = 0;
+        try (Cursor c = db.openCursor(t)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,150 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lock waits, hand-over, timeouts, deadlock victims and transaction timeouts. */
+class LockingTest {
+
+    @TempDir
+    Path dir;
+    Environment env;
+    Database db;
+
+    @BeforeEach
+    void setUp() {
+        env = TestSupport.open(dir);
+        db = env.openDatabase("t");
+        db.put(null, b("a"), b("1"));
+        db.put(null, b("b"), b("1"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    @Test
+    void aWaitingWriterGetsTheLockWhenTheHolderCommits() throws Exception {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
+            try (Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.READ_COMMITTED))) {
+                String v = s(db.getForUpdate(t, b("a")));
+                db.put(t, b("a"), b(v + "+"));
+                t.commit();
+                return v;
+            }
+        });
+        awaitWaiters(1, Duration.ofSeconds(5));
+        assertFalse(waiter.isDone());
+        holder.commit();
+        assertEquals("2", waiter.get(10, TimeUnit.SECONDS));
+        assertEquals("2+", s(db.get(null, b("a"))));
+    }
+
+    @Test
+    void lockTimeoutNamesKeyDatabaseAndHolder() {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        Transaction t = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(100)));
+        LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db.put(t, b("a"), b("3")));
+        assertTrue(e.getMessage().contains("'a'"), e.getMessage());
+        assertTrue(e.getMessage().contains("database 't'"), e.getMessage());
+        assertTrue(e.getMessage().contains("transaction " + holder.id()), e.getMessage());
+        assertFalse(t.isActive());
+        holder.commit();
+    }
+
+    @Test
+    void deadlockPicksOneVictimAndNamesTheCycle() throws Exception {
+        Transaction t1 = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofSeconds(20)));
+        Transaction t2 = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofSeconds(20)));
+        db.put(t1, b("a"), b("t1"));
+        db.put(t2, b("b"), b("t2"));
+        CountDownLatch t1Waiting = new CountDownLatch(1);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
+            t1Waiting.countDown();
+            db.put(t1, b("b"), b("t1"));
+        });
+        assertTrue(t1Waiting.await(5, TimeUnit.SECONDS));
+        awaitWaiting(t1, Duration.ofSeconds(5));
+        DeadlockException e = assertThrows(DeadlockException.class, () -> db.put(t2, b("a"), b("t2")));
+        assertEquals(t2.id(), e.txnId());
+        assertTrue(e.getMessage().contains("transaction " + t1.id()), e.getMessage());
+        assertTrue(e.getMessage().contains("transaction " + t2.id()), e.getMessage());
+        assertEquals(2, e.cycle().length);
+        first.get(10, TimeUnit.SECONDS); // the survivor got its lock
+        t1.commit();
+        assertEquals("t1", s(db.get(null, b("a"))));
+        assertEquals("t1", s(db.get(null, b("b"))));
+    }
+
+    @Test
+    void transactionTimeoutRollsBackAndReleasesLocks() throws Exception {
+        Transaction t = env.beginTransaction(new TransactionConfig().timeout(Duration.ofMillis(200)));
+        db.put(t, b("a"), b("late"));
+        // The background reaper runs about once a second; wait for it to roll t back.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.isActive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals("ABORTED", t.state());
+        TransactionStateException e = assertThrows(TransactionStateException.class, t::commit);
+        assertTrue(e.getMessage().contains("timeout"), e.getMessage());
+        db.put(null, b("a"), b("free")); // the lock was released
+        assertEquals("free", s(db.get(null, b("a"))));
+    }
+
+    @Test
+    void aTimedOutTransactionFailsOnItsNextOperation() {
+        Transaction t = env.beginTransaction(new TransactionConfig().timeout(Duration.ofNanos(1)));
+        TransactionTimeoutException e = assertThrows(TransactionTimeoutException.class, () -> db.get(t, b("a")));
+        assertTrue(e.getMessage().contains("timeout"), e.getMessage());
+    }
+
+    private void awaitWaiting(Transaction t, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (t.txn().waitingFor() == null) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("transaction " + t.id() + " never started waiting");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private void awaitWaiters(int n, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (env.internals().txns().waitingCount() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no transaction started waiting for a lock");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void closedTransactionsCannotBeUsedAgain() throws ExecutionException {
+        Transaction t = env.beginTransaction();
+        db.put(t, b("a"), b("x"));
+        t.commit();
+        TransactionStateException e = assertThrows(TransactionStateException.class, () -> db.put(t, b("a"), b("y")));
+        assertTrue(e.getMessage().contains("committed"), e.getMessage());
+        assertThrows(TransactionStateException.class, t::commit);
+    }
+}

@@ -1,0 +1,30 @@
+package org.cairndb;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Small helpers shared by the engine's API tests. */
+public final class TestSupport {
+
+    private TestSupport() {
+    }
+
+    public static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static String s(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** A configuration for tests: small cache, no background checkpoints, short lock timeout. */
+    public static EnvironmentConfig config() {
+        return new EnvironmentConfig().cacheSize(16L << 20).checkpointerEnabled(false)
+                .lockTimeout(Duration.ofSeconds(2)).pageReuseDelay(Duration.ZERO).logSegmentSize(1L << 20);
+    }
+
+    public static Environment open(Path dir) {
+        return Environment.open(dir, config());
+    }
+}

@@ -1,0 +1,154 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** prepare(): durable, survives a crash with writes and locks, then commit or rollback. */
+class TwoPhaseCommitTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void preparedTransactionsSurviveACrashWithTheirLocksAndCanThenBeResolved() {
+        Environment env = TestSupport.open(dir);
+        Database db = env.openDatabase("t");
+        db.put(null, b("k1"), b("old1"));
+        db.put(null, b("k2"), b("old2"));
+        Transaction toCommit = env.beginTransaction();
+        db.put(toCommit, b("k1"), b("new1"));
+        db.delete(toCommit, b("k2"));
+        toCommit.prepare(b("gid-commit"));
+        Transaction toAbort = env.beginTransaction();
+        db.put(toAbort, b("k3"), b("never"));
+        toAbort.prepare(b("gid-abort"));
+        assertEquals(2, env.preparedTransactions().size());
+        assertEquals("old1", s(db.get(null, b("k1"))), "prepared is not committed");
+        env.internals().abandon(); // crash
+
+        Environment again = TestSupport.open(dir);
+        Database db2 = again.openDatabase("t", false);
+        assertEquals(2, again.recoveryReport().preparedRestored());
+        List<PreparedTransaction> inDoubt = again.preparedTransactions();
+        assertEquals(2, inDoubt.size());
+        PreparedTransaction p = inDoubt.stream().filter(t -> s(t.globalId()).equals("gid-commit")).findFirst().orElseThrow();
+        assertEquals(2, p.keysWritten());
+        assertEquals(List.of("t"), p.databases());
+        assertEquals("old1", s(db2.get(null, b("k1"))));
+
+        // Its locks are held: a conflicting writer times out naming the prepared transaction and its global id.
+        Transaction blocked = again.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(100)));
+        LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db2.put(blocked, b("k1"), b("x")));
+        assertTrue(e.getMessage().contains("prepared"), e.getMessage());
+        assertTrue(e.getMessage().contains(org.cairndb.util.Bytes.hex(b("gid-commit"))), e.getMessage());
+
+        Transaction handle = again.preparedTransaction(b("gid-commit"));
+        assertNotNull(handle);
+        assertArrayEquals(b("gid-commit"), handle.globalId());
+        handle.commit();
+        again.preparedTransaction(b("gid-abort")).abort();
+        assertTrue(again.preparedTransactions().isEmpty());
+        assertEquals("new1", s(db2.get(null, b("k1"))));
+        assertNull(db2.get(null, b("k2")));
+        assertNull(db2.get(null, b("k3")));
+        db2.put(null, b("k1"), b("after")); // lock released
+        again.internals().abandon(); // crash again: the outcomes are durable
+
+        try (Environment third = TestSupport.open(dir)) {
+            Database db3 = third.openDatabase("t", false);
+            assertTrue(third.preparedTransactions().isEmpty());
+            assertEquals("after", s(db3.get(null, b("k1"))));
+            assertNull(db3.get(null, b("k2")));
+            assertNull(db3.get(null, b("k3")));
+            assertEquals(1, third.recoveryReport().transactionsRolledBack(), "the ABORT of gid-abort was replayed");
+        }
+    }
+
+    @Test
+    void preparedTransactionsSurviveCheckpointsAndCleanCloses() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            Transaction t = env.beginTransaction();
+            db.put(t, b("k"), b("v"));
+            t.prepare(b("g"));
+            db.put(null, b("other"), b("1"));
+            env.checkpoint(true);
+        }
+        try (Environment env = TestSupport.open(dir)) {
+            assertEquals(1, env.preparedTransactions().size());
+            env.checkpoint(true);
+        }
+        try (Environment env = TestSupport.open(dir)) {
+            Transaction t = env.preparedTransaction(b("g"));
+            assertNotNull(t);
+            t.commit();
+            assertEquals("v", s(env.openDatabase("t").get(null, b("k"))));
+        }
+    }
+
+    @Test
+    void heuristicDecisionsAreDurableAcrossCheckpointsAndRestartsUntilForgotten() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            Transaction c = env.beginTransaction();
+            db.put(c, b("hc"), b("committed by admin"));
+            c.prepare(b("gid-hc"));
+            Transaction r = env.beginTransaction();
+            db.put(r, b("hr"), b("rolled back by admin"));
+            r.prepare(b("gid-hr"));
+            c.heuristicCommit();
+            env.preparedTransaction(b("gid-hr")).heuristicRollback();
+            assertEquals(2, env.heuristicOutcomes().size());
+            assertTrue(env.heuristicOutcome(b("gid-hc")).committed());
+            assertEquals(false, env.heuristicOutcome(b("gid-hr")).committed());
+            assertTrue(env.preparedTransactions().isEmpty());
+            Transaction notPrepared = env.beginTransaction();
+            assertThrows(TransactionStateException.class, notPrepared::heuristicCommit);
+            notPrepared.abort();
+        }
+        // Survives a checkpoint (the CHECKPOINT record carries it) and a crash.
+        Environment env = TestSupport.open(dir);
+        assertEquals(2, env.heuristicOutcomes().size());
+        env.checkpoint(true);
+        assertTrue(env.forgetHeuristic(b("gid-hc")));
+        assertEquals(false, env.forgetHeuristic(b("gid-hc")));
+        env.internals().abandon();
+        try (Environment again = TestSupport.open(dir)) {
+            assertEquals(1, again.heuristicOutcomes().size());
+            assertNull(again.heuristicOutcome(b("gid-hc")));
+            assertNotNull(again.heuristicOutcome(b("gid-hr")));
+            Database db = again.openDatabase("t");
+            assertEquals("committed by admin", s(db.get(null, b("hc"))));
+            assertNull(db.get(null, b("hr")));
+        }
+    }
+
+    @Test
+    void badPrepareArguments() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            Transaction a = env.beginTransaction();
+            db.put(a, b("k"), b("v"));
+            assertThrows(IllegalArgumentException.class, () -> a.prepare(new byte[0]));
+            a.prepare(b("same"));
+            Transaction c = env.beginTransaction();
+            db.put(c, b("j"), b("v"));
+            TransactionStateException e = assertThrows(TransactionStateException.class, () -> c.prepare(b("same")));
+            assertTrue(e.getMessage().contains("already used"), e.getMessage());
+            assertThrows(TransactionStateException.class, () -> db.put(a, b("x"), b("y")));
+            a.abort();
+        }
+    }
+}

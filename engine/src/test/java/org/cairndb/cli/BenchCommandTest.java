@@ -1,0 +1,88 @@
+package org.cairndb.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cairndb.Environment;
+import org.cairndb.tools.Bench;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void initRunAndCheckFromTheCommandLine() {
+        Path home = dir.resolve("bench");
+        Path acks = dir.resolve("acks.txt");
+        CliRun.Result init = CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "50");
+        assertEquals(0, init.exit(), init::toString);
+        assertTrue(init.out().contains("created 50 accounts"), init::toString);
+        CliRun.Result run = CliRun.run("bench", "-h", home.toString(), "--threads", "3", "--transactions", "60",
+                "--durability", "write_no_sync", "--ack-file", acks.toString());
+        assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.out().contains("60 commits in") && run.out().contains("(WRITE_NO_SYNC)"), run::toString);
+        assertTrue(run.out().contains("commits/s") && run.out().contains("latency ms: p50"), run::toString);
+        CliRun.Result check = CliRun.run("bench", "-h", home.toString(), "--check", "--check-acks", acks.toString());
+        assertEquals(0, check.exit(), check::toString);
+        assertTrue(check.out().contains("check ok: 50 accounts sum to 50000 and agree with 60 transfers"), check::toString);
+        assertTrue(check.out().contains("check ok: all 60 acknowledged transfers"), check::toString);
+    }
+
+    @Test
+    void failedCheckExitsNonZeroWithTheReason() {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        try (Environment env = Environment.open(home)) {
+            env.openDatabase(Bench.ACCOUNTS, false).put(null, Bench.accountKey(2), "1001".getBytes());
+        }
+        CliRun.Result r = CliRun.run("bench", "-h", home.toString(), "--check");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("check failed: the balances of the 5 accounts sum to 5001"), r::toString);
+    }
+
+    @Test
+    void usageErrors() {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        CliRun.Result nothing = CliRun.run("bench", "-h", home.toString());
+        assertEquals(ExitCodes.USAGE, nothing.exit());
+        assertTrue(nothing.err().contains("nothing to do"), nothing::toString);
+        assertEquals(ExitCodes.USAGE, CliRun.run("bench", "-h", home.toString(), "--seconds", "1", "--transactions", "1").exit());
+        assertEquals(ExitCodes.USAGE, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "1").exit());
+        assertEquals(ExitCodes.USAGE, CliRun.run("bench", "-h", home.toString(), "--transactions", "1",
+                "--durability", "SOMETIMES").exit());
+    }
+
+    @Test
+    void runBeforeInitSaysWhatToDo() {
+        Path home = dir.resolve("bench");
+        TestEnvironments.create(home, "other", 1);
+        CliRun.Result r = CliRun.run("bench", "-h", home.toString(), "--transactions", "5");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("run cairn bench --init --accounts N first"), r::toString);
+    }
+
+    @Test
+    void withoutHomeItUsesTheDefaultBenchEnvironment() {
+        Path home = dir.resolve("repo/target/bench-env");
+        String old = System.setProperty(BenchCommand.DEFAULT_HOME_PROPERTY, home.toString());
+        try {
+            CliRun.Result r = CliRun.run("bench", "--init", "--accounts", "3");
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.out().startsWith("environment " + home.toAbsolutePath()), r::toString);
+            assertTrue(Files.isDirectory(home.resolve("data")));
+        } finally {
+            if (old == null) {
+                System.clearProperty(BenchCommand.DEFAULT_HOME_PROPERTY);
+            } else {
+                System.setProperty(BenchCommand.DEFAULT_HOME_PROPERTY, old);
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package org.cairndb.cli;
+
+import static org.cairndb.cli.TestEnvironments.b;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.cairndb.Cursor;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DumpLoadCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path source;
+    private Path target;
+
+    @BeforeEach
+    void homes() throws IOException {
+        source = dir.resolve("source");
+        target = Files.createDirectories(dir.resolve("target"));
+    }
+
+    /** A database with awkward bytes: binary keys, backslashes, empty and large (overflow) values. */
+    private void createAwkwardDatabase() {
+        Random random = new Random(7);
+        try (Environment env = Environment.open(source)) {
+            Database db = env.openDatabase("mixed");
+            try (Transaction txn = env.beginTransaction()) {
+                for (int i = 0; i < 500; i++) {
+                    byte[] key = new byte[1 + random.nextInt(30)];
+                    random.nextBytes(key);
+                    byte[] value = new byte[i % 100 == 0 ? 20_000 : random.nextInt(50)];
+                    random.nextBytes(value);
+                    db.put(txn, key, value);
+                }
+                db.put(txn, b("back\\slash"), b("tab\there"));
+                db.put(txn, b("empty"), new byte[0]);
+                txn.commit();
+            }
+        }
+    }
+
+    private static List<String> contents(Path home, String name) {
+        List<String> records = new ArrayList<>();
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false));
+                Cursor c = env.openDatabase(name, false).openCursor(null)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                records.add(HexFormat.of().formatHex(c.key()) + " " + HexFormat.of().formatHex(c.value()));
+            }
+        }
+        return records;
+    }
+
+    @Test
+    void dumpThenLoadReproducesTheDatabaseInBothFormats() throws IOException {
+        createAwkwardDatabase();
+        List<String> original = contents(source, "mixed");
+        for (String format : List.of("bytevalue", "print")) {
+            Path file = dir.resolve(format + ".dump");
+            CliRun.Result d = format.equals("print")
+                    ? CliRun.run("dump", "-h", source.toString(), "-p", "-f", file.toString(), "mixed")
+                    : CliRun.run("dump", "-h", source.toString(), "-f", file.toString(), "mixed");
+            assertEquals(0, d.exit(), d::toString);
+            assertTrue(d.out().contains("dumped 502 records of 'mixed' to " + file), d::toString);
+            assertTrue(Files.readString(file, StandardCharsets.US_ASCII).startsWith("VERSION=3\nformat=" + format
+                    + "\ntype=btree\nHEADER=END\n"));
+            CliRun.Result l = CliRun.run("load", "-h", target.toString(), "-f", file.toString(), format);
+            assertEquals(0, l.exit(), l::toString);
+            assertEquals("loaded 502 records into '" + format + "' in 1 transaction" + System.lineSeparator(), l.out());
+            assertEquals(original, contents(target, format));
+        }
+    }
+
+    @Test
+    void dumpToStandardOutputAndLoadFromStandardInput() {
+        TestEnvironments.create(source, "db", 3);
+        CliRun.Result d = CliRun.run("dump", "-h", source.toString(), "-p", "db");
+        assertEquals(0, d.exit(), d::toString);
+        assertEquals("VERSION=3\nformat=print\ntype=btree\nHEADER=END\n k00000\n v0\n k00001\n v1\n k00002\n v2\nDATA=END\n",
+                d.out());
+        CliRun.Result l = CliRun.runWithInput(d.out(), "load", "-h", target.toString(), "copy");
+        assertEquals(0, l.exit(), l::toString);
+        assertEquals(contents(source, "db"), contents(target, "copy"));
+    }
+
+    @Test
+    void listDatabases() {
+        TestEnvironments.create(source, "beta", 1);
+        TestEnvironments.create(source, "alpha", 1);
+        CliRun.Result r = CliRun.run("dump", "-h", source.toString(), "-l");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("alpha", "beta"), r.out().lines().toList());
+        assertEquals(ExitCodes.USAGE, CliRun.run("dump", "-h", source.toString(), "-l", "alpha").exit());
+        assertEquals(ExitCodes.USAGE, CliRun.run("dump", "-h", source.toString()).exit());
+    }
+
+    @Test
+    void dumpOfAMissingDatabaseNamesTheExistingOnes() {
+        TestEnvironments.create(source, "alpha", 1);
+        CliRun.Result r = CliRun.run("dump", "-h", source.toString(), "nope");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("'nope' does not exist") && r.err().contains("[alpha]"), r::toString);
+    }
+
+    @Test
+    void loadsRealDbDumpOutput() throws IOException {
+        for (String fixture : List.of("bdb-btree-bytevalue.dump", "bdb-btree-print.dump")) {
+            CliRun.Result r = CliRun.run(resource(fixture), "load", "-h", target.toString(), "fx");
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(resourceText("bdb-btree-expected.txt").lines().toList(), contents(target, "fx"));
+        }
+        CliRun.Result r = CliRun.run(resource("bdb-hash-subdatabase.dump"), "load", "-h", target.toString(), "inventory");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("616c706861 31", "62657461 32", "67616d6d61 33"), contents(target, "inventory"));
+    }
+
+    @Test
+    void badLineNamesItsLineAndKeepsOnlyTheBatchesCommittedBefore() {
+        StringBuilder dump = new StringBuilder("VERSION=3\nformat=print\ntype=btree\nHEADER=END\n");
+        for (int i = 0; i < 8; i++) {
+            dump.append(" key").append(i).append("\n value\n");
+        }
+        dump.append(" broken\n bad\\zz\n"); // the key on line 21, its bad value on line 22
+        dump.append(" key9\n v\nDATA=END\n");
+        CliRun.Result r = CliRun.runWithInput(dump.toString(), "load", "-h", target.toString(), "--batch", "3", "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn load: standard input: line 22: bad escape"), r::toString);
+        assertTrue(r.err().contains("6 records were committed before it, the 2 records read since were rolled back"),
+                r::toString);
+        List<String> loaded = contents(target, "db");
+        assertEquals(6, loaded.size(), loaded::toString);
+    }
+
+    @Test
+    void oversizedKeyInADumpIsRefusedWithItsLine() throws IOException {
+        Path file = dir.resolve("big-key.dump");
+        Files.writeString(file, "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n 6b\n 76\n " + "61".repeat(5000)
+                + "\n 76\nDATA=END\n", StandardCharsets.US_ASCII);
+        CliRun.Result r = CliRun.run("load", "-h", target.toString(), "-f", file.toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains(file + ": line 7: key of 5000 bytes is larger than the maximum of 4096 bytes"),
+                r::toString);
+        assertTrue(r.err().contains("0 records were committed before it"), r::toString);
+        assertEquals(List.of(), contents(target, "db"));
+    }
+
+    @Test
+    void keepExistingSkipsKeysThatAreThere() {
+        try (Environment env = Environment.open(target)) {
+            env.openDatabase("db").put(null, b("k1"), b("mine"));
+        }
+        CliRun.Result r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n k1\n theirs\n k2\n new\nDATA=END\n",
+                "load", "-h", target.toString(), "-n", "db");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("loaded 1 records into 'db'") && r.out().contains("skipped 1"), r::toString);
+        try (Environment env = Environment.open(target)) {
+            Database db = env.openDatabase("db", false);
+            assertArrayEquals(b("mine"), db.get(null, b("k1")));
+            assertArrayEquals(b("new"), db.get(null, b("k2")));
+        }
+    }
+
+    @Test
+    void loadIntoAnEmptyDirectoryCreatesTheEnvironmentButNotIntoAMissingOne() {
+        String dump = "VERSION=3\nformat=print\nHEADER=END\n k\n v\nDATA=END\n";
+        assertEquals(0, CliRun.runWithInput(dump, "load", "-h", target.toString(), "db").exit());
+        assertTrue(Files.isDirectory(target.resolve("log")));
+        CliRun.Result r = CliRun.runWithInput(dump, "load", "-h", dir.resolve("typo").toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertTrue(Files.notExists(dir.resolve("typo")));
+    }
+
+    @Test
+    void missingInputFileIsNamed() {
+        CliRun.Result r = CliRun.run("load", "-h", target.toString(), "-f", dir.resolve("nope.dump").toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertTrue(r.err().contains("no such file or directory: " + dir.resolve("nope.dump")), r::toString);
+    }
+
+    @Test
+    void badDatabaseNameIsRefused() {
+        CliRun.Result r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\nDATA=END\n", "load", "-h",
+                target.toString(), "../escape");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertTrue(r.err().contains("may only contain letters"), r::toString);
+        assertTrue(Files.notExists(dir.resolve("escape.cdb")));
+    }
+
+    static InputStream resource(String name) {
+        return DumpLoadCommandTest.class.getResourceAsStream("/dump/" + name);
+    }
+
+    static String resourceText(String name) throws IOException {
+        try (InputStream in = resource(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package org.cairndb.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cairndb.CorruptionException;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.tree.Page;
+import org.cairndb.tree.TreeReader;
+import org.cairndb.tree.TreeWriter;
+import org.cairndb.util.Bytes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpointing trees into a data file: reopen, header alternation, page reuse, damage detection. */
+class DataFileTest {
+
+    @TempDir
+    Path dir;
+
+    final UUID env = UUID.randomUUID();
+    final AtomicLong dirty = new AtomicLong();
+
+    PageCache cache() {
+        return new PageCache(8 << 20, dirty::get);
+    }
+
+    static byte[] key(int i) {
+        return String.format("k%07d", i).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void checkpointedTreeReopensAndFreedPagesAreReused() throws Exception {
+        Path path = dir.resolve("t.cdb");
+        DataFile df = DataFile.create(NioFileIO.INSTANCE, path, env, 1, "t", 8192, 100, 1, 2, cache(), dirty);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        Random rnd = new Random(1);
+        Page root = null;
+        long count = 0;
+        long ts = 0;
+        long maxPages = 0;
+        for (int round = 0; round < 40; round++) {
+            ts++;
+            TreeWriter w = new TreeWriter(root, count, ts, 8192, df, df);
+            for (int i = 0; i < 2000; i++) {
+                byte[] k = key(rnd.nextInt(20_000));
+                byte[] v = new byte[rnd.nextInt(10) == 0 ? 20_000 : 100];
+                rnd.nextBytes(v);
+                w.put(k, v);
+                model.put(k, v);
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            // Reuse delay 0 and no snapshots: pages freed two checkpoints ago may be reused.
+            df.checkpoint(root, count, ts, 1000 + round, 7, 2, ts, Long.MAX_VALUE);
+            if (round >= 20) {
+                maxPages = Math.max(maxPages, df.spaceUsage()[0]);
+            }
+        }
+        assertEquals(0, dirty.get(), "everything written: nothing dirty");
+        long generation = df.header().generation();
+        df.close();
+        assertTrue(generation >= 41);
+        long fileSizeLate = maxPages;
+
+        DataFile again = DataFile.open(NioFileIO.INSTANCE, path, env, true, cache(), dirty);
+        assertEquals(generation, again.header().generation());
+        assertEquals(model.size(), again.header().recordCount());
+        Page r = again.loadRoot();
+        for (var e : model.entrySet()) {
+            assertArrayEquals(e.getValue(), TreeReader.get(r, e.getKey(), again));
+        }
+        // Steady state: the file stops growing once freed pages are reused.
+        long live = again.spaceUsage()[1];
+        assertTrue(fileSizeLate < live * 3, "file of " + fileSizeLate + " pages for " + live + " live pages");
+        again.close();
+    }
+
+    @Test
+    void aTornNewestHeaderFallsBackToTheOlderCopy() throws Exception {
+        Path path = dir.resolve("h.cdb");
+        DataFile df = DataFile.create(NioFileIO.INSTANCE, path, env, 1, "h", 8192, 100, 1, 2, cache(), dirty);
+        TreeWriter w = new TreeWriter(null, 0, 1, 8192, df, df);
+        w.put(key(1), "one".getBytes(StandardCharsets.US_ASCII));
+        w.finish();
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE); // generation 2, slot 0
+        TreeWriter w2 = new TreeWriter(w.root(), w.count(), 2, 8192, df, df);
+        w2.put(key(2), "two".getBytes(StandardCharsets.US_ASCII));
+        w2.finish();
+        df.checkpoint(w2.root(), w2.count(), 2, 300, 1, 2, 2, Long.MAX_VALUE); // generation 3, slot 1
+        df.close();
+        // Tear the generation-3 header (slot 1): half of it zeroed.
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(256), 8192 + 100);
+        }
+        DataFile again = DataFile.open(NioFileIO.INSTANCE, path, env, false, cache(), dirty);
+        assertEquals(2, again.header().generation());
+        assertEquals(200, again.header().checkpointLsn());
+        Page r = again.loadRoot();
+        assertArrayEquals("one".getBytes(StandardCharsets.US_ASCII), TreeReader.get(r, key(1), again));
+        assertNull(TreeReader.get(r, key(2), again));
+        again.close();
+    }
+
+    @Test
+    void damagedPagesAndHeadersAreReportedWithFileAndOffset() throws Exception {
+        Path path = dir.resolve("c.cdb");
+        DataFile df = DataFile.create(NioFileIO.INSTANCE, path, env, 1, "c", 8192, 100, 1, 2, cache(), dirty);
+        TreeWriter w = new TreeWriter(null, 0, 1, 8192, df, df);
+        for (int i = 0; i < 1000; i++) {
+            w.put(key(i), new byte[100]);
+        }
+        w.finish();
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE);
+        long rootPage = df.header().rootPage();
+        df.close();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), rootPage * 8192 + 500);
+        }
+        DataFile again = DataFile.open(NioFileIO.INSTANCE, path, env, false, cache(), dirty);
+        CorruptionException e = assertThrows(CorruptionException.class, again::loadRoot);
+        assertEquals(path, e.file());
+        assertEquals(rootPage * 8192, e.offset());
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("catastrophic recovery"), e.getMessage());
+        again.close();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {9}), 50);
+            ch.write(ByteBuffer.wrap(new byte[] {9}), 8192 + 50);
+        }
+        CorruptionException h = assertThrows(CorruptionException.class,
+                () -> DataFile.open(NioFileIO.INSTANCE, path, env, false, cache(), dirty));
+        assertTrue(h.getMessage().contains("no valid header"), h.getMessage());
+        Path foreign = dir.resolve("f.cdb");
+        DataFile.create(NioFileIO.INSTANCE, foreign, UUID.randomUUID(), 1, "f", 8192, 100, 1, 2, cache(), dirty).close();
+        CorruptionException other = assertThrows(CorruptionException.class,
+                () -> DataFile.open(NioFileIO.INSTANCE, foreign, env, false, cache(), dirty));
+        assertEquals(foreign, other.file());
+        assertTrue(other.getMessage().contains("belongs to environment"), other.getMessage());
+    }
+}

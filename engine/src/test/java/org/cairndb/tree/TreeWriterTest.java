@@ -1,0 +1,257 @@
+package org.cairndb.tree;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.cairndb.util.Bytes;
+import org.junit.jupiter.api.Test;
+
+/** The copy-on-write tree against a TreeMap model: random writes, splits, merges, old versions untouched. */
+class TreeWriterTest {
+
+    static final int PAGE = 8192;
+
+    /** A loader/sink for trees that live only in memory (nothing is ever saved). */
+    static final class MemoryStore implements PageLoader, PageSink {
+        long dirty;
+        int frees;
+
+        @Override
+        public Page load(long pos) {
+            throw new AssertionError("nothing is on disk");
+        }
+
+        @Override
+        public byte[] readOverflow(long pos, int length) {
+            throw new AssertionError("nothing is on disk");
+        }
+
+        @Override
+        public void free(long pos, Persistable what, long ts) {
+            frees++;
+        }
+
+        @Override
+        public void dirtied(int bytes) {
+            dirty += bytes;
+        }
+
+        @Override
+        public void cleaned(int bytes) {
+            dirty -= bytes;
+        }
+    }
+
+    static byte[] key(int i) {
+        return String.format("key-%08d", i).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void randomWritesMatchTheModelAndOldVersionsStayIntact() {
+        Random rnd = new Random(42);
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        Page root = null;
+        long count = 0;
+        List<Page> oldRoots = new ArrayList<>();
+        List<TreeMap<byte[], byte[]>> oldModels = new ArrayList<>();
+        for (int epoch = 1; epoch <= 300; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, PAGE, store, store);
+            int ops = 1 + rnd.nextInt(200);
+            for (int i = 0; i < ops; i++) {
+                byte[] k = key(rnd.nextInt(5000));
+                if (rnd.nextInt(3) == 0) {
+                    assertEquals(model.remove(k) != null, w.delete(k));
+                } else {
+                    byte[] v = new byte[rnd.nextInt(rnd.nextInt(10) == 0 ? 5000 : 120)];
+                    rnd.nextBytes(v);
+                    assertEquals(model.put(k, v) == null, w.put(k, v));
+                }
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            assertEquals(model.size(), count);
+            if (epoch % 30 == 0) {
+                oldRoots.add(root);
+                oldModels.add(new TreeMap<>(model));
+            }
+        }
+        checkTree(root, model, store);
+        for (int i = 0; i < oldRoots.size(); i++) {
+            checkTree(oldRoots.get(i), oldModels.get(i), store);
+        }
+    }
+
+    @Test
+    void ascendingLoadFillsPagesAndDeletingEverythingEmptiesTheTree() {
+        MemoryStore store = new MemoryStore();
+        TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        for (int i = 0; i < 100_000; i++) {
+            byte[] v = new byte[100];
+            w.put(key(i), v);
+            model.put(key(i), v);
+        }
+        w.finish();
+        checkTree(w.root(), model, store);
+        int leaves = countLeaves(w.root(), store);
+        // 100,000 entries of ~114 bytes in 8 KiB pages: about 1,400 full pages; half-full splits would need 2,800.
+        assertTrue(leaves < 1600, "ascending load should fill leaves, got " + leaves);
+        TreeWriter d = new TreeWriter(w.root(), w.count(), 2, PAGE, store, store);
+        for (int i = 0; i < 100_000; i++) {
+            assertTrue(d.delete(key(i)));
+        }
+        d.finish();
+        assertNull(d.root());
+        assertEquals(0, d.count());
+        assertFalse(d.delete(key(1)));
+    }
+
+    @Test
+    void randomInsertsKeepPagesWellFilled() {
+        MemoryStore store = new MemoryStore();
+        Random rnd = new Random(11);
+        Page root = null;
+        long count = 0;
+        for (int epoch = 1; epoch <= 100; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, PAGE, store, store);
+            for (int i = 0; i < 2000; i++) {
+                byte[] k = new byte[16];
+                rnd.nextBytes(k);
+                w.put(k, new byte[100]);
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+        }
+        int leaves = countLeaves(root, store);
+        double perLeaf = (double) count / leaves;
+        // 8 KiB holds 68 entries of 119 bytes; random inserts settle near 70% full. A split that left
+        // a one-entry crumb each time once filled leaves to 7%.
+        assertTrue(perLeaf > 40, "entries per leaf after random inserts: " + perLeaf);
+    }
+
+    @Test
+    void largestKeysAndOverflowValuesFit() {
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+        Random rnd = new Random(7);
+        for (int i = 0; i < 300; i++) {
+            byte[] k = new byte[4096];
+            rnd.nextBytes(k);
+            byte[] v = new byte[rnd.nextInt(3) == 0 ? 100_000 : 2000];
+            rnd.nextBytes(v);
+            w.put(k, v);
+            model.put(k, v);
+        }
+        w.finish();
+        checkTree(w.root(), model, store);
+        checkPageSizes(w.root(), store);
+    }
+
+    @Test
+    void deletesMergeUnderfullPages() {
+        MemoryStore store = new MemoryStore();
+        TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        for (int i = 0; i < 50_000; i++) {
+            w.put(key(i), new byte[50]);
+            model.put(key(i), new byte[50]);
+        }
+        w.finish();
+        int before = countLeaves(w.root(), store);
+        TreeWriter d = new TreeWriter(w.root(), w.count(), 2, PAGE, store, store);
+        for (int i = 0; i < 50_000; i++) {
+            if (i % 10 != 0) {
+                d.delete(key(i));
+                model.remove(key(i));
+            }
+        }
+        d.finish();
+        checkTree(d.root(), model, store);
+        int after = countLeaves(d.root(), store);
+        assertTrue(after < before / 3, "leaves should merge after deleting 90%: " + before + " -> " + after);
+    }
+
+    static int countLeaves(Page p, PageLoader loader) {
+        if (p.isLeaf()) {
+            return 1;
+        }
+        BranchPage b = (BranchPage) p;
+        int n = 0;
+        for (int i = 0; i < b.count(); i++) {
+            n += countLeaves(b.child(i, loader), loader);
+        }
+        return n;
+    }
+
+    static void checkPageSizes(Page p, PageLoader loader) {
+        assertTrue(p.payloadSize() <= PageFormat.maxPayload(PAGE), "page payload " + p.payloadSize());
+        if (!p.isLeaf()) {
+            BranchPage b = (BranchPage) p;
+            for (int i = 0; i < b.count(); i++) {
+                checkPageSizes(b.child(i, loader), loader);
+            }
+        }
+    }
+
+    /** Full check: in-order contents equal the model, separators bound their children, cursors agree both ways. */
+    static void checkTree(Page root, TreeMap<byte[], byte[]> model, PageLoader loader) {
+        if (root != null) {
+            checkBounds(root, null, null, loader);
+        }
+        TreeCursor c = new TreeCursor(root, loader);
+        List<Map.Entry<byte[], byte[]>> expected = new ArrayList<>(model.entrySet());
+        int i = 0;
+        for (boolean ok = c.first(); ok; ok = c.next()) {
+            assertArrayEquals(expected.get(i).getKey(), c.key());
+            assertArrayEquals(expected.get(i).getValue(), c.value());
+            i++;
+        }
+        assertEquals(expected.size(), i);
+        i = expected.size() - 1;
+        for (boolean ok = c.last(); ok; ok = c.prev()) {
+            assertArrayEquals(expected.get(i).getKey(), c.key());
+            i--;
+        }
+        assertEquals(-1, i);
+        for (Map.Entry<byte[], byte[]> e : model.entrySet()) {
+            assertArrayEquals(e.getValue(), TreeReader.get(root, e.getKey(), loader));
+        }
+    }
+
+    private static void checkBounds(Page p, byte[] low, byte[] high, PageLoader loader) {
+        if (p.isLeaf()) {
+            LeafPage l = (LeafPage) p;
+            for (int i = 0; i < l.count(); i++) {
+                if (low != null) {
+                    assertTrue(Bytes.compare(l.key(i), low) >= 0);
+                }
+                if (high != null) {
+                    assertTrue(Bytes.compare(l.key(i), high) < 0);
+                }
+                if (i > 0) {
+                    assertTrue(Bytes.compare(l.key(i - 1), l.key(i)) < 0);
+                }
+            }
+            return;
+        }
+        BranchPage b = (BranchPage) p;
+        for (int i = 0; i < b.count(); i++) {
+            byte[] lo = i == 0 ? low : b.key(i - 1);
+            byte[] hi = i == b.count() - 1 ? high : b.key(i);
+            checkBounds(b.child(i, loader), lo, hi, loader);
+        }
+    }
+}
