@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Benchmark 2: bank transfers, the workload of {@code cairn bench}. A transfer reads two distinct
  * random accounts out of 1,000 for update (in key order, so that transfers never deadlock on
- * each other), writes both new balances, inserts a history record under the next number of a
- * shared sequence, and commits durably. A rolled-back attempt is run again. The score is commits
+ * each other), writes both new balances, inserts a history record keyed by the thread and its own
+ * sequence number, and commits durably. A rolled-back attempt is run again. The score is commits
  * per second; after the run the balances must still add up, which checks every store's isolation.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -49,15 +49,20 @@ public class TransferBench {
         public int accounts;
 
         /**
-         * How history records are keyed: {@code sequence} (the next number of a shared counter, so
-         * every insert goes to the end of the table, as a ledger does) or {@code random} (the
-         * counter scrambled, spreading inserts over the table; kinder to page-locking stores).
+         * How history records are keyed: {@code thread} (the thread's number, then its own
+         * sequence, as {@code cairn bench} does: each thread appends at its own place in the table),
+         * {@code sequence} (one shared counter: every insert goes to the end of the table, as a
+         * ledger's would) or {@code random} (the shared counter scrambled, spreading inserts over
+         * the table).
          */
-        @Param("sequence")
+        @Param("thread")
         public String history;
 
+        /** Hands out thread numbers for {@code history=thread}. */
+        final AtomicLong threadNumbers = new AtomicLong();
+
         OpenStore db;
-        /** Numbers the history records; shared, so inserts go to the end of the history table. */
+        /** Counts the transfers begun; numbers the history records for history=sequence and random. */
         final AtomicLong historySeq = new AtomicLong();
         @Setup(Level.Trial)
         public void open() {
@@ -100,9 +105,12 @@ public class TransferBench {
 
         Session session;
         SplittableRandom random;
+        long threadNumber;
+        long ownSeq;
 
         @Setup(Level.Trial)
         public void start(Bank bank) {
+            threadNumber = bank.threadNumbers.getAndIncrement();
             session = bank.db.session();
             random = new SplittableRandom(System.nanoTime() ^ Thread.currentThread().getId());
         }
@@ -118,8 +126,13 @@ public class TransferBench {
         long amount = 1 + t.random.nextInt(100);
         byte[] fromKey = Records.key(from);
         byte[] toKey = Records.key(to);
-        long seq = bank.historySeq.getAndIncrement();
-        byte[] historyKey = Records.key(bank.history.equals("random") ? Records.mix(seq) >>> 1 : seq);
+        long seq = bank.historySeq.getAndIncrement(); // also counts the transfers
+        byte[] historyKey = switch (bank.history) {
+            case "thread" -> historyKey(t.threadNumber, t.ownSeq++);
+            case "sequence" -> Records.key(seq);
+            case "random" -> Records.key(Records.mix(seq) >>> 1);
+            default -> throw new IllegalArgumentException("history must be thread, sequence or random");
+        };
         byte[] historyValue = history(from, to, amount);
         boolean fromFirst = from < to; // lock in key order
         t.retries += Txns.run(t.session, s -> {
@@ -146,6 +159,14 @@ public class TransferBench {
             throw new IllegalStateException("an account disappeared");
         }
         return Records.getLong(account, 0);
+    }
+
+    /** A 16-byte history key: the thread's number, then its own sequence number. */
+    static byte[] historyKey(long thread, long seq) {
+        byte[] k = new byte[Records.KEY_SIZE];
+        Records.putLong(k, 0, thread);
+        Records.putLong(k, 8, seq);
+        return k;
     }
 
     /** A history record: from, to, amount and when. */
