@@ -79,7 +79,7 @@ public record BackupManifest(String format, int version, String cairnVersion, St
         }
     }
 
-    /** Size and SHA-256 of every file under {@code dir} that belongs in a manifest (data files and segments). */
+    /** Size and SHA-256 of every file under {@code dir} that belongs in a manifest (data files, segments, cairn.properties). */
     public static List<FileEntry> describeFiles(Path dir) throws IOException {
         List<FileEntry> files = new ArrayList<>();
         List<Path> paths;
@@ -99,7 +99,8 @@ public record BackupManifest(String format, int version, String cairnVersion, St
         if (relative.getNameCount() > 2 || (nested && !parent.equals("data") && !parent.equals("log"))) {
             return false;
         }
-        return name.endsWith(".cdb") || org.cairndb.log.SegmentFiles.number(name) > 0;
+        return name.endsWith(".cdb") || org.cairndb.log.SegmentFiles.number(name) > 0
+                || (!nested && name.equals(org.cairndb.EnvironmentConfig.PROPERTIES_FILE));
     }
 
     public static String sha256(Path file) throws IOException {

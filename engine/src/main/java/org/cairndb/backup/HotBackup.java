@@ -114,12 +114,13 @@ public final class HotBackup {
             if (previous == null) {
                 copyDataFiles(dataTarget);
             }
+            copyConfiguration();
             if (moved != null) {
                 moveUnneededSegments(logTarget, moved);
             }
             long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             endLsn = env.log().durableLsn();
-            copySegments(firstNeeded, logTarget);
+            copySegments(firstNeeded, logTarget, moved == null ? List.of() : moved);
         } finally {
             pin.close();
         }
@@ -185,6 +186,15 @@ public final class HotBackup {
         }
     }
 
+    /** The environment's settings go with it, so that a restore behaves like the original. */
+    private void copyConfiguration() throws IOException {
+        Path props = env.home().home().resolve(EnvironmentConfig.PROPERTIES_FILE);
+        if (Files.isRegularFile(props)) {
+            bytes += SegmentCopier.copyReplacing(env.io(), props, target.resolve(EnvironmentConfig.PROPERTIES_FILE), null);
+            files++;
+        }
+    }
+
     /** The highest segment already in the copy (its last segment is copied again), or {@code fallback}. */
     private static long highestSegment(Path logTarget, long fallback) throws IOException {
         long high = 0;
@@ -196,12 +206,18 @@ public final class HotBackup {
         return high > 0 ? high : fallback;
     }
 
-    /** Copies segments {@code first} up to the one being written; takes missing ones from the archive. */
-    private void copySegments(long first, Path logTarget) throws IOException {
+    /**
+     * Copies segments {@code first} up to the one being written; takes missing ones from the archive.
+     * Segments just moved into the copy (failover) are whole there already and are skipped.
+     */
+    private void copySegments(long first, Path logTarget, List<Path> moved) throws IOException {
         long current = env.log().currentSegment();
         Path archive = env.archiveDirectory();
         for (long seg = first; seg <= current; seg++) {
             String name = SegmentFiles.name(seg);
+            if (movedHere(moved, name)) {
+                continue;
+            }
             Path from = env.home().logDir().resolve(name);
             if (!Files.exists(from)) {
                 from = archive.resolve(name);
@@ -218,6 +234,15 @@ public final class HotBackup {
             files++;
             report("log", false);
         }
+    }
+
+    private static boolean movedHere(List<Path> moved, String name) {
+        for (Path p : moved) {
+            if (p.getFileName().toString().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Failover step 2: segments the environment no longer needs go into the copy and leave the environment. */

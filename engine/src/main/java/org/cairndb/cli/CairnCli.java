@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Run 'cairn COMMAND --help' for a command's options. Exit status: 0 success, 1 failure,"
                 + " 2 usage error."},
         subcommands = {CheckpointCommand.class, RecoverCommand.class, VerifyCommand.class, StatCommand.class,
-                PrintlogCommand.class, DumpCommand.class, LoadCommand.class, BenchCommand.class})
+                PrintlogCommand.class, DumpCommand.class, LoadCommand.class, BenchCommand.class, ArchiveCommand.class,
+                HotbackupCommand.class, FailoverCommand.class, VerifybackupCommand.class})
 public final class CairnCli implements Callable<Integer> {
 
     @Option(names = "--version", versionHelp = true, description = "Print the version and exit.")
@@ -99,7 +100,7 @@ public final class CairnCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandFailedException(ExitCodes.USAGE, "give a command: checkpoint, recover, verify, stat, printlog,"
-                + " dump, load or bench (see cairn --help)");
+                + " dump, load, bench, archive, hotbackup, failover or verifybackup (see cairn --help)");
     }
 
     /** The version from the jar (its manifest, or the pom.properties Maven puts into it). */

@@ -188,16 +188,29 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         UUID expected = openDataFiles();
         // Recovery may have to create a data file (a logged DATABASE_CREATE whose file was lost), which needs the id.
         environmentId = expected != null ? expected : firstSegmentEnvironmentId();
+        org.cairndb.log.SegmentAssembler.Assembly assembly = null;
         if (config.catastrophicRecovery()) {
             List<Path> sources = new ArrayList<>();
             sources.add(archiveDirectory());
             sources.addAll(config.logSources());
-            for (String note : org.cairndb.log.SegmentAssembler.assemble(io, home.logDir(), sources, environmentId)) {
+            assembly = org.cairndb.log.SegmentAssembler.assemble(io, home.logDir(), sources, environmentId);
+            for (String note : assembly.notes()) {
                 openNotes.add(note);
                 LOG.log(System.Logger.Level.INFO, "catastrophic recovery of " + home.home() + ": " + note);
             }
         }
-        RecoveryManager.Outcome outcome = new RecoveryManager(this, config.recoveryTarget(), true).recover(expected);
+        RecoveryManager.Outcome outcome;
+        try {
+            outcome = new RecoveryManager(this, config.recoveryTarget(), true).recover(expected);
+        } catch (IOException | RuntimeException e) {
+            if (assembly != null) {
+                assembly.rollback(); // a refused catastrophic recovery leaves log/ as it found it
+            }
+            throw e;
+        }
+        if (assembly != null) {
+            assembly.commit();
+        }
         environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
         log = LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
                 config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));

@@ -18,6 +18,11 @@ import org.cairndb.io.FileIO;
  * whole one); on a tie the one already in {@code log/} stays. A copy of another environment, or one
  * with an unreadable header, never wins. Copies are written under a temporary name, forced and
  * renamed, so an interrupted assembly leaves {@code log/} as it was or with whole segments.
+ *
+ * <p>An assembly can be taken back: a segment it replaces is kept aside under
+ * {@code <name>.before-assembly} until {@link Assembly#commit()}, and {@link Assembly#rollback()}
+ * puts {@code log/} back as it was. Recovery rolls back when it refuses to go on, so that a
+ * refused catastrophic recovery changes nothing.
  */
 public final class SegmentAssembler {
 
@@ -27,11 +32,62 @@ public final class SegmentAssembler {
     private record Candidate(Path path, long validEnd, long modified) {
     }
 
+    /** What an assembly changed in {@code log/}, to keep or to take back. */
+    public static final class Assembly {
+        private final FileIO io;
+        private final Path logDir;
+        private final List<String> notes = new ArrayList<>();
+        private final List<Path> added = new ArrayList<>();
+        private final List<Path> keptAside = new ArrayList<>();
+
+        private Assembly(FileIO io, Path logDir) {
+            this.io = io;
+            this.logDir = logDir;
+        }
+
+        /** One note per segment taken from elsewhere. */
+        public List<String> notes() {
+            return notes;
+        }
+
+        /** Keeps the assembly: drops the segments it replaced. */
+        public void commit() throws IOException {
+            for (Path p : keptAside) {
+                io.delete(p);
+            }
+            keptAside.clear();
+            added.clear();
+        }
+
+        /** Puts {@code log/} back as it was before the assembly. */
+        public void rollback() throws IOException {
+            for (Path p : added) {
+                io.delete(p);
+            }
+            for (Path aside : keptAside) {
+                String name = aside.getFileName().toString();
+                io.rename(aside, aside.resolveSibling(name.substring(0, name.length() - ASIDE.length())));
+            }
+            io.syncDirectory(logDir);
+            added.clear();
+            keptAside.clear();
+        }
+    }
+
+    private static final String ASIDE = ".before-assembly";
+
     /**
-     * Assembles segments from {@code sources} into {@code logDir}. Returns one note per segment
-     * taken from elsewhere. {@code environmentId}, if not null, is the only environment accepted.
+     * Assembles segments from {@code sources} into {@code logDir}. {@code environmentId}, if not
+     * null, is the only environment accepted. A segment left aside by an interrupted earlier
+     * assembly is put back first.
      */
-    public static List<String> assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
+    public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
+        Assembly assembly = new Assembly(io, logDir);
+        for (String name : io.list(logDir)) {
+            if (name.endsWith(ASIDE)) {
+                io.rename(logDir.resolve(name), logDir.resolve(name.substring(0, name.length() - ASIDE.length())));
+            }
+        }
         Map<Long, List<Candidate>> bySegment = new TreeMap<>();
         List<Path> dirs = new ArrayList<>();
         dirs.add(logDir);
@@ -49,7 +105,6 @@ public final class SegmentAssembler {
                 }
             }
         }
-        List<String> notes = new ArrayList<>();
         for (Map.Entry<Long, List<Candidate>> e : bySegment.entrySet()) {
             Candidate best = null;
             for (Candidate c : e.getValue()) {
@@ -61,12 +116,19 @@ public final class SegmentAssembler {
             if (best.path().equals(target)) {
                 continue;
             }
-            org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
             Candidate mine = e.getValue().stream().filter(c -> c.path().equals(target)).findFirst().orElse(null);
-            notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent() + " (valid to offset "
+            if (mine != null) {
+                Path aside = logDir.resolve(SegmentFiles.name(e.getKey()) + ASIDE);
+                org.cairndb.archive.SegmentCopier.copyReplacing(io, target, aside, null);
+                assembly.keptAside.add(aside);
+            } else {
+                assembly.added.add(target);
+            }
+            org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
+            assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent() + " (valid to offset "
                     + best.validEnd() + ")" + (mine == null ? "" : " over the one in log/ (valid to offset " + mine.validEnd() + ")"));
         }
-        return notes;
+        return assembly;
     }
 
     /** How far a copy's valid records reach; null if its header is unusable or of another environment. */

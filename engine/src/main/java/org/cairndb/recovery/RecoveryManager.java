@@ -344,6 +344,19 @@ public final class RecoveryManager {
     private void checkDataFilesNotPastTarget(long cut) {
         for (DatabaseImpl db : env.catalog().all()) {
             long lsn = db.file().header().checkpointLsn();
+            if (db.file().header().generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME
+                    && lastCommitMillis == 0 && db.file().header().checkpointMillis() > target.value()) {
+                // No commit at or before the target follows the checkpoint, so the commits the file holds are only
+                // known to precede its checkpoint time, which is after the target.
+                throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                        + " was checkpointed at " + Instant.ofEpochMilli(db.file().header().checkpointMillis())
+                        + ", after the target, and may hold commits made after it; restore the data files from a backup"
+                        + " taken before the target and try again");
+            }
+            if (target.kind() == org.cairndb.RecoveryTarget.Kind.LSN && lsn > target.value()
+                    && db.file().header().generation() > 1) {
+                cut = Math.min(cut, target.value());
+            }
             if (lsn > cut && db.file().header().generation() > 1) {
                 throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                         + " was checkpointed at LSN " + Lsn.toString(lsn) + ", after the target (" + Lsn.toString(cut)

@@ -44,11 +44,4 @@ class RecoverCommandTest {
         assertEquals(0, r.exit(), r::toString);
         assertEquals("", r.out());
     }
-
-    @Test
-    void catastrophicRecoveryIsNotOfferedYet() {
-        TestEnvironments.create(home, "db", 2);
-        CliRun.Result r = CliRun.run("recover", "-h", home.toString(), "-c");
-        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
-    }
 }

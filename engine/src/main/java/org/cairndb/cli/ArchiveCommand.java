@@ -1,0 +1,241 @@
+package org.cairndb.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.cairndb.ArchiveStatus;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.EnvironmentLockedException;
+import org.cairndb.StorageException;
+import org.cairndb.archive.LogArchive;
+import org.cairndb.env.EnvironmentHome;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.io.StorageFile;
+import org.cairndb.log.Lsn;
+import org.cairndb.log.SegmentFiles;
+import org.cairndb.storage.DataFile;
+import org.cairndb.storage.DataFileHeader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cairn archive}, like {@code db_archive}. */
+@Command(name = "archive", sortOptions = false,
+        description = {"List the files of the environment for archival, like db_archive. Without options: the log"
+                + " segments no longer needed (by recovery, a prepared transaction, a running backup or continuous"
+                + " archiving), which may be moved to backup media and removed.",
+                "",
+                "-l and -s only list files: they take no lock and work beside a running application, like"
+                        + " verify. The other forms ask the engine, so they open the environment (normal"
+                        + " recovery); while an application has it open, the listing is worked out from the data"
+                        + " files' checkpoints instead (with a note), and -d is refused: remove segments through the"
+                        + " application (the adapter's MBean, or cairn.log.autoremove)."})
+final class ArchiveCommand extends CairnCommand {
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "-a", description = "Print absolute paths (default: relative to HOME, e.g. log/log.0000000003).")
+    boolean absolute;
+
+    @Option(names = "-d", description = "Remove the log segments no longer needed, and print each one removed.")
+    boolean remove;
+
+    @Option(names = "-l", description = "List all log segments.")
+    boolean allLogs;
+
+    @Option(names = "-s", description = "List all data files.")
+    boolean dataFiles;
+
+    @Option(names = "-v", description = "Also say why each segment still needed is kept.")
+    boolean verbose;
+
+    /** One segment and why it is kept (empty: not needed). */
+    private record Segment(long number, Path path, List<String> reasons) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (remove && (allLogs || dataFiles)) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-d removes the segments no longer needed; it cannot be"
+                    + " combined with -l or -s (see cairn archive --help)");
+        }
+        Path h = Homes.requireEnvironment(home.home).toAbsolutePath().normalize();
+        EnvironmentHome layout = EnvironmentHome.detect(h);
+        if ((allLogs || dataFiles) && !verbose) {
+            if (dataFiles) {
+                print(h, listDataFiles(layout));
+            }
+            if (allLogs) {
+                print(h, listSegments(layout));
+            }
+            out().flush();
+            return ExitCodes.OK;
+        }
+        Environment env;
+        try {
+            env = Homes.openExisting(h);
+        } catch (EnvironmentLockedException e) {
+            if (remove) {
+                throw new CommandFailedException(e.getMessage() + "; -d needs the environment itself: remove segments"
+                        + " through the application (the adapter's MBean, or cairn.log.autoremove) or stop it first");
+            }
+            note(e.getMessage() + "; worked the list out from the data files' checkpoints instead (a backup running in"
+                    + " that process may still need some of the segments listed)");
+            list(h, layout, offlineStatus(h, layout), null);
+            return ExitCodes.OK;
+        }
+        try (env) {
+            if (env.internals().archiver() != null) {
+                // Finish continuous archiving first (it would within a second): what is archived may be removed.
+                env.internals().archiver().archiveFinished();
+            }
+            LogArchive archive = env.internals().logArchive();
+            List<Segment> segments = new ArrayList<>();
+            for (LogArchive.SegmentStatus s : archive.segments()) {
+                segments.add(new Segment(s.segment(), s.path(), s.reasons()));
+            }
+            if (remove) {
+                for (Path p : archive.removeArchivable()) {
+                    out().println("removed " + shown(h, p));
+                }
+                if (verbose) {
+                    segments = new ArrayList<>();
+                    for (LogArchive.SegmentStatus s : archive.segments()) {
+                        segments.add(new Segment(s.segment(), s.path(), s.reasons()));
+                    }
+                    explain(h, segments, env.internals().archiveStatus());
+                }
+                out().flush();
+                return ExitCodes.OK;
+            }
+            list(h, layout, segments, env.internals().archiveStatus());
+        }
+        return ExitCodes.OK;
+    }
+
+    private void list(Path h, EnvironmentHome layout, List<Segment> segments, ArchiveStatus archiving) throws IOException {
+        if (dataFiles) {
+            print(h, listDataFiles(layout));
+        }
+        if (allLogs) {
+            print(h, segments.stream().map(Segment::path).toList());
+        }
+        if (!dataFiles && !allLogs) {
+            print(h, segments.stream().filter(s -> s.reasons().isEmpty()).map(Segment::path).toList());
+        }
+        if (verbose) {
+            explain(h, segments, archiving);
+        }
+        out().flush();
+    }
+
+    private void explain(Path h, List<Segment> segments, ArchiveStatus archiving) {
+        for (Segment s : segments) {
+            if (!s.reasons().isEmpty()) {
+                out().println("kept " + shown(h, s.path()) + ": " + String.join("; ", s.reasons()));
+            }
+        }
+        if (archiving != null && archiving.enabled()) {
+            out().println("continuous archiving to " + archiving.directory() + ": segments up to "
+                    + archiving.lastArchivedSegment() + " archived, " + archiving.lagSegments() + " waiting, "
+                    + archiving.failures() + " failures" + (archiving.lastError() != null ? ", last error: "
+                    + archiving.lastError() : ""));
+        }
+    }
+
+    private void print(Path h, List<Path> paths) {
+        for (Path p : paths) {
+            out().println(shown(h, p));
+        }
+    }
+
+    private String shown(Path h, Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        return absolute ? abs.toString() : h.relativize(abs).toString();
+    }
+
+    static List<Path> listDataFiles(EnvironmentHome layout) throws IOException {
+        if (!Files.isDirectory(layout.dataDir())) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(layout.dataDir())) {
+            return s.filter(p -> EnvironmentHome.databaseName(p.getFileName().toString()) != null && Files.isRegularFile(p))
+                    .sorted().toList();
+        }
+    }
+
+    static List<Path> listSegments(EnvironmentHome layout) throws IOException {
+        if (!Files.isDirectory(layout.logDir())) {
+            return List.of();
+        }
+        List<Path> out = new ArrayList<>();
+        for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, layout.logDir())) {
+            out.add(layout.logDir().resolve(SegmentFiles.name(seg)));
+        }
+        return out;
+    }
+
+    /**
+     * Which segments are needed, worked out from the files alone while another process has the
+     * environment open: recovery needs the log from the oldest checkpoint LSN in the data files'
+     * headers (a checkpoint keeps that at or before every PREPARE still in doubt), the newest
+     * segment is being written, and with continuous archiving on a finished segment is needed until
+     * the archive holds a copy of the same size. What the other process alone knows (a backup it is
+     * running) is not seen.
+     */
+    private static List<Segment> offlineStatus(Path h, EnvironmentHome layout) throws IOException {
+        long start = Long.MAX_VALUE;
+        Path startFile = null;
+        for (Path p : listDataFiles(layout)) {
+            try (StorageFile f = NioFileIO.INSTANCE.open(p, false, false)) {
+                if (DataFile.isBlank(f)) {
+                    continue;
+                }
+                DataFileHeader header = DataFile.readHeader(f, p);
+                if (header.checkpointLsn() < start) {
+                    start = header.checkpointLsn();
+                    startFile = p;
+                }
+            }
+        }
+        EnvironmentConfig config = new EnvironmentConfig().withPropertiesFrom(h);
+        Path archiveDir = h.resolve(config.archiveDir()).normalize();
+        List<Path> segments = listSegments(layout);
+        List<Segment> out = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            Path p = segments.get(i);
+            long seg = SegmentFiles.number(p.getFileName().toString());
+            List<String> reasons = new ArrayList<>();
+            if (i == segments.size() - 1) {
+                reasons.add("it is being written (the newest segment)");
+            } else if (startFile == null) {
+                reasons.add("no data file says where recovery starts");
+            } else if (seg >= Lsn.segment(start)) {
+                reasons.add("recovery needs it: " + h.relativize(startFile) + " was last checkpointed with the log from LSN "
+                        + Lsn.toString(start));
+            }
+            if (config.archiveEnabled() && i < segments.size() - 1) {
+                Path copy = archiveDir.resolve(p.getFileName());
+                if (!Files.isRegularFile(copy) || Files.size(copy) != sizeOf(p)) {
+                    reasons.add("continuous archiving has not copied it to " + archiveDir + " yet");
+                }
+            }
+            out.add(new Segment(seg, p, List.copyOf(reasons)));
+        }
+        return out;
+    }
+
+    private static long sizeOf(Path p) throws IOException {
+        try {
+            return Files.size(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new StorageException(p, "disappeared while being listed (removed by the application?); run the"
+                    + " command again", e);
+        }
+    }
+}

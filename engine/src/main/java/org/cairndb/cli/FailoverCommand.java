@@ -1,0 +1,77 @@
+package org.cairndb.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.cairndb.CairnException;
+import org.cairndb.Environment;
+import org.cairndb.backup.BackupManifest;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.BackupProgress;
+import org.cairndb.backup.BackupResult;
+import org.cairndb.backup.Failover;
+import org.cairndb.log.SegmentFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cairn failover}: Berkeley DB's hot failover, steps 2 to 5 (step 1 the first time). */
+@Command(name = "failover", sortOptions = false,
+        description = {"Bring the failover copy in DIR up to date, as Berkeley DB's hot failover procedure does: the"
+                + " first time, copy the data files; every time, move the log segments the environment no longer"
+                + " needs into DIR (they leave the environment), copy the segments still in use, and run catastrophic"
+                + " recovery on DIR. DIR keeps data/ and log/ and opens as an environment at any moment.",
+                "",
+                "Repeat it as often as wanted (cron, or the adapter's MBean in a running server). To fail over: stop"
+                        + " the applications, optionally run it once more (or copy the remaining segments into DIR's"
+                        + " log/ and run cairn recover -c -h DIR), then open DIR instead of the environment.",
+                "",
+                "The environment is opened (normal recovery), so it must not be open elsewhere."})
+final class FailoverCommand extends CairnCommand {
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "-b", paramLabel = "DIR", required = true, description = "The failover directory.")
+    Path target;
+
+    @Override
+    public Integer call() throws IOException {
+        boolean first = HotbackupCommand.readManifest(target) == null;
+        try (Environment env = HotbackupCommand.open(home.home)) {
+            Path logDir = env.internals().home().logDir();
+            List<Long> before = SegmentFiles.list(env.internals().io(), logDir);
+            BackupResult r;
+            try {
+                r = Failover.update(env.internals(), target, BackupOptions.defaults().withProgress(this::progress));
+            } catch (IOException | CairnException e) {
+                throw new CommandFailedException("failover update of " + target + " from " + env.home() + " failed: "
+                        + Errors.oneLine(e) + "; the environment is unharmed; " + (first ? target + " is not a usable"
+                        + " failover copy yet (no " + BackupManifest.FILE_NAME + "): remove it and try again"
+                        : "the copy in " + target + " still holds the previous update, recovered; run the update again"));
+            }
+            List<Long> moved = new ArrayList<>(before);
+            moved.removeAll(SegmentFiles.list(env.internals().io(), logDir));
+            out().printf(Locale.ROOT, "%s failover copy %s of %s: %d files, %.1f MB copied in %.1f s; %s; log %s .. %s%n",
+                    first ? "created the" : "updated the", target.toAbsolutePath().normalize(), env.home(), r.filesCopied(),
+                    r.bytesCopied() / 1e6, r.durationMillis() / 1000.0, moved.isEmpty()
+                            ? "no segment was unneeded in the environment"
+                            : "moved " + moved.size() + " segments the environment no longer needs into it ("
+                                    + SegmentFiles.name(moved.get(0)) + (moved.size() > 1 ? " .. "
+                                    + SegmentFiles.name(moved.get(moved.size() - 1)) : "") + ")",
+                    r.manifest().startLsn(), r.manifest().endLsn());
+            HotbackupCommand.printRecovery(out(), r);
+            out().flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private void progress(BackupProgress p) {
+        if (!"done".equals(p.phase())) {
+            out().println("failover: " + p);
+            out().flush();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package org.cairndb.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.cairndb.CairnException;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.backup.BackupManifest;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.BackupProgress;
+import org.cairndb.backup.BackupResult;
+import org.cairndb.backup.HotBackup;
+import org.cairndb.io.FileIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cairn hotbackup}, like {@code db_hotbackup}. */
+@Command(name = "hotbackup", sortOptions = false,
+        description = {"Take a backup of the environment into DIR, like db_hotbackup: the data files, then every log"
+                + " segment from where their recovery starts, then catastrophic recovery of the copy so that it opens"
+                + " as an environment, then backup.manifest (every file with its size and SHA-256; check it with"
+                + " cairn verifybackup). A backup without a manifest is incomplete.",
+                "",
+                "DIR must be new or empty, unless -u updates a backup already there with the log written since."
+                        + " By default data files and segments go side by side in DIR (like db_hotbackup); -D keeps"
+                        + " data/ and log/.",
+                "",
+                "The environment is opened (normal recovery), so it must not be open elsewhere; a running server"
+                        + " takes hot backups through the adapter's MBean. Progress is printed every few seconds."})
+final class HotbackupCommand extends CairnCommand {
+
+    /** The file layer the backup commands open environments with; tests put a fault-injecting one here. */
+    static volatile FileIO fileIOForTests;
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "-b", paramLabel = "DIR", required = true, description = "The backup directory.")
+    Path target;
+
+    @Option(names = "-c", description = "Checkpoint first, so that the backup needs less log.")
+    boolean checkpointFirst;
+
+    @Option(names = "-u", description = "Update the backup in DIR: copy only the log written since (the last segment"
+            + " it holds again), then recover it again.")
+    boolean update;
+
+    @Option(names = "-D", description = "Keep the data/ and log/ directories in DIR (default: all files side by side).")
+    boolean split;
+
+    @Option(names = "--no-recover", description = "Do not run catastrophic recovery on the copy (then run"
+            + " cairn recover -c on it when restoring).")
+    boolean noRecover;
+
+    @Option(names = "--max-rate", paramLabel = "MB/s", description = "Copy at most this many megabytes per second, to"
+            + " spare the disks of a busy server (default: no limit).")
+    double maxRate;
+
+    @Override
+    public Integer call() throws IOException {
+        if (maxRate < 0 || Double.isNaN(maxRate)) {
+            throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a positive number of MB/s");
+        }
+        BackupOptions options = new BackupOptions(checkpointFirst, update, split, !noRecover, maxRate, this::progress);
+        if (update && split) {
+            BackupManifest m = readManifest(target);
+            if (m != null && !"split".equals(m.layout())) {
+                note("-D ignored: an update keeps the backup's " + m.layout() + " layout");
+            }
+        }
+        try (Environment env = open(home.home)) {
+            BackupResult r;
+            try {
+                r = HotBackup.run(env.internals(), target, options);
+            } catch (IOException | CairnException e) {
+                throw failed(e, env.home());
+            }
+            summary(env.home(), r);
+        }
+        return ExitCodes.OK;
+    }
+
+    private CommandFailedException failed(Exception e, Path envHome) {
+        String what = update ? "the update of the backup in " + target + " stopped half-way: its manifest describes the"
+                + " backup before the update, so run the update again (or take a new backup) before relying on it"
+                : target + " holds an incomplete backup (no " + BackupManifest.FILE_NAME + "): remove it and try again";
+        return new CommandFailedException("hot backup of " + envHome + " to " + target + " failed: " + Errors.oneLine(e)
+                + "; the environment is unharmed; " + what);
+    }
+
+    private void progress(BackupProgress p) {
+        if (!"done".equals(p.phase())) {
+            out().println("hotbackup: " + p);
+            out().flush();
+        }
+    }
+
+    private void summary(Path envHome, BackupResult r) {
+        BackupManifest m = r.manifest();
+        out().printf(Locale.ROOT, "%s %s to %s: %d files, %.1f MB copied in %.1f s (%.1f MB/s); log %s .. %s; %s layout%n",
+                update ? "updated the backup of" : "backed up", envHome, target.toAbsolutePath().normalize(), r.filesCopied(),
+                r.bytesCopied() / 1e6, r.durationMillis() / 1000.0,
+                r.durationMillis() == 0 ? 0.0 : r.bytesCopied() / 1e6 / (r.durationMillis() / 1000.0), m.startLsn(),
+                m.endLsn(), m.layout());
+        printRecovery(out(), r);
+        out().println("manifest: " + target.toAbsolutePath().normalize().resolve(BackupManifest.FILE_NAME) + " ("
+                + m.files().size() + " files" + (m.preparedTransactions().isEmpty() ? ""
+                : ", " + m.preparedTransactions().size() + " prepared transactions in doubt") + ")");
+        out().flush();
+    }
+
+    static void printRecovery(java.io.PrintWriter out, BackupResult r) {
+        if (r.recovery() == null) {
+            out.println("not recovered (--no-recover): restore it with cairn recover -c");
+            return;
+        }
+        var rep = r.recovery();
+        out.println("recovered the copy: replayed the log from " + rep.startLsn() + " to " + rep.endLsn() + ", "
+                + rep.transactionsRedone() + " transactions redone, " + rep.preparedRestored() + " prepared (in doubt)"
+                + (rep.lastCommitTime() != null ? "; last commit: transaction " + rep.lastCommitTxnId() + " at "
+                + rep.lastCommitTime() : ""));
+    }
+
+    static BackupManifest readManifest(Path dir) {
+        try {
+            return BackupManifest.read(dir);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Opens an existing environment for a backup command, with the test file layer if one is set. */
+    static Environment open(Path home) {
+        FileIO io = fileIOForTests;
+        if (io == null) {
+            return Homes.openExisting(home);
+        }
+        Homes.requireEnvironment(home);
+        return Environment.open(home, new EnvironmentConfig().allowCreate(false).fileIO(io));
+    }
+}

@@ -1,0 +1,189 @@
+package org.cairndb.cli;
+
+import static org.cairndb.cli.TestEnvironments.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.TransactionConfig;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.SegmentFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cairn archive}, like {@code db_archive}. */
+class ArchiveCommandTest {
+
+    @TempDir
+    Path dir;
+
+    Path home;
+
+    static EnvironmentConfig config() {
+        return new EnvironmentConfig().cacheSize(16L << 20).checkpointerEnabled(false);
+    }
+
+    /** An environment of 64 KiB segments (set in cairn.properties, as an admin would) with {@code segments} of them. */
+    Environment open(String moreProperties) throws Exception {
+        home = dir.resolve("env");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n" + moreProperties);
+        return Environment.open(home, config());
+    }
+
+    static void fillTo(Environment env, long segment) {
+        Database db = env.openDatabase("db");
+        TransactionConfig fast = new TransactionConfig().durability(Durability.WRITE_NO_SYNC);
+        for (int i = 0; env.internals().log().currentSegment() < segment; i++) {
+            try (Transaction t = env.beginTransaction(fast)) {
+                db.put(t, b("k" + i), new byte[2000]);
+                t.commit();
+            }
+        }
+    }
+
+    List<String> segmentNames() throws Exception {
+        List<String> out = new ArrayList<>();
+        for (long n : SegmentFiles.list(NioFileIO.INSTANCE, home.resolve("log"))) {
+            out.add("log/" + SegmentFiles.name(n));
+        }
+        return out;
+    }
+
+    static List<String> lines(CliRun.Result r) {
+        assertEquals(0, r.exit(), r::toString);
+        return r.out().isEmpty() ? List.of() : List.of(r.out().split("\\R"));
+    }
+
+    /** Five segments, a checkpoint in the fourth: the first three are no longer needed. */
+    Environment fiveSegmentsCheckpointedInTheFourth() throws Exception {
+        Environment env = open("");
+        fillTo(env, 4);
+        env.checkpoint(true);
+        fillTo(env, 5);
+        return env;
+    }
+
+    @Test
+    void listsUnneededSegmentsAllSegmentsAndDataFiles() throws Exception {
+        fiveSegmentsCheckpointedInTheFourth().close(); // closing checkpoints in the fifth
+        List<String> all = segmentNames();
+        assertEquals(5, all.size(), all::toString);
+        assertEquals(all.subList(0, 4), lines(CliRun.run("archive", "-h", home.toString())));
+        assertEquals(all, lines(CliRun.run("archive", "-h", home.toString(), "-l")));
+        assertEquals(List.of("data/db.cdb"), lines(CliRun.run("archive", "-h", home.toString(), "-s")));
+        List<String> both = lines(CliRun.run("archive", "-h", home.toString(), "-s", "-l"));
+        assertEquals("data/db.cdb", both.get(0));
+        assertEquals(all, both.subList(1, both.size()));
+        List<String> absolute = lines(CliRun.run("archive", "-h", home.toString(), "-a", "-l"));
+        assertEquals(home.toAbsolutePath().normalize().resolve(all.get(0)).toString(), absolute.get(0));
+    }
+
+    @Test
+    void verboseSaysWhyEachKeptSegmentIsKept() throws Exception {
+        try (Environment env = fiveSegmentsCheckpointedInTheFourth()) {
+            Transaction prepared = env.beginTransaction();
+            env.openDatabase("db").put(prepared, b("in-doubt"), b("v"));
+            prepared.prepare(b("gid-1"));
+            fillTo(env, 6);
+            env.checkpoint(true);
+            fillTo(env, 7);
+        }
+        List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertEquals(List.of("log/log.0000000001", "log/log.0000000002", "log/log.0000000003", "log/log.0000000004"),
+                out.subList(0, 4), out::toString);
+        assertTrue(out.get(4).startsWith("kept log/log.0000000005: "), out::toString);
+        assertTrue(out.get(4).contains("; prepared transaction ") && out.get(4).contains(" (in doubt) has its PREPARE"
+                + " record at 5/"), out::toString);
+        assertTrue(out.get(5).startsWith("kept log/log.0000000006: recovery needs it"), out::toString);
+        assertEquals("kept log/log.0000000007: it is being written", out.get(6), out::toString);
+    }
+
+    @Test
+    void removeDeletesTheUnneededSegmentsAndSaysWhich() throws Exception {
+        long before;
+        try (Environment env = fiveSegmentsCheckpointedInTheFourth()) {
+            before = env.openDatabase("db", false).count();
+        }
+        List<String> all = segmentNames();
+        List<String> removed = lines(CliRun.run("archive", "-h", home.toString(), "-d"));
+        assertEquals(all.subList(0, 4).stream().map(s -> "removed " + s).toList(), removed);
+        assertEquals(all.subList(4, 5), segmentNames());
+        assertEquals(List.of(), lines(CliRun.run("archive", "-h", home.toString())));
+        assertEquals(List.of(), lines(CliRun.run("archive", "-h", home.toString(), "-d")));
+        CliRun.Result v = CliRun.run("verify", "-h", home.toString());
+        assertEquals(0, v.exit(), v::toString);
+        try (Environment env = Environment.open(home, config().allowCreate(false))) {
+            assertEquals(before, env.openDatabase("db", false).count());
+        }
+    }
+
+    @Test
+    void removeCannotBeCombinedWithAListing() throws Exception {
+        open("").close();
+        CliRun.Result r = CliRun.run("archive", "-h", home.toString(), "-d", "-l");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("cairn archive: -d removes"), r::toString);
+    }
+
+    @Test
+    void besideARunningApplicationListingsWorkAndRemovalIsRefused() throws Exception {
+        try (Environment env = fiveSegmentsCheckpointedInTheFourth()) {
+            List<String> all = segmentNames();
+            CliRun.Result l = CliRun.run("archive", "-h", home.toString(), "-l");
+            assertEquals(all, lines(l));
+            assertEquals("", l.err(), "a listing needs no lock");
+            CliRun.Result unneeded = CliRun.run("archive", "-h", home.toString(), "-v");
+            assertEquals(all.subList(0, 3), lines(unneeded).subList(0, 3), unneeded::toString);
+            assertTrue(lines(unneeded).get(3).startsWith("kept log/log.0000000004: recovery needs it: data/db.cdb was"
+                    + " last checkpointed with the log from LSN 4/"), unneeded::toString);
+            assertTrue(unneeded.err().startsWith("cairn archive: note: environment ") && unneeded.err().contains("in use by"),
+                    unneeded::toString);
+            // The engine agrees on what is not needed.
+            assertEquals(all.subList(0, 3), env.internals().logArchive().archivable().stream()
+                    .map(p -> "log/" + p.getFileName()).toList());
+            CliRun.Result d = CliRun.run("archive", "-h", home.toString(), "-d");
+            assertEquals(ExitCodes.FAILED, d.exit(), d::toString);
+            assertEquals(1, d.errLines().length, d::toString);
+            assertTrue(d.err().contains("in use by process") && d.err().contains("-d needs the environment"), d::toString);
+            assertEquals(all, segmentNames(), "nothing removed");
+        }
+    }
+
+    @Test
+    void continuousArchivingKeepsSegmentsUntilCopiedAndVerboseShowsItsState() throws Exception {
+        Path archive = dir.resolve("archive-disk");
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
+                + "\n")) {
+            fillTo(env, 4);
+            env.checkpoint(true);
+            env.internals().archiver().archiveFinished();
+        }
+        List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertTrue(out.contains("log/log.0000000001"), out::toString);
+        assertTrue(out.get(out.size() - 1).startsWith("continuous archiving to " + archive.toAbsolutePath()
+                + ": segments up to "), out::toString);
+        for (String name : List.of("log.0000000001", "log.0000000002", "log.0000000003")) {
+            assertTrue(Files.isRegularFile(archive.resolve(name)), name + " archived");
+        }
+    }
+
+    @Test
+    void aHomeThatIsNoEnvironmentIsRefused() throws Exception {
+        Path photos = dir.resolve("photos");
+        Files.createDirectories(photos);
+        CliRun.Result r = CliRun.run("archive", "-h", photos.toString(), "-l");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("is not a Cairn environment"), r::toString);
+        assertFalse(Files.exists(photos.resolve("log")));
+    }
+}

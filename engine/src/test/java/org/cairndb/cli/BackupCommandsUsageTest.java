@@ -1,0 +1,62 @@
+package org.cairndb.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What every subcommand does alike (see {@link CairnCliTest}), for the archival commands. */
+class BackupCommandsUsageTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"archive", "hotbackup", "failover", "verifybackup", "recover"})
+    void helpPrintsUsageAndSucceeds(String command) {
+        CliRun.Result r = CliRun.run(command, "--help");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith("Usage: cairn " + command), r::toString);
+        assertTrue(r.out().contains(command.equals("verifybackup") ? "DIR" : "-h HOME"), r::toString);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"archive", "hotbackup", "failover", "verifybackup", "recover"})
+    void anUnknownOptionIsAUsageErrorOnOneLine(String command) {
+        CliRun.Result r = CliRun.run(command, "-h", dir.toString(), "-b", dir.toString(), "--frobnicate");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn " + command + ": "), r::toString);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hotbackup", "failover"})
+    void aMissingTargetIsAUsageError(String command) {
+        CliRun.Result r = CliRun.run(command, "-h", dir.toString());
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().contains("-b"), r::toString);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"archive", "hotbackup", "failover"})
+    void aHomeThatDoesNotExistIsNamed(String command) {
+        Path none = dir.resolve("none");
+        CliRun.Result r = command.equals("archive") ? CliRun.run(command, "-h", none.toString())
+                : CliRun.run(command, "-h", none.toString(), "-b", dir.resolve("b").toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains(none + " does not exist"), r::toString);
+    }
+
+    @org.junit.jupiter.api.Test
+    void verifybackupOfSomethingMissingOrNotABackupIsNamed() {
+        CliRun.Result none = CliRun.run("verifybackup", dir.resolve("none").toString());
+        assertEquals(ExitCodes.FAILED, none.exit(), none::toString);
+        assertTrue(none.err().contains("does not exist"), none::toString);
+        CliRun.Result empty = CliRun.run("verifybackup", dir.toString());
+        assertEquals(ExitCodes.FAILED, empty.exit(), empty::toString);
+        assertTrue(empty.err().contains("backup.manifest: missing"), empty::toString);
+    }
+}

@@ -1,0 +1,188 @@
+package org.cairndb.cli;
+
+import static org.cairndb.cli.TestEnvironments.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.TransactionConfig;
+import org.cairndb.backup.BackupManifest;
+import org.cairndb.io.FaultInjectingFileIO;
+import org.cairndb.io.NioFileIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cairn hotbackup}, {@code cairn failover} and {@code cairn verifybackup} on a closed environment. */
+class HotbackupCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** An environment of 64 KiB segments holding {@code n} records of 1000 bytes in "db". */
+    Path environment(int n) throws Exception {
+        Path home = dir.resolve("env");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n");
+        Environment.open(home).close();
+        add(home, 0, n);
+        return home;
+    }
+
+    static void add(Path home, int from, int n) {
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false))) {
+            Database db = env.openDatabase("db");
+            try (Transaction t = env.beginTransaction(new TransactionConfig().durability(Durability.WRITE_NO_SYNC))) {
+                for (int i = from; i < from + n; i++) {
+                    db.put(t, b(String.format("k%06d", i)), new byte[1000]);
+                }
+                t.commit();
+            }
+        }
+    }
+
+    static long count(Path home) {
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false))) {
+            return env.openDatabase("db", false).count();
+        }
+    }
+
+    static void ok(CliRun.Result r) {
+        assertEquals(0, r.exit(), r::toString);
+    }
+
+    @Test
+    void aBackupReportsProgressAndASummaryAndOpensAsAnEnvironment() throws Exception {
+        Path home = environment(500);
+        Path backup = dir.resolve("backup");
+        CliRun.Result r = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-c");
+        ok(r);
+        assertTrue(r.out().contains("hotbackup: recovery: "), r::toString);
+        assertTrue(r.out().contains("backed up " + home.toAbsolutePath().normalize() + " to " + backup.toAbsolutePath()
+                + ": "), r::toString);
+        assertTrue(r.out().contains(" MB/s); log ") && r.out().contains("; flat layout"), r::toString);
+        assertTrue(r.out().contains("\nrecovered the copy: replayed the log from "), r::toString);
+        assertTrue(r.out().contains("\nmanifest: " + backup.toAbsolutePath().resolve(BackupManifest.FILE_NAME)), r::toString);
+        assertTrue(Files.isRegularFile(backup.resolve("db.cdb")), "flat: data files and segments side by side");
+        CliRun.Result v = CliRun.run("verifybackup", backup.toString());
+        ok(v);
+        assertTrue(v.out().contains("files: 2 of 2 match the manifest") || v.out().contains(" match the manifest"), v::toString);
+        assertTrue(v.out().endsWith("verified backup " + backup.toAbsolutePath() + ": no problems\n"), v::toString);
+        assertEquals(500, count(backup));
+    }
+
+    @Test
+    void aSplitBackupLeftForRecoveryIsUpdatedWithTheNewLog() throws Exception {
+        Path home = environment(300);
+        Path backup = dir.resolve("backup");
+        CliRun.Result r = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-D", "--no-recover",
+                "--max-rate", "50");
+        ok(r);
+        assertTrue(r.out().contains("not recovered (--no-recover): restore it with cairn recover -c"), r::toString);
+        assertTrue(Files.isRegularFile(backup.resolve("data/db.cdb")) && Files.isDirectory(backup.resolve("log")));
+        add(home, 300, 200);
+        CliRun.Result u = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u", "--no-recover");
+        ok(u);
+        assertTrue(u.out().contains("updated the backup of "), u::toString);
+        ok(CliRun.run("verifybackup", backup.toString()));
+        ok(CliRun.run("recover", "-c", "-h", backup.toString()));
+        assertEquals(500, count(backup));
+    }
+
+    @Test
+    void badRatesAndUpdatesOfNonBackupsAreRefused() throws Exception {
+        Path home = environment(10);
+        CliRun.Result rate = CliRun.run("hotbackup", "-h", home.toString(), "-b", dir.resolve("b").toString(),
+                "--max-rate", "-3");
+        assertEquals(ExitCodes.USAGE, rate.exit(), rate::toString);
+        Path empty = dir.resolve("empty");
+        CliRun.Result u = CliRun.run("hotbackup", "-h", home.toString(), "-b", empty.toString(), "-u");
+        assertEquals(ExitCodes.FAILED, u.exit(), u::toString);
+        assertEquals(1, u.errLines().length, u::toString);
+        assertTrue(u.err().contains("cannot update " + empty.toAbsolutePath() + ": it holds no backup.manifest"),
+                u::toString);
+        CliRun.Result missing = CliRun.run("hotbackup", "-h", dir.resolve("nowhere").toString(), "-b", empty.toString());
+        assertEquals(ExitCodes.FAILED, missing.exit(), missing::toString);
+        assertTrue(missing.err().contains("does not exist"), missing::toString);
+    }
+
+    @Test
+    void anEnvironmentInUseIsNamedByEveryBackupCommand() throws Exception {
+        Path home = environment(10);
+        try (Environment env = Environment.open(home)) {
+            for (String cmd : new String[] {"hotbackup", "failover"}) {
+                CliRun.Result r = CliRun.run(cmd, "-h", home.toString(), "-b", dir.resolve(cmd).toString());
+                assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+                assertEquals(1, r.errLines().length, r::toString);
+                assertTrue(r.err().startsWith("cairn " + cmd + ": environment ") && r.err().contains("in use by process"),
+                        r::toString);
+                assertFalse(Files.exists(dir.resolve(cmd)), "nothing written");
+            }
+        }
+    }
+
+    @Test
+    void aFullDiskDuringABackupIsAClearErrorAndHarmsNothing() throws Exception {
+        Path home = environment(3000); // about 3 MB of data files
+        Path backup = dir.resolve("backup");
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 42)
+                .spaceLimit(1 << 20);
+        HotbackupCommand.fileIOForTests = io;
+        CliRun.Result r;
+        try {
+            r = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString());
+        } finally {
+            HotbackupCommand.fileIOForTests = null;
+        }
+        System.out.println("[full disk] " + r.err().strip());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn hotbackup: hot backup of " + home.toAbsolutePath().normalize() + " to "
+                + backup + " failed: No space left on device"), r::toString);
+        assertTrue(r.err().contains("the environment is unharmed; " + backup + " holds an incomplete backup (no"
+                + " backup.manifest): remove it and try again"), r::toString);
+        CliRun.Result v = CliRun.run("verifybackup", backup.toString());
+        assertEquals(ExitCodes.FAILED, v.exit(), v::toString);
+        assertTrue(v.err().contains("not a complete backup"), v::toString);
+        ok(CliRun.run("verify", "-h", home.toString()));
+        assertEquals(3000, count(home));
+        // With space again, the same command succeeds into a new directory.
+        Path again = dir.resolve("again");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", again.toString()));
+        assertEquals(3000, count(again));
+    }
+
+    @Test
+    void failoverCreatesThenUpdatesACopyReadyToOpen() throws Exception {
+        Path home = environment(200);
+        Path failover = dir.resolve("failover");
+        CliRun.Result first = CliRun.run("failover", "-h", home.toString(), "-b", failover.toString());
+        ok(first);
+        assertTrue(first.out().contains("\ncreated the failover copy " + failover.toAbsolutePath()), first::toString);
+        assertTrue(Files.isRegularFile(failover.resolve("data/db.cdb")), "failover copies keep data/ and log/");
+        for (int round = 1; round <= 3; round++) {
+            add(home, round * 1000, 300);
+            try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false))) {
+                env.checkpoint(true);
+            }
+            CliRun.Result u = CliRun.run("failover", "-h", home.toString(), "-b", failover.toString());
+            ok(u);
+            assertTrue(u.out().contains("\nupdated the failover copy "), u::toString);
+            assertTrue(u.out().contains("; moved "), "the checkpointed log left the environment: " + u);
+            assertTrue(u.out().contains("\nrecovered the copy: "), u::toString);
+            ok(CliRun.run("verifybackup", failover.toString()));
+        }
+        try (Environment copy = Environment.open(failover, new EnvironmentConfig().allowCreate(false))) {
+            Database db = copy.openDatabase("db", false);
+            assertEquals(1100, db.count());
+            assertNotNull(db.get(null, b("k003299")));
+        }
+    }
+}

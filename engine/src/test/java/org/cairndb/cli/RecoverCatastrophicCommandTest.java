@@ -1,0 +1,96 @@
+package org.cairndb.cli;
+
+import static org.cairndb.cli.TestEnvironments.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.HotBackup;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cairn recover -c} and its point-in-time options on the command line (the outcomes: procedures tests). */
+class RecoverCatastrophicCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path home() {
+        Path home = dir.resolve("env");
+        TestEnvironments.create(home, "db", 10);
+        return home;
+    }
+
+    private static void assertUsage(CliRun.Result r, String words) {
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn recover: ") && r.err().contains(words), r::toString);
+    }
+
+    @Test
+    void contradictoryOrIncompleteTargetsAreUsageErrors() {
+        String h = home().toString();
+        assertUsage(CliRun.run("recover", "-h", h, "-t", "2026-11-22T03:00:00Z", "--to-txn", "5"), "at most one of");
+        assertUsage(CliRun.run("recover", "-h", h, "-c", "--exclusive"), "go with -t, --to-lsn or --to-txn");
+        assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "3", "--inclusive", "--exclusive"), "mutually exclusive");
+        assertUsage(CliRun.run("recover", "-h", h, "--logs", dir.toString()), "add -c");
+        assertUsage(CliRun.run("recover", "-h", h, "-t", "last tuesday"), "cannot read the time 'last tuesday'");
+        assertUsage(CliRun.run("recover", "-h", h, "--to-lsn", "12"), "not an LSN (segment/offset): 12");
+        assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "0"), "positive");
+    }
+
+    @Test
+    void aMissingLogsDirectoryIsNamed() {
+        Path none = dir.resolve("no-such-archive");
+        CliRun.Result r = CliRun.run("recover", "-h", home().toString(), "-c", "--logs", none.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains(none + " is not a directory"), r::toString);
+    }
+
+    @Test
+    void catastrophicRecoveryOfAFlatHotBackupPrintsTheReport() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(home)) {
+            TestEnvironments.fill(env, "db", 20);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+            env.openDatabase("db").put(null, b("after"), b("backup"));
+        }
+        CliRun.Result r = CliRun.run("recover", "-c", "-v", "-h", backup.toString(), "--logs", home.resolve("log").toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith("catastrophic recovery of " + backup.toAbsolutePath().normalize()
+                + ": replayed the log from "), r::toString);
+        assertTrue(r.out().contains("\nlast commit: transaction "), r::toString);
+        assertTrue(r.out().contains(": took the copy from " + home.resolve("log")), r::toString);
+        assertTrue(r.out().contains("\nrecovery replayed the log from"), "-v adds the full report: " + r);
+        try (Environment restored = Environment.open(backup, new EnvironmentConfig().allowCreate(false))) {
+            assertEquals(21, restored.openDatabase("db", false).count());
+        }
+    }
+
+    @Test
+    void catastrophicRecoveryOfAnEnvironmentInUseNamesTheHolder() {
+        Path home = home();
+        try (Environment env = Environment.open(home)) {
+            CliRun.Result r = CliRun.run("recover", "-c", "-h", home.toString(), "-t", "2026-01-01T00:00:00Z");
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("is in use by process"), r::toString);
+        }
+    }
+
+    @Test
+    void aDirectoryThatIsNoEnvironmentIsRefused() throws Exception {
+        Path other = dir.resolve("photos");
+        Files.createDirectories(other);
+        Files.writeString(other.resolve("a.jpg"), "x");
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", other.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("is not a Cairn environment"), r::toString);
+        assertEquals(1, Files.list(other).count());
+    }
+}

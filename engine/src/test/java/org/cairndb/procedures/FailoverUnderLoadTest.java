@@ -1,0 +1,117 @@
+package org.cairndb.procedures;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.LockTimeoutException;
+import org.cairndb.PreparedTransaction;
+import org.cairndb.Transaction;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.Failover;
+import org.cairndb.tools.BackupVerifier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hot failover the way a running server keeps it (the engine's {@link Failover}, behind the
+ * adapter's MBean and {@code cairn failover}): repeated updates while writers commit, the copy
+ * opened after each one. It must be consistent and hold every transfer acknowledged before the
+ * update began; transactions prepared (in doubt) in the environment stay prepared in the copy, with
+ * their locks, and can be resolved there.
+ */
+class FailoverUnderLoadTest {
+
+    @TempDir
+    Path dir;
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void repeatedUpdatesUnderLoadKeepTheCopyReadyToOpen() throws Exception {
+        long seed = Seeds.seed("failoverUnderLoad");
+        Path home = dir.resolve("env");
+        Path failover = dir.resolve("failover");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(32L << 20).logSegmentSize(64 << 10)
+                .checkpointKBytes(32).lockTimeout(Duration.ofSeconds(5)).pageReuseDelay(Duration.ZERO);
+        byte[] gidCommit = b("gid-to-commit");
+        byte[] gidAbort = b("gid-to-roll-back");
+        int moved = 0;
+        try (Environment env = Environment.open(home, cfg)) {
+            TransferWriter.initBank(env, 2000);
+            Database xa = env.openDatabase("xa");
+            try (TransferWriter w = new TransferWriter(env, 2, seed, 300)) {
+                long lastSegment = 0;
+                for (int round = 1; round <= 6; round++) {
+                    // Enough log between updates that finished segments become unneeded (before round 4's prepares).
+                    w.awaitMore(100);
+                    while (env.internals().log().currentSegment() < lastSegment + 2) {
+                        w.awaitMore(50);
+                    }
+                    lastSegment = env.internals().log().currentSegment();
+                    if (round == 4) {
+                        prepare(env, xa, "pending-1", gidCommit);
+                        prepare(env, xa, "pending-2", gidAbort);
+                    }
+                    long[] acknowledged = w.acknowledged();
+                    long firstBefore = firstSegment(env);
+                    Failover.update(env.internals(), failover, BackupOptions.defaults());
+                    moved += firstSegment(env) > firstBefore ? 1 : 0;
+                    BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+                    assertTrue(verified.ok(), "round " + round + ": " + verified.problems());
+                    Path check = dir.resolve("check-" + round);
+                    ReferenceProceduresTest.copyTree(failover, check);
+                    try (Environment copy = Environment.open(check, cfg.copy().allowCreate(false))) {
+                        TransferWriter.assertConsistentAndHolds(copy, acknowledged, "round " + round + ", seed " + seed);
+                        assertEquals(round >= 4 ? 2 : 0, copy.preparedTransactions().size(), "round " + round);
+                    }
+                    ReferenceProceduresTest.deleteTree(check);
+                }
+            }
+            assertTrue(moved > 0, "some update moved segments the environment no longer needed");
+            assertEquals(2, env.preparedTransactions().size());
+        }
+        // Fail over: open the copy itself, as the application would.
+        try (Environment copy = Environment.open(failover, cfg.copy().allowCreate(false))) {
+            List<PreparedTransaction> prepared = copy.preparedTransactions();
+            assertEquals(2, prepared.size());
+            Database xa = copy.openDatabase("xa", false);
+            assertNull(xa.get(null, b("pending-1")), "a prepared write is not committed");
+            try (Transaction t = copy.beginTransaction()) {
+                t.setLockTimeout(Duration.ofMillis(100));
+                assertThrows(LockTimeoutException.class, () -> xa.getForUpdate(t, b("pending-1")),
+                        "a prepared transaction keeps its locks in the copy");
+            }
+            copy.preparedTransaction(gidCommit).commit();
+            copy.preparedTransaction(gidAbort).abort();
+            assertArrayEquals(b("prepared"), xa.get(null, b("pending-1")));
+            assertNull(xa.get(null, b("pending-2")));
+        }
+    }
+
+    private static void prepare(Environment env, Database xa, String key, byte[] gid) {
+        Transaction t = env.beginTransaction();
+        xa.put(t, b(key), b("prepared"));
+        t.prepare(gid);
+    }
+
+    private static long firstSegment(Environment env) throws java.io.IOException {
+        try (var s = Files.list(env.internals().home().logDir())) {
+            return s.map(p -> org.cairndb.log.SegmentFiles.number(p.getFileName().toString())).filter(n -> n > 0)
+                    .min(Comparator.naturalOrder()).orElse(0L);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package org.cairndb.procedures;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import org.cairndb.Cursor;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.HotBackup;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.CommitRecord;
+import org.cairndb.log.LogRecordType;
+import org.cairndb.log.LogScanner;
+import org.cairndb.log.Lsn;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cairn recover} to a point in time: a backup taken before the target, the environment's
+ * whole log, and a target by time (ISO-8601 and Berkeley DB's format), LSN or transaction,
+ * inclusive or exclusive. Each must keep exactly the commits up to the target, move the log after it
+ * aside, and leave an environment that later opens (normal recovery) without replaying it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PointInTimeRecoveryTest {
+
+    @TempDir
+    static Path dir;
+
+    Path backup;
+    Path envLog;
+    /** Per commit after the backup, in order: its key, transaction id, LSN and time. */
+    final List<String> keys = new ArrayList<>();
+    final List<Long> txns = new ArrayList<>();
+    final List<Long> lsns = new ArrayList<>();
+    final List<Long> millis = new ArrayList<>();
+    /** The keys committed before the backup. */
+    final TreeSet<String> base = new TreeSet<>();
+    /** A whole second: commits [0, secondIndex) before it, the rest after. */
+    Instant second;
+    int secondIndex;
+    Random random;
+
+    @BeforeAll
+    void writeHistory() throws Exception {
+        random = new Random(Seeds.seed("pointInTimeRecovery"));
+        Path home = dir.resolve("env");
+        backup = dir.resolve("backup");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false);
+        Map<Long, String> keyOfTxn = new HashMap<>();
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            for (int i = 0; i < 50; i++) {
+                base.add(commit(env, db, "base-" + i, keyOfTxn));
+            }
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
+            for (int i = 0; i < 400; i++) {
+                if (i == 200) {
+                    // A whole second that separates two commits, for the one-second resolution of [[CC]YY]MMDDhhmm.SS.
+                    long now = System.currentTimeMillis();
+                    second = Instant.ofEpochMilli((now / 1000 + 1) * 1000);
+                    while (System.currentTimeMillis() <= second.toEpochMilli() + 2) {
+                        Thread.sleep(1);
+                    }
+                }
+                commit(env, db, String.format("p%05d", i), keyOfTxn);
+                if (random.nextInt(8) == 0) {
+                    Thread.sleep(1 + random.nextInt(3)); // commit times with gaps
+                }
+            }
+        }
+        envLog = home.resolve("log");
+        Map<Long, long[]> byTxn = new HashMap<>();
+        new LogScanner(NioFileIO.INSTANCE, envLog).scan(Lsn.NULL, null, f -> {
+            if (f.type() == LogRecordType.COMMIT) {
+                CommitRecord c = (CommitRecord) f.decode();
+                byTxn.put(c.txnId(), new long[] {f.lsn(), c.commitMillis()});
+            }
+        });
+        for (Map.Entry<Long, String> e : new java.util.TreeMap<>(keyOfTxn).entrySet()) {
+            if (e.getValue().startsWith("p")) {
+                keys.add(e.getValue());
+                txns.add(e.getKey());
+                lsns.add(byTxn.get(e.getKey())[0]);
+                millis.add(byTxn.get(e.getKey())[1]);
+            }
+        }
+        secondIndex = 200;
+        assertTrue(millis.get(199) < second.toEpochMilli() && millis.get(200) > second.toEpochMilli());
+    }
+
+    private static String commit(Environment env, Database db, String key, Map<Long, String> keyOfTxn) {
+        try (Transaction t = env.beginTransaction()) {
+            db.put(t, key.getBytes(StandardCharsets.US_ASCII), new byte[200]);
+            keyOfTxn.put(t.id(), key);
+            t.commit();
+        }
+        return key;
+    }
+
+    /** Restores the backup and all of the log into a new directory, recovers with {@code args}, returns the keys. */
+    private TreeSet<String> recoverTo(String name, String... args) throws Exception {
+        Path restore = dir.resolve(name);
+        ReferenceProceduresTest.copyTree(backup, restore);
+        List<String> cmd = new ArrayList<>(List.of("recover", "-h", restore.toString(), "--logs", envLog.toString()));
+        cmd.addAll(List.of(args));
+        Cairn.Result r = Cairn.ok(cmd.toArray(new String[0]));
+        assertTrue(r.out().contains("stopped at the recovery target"), r::toString);
+        assertTrue(r.out().contains("moved the log after the target"), r::toString);
+        TreeSet<String> recovered = keysIn(restore);
+        assertTrue(Files.list(restore.resolve("log")).anyMatch(p -> p.getFileName().toString().startsWith("after-")));
+        // A later open (normal recovery) does not replay what was moved aside, nor does cairn recover.
+        Cairn.ok("recover", "-h", restore.toString());
+        assertEquals(recovered, keysIn(restore), name + ": a normal open after the recovery changed the data");
+        return recovered;
+    }
+
+    private static TreeSet<String> keysIn(Path home) {
+        TreeSet<String> out = new TreeSet<>();
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false));
+                Transaction t = env.beginTransaction(); Cursor c = env.openDatabase("t", false).openCursor(t)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                out.add(new String(c.key(), StandardCharsets.US_ASCII));
+            }
+        }
+        return out;
+    }
+
+    /** The base plus the first {@code n} commits after the backup. */
+    private TreeSet<String> firstCommits(int n) {
+        TreeSet<String> s = new TreeSet<>(base);
+        s.addAll(keys.subList(0, n));
+        return s;
+    }
+
+    private int pick() {
+        return 20 + random.nextInt(keys.size() - 40);
+    }
+
+    @Test
+    void toATransactionInclusiveAndExclusive() throws Exception {
+        int k = pick();
+        assertEquals(firstCommits(k + 1), recoverTo("txn-incl", "--to-txn", Long.toString(txns.get(k)), "--inclusive"));
+        assertEquals(firstCommits(k), recoverTo("txn-excl", "-c", "--to-txn", Long.toString(txns.get(k)), "--exclusive"));
+    }
+
+    @Test
+    void toAnLsnInclusiveExclusiveAndBetweenRecords() throws Exception {
+        int k = pick();
+        String lsn = Lsn.toString(lsns.get(k));
+        assertEquals(firstCommits(k + 1), recoverTo("lsn-incl", "-c", "--to-lsn", lsn));
+        assertEquals(firstCommits(k), recoverTo("lsn-excl", "-c", "--to-lsn", lsn, "--exclusive"));
+        String between = Lsn.toString(lsns.get(k) + 1);
+        assertEquals(firstCommits(k + 1), recoverTo("lsn-between", "-c", "--to-lsn", between, "--exclusive"));
+    }
+
+    @Test
+    void toATimeInclusiveAndExclusive() throws Exception {
+        // A commit whose time no neighbour shares, so that inclusive and exclusive differ by exactly it.
+        List<Integer> unique = new ArrayList<>();
+        for (int i = 20; i < keys.size() - 20; i++) {
+            if (!millis.get(i).equals(millis.get(i - 1)) && !millis.get(i).equals(millis.get(i + 1))) {
+                unique.add(i);
+            }
+        }
+        assertTrue(!unique.isEmpty(), "no commit time is unique: " + millis);
+        int k = unique.get(random.nextInt(unique.size()));
+        Instant t = Instant.ofEpochMilli(millis.get(k));
+        int atOrBefore = 0;
+        int before = 0;
+        for (long m : millis) {
+            atOrBefore += m <= t.toEpochMilli() ? 1 : 0;
+            before += m < t.toEpochMilli() ? 1 : 0;
+        }
+        assertEquals(firstCommits(atOrBefore), recoverTo("time-incl", "-c", "-t", t.toString(), "--inclusive"));
+        String withOffset = t.atOffset(ZoneOffset.ofHours(5)).toString();
+        assertEquals(firstCommits(before), recoverTo("time-excl", "-c", "-t", withOffset, "--exclusive"));
+    }
+
+    @Test
+    void toATimeInBerkeleyDbFormatAndLocalIso() throws Exception {
+        var local = second.atZone(ZoneId.systemDefault());
+        String bdb = DateTimeFormatter.ofPattern("yyMMddHHmm.ss").format(local);
+        assertEquals(firstCommits(secondIndex), recoverTo("bdb", "-c", "-t", bdb));
+        String bdbCentury = DateTimeFormatter.ofPattern("yyyyMMddHHmm.ss").format(local);
+        assertEquals(firstCommits(secondIndex), recoverTo("bdb-cc", "-c", "-t", bdbCentury, "--exclusive"));
+        String isoLocal = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(local);
+        assertEquals(firstCommits(secondIndex), recoverTo("iso-local", "-t", isoLocal));
+    }
+
+    @Test
+    void aTargetBeforeTheBackupIsRefusedAndChangesNothing() throws Exception {
+        Path restore = dir.resolve("too-early");
+        ReferenceProceduresTest.copyTree(backup, restore);
+        Cairn.Result r = Cairn.run("recover", "-h", restore.toString(), "-c", "-t", "2001-01-01T00:00:00Z");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("cairn recover: cannot recover to time 2001-01-01T00:00:00Z"), r::toString);
+        assertEquals(1, r.err().strip().lines().count(), r::toString);
+        assertEquals(base, keysIn(restore));
+    }
+}
