@@ -68,12 +68,16 @@ final class CairnStore implements KvStore {
         env.close();
     }
 
+    private static final org.cairndb.TransactionConfig READ_COMMITTED = new org.cairndb.TransactionConfig()
+            .isolation(org.cairndb.IsolationLevel.READ_COMMITTED);
+
     private final class CairnSession implements Session {
         private Transaction txn;
 
         @Override
         public void begin() {
-            txn = env.beginTransaction();
+            // Locking reads (getForUpdate) at READ_COMMITTED, as cairn bench and pgbench run transfers.
+            txn = env.beginTransaction(READ_COMMITTED);
         }
 
         @Override
