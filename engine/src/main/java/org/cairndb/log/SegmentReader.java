@@ -186,7 +186,13 @@ public final class SegmentReader implements Closeable {
             int n = (int) Math.min(CHUNK, fileSize - pos);
             ensure(pos, n);
             int p = (int) (pos - chunkStart);
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+            for (; i + 8 <= n; i += 8) {
+                if (chunk.getLong(p + i) != 0) {
+                    return false;
+                }
+            }
+            for (; i < n; i++) {
                 if (chunk.get(p + i) != 0) {
                     return false;
                 }

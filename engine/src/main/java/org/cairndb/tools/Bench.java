@@ -176,7 +176,11 @@ public final class Bench {
             this.runId = runId;
             this.config = config;
             this.acks = acks;
-            this.txnConfig = new TransactionConfig().durability(config.durability());
+            // Every read of a transfer locks its account (getForUpdate), so READ_COMMITTED is exact here,
+            // as READ COMMITTED is for pgbench: locking reads see the newest commit, and no transfer
+            // fails because its snapshot predates the commit it waited for.
+            this.txnConfig = new TransactionConfig().durability(config.durability())
+                    .isolation(org.cairndb.IsolationLevel.READ_COMMITTED);
         }
 
         RunResult run(PrintWriter out, LongPredicate stop) throws IOException, InterruptedException {

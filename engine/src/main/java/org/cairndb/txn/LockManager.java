@@ -60,8 +60,15 @@ public final class LockManager {
     }
 
     private Stripe stripe(LockKey key) {
-        int h = key.hashCode();
-        return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];
+        return stripes[stripeIndex(key)];
+    }
+
+    /**
+     * The stripe comes from the hash's high bits: each stripe's HashMap picks its bucket from the
+     * low bits, and taking both from the same bits would put all of a stripe's keys in one bucket.
+     */
+    private static int stripeIndex(LockKey key) {
+        return (key.hashCode() * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(STRIPES));
     }
 
     /**
@@ -128,29 +135,67 @@ public final class LockManager {
         }
     }
 
-    /** Releases the given locks of {@code txn}, handing each to its first waiter. */
-    public void releaseAll(Txn txn, Iterable<LockKey> keys) {
+    /**
+     * Releases the given locks of {@code txn}, handing each to its first waiter. Keys are grouped by
+     * stripe so that a transaction holding many locks takes each stripe's lock once.
+     */
+    public void releaseAll(Txn txn, java.util.Collection<LockKey> keys) {
+        if (keys.size() <= 4) {
+            for (LockKey key : keys) {
+                Stripe s = stripe(key);
+                s.lock.lock();
+                try {
+                    releaseLocked(s, txn, key);
+                } finally {
+                    s.lock.unlock();
+                }
+            }
+            return;
+        }
+        List<List<LockKey>> byStripe = new ArrayList<>(STRIPES);
+        for (int i = 0; i < STRIPES; i++) {
+            byStripe.add(null);
+        }
         for (LockKey key : keys) {
-            Stripe s = stripe(key);
+            int i = stripeIndex(key);
+            List<LockKey> l = byStripe.get(i);
+            if (l == null) {
+                l = new ArrayList<>();
+                byStripe.set(i, l);
+            }
+            l.add(key);
+        }
+        for (int i = 0; i < STRIPES; i++) {
+            List<LockKey> l = byStripe.get(i);
+            if (l == null) {
+                continue;
+            }
+            Stripe s = stripes[i];
             s.lock.lock();
             try {
-                Entry e = s.entries.get(key);
-                if (e == null || e.owner != txn) {
-                    continue;
-                }
-                Txn next = e.waiters.pollFirst();
-                if (next == null) {
-                    s.entries.remove(key);
-                } else {
-                    e.owner = next;
-                    for (Txn w : e.waiters) {
-                        w.waitingFor = next;
-                    }
-                    s.changed.signalAll();
+                for (LockKey key : l) {
+                    releaseLocked(s, txn, key);
                 }
             } finally {
                 s.lock.unlock();
             }
+        }
+    }
+
+    private static void releaseLocked(Stripe s, Txn txn, LockKey key) {
+        Entry e = s.entries.get(key);
+        if (e == null || e.owner != txn) {
+            return;
+        }
+        Txn next = e.waiters.pollFirst();
+        if (next == null) {
+            s.entries.remove(key);
+        } else {
+            e.owner = next;
+            for (Txn w : e.waiters) {
+                w.waitingFor = next;
+            }
+            s.changed.signalAll();
         }
     }
 

@@ -176,6 +176,22 @@ public final class Txn {
         }
     }
 
+    /** The completion of a prepared transaction under way ("commit" or "rollback"), or null. */
+    private String completing;
+
+    /**
+     * Claims the completion of this prepared transaction for one caller: a commit and a rollback
+     * racing for it (a transaction manager and an admin, say) must not both run. Returns the
+     * completion already under way, or null if the claim succeeded.
+     */
+    synchronized String claimCompletion(String action) {
+        if (completing != null) {
+            return completing;
+        }
+        completing = action;
+        return null;
+    }
+
     synchronized boolean transition(State from, State to, String reason) {
         if (state != from) {
             return false;

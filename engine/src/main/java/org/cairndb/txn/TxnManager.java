@@ -329,6 +329,8 @@ public final class TxnManager {
         }
         if (!wasPrepared) {
             txn.checkActive();
+        } else {
+            claimCompletion(txn, "commit");
         }
         if (txn.writes.isEmpty()) {
             if (wasPrepared) {
@@ -565,6 +567,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically roll back");
         }
         if (s == Txn.State.PREPARED) {
+            claimCompletion(txn, "rollback");
             logPreparedOutcome(txn, false, heuristic);
             prepared.remove(txn.id());
             finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
@@ -666,6 +669,14 @@ public final class TxnManager {
         if (txn.snapshotToken != null) {
             snapshots.remove(txn.snapshotToken);
             txn.snapshotToken = null;
+        }
+    }
+
+    private static void claimCompletion(Txn txn, String action) {
+        String under = txn.claimCompletion(action);
+        if (under != null) {
+            throw new TransactionStateException("cannot " + action + " " + txn.describe() + ": a " + under
+                    + " of it is already under way");
         }
     }
 
