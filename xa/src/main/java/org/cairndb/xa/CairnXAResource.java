@@ -43,7 +43,7 @@ import org.cairndb.TransactionStateException;
  * {@link #setTransactionTimeout} applies to branches this resource starts afterwards; the time counts
  * from start(TMNOFLAGS) until prepare. A branch past its timeout is rolled back (its locks freed within
  * about a second by the engine, or at once by the next XA call) and every later call on it gets
- * XA_RBTIMEOUT; rollback then forgets it.
+ * XA_RBTIMEOUT (rollback too, unless an earlier call already reported it); rollback then forgets it.
  *
  * <h2>Errors</h2>
  * Every {@link XAException} carries an error code (see {@link XaErrors}): XAER_NOTA for an unknown
@@ -371,14 +371,15 @@ public final class CairnXAResource implements XAResource {
             if (b != null) {
                 synchronized (b) {
                     checkIdle(b, "roll back");
-                    boolean rollbackOnly = b.isRollbackOnly();
+                    b.refresh();
+                    boolean report = b.rollbackNeedsReport();
                     try {
                         b.txn.abort();
                     } finally {
                         registry.remove(b);
                     }
-                    if (rollbackOnly && b.rolledBackByRm()) {
-                        // Already rolled back by Cairn itself: say why (the XA specification allows XA_RB* here).
+                    if (report) {
+                        // Cairn rolled it back on its own and nobody was told: say why (XA allows XA_RB* here).
                         throw b.rollbackError("roll back");
                     }
                 }

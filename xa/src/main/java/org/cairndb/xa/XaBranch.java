@@ -30,6 +30,8 @@ final class XaBranch {
     /** True if the resource manager rolled the branch back on its own (not end(TMFAIL)). */
     private boolean rolledBackByRm;
     private String rollbackReason;
+    /** True once a caller has been told the XA_RB* code. */
+    private boolean reported;
     private boolean finished;
 
     /** Serializes engine operations of the several connections that may share the branch (TMJOIN). */
@@ -85,8 +87,13 @@ final class XaBranch {
         return rollbackCode;
     }
 
-    synchronized boolean rolledBackByRm() {
-        return rolledBackByRm;
+    /**
+     * Whether a rollback should answer with the XA_RB* code: the resource manager rolled the branch
+     * back on its own and no earlier call (end, start, prepare) has said so yet. Otherwise rollback
+     * simply succeeds, which spares the transaction manager a warning about an outcome it knows.
+     */
+    synchronized boolean rollbackNeedsReport() {
+        return rollbackCode != 0 && rolledBackByRm && !reported;
     }
 
     synchronized void finish() {
@@ -107,7 +114,8 @@ final class XaBranch {
         }
     }
 
-    XAException rollbackError(String action) {
+    synchronized XAException rollbackError(String action) {
+        reported = true;
         return XaErrors.error(rollbackCode, "cannot " + action + " branch " + xid + ": it was rolled back because "
                 + rollbackReason);
     }

@@ -157,7 +157,7 @@ class InDoubtTest {
         LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> xa.run(t -> db.put(t, b("k"), b("y"))));
         assertTrue(e.getMessage().contains("in-doubt XA branch " + x), e.getMessage());
         XaTestSupport.assertXa(XAException.XA_RBTIMEOUT, () -> xa.end(w, TMSUCCESS));
-        XaTestSupport.assertXa(XAException.XA_RBTIMEOUT, () -> xa.rollback(w));
+        xa.rollback(w);
 
         new CairnXAResource(env).rollback(x);
         Transaction after = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(100)));
