@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * Configures Narayana for one JVM: the object store in the given directory (never the default
  * {@code ObjectStore} in the working directory), a fixed node identifier shared by the crashing JVM and
- * the recovering one, no sockets, and short recovery periods. Must run before Narayana is first used.
+ * the recovering one, no sockets, short recovery periods, and JNDI names of wrapped resources copied
+ * into the log (as WildFly does). Must run before Narayana is first used.
  */
 final class NarayanaSupport {
 
@@ -38,6 +39,7 @@ final class NarayanaSupport {
         arjPropertyManager.getCoordinatorEnvironmentBean().setTransactionStatusManagerEnable(false);
         jtaPropertyManager.getJTAEnvironmentBean().setXaRecoveryNodes(List.of(NODE));
         jtaPropertyManager.getJTAEnvironmentBean().setOrphanSafetyInterval(1000);
+        jtaPropertyManager.getJTAEnvironmentBean().setXAResourceRecordWrappingPlugin(new JndiNameRecordPlugin());
         RecoveryEnvironmentBean recovery = recoveryPropertyManager.getRecoveryEnvironmentBean();
         recovery.setRecoveryListener(false);
         recovery.setPeriodicRecoveryPeriod(1);

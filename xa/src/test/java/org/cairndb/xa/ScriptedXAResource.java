@@ -8,13 +8,19 @@ import java.util.Map;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
+import org.jboss.tm.XAResourceWrapper;
 
 /**
  * A resource for tests: records every call, fails at chosen points with a chosen XA code, or halts the
  * JVM at a chosen point (a crash). With a delegate it passes the calls on (and may halt before or
  * after the delegate did its part); without one it keeps nothing.
+ *
+ * <p>It is also what an application server's connector layer puts around a resource adapter's
+ * XAResource (IronJacamar in WildFly does the same): an {@link XAResourceWrapper} naming the resource
+ * manager by JNDI name. Narayana's recovery uses that name to tell that a branch it logged, which
+ * the named resource manager no longer lists, was already completed.
  */
-final class ScriptedXAResource implements XAResource {
+final class ScriptedXAResource implements XAResourceWrapper {
 
     enum Point {
         START, END, PREPARE, COMMIT, ROLLBACK
@@ -169,6 +175,26 @@ final class ScriptedXAResource implements XAResource {
     public boolean setTransactionTimeout(int seconds) throws XAException {
         timeout = seconds;
         return delegate == null || delegate.setTransactionTimeout(seconds);
+    }
+
+    @Override
+    public XAResource getResource() {
+        return delegate;
+    }
+
+    @Override
+    public String getProductName() {
+        return delegate instanceof CairnXAResource ? "Cairn" : "test resource";
+    }
+
+    @Override
+    public String getProductVersion() {
+        return "test";
+    }
+
+    @Override
+    public String getJndiName() {
+        return "java:/test/" + name;
     }
 
     @Override
