@@ -64,12 +64,12 @@ public final class Database {
         checkKey(key);
         check();
         if (txn == null) {
-            Object token = new Object();
-            Version v = env.txns().pin(token);
+            TxnManager tm = env.txns();
+            int slot = tm.beginRead();
             try {
-                return copy(lookup(v, key));
+                return copy(lookup(tm.readerVersion(slot), key));
             } finally {
-                env.txns().unpin(token);
+                tm.releaseRead(slot);
             }
         }
         Txn t = own(txn);

@@ -13,8 +13,13 @@ package org.cairndb;
  * <tr><td>{@link #NOT_DURABLE}</td><td>may be lost</td><td>may be lost</td></tr>
  * </table>
  *
- * In every case recovery restores a state in which each transaction is either wholly present
- * or wholly absent, and the transactions present are a prefix of the commit order.
+ * For the first three levels, recovery restores a state in which each transaction is either wholly
+ * present or wholly absent, and the transactions present are a prefix of the commit order.
+ * {@link #NOT_DURABLE} changes reach disk only with checkpoints: after a crash, each database holds
+ * what its last checkpoint wrote. Like Berkeley DB's {@code DB_TXN_NOT_DURABLE}, use it for data that
+ * can be rebuilt: a crash that cuts a checkpoint short may leave a NOT_DURABLE transaction present in
+ * one database and absent from another, and logged transactions that built on NOT_DURABLE data are
+ * replayed without it.
  */
 public enum Durability {
     /** The commit record is written and forced to stable storage. Concurrent commits share one force. */
@@ -23,6 +28,6 @@ public enum Durability {
     WRITE_NO_SYNC,
     /** The commit record stays in Cairn's log buffer until a later write or force carries it out. */
     NO_SYNC,
-    /** No log record at all: the change reaches disk only with the next checkpoint. */
+    /** No log record at all: the change reaches disk only with the next checkpoint (see above for what that means). */
     NOT_DURABLE
 }

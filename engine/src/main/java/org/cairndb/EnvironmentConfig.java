@@ -41,7 +41,10 @@ public final class EnvironmentConfig {
             Map.entry("cairn.txn.timeout", "roll back transactions older than this (default 0 = never)"),
             Map.entry("cairn.txn.max.bytes", "largest write set of one transaction (default 64m)"),
             Map.entry("cairn.page.reuse.delay", "how long a freed page stays untouched, so that plain file copies"
-                    + " of data files taken while writers run stay consistent (default 30s)"));
+                    + " of data files taken while writers run stay consistent (default 30s)"),
+            Map.entry("cairn.log.autoremove", "remove log segments as soon as nothing needs them (default false)"),
+            Map.entry("cairn.archive.enabled", "copy every finished log segment to the archive directory (default false)"),
+            Map.entry("cairn.archive.dir", "archive directory, relative to the home or absolute (default archive)"));
 
     private boolean allowCreate = true;
     private Durability durability = Durability.SYNC;
@@ -58,6 +61,12 @@ public final class EnvironmentConfig {
     private long txnMaxBytes = 64L << 20;
     private Duration pageReuseDelay = Duration.ofSeconds(30);
     private FileIO fileIO = NioFileIO.INSTANCE;
+    private boolean logAutoRemove;
+    private boolean archiveEnabled;
+    private Path archiveDir = Path.of("archive");
+    private boolean catastrophicRecovery;
+    private RecoveryTarget recoveryTarget;
+    private java.util.List<Path> logSources = java.util.List.of();
 
     public EnvironmentConfig() {
     }
@@ -80,6 +89,12 @@ public final class EnvironmentConfig {
         c.txnMaxBytes = txnMaxBytes;
         c.pageReuseDelay = pageReuseDelay;
         c.fileIO = fileIO;
+        c.logAutoRemove = logAutoRemove;
+        c.archiveEnabled = archiveEnabled;
+        c.archiveDir = archiveDir;
+        c.catastrophicRecovery = catastrophicRecovery;
+        c.recoveryTarget = recoveryTarget;
+        c.logSources = logSources;
         return c;
     }
 
@@ -190,10 +205,88 @@ public final class EnvironmentConfig {
         return this;
     }
 
+    /**
+     * Remove log segments automatically (after each checkpoint) once nothing needs them: not
+     * recovery, an in-doubt transaction, a running backup, or continuous archiving that has not
+     * copied them yet. Off by default: without archiving, removed segments are gone for good.
+     */
+    public EnvironmentConfig logAutoRemove(boolean remove) {
+        this.logAutoRemove = remove;
+        return this;
+    }
+
+    /** Copy every finished log segment to {@link #archiveDir} as soon as it is finished. */
+    public EnvironmentConfig archiveEnabled(boolean enabled) {
+        this.archiveEnabled = enabled;
+        return this;
+    }
+
+    /** Where continuous archiving copies segments; relative paths are relative to the home. */
+    public EnvironmentConfig archiveDir(Path dir) {
+        this.archiveDir = require(dir, "archive directory");
+        return this;
+    }
+
+    public boolean logAutoRemove() {
+        return logAutoRemove;
+    }
+
+    public boolean archiveEnabled() {
+        return archiveEnabled;
+    }
+
+    public Path archiveDir() {
+        return archiveDir;
+    }
+
     /** The file layer beneath the engine; tests put a fault-injecting one here. */
     public EnvironmentConfig fileIO(FileIO fileIO) {
         this.fileIO = require(fileIO, "fileIO");
         return this;
+    }
+
+    /**
+     * Open with catastrophic recovery: for an environment restored from backups, or when normal
+     * recovery failed. Log segments are gathered from {@code log/}, {@code archive/} and
+     * {@link #logSources}, the best copy of each segment winning (the one with the longest valid
+     * chain of records); a flat backup directory (data and log files side by side) is laid out
+     * first; then the log is replayed onto the data files from their checkpoints to the last valid
+     * record, or to the {@link #recoveryTarget}. A missing segment is named and stops the open.
+     */
+    public EnvironmentConfig catastrophicRecovery(boolean catastrophic) {
+        this.catastrophicRecovery = catastrophic;
+        return this;
+    }
+
+    /**
+     * Point-in-time recovery (implies catastrophic recovery): exactly the transactions committed up
+     * to the target are kept, and the log after it is moved aside into {@code log/after-<time>/}
+     * (kept, not deleted) so that no later open replays it.
+     */
+    public EnvironmentConfig recoveryTarget(RecoveryTarget target) {
+        this.recoveryTarget = target;
+        if (target != null) {
+            this.catastrophicRecovery = true;
+        }
+        return this;
+    }
+
+    /** More directories holding log segments for catastrophic recovery (restored archives). */
+    public EnvironmentConfig logSources(java.util.List<Path> dirs) {
+        this.logSources = java.util.List.copyOf(dirs);
+        return this;
+    }
+
+    public boolean catastrophicRecovery() {
+        return catastrophicRecovery;
+    }
+
+    public RecoveryTarget recoveryTarget() {
+        return recoveryTarget;
+    }
+
+    public java.util.List<Path> logSources() {
+        return logSources;
     }
 
     public boolean allowCreate() {
@@ -312,6 +405,9 @@ public final class EnvironmentConfig {
             case "cairn.txn.timeout" -> txnTimeout(parseDuration(value));
             case "cairn.txn.max.bytes" -> txnMaxBytes(parseSize(value));
             case "cairn.page.reuse.delay" -> pageReuseDelay(parseDuration(value));
+            case "cairn.log.autoremove" -> logAutoRemove(parseBoolean(value));
+            case "cairn.archive.enabled" -> archiveEnabled(parseBoolean(value));
+            case "cairn.archive.dir" -> archiveDir(Path.of(value));
             default -> throw new IllegalArgumentException("unknown setting; known settings are " + PROPERTY_KEYS.keySet());
         }
     }

@@ -24,12 +24,14 @@ package org.cairndb;
  * @param cacheHits            page lookups served from the cache
  * @param cacheMisses          page lookups that read the disk
  * @param databases            number of databases
+ * @param archive              continuous archiving's status
+ * @param runningBackups       hot backups and failover updates copying right now
  */
 public record EnvironmentStats(long commits, long aborts, long conflicts, int activeTransactions,
         int preparedTransactions, int locksHeld, String logEndLsn, String logDurableLsn, long logSegment,
         long logBytesWritten, long logForces, long checkpoints, long lastCheckpointMillis, String lastCheckpointLsn,
         String recoveryStartLsn, long cacheCapacity, long cacheUsed, long dirtyBytes, long cacheHits, long cacheMisses,
-        int databases) {
+        int databases, ArchiveStatus archive, int runningBackups) {
 
     /** Fraction of page lookups served from the cache (1.0 when there were none). */
     public double cacheHitRatio() {

@@ -1,6 +1,10 @@
 package org.cairndb.env;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.cairndb.log.SegmentFiles;
 import org.cairndb.storage.DataFile;
 
 /**
@@ -15,8 +19,12 @@ import org.cairndb.storage.DataFile;
  *   log/log.0000000001  log segments
  *   archive/            default target of continuous log archiving
  * </pre>
+ *
+ * A <em>flat</em> home holds the data files and log segments side by side, with no {@code data/} or
+ * {@code log/} directory: the default layout of a hot backup, as with Berkeley DB's
+ * {@code db_hotbackup}. It opens like any other.
  */
-public record EnvironmentHome(Path home) {
+public record EnvironmentHome(Path home, boolean flat) {
 
     public static final String LOCK_FILE = "cairn.lock";
 
@@ -24,12 +32,31 @@ public record EnvironmentHome(Path home) {
         home = home.toAbsolutePath().normalize();
     }
 
+    public EnvironmentHome(Path home) {
+        this(home, false);
+    }
+
+    /** The layout of an existing directory: flat when it has no data/ or log/ but holds data files or segments. */
+    public static EnvironmentHome detect(Path home) {
+        Path h = home.toAbsolutePath().normalize();
+        if (Files.isDirectory(h.resolve("data")) || Files.isDirectory(h.resolve("log")) || !Files.isDirectory(h)) {
+            return new EnvironmentHome(h, false);
+        }
+        try (Stream<Path> s = Files.list(h)) {
+            boolean flat = s.map(p -> p.getFileName().toString())
+                    .anyMatch(n -> SegmentFiles.number(n) > 0 || databaseName(n) != null);
+            return new EnvironmentHome(h, flat);
+        } catch (IOException e) {
+            return new EnvironmentHome(h, false);
+        }
+    }
+
     public Path dataDir() {
-        return home.resolve("data");
+        return flat ? home : home.resolve("data");
     }
 
     public Path logDir() {
-        return home.resolve("log");
+        return flat ? home : home.resolve("log");
     }
 
     public Path archiveDir() {

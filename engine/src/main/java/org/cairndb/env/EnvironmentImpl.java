@@ -51,6 +51,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private final Catalog catalog = new Catalog();
     private final TxnManager txns;
     private final Checkpointer checkpointer;
+    private final org.cairndb.archive.BackupPins backupPins = new org.cairndb.archive.BackupPins();
+    private org.cairndb.archive.ContinuousArchiver archiver;
     private UUID environmentId;
     private LogManager log;
     private RecoveryReport recoveryReport;
@@ -60,6 +62,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean daemonStop;
     private volatile boolean closed;
     private volatile EnvironmentFailureException failure;
+    /** Things noticed while opening the data files, for the recovery report. */
+    private final List<String> openNotes = new ArrayList<>();
+    /** Data files found blank (creation cut short by a crash); recovery must recreate them from the log. */
+    private final List<Path> blankFiles = new ArrayList<>();
 
     private EnvironmentImpl(EnvironmentHome home, EnvironmentConfig config, EnvironmentLock lock) {
         this.home = home;
@@ -72,13 +78,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         txns.configure(config.isolation(), config.durability(), config.txnTimeout().toNanos(),
                 config.lockTimeout().toNanos(), config.txnMaxBytes());
         txns.commitThrottle(this::throttle);
+        // A freed page may be reused once the reuse delay has passed and no running backup began
+        // before it was freed.
         this.checkpointer = new Checkpointer(catalog, txns, cache,
-                () -> System.currentTimeMillis() - config.pageReuseDelay().toMillis());
+                () -> Math.min(System.currentTimeMillis() - config.pageReuseDelay().toMillis(), backupPins.oldestPinMillis()));
     }
 
     /** Opens (creating if allowed) and recovers the environment in {@code homeDir}. */
     public static EnvironmentImpl open(Path homeDir, EnvironmentConfig requested) {
-        EnvironmentHome home = new EnvironmentHome(homeDir);
+        EnvironmentHome home = EnvironmentHome.detect(homeDir);
         EnvironmentConfig config = Files.isDirectory(home.home()) ? requested.withPropertiesFrom(home.home()) : requested;
         FileIO io = config.fileIO();
         boolean fresh = prepareHome(home, config, io);
@@ -101,6 +109,42 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
     }
 
+    /**
+     * Recovers a copy of an environment (a hot backup or a failover directory) without writing to
+     * its log: the data files are brought up to the end of the copied log (or to {@code target}) and
+     * checkpointed with LSNs of that log, so that a later update can replace the last segments by
+     * newer copies of the same segments and recover again from there. Opening the copy normally
+     * afterwards (a restore) runs ordinary recovery on top.
+     */
+    public static RecoveryReport recoverCopy(Path dir, EnvironmentConfig requested) {
+        EnvironmentHome home = EnvironmentHome.detect(dir);
+        EnvironmentConfig config = requested.withPropertiesFrom(home.home()).allowCreate(false);
+        EnvironmentLock lock;
+        try {
+            lock = EnvironmentLock.acquire(config.fileIO(), home);
+        } catch (IOException e) {
+            throw new StorageException(home.lockFile(), "cannot lock the copy: " + e.getMessage(), e);
+        }
+        EnvironmentImpl env = new EnvironmentImpl(home, config, lock);
+        try {
+            UUID expected = env.openDataFiles();
+            env.environmentId = expected != null ? expected : env.firstSegmentEnvironmentId();
+            RecoveryManager.Outcome outcome = new RecoveryManager(env, config.recoveryTarget(), false).recover(expected);
+            long start = outcome.endLsn();
+            for (Txn t : env.txns.preparedTransactions()) {
+                start = Math.min(start, t.prepareLsn());
+            }
+            if (start != Lsn.NULL) {
+                env.checkpointer.writeFiles(env.txns.current(), start, env.txns.nextTxnId());
+            }
+            return outcome.report();
+        } catch (IOException e) {
+            throw new StorageException(home.home(), "cannot recover the copy: " + e.getMessage(), e);
+        } finally {
+            env.closeAfterFailedOpen();
+        }
+    }
+
     /** Checks or creates the home; returns true if the environment is new. */
     private static boolean prepareHome(EnvironmentHome home, EnvironmentConfig config, FileIO io) {
         Path h = home.home();
@@ -112,6 +156,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 io.createDirectories(h);
             } else if (!Files.isDirectory(h)) {
                 throw new CairnException("environment home " + h + " is not a directory");
+            }
+            if (home.flat()) {
+                return false; // a flat backup: data files and segments side by side
             }
             boolean hasLog = Files.isDirectory(home.logDir());
             boolean hasData = Files.isDirectory(home.dataDir());
@@ -139,7 +186,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     private void start(boolean fresh) throws IOException {
         UUID expected = openDataFiles();
-        RecoveryManager.Outcome outcome = new RecoveryManager(this).recover(expected);
+        // Recovery may have to create a data file (a logged DATABASE_CREATE whose file was lost), which needs the id.
+        environmentId = expected != null ? expected : firstSegmentEnvironmentId();
+        if (config.catastrophicRecovery()) {
+            List<Path> sources = new ArrayList<>();
+            sources.add(archiveDirectory());
+            sources.addAll(config.logSources());
+            for (String note : org.cairndb.log.SegmentAssembler.assemble(io, home.logDir(), sources, environmentId)) {
+                openNotes.add(note);
+                LOG.log(System.Logger.Level.INFO, "catastrophic recovery of " + home.home() + ": " + note);
+            }
+        }
+        RecoveryManager.Outcome outcome = new RecoveryManager(this, config.recoveryTarget(), true).recover(expected);
         environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
         log = LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
                 config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
@@ -152,9 +210,34 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
         }
         if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
-            checkpointer.run(true, "recovery");
+            CheckpointResult c = checkpointer.run(true, "recovery");
+            if (!fresh) {
+                LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
+                        + " pages in " + c.durationMillis() + " ms");
+            }
+        }
+        if (config.archiveEnabled()) {
+            archiver = new org.cairndb.archive.ContinuousArchiver(io, home.logDir(), archiveDirectory(), log::currentSegment);
+            archiver.start();
         }
         startDaemon();
+    }
+
+    /** The environment id in the header of the first log segment that has one, or null (the scan reports bad headers). */
+    private UUID firstSegmentEnvironmentId() {
+        try {
+            for (long seg : org.cairndb.log.SegmentFiles.list(io, home.logDir())) {
+                try (org.cairndb.log.SegmentReader r = org.cairndb.log.SegmentReader.open(io,
+                        home.logDir().resolve(org.cairndb.log.SegmentFiles.name(seg)), seg)) {
+                    if (r.header() != null) {
+                        return r.header().environmentId();
+                    }
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // left to the scan, which names the file
+        }
+        return null;
     }
 
     /** Opens every data file into the catalog and the initial version; returns their environment id. */
@@ -168,7 +251,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 continue;
             }
             Path path = home.dataDir().resolve(fileName);
+            if (isBlankFile(path)) {
+                blankFiles.add(path);
+                continue;
+            }
             DataFile df = DataFile.open(io, path, envId, true, cache, dirtyBytes);
+            if (df.headerNote() != null) {
+                openNotes.add(df.headerNote());
+                LOG.log(System.Logger.Level.WARNING, df.headerNote());
+            }
             if (!df.header().name().equals(name)) {
                 df.close();
                 throw new org.cairndb.CorruptionException(path, 118, "file holds database '" + df.header().name()
@@ -201,6 +292,60 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             return new Version(v.ts(), r);
         });
         return envId;
+    }
+
+    private boolean isBlankFile(Path path) throws IOException {
+        try (org.cairndb.io.StorageFile f = io.open(path, false, false)) {
+            return DataFile.isBlank(f);
+        }
+    }
+
+    /**
+     * After replay: a blank data file is a creation a crash cut short (its directory entry reached
+     * disk, its contents did not). No checkpoint can have completed since, so its DATABASE_CREATE is
+     * in the replayed log and replay has just created the file anew. If it has not, the file is
+     * damaged, not new.
+     */
+    public void checkBlankFilesRecreated() {
+        for (Path p : blankFiles) {
+            String name = EnvironmentHome.databaseName(p.getFileName().toString());
+            if (catalog.byName(name) == null) {
+                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank) and the log does not"
+                        + " create it after the last checkpoint; restore the file from a backup and run catastrophic"
+                        + " recovery (cairn recover -c)");
+            }
+            openNotes.add(p.getFileName() + " was being created when the environment stopped; created it again from the log");
+        }
+    }
+
+    /** The archive directory: {@code cairn.archive.dir} resolved against the home. */
+    public Path archiveDirectory() {
+        return home.home().resolve(config.archiveDir()).normalize();
+    }
+
+    public org.cairndb.archive.BackupPins backupPins() {
+        return backupPins;
+    }
+
+    /** The continuous archiver, or null when archiving is off. */
+    public org.cairndb.archive.ContinuousArchiver archiver() {
+        return archiver;
+    }
+
+    public org.cairndb.archive.LogArchive logArchive() {
+        return new org.cairndb.archive.LogArchive(this);
+    }
+
+    /** Archive status for stats and the admin; {@code enabled} false when archiving is off. */
+    public org.cairndb.ArchiveStatus archiveStatus() {
+        org.cairndb.archive.ContinuousArchiver a = archiver;
+        return a != null ? a.status()
+                : new org.cairndb.ArchiveStatus(false, archiveDirectory().toString(), 0, 0, 0, null, 0);
+    }
+
+    /** Notes from opening the data files, for the recovery report. */
+    public List<String> openNotes() {
+        return openNotes;
     }
 
     // ---- accessors used by recovery, the public API and the tools ----
@@ -387,6 +532,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
     }
 
+    private void removeUnneededSegments() throws IOException {
+        List<Path> removed = logArchive().removeArchivable();
+        if (!removed.isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "removed " + removed.size() + " log segments nothing needs any more");
+        }
+    }
+
     /** Before a commit: wake the checkpointer when dirty memory passes the limit; checkpoint here when far past it. */
     private void throttle(Txn txn) {
         long dirty = dirtyBytes.get();
@@ -431,6 +583,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 String reason = checkpointDue();
                 if (reason != null) {
                     checkpointer.run(false, reason);
+                    if (config.logAutoRemove()) {
+                        removeUnneededSegments();
+                    }
                 }
             } catch (EnvironmentFailureException e) {
                 return;
@@ -507,7 +662,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 l.currentSegment(), l.bytesAppended(), l.forces(), checkpointer.checkpoints(),
                 checkpointer.lastCheckpointMillis(), Lsn.toString(checkpointer.lastCheckpointLsn()),
                 Lsn.toString(checkpointer.lastCheckpointStartLsn()), cache.capacity(), cache.usedBytes(), dirtyBytes.get(),
-                cache.hits(), cache.misses(), catalog.all().size());
+                cache.hits(), cache.misses(), catalog.all().size(), archiveStatus(), backupPins.count());
     }
 
     // ---- close ----
@@ -552,9 +707,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         closeFiles();
     }
 
-    /** Stops the background thread, letting a checkpoint in progress finish (interrupting file I/O would close the files). */
+    /** Stops the background threads, letting a checkpoint in progress finish (interrupting file I/O would close the files). */
     private void stopDaemon() {
         daemonStop = true;
+        if (archiver != null) {
+            archiver.close();
+        }
         Thread d = daemon;
         if (d != null && d != Thread.currentThread()) {
             wakeDaemon();

@@ -13,35 +13,46 @@ import java.util.List;
  *    8  commit time, milliseconds since the epoch
  *    8  LSN of the PREPARE record, or 0 for a one-phase commit
  *  var  number of operations, then each {@link Op}
+ *  var  (HEURISTIC only) length of the global id, then its bytes
  * </pre>
+ *
+ * A heuristic commit repeats the global id so that the decision is known even when recovery
+ * starts after the PREPARE record.
  */
 public final class CommitRecord extends LogRecord {
 
     private final long commitMillis;
     private final long prepareLsn;
     private final List<Op> ops;
-    private final boolean heuristic;
+    private final byte[] heuristicGlobalId;
 
     public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops) {
-        this(txnId, commitMillis, prepareLsn, ops, false);
+        this(txnId, commitMillis, prepareLsn, ops, null);
     }
 
-    /** {@code heuristic}: an admin committed this prepared transaction without its transaction manager. */
-    public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops, boolean heuristic) {
+    /**
+     * {@code heuristicGlobalId} not null: an admin committed this prepared transaction (with that
+     * global id) without its transaction manager.
+     */
+    public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops, byte[] heuristicGlobalId) {
         super(txnId);
         this.commitMillis = commitMillis;
         this.prepareLsn = prepareLsn;
         this.ops = ops;
-        this.heuristic = heuristic;
+        this.heuristicGlobalId = heuristicGlobalId;
+    }
+
+    public byte[] heuristicGlobalId() {
+        return heuristicGlobalId;
     }
 
     public boolean heuristic() {
-        return heuristic;
+        return heuristicGlobalId != null;
     }
 
     @Override
     protected byte flags() {
-        return heuristic ? FLAG_HEURISTIC : 0;
+        return heuristic() ? FLAG_HEURISTIC : 0;
     }
 
     public long commitMillis() {
@@ -63,24 +74,35 @@ public final class CommitRecord extends LogRecord {
 
     @Override
     protected int payloadSize() {
-        return 16 + Op.encodedSize(ops);
+        int n = 16 + Op.encodedSize(ops);
+        return heuristic() ? n + org.cairndb.util.VarInts.size(heuristicGlobalId.length) + heuristicGlobalId.length : n;
     }
 
     @Override
     protected void writePayload(ByteBuffer b) {
         b.putLong(commitMillis).putLong(prepareLsn);
         Op.writeAll(b, ops);
+        if (heuristic()) {
+            org.cairndb.util.VarInts.put(b, heuristicGlobalId.length);
+            b.put(heuristicGlobalId);
+        }
     }
 
     static CommitRecord read(long txnId, byte flags, ByteBuffer b) {
         long time = b.getLong();
         long prepareLsn = b.getLong();
-        return new CommitRecord(txnId, time, prepareLsn, Op.readAll(b), (flags & FLAG_HEURISTIC) != 0);
+        List<Op> ops = Op.readAll(b);
+        byte[] gid = null;
+        if ((flags & FLAG_HEURISTIC) != 0) {
+            gid = new byte[org.cairndb.util.VarInts.getInt(b, b.remaining())];
+            b.get(gid);
+        }
+        return new CommitRecord(txnId, time, prepareLsn, ops, gid);
     }
 
     @Override
     public String describe() {
-        return (heuristic ? "HEURISTIC " : "") + "COMMIT txn " + txnId() + " at " + Instant.ofEpochMilli(commitMillis)
+        return (heuristic() ? "HEURISTIC " : "") + "COMMIT txn " + txnId() + " at " + Instant.ofEpochMilli(commitMillis)
                 + (prepareLsn != 0 ? " of prepared txn (PREPARE at " + Lsn.toString(prepareLsn) + ")" : "")
                 + ", " + ops.size() + " ops";
     }

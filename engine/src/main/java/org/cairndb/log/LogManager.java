@@ -328,7 +328,7 @@ public final class LogManager implements Closeable {
         Path path = logDir.resolve(SegmentFiles.name(number));
         StorageFile f = preallocator.take(path);
         long size = f.size();
-        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd).encode(), 0);
+        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size & ~1023L).encode(), 0);
         f.force(true);
         io.syncDirectory(logDir);
         current = f;

@@ -103,13 +103,18 @@ public final class LogScanner {
                     env = h.environmentId();
                 } else if (!env.equals(h.environmentId())) {
                     throw new CorruptionException(path, 24, "segment belongs to environment " + h.environmentId()
-                            + ", not to this environment (" + env + ")");
+                            + ", not to this environment (" + env + "); a segment of another environment was put here:"
+                            + " take it out and put back this environment's own copy (from the archive or a backup),"
+                            + " then run catastrophic recovery (cairn recover -c)");
                 }
                 if (previousEnd >= 0 && h.previousEnd() != previousEnd) {
                     throw new CorruptionException(path, 48, "log chain broken: this segment says the previous one ends at offset "
                             + h.previousEnd() + " but its valid records end at " + previousEnd
                             + "; catastrophic recovery from a backup is needed");
                 }
+                // Segments are created zero-filled at full size, so no crash leaves one shorter.
+                String truncated = r.fileSize() < h.createdSize() ? "the segment was created with " + h.createdSize()
+                        + " bytes but is only " + r.fileSize() + " bytes long: it was truncated or copied incompletely" : null;
                 if (s == first && startLsn != Lsn.NULL) {
                     r.seek(Lsn.offset(startLsn));
                 }
@@ -125,12 +130,17 @@ public final class LogScanner {
                         if (s != last) {
                             throw corrupt(path, bad, r.problem(), "it is not in the last segment");
                         }
+                        if (truncated != null) {
+                            throw corrupt(path, bad, r.problem(), truncated);
+                        }
                         long proof = r.findProofOfDurability(bad);
                         if (proof >= 0) {
                             throw corrupt(path, bad, r.problem(), "the valid record at offset " + proof
                                     + " shows these bytes had been forced to disk");
                         }
                         tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
+                    } else if (truncated != null) {
+                        throw corrupt(path, r.offset(), "no more records", truncated);
                     }
                     break;
                 }

@@ -16,14 +16,16 @@ import org.cairndb.util.Checksums;
  *     24   16 environment id (UUID: most significant long, then least significant long)
  *     40    8 creation time, milliseconds since the epoch
  *     48    8 end offset of the previous segment (where its last record ends; 0 for the first)
- *     56    4 reserved (0)
+ *     56    4 size of the file when the segment began, in KiB (segments are created at full size)
  *     60    4 CRC-32C of bytes 0..59
  * </pre>
  *
  * The previous segment's end offset lets a reader check that the chain is continuous: the valid
- * records of segment n must end exactly where segment n+1 says they do.
+ * records of segment n must end exactly where segment n+1 says they do. The size at creation lets
+ * it tell a truncated segment (damage, or an incomplete copy) from one whose end was never
+ * written: segments are created zero-filled at full size, so no crash leaves one shorter.
  */
-public record SegmentHeader(long segment, UUID environmentId, long createdMillis, long previousEnd) {
+public record SegmentHeader(long segment, UUID environmentId, long createdMillis, long previousEnd, long createdSize) {
 
     public static final int SIZE = 64;
     public static final long MAGIC = 0x434149524E4C4F47L; // "CAIRNLOG"
@@ -33,7 +35,7 @@ public record SegmentHeader(long segment, UUID environmentId, long createdMillis
         ByteBuffer b = ByteBuffer.allocate(SIZE);
         b.putLong(MAGIC).putInt(FORMAT_VERSION).putInt(SIZE).putLong(segment)
                 .putLong(environmentId.getMostSignificantBits()).putLong(environmentId.getLeastSignificantBits())
-                .putLong(createdMillis).putLong(previousEnd).putInt(0);
+                .putLong(createdMillis).putLong(previousEnd).putInt((int) (createdSize >>> 10));
         b.putInt(Checksums.crc32c(b.array(), 0, 60));
         b.flip();
         return b;
@@ -69,6 +71,7 @@ public record SegmentHeader(long segment, UUID environmentId, long createdMillis
             throw new IllegalArgumentException("log format version " + version + " is not supported (this Cairn reads "
                     + FORMAT_VERSION + ")");
         }
-        return new SegmentHeader(b.getLong(16), new UUID(b.getLong(24), b.getLong(32)), b.getLong(40), b.getLong(48));
+        return new SegmentHeader(b.getLong(16), new UUID(b.getLong(24), b.getLong(32)), b.getLong(40), b.getLong(48),
+                (b.getInt(56) & 0xFFFF_FFFFL) << 10);
     }
 }

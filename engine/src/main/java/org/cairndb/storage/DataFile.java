@@ -51,6 +51,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     private final AtomicLong pagesRead = new AtomicLong();
     private volatile DataFileHeader header;
     private SpaceMap space;
+    private String headerNote;
 
     private DataFile(Path path, StorageFile file, DataFileHeader header, SpaceMap space, PageCache cache,
             AtomicLong dirtyBytes) {
@@ -91,12 +92,14 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             AtomicLong dirtyBytes) throws IOException {
         StorageFile f = io.open(path, write, false);
         try {
-            DataFileHeader h = readHeader(f, path);
+            HeaderChoice choice = readHeaderChoice(f, path);
+            DataFileHeader h = choice.header();
             if (environmentId != null && !environmentId.equals(h.environmentId())) {
                 throw new CorruptionException(path, 24, "data file belongs to environment " + h.environmentId()
                         + ", not to this environment (" + environmentId + ")");
             }
             DataFile df = new DataFile(path, f, h, null, cache, dirtyBytes);
+            df.headerNote = choice.note();
             df.space = h.spaceMapPage() == 0 ? new SpaceMap() : df.readSpaceMap(h);
             return df;
         } catch (IOException | RuntimeException e) {
@@ -107,6 +110,15 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
 
     /** Reads both header copies and returns the valid one of higher generation. */
     public static DataFileHeader readHeader(StorageFile f, Path path) throws IOException {
+        return readHeaderChoice(f, path).header();
+    }
+
+    /** The header chosen on open, and a note when one copy was unusable (null if both were fine). */
+    public record HeaderChoice(DataFileHeader header, String note) {
+    }
+
+    /** Reads both header copies and returns the valid one of higher generation, saying if the other was bad. */
+    public static HeaderChoice readHeaderChoice(StorageFile f, Path path) throws IOException {
         ByteBuffer first = ByteBuffer.allocate(DataFileHeader.SIZE);
         f.read(first, 0);
         DataFileHeader a = null;
@@ -141,13 +153,33 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             throw new CorruptionException(path, 0, "no valid header (copy 1: " + whyA + "; copy 2: " + whyB
                     + "); restore the file from a backup and run catastrophic recovery (cairn recover -c)");
         }
-        if (a == null) {
-            return b;
+        if (a == null || b == null) {
+            DataFileHeader good = a != null ? a : b;
+            // A new file has only the copy of generation 1; the other slot is blank by design.
+            boolean expectedBlank = good.generation() == 1 && "header copy is blank".equals(a == null ? whyA : whyB);
+            String note = expectedBlank ? null : path.getFileName() + ": header copy " + (a == null ? 1 : 2)
+                    + " is unusable (" + (a == null ? whyA : whyB) + "); used copy " + (a == null ? 2 : 1) + " (generation "
+                    + good.generation() + ") and replayed the log from its checkpoint";
+            return new HeaderChoice(good, note);
         }
-        if (b == null) {
-            return a;
+        return new HeaderChoice(a.generation() >= b.generation() ? a : b, null);
+    }
+
+    /** True if both header pages of the file hold nothing but zeros (or the file is shorter than them). */
+    public static boolean isBlank(StorageFile f) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(2 * 8192);
+        f.read(b, 0);
+        for (int i = 0; i < b.position(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
         }
-        return a.generation() >= b.generation() ? a : b;
+        return true;
+    }
+
+    /** What was unusual about this file's header when it was opened, or null. */
+    public String headerNote() {
+        return headerNote;
     }
 
     public Path path() {
@@ -311,6 +343,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         file.write(next.encode(), (generation % 2) * pageSize);
         file.force(false);
         header = next;
+        space.stampCollected(generation, System.currentTimeMillis());
         return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
     }
 
@@ -382,7 +415,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         }
         all.flip();
         try {
-            return SpaceMap.decode(all);
+            return SpaceMap.decode(all, h.checkpointMillis());
         } catch (RuntimeException e) {
             throw corrupt(h.spaceMapPage(), "unreadable space map: " + e.getMessage());
         }

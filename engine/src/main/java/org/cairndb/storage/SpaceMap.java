@@ -17,9 +17,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <li><b>pending</b>: the checkpoint of generation {@code g} whose captured version is at or after
  * {@code ts} collected it. Generation {@code g-1}, still valid on disk, may hold it.</li>
  * <li><b>free</b>: once generation {@code g} is durable, no reader holds a snapshot older than
- * {@code ts}, no running backup started before it was freed, and the page-reuse delay has passed
- * (so a plain file copy taken while writers run sees consistent pages). Only then is its bit
- * cleared.</li>
+ * {@code ts}, no running backup started before generation {@code g}'s header was written, and the
+ * page-reuse delay has passed since then (so a plain file copy taken while writers run sees
+ * consistent pages). Only then is its bit cleared.</li>
  * </ol>
  *
  * Only the checkpoint thread allocates and collects; writers and the checkpoint add incoming
@@ -68,13 +68,28 @@ final class SpaceMap {
         incoming.add(new Incoming(pos, pages, ts, System.currentTimeMillis()));
     }
 
-    /** Moves incoming extents replaced at or before {@code versionTs} to pending for {@code generation}. */
+    /**
+     * Moves incoming extents replaced at or before {@code versionTs} to pending for {@code generation}.
+     * Their clock for the reuse delay starts only when that generation's header is on disk
+     * ({@link #stampCollected}): until then the previous header, which still reaches them, is the
+     * one a file copy may pick up.
+     */
     void collect(long versionTs, long generation) {
         for (Iterator<Incoming> it = incoming.iterator(); it.hasNext(); ) {
             Incoming in = it.next();
             if (in.ts() <= versionTs) {
-                pending.add(new Pending(in.pos(), in.pages(), in.ts(), generation, in.millis()));
+                pending.add(new Pending(in.pos(), in.pages(), in.ts(), generation, Long.MAX_VALUE));
                 it.remove();
+            }
+        }
+    }
+
+    /** Starts the reuse clock of the extents pending for {@code generation}: its header is now durable. */
+    void stampCollected(long generation, long millis) {
+        for (java.util.ListIterator<Pending> it = pending.listIterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.generation() == generation && p.millis() == Long.MAX_VALUE) {
+                it.set(new Pending(p.pos(), p.pages(), p.ts(), p.generation(), millis));
             }
         }
     }
@@ -113,8 +128,8 @@ final class SpaceMap {
             }
             if (end - start >= n) {
                 allocated.set(start, start + n);
-                if (n == 1) {
-                    searchFrom = start + 1;
+                if (n == 1 || start == searchFrom) {
+                    searchFrom = start + n;
                 }
                 return start;
             }
@@ -127,6 +142,8 @@ final class SpaceMap {
         }
         allocated.set(start, start + n);
         pageCount = Math.max(pageCount, start + n);
+        // Everything before the end is in use: later searches need not walk it again.
+        searchFrom = start + n;
         if (pageCount > Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("data file exceeds " + Integer.MAX_VALUE + " pages");
         }
@@ -153,9 +170,11 @@ final class SpaceMap {
 
     /**
      * Reads a map written by {@link #encode()}. Pending extents come back as freed by a durable
-     * generation, with no snapshot holding them: only the reuse delay still applies.
+     * generation, with no snapshot holding them: only the reuse delay still applies, counted from
+     * when they were stamped, or from {@code headerMillis} (the header's checkpoint time) for those
+     * of the generation that wrote the map.
      */
-    static SpaceMap decode(ByteBuffer b) {
+    static SpaceMap decode(ByteBuffer b, long headerMillis) {
         SpaceMap m = new SpaceMap();
         m.pageCount = b.getLong();
         int n = b.getInt();
@@ -163,7 +182,11 @@ final class SpaceMap {
             throw new IllegalArgumentException("space map has an impossible number of pending extents: " + n);
         }
         for (int i = 0; i < n; i++) {
-            m.pending.add(new Pending(b.getLong(), b.getInt(), 0, 0, b.getLong()));
+            long pos = b.getLong();
+            int pages = b.getInt();
+            long millis = b.getLong();
+            // Extents of the generation that wrote the map were not stamped yet: its header time stands in.
+            m.pending.add(new Pending(pos, pages, 0, 0, millis == Long.MAX_VALUE ? headerMillis : millis));
         }
         int bitmapBytes = (int) ((m.pageCount + 7) / 8);
         if (b.remaining() < bitmapBytes) {
@@ -185,6 +208,6 @@ final class SpaceMap {
 
     /** Adds an extent to pending for {@code generation} directly (the old space map's own pages). */
     void addPending(long pos, int pages, long generation) {
-        pending.add(new Pending(pos, pages, 0, generation, System.currentTimeMillis()));
+        pending.add(new Pending(pos, pages, 0, generation, Long.MAX_VALUE));
     }
 }

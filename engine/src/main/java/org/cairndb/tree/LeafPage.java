@@ -7,11 +7,16 @@ import org.cairndb.util.VarInts;
 /**
  * A leaf: sorted keys, each with its value. A value is either the bytes themselves (inline) or an
  * {@link Overflow} for a large value kept in pages of its own.
+ *
+ * <p>The arrays may be longer than {@link #count()}: a leaf being built in an epoch grows them
+ * by half when full, so that a batch inserting many keys into one leaf shifts entries in place
+ * instead of allocating two new arrays per key. Slots past the count are null.
  */
 public final class LeafPage extends Page {
 
     private byte[][] keys;
     private Object[] values;
+    private int n;
     /** Bytes on disk and estimated bytes on the heap, kept up to date by every change. */
     private int payload;
     private int heap;
@@ -20,13 +25,15 @@ public final class LeafPage extends Page {
         super(epoch);
         this.keys = keys;
         this.values = values;
+        this.n = keys.length;
         recompute();
     }
 
-    private LeafPage(long epoch, byte[][] keys, Object[] values, int payload, int heap) {
+    private LeafPage(long epoch, byte[][] keys, Object[] values, int n, int payload, int heap) {
         super(epoch);
         this.keys = keys;
         this.values = values;
+        this.n = n;
         this.payload = payload;
         this.heap = heap;
     }
@@ -40,13 +47,14 @@ public final class LeafPage extends Page {
         super(pos, fromDisk);
         this.keys = keys;
         this.values = values;
+        this.n = keys.length;
         recompute();
     }
 
     private void recompute() {
         int p = 0;
-        int h = 64 + 16 * keys.length;
-        for (int i = 0; i < keys.length; i++) {
+        int h = 64 + 16 * n;
+        for (int i = 0; i < n; i++) {
             p += entrySize(keys[i], values[i]);
             h += entryHeap(keys[i], values[i]);
         }
@@ -61,12 +69,12 @@ public final class LeafPage extends Page {
 
     /** Bytes one entry takes on disk; must agree with {@link PageFormat#encodeLeaf}. */
     static int entrySize(byte[] key, Object value) {
-        int n = VarInts.size(key.length) + key.length + 1;
+        int s = VarInts.size(key.length) + key.length + 1;
         if (value instanceof Overflow o) {
-            return n + VarInts.size(o.length()) + 8;
+            return s + VarInts.size(o.length()) + 8;
         }
         byte[] v = (byte[]) value;
-        return n + VarInts.size(v.length) + v.length;
+        return s + VarInts.size(v.length) + v.length;
     }
 
     @Override
@@ -76,7 +84,7 @@ public final class LeafPage extends Page {
 
     @Override
     public int count() {
-        return keys.length;
+        return n;
     }
 
     @Override
@@ -101,7 +109,7 @@ public final class LeafPage extends Page {
     /** Index of {@code key}, or {@code -(insertion point) - 1}. */
     public int find(byte[] key) {
         int lo = 0;
-        int hi = keys.length - 1;
+        int hi = n - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             int c = Bytes.compare(keys[mid], key);
@@ -118,7 +126,8 @@ public final class LeafPage extends Page {
 
     @Override
     LeafPage copy(long newEpoch) {
-        return new LeafPage(newEpoch, keys.clone(), values.clone(), payload, heap);
+        int cap = n + 8;
+        return new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(values, cap), n, payload, heap);
     }
 
     // ---- changes, only on a page owned by the current epoch ----
@@ -130,17 +139,16 @@ public final class LeafPage extends Page {
     }
 
     void insert(int i, byte[] key, Object value) {
-        int n = keys.length;
-        byte[][] k = new byte[n + 1][];
-        Object[] v = new Object[n + 1];
-        System.arraycopy(keys, 0, k, 0, i);
-        System.arraycopy(values, 0, v, 0, i);
-        k[i] = key;
-        v[i] = value;
-        System.arraycopy(keys, i, k, i + 1, n - i);
-        System.arraycopy(values, i, v, i + 1, n - i);
-        keys = k;
-        values = v;
+        if (n == keys.length) {
+            int cap = n + (n >> 1) + 2;
+            keys = Arrays.copyOf(keys, cap);
+            values = Arrays.copyOf(values, cap);
+        }
+        System.arraycopy(keys, i, keys, i + 1, n - i);
+        System.arraycopy(values, i, values, i + 1, n - i);
+        keys[i] = key;
+        values[i] = value;
+        n++;
         payload += entrySize(key, value);
         heap += 16 + entryHeap(key, value);
     }
@@ -148,36 +156,36 @@ public final class LeafPage extends Page {
     void remove(int i) {
         payload -= entrySize(keys[i], values[i]);
         heap -= 16 + entryHeap(keys[i], values[i]);
-        int n = keys.length;
-        byte[][] k = new byte[n - 1][];
-        Object[] v = new Object[n - 1];
-        System.arraycopy(keys, 0, k, 0, i);
-        System.arraycopy(values, 0, v, 0, i);
-        System.arraycopy(keys, i + 1, k, i, n - i - 1);
-        System.arraycopy(values, i + 1, v, i, n - i - 1);
-        keys = k;
-        values = v;
+        System.arraycopy(keys, i + 1, keys, i, n - i - 1);
+        System.arraycopy(values, i + 1, values, i, n - i - 1);
+        n--;
+        keys[n] = null;
+        values[n] = null;
     }
 
-    /** Keeps entries [0, from) here and returns a new leaf with entries [from, to). */
+    /** Returns a new leaf with entries [from, to); this page is left as it was. */
     LeafPage cut(int from, int to, long newEpoch) {
         return new LeafPage(newEpoch, Arrays.copyOfRange(keys, from, to), Arrays.copyOfRange(values, from, to));
     }
 
-    void truncate(int n) {
-        keys = Arrays.copyOf(keys, n);
-        values = Arrays.copyOf(values, n);
+    /** Keeps entries [0, count). */
+    void truncate(int count) {
+        Arrays.fill(keys, count, n, null);
+        Arrays.fill(values, count, n, null);
+        n = count;
         recompute();
     }
 
     /** Appends all entries of {@code right}, whose keys all sort after this page's. */
     void absorb(LeafPage right) {
-        int n = keys.length;
-        int m = right.keys.length;
-        keys = Arrays.copyOf(keys, n + m);
-        values = Arrays.copyOf(values, n + m);
+        int m = right.n;
+        if (n + m > keys.length) {
+            keys = Arrays.copyOf(keys, n + m);
+            values = Arrays.copyOf(values, n + m);
+        }
         System.arraycopy(right.keys, 0, keys, n, m);
         System.arraycopy(right.values, 0, values, n, m);
+        n += m;
         payload += right.payload;
         heap += right.heap - 64;
     }

@@ -33,6 +33,10 @@ public final class TreeWriter {
     private final BranchPage[] pathPages = new BranchPage[MAX_DEPTH];
     private final int[] pathIndex = new int[MAX_DEPTH];
     private LeafPage leaf;
+    /** Depth and key range [leafLow, leafHigh) of {@link #leaf} while the path to it is still valid; null bounds are open. */
+    private int leafDepth = -1;
+    private byte[] leafLow;
+    private byte[] leafHigh;
     private final List<Persistable> created = new ArrayList<>();
 
     public TreeWriter(Page root, long count, long epoch, int pageSize, PageLoader loader, PageSink sink) {
@@ -77,6 +81,7 @@ public final class TreeWriter {
             created.add(first);
             root = first;
             count++;
+            leafDepth = -1;
             return true;
         }
         int depth = descend(key);
@@ -94,6 +99,7 @@ public final class TreeWriter {
             count++;
         }
         if (leaf.payloadSize() > maxPayload) {
+            leafDepth = -1;
             splitUp(leaf, depth, atEnd);
         }
         return i < 0;
@@ -111,6 +117,7 @@ public final class TreeWriter {
         }
         leaf.remove(i);
         count--;
+        leafDepth = -1;
         rebalanceUp(leaf, depth);
         return true;
     }
@@ -121,12 +128,25 @@ public final class TreeWriter {
      * returns the leaf's depth.
      */
     private int descend(byte[] key) {
+        if (leafDepth >= 0 && (leafLow == null || org.cairndb.util.Bytes.compare(key, leafLow) >= 0)
+                && (leafHigh == null || org.cairndb.util.Bytes.compare(key, leafHigh) < 0)) {
+            // Sorted batches land in the same leaf many times in a row: its path is still owned and valid.
+            return leafDepth;
+        }
         root = own(root);
         Page node = root;
         int depth = 0;
+        byte[] low = null;
+        byte[] high = null;
         while (!node.isLeaf()) {
             BranchPage b = (BranchPage) node;
             int i = b.childIndex(key);
+            if (i > 0) {
+                low = b.key(i - 1);
+            }
+            if (i < b.count() - 1) {
+                high = b.key(i);
+            }
             Page child = b.child(i, loader);
             Page owned = own(child);
             if (owned != child) {
@@ -138,6 +158,9 @@ public final class TreeWriter {
             node = owned;
         }
         leaf = (LeafPage) node;
+        leafDepth = depth;
+        leafLow = low;
+        leafHigh = high;
         return depth;
     }
 
@@ -191,7 +214,7 @@ public final class TreeWriter {
         int n = node.count();
         int total = node.payloadSize();
         int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
-        List<Integer> starts = cutPoints(node, atEnd ? maxPayload : Math.min(maxPayload, (total + pieces - 1) / pieces));
+        List<Integer> starts = cutPoints(node, atEnd ? maxPayload : total / pieces);
         if (starts.size() > pieces) {
             // Large entries made the balanced cut produce more pieces than needed; every extra piece
             // pushes another separator up, which could overfill the parent again. Pack fully instead.
@@ -223,14 +246,18 @@ public final class TreeWriter {
         }
     }
 
-    /** Where pieces start when each piece is filled up to {@code limit} bytes (at least one entry each). */
-    private static List<Integer> cutPoints(Page node, int limit) {
+    /**
+     * Where pieces start when each piece is filled until it reaches {@code target} bytes, never
+     * beyond a page (at least one entry each). A piece may end a little above the target rather
+     * than below it, so that a page split in two gives two pieces, not two and a crumb.
+     */
+    private List<Integer> cutPoints(Page node, int target) {
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
         int acc = firstSize(node, 0);
         for (int i = 1; i < node.count(); i++) {
             int add = nextSize(node, i);
-            if (acc + add > limit) {
+            if (acc + add > maxPayload || acc >= target) {
                 starts.add(i);
                 acc = firstSize(node, i);
             } else {

@@ -73,6 +73,7 @@ public final class TxnManager {
 
     private final ReentrantLock sequenceLock = new ReentrantLock();
     private long lastSequencedTs;
+    private long lastCommitMillis;
 
     private final ReentrantLock applyLock = new ReentrantLock();
     /** Sequenced, not yet published transactions, in timestamp order (appended under sequenceLock). */
@@ -86,6 +87,7 @@ public final class TxnManager {
     private final AtomicLong nextTxnId;
     private final ConcurrentHashMap<Long, Txn> active = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Version> snapshots = new ConcurrentHashMap<>();
+    private final ReaderSlots readers = new ReaderSlots();
     private final ConcurrentHashMap<LockKey, Long> recentWrites = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
@@ -217,9 +219,27 @@ public final class TxnManager {
         snapshots.remove(token);
     }
 
+    /**
+     * Claims a reader slot for a short read of the newest version (an auto-commit get); release
+     * it with {@link #releaseRead}. Cheaper than {@link #pin} for one lookup.
+     */
+    public int beginRead() {
+        // Claim with the version seen first, so that the slot is never newer than what is read.
+        return readers.claim(current.ts());
+    }
+
+    /** The version a read begun with {@link #beginRead} reads: at least as new as its slot says. */
+    public Version readerVersion(int slot) {
+        return current;
+    }
+
+    public void releaseRead(int slot) {
+        readers.release(slot);
+    }
+
     /** The oldest timestamp any reader may still be reading at. */
     public long minSnapshotTs() {
-        long min = current.ts();
+        long min = Math.min(current.ts(), readers.min());
         for (Version v : snapshots.values()) {
             min = Math.min(min, v.ts());
         }
@@ -320,11 +340,12 @@ public final class TxnManager {
         }
         commitThrottle.accept(txn);
         Durability d = txn.durability();
-        LogRecord record = null;
+        java.util.function.LongFunction<LogRecord> record = null;
         if (d != Durability.NOT_DURABLE || wasPrepared) {
-            record = wasPrepared
-                    ? new CommitRecord(txn.id(), System.currentTimeMillis(), txn.prepareLsn, List.of(), heuristic)
-                    : new CommitRecord(txn.id(), System.currentTimeMillis(), 0, txn.writes.toOps());
+            byte[] gid = heuristic ? txn.globalId : null;
+            List<Op> ops = wasPrepared ? List.of() : txn.writes.toOps();
+            long prepareLsn = wasPrepared ? txn.prepareLsn : 0;
+            record = millis -> new CommitRecord(txn.id(), millis, prepareLsn, ops, gid);
         }
         txn.requiredDurability = wasPrepared ? Durability.SYNC : d;
         sequence(txn, record, !wasPrepared);
@@ -337,7 +358,7 @@ public final class TxnManager {
     }
 
     /** Step 1: validate, take a timestamp, append the record. Returns the LSN the record ends at (0 if none). */
-    private long sequence(Txn txn, LogRecord record, boolean validate) {
+    private long sequence(Txn txn, java.util.function.LongFunction<LogRecord> recordAt, boolean validate) {
         sequenceLock.lock();
         try {
             checkPipeline();
@@ -357,6 +378,11 @@ public final class TxnManager {
             long ts = ++lastSequencedTs;
             txn.commitTs = ts;
             long end = 0;
+            // Commit times never go backwards in log order, so that recovery to a point in time
+            // keeps exactly a prefix of the log.
+            long millis = Math.max(System.currentTimeMillis(), lastCommitMillis);
+            lastCommitMillis = millis;
+            LogRecord record = recordAt == null ? null : recordAt.apply(millis);
             if (record != null) {
                 LogManager l = log;
                 long lsn = l.append(record);
@@ -645,8 +671,9 @@ public final class TxnManager {
 
     private void logPreparedOutcome(Txn txn, boolean commit, boolean heuristic) {
         long now = System.currentTimeMillis();
-        LogRecord rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), heuristic)
-                : new AbortRecord(txn.id(), now, txn.prepareLsn, heuristic);
+        byte[] gid = heuristic ? txn.globalId : null;
+        LogRecord rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), gid)
+                : new AbortRecord(txn.id(), now, txn.prepareLsn, gid);
         try {
             long lsn;
             sequenceLock.lock();

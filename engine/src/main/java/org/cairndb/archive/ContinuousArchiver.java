@@ -1,0 +1,156 @@
+package org.cairndb.archive;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.cairndb.ArchiveStatus;
+import org.cairndb.io.FileIO;
+import org.cairndb.log.SegmentFiles;
+
+/**
+ * Copies every finished log segment to the archive directory, in order, durably (see
+ * {@link SegmentCopier}): the incremental half of Berkeley DB's archival procedure, done as soon as
+ * a segment fills rather than by a nightly script. A failed copy is retried with growing pauses
+ * (1 s doubling to a minute) and reported in the status and the log. A segment is never removed
+ * from the log directory before it is archived.
+ */
+public final class ContinuousArchiver {
+
+    private static final System.Logger LOG = System.getLogger(ContinuousArchiver.class.getName());
+    private static final long MAX_BACKOFF_MILLIS = 60_000;
+
+    private final FileIO io;
+    private final Path logDir;
+    private final Path archiveDir;
+    private final LongSupplier currentSegment;
+    private final Object signal = new Object();
+    private Thread thread;
+    private volatile boolean stop;
+    private boolean woken;
+
+    private volatile long lastArchived;
+    private volatile long lastArchivedMillis;
+    private volatile long failures;
+    private volatile String lastError;
+
+    public ContinuousArchiver(FileIO io, Path logDir, Path archiveDir, LongSupplier currentSegment) {
+        this.io = io;
+        this.logDir = logDir;
+        this.archiveDir = archiveDir;
+        this.currentSegment = currentSegment;
+    }
+
+    public Path directory() {
+        return archiveDir;
+    }
+
+    public void start() {
+        thread = new Thread(this::run, "cairn-archiver " + logDir.getParent().getFileName());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Asks for a pass now (a segment was just finished, or an admin is waiting). */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** Archives every finished segment now, in the calling thread; returns how many were copied. */
+    public synchronized int archiveFinished() throws IOException {
+        int copied = 0;
+        long current = currentSegment.getAsLong();
+        List<Long> segments = SegmentFiles.list(io, logDir);
+        for (long seg : segments) {
+            if (seg >= current) {
+                break;
+            }
+            if (seg <= lastArchived) {
+                continue;
+            }
+            Path from = logDir.resolve(SegmentFiles.name(seg));
+            SegmentCopier.createOwnerOnlyDirectory(archiveDir);
+            if (SegmentCopier.copyOnce(io, from, archiveDir.resolve(SegmentFiles.name(seg)), null) > 0) {
+                copied++;
+            }
+            lastArchived = seg;
+            lastArchivedMillis = System.currentTimeMillis();
+        }
+        return copied;
+    }
+
+    private void run() {
+        long backoff = 1000;
+        while (!stop) {
+            try {
+                int n = archiveFinished();
+                if (n > 0) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "archived " + n + " log segments to " + archiveDir);
+                }
+                lastError = null;
+                backoff = 1000;
+                await(1000);
+            } catch (IOException | RuntimeException e) {
+                failures++;
+                lastError = e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "continuous archiving to " + archiveDir + " failed (attempt "
+                        + failures + "), retrying in " + backoff / 1000 + " s: " + e.getMessage());
+                await(backoff);
+                backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+            }
+        }
+    }
+
+    private void await(long millis) {
+        synchronized (signal) {
+            if (!woken && !stop) {
+                try {
+                    signal.wait(millis);
+                } catch (InterruptedException e) {
+                    stop = true;
+                }
+            }
+            woken = false;
+        }
+    }
+
+    /** Whether {@code segment} (and every segment before it still in the log directory) is archived. */
+    public boolean isArchived(long segment) {
+        return segment <= lastArchived;
+    }
+
+    public long lastArchived() {
+        return lastArchived;
+    }
+
+    public ArchiveStatus status() {
+        long current = currentSegment.getAsLong();
+        long lag = 0;
+        try {
+            for (long seg : SegmentFiles.list(io, logDir)) {
+                if (seg < current && seg > lastArchived) {
+                    lag++;
+                }
+            }
+        } catch (IOException e) {
+            lag = -1;
+        }
+        return new ArchiveStatus(true, archiveDir.toString(), lastArchived, lag, failures, lastError, lastArchivedMillis);
+    }
+
+    public void close() {
+        stop = true;
+        wake();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

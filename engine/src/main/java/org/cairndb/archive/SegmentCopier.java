@@ -1,0 +1,111 @@
+package org.cairndb.archive;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Set;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
+
+/**
+ * Copies files the way archives and backups need it: to a temporary name, forced, then renamed
+ * into place and the directory synced, so that a file under its final name is always whole. A
+ * destination that already exists is never overwritten: if it is identical the copy counts as
+ * done, otherwise it is an error naming both files. Copies are readable by their owner only.
+ */
+public final class SegmentCopier {
+
+    private static final int CHUNK = 1 << 20;
+
+    private SegmentCopier() {
+    }
+
+    /** Copies {@code from} to {@code to} unless an identical {@code to} exists; returns bytes copied (0 if identical). */
+    public static long copyOnce(FileIO io, Path from, Path to, RateLimiter limiter) throws IOException {
+        if (io.exists(to)) {
+            if (identical(io, from, to)) {
+                return 0;
+            }
+            throw new FileAlreadyExistsException(to.toString(), from.toString(), to + " already exists and differs from "
+                    + from + "; it is never overwritten: find out which copy is right and move the other away");
+        }
+        return copyReplacing(io, from, to, limiter);
+    }
+
+    /** Copies {@code from} over {@code to} (via a temporary file and an atomic rename); returns bytes copied. */
+    public static long copyReplacing(FileIO io, Path from, Path to, RateLimiter limiter) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".copying");
+        long total = 0;
+        try (StorageFile in = io.open(from, false, false); StorageFile out = io.open(tmp, true, true)) {
+            out.truncate(0);
+            ownerOnly(tmp);
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+            while (true) {
+                buf.clear();
+                int n = in.read(buf, total);
+                if (n <= 0) {
+                    break;
+                }
+                buf.flip();
+                out.write(buf, total);
+                total += n;
+                if (limiter != null) {
+                    limiter.acquire(n);
+                }
+            }
+            out.force(true);
+        }
+        io.rename(tmp, to);
+        io.syncDirectory(to.getParent());
+        return total;
+    }
+
+    /** Whether two files hold the same bytes. */
+    public static boolean identical(FileIO io, Path a, Path b) throws IOException {
+        try (StorageFile fa = io.open(a, false, false); StorageFile fb = io.open(b, false, false)) {
+            if (fa.size() != fb.size()) {
+                return false;
+            }
+            ByteBuffer ba = ByteBuffer.allocate(CHUNK);
+            ByteBuffer bb = ByteBuffer.allocate(CHUNK);
+            for (long pos = 0; ; pos += CHUNK) {
+                ba.clear();
+                bb.clear();
+                int na = fa.read(ba, pos);
+                int nb = fb.read(bb, pos);
+                if (na != nb) {
+                    return false;
+                }
+                if (na <= 0) {
+                    return true;
+                }
+                if (!Arrays.equals(ba.array(), 0, na, bb.array(), 0, nb)) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /** Creates a directory (and its parents) readable by its owner only, where the file system allows it. */
+    public static void createOwnerOnlyDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: rely on its defaults
+        }
+    }
+
+    static void ownerOnly(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                    java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+    }
+}

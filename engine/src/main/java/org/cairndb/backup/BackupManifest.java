@@ -1,0 +1,120 @@
+package org.cairndb.backup;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code backup.manifest}: what a backup (or failover copy) holds, written last, as JSON. A backup
+ * without a manifest is incomplete. {@code cairn verifybackup} checks every file against it.
+ *
+ * <pre>{@code
+ * {
+ *   "format": "cairn-backup", "version": 1, "cairnVersion": "0.1.0",
+ *   "environmentId": "…", "source": "/var/lib/app/store", "layout": "flat" | "split",
+ *   "startedAt": "2026-11-22T03:00:00Z", "finishedAt": "…",
+ *   "startLsn": "3/64",      // recovery of this backup needs the log from here
+ *   "endLsn": "5/1048576",   // the copied log reaches here
+ *   "recovered": true,       // catastrophic recovery ran on the copy
+ *   "preparedTransactions": [ {"txnId": 17, "globalId": "hex", "preparedAt": "…"} ],
+ *   "files": [ {"path": "data/accounts.cdb", "size": 123, "sha256": "hex"}, … ]
+ * }
+ * }</pre>
+ */
+public record BackupManifest(String format, int version, String cairnVersion, String environmentId, String source,
+        String layout, String startedAt, String finishedAt, String startLsn, String endLsn, boolean recovered,
+        List<Prepared> preparedTransactions, List<FileEntry> files) {
+
+    public static final String FILE_NAME = "backup.manifest";
+    public static final String FORMAT = "cairn-backup";
+
+    /** One file of the backup, its path relative to the backup directory. */
+    public record FileEntry(String path, long size, String sha256) {
+    }
+
+    /** A transaction that was prepared (in doubt) when the backup began. */
+    public record Prepared(long txnId, String globalId, String preparedAt) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Writes the manifest into {@code dir}: to a temporary file, forced, then renamed. */
+    public void write(Path dir) throws IOException {
+        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        try (var out = Files.newOutputStream(tmp)) {
+            JSON.writeValue(out, this);
+        }
+        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Reads {@code dir/backup.manifest}, or null if there is none; a manifest that is not valid JSON is an error. */
+    public static BackupManifest read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            BackupManifest m = JSON.readValue(in, BackupManifest.class);
+            if (!FORMAT.equals(m.format())) {
+                throw new IOException(file + " is not a Cairn backup manifest (format " + m.format() + ")");
+            }
+            return m;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(file + " is not a readable backup manifest: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Size and SHA-256 of every file under {@code dir} that belongs in a manifest (data files and segments). */
+    public static List<FileEntry> describeFiles(Path dir) throws IOException {
+        List<FileEntry> files = new ArrayList<>();
+        List<Path> paths;
+        try (Stream<Path> s = Files.walk(dir)) {
+            paths = s.filter(Files::isRegularFile).filter(p -> belongs(dir.relativize(p))).sorted().toList();
+        }
+        for (Path p : paths) {
+            files.add(new FileEntry(dir.relativize(p).toString().replace('\\', '/'), Files.size(p), sha256(p)));
+        }
+        return files;
+    }
+
+    private static boolean belongs(Path relative) {
+        String name = relative.getFileName().toString();
+        boolean nested = relative.getNameCount() > 1;
+        String parent = nested ? relative.getName(0).toString() : "";
+        if (relative.getNameCount() > 2 || (nested && !parent.equals("data") && !parent.equals("log"))) {
+            return false;
+        }
+        return name.endsWith(".cdb") || org.cairndb.log.SegmentFiles.number(name) > 0;
+    }
+
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

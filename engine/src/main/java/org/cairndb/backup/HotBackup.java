@@ -1,0 +1,254 @@
+package org.cairndb.backup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.cairndb.CairnException;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.RecoveryReport;
+import org.cairndb.archive.BackupPins;
+import org.cairndb.archive.RateLimiter;
+import org.cairndb.archive.SegmentCopier;
+import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.log.Lsn;
+import org.cairndb.log.SegmentFiles;
+import org.cairndb.txn.Txn;
+
+/**
+ * A hot backup: a copy of a running environment that catastrophic recovery turns into a consistent
+ * environment holding every transaction committed (SYNC) before the backup began.
+ *
+ * <h2>Timeline</h2>
+ * <ol>
+ * <li><b>Optional checkpoint</b> ({@code -c}), so that the copy needs less log.</li>
+ * <li><b>Pin</b>, under the checkpoint lock so that no checkpoint or log removal is half-way: note
+ * where recovery of the data files would start now (S) and pin every log segment from S's segment
+ * on, and every data-file page freed from now on. Writers go on committing; checkpoints go on
+ * writing data files, but only into pages free before the pin, so every page reachable from any
+ * header the copy may read stays as it is.</li>
+ * <li><b>Copy the data files</b>, each read front to back: its header first, then pages, which
+ * form the version that header names (see {@link org.cairndb.storage.DataFile}). Each copied file
+ * needs the log from its header's checkpoint LSN, which is at or after S.</li>
+ * <li><b>Copy the log</b>, from S's segment to the one being written, after the data files: the log
+ * must reach at least as far as any data file copy, and every commit acknowledged before step 2
+ * is in it. The last segment may end in a half-written record; recovery cuts it off.</li>
+ * <li><b>Unpin</b>.</li>
+ * <li><b>Recover the copy</b> (unless {@code --no-recover}): replay the copied log onto the copied
+ * data files, without writing to the copied log, so that a later update ({@code -u}) can bring
+ * newer copies of the same segments and recover again from where this one stopped.</li>
+ * <li><b>Write {@code backup.manifest}</b> last: every file with its size and SHA-256, the LSN range,
+ * the times, the prepared transactions. A backup without a manifest is incomplete.</li>
+ * </ol>
+ *
+ * An update ({@code -u}) repeats steps 2, 4 to 7 with only the segments from the backup's last one
+ * on (that one again, since it may have been copied while it was being written). Segments the
+ * environment no longer has are taken from its archive directory; if neither has them the update
+ * stops and names them.
+ */
+public final class HotBackup {
+
+    private static final System.Logger LOG = System.getLogger(HotBackup.class.getName());
+    private static final long PROGRESS_MILLIS = 3000;
+
+    private final EnvironmentImpl env;
+    private final Path target;
+    private final BackupOptions options;
+    private final String owner;
+    private final RateLimiter limiter;
+    private final long t0 = System.currentTimeMillis();
+    private long lastProgress = System.currentTimeMillis();
+    private int files;
+    private long bytes;
+
+    private HotBackup(EnvironmentImpl env, Path target, BackupOptions options, String owner) {
+        this.env = env;
+        this.target = target.toAbsolutePath().normalize();
+        this.options = options;
+        this.owner = owner;
+        this.limiter = options.maxRateMBps() > 0 ? new RateLimiter(options.maxRateMBps()) : null;
+    }
+
+    /** Takes (or with {@code options.update()}, updates) a hot backup of {@code env} in {@code target}. */
+    public static BackupResult run(EnvironmentImpl env, Path target, BackupOptions options) throws IOException {
+        return new HotBackup(env, target, options, "hot backup to " + target).take(null);
+    }
+
+    /** For failover: like {@link #run}, moving the segments the environment no longer needs into the copy. */
+    static BackupResult runForFailover(EnvironmentImpl env, Path target, BackupOptions options) throws IOException {
+        return new HotBackup(env, target, options, "failover update of " + target).take(new ArrayList<>());
+    }
+
+    /**
+     * @param moved when not null (failover), segments nothing in the environment needs any more are
+     *              moved into the copy rather than copied, and listed here
+     */
+    private BackupResult take(List<Path> moved) throws IOException {
+        env.checkUsable();
+        BackupManifest previous = checkTarget();
+        boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
+        Path dataTarget = split ? target.resolve("data") : target;
+        Path logTarget = split ? target.resolve("log") : target;
+        SegmentCopier.createOwnerOnlyDirectory(dataTarget);
+        SegmentCopier.createOwnerOnlyDirectory(logTarget);
+        if (options.checkpointFirst()) {
+            env.checkpoint(true, "backup");
+        }
+        List<BackupManifest.Prepared> prepared = new ArrayList<>();
+        for (Txn t : env.txns().preparedTransactions()) {
+            prepared.add(new BackupManifest.Prepared(t.id(), HexFormat.of().formatHex(t.globalId()),
+                    Instant.ofEpochMilli(t.prepareMillis()).toString()));
+        }
+        long startLsn;
+        BackupPins.Pin pin;
+        synchronized (env.checkpointer()) {
+            startLsn = env.logArchive().recoveryStartLsn();
+            pin = env.backupPins().pin(Lsn.segment(startLsn), owner);
+        }
+        long endLsn;
+        try {
+            if (previous == null) {
+                copyDataFiles(dataTarget);
+            }
+            if (moved != null) {
+                moveUnneededSegments(logTarget, moved);
+            }
+            long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
+            endLsn = env.log().durableLsn();
+            copySegments(firstNeeded, logTarget);
+        } finally {
+            pin.close();
+        }
+        RecoveryReport recovery = null;
+        if (options.recover()) {
+            report("recovery", true);
+            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().cacheSize(64L << 20)
+                    .checkpointerEnabled(false));
+        }
+        report("manifest", true);
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
+                env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
+                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().toString(),
+                previous != null ? previous.startLsn() : Lsn.toString(startLsn), Lsn.toString(endLsn),
+                options.recover(), prepared, BackupManifest.describeFiles(target));
+        manifest.write(target);
+        report("done", true);
+        return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
+    }
+
+    /** Checks the target; returns the existing manifest for an update, null for a new backup. */
+    private BackupManifest checkTarget() throws IOException {
+        Path home = env.home().home();
+        if (target.equals(home) || target.startsWith(env.home().dataDir()) || target.startsWith(env.home().logDir())) {
+            throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
+                    + home + "); choose a directory elsewhere");
+        }
+        if (!options.update()) {
+            if (Files.isDirectory(target)) {
+                try (Stream<Path> s = Files.list(target)) {
+                    if (s.findAny().isPresent()) {
+                        throw new IllegalArgumentException("backup target " + target + " is not empty; give an empty or new"
+                                + " directory, or update the backup there with -u");
+                    }
+                }
+            } else if (Files.exists(target)) {
+                throw new IllegalArgumentException("backup target " + target + " is not a directory");
+            }
+            return null;
+        }
+        BackupManifest m = BackupManifest.read(target);
+        if (m == null) {
+            throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
+                    + " (not a complete backup); take a full backup instead");
+        }
+        if (!m.environmentId().equals(env.environmentId().toString())) {
+            throw new IllegalArgumentException("cannot update " + target + ": it is a backup of environment "
+                    + m.environmentId() + ", not of this one (" + env.environmentId() + ")");
+        }
+        return m;
+    }
+
+    private void copyDataFiles(Path dataTarget) throws IOException {
+        for (Path f : env.logArchive().dataFiles()) {
+            try {
+                bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), limiter);
+                files++;
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Removed while we copied: its DATABASE_REMOVE is in the log the copy replays.
+                LOG.log(System.Logger.Level.INFO, owner + ": " + f.getFileName() + " was removed during the backup");
+            }
+            report("data files", false);
+        }
+    }
+
+    /** The highest segment already in the copy (its last segment is copied again), or {@code fallback}. */
+    private static long highestSegment(Path logTarget, long fallback) throws IOException {
+        long high = 0;
+        try (Stream<Path> s = Files.list(logTarget)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                high = Math.max(high, SegmentFiles.number(p.getFileName().toString()));
+            }
+        }
+        return high > 0 ? high : fallback;
+    }
+
+    /** Copies segments {@code first} up to the one being written; takes missing ones from the archive. */
+    private void copySegments(long first, Path logTarget) throws IOException {
+        long current = env.log().currentSegment();
+        Path archive = env.archiveDirectory();
+        for (long seg = first; seg <= current; seg++) {
+            String name = SegmentFiles.name(seg);
+            Path from = env.home().logDir().resolve(name);
+            if (!Files.exists(from)) {
+                from = archive.resolve(name);
+            }
+            if (!Files.exists(from)) {
+                throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
+                        + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup");
+            }
+            Path to = logTarget.resolve(name);
+            if (seg < current && Files.exists(to) && SegmentCopier.identical(env.io(), from, to)) {
+                continue;
+            }
+            bytes += SegmentCopier.copyReplacing(env.io(), from, to, limiter);
+            files++;
+            report("log", false);
+        }
+    }
+
+    /** Failover step 2: segments the environment no longer needs go into the copy and leave the environment. */
+    private void moveUnneededSegments(Path logTarget, List<Path> moved) throws IOException {
+        for (Path p : env.logArchive().archivable()) {
+            Path to = logTarget.resolve(p.getFileName());
+            if (!Files.exists(to) || !SegmentCopier.identical(env.io(), p, to)) {
+                bytes += SegmentCopier.copyReplacing(env.io(), p, to, limiter);
+                files++;
+            }
+            moved.add(p);
+        }
+        List<Path> removed = env.logArchive().removeArchivable();
+        LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
+    }
+
+    private void report(String phase, boolean always) {
+        long now = System.currentTimeMillis();
+        if (!always && now - lastProgress < PROGRESS_MILLIS) {
+            return;
+        }
+        lastProgress = now;
+        BackupProgress p = new BackupProgress(phase, files, bytes, now - t0);
+        LOG.log(System.Logger.Level.INFO, owner + ": " + p);
+        if (options.progress() != null) {
+            options.progress().accept(p);
+        }
+    }
+
+    static String version() {
+        String v = HotBackup.class.getPackage().getImplementationVersion();
+        return v != null ? v : "development";
+    }
+}

@@ -1,0 +1,188 @@
+package org.cairndb.backup;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.RecoveryTarget;
+import org.cairndb.TestSupport;
+import org.cairndb.Transaction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hot backups under a running writer, updates, restores, point-in-time recovery and failover. */
+class HotBackupTest {
+
+    @TempDir
+    Path dir;
+
+    static EnvironmentConfig cfg() {
+        return TestSupport.config().logSegmentSize(256 << 10);
+    }
+
+    /** A writer committing numbered keys until stopped; {@link #acked()} is the highest committed. */
+    static final class Writer implements AutoCloseable {
+        final AtomicLong acked = new AtomicLong(-1);
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread thread;
+
+        Writer(Environment env, long from) {
+            Database db = env.openDatabase("t");
+            thread = new Thread(() -> {
+                for (long i = from; !stop.get(); i++) {
+                    try (Transaction t = env.beginTransaction()) {
+                        db.put(t, b(String.format("k%08d", i)), new byte[300]);
+                        t.commit();
+                    }
+                    acked.set(i);
+                }
+            });
+            thread.start();
+        }
+
+        long acked() {
+            return acked.get();
+        }
+
+        void awaitAcked(long n) throws InterruptedException {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (acked.get() < n) {
+                assertTrue(System.nanoTime() < deadline, "writer stuck at " + acked.get());
+                Thread.sleep(1);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join();
+        }
+    }
+
+    static void assertHoldsAtLeast(Path home, long upTo) {
+        try (Environment restored = Environment.open(home, cfg())) {
+            Database db = restored.openDatabase("t", false);
+            for (long i = 0; i <= upTo; i++) {
+                assertNotNull(db.get(null, b(String.format("k%08d", i))), "commit " + i + " of " + upTo + " missing");
+            }
+        }
+    }
+
+    @Test
+    void hotBackupWhileWritingHoldsEveryCommitAcknowledgedBeforeItAndUpdatesBringItForward() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        Environment env = Environment.open(home, cfg());
+        long before;
+        long beforeUpdate;
+        try (Writer w = new Writer(env, 0)) {
+            w.awaitAcked(2000);
+            before = w.acked();
+            BackupResult r = HotBackup.run(env.internals(), backup, BackupOptions.defaults().withCheckpointFirst(true));
+            assertTrue(r.manifest().files().size() >= 2);
+            assertNotNull(r.recovery());
+            assertTrue(Files.isRegularFile(backup.resolve("t.cdb")), "flat layout by default");
+            w.awaitAcked(before + 2000);
+            beforeUpdate = w.acked();
+            BackupResult u = HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
+            assertEquals(r.manifest().startLsn(), u.manifest().startLsn());
+        }
+        env.close();
+        try (Environment other = Environment.open(dir.resolve("other"), cfg())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(other.internals(), backup, BackupOptions.defaults().withUpdate(true)));
+            assertTrue(e.getMessage().contains("not of this one"), e.getMessage());
+        }
+        assertHoldsAtLeast(backup, beforeUpdate);
+        assertTrue(beforeUpdate > before);
+    }
+
+    @Test
+    void badTargetsAreRefusedAndNothingIsWritten() throws Exception {
+        try (Environment env = Environment.open(dir.resolve("env"), cfg())) {
+            env.openDatabase("t").put(null, b("k"), b("v"));
+            Path full = dir.resolve("full");
+            Files.createDirectories(full);
+            Files.writeString(full.resolve("x"), "x");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), full, BackupOptions.defaults()));
+            assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+            assertEquals(1, Files.list(full).count());
+            IllegalArgumentException inside = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), env.home().resolve("data/b"), BackupOptions.defaults()));
+            assertTrue(inside.getMessage().contains("inside"), inside.getMessage());
+            IllegalArgumentException notBackup = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), dir.resolve("none"), BackupOptions.defaults().withUpdate(true)));
+            assertTrue(notBackup.getMessage().contains("backup.manifest"), notBackup.getMessage());
+        }
+    }
+
+    @Test
+    void pointInTimeRecoveryKeepsExactlyTheCommitsUpToTheTarget() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        Instant cut;
+        try (Environment env = Environment.open(home, cfg())) {
+            Database db = env.openDatabase("t");
+            for (int i = 0; i < 100; i++) {
+                db.put(null, b("a" + i), b("x"));
+            }
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true).withRecover(false));
+            for (int i = 0; i < 100; i++) {
+                db.put(null, b("b" + i), b("x"));
+            }
+            Thread.sleep(5);
+            cut = Instant.now();
+            Thread.sleep(5);
+            for (int i = 0; i < 100; i++) {
+                db.put(null, b("c" + i), b("x"));
+            }
+        }
+        // Restore: the backup's data files plus every segment of the environment's log.
+        for (Path seg : Files.list(home.resolve("log")).filter(p -> p.getFileName().toString().startsWith("log.0")).toList()) {
+            Files.copy(seg, backup.resolve("log").resolve(seg.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Environment restored = Environment.open(backup, cfg().recoveryTarget(RecoveryTarget.time(cut, true)))) {
+            Database db = restored.openDatabase("t", false);
+            assertEquals(200, db.count(), restored.recoveryReport().toString());
+            assertNotNull(db.get(null, b("b99")));
+            assertEquals(null, db.get(null, b("c0")));
+            assertTrue(restored.recoveryReport().notes().stream().anyMatch(n -> n.contains("moved the log after the target")),
+                    restored.recoveryReport().toString());
+        }
+        // A later normal open does not replay what was moved aside.
+        try (Environment again = Environment.open(backup, cfg())) {
+            assertEquals(200, again.openDatabase("t", false).count());
+            assertTrue(Files.list(backup.resolve("log")).anyMatch(p -> p.getFileName().toString().startsWith("after-")));
+        }
+    }
+
+    @Test
+    void failoverUpdatesKeepACopyReadyToOpen() throws Exception {
+        Path home = dir.resolve("env");
+        Path failover = dir.resolve("failover");
+        Environment env = Environment.open(home, cfg());
+        long lastBefore = -1;
+        try (Writer w = new Writer(env, 0)) {
+            for (int round = 0; round < 4; round++) {
+                w.awaitAcked(lastBefore + 800);
+                long acked = w.acked();
+                Failover.update(env.internals(), failover, BackupOptions.defaults());
+                lastBefore = acked;
+                env.checkpoint(true);
+            }
+        }
+        env.close();
+        assertHoldsAtLeast(failover, lastBefore);
+    }
+}
