@@ -211,4 +211,32 @@ class NarayanaTest {
         a.put(t, b("k"), b("free"));
         t.commit();
     }
+
+    @Test
+    void anAdministratorsHeuristicRollbackMeetsNarayanasCommit() throws Exception {
+        CairnXAResource xaA = new CairnXAResource(envA);
+        ScriptedXAResource probeA = new ScriptedXAResource("A", xaA);
+        InDoubtBranches admin = new InDoubtBranches(envA);
+        // Prepared in the order B, A, last; while the last resource prepares, an administrator rolls
+        // A's in-doubt branch back. Narayana then commits B and gets XA_HEURRB from A: a mixed outcome.
+        ScriptedXAResource last = new ScriptedXAResource("last").onPrepare(() -> {
+            InDoubtBranch inDoubt = admin.list().get(0);
+            admin.heuristicRollback(inDoubt.xid());
+        });
+        tm.begin();
+        write(tm.getTransaction(), new CairnXAResource(envB), bdb, "k", "b");
+        tm.getTransaction().enlistResource(probeA);
+        xaA.run(t -> a.put(t, b("k"), b("a")));
+        tm.getTransaction().enlistResource(last);
+        assertThrows(HeuristicMixedException.class, tm::commit);
+        assertEquals(List.of("start", "end", "prepare", "commit"), probeA.calls, "Narayana asked A to commit");
+        assertNull(a.get(null, b("k")), "A was rolled back by the administrator");
+        assertEquals("b", s(bdb.get(null, b("k"))), "B committed as Narayana decided");
+        // The decision stays listed until someone forgets it.
+        List<HeuristicBranch> decided = admin.heuristics();
+        assertEquals(1, decided.size());
+        assertTrue(!decided.get(0).committed());
+        xaA.forget(decided.get(0).xid());
+        assertTrue(admin.heuristics().isEmpty());
+    }
 }

@@ -32,6 +32,7 @@ final class ScriptedXAResource implements XAResourceWrapper {
     private final String name;
     private final XAResource delegate;
     private final Map<Point, Integer> failures = new EnumMap<>(Point.class);
+    private Runnable onPrepare = () -> { };
     private Point haltBefore;
     private Point haltAfter;
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
@@ -49,6 +50,12 @@ final class ScriptedXAResource implements XAResourceWrapper {
     /** From now on, calls at {@code point} throw an XAException with {@code code} (the delegate is not called). */
     ScriptedXAResource failAt(Point point, int code) {
         failures.put(point, code);
+        return this;
+    }
+
+    /** Runs {@code action} when prepare is called (for example an administrator's decision on another branch). */
+    ScriptedXAResource onPrepare(Runnable action) {
+        onPrepare = action;
         return this;
     }
 
@@ -120,6 +127,7 @@ final class ScriptedXAResource implements XAResourceWrapper {
     @Override
     public int prepare(Xid xid) throws XAException {
         before(Point.PREPARE, "prepare");
+        onPrepare.run();
         int vote = delegate != null ? delegate.prepare(xid) : XA_OK;
         after(Point.PREPARE, "prepare");
         return vote;
