@@ -20,15 +20,11 @@ final class BranchRegistry {
     /** Weak keys: a registry goes away with its environment. Registries hold no reference to it. */
     private static final Map<Environment, BranchRegistry> REGISTRIES = new WeakHashMap<>();
 
-    private static final int STRIPES = 64;
-
     private final ConcurrentHashMap<CairnXid, XaBranch> branches = new ConcurrentHashMap<>();
-    private final ReentrantLock[] completion = new ReentrantLock[STRIPES];
+    /** Completion locks of the Xids being completed right now; one per Xid, so that others never wait. */
+    private final ConcurrentHashMap<CairnXid, ReentrantLock> completing = new ConcurrentHashMap<>();
 
     private BranchRegistry() {
-        for (int i = 0; i < STRIPES; i++) {
-            completion[i] = new ReentrantLock();
-        }
     }
 
     static BranchRegistry of(Environment env) {
@@ -62,7 +58,30 @@ final class BranchRegistry {
         return null;
     }
 
-    ReentrantLock completionLock(CairnXid xid) {
-        return completion[Math.floorMod(xid.hashCode(), STRIPES)];
+    /**
+     * Takes the completion lock of {@code xid}, waiting while someone else completes the same Xid;
+     * closing the returned handle releases it. Completions of different Xids never wait for each
+     * other (a completion may wait for a log force, which other branches must be able to share).
+     */
+    Completion complete(CairnXid xid) {
+        while (true) {
+            ReentrantLock mine = new ReentrantLock();
+            mine.lock();
+            ReentrantLock held = completing.putIfAbsent(xid, mine);
+            if (held == null) {
+                return () -> {
+                    completing.remove(xid, mine);
+                    mine.unlock();
+                };
+            }
+            held.lock(); // wait for the other completion of this Xid, then try again
+            held.unlock();
+        }
+    }
+
+    /** A held completion lock. */
+    interface Completion extends AutoCloseable {
+        @Override
+        void close();
     }
 }

@@ -7,7 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.transaction.xa.XAException;
@@ -272,9 +271,7 @@ public final class CairnXAResource implements XAResource {
     @Override
     public int prepare(Xid xid) throws XAException {
         CairnXid x = xid(xid);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             XaBranch b = existing(x, "prepare");
             synchronized (b) {
                 checkIdle(b, "prepare");
@@ -282,35 +279,30 @@ public final class CairnXAResource implements XAResource {
                     registry.remove(b);
                     throw b.rollbackError("prepare");
                 }
+                checkEngineState(b, "prepare");
                 try {
-                    checkEngineState(b, "prepare");
                     if (!b.txn.hasWrites()) {
                         b.txn.commit();
-                        registry.remove(b);
                         return XA_RDONLY;
                     }
                     b.txn.prepare(b.globalId);
-                    registry.remove(b);
                     return XA_OK;
                 } catch (RuntimeException e) {
-                    registry.remove(b);
                     abortQuietly(b.txn);
                     throw XaErrors.fromEngine(e, "prepare of branch " + x);
+                } finally {
+                    registry.remove(b); // finished, or prepared: then the engine holds it, durably
                 }
             }
         } catch (RuntimeException e) {
             throw XaErrors.fromEngine(e, "prepare of branch " + x);
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
         CairnXid x = xid(xid);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             XaBranch b = registry.get(x);
             if (b != null) {
                 commitOnePhase(b, onePhase);
@@ -333,8 +325,6 @@ public final class CairnXAResource implements XAResource {
             throw heuristicOrUnknown(x, gid, "commit");
         } catch (RuntimeException e) {
             throw XaErrors.fromEngine(e, "commit of branch " + x);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -349,8 +339,8 @@ public final class CairnXAResource implements XAResource {
                 registry.remove(b);
                 throw b.rollbackError("commit");
             }
+            checkEngineState(b, "commit");
             try {
-                checkEngineState(b, "commit");
                 b.txn.commit();
             } catch (RuntimeException e) {
                 abortQuietly(b.txn);
@@ -364,9 +354,7 @@ public final class CairnXAResource implements XAResource {
     @Override
     public void rollback(Xid xid) throws XAException {
         CairnXid x = xid(xid);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             XaBranch b = registry.get(x);
             if (b != null) {
                 synchronized (b) {
@@ -398,17 +386,13 @@ public final class CairnXAResource implements XAResource {
             throw heuristicOrUnknown(x, gid, "roll back");
         } catch (RuntimeException e) {
             throw XaErrors.fromEngine(e, "rollback of branch " + x);
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void forget(Xid xid) throws XAException {
         CairnXid x = xid(xid);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             byte[] gid = XidCodec.encode(x);
             if (env.forgetHeuristic(gid)) {
                 return;
@@ -421,8 +405,6 @@ public final class CairnXAResource implements XAResource {
                     + " recorded for it in " + env);
         } catch (RuntimeException e) {
             throw XaErrors.fromEngine(e, "forget of branch " + x);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -434,9 +416,13 @@ public final class CairnXAResource implements XAResource {
         }
     }
 
-    /** The engine transaction must still be active: nobody may have committed or prepared it behind XA's back. */
-    private static void checkEngineState(XaBranch b, String action) throws XAException {
+    /**
+     * The engine transaction must still be active: nobody may have committed or prepared it behind
+     * XA's back. If someone did, the branch is dropped: XA no longer knows its outcome.
+     */
+    private void checkEngineState(XaBranch b, String action) throws XAException {
         if (!b.txn.isActive()) {
+            registry.remove(b);
             throw XaErrors.error(XAException.XAER_RMERR, "cannot " + action + " branch " + b.xid + ": its engine"
                     + " transaction was ended outside XA (" + b.txn + ")");
         }

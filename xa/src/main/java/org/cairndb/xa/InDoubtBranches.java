@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.transaction.xa.Xid;
 import org.cairndb.Environment;
 import org.cairndb.HeuristicOutcome;
@@ -74,9 +73,7 @@ public final class InDoubtBranches {
 
     private HeuristicBranch decide(CairnXid x, boolean commit) {
         byte[] gid = XidCodec.encode(x);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             Transaction t = env.preparedTransaction(gid);
             if (t == null) {
                 throw new IllegalArgumentException("no in-doubt branch " + x + describeKnown());
@@ -88,20 +85,14 @@ public final class InDoubtBranches {
             }
             HeuristicOutcome h = env.heuristicOutcome(gid);
             return new HeuristicBranch(x, XidCodec.hex(gid), h.txnId(), h.committed(), h.decidedAt());
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Forgets the heuristic decision on {@code xid}, durably. Returns false if there was none. */
     public boolean forget(Xid xid) {
         CairnXid x = CairnXid.of(xid);
-        ReentrantLock lock = registry.completionLock(x);
-        lock.lock();
-        try {
+        try (BranchRegistry.Completion held = registry.complete(x)) {
             return env.forgetHeuristic(XidCodec.encode(x));
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -83,10 +83,6 @@ final class XaBranch {
         return rollbackCode != 0;
     }
 
-    synchronized int rollbackCode() {
-        return rollbackCode;
-    }
-
     /**
      * Whether a rollback should answer with the XA_RB* code: the resource manager rolled the branch
      * back on its own and no earlier call (end, start, prepare) has said so yet. Otherwise rollback
@@ -100,18 +96,11 @@ final class XaBranch {
         finished = true;
     }
 
-    synchronized boolean isFinished() {
-        return finished;
-    }
-
     private void checkUsable(String action) throws XAException {
         if (finished) {
             throw XaErrors.error(XAException.XAER_NOTA, "branch " + xid + " has just been completed");
         }
-        refresh();
-        if (rollbackCode != 0) {
-            throw rollbackError(action);
-        }
+        checkCanCommit(action);
     }
 
     synchronized XAException rollbackError(String action) {
@@ -129,7 +118,7 @@ final class XaBranch {
             return;
         }
         boolean timedOut = deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0;
-        if (timedOut && !txn.isPrepared()) {
+        if (timedOut) {
             rollBack(XAException.XA_RBTIMEOUT, true, "it ran past its transaction timeout");
         } else if ("ABORTED".equals(txn.state())) {
             rollBack(XAException.XA_RBROLLBACK, true, "its engine transaction was rolled back");
@@ -163,9 +152,7 @@ final class XaBranch {
         try {
             return operation.apply(txn);
         } catch (TransactionException e) {
-            synchronized (this) {
-                rollBack(XaErrors.rollbackCode(e), true, e.getMessage());
-            }
+            rollBack(XaErrors.rollbackCode(e), true, e.getMessage());
             if (e instanceof LockTimeoutException lte) {
                 throw inDoubt.explain(lte);
             }

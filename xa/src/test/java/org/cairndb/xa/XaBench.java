@@ -36,7 +36,8 @@ import org.cairndb.tools.LatencyHistogram;
  * </pre>
  *
  * Options: {@code --systems cairn,h2,derby}, {@code --threads 1,16,64}, {@code --seconds 20}
- * (measured), {@code --warmup 5}, {@code --dir target/xa-bench}.
+ * (measured), {@code --warmup 5}, {@code --dir target/xa-bench}, and {@code --tm-log memory} to keep
+ * Narayana's log in memory (not durable: a diagnostic that leaves only the resource managers' cost).
  */
 public final class XaBench {
 
@@ -46,7 +47,7 @@ public final class XaBench {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--one")) {
             runOne(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    Path.of(args[5]));
+                    Path.of(args[5]), args[6].equals("memory"));
             return;
         }
         List<String> systems = List.of("cairn", "h2", "derby");
@@ -54,6 +55,7 @@ public final class XaBench {
         int seconds = 20;
         int warmup = 5;
         Path dir = Path.of("target", "xa-bench");
+        String tmLog = "file";
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -62,6 +64,7 @@ public final class XaBench {
                 case "--seconds" -> seconds = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--dir" -> dir = Path.of(v);
+                case "--tm-log" -> tmLog = v;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -73,7 +76,7 @@ public final class XaBench {
                 Path log = runDir.resolve("run.log");
                 List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                         "-cp", System.getProperty("java.class.path"), XaBench.class.getName(), "--one", system,
-                        String.valueOf(t), String.valueOf(seconds), String.valueOf(warmup), runDir.toString());
+                        String.valueOf(t), String.valueOf(seconds), String.valueOf(warmup), runDir.toString(), tmLog);
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
                 if (!p.waitFor(seconds + warmup + 300, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
@@ -105,8 +108,15 @@ public final class XaBench {
         long count() throws Exception;
     }
 
-    private static void runOne(String system, int threads, int seconds, int warmup, Path dir) throws Exception {
+    private static void runOne(String system, int threads, int seconds, int warmup, Path dir, boolean tmLogInMemory)
+            throws Exception {
+        System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
         NarayanaSupport.configure(dir.resolve("tm-object-store"));
+        if (tmLogInMemory) {
+            com.arjuna.common.internal.util.propertyservice.BeanPopulator
+                    .getDefaultInstance(com.arjuna.ats.arjuna.common.ObjectStoreEnvironmentBean.class)
+                    .setObjectStoreType(com.arjuna.ats.internal.arjuna.objectstore.VolatileStore.class.getName());
+        }
         TransactionManager tm = com.arjuna.ats.jta.TransactionManager.transactionManager();
         Path data = dir.resolve("data");
         try (Rm a = open(system, data.resolve("a")); Rm b = open(system, data.resolve("b"))) {
