@@ -36,7 +36,8 @@ import org.cairndb.tools.LatencyHistogram;
  * </pre>
  *
  * Options: {@code --systems cairn,h2,derby}, {@code --threads 1,16,64}, {@code --seconds 20}
- * (measured), {@code --warmup 5}, {@code --dir target/xa-bench}, and {@code --tm-log memory} to keep
+ * (measured), {@code --warmup 5}, {@code --repeat 1} (rounds; the table shows each configuration's
+ * median), {@code --dir target/xa-bench}, and {@code --tm-log memory} to keep
  * Narayana's log in memory (not durable: a diagnostic that leaves only the resource managers' cost).
  */
 public final class XaBench {
@@ -56,6 +57,7 @@ public final class XaBench {
         int warmup = 5;
         Path dir = Path.of("target", "xa-bench");
         String tmLog = "file";
+        int repeat = 1;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -65,34 +67,54 @@ public final class XaBench {
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--dir" -> dir = Path.of(v);
                 case "--tm-log" -> tmLog = v;
+                case "--repeat" -> repeat = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        List<String> rows = new ArrayList<>();
-        for (int t : threads) {
-            for (String system : systems) {
-                Path runDir = dir.toAbsolutePath().resolve(system + "-" + t + "-" + System.nanoTime());
-                Files.createDirectories(runDir);
-                Path log = runDir.resolve("run.log");
-                List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                        "-cp", System.getProperty("java.class.path"), XaBench.class.getName(), "--one", system,
-                        String.valueOf(t), String.valueOf(seconds), String.valueOf(warmup), runDir.toString(), tmLog);
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                if (!p.waitFor(seconds + warmup + 300, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(system + " at " + t + " threads did not finish; see " + log);
+        // Rounds over every configuration, systems side by side for each thread count, so that a busy
+        // spell of the machine hits them alike; the table gives each configuration's median round.
+        java.util.Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= repeat; round++) {
+            for (int t : threads) {
+                for (String system : systems) {
+                    double[] r = runChild(system, t, seconds, warmup, dir, tmLog);
+                    System.out.printf(Locale.ROOT, "round %d: %s at %d threads: %,.0f commits/s%n", round, system, t, r[0]);
+                    results.computeIfAbsent(system + "|" + t, k -> new ArrayList<>()).add(r);
                 }
-                String result = Files.readAllLines(log).stream().filter(l -> l.startsWith("| ")).findFirst()
-                        .orElseThrow(() -> new IllegalStateException(system + " at " + t + " threads failed; see " + log));
-                System.out.println(result);
-                rows.add(result);
-                deleteTree(runDir.resolve("data"));
             }
         }
         System.out.println();
-        System.out.println("| system | threads | global commits/s | p50 ms | p99 ms | commits |");
+        System.out.println("| system | threads | global commits/s (median) | range | p50 ms | p99 ms |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
-        rows.forEach(System.out::println);
+        for (var e : results.entrySet()) {
+            List<double[]> rs = new ArrayList<>(e.getValue());
+            rs.sort(java.util.Comparator.comparingDouble(r -> r[0]));
+            double[] median = rs.get(rs.size() / 2);
+            String[] key = e.getKey().split("\\|");
+            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %,.0f–%,.0f | %.2f | %.2f |%n", key[0], key[1], median[0],
+                    rs.get(0)[0], rs.get(rs.size() - 1)[0], median[1], median[2]);
+        }
+    }
+
+    /** Runs one configuration in a JVM of its own; returns commits/s, p50 ms, p99 ms. */
+    private static double[] runChild(String system, int t, int seconds, int warmup, Path dir, String tmLog)
+            throws Exception {
+        Path runDir = dir.toAbsolutePath().resolve(system + "-" + t + "-" + System.nanoTime());
+        Files.createDirectories(runDir);
+        Path log = runDir.resolve("run.log");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
+                System.getProperty("java.class.path"), XaBench.class.getName(), "--one", system, String.valueOf(t),
+                String.valueOf(seconds), String.valueOf(warmup), runDir.toString(), tmLog);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(seconds + warmup + 300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(system + " at " + t + " threads did not finish; see " + log);
+        }
+        String result = Files.readAllLines(log).stream().filter(l -> l.startsWith("RESULT ")).findFirst()
+                .orElseThrow(() -> new IllegalStateException(system + " at " + t + " threads failed; see " + log));
+        deleteTree(runDir.resolve("data"));
+        String[] f = result.split(" ");
+        return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])};
     }
 
     /** One resource manager pair's connections for one thread. */
@@ -196,8 +218,8 @@ public final class XaBench {
                 w.close();
             }
             long stored = Math.min(a.count(), b.count());
-            System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %,d |%n", system, threads, measured / elapsed,
-                    all.quantile(0.5) / 1e6, all.quantile(0.99) / 1e6, measured);
+            System.out.printf(Locale.ROOT, "RESULT %.1f %.3f %.3f%n", measured / elapsed, all.quantile(0.5) / 1e6,
+                    all.quantile(0.99) / 1e6);
             System.out.println("failed transactions: " + failures.get() + "; records in each resource: " + stored);
         }
         System.exit(0);
