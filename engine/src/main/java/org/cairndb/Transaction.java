@@ -45,6 +45,15 @@ public final class Transaction implements AutoCloseable {
         return txn.isolation();
     }
 
+    /**
+     * Whether the transaction has writes (puts or deletes) that a commit would make durable. A
+     * transaction without writes can be ended without a log record; XA uses this to answer a prepare
+     * with {@code XA_RDONLY}. Locks taken by reads ({@link Database#getForUpdate}) do not count.
+     */
+    public boolean hasWrites() {
+        return !txn.writes().isEmpty();
+    }
+
     /** ACTIVE, PREPARED, COMMITTED or ABORTED. */
     public String state() {
         return txn.state().name();
