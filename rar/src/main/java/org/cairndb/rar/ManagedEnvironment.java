@@ -158,7 +158,7 @@ public final class ManagedEnvironment {
         Environment opened = null;
         try {
             opened = openWithRecovery();
-            BranchSupport b = new EngineBranchSupport(opened); // SEAM(xa)
+            BranchSupport b = new XaBranchSupport(opened);
             synchronized (stateLock) {
                 if (closeRequested) {
                     opened.close();

@@ -400,6 +400,55 @@ class AdapterTest {
     }
 
     @Test
+    void handlesWorkInTheXaBranchAndRecoveryNeedsNoHandle() throws Exception {
+        start(adapter());
+        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        assertFalse(xa instanceof java.io.Serializable);
+        javax.transaction.xa.Xid xid = new org.cairndb.xa.CairnXid(131077, b("gtrid-1"), b("b1"));
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("x", "k", "in-branch");
+        assertEquals("in-branch", h.getString("x", "k"));
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, xa.prepare(xid));
+        // what the server does during recovery: a managed connection with no handle, then recover()
+        CairnManagedConnection recovery = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        javax.transaction.xa.XAResource rxa = recovery.getXAResource();
+        javax.transaction.xa.Xid[] found = rxa.recover(javax.transaction.xa.XAResource.TMSTARTRSCAN);
+        assertEquals(1, found.length);
+        assertEquals(0, rxa.recover(javax.transaction.xa.XAResource.TMENDRSCAN).length);
+        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
+        assertEquals(org.cairndb.xa.CairnXid.of(xid).toString(), admin.getInDoubtBranches().get(0).getXid());
+        rxa.commit(found[0], false);
+        assertEquals("in-branch", h.getString("x", "k"), "auto-commit read after the branch committed");
+        assertTrue(admin.getInDoubtBranches().isEmpty());
+        recovery.destroy();
+        mc.destroy();
+    }
+
+    @Test
+    void anAdminDecidesAnXaBranchByItsXid() throws Exception {
+        start(adapter());
+        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        org.cairndb.xa.CairnXid xid = new org.cairndb.xa.CairnXid(42, b("g"), b("q"));
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("x", "decided", "no");
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        xa.prepare(xid);
+        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
+        assertTrue(admin.heuristicRollback(xid.toString()).contains("rolled back"));
+        assertNull(h.getString("x", "decided"));
+        assertEquals(xid.toString(), admin.getHeuristicBranches().get(0).getXid());
+        assertTrue(admin.forget(xid.toString()));
+        mc.destroy();
+    }
+
+    @Test
     void inDoubtBranchesAreListedAndDecidedByAnAdmin() throws Exception {
         CairnConnectionFactory cf = start(adapter());
         try (CairnConnection c = cf.getConnection()) {
