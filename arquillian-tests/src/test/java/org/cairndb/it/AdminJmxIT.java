@@ -43,7 +43,6 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -101,7 +100,6 @@ class AdminJmxIT {
     }
 
     @Test
-    @EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
     void attributesCheckpointAndArchiveListings() throws Exception {
         for (int i = 0; i < 20; i++) {
             assertEquals("ok", store("op", "put", "db", "adm", "key", "k" + i, "value", "v" + i));
@@ -139,7 +137,6 @@ class AdminJmxIT {
     }
 
     @Test
-    @EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
     void hotBackupWhileABeanWritesHoldsEveryAcknowledgedCommit() throws Exception {
         List<Notification> notes = new CopyOnWriteArrayList<>();
         NotificationListener listener = (n, hb) -> notes.add(n);
@@ -197,7 +194,6 @@ class AdminJmxIT {
     }
 
     @Test
-    @EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
     void failoverUpdateGivesACopyThatOpens() throws Exception {
         assertEquals("ok", store("op", "put", "db", "fo", "key", "before-failover", "value", "yes"));
         BackupInfo b = admin.updateFailover();

@@ -17,7 +17,6 @@ import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and 16 concurrent clients. Writes target/benchmarks-rar.md. Only asserts that both ran: the figures
  * are reported, not enforced (the machine is shared).
  */
-@EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
 class BenchmarkIT {

@@ -29,7 +29,6 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * recovery resolves it: committed when the transaction manager had logged its decision to commit,
  * rolled back when it had not decided yet.
  */
-@EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
 class CrashRecoveryIT {

@@ -16,11 +16,9 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Undeploying the adapter closes the environment cleanly; deploying it again reopens it with the data. */
-@EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
 class RedeployIT {

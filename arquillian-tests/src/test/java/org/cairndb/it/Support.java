@@ -67,26 +67,6 @@ public final class Support {
         return c.getMBeanServerConnection();
     }
 
-    /**
-     * Whether cairn.rar was built with the xa module (SEAM(xa): until the module lands on main the
-     * adapter has no XAResource, and the tests that need JTA transactions through it are skipped).
-     * The answer is the same in this JVM and in the server: both see the adapter's jars.
-     */
-    public static boolean xaAvailable() {
-        try {
-            Class.forName("org.cairndb.xa.CairnXAResource", false, Support.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
-    }
-
-    /** Skips the calling test when cairn.rar lacks XA support (see {@link #xaAvailable()}). */
-    public static void assumeXa() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(xaAvailable(),
-                "cairn.rar was built without the xa module: JTA transactions through it need XA");
-    }
-
     /** Where the suite server keeps Cairn's data (see arquillian.xml). */
     public static Path suiteData() {
         return Path.of(System.getProperty("suite.data"));

@@ -15,11 +15,9 @@ import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Cairn and WildFly's H2 XA datasource in one JTA transaction: both commit, or neither does. */
-@EnabledIf(value = "org.cairndb.it.Support#xaAvailable", disabledReason = "cairn.rar built without the xa module (SEAM(xa))")
 @ExtendWith(ArquillianExtension.class)
 class TwoPhaseCommitIT {
 
