@@ -44,6 +44,7 @@ class CrashRecoveryIT {
     private static final String SERVER = "crash";
     private static final String BASE = Support.CRASH_HTTP + "/crash";
     private static final int MANAGEMENT_PORT = Support.CRASH_MANAGEMENT;
+    private static final int HTTP_PORT = java.net.URI.create(Support.CRASH_HTTP).getPort();
 
     @ArquillianResource
     private ContainerController controller;
@@ -91,11 +92,19 @@ class CrashRecoveryIT {
             assertEquals("null", read("undecided"));
             assertEquals("committed by recovery", read("decided"));
         } finally {
+            // Never let the clean-up hide why the test failed.
+            if (controller.isStarted(SERVER) && listening(MANAGEMENT_PORT)) {
+                try {
+                    deployer.undeploy("crash-war");
+                    deployer.undeploy("crash-rar");
+                } catch (RuntimeException e) {
+                    System.err.println("CrashRecoveryIT: undeploy failed: " + e);
+                }
+            }
             try {
-                deployer.undeploy("crash-war");
-                deployer.undeploy("crash-rar");
-            } finally {
                 controller.stop(SERVER);
+            } catch (RuntimeException e) {
+                System.err.println("CrashRecoveryIT: stop failed: " + e);
             }
         }
     }
@@ -104,16 +113,19 @@ class CrashRecoveryIT {
         assertThrows(IOException.class, () -> Support.get(BASE, "/crash",
                 Map.of("op", "write", "key", key, "value", value, "mode", mode.name())),
                 "the server halts in the middle of the transaction");
-        Support.await("the crashed server's ports to close", Duration.ofSeconds(60), () -> !listening(MANAGEMENT_PORT));
+        Support.await("the crashed server's ports to close", Duration.ofSeconds(60),
+                () -> !listening(MANAGEMENT_PORT) && !listening(HTTP_PORT));
+        System.err.println("CrashRecoveryIT: the server died in " + mode);
     }
 
     private void restart() {
         try {
             controller.stop(SERVER); // the process is gone already; this tells Arquillian
         } catch (RuntimeException e) {
-            // expected: nothing to shut down
+            System.err.println("CrashRecoveryIT: stopping the dead server: " + e);
         }
         controller.start(SERVER); // boots with the same base directory: transaction log, deployments, Cairn's files
+        System.err.println("CrashRecoveryIT: restarted");
     }
 
     private static boolean listening(int port) {
