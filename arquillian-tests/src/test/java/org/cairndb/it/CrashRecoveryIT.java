@@ -110,18 +110,28 @@ class CrashRecoveryIT {
     }
 
     private void crash(String key, String value, TestXAResource.Mode mode) throws Exception {
+        assertEquals(1, serverProcesses(), "the crash server's JVM is found by its command line");
         assertThrows(IOException.class, () -> Support.get(BASE, "/crash",
                 Map.of("op", "write", "key", key, "value", value, "mode", mode.name())),
                 "the server halts in the middle of the transaction");
-        Support.await("the crashed server's ports to close", Duration.ofSeconds(60),
-                () -> !listening(MANAGEMENT_PORT) && !listening(HTTP_PORT));
+        // Arquillian's stop asks a live process to shut down (and fails when it cannot connect): wait
+        // until the process itself has gone, not only its ports.
+        Support.await("the crashed server's process to exit", Duration.ofSeconds(60),
+                () -> serverProcesses() == 0 && !listening(MANAGEMENT_PORT) && !listening(HTTP_PORT));
         System.err.println("CrashRecoveryIT: the server died in " + mode);
+    }
+
+    /** Live JVMs running the crash server (its base directory is on their command line). */
+    private static long serverProcesses() {
+        String base = System.getProperty("crash.base");
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains("jboss-modules")
+                && c.contains("-Djboss.server.base.dir=" + base)).orElse(false)).count();
     }
 
     private void restart() {
         try {
             controller.stop(SERVER); // the process is gone already; this tells Arquillian
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Arquillian's LifecycleException arrives undeclared
             System.err.println("CrashRecoveryIT: stopping the dead server: " + e);
         }
         controller.start(SERVER); // boots with the same base directory: transaction log, deployments, Cairn's files
