@@ -150,7 +150,10 @@ class ReferenceProceduresTest {
                 copyTree(failover, archival); // step 5
                 assertRestored(archival, acknowledged, "failover round " + round + ", seed " + seed);
                 long segment = env.internals().log().currentSegment();
-                while (env.internals().log().currentSegment() < segment + 1) { // new segments for step 2 next round
+                long checkpoints = env.stats().checkpoints();
+                // New segments for step 2 next round, and a checkpoint after them (the application's
+                // background checkpoints run about once a second) so that older ones become unneeded.
+                while (env.internals().log().currentSegment() < segment + 1 || env.stats().checkpoints() <= checkpoints) {
                     w.awaitMore(50);
                 }
             }
