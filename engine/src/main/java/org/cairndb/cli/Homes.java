@@ -15,8 +15,8 @@ final class Homes {
     /** Fails with a one-line reason unless {@code home} is an existing Cairn environment. */
     static Path requireEnvironment(Path home) {
         requireDirectory(home);
-        EnvironmentHome h = new EnvironmentHome(home);
-        if (!Files.isDirectory(h.logDir()) && !Files.isDirectory(h.dataDir())) {
+        EnvironmentHome h = EnvironmentHome.detect(home); // a flat backup (files side by side) is one too
+        if (!h.flat() && !Files.isDirectory(h.logDir()) && !Files.isDirectory(h.dataDir())) {
             throw new CommandFailedException(home + " is not a Cairn environment (it has no log/ or data/ directory)");
         }
         return home;

@@ -37,7 +37,7 @@ final class PrintlogCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "--to " + to + " lies before --from " + from);
         }
         Homes.requireEnvironment(home.home);
-        LogPrinter.Summary s = new LogPrinter(NioFileIO.INSTANCE, new EnvironmentHome(home.home).logDir(), verbose)
+        LogPrinter.Summary s = new LogPrinter(NioFileIO.INSTANCE, EnvironmentHome.detect(home.home).logDir(), verbose)
                 .print(fromLsn, toLsn, out());
         if (s.tail() != null) {
             note("the log ends at " + Lsn.toString(s.tail().lsn()) + " with " + s.tail().bytes()

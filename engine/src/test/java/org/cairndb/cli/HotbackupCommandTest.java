@@ -79,6 +79,23 @@ class HotbackupCommandTest {
     }
 
     @Test
+    void theToolsReadAFlatBackupAsAnEnvironment() throws Exception {
+        Path home = environment(20);
+        Path backup = dir.resolve("backup");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(CliRun.run("recover", "-c", "-h", backup.toString()));
+        CliRun.Result dump = CliRun.run("dump", "-p", "-h", backup.toString(), "db");
+        ok(dump);
+        assertTrue(dump.out().contains("\n k000019\n"), dump::toString);
+        assertEquals(20, dump.out().lines().filter(l -> l.startsWith(" k0000")).count(), dump::toString);
+        CliRun.Result verify = CliRun.run("verify", "-h", backup.toString());
+        ok(verify);
+        assertTrue(verify.out().contains("db: ") && !verify.out().contains("log: 0 segments"), verify::toString);
+        CliRun.Result empty = CliRun.run("dump", "-h", dir.resolve("nothing-here").toString(), "db");
+        assertTrue(empty.exit() != 0 && empty.err().contains("does not exist"), empty::toString);
+    }
+
+    @Test
     void aSplitBackupLeftForRecoveryIsUpdatedWithTheNewLog() throws Exception {
         Path home = environment(300);
         Path backup = dir.resolve("backup");
