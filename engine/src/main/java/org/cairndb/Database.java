@@ -86,7 +86,9 @@ public final class Database {
     /**
      * Reads {@code key} and locks it for writing, so that no other transaction can change it before
      * this one ends (the "select for update" of SQL). Under READ_COMMITTED it returns the latest
-     * committed value.
+     * committed value; under SNAPSHOT too when the key was committed after this transaction's
+     * snapshot (a locking read waits for the lock and then reads the newest value, it never fails with
+     * a write conflict); under SERIALIZABLE such a key is a {@link WriteConflictException}.
      */
     public byte[] getForUpdate(Transaction txn, byte[] key) {
         checkKey(key);
@@ -97,12 +99,23 @@ public final class Database {
         Txn t = own(txn);
         t.checkActive();
         byte[] k = key.clone();
-        env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        TxnManager tm = env.txns();
+        boolean newest = tm.lockForUpdate(t, new LockKey(db.id(), k));
         byte[] pending = t.writes().get(db.id(), k);
         if (pending != null) {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
         }
-        return copy(lookup(env.txns().readVersion(t), k));
+        if (!newest) {
+            return copy(lookup(tm.readVersion(t), k));
+        }
+        // Committed after this transaction's snapshot: read the newest version, which the lock now holds still.
+        Object token = new Object();
+        Version v = tm.pin(token);
+        try {
+            return copy(lookup(v, k));
+        } finally {
+            tm.unpin(token);
+        }
     }
 
     /** Stores {@code value} under {@code key}, replacing any value. */

@@ -29,7 +29,9 @@ public enum IsolationLevel {
      * operation, plus the transaction's own writes. Writing a key that another transaction committed
      * after the snapshot was taken fails with {@link WriteConflictException} (first updater wins),
      * so lost updates cannot happen. Write skew can: two transactions may each read what the other
-     * writes.
+     * writes. A locking read ({@code getForUpdate}) of such a key waits for its lock and returns the
+     * newest value instead of failing, and the transaction may then write it (as InnoDB's locking
+     * reads do).
      */
     SNAPSHOT,
     /**

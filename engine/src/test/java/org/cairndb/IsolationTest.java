@@ -121,6 +121,54 @@ class IsolationTest {
     }
 
     @Test
+    void underSnapshotALockingReadOfANewerCommitReadsItInsteadOfFailing() {
+        Transaction a = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("10", s(db.get(a, b("y")))); // a's snapshot is taken here
+        db.put(null, b("x"), b("20"));
+        assertEquals("10", s(db.get(a, b("x"))), "a plain read still sees the snapshot");
+        assertEquals("20", s(db.getForUpdate(a, b("x"))), "a locking read sees the newest commit");
+        db.put(a, b("x"), b("21")); // no write conflict: a read what it overwrites
+        db.put(null, b("y"), b("30"));
+        assertThrows(WriteConflictException.class, () -> db.put(a, b("y"), b("31")),
+                "a blind write over a newer commit is still a conflict");
+        assertFalse(a.isActive());
+        assertEquals("20", s(db.get(null, b("x"))), "a was rolled back: x keeps the other commit");
+    }
+
+    @Test
+    void underSnapshotALockingReadWaitsForTheHolderAndThenReadsItsCommit() throws Exception {
+        Transaction holder = begin(IsolationLevel.SNAPSHOT);
+        Transaction waiter = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("10", s(db.get(waiter, b("y")))); // the waiter's snapshot predates the holder's commit
+        int held = Integer.parseInt(s(db.getForUpdate(holder, b("x"))));
+        String[] read = new String[1];
+        Thread t = new Thread(() -> read[0] = s(db.getForUpdate(waiter, b("x"))), "waiter");
+        t.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the waiter never waited for the lock: " + t.getState());
+            Thread.onSpinWait();
+        }
+        db.put(holder, b("x"), b(String.valueOf(held + 5)));
+        holder.commit();
+        t.join(10_000);
+        assertFalse(t.isAlive());
+        assertEquals("15", read[0]);
+        db.put(waiter, b("x"), b("16"));
+        waiter.commit();
+        assertEquals("16", s(db.get(null, b("x"))), "both increments kept, neither transaction failed");
+    }
+
+    @Test
+    void underSerializableALockingReadOfANewerCommitIsAConflict() {
+        Transaction a = begin(IsolationLevel.SERIALIZABLE);
+        assertEquals("10", s(db.get(a, b("y"))));
+        db.put(null, b("x"), b("20"));
+        assertThrows(WriteConflictException.class, () -> db.getForUpdate(a, b("x")));
+        assertFalse(a.isActive());
+    }
+
+    @Test
     void snapshotAllowsWriteSkewSerializablePreventsIt() {
         // Invariant the application wants: x + y >= 0. Each transaction checks it and withdraws 15 from one of them.
         assertTrue(writeSkew(IsolationLevel.SNAPSHOT), "SNAPSHOT lets both commit");

@@ -45,6 +45,11 @@ public final class Txn {
     final List<LockKey> locks = new ArrayList<>();
     Version snapshot;
     Object snapshotToken;
+    /**
+     * SNAPSHOT: keys locked by getForUpdate after a newer commit than the snapshot; they were read at
+     * the newest version, so writing them is no conflict (null until the first).
+     */
+    Set<LockKey> lockedAtLatest;
 
     // SERIALIZABLE read tracking
     Set<LockKey> readKeys;

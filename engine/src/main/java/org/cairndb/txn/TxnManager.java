@@ -251,9 +251,25 @@ public final class TxnManager {
     /**
      * Locks a key for writing. Under SNAPSHOT and SERIALIZABLE, fails with
      * {@link WriteConflictException} (rolling the transaction back) when another transaction
-     * committed the key after this one's snapshot.
+     * committed the key after this one's snapshot, unless this transaction locked the key with
+     * {@link #lockForUpdate} and so read its newest version.
      */
     public void lockForWrite(Txn txn, LockKey key) {
+        lock(txn, key, false);
+    }
+
+    /**
+     * Locks a key for a locking read ({@code getForUpdate}). Under SNAPSHOT, a key another
+     * transaction committed after this one's snapshot is no conflict: the caller must read it at the
+     * newest version (true is returned), which the lock now keeps from changing, as a locking read
+     * does in InnoDB. So a read-modify-write through getForUpdate waits for the lock instead of
+     * failing. SERIALIZABLE keeps the conflict (its reads must all come from one snapshot).
+     */
+    public boolean lockForUpdate(Txn txn, LockKey key) {
+        return lock(txn, key, txn.isolation() == IsolationLevel.SNAPSHOT);
+    }
+
+    private boolean lock(Txn txn, LockKey key, boolean mayReadLatest) {
         boolean acquired;
         try {
             acquired = locks.lock(txn, key, txn.lockTimeoutNanos());
@@ -272,17 +288,31 @@ public final class TxnManager {
                 txn.locks.add(key);
             }
         }
-        if (txn.isolation() != IsolationLevel.READ_COMMITTED) {
-            Version snap = snapshot(txn);
-            Long ts = recentWrites.get(key);
-            if (ts != null && ts > snap.ts()) {
-                conflicts.increment();
-                String msg = "write conflict: " + locks.describe(key) + " was changed by a transaction that committed after "
-                        + "transaction " + txn.id() + " took its snapshot; transaction " + txn.id() + " was rolled back";
-                abortQuietly(txn, msg);
-                throw new WriteConflictException(txn.id(), msg);
+        if (txn.isolation() == IsolationLevel.READ_COMMITTED) {
+            return false;
+        }
+        Version snap = snapshot(txn);
+        Long ts = recentWrites.get(key);
+        if (ts == null || ts <= snap.ts()) {
+            return false;
+        }
+        synchronized (txn) {
+            if (txn.lockedAtLatest != null && txn.lockedAtLatest.contains(key)) {
+                return true;
+            }
+            if (mayReadLatest) {
+                if (txn.lockedAtLatest == null) {
+                    txn.lockedAtLatest = new java.util.HashSet<>();
+                }
+                txn.lockedAtLatest.add(key);
+                return true;
             }
         }
+        conflicts.increment();
+        String msg = "write conflict: " + locks.describe(key) + " was changed by a transaction that committed after "
+                + "transaction " + txn.id() + " took its snapshot; transaction " + txn.id() + " was rolled back";
+        abortQuietly(txn, msg);
+        throw new WriteConflictException(txn.id(), msg);
     }
 
     /** Adds a write to the transaction's write set, enforcing the size limit. */
