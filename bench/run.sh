@@ -2,11 +2,11 @@
 # Runs every Cairn benchmark beside its peers and writes the tables of docs/benchmarks.md.
 #
 #   ./mvnw -B -pl bench -am package -DskipTests      # builds bench/target/benchmarks.jar
-#   bench/run.sh                                      # everything, about 25-30 minutes
+#   bench/run.sh                                      # everything, about 30-35 minutes
 #   bench/run.sh onerecord transfer                   # only some parts
 #   QUICK=1 bench/run.sh                              # a few minutes: checks that everything runs
 #
-# Parts: onerecord transfer bulkload pointread recovery memory (default: all, in that order).
+# Parts: onerecord transfer bulkload pointread recovery memory backup (default: all, in that order).
 # Results go to $OUT (default bench/target/results/<date>): JMH's CSV and log per run, the
 # harnesses' CSV files, and summary.md, the Markdown tables with Cairn's ratios to its peers.
 #
@@ -63,17 +63,19 @@ if [[ -n $QUICK ]]; then
     RECORDS=200000
     RECOVERY_MB=20
     MEMORY_RECORDS=2000000
+    BACKUP_ARGS=(--mb 128 --seconds 2 --runs 1 --replay-mb 32)
 else
     ITER=(-wi 1 -w 3s -i 3 -r 3s)
     BULK_ITER=(-wi 1 -i 2)
     RECORDS=1000000
     RECOVERY_MB=200
     MEMORY_RECORDS=10000000
+    BACKUP_ARGS=(--mb 1024 --seconds 10 --runs 3 --replay-mb 256)
 fi
 
 PARTS=("$@")
 if [[ ${#PARTS[@]} -eq 0 ]]; then
-    PARTS=(onerecord transfer bulkload pointread recovery memory)
+    PARTS=(onerecord transfer bulkload pointread recovery memory backup)
 fi
 
 {
@@ -130,8 +132,13 @@ for part in "${PARTS[@]}"; do
                     | tee "$OUT/memory-$s.log" || true
             done
             ;;
+        backup)
+            echo "== backup (hot backup of 1 GiB while a writer runs; catastrophic recovery rate)"
+            "${JVM[@]}" org.cairndb.bench.harness.BackupBench "${BACKUP_ARGS[@]}" --csv "$OUT/backup.csv" 2>&1 \
+                | grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' | tee "$OUT/backup.log"
+            ;;
         *)
-            echo "unknown part '$part' (onerecord transfer bulkload pointread recovery memory)" >&2
+            echo "unknown part '$part' (onerecord transfer bulkload pointread recovery memory backup)" >&2
             exit 2
             ;;
     esac

@@ -80,6 +80,22 @@ public final class Report {
         throughput("PointReadBench.get", "Random point reads, 2 threads (gets/s)", 1.0, x -> x);
         recovery(dir.resolve("recovery.csv"));
         memory(dir.resolve("memory.csv"));
+        backup(dir.resolve("backup.csv"));
+    }
+
+    /** BackupBench's rows as they are, with the two ratios the targets name. */
+    private void backup(Path csv) throws IOException {
+        if (!Files.exists(csv)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        out.append("\n### Hot backup and catastrophic recovery (Cairn)\n\n| measure | unit | value |\n|---|---|---:|\n");
+        for (String line : lines.subList(1, lines.size())) {
+            List<String> f = parseCsv(line);
+            out.append("| ").append(f.get(0)).append(" | ").append(f.get(1)).append(" | ").append(f.get(2)).append(" |\n");
+        }
+        out.append("\nTargets: the backup's copy ≥ 0.70 of the plain copy, the writer ≥ 0.70 of its rate alone,"
+                + " catastrophic recovery ≥ 200 MB/s of log.\n");
     }
 
     private void throughput(String method, String title, double target, java.util.function.DoubleUnaryOperator f) {
