@@ -107,6 +107,8 @@ public final class BackupBench {
                 // writer runs; the disk's dirty pages are written out before each, so that neither
                 // pays for the other's write-back.
                 List<Double> plain = new ArrayList<>();
+                List<Double> plainWriting = new ArrayList<>();
+                List<Double> writerPlain = new ArrayList<>();
                 List<BackupRun> backups = new ArrayList<>();
                 for (int run = 1; run <= runs; run++) {
                     syncDisk();
@@ -114,6 +116,12 @@ public final class BackupBench {
                     plain.add(copyMbps);
                     System.out.printf(Locale.ROOT, "run %d: plain copy and force of %d files, %.0f MB: %.0f MB/s%n", run,
                             files.size(), bytes / 1e6, copyMbps);
+                    syncDisk();
+                    double[] pw = plainCopyWhileWriting(env, w, writers, files, dir.resolve("plain-copy"));
+                    plainWriting.add(pw[0] / 1e6);
+                    writerPlain.add(pw[1]);
+                    System.out.printf(Locale.ROOT, "run %d: plain copy while the writer runs: %.0f MB/s; writer %.0f commits/s%n",
+                            run, pw[0] / 1e6, pw[1]);
                     syncDisk();
                     Path target = dir.resolve("backup-" + run);
                     BackupRun r = backupWhileWriting(env, w, writers, target);
@@ -129,8 +137,12 @@ public final class BackupBench {
                 double copyMedian = median(backups.stream().map(BackupRun::copyMbps).toList());
                 double writerMedian = median(backups.stream().map(BackupRun::writerRate).toList());
                 rows.add(row("plain copy + force, no writer (median of " + runs + ")", "MB/s", plainMedian));
+                double plainWritingMedian = median(plainWriting);
+                rows.add(row("plain copy + force, writer running (median)", "MB/s", plainWritingMedian));
+                rows.add(row("writer during the plain copy (median)", "commits/s", median(writerPlain)));
                 rows.add(row("hot backup, copy phase, writer running (median)", "MB/s", copyMedian));
-                rows.add(row("hot backup copy / plain copy", "ratio", copyMedian / plainMedian));
+                rows.add(row("hot backup copy / plain copy, no writer", "ratio", copyMedian / plainMedian));
+                rows.add(row("hot backup copy / plain copy, both with the writer", "ratio", copyMedian / plainWritingMedian));
                 rows.add(row("hot backup, whole: copy, recovery of the copy, manifest (median)", "MB/s",
                         median(backups.stream().map(BackupRun::wholeMbps).toList())));
                 rows.add(row("writer during the backup's copy (median)", "commits/s", writerMedian));
@@ -232,6 +244,19 @@ public final class BackupBench {
         double rate = bytes / seconds(t0);
         BenchDirs.delete(target);
         return rate;
+    }
+
+    /** The plain copy while the writer runs: {bytes/s of the copy, the writer's commits/s meanwhile}. */
+    private static double[] plainCopyWhileWriting(Environment env, Database db, int writers, List<Path> files, Path target)
+            throws Exception {
+        try (Writer w = new Writer(env, db, writers)) {
+            Thread.sleep(1000);
+            long c0 = w.commits.get();
+            long t0 = System.nanoTime();
+            double rate = plainCopy(files, target);
+            double s = seconds(t0);
+            return new double[] {rate, (w.commits.get() - c0) / s};
+        }
     }
 
     /** A writer of SYNC one-record transactions, counting its commits until stopped. */
