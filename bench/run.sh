@@ -2,7 +2,7 @@
 # Runs every Cairn benchmark beside its peers and writes the tables of docs/benchmarks.md.
 #
 #   ./mvnw -B -pl bench -am package -DskipTests      # builds bench/target/benchmarks.jar
-#   bench/run.sh                                      # everything, about 30-35 minutes
+#   bench/run.sh                                      # everything, about 60 minutes
 #   bench/run.sh onerecord transfer                   # only some parts
 #   QUICK=1 bench/run.sh                              # a few minutes: checks that everything runs
 #
