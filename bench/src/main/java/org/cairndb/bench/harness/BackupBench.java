@@ -88,7 +88,7 @@ public final class BackupBench {
             EnvironmentConfig config = new EnvironmentConfig().cacheSize(256L << 20);
             try (Environment env = Environment.open(home, config)) {
                 long t0 = System.nanoTime();
-                load(env.openDatabase("bulk"), env, (mb << 20) / (VALUE + 16), VALUE, 0);
+                load(env.openDatabase("bulk"), env, (mb << 20) / (VALUE + 16), VALUE, 0, 1000);
                 env.checkpoint(true);
                 System.out.printf(Locale.ROOT, "loaded %d MB in %.1f s%n", mb, seconds(t0));
 
@@ -195,23 +195,20 @@ public final class BackupBench {
                 : String.format(Locale.ROOT, "%,.0f", value)};
     }
 
-    /** Loads {@code n} records with keys from {@code first}, 1,000 per transaction, without forcing the log. */
-    private static long load(Database db, Environment env, long n, int valueSize, long first) {
+    /** Loads {@code n} records with keys from {@code first}, {@code perTxn} per transaction, without forcing the log. */
+    private static void load(Database db, Environment env, long n, int valueSize, long first, int perTxn) {
         SplittableRandom random = new SplittableRandom(first);
         byte[] value = new byte[valueSize];
-        long written = 0;
         TransactionConfig tc = new TransactionConfig().durability(Durability.WRITE_NO_SYNC);
-        for (long i = 0; i < n; i += 1000) {
+        for (long i = 0; i < n; i += perTxn) {
             try (Transaction t = env.beginTransaction(tc)) {
-                for (long k = i; k < Math.min(n, i + 1000); k++) {
+                for (long k = i; k < Math.min(n, i + perTxn); k++) {
                     random.nextBytes(value);
                     db.put(t, key(first + k), value);
-                    written += 16 + valueSize;
                 }
                 t.commit();
             }
         }
-        return written;
     }
 
     private static byte[] key(long k) {
@@ -359,22 +356,10 @@ public final class BackupBench {
         long records = (mb << 20) / (valueSize + 16 + 40);
         try (Environment env = Environment.open(home, config)) {
             Database db = env.openDatabase("r");
-            load(db, env, 10_000, valueSize, 0);
+            load(db, env, 10_000, valueSize, 0, 1000);
             env.checkpoint(true);
             HotBackup.run(env.internals(), backup.toAbsolutePath(), BackupOptions.defaults().withRecover(false));
-            // Transactions of 100 records, as RecoveryBench writes them.
-            SplittableRandom random = new SplittableRandom(7);
-            byte[] value = new byte[valueSize];
-            TransactionConfig tc = new TransactionConfig().durability(Durability.WRITE_NO_SYNC);
-            for (long i = 0; i < records; i += 100) {
-                try (Transaction t = env.beginTransaction(tc)) {
-                    for (long k = i; k < Math.min(records, i + 100); k++) {
-                        random.nextBytes(value);
-                        db.put(t, key(1_000_000_000L + k), value);
-                    }
-                    t.commit();
-                }
-            }
+            load(db, env, records, valueSize, 1_000_000_000L, 100); // transactions of 100, as RecoveryBench writes
             HotBackup.run(env.internals(), backup.toAbsolutePath(), BackupOptions.defaults().withUpdate(true).withRecover(false));
         }
         syncDisk();

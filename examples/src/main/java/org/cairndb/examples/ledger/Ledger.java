@@ -71,6 +71,7 @@ public class Ledger {
             throw new LedgerException(400, "the amount must be positive: " + request.amount());
         }
         Transfer transfer = new Transfer(newTransferId(), from, to, request.amount(), Instant.now().toString());
+        String line = transfer.toLine(); // the history records and the audit message
         try (CairnConnection c = cairn.getConnection()) {
             // Lock both balances, always in the same order, so that opposite transfers wait for each
             // other instead of deadlocking.
@@ -85,12 +86,12 @@ public class Ledger {
             }
             c.put(ACCOUNTS, bytes(from), bytes(Long.toString(fromBalance - request.amount())));
             c.put(ACCOUNTS, bytes(to), bytes(Long.toString(toBalance + request.amount())));
-            c.put(HISTORY, bytes(from + "/" + transfer.id()), bytes(transfer.toLine()));
-            c.put(HISTORY, bytes(to + "/" + transfer.id()), bytes(transfer.toLine()));
+            c.put(HISTORY, bytes(from + "/" + transfer.id()), bytes(line));
+            c.put(HISTORY, bytes(to + "/" + transfer.id()), bytes(line));
         } catch (WriteConflictException | DeadlockException e) {
             throw new TransferConflict("transfer " + from + " -> " + to + " collided with another: " + e.getMessage(), e);
         }
-        jms.createProducer().send(auditQueue, transfer.toLine());
+        jms.createProducer().send(auditQueue, line);
         if (failAfterWrites) {
             throw new LedgerException(500, "failure injected after the writes of transfer " + transfer.id()
                     + ": Cairn and the audit queue both roll back");
@@ -118,9 +119,10 @@ public class Ledger {
 
     /** The transfers of one account, oldest first (at most {@code limit}). */
     public List<Transfer> history(String id, int limit) throws ResourceException {
-        account(id); // 404 for an unknown account
+        checkId(id);
         List<Transfer> transfers = new ArrayList<>();
         try (CairnConnection c = cairn.getConnection()) {
+            balance(c.get(ACCOUNTS, bytes(id)), id); // 404 for an unknown account
             // All keys "<id>/..." lie in [<id>/, <id>0): '0' is the character after '/'.
             for (KeyValue kv : c.scan(HISTORY, bytes(id + "/"), bytes(id + "0"), limit)) {
                 transfers.add(Transfer.fromLine(kv.valueString()));
