@@ -72,7 +72,7 @@ class RecoveryTest {
     }
 
     @Test
-    void recoveryIsRepeatableAndTheSecondOpenHasNothingToDo() {
+    void recoveryIsRepeatableAndTheSecondOpenHasNothingToDo() throws InterruptedException {
         Environment env = TestSupport.open(dir);
         Database a = env.openDatabase("a");
         for (int i = 0; i < 1000; i++) {
@@ -81,10 +81,73 @@ class RecoveryTest {
         env.internals().abandon();
         Environment second = TestSupport.open(dir);
         assertEquals(1000 + 0, second.recoveryReport().transactionsRedone());
+        // The replayed commits reach the data files in a checkpoint the daemon takes after the open returned.
+        CheckpointTest.awaitTrue(() -> second.stats().checkpoints() >= 1, "the checkpoint after recovery");
         second.internals().abandon(); // crash right after recovery's checkpoint
         try (Environment third = TestSupport.open(dir)) {
             assertEquals(0, third.recoveryReport().transactionsRedone());
             assertEquals(1000, third.openDatabase("a", false).count());
+        }
+    }
+
+    @Test
+    void aCrashBeforeTheCheckpointAfterRecoveryReplaysTheSameLogAgain() {
+        Environment env = TestSupport.open(dir);
+        Database a = env.openDatabase("a");
+        for (int i = 0; i < 1000; i++) {
+            a.put(null, b("k" + i), b("v" + i));
+        }
+        env.internals().abandon();
+        Environment second = TestSupport.open(dir);
+        assertEquals(1000, second.recoveryReport().transactionsRedone());
+        Database again = second.openDatabase("a", false);
+        for (int i = 0; i < 10; i++) {
+            again.put(null, b("k" + i), b("w" + i)); // new commits while the checkpoint may still be running
+        }
+        second.internals().abandon();
+        try (Environment third = TestSupport.open(dir)) {
+            Database d = third.openDatabase("a", false);
+            assertEquals(1000, d.count());
+            for (int i = 0; i < 1000; i++) {
+                assertEquals(i < 10 ? "w" + i : "v" + i, s(d.get(null, b("k" + i))));
+            }
+        }
+    }
+
+    /**
+     * A replay much larger than the cache: batches are applied by a second thread, the data files
+     * are checkpointed in the middle (dirty memory passes half the cache), and a database created
+     * and another removed half-way make the reading thread wait for the batches in flight.
+     */
+    @Test
+    void aReplayLargerThanTheCacheCheckpointsOnTheWayAndKeepsEveryDatabaseRight() {
+        // Written with a large cache (so no checkpoint runs), replayed with a small one.
+        Environment env = Environment.open(dir, TestSupport.config().cacheSize(64L << 20));
+        EnvironmentConfig small = TestSupport.config().cacheSize(2L << 20);
+        Database a = env.openDatabase("a");
+        Database gone = env.openDatabase("gone");
+        byte[] value = new byte[300];
+        for (int i = 0; i < 20_000; i++) {
+            a.put(null, b(String.format("k%06d", (i * 7919) % 20_000)), value);
+            if (i % 1000 == 0) {
+                gone.put(null, b("g" + i), value);
+            }
+        }
+        env.removeDatabase("gone");
+        Database late = env.openDatabase("late");
+        for (int i = 0; i < 5_000; i++) {
+            late.put(null, b("l" + i), b("v" + i));
+            a.delete(null, b(String.format("k%06d", i)));
+        }
+        env.internals().abandon();
+        try (Environment second = Environment.open(dir, small)) {
+            assertTrue(second.stats().dirtyBytes() <= (2L << 20), "dirty memory " + second.stats().dirtyBytes());
+            assertEquals(15_000, second.openDatabase("a", false).count());
+            assertNull(second.openDatabase("a", false).get(null, b("k004999")));
+            assertEquals(300, second.openDatabase("a", false).get(null, b("k005000")).length);
+            assertEquals(5_000, second.openDatabase("late", false).count());
+            assertEquals("v4999", s(second.openDatabase("late", false).get(null, b("l4999"))));
+            assertTrue(!second.databaseNames().contains("gone"), "removed database came back: " + second.databaseNames());
         }
     }
 }

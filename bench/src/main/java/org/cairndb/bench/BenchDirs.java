@@ -45,6 +45,22 @@ public final class BenchDirs {
         }
     }
 
+    /** Copies the directory tree {@code from} into the existing empty directory {@code to}. */
+    public static void copyTree(Path from, Path to) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path q = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else {
+                    Files.copy(p, q);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Deletes a directory tree; a missing one is fine. */
     public static void delete(Path dir) {
         if (dir == null || !Files.exists(dir)) {

@@ -36,7 +36,9 @@ import org.cairndb.txn.Version;
  * public face.
  *
  * <p>Opening runs normal recovery ({@link RecoveryManager}) before anything else can happen, then
- * checkpoints if recovery changed anything, so that the next open is quick.
+ * checkpoints if recovery changed anything, so that the next open is quick. After a plain redo
+ * (no torn tail cut, no target, not catastrophic) that checkpoint is the daemon's first job, taken
+ * while the environment is already in use: the log still holds everything it writes.
  */
 public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
@@ -59,6 +61,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private Thread daemon;
     private final Object daemonSignal = new Object();
     private boolean daemonWake;
+    /** Normal recovery replayed commits that the data files do not hold yet; the daemon checkpoints them first. */
+    private volatile boolean recoveryCheckpointPending;
     private volatile boolean daemonStop;
     private volatile boolean closed;
     private volatile EnvironmentFailureException failure;
@@ -222,7 +226,16 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (!fresh) {
             LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
         }
-        if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
+        boolean plainRedo = !config.catastrophicRecovery() && config.recoveryTarget() == null && outcome.tail() == null
+                && outcome.report().notes().isEmpty();
+        if (outcome.changed() && !fresh && plainRedo) {
+            // Only replayed commits: the log still holds them, so writing them to the data files can
+            // wait. The daemon checkpoints first thing, while the environment is already in use
+            // (PostgreSQL's end-of-recovery checkpoint after a promotion works the same way); a
+            // crash before it finishes just replays the same log again.
+            recoveryCheckpointPending = true;
+            daemonWake = true;
+        } else if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
             CheckpointResult c = checkpointer.run(true, "recovery");
             if (!fresh) {
                 LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
@@ -593,6 +606,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
             try {
                 txns.abortTimedOut();
+                if (recoveryCheckpointPending) {
+                    CheckpointResult c = checkpointer.run(true, "recovery");
+                    recoveryCheckpointPending = false;
+                    LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": "
+                            + c.pagesWritten() + " pages in " + c.durationMillis() + " ms (in the background)");
+                }
                 String reason = checkpointDue();
                 if (reason != null) {
                     checkpointer.run(false, reason);

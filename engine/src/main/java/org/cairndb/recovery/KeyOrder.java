@@ -7,17 +7,35 @@ import org.cairndb.log.Op;
 import org.cairndb.util.Bytes;
 
 /**
- * Sorts a batch of writes by key, stably, for recovery's replay. Comparing byte arrays that are
- * scattered over the heap costs a cache miss each time; most keys differ in their first eight
- * bytes, so the writes are ordered by those bytes with a radix sort over a plain array of numbers
- * (stable, eight counting passes), and only runs of equal prefixes are then sorted by whole key.
+ * Orders a batch of writes by key for recovery's replay, keeping only the last write of each key
+ * (the batch is published as one version, so earlier writes to a key would be overwritten anyway).
+ * Comparing byte arrays that are scattered over the heap costs a cache miss each time; most keys
+ * differ in their first eight bytes, so the writes are ordered by those bytes with a radix sort
+ * over a plain array of numbers (stable, eight counting passes), and only runs of equal prefixes
+ * are then sorted, and thinned, by whole key. A write whose prefix is unique is kept without its
+ * key ever being read.
  */
 final class KeyOrder {
 
     private KeyOrder() {
     }
 
-    static List<Op> sort(List<Op> ops) {
+    /**
+     * The writes of one database in key order, the last of each key only, as two arrays: the
+     * applying thread then walks plain arrays instead of chasing each write's object.
+     *
+     * @param keys   the keys, ascending
+     * @param values the value written under each key, or null where the key was deleted
+     */
+    record Writes(byte[][] keys, byte[][] values) {
+
+        int size() {
+            return keys.length;
+        }
+    }
+
+    /** The last write of each key in {@code ops} (which are in log order), in key order. */
+    static Writes latest(List<Op> ops) {
         int n = ops.size();
         long[] prefix = new long[n];
         int[] order = new int[n];
@@ -27,21 +45,37 @@ final class KeyOrder {
         }
         radixSort(prefix, order);
         List<Op> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(ops.get(order[i]));
-        }
-        // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable sort).
         for (int start = 0; start < n; ) {
             int end = start + 1;
             while (end < n && prefix[end] == prefix[start]) {
                 end++;
             }
-            if (end - start > 1) {
-                out.subList(start, end).sort((a, b) -> Bytes.compare(a.key(), b.key()));
+            if (end - start == 1) {
+                out.add(ops.get(order[start]));
+            } else {
+                // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
+                // sort), then keep the last of each key.
+                List<Op> run = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    run.add(ops.get(order[i]));
+                }
+                run.sort((a, b) -> Bytes.compare(a.key(), b.key()));
+                for (int i = 0; i < run.size(); i++) {
+                    if (i + 1 == run.size() || !Arrays.equals(run.get(i).key(), run.get(i + 1).key())) {
+                        out.add(run.get(i));
+                    }
+                }
             }
             start = end;
         }
-        return out;
+        byte[][] keys = new byte[out.size()][];
+        byte[][] values = new byte[out.size()][];
+        for (int i = 0; i < keys.length; i++) {
+            Op op = out.get(i);
+            keys[i] = op.key();
+            values[i] = op.isPut() ? op.value() : null;
+        }
+        return new Writes(keys, values);
     }
 
     /** Stable LSD radix sort of {@code keys} (unsigned), carrying {@code values} along. */

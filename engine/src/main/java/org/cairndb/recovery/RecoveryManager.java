@@ -29,8 +29,6 @@ import org.cairndb.log.Op;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
-import org.cairndb.tree.TreeWriter;
-import org.cairndb.txn.Version;
 
 /**
  * Normal recovery: brings the data files up to date with the log when an environment is opened.
@@ -52,9 +50,10 @@ import org.cairndb.txn.Version;
  *   <li>DATABASE_CREATE / DATABASE_REMOVE: create the data file if a newer incarnation is not
  *   already there; remove it if it is this incarnation.</li>
  *   </ul>
- * Writes are applied in batches (one copy-on-write epoch per batch); when dirty pages fill the
- * memory budget the data files are checkpointed in the middle of the replay, with the current
- * scan position (or the oldest pending PREPARE) as their start LSN.</li>
+ * Writes are applied in batches, each sorted by key, by a second thread while this one reads
+ * the next batch ({@link BatchApplier}); when dirty pages fill the memory budget the data files
+ * are checkpointed in the middle of the replay, with the current scan position (or the oldest
+ * pending PREPARE) as their start LSN.</li>
  * <li>Cut off a torn tail (overwrite it with zeros, so that stale bytes can never be mistaken for
  * records later) and delete a last segment that was created but never begun.</li>
  * <li>Restore transactions still prepared at the end, with their writes and their locks: the
@@ -77,6 +76,7 @@ public final class RecoveryManager {
     private boolean targetReached;
 
     private final Map<Integer, List<Op>> pendingWrites = new HashMap<>();
+    private BatchApplier applier;
     private long batchBytes;
     private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
     private final Map<Long, Long> preparedLsns = new HashMap<>();
@@ -87,7 +87,6 @@ public final class RecoveryManager {
     private CheckpointRecord lastCheckpoint;
     private final Map<java.nio.ByteBuffer, org.cairndb.HeuristicOutcome> heuristics = new java.util.LinkedHashMap<>();
     private long lastCheckpointLsn;
-    private long epoch;
     private int batchOps;
     private long redone;
     private long rolledBack;
@@ -138,7 +137,6 @@ public final class RecoveryManager {
             start = start == Lsn.NULL ? lsn : Math.min(start, lsn);
             maxTxnId = Math.max(maxTxnId, db.file().header().nextTxnId() - 1);
         }
-        epoch = env.txns().current().ts();
         position = start;
         startLsn = start;
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
@@ -146,12 +144,17 @@ public final class RecoveryManager {
             requireTransactionInLog(scanner, start, expectedEnv);
         }
         LogScanner.Result result = null;
-        try {
-            result = scanner.scan(start, expectedEnv, this::visit);
-        } catch (TargetReached reached) {
-            targetReached = true;
+        try (BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
+            applier = a;
+            try {
+                result = scanner.scan(start, expectedEnv, this::visit);
+            } catch (TargetReached reached) {
+                targetReached = true;
+            }
+            drain();
+        } finally {
+            applier = null;
         }
-        flush();
         UUID envId = result != null ? result.environmentId() : expectedEnv != null ? expectedEnv : scannedEnv;
         long end = result != null ? result.endLsn() : targetReached ? cutLsn : Lsn.NULL;
         long lastSegment = result != null ? result.lastSegment() : Lsn.segment(end);
@@ -288,10 +291,10 @@ public final class RecoveryManager {
         } else if (rec instanceof org.cairndb.log.ForgetRecord f) {
             heuristics.remove(java.nio.ByteBuffer.wrap(f.globalId()));
         } else if (rec instanceof DatabaseCreateRecord dc) {
-            flush();
+            drain();
             env.replayCreateDatabase(dc.dbId(), dc.name(), dc.pageSize(), frame.lsn());
         } else if (rec instanceof DatabaseRemoveRecord dr) {
-            flush();
+            drain();
             removedIds.add(dr.dbId());
             unknownDbs.remove(dr.dbId());
             env.replayRemoveDatabase(dr.dbId(), dr.name());
@@ -426,53 +429,41 @@ public final class RecoveryManager {
             batchBytes += op.key().length + (op.isPut() ? op.value().length : 0);
         }
         batchOps += ops.size();
-        if (batchOps >= OPS_PER_BATCH || batchBytes >= BATCH_BYTES) {
+        if (batchOps >= OPS_PER_BATCH || batchBytes >= Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4))) {
             flush();
         }
     }
 
-    /** Applies the batch as one version, publishes it, and checkpoints the data files if dirty memory is over budget. */
+    /**
+     * Cuts the batch: sorts each database's writes (keeping the last of each key) and hands them to
+     * the applying thread, with the checkpoint start that holds once they are applied: the current
+     * scan position (the ops of the record being replayed are in the batch, and replaying a write
+     * twice is harmless) or an earlier PREPARE still in doubt.
+     */
     private void flush() throws IOException {
         if (pendingWrites.isEmpty()) {
             batchOps = 0;
             batchBytes = 0;
             return;
         }
-        long ts = ++epoch;
-        env.txns().publishDirect(v -> {
-            Version.Root[] roots = v.copyRoots(0);
-            for (Map.Entry<Integer, List<Op>> e : pendingWrites.entrySet()) {
-                DatabaseImpl db = env.catalog().byId(e.getKey());
-                Version.Root r = v.root(e.getKey());
-                TreeWriter w = new TreeWriter(r.page(), r.count(), ts, db.pageSize(), db.file(), db.file());
-                // In key order; a key's writes keep their log order, so the last of each run wins.
-                List<Op> sorted = KeyOrder.sort(e.getValue());
-                for (int i = 0; i < sorted.size(); i++) {
-                    Op op = sorted.get(i);
-                    if (i + 1 < sorted.size() && java.util.Arrays.equals(op.key(), sorted.get(i + 1).key())) {
-                        continue;
-                    }
-                    if (op.isPut()) {
-                        w.put(op.key(), op.value());
-                    } else {
-                        w.delete(op.key());
-                    }
-                }
-                w.finish();
-                roots[e.getKey()] = new Version.Root(w.root(), w.count());
-            }
-            return new Version(ts, roots);
-        });
+        Map<Integer, KeyOrder.Writes> sorted = new HashMap<>();
+        for (Map.Entry<Integer, List<Op>> e : pendingWrites.entrySet()) {
+            sorted.put(e.getKey(), KeyOrder.latest(e.getValue()));
+        }
+        long start = position;
+        for (long lsn : preparedLsns.values()) {
+            start = Math.min(start, lsn);
+        }
+        applier.submit(new BatchApplier.Batch(sorted, start, maxTxnId + 1));
         pendingWrites.clear();
         batchOps = 0;
         batchBytes = 0;
-        if (env.dirtyBytes() > env.dirtyLimit()) {
-            long start = position;
-            for (long lsn : preparedLsns.values()) {
-                start = Math.min(start, lsn);
-            }
-            env.checkpointer().writeFiles(env.txns().current(), start, maxTxnId + 1);
-        }
+    }
+
+    /** Applies everything collected so far and waits for it: before a database create or remove, and at the end. */
+    private void drain() throws IOException {
+        flush();
+        applier.endEpoch();
     }
 
     private String repairTail(LogScanner.Tail tail) throws IOException {

@@ -7,24 +7,31 @@ import org.cairndb.util.VarInts;
 /**
  * An inner node: {@code n} children and {@code n-1} separator keys. Child {@code i} holds the keys
  * {@code k} with {@code keys[i-1] <= k < keys[i]}.
+ *
+ * <p>As in {@link LeafPage}, the arrays of a branch being changed in an epoch may be longer than
+ * its count (they grow by half when full), so that splits below it insert in place instead of
+ * reallocating both arrays each time. Slots past the count are null.
  */
 public final class BranchPage extends Page {
 
     private byte[][] keys;
     private ChildRef[] children;
+    private int n;
     private int payload;
 
     BranchPage(long epoch, byte[][] keys, ChildRef[] children) {
         super(epoch);
         this.keys = keys;
         this.children = children;
+        this.n = children.length;
         this.payload = computePayload();
     }
 
-    private BranchPage(long epoch, byte[][] keys, ChildRef[] children, int payload) {
+    private BranchPage(long epoch, byte[][] keys, ChildRef[] children, int n, int payload) {
         super(epoch);
         this.keys = keys;
         this.children = children;
+        this.n = n;
         this.payload = payload;
     }
 
@@ -37,15 +44,16 @@ public final class BranchPage extends Page {
         super(pos, fromDisk);
         this.keys = keys;
         this.children = children;
+        this.n = children.length;
         this.payload = computePayload();
     }
 
     private int computePayload() {
-        int n = 8;
-        for (byte[] k : keys) {
-            n += separatorSize(k);
+        int p = 8;
+        for (int i = 0; i < n - 1; i++) {
+            p += separatorSize(keys[i]);
         }
-        return n;
+        return p;
     }
 
     /** Bytes a separator and the child pointer after it take on disk; see {@link PageFormat#encodeBranch}. */
@@ -60,7 +68,7 @@ public final class BranchPage extends Page {
 
     @Override
     public int count() {
-        return children.length;
+        return n;
     }
 
     @Override
@@ -83,7 +91,33 @@ public final class BranchPage extends Page {
     /** Index of the child whose key range holds {@code key}. */
     public int childIndex(byte[] key) {
         int lo = 0;
-        int hi = keys.length - 1;
+        int hi = n - 2;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Bytes.compare(keys[mid], key) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * As {@link #childIndex}, for a key known to belong to child {@code from} or a later one:
+     * gallops forward from there, then searches the bracket found.
+     */
+    public int childIndexFrom(byte[] key, int from) {
+        int last = n - 1;
+        int lo = from;
+        int probe = from;
+        int step = 1;
+        while (probe < last && Bytes.compare(keys[probe], key) <= 0) {
+            lo = probe + 1;
+            probe = lo + step;
+            step <<= 1;
+        }
+        int hi = Math.min(probe, last) - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (Bytes.compare(keys[mid], key) <= 0) {
@@ -97,8 +131,8 @@ public final class BranchPage extends Page {
 
     @Override
     BranchPage copy(long newEpoch) {
-        BranchPage b = new BranchPage(newEpoch, keys.clone(), children.clone(), payload);
-        return b;
+        int cap = n + 4;
+        return new BranchPage(newEpoch, Arrays.copyOf(keys, cap - 1), Arrays.copyOf(children, cap), n, payload);
     }
 
     // ---- changes, only on a page owned by the current epoch ----
@@ -109,32 +143,27 @@ public final class BranchPage extends Page {
 
     /** Inserts {@code separator} and, right after it, the child {@code ref} at child index {@code i}. */
     void insertChild(int i, byte[] separator, ChildRef ref) {
-        int n = children.length;
-        ChildRef[] c = new ChildRef[n + 1];
-        System.arraycopy(children, 0, c, 0, i);
-        c[i] = ref;
-        System.arraycopy(children, i, c, i + 1, n - i);
-        byte[][] k = new byte[n][];
-        System.arraycopy(keys, 0, k, 0, i - 1);
-        k[i - 1] = separator;
-        System.arraycopy(keys, i - 1, k, i, n - i);
-        children = c;
-        keys = k;
+        if (n == children.length) {
+            int cap = n + (n >> 1) + 2;
+            children = Arrays.copyOf(children, cap);
+            keys = Arrays.copyOf(keys, cap - 1);
+        }
+        System.arraycopy(children, i, children, i + 1, n - i);
+        children[i] = ref;
+        System.arraycopy(keys, i - 1, keys, i, n - i);
+        keys[i - 1] = separator;
+        n++;
         payload += separatorSize(separator);
     }
 
     /** Removes child {@code i} (i &gt; 0) and the separator in front of it. */
     void removeChild(int i) {
         payload -= separatorSize(keys[i - 1]);
-        int n = children.length;
-        ChildRef[] c = new ChildRef[n - 1];
-        System.arraycopy(children, 0, c, 0, i);
-        System.arraycopy(children, i + 1, c, i, n - i - 1);
-        byte[][] k = new byte[n - 2][];
-        System.arraycopy(keys, 0, k, 0, i - 1);
-        System.arraycopy(keys, i, k, i - 1, n - i - 1);
-        children = c;
-        keys = k;
+        System.arraycopy(children, i + 1, children, i, n - i - 1);
+        System.arraycopy(keys, i, keys, i - 1, n - i - 1);
+        n--;
+        children[n] = null;
+        keys[n - 1] = null;
     }
 
     /**
@@ -149,31 +178,34 @@ public final class BranchPage extends Page {
     void clear() {
         children = new ChildRef[0];
         keys = new byte[0][];
+        n = 0;
         payload = computePayload();
     }
 
-    void truncate(int n) {
-        children = Arrays.copyOf(children, n);
-        keys = Arrays.copyOf(keys, n - 1);
+    void truncate(int count) {
+        Arrays.fill(children, count, n, null);
+        Arrays.fill(keys, Math.max(0, count - 1), Math.max(0, n - 1), null);
+        n = count;
         payload = computePayload();
     }
 
     /** Appends {@code separator} and all children of {@code right}. */
     void absorb(byte[] separator, BranchPage right) {
-        int n = children.length;
-        int m = right.children.length;
-        children = Arrays.copyOf(children, n + m);
+        int m = right.n;
+        if (n + m > children.length) {
+            children = Arrays.copyOf(children, n + m);
+            keys = Arrays.copyOf(keys, n + m - 1);
+        }
         System.arraycopy(right.children, 0, children, n, m);
-        byte[][] k = Arrays.copyOf(keys, n + m - 1);
-        k[n - 1] = separator;
-        System.arraycopy(right.keys, 0, k, n, m - 1);
-        keys = k;
+        keys[n - 1] = separator;
+        System.arraycopy(right.keys, 0, keys, n, m - 1);
+        n += m;
         payload = computePayload();
     }
 
     @Override
     public int memory() {
         // Separators and child references; the payload already counts key bytes plus 8 per child.
-        return 64 + payload + 40 * children.length;
+        return 64 + payload + 40 * n;
     }
 }

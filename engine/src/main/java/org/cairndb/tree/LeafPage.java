@@ -124,6 +124,42 @@ public final class LeafPage extends Page {
         return -(lo + 1);
     }
 
+    /**
+     * As {@link #find}, for a key known to sort after the first {@code from} entries: gallops
+     * forward from there (1, 2, 4, ... entries) and then searches the bracket found, so a key just
+     * after the previous one costs a comparison or two.
+     */
+    public int findFrom(byte[] key, int from) {
+        int lo = from;
+        int probe = from;
+        int step = 1;
+        while (probe < n) {
+            int c = Bytes.compare(keys[probe], key);
+            if (c == 0) {
+                return probe;
+            }
+            if (c > 0) {
+                break;
+            }
+            lo = probe + 1;
+            probe = lo + step;
+            step <<= 1;
+        }
+        int hi = Math.min(probe, n) - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Bytes.compare(keys[mid], key);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -(lo + 1);
+    }
+
     @Override
     LeafPage copy(long newEpoch) {
         int cap = n + 8;

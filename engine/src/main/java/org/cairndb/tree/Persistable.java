@@ -13,6 +13,8 @@ package org.cairndb.tree;
  *
  * <p>Unsaved objects count against the environment's dirty-memory budget from the moment they are
  * published ({@link #account}) until they are written or replaced, by exactly the amount added.
+ * Recovery keeps one epoch over many published batches, so an object may still change after it
+ * was first published; it is published again then, and the count follows its size.
  */
 public abstract class Persistable {
 
@@ -36,6 +38,11 @@ public abstract class Persistable {
         return pos;
     }
 
+    /** Whether a commit replaced this object in the newest version. */
+    public final synchronized boolean isReplaced() {
+        return replacedTs != 0;
+    }
+
     public final synchronized boolean isSaved() {
         return pos != 0;
     }
@@ -43,17 +50,26 @@ public abstract class Persistable {
     /** Estimated heap bytes, for the cache and the dirty-memory budget. */
     public abstract int memory();
 
-    /** Counts this unsaved object against the dirty budget, once, when its version is published. */
+    /**
+     * Counts this unsaved object against the dirty budget at its current size. Called when its
+     * version is published; called again if a writer of the same epoch changed it further (recovery
+     * applies many batches in one epoch), it counts only the difference.
+     */
     public final void account(PageSink sink) {
-        int bytes;
+        int delta;
         synchronized (this) {
-            if (!dirty || replacedTs != 0 || accounted != 0) {
+            if (!dirty || replacedTs != 0) {
                 return;
             }
-            bytes = Math.max(1, memory());
+            int bytes = Math.max(1, memory());
+            delta = bytes - accounted;
             accounted = bytes;
         }
-        sink.dirtied(bytes);
+        if (delta > 0) {
+            sink.dirtied(delta);
+        } else if (delta < 0) {
+            sink.cleaned(-delta);
+        }
     }
 
     /** The commit with timestamp {@code ts} replaced this object in the newest version. */

@@ -2,6 +2,7 @@ package org.cairndb.tree;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.cairndb.util.Bytes;
 
 /**
  * Applies writes to one database's tree, copy-on-write, producing a new root.
@@ -32,11 +33,15 @@ public final class TreeWriter {
 
     private final BranchPage[] pathPages = new BranchPage[MAX_DEPTH];
     private final int[] pathIndex = new int[MAX_DEPTH];
+    /** Key range [pathLow[d], pathHigh[d]) of the page at depth d of the current path; null bounds are open. */
+    private final byte[][] pathLow = new byte[MAX_DEPTH + 1][];
+    private final byte[][] pathHigh = new byte[MAX_DEPTH + 1][];
     private LeafPage leaf;
-    /** Depth and key range [leafLow, leafHigh) of {@link #leaf} while the path to it is still valid; null bounds are open. */
+    /** Depth of {@link #leaf} while the path to it is still valid (no split or delete since), else -1. */
     private int leafDepth = -1;
-    private byte[] leafLow;
-    private byte[] leafHigh;
+    /** The last key written through the current path, and how many of the leaf's entries sort before it. */
+    private byte[] lastKey;
+    private int leafPos;
     private final List<Persistable> created = new ArrayList<>();
 
     public TreeWriter(Page root, long count, long epoch, int pageSize, PageLoader loader, PageSink sink) {
@@ -58,14 +63,21 @@ public final class TreeWriter {
     }
 
     /**
-     * Ends the batch: every object created in it that is still part of the tree starts counting
-     * against the dirty budget. Call before publishing the new root.
+     * Ends a batch: every object created by this writer that is still part of the tree counts
+     * against the dirty budget at its current size. Call before publishing the new root. The
+     * writer may go on with another batch in the same epoch (recovery does, so that a page is
+     * copied once rather than once per batch) as long as nobody reads the published version
+     * meanwhile and no checkpoint writes it; it then changes its own pages in place.
      */
     public void finish() {
+        int live = 0;
         for (Persistable p : created) {
             p.account(sink);
+            if (!p.isReplaced()) {
+                created.set(live++, p);
+            }
         }
-        created.clear();
+        created.subList(live, created.size()).clear();
     }
 
     /** Inserts or replaces. Returns true if the key was new. */
@@ -85,7 +97,8 @@ public final class TreeWriter {
             return true;
         }
         int depth = descend(key);
-        int i = leaf.find(key);
+        int i = leafPos > 0 ? leaf.findFrom(key, leafPos) : leaf.find(key);
+        leafPos = i >= 0 ? i : -i - 1;
         boolean atEnd = false;
         if (i >= 0) {
             if (leaf.rawValue(i) instanceof Overflow o) {
@@ -123,24 +136,55 @@ public final class TreeWriter {
     }
 
     /**
-     * Walks from the root to the leaf for {@code key}, making every page on the way owned by this
-     * epoch. Leaves the leaf in {@link #leaf} and the branches above it in pathPages/pathIndex;
-     * returns the leaf's depth.
+     * Walks to the leaf for {@code key}, making every page on the way owned by this epoch. Leaves
+     * the leaf in {@link #leaf} and the branches above it in pathPages/pathIndex; returns the
+     * leaf's depth.
+     *
+     * <p>A sorted batch (recovery's replay, a bulk load) writes keys in ascending order, each close
+     * to the one before. For such a key the walk does not start at the root: every page on the
+     * current path starts at or before the previous key, so only the upper bounds can exclude the
+     * new one. It climbs to the lowest page whose range still holds the key (usually the leaf
+     * itself or its parent) and searches forward from the child it used last, by galloping, so a
+     * key that lands next door costs one or two comparisons instead of a search from the root.
      */
     private int descend(byte[] key) {
-        if (leafDepth >= 0 && (leafLow == null || org.cairndb.util.Bytes.compare(key, leafLow) >= 0)
-                && (leafHigh == null || org.cairndb.util.Bytes.compare(key, leafHigh) < 0)) {
-            // Sorted batches land in the same leaf many times in a row: its path is still owned and valid.
-            return leafDepth;
+        int from = 0;
+        if (leafDepth >= 0) {
+            if (Bytes.compare(key, lastKey) >= 0) {
+                from = leafDepth;
+                while (pathHigh[from] != null && Bytes.compare(key, pathHigh[from]) >= 0) {
+                    from--; // the root's range is open, so this stops at depth 0 at the latest
+                }
+                lastKey = key;
+                if (from == leafDepth) {
+                    return leafDepth; // the same leaf; leafPos entries still sort before the key
+                }
+            } else if (pathLow[leafDepth] == null || Bytes.compare(key, pathLow[leafDepth]) >= 0) {
+                lastKey = key;
+                leafPos = 0;
+                return leafDepth; // back within the same leaf
+            }
         }
-        root = own(root);
-        Page node = root;
-        int depth = 0;
-        byte[] low = null;
-        byte[] high = null;
+        boolean forward = from > 0 || (leafDepth >= 0 && lastKey == key);
+        lastKey = key;
+        leafPos = 0;
+        Page node;
+        int depth = from;
+        if (forward) {
+            node = pathPages[from];
+        } else {
+            root = own(root);
+            node = root;
+            pathLow[0] = null;
+            pathHigh[0] = null;
+        }
+        byte[] low = pathLow[depth];
+        byte[] high = pathHigh[depth];
         while (!node.isLeaf()) {
             BranchPage b = (BranchPage) node;
-            int i = b.childIndex(key);
+            // Climbing stopped here because the key is at or past the upper bound of the child used
+            // last: the child for it comes after that one.
+            int i = forward && depth == from ? b.childIndexFrom(key, pathIndex[depth] + 1) : b.childIndex(key);
             if (i > 0) {
                 low = b.key(i - 1);
             }
@@ -155,12 +199,12 @@ public final class TreeWriter {
             pathPages[depth] = b;
             pathIndex[depth] = i;
             depth++;
+            pathLow[depth] = low;
+            pathHigh[depth] = high;
             node = owned;
         }
         leaf = (LeafPage) node;
         leafDepth = depth;
-        leafLow = low;
-        leafHigh = high;
         return depth;
     }
 

@@ -1,6 +1,7 @@
 package org.cairndb.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -10,11 +11,11 @@ import org.cairndb.log.Op;
 import org.cairndb.util.Bytes;
 import org.junit.jupiter.api.Test;
 
-/** Recovery's batch sort: key order, and log order kept among writes to one key. */
+/** Recovery's batch sort: key order, and only the last write (in log order) of each key. */
 class KeyOrderTest {
 
     @Test
-    void sortsByKeyAndKeepsLogOrderForEqualKeys() {
+    void sortsByKeyAndKeepsTheLastWriteOfEachKey() {
         Random rnd = new Random(5);
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
@@ -30,16 +31,22 @@ class KeyOrderTest {
                     yield k;
                 }
             };
-            ops.add(Op.put(1, key, new byte[] {(byte) (i >>> 8), (byte) i}));
+            ops.add(rnd.nextInt(5) == 0 ? Op.delete(1, key) : Op.put(1, key, new byte[] {(byte) (i >>> 8), (byte) i}));
         }
-        List<Op> sorted = KeyOrder.sort(ops);
-        assertEquals(ops.size(), sorted.size());
-        for (int i = 1; i < sorted.size(); i++) {
-            int c = Bytes.compare(sorted.get(i - 1).key(), sorted.get(i).key());
-            assertTrue(c <= 0, "out of order at " + i);
-            if (c == 0) {
-                assertTrue(ops.indexOf(sorted.get(i - 1)) < ops.indexOf(sorted.get(i)), "equal keys out of log order at " + i);
-            }
+        java.util.TreeMap<byte[], Op> last = new java.util.TreeMap<>(Bytes.ORDER);
+        for (Op op : ops) {
+            last.put(op.key(), op);
+        }
+        KeyOrder.Writes sorted = KeyOrder.latest(ops);
+        assertEquals(last.size(), sorted.size());
+        int i = 0;
+        for (Op op : last.values()) {
+            assertSame(op.key(), sorted.keys()[i], "key " + i);
+            assertSame(op.value(), sorted.values()[i], "value " + i);
+            i++;
+        }
+        for (i = 1; i < sorted.size(); i++) {
+            assertTrue(Bytes.compare(sorted.keys()[i - 1], sorted.keys()[i]) < 0, "out of order at " + i);
         }
     }
 }

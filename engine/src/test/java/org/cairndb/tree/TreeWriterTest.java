@@ -92,6 +92,92 @@ class TreeWriterTest {
         }
     }
 
+    /**
+     * Recovery applies sorted batches: the writer then starts each walk from the previous leaf
+     * (climbing only as far as needed) and gallops forward. Small pages make the tree deep; some
+     * batches mix in keys out of order and deletes, which must fall back to a walk from the root.
+     */
+    @Test
+    void sortedBatchesOverADeepTreeMatchTheModel() {
+        Random rnd = new Random(7);
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        Page root = null;
+        long count = 0;
+        int pageSize = 512;
+        for (int epoch = 1; epoch <= 120; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, pageSize, store, store);
+            List<byte[]> keys = new ArrayList<>();
+            int ops = 1 + rnd.nextInt(epoch % 10 == 0 ? 20_000 : 2_000);
+            for (int i = 0; i < ops; i++) {
+                keys.add(key(rnd.nextInt(60_000)));
+            }
+            keys.sort(Bytes.ORDER);
+            if (epoch % 3 == 0) {
+                for (int i = 0; i < ops / 20; i++) {
+                    keys.add(rnd.nextInt(keys.size()), key(rnd.nextInt(60_000))); // out of order
+                }
+            }
+            for (byte[] k : keys) {
+                if (epoch % 4 == 0 && rnd.nextInt(5) == 0) {
+                    assertEquals(model.remove(k) != null, w.delete(k));
+                } else {
+                    byte[] v = new byte[rnd.nextInt(40)];
+                    rnd.nextBytes(v);
+                    assertEquals(model.put(k, v) == null, w.put(k, v), "put of " + new String(k, StandardCharsets.US_ASCII));
+                }
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            assertEquals(model.size(), count);
+        }
+        assertTrue(depth(root, store) >= 4, "the tree should be deep, was " + depth(root, store));
+        checkTree(root, model, store);
+    }
+
+    private static int depth(Page p, PageLoader loader) {
+        return p.isLeaf() ? 1 : 1 + depth(((BranchPage) p).child(0, loader), loader);
+    }
+
+    @Test
+    void gallopingSearchesAgreeWithBinarySearch() {
+        Random rnd = new Random(3);
+        for (int round = 0; round < 200; round++) {
+            int n = rnd.nextInt(60);
+            TreeMap<byte[], byte[]> m = new TreeMap<>(Bytes.ORDER);
+            while (m.size() < n) {
+                m.put(key(rnd.nextInt(1000) * 2), new byte[0]);
+            }
+            byte[][] keys = m.keySet().toArray(new byte[0][]);
+            Object[] values = new Object[n];
+            java.util.Arrays.fill(values, new byte[0]);
+            LeafPage leaf = new LeafPage(1, keys.clone(), values);
+            for (int probe = -1; probe < 2001; probe++) {
+                byte[] k = key(probe);
+                int expected = leaf.find(k);
+                int floor = expected >= 0 ? expected : -expected - 1;
+                int from = floor == 0 ? 0 : rnd.nextInt(floor + 1);
+                assertEquals(expected, leaf.findFrom(k, from), "findFrom " + probe + " from " + from);
+            }
+            if (n < 2) {
+                continue;
+            }
+            byte[][] separators = java.util.Arrays.copyOf(keys, n - 1);
+            ChildRef[] children = new ChildRef[n];
+            for (int i = 0; i < n; i++) {
+                children[i] = new ChildRef(new LeafPage(1, new byte[0][], new Object[0]));
+            }
+            BranchPage b = new BranchPage(1, separators, children);
+            for (int probe = -1; probe < 2001; probe++) {
+                byte[] k = key(probe);
+                int expected = b.childIndex(k);
+                int from = expected == 0 ? 0 : rnd.nextInt(expected + 1);
+                assertEquals(expected, b.childIndexFrom(k, from), "childIndexFrom " + probe + " from " + from);
+            }
+        }
+    }
+
     @Test
     void ascendingLoadFillsPagesAndDeletingEverythingEmptiesTheTree() {
         MemoryStore store = new MemoryStore();
