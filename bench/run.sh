@@ -17,6 +17,7 @@
 #                   included when Debian's libdb5.3-java and libdb5.3-java-jni are installed)
 #   THREADS         thread counts of the durable-commit benchmarks (default "1 4 16 64")
 #   RECOVERY_STORES stores of the recovery harness (default: $STORES)
+#   RECOVERY_REOPENS reopens of copies of each store's crashed directory; the median is reported (default 3)
 #   MEMORY_STORES   stores of the small-heap load (default "cairn"; "cairn je" compares with JE)
 #   BDB_JAR         Berkeley DB's Java API (default /usr/share/java/db.jar)
 #   BDB_LIB_DIR     directory of libdb_java-5.3.so (default /usr/lib/x86_64-linux-gnu)
@@ -31,6 +32,7 @@ BDB_JAR=${BDB_JAR:-/usr/share/java/db.jar}
 BDB_LIB_DIR=${BDB_LIB_DIR:-/usr/lib/x86_64-linux-gnu}
 THREADS=${THREADS:-"1 4 16 64"}
 MEMORY_STORES=${MEMORY_STORES:-cairn}
+RECOVERY_REOPENS=${RECOVERY_REOPENS:-3}
 JMH_EXTRA=${JMH_EXTRA:-}
 QUICK=${QUICK:-}
 
@@ -120,7 +122,7 @@ for part in "${PARTS[@]}"; do
         recovery)
             echo "== recovery"
             "${JVM[@]}" org.cairndb.bench.harness.RecoveryBench --stores "$RECOVERY_STORES" --mb "$RECOVERY_MB" \
-                --csv "$OUT/recovery.csv" 2>&1 | grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' | tee "$OUT/recovery.log"
+                --reopens "$RECOVERY_REOPENS" --csv "$OUT/recovery.csv" 2>&1 | grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' | tee "$OUT/recovery.log"
             ;;
         memory)
             rm -f "$OUT/memory.csv"

@@ -51,7 +51,7 @@ import org.cairndb.log.SegmentFiles;
  * </ol>
  *
  * <pre>java -cp benchmarks.jar org.cairndb.bench.harness.BackupBench [--mb 1024] [--writers 4] [--seconds 10]
- *      [--runs 3] [--replay-mb 256] [--csv FILE]</pre>
+ *      [--runs 3] [--replay-mb 256] [--replay-value 100|1000] [--replay-only] [--csv FILE]</pre>
  */
 public final class BackupBench {
 
@@ -78,75 +78,16 @@ public final class BackupBench {
                 case "--replay-mb" -> replayMb = Long.parseLong(args[++i]);
                 case "--replay-value" -> replayValues = List.of(Integer.parseInt(args[++i]));
                 case "--csv" -> csv = Path.of(args[++i]);
+                case "--replay-only" -> runs = 0;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         List<String[]> rows = new ArrayList<>();
         Path dir = BenchDirs.fresh("backup");
         try {
-            Path home = dir.resolve("env");
             EnvironmentConfig config = new EnvironmentConfig().cacheSize(256L << 20);
-            try (Environment env = Environment.open(home, config)) {
-                long t0 = System.nanoTime();
-                load(env.openDatabase("bulk"), env, (mb << 20) / (VALUE + 16), VALUE, 0, 1000);
-                env.checkpoint(true);
-                System.out.printf(Locale.ROOT, "loaded %d MB in %.1f s%n", mb, seconds(t0));
-
-                List<Path> files = backedUpFiles(env);
-                long bytes = 0;
-                for (Path f : files) {
-                    bytes += Files.size(f);
-                }
-                Database w = env.openDatabase("w");
-                syncDisk();
-                double alone = writerAlone(env, w, writers, seconds);
-                System.out.printf(Locale.ROOT, "writer alone, %d threads: %.0f commits/s%n", writers, alone);
-                rows.add(row("writer alone, " + writers + " threads, SYNC", "commits/s", alone));
-
-                // Each run: a plain copy of the same files (no writer), then a hot backup while the
-                // writer runs; the disk's dirty pages are written out before each, so that neither
-                // pays for the other's write-back.
-                List<Double> plain = new ArrayList<>();
-                List<Double> plainWriting = new ArrayList<>();
-                List<Double> writerPlain = new ArrayList<>();
-                List<BackupRun> backups = new ArrayList<>();
-                for (int run = 1; run <= runs; run++) {
-                    syncDisk();
-                    double copyMbps = plainCopy(files, dir.resolve("plain-copy")) / 1e6;
-                    plain.add(copyMbps);
-                    System.out.printf(Locale.ROOT, "run %d: plain copy and force of %d files, %.0f MB: %.0f MB/s%n", run,
-                            files.size(), bytes / 1e6, copyMbps);
-                    syncDisk();
-                    double[] pw = plainCopyWhileWriting(env, w, writers, files, dir.resolve("plain-copy"));
-                    plainWriting.add(pw[0] / 1e6);
-                    writerPlain.add(pw[1]);
-                    System.out.printf(Locale.ROOT, "run %d: plain copy while the writer runs: %.0f MB/s; writer %.0f commits/s%n",
-                            run, pw[0] / 1e6, pw[1]);
-                    syncDisk();
-                    Path target = dir.resolve("backup-" + run);
-                    BackupRun r = backupWhileWriting(env, w, writers, target);
-                    backups.add(r);
-                    System.out.printf(Locale.ROOT, "run %d: hot backup, copy %.0f MB at %.0f MB/s (%.0f%% of the plain copy),"
-                            + " whole backup %.0f MB/s (recovery %.2f s, manifest %.2f s); writer %.0f commits/s during the"
-                            + " copy (%.0f%% of alone)%n", run, r.bytes / 1e6, r.copyMbps(), 100 * r.copyMbps() / copyMbps,
-                            r.wholeMbps(), r.recoveryMillis / 1e3, r.manifestMillis / 1e3, r.writerRate(),
-                            100 * r.writerRate() / alone);
-                    BenchDirs.delete(target);
-                }
-                double plainMedian = median(plain);
-                double copyMedian = median(backups.stream().map(BackupRun::copyMbps).toList());
-                double writerMedian = median(backups.stream().map(BackupRun::writerRate).toList());
-                rows.add(row("plain copy + force, no writer (median of " + runs + ")", "MB/s", plainMedian));
-                double plainWritingMedian = median(plainWriting);
-                rows.add(row("plain copy + force, writer running (median)", "MB/s", plainWritingMedian));
-                rows.add(row("writer during the plain copy (median)", "commits/s", median(writerPlain)));
-                rows.add(row("hot backup, copy phase, writer running (median)", "MB/s", copyMedian));
-                rows.add(row("hot backup copy / plain copy, no writer", "ratio", copyMedian / plainMedian));
-                rows.add(row("hot backup copy / plain copy, both with the writer", "ratio", copyMedian / plainWritingMedian));
-                rows.add(row("hot backup, whole: copy, recovery of the copy, manifest (median)", "MB/s",
-                        median(backups.stream().map(BackupRun::wholeMbps).toList())));
-                rows.add(row("writer during the backup's copy (median)", "commits/s", writerMedian));
-                rows.add(row("writer during the copy / alone", "ratio", writerMedian / alone));
+            if (runs > 0) {
+                measureBackup(dir, config, mb, writers, seconds, runs, rows);
             }
             for (int value : replayValues) {
                 syncDisk();
@@ -158,6 +99,11 @@ public final class BackupBench {
                 rows.add(row("catastrophic recovery, " + value + "-byte values", "MB/s", replay[0] / 1e6 / replay[1]));
                 rows.add(row("catastrophic recovery, " + value + "-byte values", "records/s", replay[2] / replay[1]));
                 rows.add(row("catastrophic recovery, " + value + "-byte values, open", "s", replay[1]));
+                System.out.printf(Locale.ROOT, "  of which replay (the recovery report's time, mid-recovery checkpoints"
+                        + " included): %.2f s = %.0f MB/s; then the checkpoint of the replayed pages%n", replay[3],
+                        replay[0] / 1e6 / replay[3]);
+                rows.add(row("catastrophic recovery, " + value + "-byte values, replay only (the report's time)", "MB/s",
+                        replay[0] / 1e6 / replay[3]));
                 BenchDirs.delete(replayHome);
             }
         } finally {
@@ -345,10 +291,77 @@ public final class BackupBench {
         }
     }
 
+    /** Plain copies and hot backups of a 1 GiB environment, with and without the writer; adds the rows. */
+    private static void measureBackup(Path dir, EnvironmentConfig config, long mb, int writers, int seconds, int runs,
+            List<String[]> rows) throws Exception {
+        try (Environment env = Environment.open(dir.resolve("env"), config)) {
+            long t0 = System.nanoTime();
+            load(env.openDatabase("bulk"), env, (mb << 20) / (VALUE + 16), VALUE, 0, 1000);
+            env.checkpoint(true);
+            System.out.printf(Locale.ROOT, "loaded %d MB in %.1f s%n", mb, seconds(t0));
+
+            List<Path> files = backedUpFiles(env);
+            long bytes = 0;
+            for (Path f : files) {
+                bytes += Files.size(f);
+            }
+            Database w = env.openDatabase("w");
+            syncDisk();
+            double alone = writerAlone(env, w, writers, seconds);
+            System.out.printf(Locale.ROOT, "writer alone, %d threads: %.0f commits/s%n", writers, alone);
+            rows.add(row("writer alone, " + writers + " threads, SYNC", "commits/s", alone));
+
+            // Each run: a plain copy of the same files (no writer), then a hot backup while the
+            // writer runs; the disk's dirty pages are written out before each, so that neither
+            // pays for the other's write-back.
+            List<Double> plain = new ArrayList<>();
+            List<Double> plainWriting = new ArrayList<>();
+            List<Double> writerPlain = new ArrayList<>();
+            List<BackupRun> backups = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                syncDisk();
+                double copyMbps = plainCopy(files, dir.resolve("plain-copy")) / 1e6;
+                plain.add(copyMbps);
+                System.out.printf(Locale.ROOT, "run %d: plain copy and force of %d files, %.0f MB: %.0f MB/s%n", run,
+                        files.size(), bytes / 1e6, copyMbps);
+                syncDisk();
+                double[] pw = plainCopyWhileWriting(env, w, writers, files, dir.resolve("plain-copy"));
+                plainWriting.add(pw[0] / 1e6);
+                writerPlain.add(pw[1]);
+                System.out.printf(Locale.ROOT, "run %d: plain copy while the writer runs: %.0f MB/s; writer %.0f commits/s%n",
+                        run, pw[0] / 1e6, pw[1]);
+                syncDisk();
+                Path target = dir.resolve("backup-" + run);
+                BackupRun r = backupWhileWriting(env, w, writers, target);
+                backups.add(r);
+                System.out.printf(Locale.ROOT, "run %d: hot backup, copy %.0f MB at %.0f MB/s (%.0f%% of the plain copy),"
+                        + " whole backup %.0f MB/s (recovery %.2f s, manifest %.2f s); writer %.0f commits/s during the"
+                        + " copy (%.0f%% of alone)%n", run, r.bytes / 1e6, r.copyMbps(), 100 * r.copyMbps() / copyMbps,
+                        r.wholeMbps(), r.recoveryMillis / 1e3, r.manifestMillis / 1e3, r.writerRate(),
+                        100 * r.writerRate() / alone);
+                BenchDirs.delete(target);
+            }
+            double plainMedian = median(plain);
+            double copyMedian = median(backups.stream().map(BackupRun::copyMbps).toList());
+            double writerMedian = median(backups.stream().map(BackupRun::writerRate).toList());
+            rows.add(row("plain copy + force, no writer (median of " + runs + ")", "MB/s", plainMedian));
+            double plainWritingMedian = median(plainWriting);
+            rows.add(row("plain copy + force, writer running (median)", "MB/s", plainWritingMedian));
+            rows.add(row("writer during the plain copy (median)", "commits/s", median(writerPlain)));
+            rows.add(row("hot backup, copy phase, writer running (median)", "MB/s", copyMedian));
+            rows.add(row("hot backup copy / plain copy, no writer", "ratio", copyMedian / plainMedian));
+            rows.add(row("hot backup copy / plain copy, both with the writer", "ratio", copyMedian / plainWritingMedian));
+            rows.add(row("hot backup, whole: copy, recovery of the copy, manifest (median)", "MB/s",
+                    median(backups.stream().map(BackupRun::wholeMbps).toList())));
+            rows.add(row("writer during the backup's copy (median)", "commits/s", writerMedian));
+            rows.add(row("writer during the copy / alone", "ratio", writerMedian / alone));
+        }
+    }
+
     /**
      * A backup without recovery, then {@code mb} of log written after it, the backup updated with the
      * new segments, and the time to open it with catastrophic recovery. Returns {log bytes replayed,
-     * seconds, records written after the backup}.
+     * seconds to open, records written after the backup, seconds of replay by the recovery report}.
      */
     private static double[] catastrophicReplay(Path home, Path backup, long mb, int valueSize) throws Exception {
         EnvironmentConfig config = new EnvironmentConfig().cacheSize(256L << 20).checkpointerEnabled(false)
@@ -377,7 +390,7 @@ public final class BackupBench {
         long segmentSize = new EnvironmentConfig().logSegmentSize();
         long logBytes = (Lsn.segment(end) - Lsn.segment(start)) * segmentSize + Lsn.offset(end) - Lsn.offset(start);
         BenchDirs.delete(backup);
-        return new double[] {logBytes, s, records};
+        return new double[] {logBytes, s, records, report.durationMillis() / 1e3};
     }
 
     private static double seconds(long t0) {
