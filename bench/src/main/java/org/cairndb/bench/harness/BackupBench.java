@@ -51,7 +51,11 @@ import org.cairndb.log.SegmentFiles;
  * </ol>
  *
  * <pre>java -cp benchmarks.jar org.cairndb.bench.harness.BackupBench [--mb 1024] [--writers 4] [--seconds 10]
- *      [--runs 3] [--replay-mb 256] [--replay-value 100|1000] [--replay-only] [--csv FILE]</pre>
+ *      [--runs 3] [--max-rate MB/s] [--no-replay] [--replay-mb 256] [--replay-value 100|1000] [--replay-only]
+ *      [--csv FILE]</pre>
+ *
+ * <p>{@code --max-rate} gives the hot backups the rate limit of {@code cairn hotbackup --max-rate}:
+ * how much of the writer's rate a limit buys back, and what it costs the backup.
  */
 public final class BackupBench {
 
@@ -67,6 +71,7 @@ public final class BackupBench {
         int seconds = 10;
         int runs = 3;
         long replayMb = 256;
+        double maxRate = 0;
         List<Integer> replayValues = List.of(100, 1000);
         Path csv = null;
         for (int i = 0; i < args.length; i++) {
@@ -79,6 +84,8 @@ public final class BackupBench {
                 case "--replay-value" -> replayValues = List.of(Integer.parseInt(args[++i]));
                 case "--csv" -> csv = Path.of(args[++i]);
                 case "--replay-only" -> runs = 0;
+                case "--max-rate" -> maxRate = Double.parseDouble(args[++i]);
+                case "--no-replay" -> replayValues = List.of();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -87,7 +94,7 @@ public final class BackupBench {
         try {
             EnvironmentConfig config = new EnvironmentConfig().cacheSize(256L << 20);
             if (runs > 0) {
-                measureBackup(dir, config, mb, writers, seconds, runs, rows);
+                measureBackup(dir, config, mb, writers, seconds, runs, maxRate, rows);
             }
             for (int value : replayValues) {
                 syncDisk();
@@ -270,14 +277,15 @@ public final class BackupBench {
         }
     }
 
-    private static BackupRun backupWhileWriting(Environment env, Database db, int writers, Path target) throws Exception {
+    private static BackupRun backupWhileWriting(Environment env, Database db, int writers, Path target, double maxRate)
+            throws Exception {
         try (Writer w = new Writer(env, db, writers)) {
             Thread.sleep(1000);
             long[] phases = new long[2]; // elapsed ms at the start of recovery, of the manifest
             long[] commitsAtCopyEnd = {-1};
             long c0 = w.commits.get();
             BackupResult r = HotBackup.run(env.internals(), target.toAbsolutePath(), BackupOptions.defaults()
-                    .withProgress((BackupProgress p) -> {
+                    .withMaxRate(maxRate).withProgress((BackupProgress p) -> {
                         if (p.phase().equals("recovery")) {
                             phases[0] = p.elapsedMillis();
                             commitsAtCopyEnd[0] = w.commits.get();
@@ -293,7 +301,7 @@ public final class BackupBench {
 
     /** Plain copies and hot backups of a 1 GiB environment, with and without the writer; adds the rows. */
     private static void measureBackup(Path dir, EnvironmentConfig config, long mb, int writers, int seconds, int runs,
-            List<String[]> rows) throws Exception {
+            double maxRate, List<String[]> rows) throws Exception {
         try (Environment env = Environment.open(dir.resolve("env"), config)) {
             long t0 = System.nanoTime();
             load(env.openDatabase("bulk"), env, (mb << 20) / (VALUE + 16), VALUE, 0, 1000);
@@ -332,7 +340,7 @@ public final class BackupBench {
                         run, pw[0] / 1e6, pw[1]);
                 syncDisk();
                 Path target = dir.resolve("backup-" + run);
-                BackupRun r = backupWhileWriting(env, w, writers, target);
+                BackupRun r = backupWhileWriting(env, w, writers, target, maxRate);
                 backups.add(r);
                 System.out.printf(Locale.ROOT, "run %d: hot backup, copy %.0f MB at %.0f MB/s (%.0f%% of the plain copy),"
                         + " whole backup %.0f MB/s (recovery %.2f s, manifest %.2f s); writer %.0f commits/s during the"
