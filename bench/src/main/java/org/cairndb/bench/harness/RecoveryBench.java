@@ -57,6 +57,9 @@ public final class RecoveryBench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        if (reopens < 1) {
+            throw new IllegalArgumentException("--reopens must be at least 1, was " + reopens);
+        }
         List<Result> results = new ArrayList<>();
         for (String store : stores) {
             String why = Stores.unavailableReason(store);
