@@ -347,6 +347,16 @@ class PowerLossTest {
                 assertEquals(1, inFlight.size(), what);
                 FaultInjectingFileIO.TornWrite tw = report.torn();
                 assertNotNull(tw, what);
+                // Unless the tear lost only bytes the file already held (a record's leading length
+                // bytes are zeros, like the preallocated segment under them): then the record is
+                // whole on disk, nothing is torn, and it is replayed like any commit that reached
+                // the disk before its acknowledgement.
+                if (wholeOnDisk(home, tw)) {
+                    assertTrue(s.history().containsKey(inFlight.get(0)), "the transfer whole on disk is present; " + what);
+                    assertNull(rr.truncatedTail(), "nothing torn to report; " + what);
+                    durable = new HashSet<>(s.history().keySet());
+                    continue;
+                }
                 assertTrue(!s.history().containsKey(inFlight.get(0)), "the torn transfer is not present; " + what);
                 if (tw.position() > 0 && nonZeroPersisted) {
                     assertNotNull(rr.truncatedTail(), "recovery reports the torn tail; " + what);
@@ -358,6 +368,20 @@ class PowerLossTest {
             }
         }
         System.out.println("[crash-test] torn log tails reported in " + reported + " of " + rounds + " rounds");
+    }
+
+    /** Whether the file holds every byte the torn write meant to write, although only part of it was persisted. */
+    private static boolean wholeOnDisk(Path home, FaultInjectingFileIO.TornWrite tw) throws java.io.IOException {
+        Path f = home.resolve("log").resolve(tw.file().getFileName());
+        if (!java.nio.file.Files.exists(f)) {
+            return false;
+        }
+        byte[] all = java.nio.file.Files.readAllBytes(f);
+        if (tw.position() + tw.length() > all.length) {
+            return false;
+        }
+        return java.util.Arrays.equals(all, (int) tw.position(), (int) tw.position() + tw.length(), tw.bytes(), 0,
+                tw.length());
     }
 
     /** Whether the part of the torn write that reached the disk holds a non-zero byte (all zeros look like no write). */

@@ -129,8 +129,11 @@ public final class FaultInjectingFileIO implements FileIO {
         }
     }
 
-    /** A write that reached the disk only in part: {@code persisted} lists the [from, to) file ranges that did. */
-    public record TornWrite(Path file, long position, int length, Tear mode, List<long[]> persisted) {
+    /**
+     * A write that reached the disk only in part: {@code persisted} lists the [from, to) file ranges
+     * that did; {@code bytes} is what the whole write would have put there.
+     */
+    public record TornWrite(Path file, long position, int length, Tear mode, List<long[]> persisted, byte[] bytes) {
         public long bytesPersisted() {
             long n = 0;
             for (long[] r : persisted) {
@@ -774,7 +777,7 @@ public final class FaultInjectingFileIO implements FileIO {
                 f.write(ByteBuffer.wrap(c.newBytes, 0, k), c.pos);
                 persisted.add(new long[] {c.pos, c.pos + k});
             }
-            return new TornWrite(name, c.pos, len, Tear.PREFIX, persisted);
+            return new TornWrite(name, c.pos, len, Tear.PREFIX, persisted, c.newBytes.clone());
         }
         // Sectors aligned to the file: [pos, end) split at multiples of SECTOR.
         List<long[]> sectors = new ArrayList<>();
@@ -810,7 +813,7 @@ public final class FaultInjectingFileIO implements FileIO {
                 }
             }
         }
-        return new TornWrite(name, c.pos, len, Tear.SECTORS, persisted);
+        return new TornWrite(name, c.pos, len, Tear.SECTORS, persisted, c.newBytes.clone());
     }
 
     // ---- file operations, called by handles ----
