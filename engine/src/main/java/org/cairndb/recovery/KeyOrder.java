@@ -17,8 +17,12 @@ import org.cairndb.util.Bytes;
  */
 final class KeyOrder {
 
-    private KeyOrder() {
-    }
+    // Scratch arrays, reused from batch to batch (one KeyOrder per recovery, used by one thread).
+    private long[] prefix = new long[0];
+    private int[] order = new int[0];
+    private long[] prefix2 = new long[0];
+    private int[] order2 = new int[0];
+    private final int[] counts = new int[257];
 
     /**
      * The writes of one database in key order, the last of each key only, as two arrays: the
@@ -35,23 +39,32 @@ final class KeyOrder {
     }
 
     /** The last write of each key in {@code ops} (which are in log order), in key order. */
-    static Writes latest(List<Op> ops) {
+    Writes latest(List<Op> ops) {
         int n = ops.size();
-        long[] prefix = new long[n];
-        int[] order = new int[n];
+        if (prefix.length < n) {
+            int cap = Math.max(n, prefix.length + (prefix.length >> 1));
+            prefix = new long[cap];
+            order = new int[cap];
+            prefix2 = new long[cap];
+            order2 = new int[cap];
+        }
         for (int i = 0; i < n; i++) {
             prefix[i] = prefix(ops.get(i).key());
             order[i] = i;
         }
-        radixSort(prefix, order);
-        List<Op> out = new ArrayList<>(n);
+        radixSort(n);
+        byte[][] keys = new byte[n][];
+        byte[][] values = new byte[n][];
+        int out = 0;
         for (int start = 0; start < n; ) {
             int end = start + 1;
             while (end < n && prefix[end] == prefix[start]) {
                 end++;
             }
             if (end - start == 1) {
-                out.add(ops.get(order[start]));
+                Op op = ops.get(order[start]);
+                keys[out] = op.key();
+                values[out++] = op.isPut() ? op.value() : null;
             } else {
                 // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
                 // sort), then keep the last of each key.
@@ -62,34 +75,37 @@ final class KeyOrder {
                 run.sort((a, b) -> Bytes.compare(a.key(), b.key()));
                 for (int i = 0; i < run.size(); i++) {
                     if (i + 1 == run.size() || !Arrays.equals(run.get(i).key(), run.get(i + 1).key())) {
-                        out.add(run.get(i));
+                        Op op = run.get(i);
+                        keys[out] = op.key();
+                        values[out++] = op.isPut() ? op.value() : null;
                     }
                 }
             }
             start = end;
         }
-        byte[][] keys = new byte[out.size()][];
-        byte[][] values = new byte[out.size()][];
-        for (int i = 0; i < keys.length; i++) {
-            Op op = out.get(i);
-            keys[i] = op.key();
-            values[i] = op.isPut() ? op.value() : null;
+        if (out < n) {
+            keys = Arrays.copyOf(keys, out);
+            values = Arrays.copyOf(values, out);
         }
         return new Writes(keys, values);
     }
 
-    /** Stable LSD radix sort of {@code keys} (unsigned), carrying {@code values} along. */
-    private static void radixSort(long[] keys, int[] values) {
-        int n = keys.length;
-        long[] k2 = new long[n];
-        int[] v2 = new int[n];
-        int[] counts = new int[257];
+    /**
+     * Stable LSD radix sort of the first {@code n} prefixes (unsigned), carrying the order along;
+     * the passes go back and forth between the arrays and the result ends in {@link #prefix} and
+     * {@link #order}.
+     */
+    private void radixSort(int n) {
+        long[] keys = prefix;
+        int[] values = order;
+        long[] k2 = prefix2;
+        int[] v2 = order2;
         for (int shift = 0; shift < 64; shift += 8) {
             Arrays.fill(counts, 0);
-            for (long k : keys) {
-                counts[(int) ((k >>> shift) & 0xff) + 1]++;
+            for (int i = 0; i < n; i++) {
+                counts[(int) ((keys[i] >>> shift) & 0xff) + 1]++;
             }
-            if (counts[(int) ((keys.length == 0 ? 0 : keys[0] >>> shift) & 0xff) + 1] == n) {
+            if (n == 0 || counts[(int) ((keys[0] >>> shift) & 0xff) + 1] == n) {
                 continue; // every key has the same byte here: this pass would change nothing
             }
             for (int i = 1; i < 257; i++) {
@@ -101,9 +117,17 @@ final class KeyOrder {
                 k2[at] = keys[i];
                 v2[at] = values[i];
             }
-            System.arraycopy(k2, 0, keys, 0, n);
-            System.arraycopy(v2, 0, values, 0, n);
+            long[] tk = keys;
+            keys = k2;
+            k2 = tk;
+            int[] tv = values;
+            values = v2;
+            v2 = tv;
         }
+        prefix = keys;
+        order = values;
+        prefix2 = k2;
+        order2 = v2;
     }
 
     /** The first eight bytes, big-endian, zero-padded: unsigned order of prefixes is key order. */

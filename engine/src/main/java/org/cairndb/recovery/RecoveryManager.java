@@ -77,6 +77,7 @@ public final class RecoveryManager {
 
     private final Map<Integer, List<Op>> pendingWrites = new HashMap<>();
     private BatchApplier applier;
+    private final KeyOrder keyOrder = new KeyOrder();
     private long batchBytes;
     private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
     private final Map<Long, Long> preparedLsns = new HashMap<>();
@@ -448,7 +449,7 @@ public final class RecoveryManager {
         }
         Map<Integer, KeyOrder.Writes> sorted = new HashMap<>();
         for (Map.Entry<Integer, List<Op>> e : pendingWrites.entrySet()) {
-            sorted.put(e.getKey(), KeyOrder.latest(e.getValue()));
+            sorted.put(e.getKey(), keyOrder.latest(e.getValue()));
         }
         long start = position;
         for (long lsn : preparedLsns.values()) {
