@@ -73,12 +73,7 @@ class RecoveryTest {
 
     @Test
     void recoveryIsRepeatableAndTheSecondOpenHasNothingToDo() throws InterruptedException {
-        Environment env = TestSupport.open(dir);
-        Database a = env.openDatabase("a");
-        for (int i = 0; i < 1000; i++) {
-            a.put(null, b("k" + i), b("v" + i));
-        }
-        env.internals().abandon();
+        writeThousandKeysAndCrash();
         Environment second = TestSupport.open(dir);
         assertEquals(1000 + 0, second.recoveryReport().transactionsRedone());
         // The replayed commits reach the data files in a checkpoint the daemon takes after the open returned.
@@ -92,12 +87,7 @@ class RecoveryTest {
 
     @Test
     void aCrashBeforeTheCheckpointAfterRecoveryReplaysTheSameLogAgain() {
-        Environment env = TestSupport.open(dir);
-        Database a = env.openDatabase("a");
-        for (int i = 0; i < 1000; i++) {
-            a.put(null, b("k" + i), b("v" + i));
-        }
-        env.internals().abandon();
+        writeThousandKeysAndCrash();
         Environment second = TestSupport.open(dir);
         assertEquals(1000, second.recoveryReport().transactionsRedone());
         Database again = second.openDatabase("a", false);
@@ -149,5 +139,15 @@ class RecoveryTest {
             assertEquals("v4999", s(second.openDatabase("late", false).get(null, b("l4999"))));
             assertTrue(!second.databaseNames().contains("gone"), "removed database came back: " + second.databaseNames());
         }
+    }
+
+    /** Commits k0..k999 = v0..v999 into database "a", one auto-commit each, then crashes (no checkpoint ran). */
+    private void writeThousandKeysAndCrash() {
+        Environment env = TestSupport.open(dir);
+        Database a = env.openDatabase("a");
+        for (int i = 0; i < 1000; i++) {
+            a.put(null, b("k" + i), b("v" + i));
+        }
+        env.internals().abandon();
     }
 }

@@ -238,8 +238,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         } else if (outcome.changed() || fresh || outcome.endLsn() == Lsn.NULL) {
             CheckpointResult c = checkpointer.run(true, "recovery");
             if (!fresh) {
-                LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
-                        + " pages in " + c.durationMillis() + " ms");
+                logRecoveryCheckpoint(c, "");
             }
         }
         if (config.archiveEnabled()) {
@@ -609,8 +608,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 if (recoveryCheckpointPending) {
                     CheckpointResult c = checkpointer.run(true, "recovery");
                     recoveryCheckpointPending = false;
-                    LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": "
-                            + c.pagesWritten() + " pages in " + c.durationMillis() + " ms (in the background)");
+                    logRecoveryCheckpoint(c, " (in the background)");
                 }
                 String reason = checkpointDue();
                 if (reason != null) {
@@ -628,6 +626,11 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 return;
             }
         }
+    }
+
+    private void logRecoveryCheckpoint(CheckpointResult c, String how) {
+        LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
+                + " pages in " + c.durationMillis() + " ms" + how);
     }
 
     /** The daemon wakes once a second, or sooner when the checkpoint interval is shorter. */

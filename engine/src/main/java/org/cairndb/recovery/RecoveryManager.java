@@ -79,6 +79,7 @@ public final class RecoveryManager {
     private BatchApplier applier;
     private final KeyOrder keyOrder = new KeyOrder();
     private long batchBytes;
+    private long batchByteLimit;
     private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
     private final Map<Long, Long> preparedLsns = new HashMap<>();
     private final Set<Integer> unknownDbs = new HashSet<>();
@@ -140,6 +141,8 @@ public final class RecoveryManager {
         }
         position = start;
         startLsn = start;
+        // Two batches can be in memory at once (one applied, one read): a quarter of the dirty budget each at most.
+        batchByteLimit = Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4));
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
@@ -430,7 +433,7 @@ public final class RecoveryManager {
             batchBytes += op.key().length + (op.isPut() ? op.value().length : 0);
         }
         batchOps += ops.size();
-        if (batchOps >= OPS_PER_BATCH || batchBytes >= Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4))) {
+        if (batchOps >= OPS_PER_BATCH || batchBytes >= batchByteLimit) {
             flush();
         }
     }

@@ -90,17 +90,7 @@ public final class BranchPage extends Page {
 
     /** Index of the child whose key range holds {@code key}. */
     public int childIndex(byte[] key) {
-        int lo = 0;
-        int hi = n - 2;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Bytes.compare(keys[mid], key) <= 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return lo;
+        return firstAbove(key, 0, n - 2);
     }
 
     /**
@@ -117,7 +107,11 @@ public final class BranchPage extends Page {
             probe = lo + step;
             step <<= 1;
         }
-        int hi = Math.min(probe, last) - 1;
+        return firstAbove(key, lo, Math.min(probe, last) - 1);
+    }
+
+    /** Binary search of separators [lo, hi]: the first index whose separator sorts above {@code key}, or hi + 1. */
+    private int firstAbove(byte[] key, int lo, int hi) {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (Bytes.compare(keys[mid], key) <= 0) {

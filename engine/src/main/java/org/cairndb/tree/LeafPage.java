@@ -108,20 +108,7 @@ public final class LeafPage extends Page {
 
     /** Index of {@code key}, or {@code -(insertion point) - 1}. */
     public int find(byte[] key) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Bytes.compare(keys[mid], key);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(lo + 1);
+        return search(key, 0, n - 1);
     }
 
     /**
@@ -145,7 +132,11 @@ public final class LeafPage extends Page {
             probe = lo + step;
             step <<= 1;
         }
-        int hi = Math.min(probe, n) - 1;
+        return search(key, lo, Math.min(probe, n) - 1);
+    }
+
+    /** Binary search of entries [lo, hi]: the index of {@code key}, or {@code -(insertion point) - 1}. */
+    private int search(byte[] key, int lo, int hi) {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             int c = Bytes.compare(keys[mid], key);

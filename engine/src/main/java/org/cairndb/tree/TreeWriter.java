@@ -148,33 +148,33 @@ public final class TreeWriter {
      * key that lands next door costs one or two comparisons instead of a search from the root.
      */
     private int descend(byte[] key) {
-        int from = 0;
+        // The lowest page of the current path whose range holds the key, or -1: walk from the root.
+        int from = -1;
         if (leafDepth >= 0) {
             if (Bytes.compare(key, lastKey) >= 0) {
                 from = leafDepth;
                 while (pathHigh[from] != null && Bytes.compare(key, pathHigh[from]) >= 0) {
                     from--; // the root's range is open, so this stops at depth 0 at the latest
                 }
-                lastKey = key;
-                if (from == leafDepth) {
-                    return leafDepth; // the same leaf; leafPos entries still sort before the key
-                }
             } else if (pathLow[leafDepth] == null || Bytes.compare(key, pathLow[leafDepth]) >= 0) {
-                lastKey = key;
+                from = leafDepth; // back within the same leaf, before the last key
                 leafPos = 0;
-                return leafDepth; // back within the same leaf
             }
         }
-        boolean forward = from > 0 || (leafDepth >= 0 && lastKey == key);
         lastKey = key;
+        if (from >= 0 && from == leafDepth) {
+            return leafDepth; // the same leaf; leafPos entries still sort before the key
+        }
         leafPos = 0;
         Page node;
-        int depth = from;
-        if (forward) {
+        int depth;
+        if (from >= 0) {
             node = pathPages[from];
+            depth = from;
         } else {
             root = own(root);
             node = root;
+            depth = 0;
             pathLow[0] = null;
             pathHigh[0] = null;
         }
@@ -184,7 +184,7 @@ public final class TreeWriter {
             BranchPage b = (BranchPage) node;
             // Climbing stopped here because the key is at or past the upper bound of the child used
             // last: the child for it comes after that one.
-            int i = forward && depth == from ? b.childIndexFrom(key, pathIndex[depth] + 1) : b.childIndex(key);
+            int i = depth == from ? b.childIndexFrom(key, pathIndex[depth] + 1) : b.childIndex(key);
             if (i > 0) {
                 low = b.key(i - 1);
             }
