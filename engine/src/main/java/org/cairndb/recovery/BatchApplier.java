@@ -24,8 +24,20 @@ import org.cairndb.txn.Version;
  * checkpoint or {@link #endEpoch} ends it. Nothing reads the versions published during recovery,
  * so a page copied by one batch is changed in place by the next instead of copied again; for
  * random keys that spares copying nearly every leaf once per batch. When dirty memory passes the
- * environment's limit after a batch, the data files are checkpointed with the batch's start LSN,
- * and the epoch ends (a written page must not change afterwards).
+ * environment's limit after a batch, the epoch ends (a page being written must not change) and a
+ * third thread checkpoints the data files with the version just published and the batch's start
+ * LSN, while the next batches go on in a new epoch, copying the pages they change.
+ *
+ * <h2>Checkpoints in the background</h2>
+ * A mid-recovery checkpoint writes the replayed pages to disk; on a slow disk that took longer
+ * than replaying the batches that filled memory, and the replay stood still meanwhile. Now it
+ * overlaps the replay, at the price of memory: the version being written keeps its pages until
+ * they are saved, and the batches after it copy the ones they change. So the replay goes on only
+ * while dirty memory stays below one and a half times the limit (three quarters of the cache);
+ * past that it waits for the checkpoint. One checkpoint at a time: the next one starts after the
+ * one before has ended, so the data files' recovery start moves forward in order. A checkpoint
+ * still running when the reading thread needs the trees quiet (a database created or removed, the
+ * end of recovery) is waited for, and its failure then surfaces there.
  *
  * <p>Errors in the applying thread surface, with their own type, at the next call from the
  * recovering thread.
@@ -42,15 +54,24 @@ final class BatchApplier implements AutoCloseable {
 
     private final EnvironmentImpl env;
     private final ExecutorService thread;
+    private final ExecutorService checkpointThread;
     private final Map<Integer, TreeWriter> writers = new HashMap<>();
     private long epoch;
     private Future<?> inFlight;
+    /** The background checkpoint, if one was started (touched only by the applying thread, and after {@link #await}). */
+    private Future<?> checkpoint;
 
     BatchApplier(EnvironmentImpl env, long epoch) {
         this.env = env;
         this.epoch = epoch;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "cairn-recovery-apply " + env.home().home().getFileName());
+        this.thread = daemonThread("cairn-recovery-apply ");
+        this.checkpointThread = daemonThread("cairn-recovery-checkpoint ");
+    }
+
+    private ExecutorService daemonThread(String name) {
+        String home = String.valueOf(env.home().home().getFileName());
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name + home);
             t.setDaemon(true);
             return t;
         });
@@ -69,6 +90,10 @@ final class BatchApplier implements AutoCloseable {
     void await() throws IOException {
         Future<?> f = inFlight;
         inFlight = null;
+        waitFor(f, "apply a batch");
+    }
+
+    private static void waitFor(Future<?> f, String what) throws IOException {
         if (f == null) {
             return;
         }
@@ -76,7 +101,7 @@ final class BatchApplier implements AutoCloseable {
             f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for recovery to apply a batch");
+            throw new InterruptedIOException("interrupted while waiting for recovery to " + what);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
@@ -93,13 +118,20 @@ final class BatchApplier implements AutoCloseable {
     }
 
     /**
-     * Waits for the batches in flight and ends the epoch: the next batch copies the pages it
-     * changes again. Needed before anything else publishes a version (a database created or
-     * removed) and at the end of recovery.
+     * Waits for the batches in flight and a background checkpoint, and ends the epoch: the next
+     * batch copies the pages it changes again. Needed before anything else publishes a version or
+     * touches the data files (a database created or removed) and at the end of recovery.
      */
     void endEpoch() throws IOException {
         await();
+        awaitCheckpoint();
         writers.clear();
+    }
+
+    private void awaitCheckpoint() throws IOException {
+        Future<?> f = checkpoint;
+        checkpoint = null;
+        waitFor(f, "checkpoint the data files");
     }
 
     private void apply(Batch batch) throws IOException {
@@ -131,22 +163,35 @@ final class BatchApplier implements AutoCloseable {
             }
             return new Version(ts, roots);
         });
-        if (env.dirtyBytes() > env.dirtyLimit()) {
-            env.checkpointer().writeFiles(env.txns().current(), batch.checkpointStart(), batch.nextTxnId());
-            writers.clear();
+        long limit = env.dirtyLimit();
+        if (checkpoint != null && (checkpoint.isDone() || env.dirtyBytes() > limit + limit / 2)) {
+            awaitCheckpoint();
+        }
+        if (checkpoint == null && env.dirtyBytes() > limit) {
+            Version written = env.txns().current();
+            writers.clear(); // the pages of the version being written must not change from here on
+            checkpoint = checkpointThread.submit(() -> {
+                env.checkpointer().writeFiles(written, batch.checkpointStart(), batch.nextTxnId());
+                return null;
+            });
         }
     }
 
     /** Stops the thread; after a failure elsewhere, first lets a batch in flight finish touching the trees. */
     @Override
     public void close() {
-        thread.shutdown();
+        stop(thread);
+        stop(checkpointThread);
+    }
+
+    private static void stop(ExecutorService s) {
+        s.shutdown();
         try {
-            if (!thread.awaitTermination(5, TimeUnit.MINUTES)) {
-                thread.shutdownNow();
+            if (!s.awaitTermination(5, TimeUnit.MINUTES)) {
+                s.shutdownNow();
             }
         } catch (InterruptedException e) {
-            thread.shutdownNow();
+            s.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

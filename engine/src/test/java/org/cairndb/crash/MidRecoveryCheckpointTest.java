@@ -1,0 +1,138 @@
+package org.cairndb.crash;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.io.FaultInjectingFileIO;
+import org.cairndb.io.FaultInjectingFileIO.CrashOptions;
+import org.cairndb.io.NioFileIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recovery that replays more than its cache holds checkpoints the data files in the middle, in a
+ * thread of its own while the replay goes on (see {@code recovery.BatchApplier}). A power loss or
+ * a failing disk during such a checkpoint must leave an environment that the next open recovers
+ * completely, and a failure must name the file it hit.
+ */
+class MidRecoveryCheckpointTest {
+
+    private static final int KEYS = 30_000;
+    private static final int DELETED = 5_000;
+
+    @TempDir
+    Path tmp;
+
+    /** The crashed environment, kept as it was; each attempt recovers a copy of it. */
+    private Path crashed;
+    private Path home;
+
+    /** Writes KEYS keys in scattered order with 300-byte values, deletes the first DELETED, and crashes: no checkpoint ran. */
+    @BeforeEach
+    void writeMoreThanTheSmallCacheHoldsAndCrash() {
+        crashed = tmp.resolve("crashed");
+        Environment env = Environment.open(crashed, config(NioFileIO.INSTANCE, 64L << 20).checkpointerEnabled(false));
+        Database a = env.openDatabase("a");
+        for (int i = 0; i < KEYS; i += 200) {
+            try (Transaction t = env.beginTransaction()) {
+                for (int j = i; j < i + 200; j++) {
+                    int k = (j * 7919) % KEYS;
+                    a.put(t, key(k), value(k));
+                }
+                t.commit();
+            }
+        }
+        try (Transaction t = env.beginTransaction()) {
+            for (int k = 0; k < DELETED; k++) {
+                a.delete(t, key(k));
+            }
+            t.commit();
+        }
+        env.internals().abandon();
+    }
+
+    private void freshCopyOfTheCrash(String name) throws IOException {
+        home = tmp.resolve(name);
+        try (Stream<Path> files = Files.walk(crashed)) {
+            for (Path p : files.toList()) {
+                Path to = home.resolve(crashed.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPowerLossDuringABackgroundCheckpointOfRecoveryLosesNothing() throws IOException {
+        for (int n : new int[] {1, 2, 5, 12}) {
+            freshCopyOfTheCrash("env-" + n);
+            FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-" + n), n);
+            // A data file's n-th force: the first ones belong to recovery's own checkpoints, the replay some 18 times the cache.
+            fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, config(fio, 1L << 20)).close(),
+                    "the power failed at data-file force " + n + " during recovery");
+            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            assertEverythingCommittedIsThere("after a power loss at data-file force " + n + " (" + fio.crashReport() + ")");
+        }
+    }
+
+    @Test
+    void aFailedForceDuringABackgroundCheckpointOfRecoveryNamesTheFileAndHarmsNothing() throws IOException {
+        freshCopyOfTheCrash("env");
+        FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 7);
+        fio.failForce(2, CrashRig::isDataFile, false);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, config(fio, 1L << 20)).close());
+        assertTrue(CrashRig.chainMentions(e, ".cdb"), "the error names the data file: " + CrashRig.describe(e));
+        assertEverythingCommittedIsThere("after a failed force during recovery");
+    }
+
+    private void assertEverythingCommittedIsThere(String what) {
+        try (Environment env = Environment.open(home, config(NioFileIO.INSTANCE, 1L << 20))) {
+            assertTrue(env.recoveryReport().toString().length() > 0);
+            Database a = env.openDatabase("a", false);
+            assertEquals(KEYS - DELETED, a.count(), what);
+            for (int k = 0; k < KEYS; k++) {
+                byte[] v = a.get(null, key(k));
+                if (k < DELETED) {
+                    assertNull(v, what + ": deleted key " + k + " came back");
+                } else {
+                    assertArrayEquals(value(k), v, what + ": key " + k);
+                }
+            }
+        }
+    }
+
+    private static EnvironmentConfig config(org.cairndb.io.FileIO io, long cache) {
+        return new EnvironmentConfig().fileIO(io).durability(Durability.SYNC).cacheSize(cache).pageReuseDelay(java.time.Duration.ZERO);
+    }
+
+    private static byte[] key(int k) {
+        return String.format("k%06d", k).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] value(int k) {
+        byte[] v = new byte[300];
+        Arrays.fill(v, (byte) ('a' + k % 26));
+        v[0] = (byte) k;
+        v[1] = (byte) (k >> 8);
+        return v;
+    }
+}
