@@ -1,0 +1,109 @@
+package org.cairndb.payara;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import jakarta.annotation.Resource;
+import jakarta.ejb.EJBException;
+import jakarta.transaction.UserTransaction;
+import java.io.File;
+import java.util.List;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import org.cairndb.payara.app.LedgerStore;
+import org.cairndb.payara.app.VotingXAResource;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.importer.ZipImporter;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * cairn.rar in Payara Server: an enterprise archive holding the adapter as built, an EJB module
+ * whose bean declares the connection factory, and the test's web module; the bean's container-managed transactions commit and
+ * roll back through the adapter's XA resource and Payara's transaction manager.
+ */
+@ExtendWith(ArquillianExtension.class)
+class PayaraCmtIT {
+
+    private static final String DB = "payara";
+
+    /** The bean lives in the EJB module {@code store} of the same application. */
+    private LedgerStore store;
+
+    @Resource(lookup = "java:comp/UserTransaction")
+    private UserTransaction ut;
+
+    @Deployment
+    static EnterpriseArchive ear() {
+        ResourceAdapterArchive rar = ShrinkWrap.create(ZipImporter.class, "cairn.rar")
+                .importFrom(new File(System.getProperty("cairn.rar"))).as(ResourceAdapterArchive.class);
+        JavaArchive beans = ShrinkWrap.create(JavaArchive.class, "store.jar").addClasses(LedgerStore.class,
+                VotingXAResource.class);
+        WebArchive war = ShrinkWrap.create(WebArchive.class, "test.war").addClass(PayaraCmtIT.class);
+        return ShrinkWrap.create(EnterpriseArchive.class, "cairn-app.ear").addAsModule(rar).addAsModule(beans).addAsModule(war);
+    }
+
+    @BeforeEach
+    void lookUpTheBean() throws NamingException {
+        store = InitialContext.doLookup("java:app/store/LedgerStore");
+    }
+
+    @Test
+    void commitMakesTheDataVisibleToTheNextTransaction() throws Exception {
+        store.put(DB, "committed", "v1");
+        assertEquals("v1", store.get(DB, "committed"));
+    }
+
+    @Test
+    void setRollbackOnlyRollsTheWriteBack() throws Exception {
+        store.putThenSetRollbackOnly(DB, "rolled-back", "v");
+        assertNull(store.get(DB, "rolled-back"));
+    }
+
+    @Test
+    void aSystemExceptionRollsTheWriteBack() throws Exception {
+        EJBException e = assertThrows(EJBException.class, () -> store.putThenFail(DB, "failed", "v"));
+        assertNull(store.get(DB, "failed"), String.valueOf(e));
+    }
+
+    @Test
+    void aCallerTransactionSpansTheBeansCallsAndRollsBackAsOne() throws Exception {
+        ut.begin();
+        store.put(DB, "caller-1", "a");
+        store.put(DB, "caller-2", "b");
+        ut.rollback();
+        assertNull(store.get(DB, "caller-1"));
+        assertNull(store.get(DB, "caller-2"));
+
+        ut.begin();
+        store.put(DB, "caller-1", "a");
+        store.put(DB, "caller-2", "b");
+        ut.commit();
+        assertEquals("a", store.get(DB, "caller-1"));
+        assertEquals("b", store.get(DB, "caller-2"));
+    }
+
+    @Test
+    void twoPhaseCommitWithASecondResourceCommitsBoth() throws Exception {
+        VotingXAResource.CALLS.clear();
+        store.putBesideSecondResource(DB, "two-phase", "both", true);
+        assertEquals(List.of("prepare", "commit"), VotingXAResource.CALLS, "the second resource saw two phases");
+        assertEquals("both", store.get(DB, "two-phase"));
+    }
+
+    @Test
+    void aNoVoteFromTheSecondResourceRollsCairnBack() throws Exception {
+        VotingXAResource.CALLS.clear();
+        assertThrows(EJBException.class, () -> store.putBesideSecondResource(DB, "vetoed", "never", false));
+        assertEquals("prepare", VotingXAResource.CALLS.get(0), String.valueOf(VotingXAResource.CALLS));
+        assertNull(store.get(DB, "vetoed"), "Cairn's branch was rolled back after the other resource voted no");
+    }
+}
