@@ -12,7 +12,7 @@ import java.util.List;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import org.cairndb.payara.app.LedgerStore;
-import org.cairndb.payara.app.VotingXAResource;
+import org.cairndb.it.app.TestXAResource;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
@@ -46,7 +46,7 @@ class PayaraCmtIT {
         ResourceAdapterArchive rar = ShrinkWrap.create(ZipImporter.class, "cairn.rar")
                 .importFrom(new File(System.getProperty("cairn.rar"))).as(ResourceAdapterArchive.class);
         JavaArchive beans = ShrinkWrap.create(JavaArchive.class, "store.jar").addClasses(LedgerStore.class,
-                VotingXAResource.class);
+                TestXAResource.class, TestXAResource.Mode.class);
         WebArchive war = ShrinkWrap.create(WebArchive.class, "test.war").addClass(PayaraCmtIT.class);
         return ShrinkWrap.create(EnterpriseArchive.class, "cairn-app.ear").addAsModule(rar).addAsModule(beans).addAsModule(war);
     }
@@ -93,17 +93,17 @@ class PayaraCmtIT {
 
     @Test
     void twoPhaseCommitWithASecondResourceCommitsBoth() throws Exception {
-        VotingXAResource.CALLS.clear();
+        TestXAResource.CALLS.clear();
         store.putBesideSecondResource(DB, "two-phase", "both", true);
-        assertEquals(List.of("prepare", "commit"), VotingXAResource.CALLS, "the second resource saw two phases");
+        assertEquals(List.of("prepare", "commit"), TestXAResource.CALLS, "the second resource saw two phases");
         assertEquals("both", store.get(DB, "two-phase"));
     }
 
     @Test
     void aNoVoteFromTheSecondResourceRollsCairnBack() throws Exception {
-        VotingXAResource.CALLS.clear();
+        TestXAResource.CALLS.clear();
         assertThrows(EJBException.class, () -> store.putBesideSecondResource(DB, "vetoed", "never", false));
-        assertEquals("prepare", VotingXAResource.CALLS.get(0), String.valueOf(VotingXAResource.CALLS));
+        assertEquals("prepare", TestXAResource.CALLS.get(0), String.valueOf(TestXAResource.CALLS));
         assertNull(store.get(DB, "vetoed"), "Cairn's branch was rolled back after the other resource voted no");
     }
 }

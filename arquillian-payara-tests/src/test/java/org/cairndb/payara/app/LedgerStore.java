@@ -9,6 +9,7 @@ import jakarta.resource.ConnectionFactoryDefinition;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.TransactionSupport.TransactionSupportLevel;
 import jakarta.transaction.TransactionManager;
+import org.cairndb.it.app.TestXAResource;
 import org.cairndb.rar.CairnConnection;
 import org.cairndb.rar.CairnConnectionFactory;
 
@@ -60,7 +61,7 @@ public class LedgerStore {
      */
     public void putBesideSecondResource(String db, String key, String value, boolean voteYes) throws Exception {
         put(db, key, value);
-        tm.getTransaction().enlistResource(new VotingXAResource(voteYes));
+        tm.getTransaction().enlistResource(new TestXAResource(voteYes ? TestXAResource.Mode.OK : TestXAResource.Mode.VOTE_ROLLBACK));
     }
 
     /** Reads in a JTA transaction of its own. */

@@ -1,15 +1,22 @@
 package org.cairndb.it.app;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 
 /**
  * A second XA resource under the test's control: it votes yes, votes no at prepare, or halts the
- * whole server (as a crash would) at prepare or commit. Not Serializable: after a crash the
+ * whole server (as a crash would) at prepare or commit, and notes the calls that decide a
+ * transaction, so a test can tell two phases from one. Not Serializable: after a crash the
  * transaction manager cannot recreate it, exactly like a resource whose server is gone for good.
+ * The Payara tests use it too (through this module's test jar).
  */
 public final class TestXAResource implements XAResource {
+
+    /** Calls made on every instance in this server, in order: "prepare", "commit", "commit-one-phase", "rollback". */
+    public static final List<String> CALLS = new CopyOnWriteArrayList<>();
 
     /** What the resource does. */
     public enum Mode { OK, VOTE_ROLLBACK, HALT_IN_PREPARE, HALT_IN_COMMIT }
@@ -31,6 +38,7 @@ public final class TestXAResource implements XAResource {
 
     @Override
     public int prepare(Xid xid) throws XAException {
+        CALLS.add("prepare");
         if (mode == Mode.VOTE_ROLLBACK) {
             throw new XAException(XAException.XA_RBROLLBACK);
         }
@@ -42,6 +50,7 @@ public final class TestXAResource implements XAResource {
 
     @Override
     public void commit(Xid xid, boolean onePhase) {
+        CALLS.add(onePhase ? "commit-one-phase" : "commit");
         if (mode == Mode.HALT_IN_COMMIT) {
             halt("commit");
         }
@@ -55,6 +64,7 @@ public final class TestXAResource implements XAResource {
 
     @Override
     public void rollback(Xid xid) {
+        CALLS.add("rollback");
     }
 
     @Override
