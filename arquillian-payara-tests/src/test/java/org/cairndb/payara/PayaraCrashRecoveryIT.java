@@ -3,12 +3,9 @@ package org.cairndb.payara;
 import static org.cairndb.payara.PayaraDomain.ADMIN_PORT;
 import static org.cairndb.payara.PayaraDomain.DOMAIN;
 import static org.cairndb.payara.PayaraDomain.HTTP_PORT;
-import static org.cairndb.payara.PayaraDomain.SERVER;
 import static org.cairndb.payara.PayaraDomain.asadmin;
 import static org.cairndb.payara.PayaraDomain.await;
 import static org.cairndb.payara.PayaraDomain.awaitRecoveryReport;
-import static org.cairndb.payara.PayaraDomain.createResources;
-import static org.cairndb.payara.PayaraDomain.deleteResources;
 import static org.cairndb.payara.PayaraDomain.get;
 import static org.cairndb.payara.PayaraDomain.lastRecoveryReport;
 import static org.cairndb.payara.PayaraDomain.listening;
@@ -22,17 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.time.Duration;
 import org.cairndb.it.app.TestXAResource;
-import org.jboss.arquillian.container.test.api.ContainerController;
-import org.jboss.arquillian.container.test.api.Deployer;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.container.test.api.RunAsClient;
-import org.jboss.arquillian.container.test.api.TargetsContainer;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Payara dies in the middle of a two-phase commit, after Cairn prepared. Deployed the way a server
@@ -44,36 +31,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * resolves it: committed when the transaction manager had logged its decision to commit, rolled
  * back when it had not decided yet.
  */
-@ExtendWith(ArquillianExtension.class)
-@RunAsClient
-class PayaraCrashRecoveryIT {
+class PayaraCrashRecoveryIT extends PayaraServerTest {
 
-
-    @ArquillianResource
-    private ContainerController controller;
-
-    @ArquillianResource
-    private Deployer deployer;
-
-    @Deployment(name = "rar", order = 1, managed = false, testable = false)
-    @TargetsContainer(SERVER)
-    static ResourceAdapterArchive rar() {
-        return PayaraDomain.rar();
-    }
-
-    @Deployment(name = "crash", order = 2, managed = false, testable = false)
-    @TargetsContainer(SERVER)
-    static WebArchive war() {
-        return PayaraDomain.application();
-    }
 
     @Test
     void inDoubtBranchesAreResolvedAfterACrash() throws Exception {
-        controller.start(SERVER);
+        startWithAdapterAndApplication();
         try {
-            deployer.deploy("rar");
-            createResources();
-            deployer.deploy("crash");
             assertEquals("null", get("read", "decided"));
 
             // 1. The transaction manager has logged "commit" when the server dies: Cairn must commit.
@@ -95,17 +59,7 @@ class PayaraCrashRecoveryIT {
             assertEquals("null", get("read", "undecided"));
             assertEquals("committed by recovery", get("read", "decided"));
         } finally {
-            // Never let the clean-up hide why the test failed.
-            if (controller.isStarted(SERVER) && listening(ADMIN_PORT)) {
-                try {
-                    deployer.undeploy("crash");
-                    deleteResources();
-                    deployer.undeploy("rar");
-                } catch (Exception e) {
-                    System.err.println("PayaraCrashRecoveryIT: clean-up failed: " + e);
-                }
-            }
-            PayaraDomain.stop(controller);
+            cleanUpAndStop();
         }
     }
 
