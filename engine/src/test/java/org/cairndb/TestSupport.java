@@ -1,7 +1,10 @@
 package org.cairndb;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 /** Small helpers shared by the engine's API tests. */
@@ -26,5 +29,19 @@ public final class TestSupport {
 
     public static Environment open(Path dir) {
         return Environment.open(dir, config());
+    }
+
+    /** Copies a directory tree as a plain file copy would, leaving out an environment's lock file. */
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else if (!p.getFileName().toString().equals("cairn.lock")) {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 }

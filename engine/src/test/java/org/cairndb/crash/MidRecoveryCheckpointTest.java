@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
 import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.FaultInjectingFileIO.CrashOptions;
@@ -68,16 +67,7 @@ class MidRecoveryCheckpointTest {
 
     private void freshCopyOfTheCrash(String name) throws IOException {
         home = tmp.resolve(name);
-        try (Stream<Path> files = Files.walk(crashed)) {
-            for (Path p : files.toList()) {
-                Path to = home.resolve(crashed.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        TestSupport.copyTree(crashed, home);
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
 import org.cairndb.backup.BackupManifest;
@@ -83,7 +84,7 @@ class BadInputTest {
     @BeforeEach
     void copyOfTheBackup() throws Exception {
         backup = dir.resolve("backup");
-        ReferenceProceduresTest.copyTree(pristine, backup);
+        TestSupport.copyTree(pristine, backup);
         segments = SegmentFiles.list(NioFileIO.INSTANCE, backup).stream().map(n -> backup.resolve(SegmentFiles.name(n)))
                 .toList();
         assertTrue(segments.size() >= 4, "the backup holds " + segments);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupResult;
@@ -79,7 +80,7 @@ class ContinuousArchivingTest {
             }
         });
         Path restore = dir.resolve("restore");
-        ReferenceProceduresTest.copyTree(backup, restore);
+        TestSupport.copyTree(backup, restore);
         Cairn.Result r = Cairn.ok("recover", "-c", "-h", restore.toString(), "--logs", archive.toString());
         assertTrue(r.out().contains("last commit: transaction " + lastArchivedTxn[0] + " at"), r::toString);
         try (Environment env = Environment.open(restore, new EnvironmentConfig().allowCreate(false))) {
@@ -91,7 +92,7 @@ class ContinuousArchivingTest {
         String lost = SegmentFiles.name(lastSegmentOfBackup + 2);
         Files.delete(archive.resolve(lost));
         Path again = dir.resolve("restore-again");
-        ReferenceProceduresTest.copyTree(backup, again);
+        TestSupport.copyTree(backup, again);
         Cairn.Result failed = Cairn.run("recover", "-c", "-h", again.toString(), "--logs", archive.toString());
         assertEquals(1, failed.exit(), failed::toString);
         assertEquals(1, failed.err().strip().lines().count(), failed::toString);

@@ -136,7 +136,7 @@ class EngineFindingsTest {
             env.internals().abandon(); // a crash: the data files keep the checkpoint before "b0"
         }
         Path restore = dir.resolve("restore");
-        ReferenceProceduresTest.copyTree(home, restore);
+        TestSupport.copyTree(home, restore);
         try (Environment restored = Environment.open(restore, cfg.copy()
                 .recoveryTarget(RecoveryTarget.transaction(target, true)))) {
             assertEquals(12, restored.openDatabase("t", false).count());

@@ -17,6 +17,7 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.LockTimeoutException;
 import org.cairndb.PreparedTransaction;
+import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.Failover;
@@ -73,7 +74,7 @@ class FailoverUnderLoadTest {
                     BackupVerifier.Report verified = new BackupVerifier(failover).verify();
                     assertTrue(verified.ok(), "round " + round + ": " + verified.problems());
                     Path check = dir.resolve("check-" + round);
-                    ReferenceProceduresTest.copyTree(failover, check);
+                    TestSupport.copyTree(failover, check);
                     try (Environment copy = Environment.open(check, cfg.copy().allowCreate(false))) {
                         TransferWriter.assertConsistentAndHolds(copy, acknowledged, "round " + round + ", seed " + seed);
                         assertEquals(round >= 4 ? 2 : 0, copy.preparedTransactions().size(), "round " + round);

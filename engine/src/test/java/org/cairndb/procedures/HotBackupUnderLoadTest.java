@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Random;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.HotBackup;
@@ -60,7 +61,7 @@ class HotBackupUnderLoadTest {
                     assertTrue(verified.ok(), context + ": " + verified.problems());
                     // Restore a copy, so that the backup itself stays as taken (a later round may update it).
                     Path restore = dir.resolve("restore-" + round);
-                    ReferenceProceduresTest.copyTree(target, restore);
+                    TestSupport.copyTree(target, restore);
                     if (!options.recover()) {
                         Cairn.ok("recover", "-c", "-h", restore.toString());
                         unrecovered++;

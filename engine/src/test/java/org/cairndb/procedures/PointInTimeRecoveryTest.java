@@ -20,6 +20,7 @@ import org.cairndb.Cursor;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.HotBackup;
@@ -120,7 +121,7 @@ class PointInTimeRecoveryTest {
     /** Restores the backup and all of the log into a new directory, recovers with {@code args}, returns the keys. */
     private TreeSet<String> recoverTo(String name, String... args) throws Exception {
         Path restore = dir.resolve(name);
-        ReferenceProceduresTest.copyTree(backup, restore);
+        TestSupport.copyTree(backup, restore);
         List<String> cmd = new ArrayList<>(List.of("recover", "-h", restore.toString(), "--logs", envLog.toString()));
         cmd.addAll(List.of(args));
         Cairn.Result r = Cairn.ok(cmd.toArray(new String[0]));
@@ -210,7 +211,7 @@ class PointInTimeRecoveryTest {
     @Test
     void aTargetBeforeTheBackupIsRefusedAndChangesNothing() throws Exception {
         Path restore = dir.resolve("too-early");
-        ReferenceProceduresTest.copyTree(backup, restore);
+        TestSupport.copyTree(backup, restore);
         Cairn.Result r = Cairn.run("recover", "-h", restore.toString(), "-c", "-t", "2001-01-01T00:00:00Z");
         assertEquals(1, r.exit(), r::toString);
         assertTrue(r.err().startsWith("cairn recover: cannot recover to time 2001-01-01T00:00:00Z"), r::toString);

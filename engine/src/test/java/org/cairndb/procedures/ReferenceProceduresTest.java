@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,7 +113,7 @@ class ReferenceProceduresTest {
             w.awaitMore(100);
         }
         Path restore = dir.resolve("restore");
-        copyTree(backup, restore); // restoring from backup media
+        TestSupport.copyTree(backup, restore); // restoring from backup media
         Cairn.ok("recover", "-c", "-h", restore.toString());
         assertRestored(restore, acknowledged, "hot backup, seed " + seed);
     }
@@ -147,7 +148,7 @@ class ReferenceProceduresTest {
                 System.out.println("[procedures] failover round " + round + ": moved " + unneeded.lines().size()
                         + " segments; " + recovered.out().strip());
                 Path archival = dir.resolve("archival-" + round);
-                copyTree(failover, archival); // step 5
+                TestSupport.copyTree(failover, archival); // step 5
                 assertRestored(archival, acknowledged, "failover round " + round + ", seed " + seed);
                 long segment = env.internals().log().currentSegment();
                 long checkpoints = env.stats().checkpoints();
@@ -160,19 +161,6 @@ class ReferenceProceduresTest {
         }
         assertFalse(Files.list(home.resolve("log")).anyMatch(p -> p.getFileName().toString().equals("log.0000000001")),
                 "step 2 moved the unneeded segments out of the environment");
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else if (!p.getFileName().toString().equals("cairn.lock")) {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     static void deleteTree(Path root) throws IOException {
