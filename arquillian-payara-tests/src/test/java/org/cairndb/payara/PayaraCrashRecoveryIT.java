@@ -1,14 +1,14 @@
 package org.cairndb.payara;
 
+import static org.cairndb.it.Support.await;
+import static org.cairndb.it.Support.listening;
 import static org.cairndb.payara.PayaraDomain.ADMIN_PORT;
 import static org.cairndb.payara.PayaraDomain.DOMAIN;
 import static org.cairndb.payara.PayaraDomain.HTTP_PORT;
 import static org.cairndb.payara.PayaraDomain.asadmin;
-import static org.cairndb.payara.PayaraDomain.await;
 import static org.cairndb.payara.PayaraDomain.awaitRecoveryReport;
 import static org.cairndb.payara.PayaraDomain.get;
 import static org.cairndb.payara.PayaraDomain.lastRecoveryReport;
-import static org.cairndb.payara.PayaraDomain.listening;
 import static org.cairndb.payara.PayaraDomain.quietly;
 import static org.cairndb.payara.PayaraDomain.recoveryReports;
 

@@ -2,7 +2,6 @@ package org.cairndb.payara;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,9 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cairndb.it.Support;
 import org.cairndb.it.app.TestXAResource;
 import org.cairndb.payara.app.CrashServlet;
 import org.cairndb.payara.app.CrashStore;
@@ -71,10 +70,14 @@ final class PayaraDomain {
                 String.valueOf(ADMIN_PORT)));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("asadmin", ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException("asadmin " + String.join(" ", args) + " failed: " + Files.readString(out));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException("asadmin " + String.join(" ", args) + " failed: " + Files.readString(out));
+            }
+        } finally {
+            Files.delete(out);
         }
     }
 
@@ -96,24 +99,6 @@ final class PayaraDomain {
             return get(op, key);
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    static boolean listening(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static void await(String what, Duration timeout, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!Boolean.TRUE.equals(condition.get())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(250);
         }
     }
 
@@ -144,14 +129,14 @@ final class PayaraDomain {
         } catch (RuntimeException e) {
             System.err.println("stopping the Payara domain through Arquillian failed: " + e);
         }
-        if (listening(ADMIN_PORT)) {
+        if (Support.listening(ADMIN_PORT)) {
             asadmin("stop-domain", "domain1");
         }
     }
 
     /** Waits until Cairn's server log holds more recovery reports than {@code before}. */
     static void awaitRecoveryReport(int before) throws InterruptedException {
-        await("Cairn's recovery report", Duration.ofSeconds(120), () -> {
+        Support.await("Cairn's recovery report", Duration.ofSeconds(120), () -> {
             try {
                 return recoveryReports().size() > before;
             } catch (IOException e) {

@@ -3,6 +3,7 @@ package org.cairndb.payara;
 import static org.cairndb.payara.PayaraDomain.ADMIN_PORT;
 import static org.cairndb.payara.PayaraDomain.SERVER;
 
+import org.cairndb.it.Support;
 import org.jboss.arquillian.container.test.api.ContainerController;
 import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -50,7 +51,7 @@ abstract class PayaraServerTest {
 
     /** Undeploys everything (if the server answers) and stops the domain; never hides why a test failed. */
     protected void cleanUpAndStop() throws Exception {
-        if (controller.isStarted(SERVER) && PayaraDomain.listening(ADMIN_PORT)) {
+        if (controller.isStarted(SERVER) && Support.listening(ADMIN_PORT)) {
             try {
                 deployer.undeploy("app");
                 PayaraDomain.deleteResources();

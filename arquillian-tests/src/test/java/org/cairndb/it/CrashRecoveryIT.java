@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +92,7 @@ class CrashRecoveryIT {
             assertEquals("committed by recovery", read("decided"));
         } finally {
             // Never let the clean-up hide why the test failed.
-            if (controller.isStarted(SERVER) && listening(MANAGEMENT_PORT)) {
+            if (controller.isStarted(SERVER) && Support.listening(MANAGEMENT_PORT)) {
                 try {
                     deployer.undeploy("crash-war");
                     deployer.undeploy("crash-rar");
@@ -117,7 +116,7 @@ class CrashRecoveryIT {
         // Arquillian's stop asks a live process to shut down (and fails when it cannot connect): wait
         // until the process itself has gone, not only its ports.
         Support.await("the crashed server's process to exit", Duration.ofSeconds(60),
-                () -> serverProcesses() == 0 && !listening(MANAGEMENT_PORT) && !listening(HTTP_PORT));
+                () -> serverProcesses() == 0 && !Support.listening(MANAGEMENT_PORT) && !Support.listening(HTTP_PORT));
         System.err.println("CrashRecoveryIT: the server died in " + mode);
     }
 
@@ -136,14 +135,6 @@ class CrashRecoveryIT {
         }
         controller.start(SERVER); // boots with the same base directory: transaction log, deployments, Cairn's files
         System.err.println("CrashRecoveryIT: restarted");
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String read(String key) throws Exception {

@@ -1,6 +1,7 @@
 package org.cairndb.it;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,7 +18,10 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
-/** HTTP, JMX and waiting on conditions, for tests that drive the server from outside. */
+/**
+ * HTTP, JMX and waiting on conditions, for tests that drive the server from outside (the Payara
+ * tests use it too, through this module's test jar).
+ */
 public final class Support {
 
     /**
@@ -54,6 +58,15 @@ public final class Support {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
             }
             Thread.sleep(200);
+        }
+    }
+
+    /** Whether something accepts connections on the local {@code port}. */
+    public static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
