@@ -37,8 +37,9 @@ import org.cairndb.tools.LatencyHistogram;
  *
  * Options: {@code --systems cairn,h2,derby}, {@code --threads 1,16,64}, {@code --seconds 20}
  * (measured), {@code --warmup 5}, {@code --repeat 1} (rounds; the table shows each configuration's
- * median), {@code --dir target/xa-bench}, and {@code --tm-log memory} to keep
- * Narayana's log in memory (not durable: a diagnostic that leaves only the resource managers' cost).
+ * median), {@code --dir target/xa-bench}, and {@code --tm-log file|journal|memory}: Narayana's log in
+ * its default file store, in its journal store (Artemis' journal, as WildFly's {@code use-journal-store}),
+ * or in memory (not durable: a diagnostic that leaves only the resource managers' cost).
  */
 public final class XaBench {
 
@@ -48,7 +49,7 @@ public final class XaBench {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--one")) {
             runOne(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    Path.of(args[5]), args[6].equals("memory"));
+                    Path.of(args[5]), args[6]);
             return;
         }
         List<String> systems = List.of("cairn", "h2", "derby");
@@ -70,6 +71,9 @@ public final class XaBench {
                 case "--repeat" -> repeat = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
+        }
+        if (!List.of("file", "journal", "memory").contains(tmLog)) {
+            throw new IllegalArgumentException("--tm-log must be file, journal or memory, not " + tmLog);
         }
         // Rounds over every configuration, systems side by side for each thread count, so that a busy
         // spell of the machine hits them alike; the table gives each configuration's median round.
@@ -113,6 +117,7 @@ public final class XaBench {
         String result = Files.readAllLines(log).stream().filter(l -> l.startsWith("RESULT ")).findFirst()
                 .orElseThrow(() -> new IllegalStateException(system + " at " + t + " threads failed; see " + log));
         deleteTree(runDir.resolve("data"));
+        deleteTree(runDir.resolve("tm-journal"));
         String[] f = result.split(" ");
         return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])};
     }
@@ -130,14 +135,27 @@ public final class XaBench {
         long count() throws Exception;
     }
 
-    private static void runOne(String system, int threads, int seconds, int warmup, Path dir, boolean tmLogInMemory)
+    private static void runOne(String system, int threads, int seconds, int warmup, Path dir, String tmLog)
             throws Exception {
         System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
         NarayanaSupport.configure(dir.resolve("tm-object-store"));
-        if (tmLogInMemory) {
-            com.arjuna.common.internal.util.propertyservice.BeanPopulator
-                    .getDefaultInstance(com.arjuna.ats.arjuna.common.ObjectStoreEnvironmentBean.class)
-                    .setObjectStoreType(com.arjuna.ats.internal.arjuna.objectstore.VolatileStore.class.getName());
+        var storeBean = com.arjuna.common.internal.util.propertyservice.BeanPopulator
+                .getDefaultInstance(com.arjuna.ats.arjuna.common.ObjectStoreEnvironmentBean.class);
+        switch (tmLog) {
+            case "file" -> {
+                // Narayana's default: ShadowNoFileLockStore, one file written and forced per transaction.
+            }
+            case "memory" -> storeBean.setObjectStoreType(com.arjuna.ats.internal.arjuna.objectstore.VolatileStore.class.getName());
+            case "journal" -> {
+                // What WildFly's use-journal-store selects: Artemis' journal, whose timed buffer groups
+                // the forces of concurrent transactions. Its other settings are left at Narayana's defaults.
+                storeBean.setObjectStoreType(
+                        com.arjuna.ats.internal.arjuna.objectstore.hornetq.HornetqObjectStoreAdaptor.class.getName());
+                com.arjuna.common.internal.util.propertyservice.BeanPopulator
+                        .getDefaultInstance(com.arjuna.ats.internal.arjuna.objectstore.hornetq.HornetqJournalEnvironmentBean.class)
+                        .setStoreDir(dir.resolve("tm-journal").toString());
+            }
+            default -> throw new IllegalArgumentException("--tm-log must be file, journal or memory, not " + tmLog);
         }
         TransactionManager tm = com.arjuna.ats.jta.TransactionManager.transactionManager();
         Path data = dir.resolve("data");
