@@ -189,7 +189,8 @@ public final class Report {
         }
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         out.append("\n### Recovery after SIGKILL (seconds to reopen; lower is better)\n\n")
-                .append("| store | records committed since open | directory growth (MB) | reopen (s) | note |\n|---|---:|---:|---:|---|\n");
+                .append("| store | records committed since open | directory growth (MB) | reopen (s) | GC during the reopen (s) | note |\n")
+                .append("|---|---:|---:|---:|---:|---|\n");
         Map<String, Double> secs = new LinkedHashMap<>();
         for (String line : lines.subList(1, lines.size())) {
             List<String> f = parseCsv(line);
@@ -197,7 +198,10 @@ public final class Report {
             secs.put(f.get(0), s);
             out.append("| ").append(f.get(0)).append(" | ").append(String.format(Locale.ROOT, "%,d", Long.parseLong(f.get(2))))
                     .append(" | ").append(Long.parseLong(f.get(1)) >> 20).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.2f", s)).append(" | ").append(f.get(4)).append(" |\n");
+                    .append(String.format(Locale.ROOT, "%.2f", s)).append(" | ")
+                    // Results written before the GC column existed have five fields.
+                    .append(f.size() > 5 ? String.format(Locale.ROOT, "%.2f", Double.parseDouble(f.get(5))) : "")
+                    .append(" | ").append(f.get(4)).append(" |\n");
         }
         out.append("\nCairn / JE: ").append(ratio(secs.get("cairn"), secs.get("je"))).append("; Cairn / BDB C: ")
                 .append(ratio(secs.get("cairn"), secs.get("bdbc"))).append("; target ≤ 0.2× the better of JE, BDB C: ")
