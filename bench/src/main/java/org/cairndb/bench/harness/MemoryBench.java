@@ -1,7 +1,6 @@
 package org.cairndb.bench.harness;
 
 import java.io.PrintStream;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,10 +84,7 @@ public final class MemoryBench {
         } finally {
             BenchDirs.delete(dir);
         }
-        long gcMillis = 0;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            gcMillis += Math.max(0, gc.getCollectionTime());
-        }
+        long gcMillis = GcTime.totalMillis();
         System.out.printf("%s: %s; load %.1f s (%,.0f records/s), live heap after the load %d MB of %d MB,"
                 + " GC %.1f s, %d MB on disk%n", store, outcome, loadSeconds, records / Math.max(loadSeconds, 1e-9),
                 liveAfterLoad >> 20, maxHeap >> 20, gcMillis / 1e3, diskBytes >> 20);

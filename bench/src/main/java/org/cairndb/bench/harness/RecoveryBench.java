@@ -130,11 +130,11 @@ public final class RecoveryBench {
      * recovery runs in native code).
      */
     private static double[] reopen(String store, Path dir, long committed) {
-        long gc0 = gcMillis();
+        long gc0 = GcTime.totalMillis();
         long t0 = System.nanoTime();
         KvStore kv = Stores.open(store, dir, new StoreConfig(CACHE, true), List.of("data"));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double gcSeconds = (gcMillis() - gc0) / 1e3;
+        double gcSeconds = (GcTime.totalMillis() - gc0) / 1e3;
         try {
             verify(kv, committed);
             System.out.printf("%s: reopened in %.2f s (%.2f s of it in GC); all %d committed records present%n", store, seconds,
@@ -146,14 +146,6 @@ public final class RecoveryBench {
             kv.close();
         }
         return new double[] {seconds, gcSeconds};
-    }
-
-    private static long gcMillis() {
-        long sum = 0;
-        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            sum += Math.max(0, gc.getCollectionTime());
-        }
-        return sum;
     }
 
     /** Opens and closes an empty store first, so that class loading and JIT are not timed. */
