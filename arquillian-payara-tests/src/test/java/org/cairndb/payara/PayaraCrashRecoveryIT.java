@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Test;
  */
 class PayaraCrashRecoveryIT extends PayaraServerTest {
 
-
     @Test
     void inDoubtBranchesAreResolvedAfterACrash() throws Exception {
         startWithAdapterAndApplication();
@@ -42,18 +41,14 @@ class PayaraCrashRecoveryIT extends PayaraServerTest {
 
             // 1. The transaction manager has logged "commit" when the server dies: Cairn must commit.
             crash("decided", "committed by recovery", TestXAResource.Mode.HALT_IN_COMMIT);
-            restartAndAwaitCairnsRecovery();
-            assertTrue(lastRecoveryReport().contains("1 prepared restored"),
-                    "Cairn's recovery restored the in-doubt branch: " + lastRecoveryReport());
+            restartAndAwaitRestoredBranch();
             await("Payara to commit the in-doubt Cairn branch", Duration.ofSeconds(120),
                     () -> "committed by recovery".equals(quietly("read", "decided")));
             await("no branch left in doubt", Duration.ofSeconds(60), () -> "0".equals(quietly("indoubt", "")));
 
             // 2. The server dies before the transaction manager decided: the branch must roll back.
             crash("undecided", "must vanish", TestXAResource.Mode.HALT_IN_PREPARE);
-            restartAndAwaitCairnsRecovery();
-            assertTrue(lastRecoveryReport().contains("1 prepared restored"),
-                    "Cairn's recovery restored the in-doubt branch: " + lastRecoveryReport());
+            restartAndAwaitRestoredBranch();
             await("Payara to roll back the orphaned Cairn branch", Duration.ofSeconds(120),
                     () -> "0".equals(quietly("indoubt", "")));
             assertEquals("null", get("read", "undecided"));
@@ -85,14 +80,15 @@ class PayaraCrashRecoveryIT extends PayaraServerTest {
      * afterwards, and it still counts the container as started, which its final stop then makes
      * true. The same domain comes back with its transaction log, the adapter, the pool and the
      * application, and Cairn's files. The adapter recovers the environment as {@code Work} after
-     * the server reports itself started, so this waits for the new recovery report in the log.
+     * the server reports itself started, so this waits for the new recovery report in the log,
+     * which must say that the crashed transaction's branch was restored in doubt.
      */
-    private void restartAndAwaitCairnsRecovery() throws Exception {
+    private void restartAndAwaitRestoredBranch() throws Exception {
         int before = recoveryReports().size();
         asadmin("start-domain", "domain1");
         System.err.println("PayaraCrashRecoveryIT: restarted");
         awaitRecoveryReport(before);
+        assertTrue(lastRecoveryReport().contains("1 prepared restored"),
+                "Cairn's recovery restored the in-doubt branch: " + lastRecoveryReport());
     }
-
-
 }
