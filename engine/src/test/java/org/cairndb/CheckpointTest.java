@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.cairndb.log.Lsn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,10 +61,10 @@ class CheckpointTest {
             Database db = env.openDatabase("t");
             long before = env.stats().checkpoints();
             db.put(null, b("k"), b("v"));
-            awaitTrue(() -> env.stats().checkpoints() > before, "a timed checkpoint");
+            TestSupport.awaitTrue(() -> env.stats().checkpoints() > before, "a timed checkpoint");
             String start = env.stats().recoveryStartLsn();
             db.put(null, b("k2"), b("v"));
-            awaitTrue(() -> !env.stats().recoveryStartLsn().equals(start), "the next timed checkpoint");
+            TestSupport.awaitTrue(() -> !env.stats().recoveryStartLsn().equals(start), "the next timed checkpoint");
         }
     }
 
@@ -87,16 +86,6 @@ class CheckpointTest {
             }
             assertTrue(env.stats().checkpoints() > before, "memory pressure checkpoints");
             assertTrue(env.stats().dirtyBytes() <= 2L << 20, "dirty bytes " + env.stats().dirtyBytes());
-        }
-    }
-
-    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
         }
     }
 }

@@ -77,7 +77,7 @@ class RecoveryTest {
         Environment second = TestSupport.open(dir);
         assertEquals(1000 + 0, second.recoveryReport().transactionsRedone());
         // The replayed commits reach the data files in a checkpoint the daemon takes after the open returned.
-        CheckpointTest.awaitTrue(() -> second.stats().checkpoints() >= 1, "the checkpoint after recovery");
+        TestSupport.awaitTrue(() -> second.stats().checkpoints() >= 1, "the checkpoint after recovery");
         second.internals().abandon(); // crash right after recovery's checkpoint
         try (Environment third = TestSupport.open(dir)) {
             assertEquals(0, third.recoveryReport().transactionsRedone());

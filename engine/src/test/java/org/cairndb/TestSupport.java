@@ -44,4 +44,15 @@ public final class TestSupport {
             }
         }
     }
+
+    /** Waits (at most 20 seconds) until {@code condition} holds; fails naming {@code what} otherwise. */
+    public static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
 }

@@ -89,9 +89,31 @@ public final class CommitRecord extends LogRecord {
     }
 
     static CommitRecord read(long txnId, byte flags, ByteBuffer b) {
+        return read(txnId, flags, b, null);
+    }
+
+    /**
+     * Decodes a COMMIT record for recovery's replay: its writes go to {@code sink} as they are
+     * decoded (so that the values can be copied straight to where recovery keeps them) and the
+     * record returned has none.
+     */
+    public static CommitRecord readReplaying(RecordFrame frame, Op.Sink sink) {
+        if (frame.type() != LogRecordType.COMMIT) {
+            throw new IllegalArgumentException("not a COMMIT record: " + frame.type());
+        }
+        return read(frame.txnId(), frame.flags(), frame.payload(), sink);
+    }
+
+    private static CommitRecord read(long txnId, byte flags, ByteBuffer b, Op.Sink sink) {
         long time = b.getLong();
         long prepareLsn = b.getLong();
-        List<Op> ops = Op.readAll(b);
+        List<Op> ops;
+        if (sink == null) {
+            ops = Op.readAll(b);
+        } else {
+            Op.readAll(b, sink);
+            ops = List.of();
+        }
         byte[] gid = null;
         if ((flags & FLAG_HEURISTIC) != 0) {
             gid = new byte[org.cairndb.util.VarInts.getInt(b, b.remaining())];

@@ -84,6 +84,43 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
         }
     }
 
+    /**
+     * Receives decoded writes one at a time, for recovery's replay: the key is decoded, and a put's
+     * value is left at the buffer's position for the receiver to copy where it wants it.
+     */
+    public interface Sink {
+
+        /** A put: exactly {@code valueLength} bytes of value follow at {@code b}'s position and must be consumed. */
+        void put(int dbId, byte[] key, ByteBuffer b, int valueLength);
+
+        void delete(int dbId, byte[] key);
+    }
+
+    /** Decodes a list of writes as {@link #readAll(ByteBuffer)} does, handing each to {@code sink} instead. */
+    static void readAll(ByteBuffer b, Sink sink) {
+        int n = VarInts.getInt(b, b.remaining());
+        for (int i = 0; i < n; i++) {
+            byte kind = b.get();
+            if (kind != PUT && kind != DELETE) {
+                throw new IllegalArgumentException("unknown operation kind " + kind);
+            }
+            int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
+            byte[] key = new byte[VarInts.getInt(b, b.remaining())];
+            b.get(key);
+            if (kind == PUT) {
+                int length = VarInts.getInt(b, b.remaining());
+                int end = b.position() + length;
+                sink.put(dbId, key, b, length);
+                if (b.position() != end) {
+                    throw new IllegalStateException("the receiver of a put consumed " + (b.position() - end + length)
+                            + " bytes of a " + length + "-byte value");
+                }
+            } else {
+                sink.delete(dbId, key);
+            }
+        }
+    }
+
     static List<Op> readAll(ByteBuffer b) {
         int n = VarInts.getInt(b, b.remaining());
         List<Op> ops = new ArrayList<>(n);

@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cairndb.env.DatabaseImpl;
 import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.tree.SlabValue;
 import org.cairndb.tree.TreeWriter;
 import org.cairndb.txn.Version;
 
@@ -47,9 +48,10 @@ final class BatchApplier implements AutoCloseable {
     /**
      * One batch: per database, the last write of each key in key order; where a checkpoint after
      * it may start (the position of the scan when the batch was cut, or an earlier PREPARE still
-     * in doubt); and the next transaction id such a checkpoint records.
+     * in doubt); the next transaction id such a checkpoint records; and the bytes of value slabs
+     * the recovery had allocated when the batch was cut ({@link ValueArena#allocated}).
      */
-    record Batch(Map<Integer, KeyOrder.Writes> writes, long checkpointStart, long nextTxnId) {
+    record Batch(Map<Integer, KeyOrder.Writes> writes, long checkpointStart, long nextTxnId, long slabBytes) {
     }
 
     private final EnvironmentImpl env;
@@ -60,6 +62,8 @@ final class BatchApplier implements AutoCloseable {
     private Future<?> inFlight;
     /** The background checkpoint, if one was started (touched only by the applying thread, and after {@link #await}). */
     private Future<?> checkpoint;
+    /** {@link Batch#slabBytes} of the batch the last checkpoint started after. */
+    private long slabMark;
 
     BatchApplier(EnvironmentImpl env, long epoch) {
         this.env = env;
@@ -150,10 +154,13 @@ final class BatchApplier implements AutoCloseable {
                     writers.put(e.getKey(), w);
                 }
                 byte[][] keys = e.getValue().keys();
-                byte[][] values = e.getValue().values();
+                Object[] values = e.getValue().values();
                 for (int i = 0; i < keys.length; i++) {
-                    if (values[i] != null) {
-                        w.put(keys[i], values[i]);
+                    Object value = values[i];
+                    if (value instanceof SlabValue s) {
+                        w.put(keys[i], s);
+                    } else if (value != null) {
+                        w.put(keys[i], (byte[]) value);
                     } else {
                         w.delete(keys[i]);
                     }
@@ -164,17 +171,30 @@ final class BatchApplier implements AutoCloseable {
             return new Version(ts, roots);
         });
         long limit = env.dirtyLimit();
-        if (checkpoint != null && (checkpoint.isDone() || env.dirtyBytes() > limit + limit / 2)) {
+        long pressure = memoryPressure(batch);
+        if (checkpoint != null && (checkpoint.isDone() || pressure > limit + limit / 2)) {
             awaitCheckpoint();
         }
-        if (checkpoint == null && env.dirtyBytes() > limit) {
+        if (checkpoint == null && pressure > limit) {
             Version written = env.txns().current();
+            slabMark = batch.slabBytes();
             writers.clear(); // the pages of the version being written must not change from here on
             checkpoint = checkpointThread.submit(() -> {
                 env.checkpointer().writeFiles(written, batch.checkpointStart(), batch.nextTxnId());
                 return null;
             });
         }
+    }
+
+    /**
+     * The memory replay holds that only a checkpoint gives back: the dirty pages, or the value
+     * slabs allocated since the last checkpoint began (a checkpoint moves the values of the pages
+     * it writes out of their slabs), whichever is more. The slabs matter only when many writes
+     * replace a few keys: then the pages stay small while the slabs fill with replaced values
+     * that share a slab with a live one.
+     */
+    private long memoryPressure(Batch batch) {
+        return Math.max(env.dirtyBytes(), batch.slabBytes() - slabMark);
     }
 
     /** Stops the thread; after a failure elsewhere, first lets a batch in flight finish touching the trees. */

@@ -1,9 +1,6 @@
 package org.cairndb.recovery;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import org.cairndb.log.Op;
 import org.cairndb.util.Bytes;
 
 /**
@@ -29,18 +26,19 @@ final class KeyOrder {
      * applying thread then walks plain arrays instead of chasing each write's object.
      *
      * @param keys   the keys, ascending
-     * @param values the value written under each key, or null where the key was deleted
+     * @param values the value written under each key ({@link org.cairndb.tree.SlabValue} or
+     *               {@code byte[]}), or null where the key was deleted
      */
-    record Writes(byte[][] keys, byte[][] values) {
+    record Writes(byte[][] keys, Object[] values) {
 
         int size() {
             return keys.length;
         }
     }
 
-    /** The last write of each key in {@code ops} (which are in log order), in key order. */
-    Writes latest(List<Op> ops) {
-        int n = ops.size();
+    /** The last write of each key in {@code writes} (which are in log order), in key order. */
+    Writes latest(WriteList writes) {
+        int n = writes.size();
         if (prefix.length < n) {
             int cap = Math.max(n, prefix.length + (prefix.length >> 1));
             prefix = new long[cap];
@@ -49,12 +47,12 @@ final class KeyOrder {
             order2 = new int[cap];
         }
         for (int i = 0; i < n; i++) {
-            prefix[i] = prefix(ops.get(i).key());
+            prefix[i] = prefix(writes.key(i));
             order[i] = i;
         }
         radixSort(n);
         byte[][] keys = new byte[n][];
-        byte[][] values = new byte[n][];
+        Object[] values = new Object[n];
         int out = 0;
         for (int start = 0; start < n; ) {
             int end = start + 1;
@@ -62,22 +60,20 @@ final class KeyOrder {
                 end++;
             }
             if (end - start == 1) {
-                Op op = ops.get(order[start]);
-                keys[out] = op.key();
-                values[out++] = op.isPut() ? op.value() : null;
+                keys[out] = writes.key(order[start]);
+                values[out++] = writes.value(order[start]);
             } else {
                 // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
                 // sort), then keep the last of each key.
-                List<Op> run = new ArrayList<>(end - start);
+                Integer[] run = new Integer[end - start];
                 for (int i = start; i < end; i++) {
-                    run.add(ops.get(order[i]));
+                    run[i - start] = order[i];
                 }
-                run.sort((a, b) -> Bytes.compare(a.key(), b.key()));
-                for (int i = 0; i < run.size(); i++) {
-                    if (i + 1 == run.size() || !Arrays.equals(run.get(i).key(), run.get(i + 1).key())) {
-                        Op op = run.get(i);
-                        keys[out] = op.key();
-                        values[out++] = op.isPut() ? op.value() : null;
+                Arrays.sort(run, (a, b) -> Bytes.compare(writes.key(a), writes.key(b)));
+                for (int i = 0; i < run.length; i++) {
+                    if (i + 1 == run.length || !Arrays.equals(writes.key(run[i]), writes.key(run[i + 1]))) {
+                        keys[out] = writes.key(run[i]);
+                        values[out++] = writes.value(run[i]);
                     }
                 }
             }

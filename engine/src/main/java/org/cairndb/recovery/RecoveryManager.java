@@ -23,6 +23,7 @@ import org.cairndb.log.CommitRecord;
 import org.cairndb.log.DatabaseCreateRecord;
 import org.cairndb.log.DatabaseRemoveRecord;
 import org.cairndb.log.LogRecord;
+import org.cairndb.log.LogRecordType;
 import org.cairndb.log.LogScanner;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.Op;
@@ -75,9 +76,31 @@ public final class RecoveryManager {
     private long cutLsn = Lsn.NULL;
     private boolean targetReached;
 
-    private final Map<Integer, List<Op>> pendingWrites = new HashMap<>();
+    private final Map<Integer, WriteList> pendingWrites = new HashMap<>();
     private BatchApplier applier;
     private final KeyOrder keyOrder = new KeyOrder();
+    /** Where the values of replayed commits are copied as they are decoded. */
+    private final ValueArena arena = new ValueArena();
+    /** The writes of the record being replayed, decoded before it is known whether they apply. */
+    private final WriteList staged = new WriteList();
+    private final Op.Sink stage = new Op.Sink() {
+        @Override
+        public void put(int dbId, byte[] key, ByteBuffer b, int valueLength) {
+            if (valueLength > ValueArena.LARGEST) {
+                byte[] value = new byte[valueLength];
+                b.get(value);
+                staged.add(dbId, key, value);
+            } else {
+                int at = arena.append(b, valueLength);
+                staged.add(dbId, key, arena.slab(), at, valueLength);
+            }
+        }
+
+        @Override
+        public void delete(int dbId, byte[] key) {
+            staged.add(dbId, key, null);
+        }
+    };
     private long batchBytes;
     private long batchByteLimit;
     private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
@@ -215,8 +238,10 @@ public final class RecoveryManager {
 
     private void visit(RecordFrame frame) throws IOException {
         LogRecord rec;
+        staged.clear();
         try {
-            rec = frame.decode();
+            // A COMMIT's writes go straight to the staging list, their values into the arena's slabs.
+            rec = frame.type() == LogRecordType.COMMIT ? CommitRecord.readReplaying(frame, stage) : frame.decode();
         } catch (RuntimeException e) {
             throw new CorruptionException(env.home().logDir().resolve(SegmentFiles.name(Lsn.segment(frame.lsn()))),
                     Lsn.offset(frame.lsn()), "record of type " + frame.type() + " has a valid checksum but cannot be decoded ("
@@ -231,8 +256,6 @@ public final class RecoveryManager {
             throw new TargetReached();
         }
         if (rec instanceof CommitRecord c) {
-            List<Op> ops;
-            byte[] preparedGid = null;
             if (c.prepareLsn() != Lsn.NULL) {
                 PrepareRecord p = preparedRecords.remove(c.txnId());
                 preparedLsns.remove(c.txnId());
@@ -254,12 +277,11 @@ public final class RecoveryManager {
                             + " whose PREPARE record at " + Lsn.toString(c.prepareLsn())
                             + " was not found after the recovery start; run catastrophic recovery");
                 }
-                ops = p.ops();
-                preparedGid = p.globalId();
-            } else {
-                ops = c.ops();
+                for (Op op : p.ops()) {
+                    staged.add(op.dbId(), op.key(), op.isPut() ? op.value() : null);
+                }
             }
-            applyOps(ops, frame.lsn());
+            applyStaged(frame.lsn());
             redone++;
             lastCommitTxn = c.txnId();
             lastCommitMillis = c.commitMillis();
@@ -414,25 +436,27 @@ public final class RecoveryManager {
      * version), and applying a sorted batch walks each tree front to back instead of jumping
      * around it: the difference between cache misses on every key and streaming.
      */
-    private void applyOps(List<Op> ops, long lsn) throws IOException {
-        for (Op op : ops) {
-            List<Op> m = pendingWrites.get(op.dbId());
+    private void applyStaged(long lsn) throws IOException {
+        for (int i = 0; i < staged.size(); i++) {
+            int dbId = staged.dbId(i);
+            WriteList m = pendingWrites.get(dbId);
             if (m == null) {
-                DatabaseImpl db = env.catalog().byId(op.dbId());
+                DatabaseImpl db = env.catalog().byId(dbId);
                 if (db == null) {
-                    if (!removedIds.contains(op.dbId())) {
-                        unknownDbs.add(op.dbId());
-                        unknownDbFirstLsn.putIfAbsent(op.dbId(), lsn);
+                    if (!removedIds.contains(dbId)) {
+                        unknownDbs.add(dbId);
+                        unknownDbFirstLsn.putIfAbsent(dbId, lsn);
                     }
                     continue;
                 }
-                m = new ArrayList<>();
-                pendingWrites.put(op.dbId(), m);
+                m = new WriteList();
+                pendingWrites.put(dbId, m);
             }
-            m.add(op);
-            batchBytes += op.key().length + (op.isPut() ? op.value().length : 0);
+            m.add(staged, i);
+            batchBytes += staged.key(i).length + staged.valueLength(i);
         }
-        batchOps += ops.size();
+        batchOps += staged.size();
+        staged.clear();
         if (batchOps >= OPS_PER_BATCH || batchBytes >= batchByteLimit) {
             flush();
         }
@@ -451,14 +475,14 @@ public final class RecoveryManager {
             return;
         }
         Map<Integer, KeyOrder.Writes> sorted = new HashMap<>();
-        for (Map.Entry<Integer, List<Op>> e : pendingWrites.entrySet()) {
+        for (Map.Entry<Integer, WriteList> e : pendingWrites.entrySet()) {
             sorted.put(e.getKey(), keyOrder.latest(e.getValue()));
         }
         long start = position;
         for (long lsn : preparedLsns.values()) {
             start = Math.min(start, lsn);
         }
-        applier.submit(new BatchApplier.Batch(sorted, start, maxTxnId + 1));
+        applier.submit(new BatchApplier.Batch(sorted, start, maxTxnId + 1, arena.allocated()));
         pendingWrites.clear();
         batchOps = 0;
         batchBytes = 0;

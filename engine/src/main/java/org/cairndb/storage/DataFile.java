@@ -352,9 +352,6 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         if (p.isSaved()) {
             return p.pos();
         }
-        ByteBuffer buf = ByteBuffer.allocate(pageSize);
-        int payload;
-        byte type;
         if (p instanceof BranchPage b) {
             for (int i = 0; i < b.count(); i++) {
                 ChildRef ref = b.childRef(i);
@@ -365,8 +362,6 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                     batch.afterWrite(() -> ref.saved(childPos));
                 }
             }
-            payload = PageFormat.encodeBranch(b, buf);
-            type = PageFormat.BRANCH;
         } else {
             LeafPage leaf = (LeafPage) p;
             for (int i = 0; i < leaf.count(); i++) {
@@ -378,12 +373,23 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                     batch.afterWrite(o::dropData);
                 }
             }
+        }
+        // The children are placed first; this page follows them, encoded straight into the batch.
+        long pos = space.allocate(1);
+        ByteBuffer buf = batch.page(pos);
+        int payload;
+        byte type;
+        if (p instanceof BranchPage b) {
+            payload = PageFormat.encodeBranch(b, buf);
+            type = PageFormat.BRANCH;
+        } else {
+            LeafPage leaf = (LeafPage) p;
             payload = PageFormat.encodeLeaf(leaf, buf);
             type = PageFormat.LEAF;
+            // Once the leaf is on disk it must not keep recovery's slabs alive (see SlabValue).
+            leaf.ownSlabValues();
         }
-        long pos = space.allocate(1);
         PageFormat.seal(buf, type, p.count(), pos, dbId, payload, generation);
-        batch.add(pos, buf);
         p.markSaved(pos, this);
         batch.afterWrite(() -> cache.put(PageCache.key(dbId, pos), p));
         return pos;
@@ -393,12 +399,11 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         int per = PageFormat.maxPayload(pageSize);
         int pages = PageFormat.pagesFor(data.length, pageSize);
         for (int i = 0; i < pages; i++) {
-            ByteBuffer buf = ByteBuffer.allocate(pageSize);
+            ByteBuffer buf = batch.page(pos + i);
             int n = Math.max(0, Math.min(per, data.length - i * per));
             buf.position(PageFormat.HEADER_SIZE);
             buf.put(data, i * per, n);
             PageFormat.seal(buf, type, 0, pos + i, dbId, n, generation);
-            batch.add(pos + i, buf);
         }
     }
 
@@ -440,7 +445,10 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         file.close();
     }
 
-    /** Collects page writes and issues one write per run of consecutive pages. */
+    /**
+     * Collects page writes and issues one write per run of consecutive pages. Pages are encoded
+     * straight into the batch's buffer ({@link #page}), so a checkpoint allocates no buffer per page.
+     */
     private static final class PageBatch {
         private static final int MAX = 1 << 20;
         private final StorageFile file;
@@ -457,7 +465,12 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             this.run = ByteBuffer.allocate(Math.max(MAX, pageSize));
         }
 
-        void add(long pos, ByteBuffer page) throws IOException {
+        /**
+         * The window of the batch's buffer that page {@code pos} is to be encoded into, zeroed
+         * (a page's bytes after its payload are zero); the pages before it are written first
+         * unless {@code pos} continues their run.
+         */
+        ByteBuffer page(long pos) throws IOException {
             long expected = runStart + run.position() / pageSize;
             if (runStart >= 0 && (pos != expected || run.remaining() < pageSize)) {
                 flush();
@@ -465,10 +478,12 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             if (runStart < 0) {
                 runStart = pos;
             }
-            page.clear();
-            run.put(page);
+            int at = run.position();
+            java.util.Arrays.fill(run.array(), at, at + pageSize, (byte) 0);
+            run.position(at + pageSize);
             pages++;
             bytes += pageSize;
+            return run.slice(at, pageSize);
         }
 
         /**

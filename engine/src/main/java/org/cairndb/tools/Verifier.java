@@ -303,7 +303,7 @@ public final class Verifier {
                 previous = k;
                 if (leaf.rawValue(i) instanceof Overflow o) {
                     checkOverflow(pos, o, where);
-                } else if (((byte[]) leaf.rawValue(i)).length > Database.MAX_VALUE_SIZE) {
+                } else if (LeafPage.inlineLength(leaf.rawValue(i)) > Database.MAX_VALUE_SIZE) {
                     problem(pos, where + " has an inline value larger than " + Database.MAX_VALUE_SIZE + " bytes");
                 }
                 records++;

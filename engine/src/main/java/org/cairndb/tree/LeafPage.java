@@ -5,8 +5,9 @@ import org.cairndb.util.Bytes;
 import org.cairndb.util.VarInts;
 
 /**
- * A leaf: sorted keys, each with its value. A value is either the bytes themselves (inline) or an
- * {@link Overflow} for a large value kept in pages of its own.
+ * A leaf: sorted keys, each with its value. A value is either the bytes themselves (inline), a
+ * {@link SlabValue} (inline bytes that recovery left in a shared array until a checkpoint writes
+ * the leaf), or an {@link Overflow} for a large value kept in pages of its own.
  *
  * <p>The arrays may be longer than {@link #count()}: a leaf being built in an epoch grows them
  * by half when full, so that a batch inserting many keys into one leaf shifts entries in place
@@ -62,9 +63,13 @@ public final class LeafPage extends Page {
         heap = h;
     }
 
-    /** Estimated heap bytes of one entry: two array references, the key array, the value. */
+    /**
+     * Estimated heap bytes of one entry: two array references, the key array, the value (a slab
+     * value is counted as it will be once it owns its bytes: its object and an array).
+     */
     private static int entryHeap(byte[] key, Object value) {
-        return 16 + key.length + (value instanceof byte[] b ? 16 + b.length : 32);
+        int v = value instanceof byte[] b ? 16 + b.length : value instanceof SlabValue s ? 40 + s.length() : 32;
+        return 16 + key.length + v;
     }
 
     /** Bytes one entry takes on disk; must agree with {@link PageFormat#encodeLeaf}. */
@@ -73,8 +78,13 @@ public final class LeafPage extends Page {
         if (value instanceof Overflow o) {
             return s + VarInts.size(o.length()) + 8;
         }
-        byte[] v = (byte[]) value;
-        return s + VarInts.size(v.length) + v.length;
+        int len = inlineLength(value);
+        return s + VarInts.size(len) + len;
+    }
+
+    /** Bytes of an inline value ({@code byte[]} or {@link SlabValue}) as {@link #rawValue} returns it. */
+    public static int inlineLength(Object value) {
+        return value instanceof SlabValue v ? v.length() : ((byte[]) value).length;
     }
 
     @Override
@@ -103,7 +113,23 @@ public final class LeafPage extends Page {
 
     public byte[] value(int i, PageLoader loader) {
         Object v = values[i];
-        return v instanceof Overflow o ? o.value(loader) : (byte[]) v;
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        return v instanceof SlabValue s ? s.bytes() : ((Overflow) v).value(loader);
+    }
+
+    /**
+     * Gives each slab value of this leaf an array of its own, so that the leaf no longer keeps
+     * recovery's slabs in memory; called by the checkpoint that writes the leaf. Readers see the
+     * same bytes before and after.
+     */
+    public void ownSlabValues() {
+        for (int i = 0; i < n; i++) {
+            if (values[i] instanceof SlabValue s) {
+                s.ownBytes();
+            }
+        }
     }
 
     /** Index of {@code key}, or {@code -(insertion point) - 1}. */

@@ -117,6 +117,10 @@ public final class PageFormat {
                 page.put((byte) 1);
                 VarInts.put(page, o.length());
                 page.putLong(o.pos());
+            } else if (v instanceof SlabValue sv) {
+                page.put((byte) 0);
+                VarInts.put(page, sv.length());
+                sv.writeTo(page);
             } else {
                 byte[] b = (byte[]) v;
                 page.put((byte) 0);

@@ -88,6 +88,18 @@ public final class TreeWriter {
             created.add(o);
             stored = o;
         }
+        return putStored(key, stored);
+    }
+
+    /** As {@link #put(byte[], byte[])}, for recovery's values in slabs; one too large to be inline gets its own array. */
+    public boolean put(byte[] key, SlabValue value) {
+        if (key.length + value.length() > inlineLimit && value.length() > 8) {
+            return put(key, value.bytes());
+        }
+        return putStored(key, value);
+    }
+
+    private boolean putStored(byte[] key, Object stored) {
         if (root == null) {
             LeafPage first = new LeafPage(epoch, new byte[][] {key}, new Object[] {stored});
             created.add(first);

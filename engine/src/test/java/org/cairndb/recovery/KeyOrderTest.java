@@ -39,9 +39,9 @@ class KeyOrderTest {
         }
         KeyOrder order = new KeyOrder(); // its scratch arrays grow, then are reused: sort a small batch first
         long distinct = ops.subList(0, 100).stream().map(op -> java.nio.ByteBuffer.wrap(op.key())).distinct().count();
-        assertEquals(distinct, order.latest(ops.subList(0, 100)).size());
-        order.latest(ops);
-        KeyOrder.Writes sorted = order.latest(ops);
+        assertEquals(distinct, order.latest(writes(ops.subList(0, 100))).size());
+        order.latest(writes(ops));
+        KeyOrder.Writes sorted = order.latest(writes(ops));
         assertEquals(last.size(), sorted.size());
         int i = 0;
         for (Op op : last.values()) {
@@ -52,5 +52,13 @@ class KeyOrderTest {
         for (i = 1; i < sorted.size(); i++) {
             assertTrue(Bytes.compare(sorted.keys()[i - 1], sorted.keys()[i]) < 0, "out of order at " + i);
         }
+    }
+
+    private static WriteList writes(List<Op> ops) {
+        WriteList w = new WriteList();
+        for (Op op : ops) {
+            w.add(op.dbId(), op.key(), op.isPut() ? op.value() : null);
+        }
+        return w;
     }
 }
