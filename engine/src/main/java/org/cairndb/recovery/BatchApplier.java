@@ -29,6 +29,13 @@ import org.cairndb.txn.Version;
  * third thread checkpoints the data files with the version just published and the batch's start
  * LSN, while the next batches go on in a new epoch, copying the pages they change.
  *
+ * <p>A batch is bounded in log bytes, not in the pages it changes: writes spread over a tree much
+ * larger than the cache copy a page each, and one batch could copy more pages than the cache
+ * holds. So a batch is applied in chunks of a few thousand writes, each published, and the
+ * memory check below runs between chunks as soon as the pages created since the last check could
+ * have passed the limit. A checkpoint in the middle of a batch records the batch's own start as
+ * where recovery must begin ({@link Batch#startBefore}).
+ *
  * <h2>Checkpoints in the background</h2>
  * A mid-recovery checkpoint writes the replayed pages to disk; on a slow disk that took longer
  * than replaying the batches that filled memory, and the replay stood still meanwhile. Now it
@@ -48,11 +55,20 @@ final class BatchApplier implements AutoCloseable {
     /**
      * One batch: per database, the last write of each key in key order; where a checkpoint after
      * it may start (the position of the scan when the batch was cut, or an earlier PREPARE still
-     * in doubt); the next transaction id such a checkpoint records; and the bytes of value slabs
+     * in doubt); where a checkpoint may start while only part of it is applied (the same for the
+     * batch before: replaying from there repeats writes the files already hold, which is
+     * harmless); the next transaction id such a checkpoint records; and the bytes of value slabs
      * the recovery had allocated when the batch was cut ({@link ValueArena#allocated}).
      */
-    record Batch(Map<Integer, KeyOrder.Writes> writes, long checkpointStart, long nextTxnId, long slabBytes) {
+    record Batch(Map<Integer, KeyOrder.Writes> writes, long checkpointStart, long startBefore, long nextTxnId,
+            long slabBytes) {
     }
+
+    /**
+     * Writes applied between two looks at memory (see the class comment): a batch of 3 MB of
+     * 100-byte records spread over a large tree can touch 20,000 leaves, 160 MB of pages.
+     */
+    private static final int CHUNK = 4096;
 
     private final EnvironmentImpl env;
     private final ExecutorService thread;
@@ -139,48 +155,78 @@ final class BatchApplier implements AutoCloseable {
     }
 
     private void apply(Batch batch) throws IOException {
+        for (Map.Entry<Integer, KeyOrder.Writes> e : batch.writes().entrySet()) {
+            int n = e.getValue().size();
+            for (int from = 0; from < n; from += CHUNK) {
+                boolean last = from + CHUNK >= n;
+                if (applyChunk(e.getKey(), e.getValue(), from, Math.min(n, from + CHUNK), last) && !last) {
+                    checkpointIfNeeded(batch, batch.startBefore()); // part of the batch is in the version
+                }
+            }
+        }
+        checkpointIfNeeded(batch, batch.checkpointStart());
+    }
+
+    /**
+     * Applies writes [from, to) of one database and publishes the result. The writer settles its
+     * accounts with the dirty budget ({@link TreeWriter#finish}) after the last chunk, or earlier
+     * when the pages it created since it last did could take memory past the limit; returns
+     * whether it did.
+     */
+    private boolean applyChunk(int dbId, KeyOrder.Writes writes, int from, int to, boolean last) {
         if (writers.isEmpty()) {
             epoch++;
         }
         long ts = epoch;
+        boolean[] settled = new boolean[1];
         env.txns().publishDirect(v -> {
             Version.Root[] roots = v.copyRoots(0);
-            for (Map.Entry<Integer, KeyOrder.Writes> e : batch.writes().entrySet()) {
-                TreeWriter w = writers.get(e.getKey());
-                if (w == null) {
-                    DatabaseImpl db = env.catalog().byId(e.getKey());
-                    Version.Root r = v.root(e.getKey());
-                    w = new TreeWriter(r.page(), r.count(), ts, db.pageSize(), db.file(), db.file());
-                    writers.put(e.getKey(), w);
-                }
-                byte[][] keys = e.getValue().keys();
-                Object[] values = e.getValue().values();
-                for (int i = 0; i < keys.length; i++) {
-                    Object value = values[i];
-                    if (value instanceof SlabValue s) {
-                        w.put(keys[i], s);
-                    } else if (value != null) {
-                        w.put(keys[i], (byte[]) value);
-                    } else {
-                        w.delete(keys[i]);
-                    }
-                }
-                w.finish();
-                roots[e.getKey()] = new Version.Root(w.root(), w.count());
+            TreeWriter w = writers.get(dbId);
+            DatabaseImpl db = env.catalog().byId(dbId);
+            if (w == null) {
+                Version.Root r = v.root(dbId);
+                w = new TreeWriter(r.page(), r.count(), ts, db.pageSize(), db.file(), db.file());
+                writers.put(dbId, w);
             }
+            byte[][] keys = writes.keys();
+            Object[] values = writes.values();
+            for (int i = from; i < to; i++) {
+                Object value = values[i];
+                if (value instanceof SlabValue s) {
+                    w.put(keys[i], s);
+                } else if (value != null) {
+                    w.put(keys[i], (byte[]) value);
+                } else {
+                    w.delete(keys[i]);
+                }
+            }
+            long unsettled = (long) w.createdSinceFinish() * db.pageSize();
+            if (last || env.dirtyBytes() + unsettled > env.dirtyLimit()) {
+                w.finish();
+                settled[0] = true;
+            }
+            roots[dbId] = new Version.Root(w.root(), w.count());
             return new Version(ts, roots);
         });
+        return settled[0];
+    }
+
+    /**
+     * Waits for the running checkpoint when memory is past one and a half times the limit, and
+     * starts one of the version just published, from {@code startLsn}, when memory is past the
+     * limit and none is running.
+     */
+    private void checkpointIfNeeded(Batch batch, long startLsn) throws IOException {
         long limit = env.dirtyLimit();
-        long pressure = memoryPressure(batch);
-        if (checkpoint != null && (checkpoint.isDone() || pressure > limit + limit / 2)) {
+        if (checkpoint != null && (checkpoint.isDone() || memoryPressure(batch) > limit + limit / 2)) {
             awaitCheckpoint();
         }
-        if (checkpoint == null && pressure > limit) {
+        if (checkpoint == null && memoryPressure(batch) > limit) {
             Version written = env.txns().current();
             slabMark = batch.slabBytes();
             writers.clear(); // the pages of the version being written must not change from here on
             checkpoint = checkpointThread.submit(() -> {
-                env.checkpointer().writeFiles(written, batch.checkpointStart(), batch.nextTxnId());
+                env.checkpointer().writeFilesDuringRecovery(written, startLsn, batch.nextTxnId());
                 return null;
             });
         }

@@ -120,6 +120,8 @@ public final class RecoveryManager {
     private long lastCommitMillis;
     private long position;
     private long startLsn;
+    /** The checkpoint start of the last batch handed to the applier (the recovery's start before the first). */
+    private long lastBatchStart;
     private long lastProgress = System.nanoTime();
 
     public RecoveryManager(EnvironmentImpl env) {
@@ -164,6 +166,7 @@ public final class RecoveryManager {
         }
         position = start;
         startLsn = start;
+        lastBatchStart = start;
         // Two batches can be in memory at once (one applied, one read): a quarter of the dirty budget each at most.
         batchByteLimit = Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4));
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
@@ -482,7 +485,8 @@ public final class RecoveryManager {
         for (long lsn : preparedLsns.values()) {
             start = Math.min(start, lsn);
         }
-        applier.submit(new BatchApplier.Batch(sorted, start, maxTxnId + 1, arena.allocated()));
+        applier.submit(new BatchApplier.Batch(sorted, start, lastBatchStart, maxTxnId + 1, arena.allocated()));
+        lastBatchStart = start;
         pendingWrites.clear();
         batchOps = 0;
         batchBytes = 0;

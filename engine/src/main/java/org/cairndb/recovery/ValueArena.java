@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * leave the slabs).
  *
  * <p>Slabs start small, so that replaying a few records does not take megabytes, and double up
- * to {@link #MAX_SLAB}: just under 4 MiB, which the G1 collector allocates directly in the old
+ * to {@link #MAX_SLAB}: in most heaps just under 4 MiB, which the G1 collector allocates directly in the old
  * generation when its regions are 4 MiB or smaller (heaps below 16 GB; an array of at least half a
  * region is "humongous"), and whose array header still fits in whole 1 MiB regions. With larger
  * regions a slab is still one object, copied in one piece. A value larger than {@link #LARGEST} is
@@ -20,8 +20,13 @@ import java.nio.ByteBuffer;
  */
 final class ValueArena {
 
-    static final int MAX_SLAB = (4 << 20) - 64;
     static final int FIRST_SLAB = 64 << 10;
+    /**
+     * Just under 4 MiB, or less in a small heap (a 512th of it): the collector does not move
+     * humongous arrays, and in a heap of a hundred megabytes a few of them scattered over it left
+     * no room for the next one although most of the heap was free.
+     */
+    static final int MAX_SLAB = (int) Math.min((4 << 20) - 64, Math.max(FIRST_SLAB, Runtime.getRuntime().maxMemory() / 512));
     static final int LARGEST = 1024;
 
     private byte[] slab;

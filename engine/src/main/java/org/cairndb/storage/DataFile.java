@@ -328,7 +328,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         if (old.spaceMapPage() != 0) {
             space.addPending(old.spaceMapPage(), old.spaceMapPages(), generation);
         }
-        int mapPages = PageFormat.pagesFor(space.encodedSize(0) + 64, pageSize);
+        int mapPages = spaceMapPages(space.encodedSize(0), pageSize);
         long mapPos = space.allocate(mapPages);
         byte[] map = space.encode();
         if (PageFormat.pagesFor(map.length, pageSize) > mapPages) {
@@ -345,6 +345,19 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         header = next;
         space.stampCollected(generation, System.currentTimeMillis());
         return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
+    }
+
+    /**
+     * Pages to allocate for a space map of {@code encodedSize} bytes. Allocating them may grow the
+     * file by as many pages, and the map's bitmap by a bit for each, so they must hold that too,
+     * however large the map (a fixed margin of 64 bytes failed for maps of more than 500 pages).
+     */
+    static int spaceMapPages(int encodedSize, int pageSize) {
+        int pages = PageFormat.pagesFor(encodedSize, pageSize);
+        while (PageFormat.pagesFor(encodedSize + pages / 8 + 2, pageSize) > pages) {
+            pages++;
+        }
+        return pages;
     }
 
     /** Writes {@code p} and every unsaved object below it, children first. Returns its page number. */

@@ -43,6 +43,8 @@ public final class TreeWriter {
     private byte[] lastKey;
     private int leafPos;
     private final List<Persistable> created = new ArrayList<>();
+    /** Size of {@link #created} after the last {@link #finish}. */
+    private int settled;
 
     public TreeWriter(Page root, long count, long epoch, int pageSize, PageLoader loader, PageSink sink) {
         this.root = root;
@@ -78,6 +80,16 @@ public final class TreeWriter {
             }
         }
         created.subList(live, created.size()).clear();
+        settled = live;
+    }
+
+    /**
+     * Objects (pages, overflow values) this writer created since the last {@link #finish}: memory
+     * the dirty budget does not know of yet. Cheap, unlike {@code finish}, whose cost grows with
+     * everything the writer created in its epoch.
+     */
+    public int createdSinceFinish() {
+        return created.size() - settled;
     }
 
     /** Inserts or replaces. Returns true if the key was new. */

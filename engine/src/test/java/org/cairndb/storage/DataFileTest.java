@@ -151,4 +151,23 @@ class DataFileTest {
         assertEquals(foreign, other.file());
         assertTrue(other.getMessage().contains("belongs to environment"), other.getMessage());
     }
+
+    /**
+     * The pages reserved for the space map hold it after allocating them has grown the file (and
+     * the bitmap by a bit a page), for maps of every size up to tens of megabytes, where a fixed
+     * margin failed once the map passed about 500 pages.
+     */
+    @Test
+    void theSpaceMapsPagesHoldItAfterTheirOwnAllocationGrowsIt() {
+        for (int pageSize : new int[] {8192, 65536}) {
+            int per = org.cairndb.tree.PageFormat.maxPayload(pageSize);
+            for (int size = 1; size < 40 << 20; size += size < 100_000 ? 997 : 65_519) {
+                int pages = DataFile.spaceMapPages(size, pageSize);
+                long worst = size + (pages + 7) / 8; // the file grew by all of them
+                assertTrue(worst <= (long) pages * per, pageSize + "-byte pages, map of " + size + " bytes: " + pages + " pages");
+                assertTrue(pages <= org.cairndb.tree.PageFormat.pagesFor(size, pageSize) + 1 + size / per / 4096,
+                        "more pages than needed for a map of " + size + " bytes: " + pages);
+            }
+        }
+    }
 }

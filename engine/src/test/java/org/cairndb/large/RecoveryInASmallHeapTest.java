@@ -1,0 +1,62 @@
+package org.cairndb.large;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Normal recovery's memory is bounded by the cache, not by the log it replays: a child JVM commits
+ * a load whose log is larger than the heap that then recovers it, and crashes before any
+ * checkpoint; a second child with 96 MB of heap and a 24 MB cache replays the whole log (its
+ * pages, and the slabs holding the replayed values, given back by checkpoints on the way) and
+ * finds every record. Set -Dcairn.large.crash.records to change the count.
+ */
+class RecoveryInASmallHeapTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aLogLargerThanTheHeapIsReplayedInIt() throws IOException, InterruptedException {
+        long records = Long.getLong("cairn.large.crash.records", 900_000L);
+        Path home = dir.resolve("env");
+        String written = child("-Xmx1g", "write", home, records);
+        assertTrue(written.contains("committed " + records + " records; 0 checkpoints during the load"), written);
+        long logBytes;
+        try (var files = Files.list(home.resolve("log"))) {
+            logBytes = files.mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(logBytes > 100L << 20, "log of only " + (logBytes >> 20) + " MB");
+
+        String recovered = child("-Xmx96m", "recover", home, records);
+        assertTrue(recovered.contains("max heap 96 MB"), recovered);
+        Matcher m = Pattern.compile("(\\d+) transactions redone").matcher(recovered);
+        assertTrue(m.find(), recovered);
+        assertEquals((records + 9_999) / 10_000, Long.parseLong(m.group(1)), recovered);
+    }
+
+    private String child(String heap, String role, Path home, long records) throws IOException, InterruptedException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path out = dir.resolve(role + ".out");
+        Process p = new ProcessBuilder(List.of(java.toString(), heap, "-cp", System.getProperty("java.class.path"),
+                CrashedLoad.class.getName(), role, home.toString(), String.valueOf(records)))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        boolean finished = p.waitFor(10, TimeUnit.MINUTES);
+        if (!finished) {
+            p.destroyForcibly().waitFor();
+        }
+        String output = Files.readString(out);
+        assertTrue(finished, "the " + role + " child did not finish in 10 minutes:\n" + output);
+        assertEquals(0, p.exitValue(), "the " + role + " child failed:\n" + output);
+        return output;
+    }
+}
