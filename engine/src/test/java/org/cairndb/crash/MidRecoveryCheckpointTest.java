@@ -94,6 +94,51 @@ class MidRecoveryCheckpointTest {
         assertEverythingCommittedIsThere("after a failed force during recovery");
     }
 
+    /**
+     * Small records spread over a tree much larger than the cache: one batch of the replay (bounded
+     * in log bytes, some 25,000 writes here) touches every leaf, so recovery checkpoints in the
+     * middle of batches, recording the batch's own start. A power loss at any of the first forces
+     * of those checkpoints: the next open recovers every record. Twelve data-file forces during the
+     * replay take six checkpoints, more than the three batch boundaries give.
+     */
+    @Test
+    void aPowerLossDuringACheckpointInTheMiddleOfABatchLosesNothing() throws IOException {
+        Path small = tmp.resolve("small-records");
+        Environment env = Environment.open(small, config(NioFileIO.INSTANCE, 64L << 20).checkpointerEnabled(false));
+        Database b = env.openDatabase("b");
+        int records = 60_000;
+        for (int i = 0; i < records; i += 2000) {
+            try (Transaction t = env.beginTransaction()) {
+                for (int j = i; j < i + 2000; j++) {
+                    int k = (j * 7919) % records;
+                    b.put(t, key(k), smallValue(k));
+                }
+                t.commit();
+            }
+        }
+        env.internals().abandon();
+        for (int n : new int[] {3, 8, 12}) {
+            home = tmp.resolve("small-" + n);
+            TestSupport.copyTree(small, home);
+            FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-small-" + n), n);
+            fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, config(fio, 1L << 20)).close(),
+                    "the power failed at data-file force " + n + " during recovery");
+            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            try (Environment again = Environment.open(home, config(NioFileIO.INSTANCE, 1L << 20))) {
+                Database d = again.openDatabase("b", false);
+                assertEquals(records, d.count(), "after a power loss at data-file force " + n);
+                for (int k = 0; k < records; k++) {
+                    assertArrayEquals(smallValue(k), d.get(null, key(k)), "key " + k + " after a power loss at data-file force " + n);
+                }
+            }
+        }
+    }
+
+    private static byte[] smallValue(int k) {
+        return String.format("v%019d", k).getBytes(StandardCharsets.US_ASCII);
+    }
+
     private void assertEverythingCommittedIsThere(String what) {
         try (Environment env = Environment.open(home, config(NioFileIO.INSTANCE, 1L << 20))) {
             assertTrue(env.recoveryReport().toString().length() > 0);
