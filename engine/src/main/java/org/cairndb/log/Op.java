@@ -53,22 +53,6 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
         }
     }
 
-    public static Op read(ByteBuffer b) {
-        byte kind = b.get();
-        if (kind != PUT && kind != DELETE) {
-            throw new IllegalArgumentException("unknown operation kind " + kind);
-        }
-        int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
-        byte[] key = new byte[VarInts.getInt(b, b.remaining())];
-        b.get(key);
-        byte[] value = null;
-        if (kind == PUT) {
-            value = new byte[VarInts.getInt(b, b.remaining())];
-            b.get(value);
-        }
-        return new Op(kind, dbId, key, value);
-    }
-
     static int encodedSize(List<Op> ops) {
         int n = VarInts.size(ops.size());
         for (Op op : ops) {
@@ -85,8 +69,9 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
     }
 
     /**
-     * Receives decoded writes one at a time, for recovery's replay: the key is decoded, and a put's
-     * value is left at the buffer's position for the receiver to copy where it wants it.
+     * Receives decoded writes one at a time: the key is decoded, and a put's value is left at the
+     * buffer's position for the receiver to copy where it wants it (recovery's replay copies it into
+     * a slab; {@link #readAll(ByteBuffer)} into an array of its own).
      */
     public interface Sink {
 
@@ -96,7 +81,7 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
         void delete(int dbId, byte[] key);
     }
 
-    /** Decodes a list of writes as {@link #readAll(ByteBuffer)} does, handing each to {@code sink} instead. */
+    /** Decodes a list of writes (as {@link #writeAll} wrote it), handing each to {@code sink}. */
     static void readAll(ByteBuffer b, Sink sink) {
         int n = VarInts.getInt(b, b.remaining());
         for (int i = 0; i < n; i++) {
@@ -122,11 +107,20 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
     }
 
     static List<Op> readAll(ByteBuffer b) {
-        int n = VarInts.getInt(b, b.remaining());
-        List<Op> ops = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            ops.add(read(b));
-        }
+        List<Op> ops = new ArrayList<>();
+        readAll(b, new Sink() {
+            @Override
+            public void put(int dbId, byte[] key, ByteBuffer buf, int valueLength) {
+                byte[] value = new byte[valueLength];
+                buf.get(value);
+                ops.add(Op.put(dbId, key, value));
+            }
+
+            @Override
+            public void delete(int dbId, byte[] key) {
+                ops.add(Op.delete(dbId, key));
+            }
+        });
         return ops;
     }
 

@@ -459,7 +459,6 @@ public final class RecoveryManager {
             batchBytes += staged.key(i).length + staged.valueLength(i);
         }
         batchOps += staged.size();
-        staged.clear();
         if (batchOps >= OPS_PER_BATCH || batchBytes >= batchByteLimit) {
             flush();
         }
