@@ -47,15 +47,7 @@ class MidRecoveryCheckpointTest {
         crashed = tmp.resolve("crashed");
         Environment env = Environment.open(crashed, config(NioFileIO.INSTANCE, 64L << 20).checkpointerEnabled(false));
         Database a = env.openDatabase("a");
-        for (int i = 0; i < KEYS; i += 200) {
-            try (Transaction t = env.beginTransaction()) {
-                for (int j = i; j < i + 200; j++) {
-                    int k = (j * 7919) % KEYS;
-                    a.put(t, key(k), value(k));
-                }
-                t.commit();
-            }
-        }
+        writeScattered(env, a, KEYS, 200, MidRecoveryCheckpointTest::value);
         try (Transaction t = env.beginTransaction()) {
             for (int k = 0; k < DELETED; k++) {
                 a.delete(t, key(k));
@@ -107,15 +99,7 @@ class MidRecoveryCheckpointTest {
         Environment env = Environment.open(small, config(NioFileIO.INSTANCE, 64L << 20).checkpointerEnabled(false));
         Database b = env.openDatabase("b");
         int records = 60_000;
-        for (int i = 0; i < records; i += 2000) {
-            try (Transaction t = env.beginTransaction()) {
-                for (int j = i; j < i + 2000; j++) {
-                    int k = (j * 7919) % records;
-                    b.put(t, key(k), smallValue(k));
-                }
-                t.commit();
-            }
-        }
+        writeScattered(env, b, records, 2000, MidRecoveryCheckpointTest::smallValue);
         env.internals().abandon();
         for (int n : new int[] {3, 8, 12}) {
             home = tmp.resolve("small-" + n);
@@ -131,6 +115,20 @@ class MidRecoveryCheckpointTest {
                 for (int k = 0; k < records; k++) {
                     assertArrayEquals(smallValue(k), d.get(null, key(k)), "key " + k + " after a power loss at data-file force " + n);
                 }
+            }
+        }
+    }
+
+    /** Puts keys 0..records-1 in a scattered order (a permutation), {@code perTransaction} to a commit. */
+    private static void writeScattered(Environment env, Database db, int records, int perTransaction,
+            java.util.function.IntFunction<byte[]> value) {
+        for (int i = 0; i < records; i += perTransaction) {
+            try (Transaction t = env.beginTransaction()) {
+                for (int j = i; j < i + perTransaction; j++) {
+                    int k = (j * 7919) % records;
+                    db.put(t, key(k), value.apply(k));
+                }
+                t.commit();
             }
         }
     }

@@ -1,13 +1,10 @@
 package org.cairndb.large;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,18 +21,8 @@ class LargeDatabaseTest {
     @Test
     void tenMillionRecordsIn256MegabytesOfHeap() throws IOException, InterruptedException {
         long records = Long.getLong("cairn.large.records", 10_000_000L);
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path out = dir.resolve("child.out");
-        Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                LargeLoad.class.getName(), dir.resolve("env").toString(), String.valueOf(records)))
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean finished = p.waitFor(15, TimeUnit.MINUTES);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String output = Files.readString(out);
-        assertTrue(finished, "the load did not finish in 15 minutes:\n" + output);
-        assertEquals(0, p.exitValue(), output);
+        String output = ChildJvm.run(dir, "load", "-Xmx256m", Duration.ofMinutes(15), LargeLoad.class,
+                dir.resolve("env").toString(), String.valueOf(records));
         assertTrue(output.contains("loaded " + records + " records"), output);
         assertTrue(output.contains("max heap 256 MB"), output);
     }

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -45,18 +44,7 @@ class RecoveryInASmallHeapTest {
     }
 
     private String child(String heap, String role, Path home, long records) throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path out = dir.resolve(role + ".out");
-        Process p = new ProcessBuilder(List.of(java.toString(), heap, "-cp", System.getProperty("java.class.path"),
-                CrashedLoad.class.getName(), role, home.toString(), String.valueOf(records)))
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean finished = p.waitFor(10, TimeUnit.MINUTES);
-        if (!finished) {
-            p.destroyForcibly().waitFor();
-        }
-        String output = Files.readString(out);
-        assertTrue(finished, "the " + role + " child did not finish in 10 minutes:\n" + output);
-        assertEquals(0, p.exitValue(), "the " + role + " child failed:\n" + output);
-        return output;
+        return ChildJvm.run(dir, role + " child", heap, Duration.ofMinutes(10), CrashedLoad.class, role, home.toString(),
+                String.valueOf(records));
     }
 }
