@@ -188,18 +188,7 @@ final class BatchApplier implements AutoCloseable {
                 w = new TreeWriter(r.page(), r.count(), ts, db.pageSize(), db.file(), db.file());
                 writers.put(dbId, w);
             }
-            byte[][] keys = writes.keys();
-            Object[] values = writes.values();
-            for (int i = from; i < to; i++) {
-                Object value = values[i];
-                if (value instanceof SlabValue s) {
-                    w.put(keys[i], s);
-                } else if (value != null) {
-                    w.put(keys[i], (byte[]) value);
-                } else {
-                    w.delete(keys[i]);
-                }
-            }
+            applyWrites(w, writes, from, to);
             long unsettled = (long) w.createdSinceFinish() * db.pageSize();
             if (last || env.dirtyBytes() + unsettled > env.dirtyLimit()) {
                 w.finish();
@@ -209,6 +198,21 @@ final class BatchApplier implements AutoCloseable {
             return new Version(ts, roots);
         });
         return settled[0];
+    }
+
+    private static void applyWrites(TreeWriter w, KeyOrder.Writes writes, int from, int to) {
+        byte[][] keys = writes.keys();
+        Object[] values = writes.values();
+        for (int i = from; i < to; i++) {
+            Object value = values[i];
+            if (value instanceof SlabValue s) {
+                w.put(keys[i], s);
+            } else if (value != null) {
+                w.put(keys[i], (byte[]) value);
+            } else {
+                w.delete(keys[i]);
+            }
+        }
     }
 
     /**

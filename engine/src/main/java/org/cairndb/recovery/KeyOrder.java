@@ -47,7 +47,7 @@ final class KeyOrder {
             order2 = new int[cap];
         }
         for (int i = 0; i < n; i++) {
-            prefix[i] = prefix(writes.key(i));
+            prefix[i] = Bytes.prefix(writes.key(i));
             order[i] = i;
         }
         radixSort(n);
@@ -124,14 +124,5 @@ final class KeyOrder {
         order = values;
         prefix2 = k2;
         order2 = v2;
-    }
-
-    /** The first eight bytes, big-endian, zero-padded: unsigned order of prefixes is key order. */
-    private static long prefix(byte[] key) {
-        long p = 0;
-        for (int i = 0; i < 8; i++) {
-            p = (p << 8) | (i < key.length ? key[i] & 0xff : 0);
-        }
-        return p;
     }
 }

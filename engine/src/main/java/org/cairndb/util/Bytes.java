@@ -39,6 +39,24 @@ public final class Bytes {
         return Arrays.compareUnsigned(a, b);
     }
 
+    /**
+     * The first eight bytes of a key, big-endian, zero-padded. Compared as unsigned numbers, a
+     * smaller prefix means a smaller key; equal prefixes say nothing (keys shorter than eight bytes
+     * are padded, so {@code [1]} and {@code [1, 0]} share one), and the keys must then be compared
+     * whole. Lets a search order keys by a number held in a plain array instead of reading each key.
+     */
+    public static long prefix(byte[] key) {
+        if (key.length >= 8) {
+            return (key[0] & 0xffL) << 56 | (key[1] & 0xffL) << 48 | (key[2] & 0xffL) << 40 | (key[3] & 0xffL) << 32
+                    | (key[4] & 0xffL) << 24 | (key[5] & 0xffL) << 16 | (key[6] & 0xffL) << 8 | (key[7] & 0xffL);
+        }
+        long p = 0;
+        for (int i = 0; i < 8; i++) {
+            p = (p << 8) | (i < key.length ? key[i] & 0xff : 0);
+        }
+        return p;
+    }
+
     public static String hex(byte[] b) {
         return hex(b, 0, b.length);
     }

@@ -178,6 +178,50 @@ class TreeWriterTest {
         }
     }
 
+    /**
+     * Leaves search by each key's first eight bytes and compare whole keys only when those are
+     * equal: keys shorter than eight bytes (zero-padded, so {@code [1]} and {@code [1, 0]} share a
+     * prefix), keys equal in their first eight bytes and bytes above 0x7f must all still sort as
+     * unsigned bytes.
+     */
+    @Test
+    void keysAroundTheEightBytePrefixSortAsUnsignedBytes() {
+        Random rnd = new Random(11);
+        byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        Page root = null;
+        long count = 0;
+        for (int epoch = 1; epoch <= 60; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, 512, store, store);
+            for (int i = 0; i < 300; i++) {
+                byte[] k = new byte[rnd.nextInt(13)];
+                for (int j = 0; j < k.length; j++) {
+                    k[j] = alphabet[rnd.nextInt(alphabet.length)];
+                }
+                if (rnd.nextInt(4) == 0) {
+                    assertEquals(model.remove(k) != null, w.delete(k), "delete of " + Bytes.hex(k));
+                } else {
+                    byte[] v = {(byte) epoch, (byte) i};
+                    assertEquals(model.put(k, v) == null, w.put(k, v), "put of " + Bytes.hex(k));
+                }
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            assertEquals(model.size(), count);
+        }
+        assertTrue(model.size() > 1000, "enough distinct keys to span many leaves: " + model.size());
+        checkTree(root, model, store);
+        for (int probe = 0; probe < 2000; probe++) {
+            byte[] k = new byte[rnd.nextInt(13)];
+            for (int j = 0; j < k.length; j++) {
+                k[j] = alphabet[rnd.nextInt(alphabet.length)];
+            }
+            assertArrayEquals(model.get(k), TreeReader.get(root, k, store), "get of " + Bytes.hex(k));
+        }
+    }
+
     @Test
     void ascendingLoadFillsPagesAndDeletingEverythingEmptiesTheTree() {
         MemoryStore store = new MemoryStore();

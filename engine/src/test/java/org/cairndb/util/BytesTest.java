@@ -1,0 +1,44 @@
+package org.cairndb.util;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class BytesTest {
+
+    @Test
+    void prefixIsTheFirstEightBytesBigEndianZeroPadded() {
+        assertEquals(0L, Bytes.prefix(new byte[0]));
+        assertEquals(0x0100_0000_0000_0000L, Bytes.prefix(new byte[] {1}));
+        assertEquals(0x0100_0000_0000_0000L, Bytes.prefix(new byte[] {1, 0}));
+        assertEquals(0xff01_0203_0405_0607L, Bytes.prefix(new byte[] {(byte) 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+    }
+
+    /** A smaller prefix (unsigned) always means a smaller key: what lets leaves search by prefix. */
+    @Test
+    void aSmallerPrefixMeansASmallerKey() {
+        Random rnd = new Random(5);
+        byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
+        int strict = 0;
+        for (int i = 0; i < 100_000; i++) {
+            byte[] a = random(rnd, alphabet);
+            byte[] b = random(rnd, alphabet);
+            int byPrefix = Long.compareUnsigned(Bytes.prefix(a), Bytes.prefix(b));
+            if (byPrefix != 0) {
+                strict++;
+                assertEquals(byPrefix < 0, Bytes.compare(a, b) < 0, Bytes.hex(a) + " against " + Bytes.hex(b));
+            }
+        }
+        assertTrue(strict > 50_000, "most pairs differ in their prefixes: " + strict);
+    }
+
+    private static byte[] random(Random rnd, byte[] alphabet) {
+        byte[] k = new byte[rnd.nextInt(12)];
+        for (int j = 0; j < k.length; j++) {
+            k[j] = alphabet[rnd.nextInt(alphabet.length)];
+        }
+        return k;
+    }
+}
