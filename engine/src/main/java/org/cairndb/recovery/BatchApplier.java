@@ -11,7 +11,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cairndb.env.DatabaseImpl;
 import org.cairndb.env.EnvironmentImpl;
-import org.cairndb.tree.SlabValue;
 import org.cairndb.tree.TreeWriter;
 import org.cairndb.txn.Version;
 
@@ -202,15 +201,17 @@ final class BatchApplier implements AutoCloseable {
 
     private static void applyWrites(TreeWriter w, KeyOrder.Writes writes, int from, int to) {
         byte[][] keys = writes.keys();
-        Object[] values = writes.values();
+        byte[][] values = writes.values();
+        int[] offsets = writes.offsets();
+        int[] lengths = writes.lengths();
         for (int i = from; i < to; i++) {
-            Object value = values[i];
-            if (value instanceof SlabValue s) {
-                w.put(keys[i], s);
-            } else if (value != null) {
-                w.put(keys[i], (byte[]) value);
-            } else {
+            byte[] value = values[i];
+            if (value == null) {
                 w.delete(keys[i]);
+            } else if (offsets[i] >= 0) {
+                w.put(keys[i], value, offsets[i], lengths[i]);
+            } else {
+                w.put(keys[i], value);
             }
         }
     }

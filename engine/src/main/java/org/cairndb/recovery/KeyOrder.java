@@ -25,11 +25,13 @@ final class KeyOrder {
      * The writes of one database in key order, the last of each key only, as two arrays: the
      * applying thread then walks plain arrays instead of chasing each write's object.
      *
-     * @param keys   the keys, ascending
-     * @param values the value written under each key ({@link org.cairndb.tree.SlabValue} or
-     *               {@code byte[]}), or null where the key was deleted
+     * @param keys    the keys, ascending
+     * @param values  the value written under each key: the slab it lies in, its own array, or null
+     *                where the key was deleted
+     * @param offsets where each value starts in its slab, or -1
+     * @param lengths each value's length
      */
-    record Writes(byte[][] keys, Object[] values) {
+    record Writes(byte[][] keys, byte[][] values, int[] offsets, int[] lengths) {
 
         int size() {
             return keys.length;
@@ -52,7 +54,9 @@ final class KeyOrder {
         }
         radixSort(n);
         byte[][] keys = new byte[n][];
-        Object[] values = new Object[n];
+        byte[][] values = new byte[n][];
+        int[] offsets = new int[n];
+        int[] lengths = new int[n];
         int out = 0;
         for (int start = 0; start < n; ) {
             int end = start + 1;
@@ -60,8 +64,11 @@ final class KeyOrder {
                 end++;
             }
             if (end - start == 1) {
-                keys[out] = writes.key(order[start]);
-                values[out++] = writes.value(order[start]);
+                int w = order[start];
+                keys[out] = writes.key(w);
+                values[out] = writes.value(w);
+                offsets[out] = writes.offset(w);
+                lengths[out++] = writes.valueLength(w);
             } else {
                 // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
                 // sort), then keep the last of each key.
@@ -72,8 +79,11 @@ final class KeyOrder {
                 Arrays.sort(run, (a, b) -> Bytes.compare(writes.key(a), writes.key(b)));
                 for (int i = 0; i < run.length; i++) {
                     if (i + 1 == run.length || !Arrays.equals(writes.key(run[i]), writes.key(run[i + 1]))) {
-                        keys[out] = writes.key(run[i]);
-                        values[out++] = writes.value(run[i]);
+                        int w = run[i];
+                        keys[out] = writes.key(w);
+                        values[out] = writes.value(w);
+                        offsets[out] = writes.offset(w);
+                        lengths[out++] = writes.valueLength(w);
                     }
                 }
             }
@@ -82,8 +92,10 @@ final class KeyOrder {
         if (out < n) {
             keys = Arrays.copyOf(keys, out);
             values = Arrays.copyOf(values, out);
+            offsets = Arrays.copyOf(offsets, out);
+            lengths = Arrays.copyOf(lengths, out);
         }
-        return new Writes(keys, values);
+        return new Writes(keys, values, offsets, lengths);
     }
 
     /**

@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * Where recovery's reading thread puts the values it decodes: copied one after another into
  * slabs, large arrays that the garbage collector does not copy again and again as it would
- * millions of small ones (see {@link org.cairndb.tree.SlabValue} for why, and for when the values
- * leave the slabs).
+ * millions of small ones (see {@link org.cairndb.tree.LeafPage} for why, for how a leaf refers to
+ * a value in a slab, and for when the values leave the slabs).
  *
  * <p>Slabs start small, so that replaying a few records does not take megabytes, and double up
  * to {@link #MAX_SLAB}: in most heaps just under 4 MiB, which the G1 collector allocates directly in the old
@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
  */
 final class ValueArena {
 
+    /** Far larger than {@link #LARGEST}: a leaf tells a slab from a value's own array by its length. */
     static final int FIRST_SLAB = 64 << 10;
     /**
      * Just under 4 MiB, or less in a small heap (a 512th of it): the collector does not move

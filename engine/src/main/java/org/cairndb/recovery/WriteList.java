@@ -1,15 +1,11 @@
 package org.cairndb.recovery;
 
 import java.util.Arrays;
-import org.cairndb.tree.SlabValue;
 
 /**
  * Writes collected by recovery, in log order, as parallel arrays instead of an object per write:
  * the database, the key, and the value: a place in one of the {@link ValueArena}'s slabs, an array
- * of its own, or nothing for a delete. The {@link SlabValue} that a leaf will hold is only made by
- * {@link #value}, when the batch is put in key order: so it is made only for the writes that
- * survive the batch, and next to the other values of its batch in key order, the order in which
- * the applying thread reads them.
+ * of its own, or nothing for a delete.
  *
  * <p>Used by one thread.
  */
@@ -74,9 +70,14 @@ final class WriteList {
         return lengths[i];
     }
 
-    /** The value of write {@code i} as a leaf holds it: a new {@link SlabValue}, its own {@code byte[]}, or null for a delete. */
-    Object value(int i) {
-        return offsets[i] == OWN ? values[i] : new SlabValue((byte[]) values[i], offsets[i], lengths[i]);
+    /** The value of write {@code i}: the slab it lies in ({@link #offset}), its own array, or null for a delete. */
+    byte[] value(int i) {
+        return (byte[]) values[i];
+    }
+
+    /** Where write {@code i}'s value starts in its slab, or -1 if it is not in a slab. */
+    int offset(int i) {
+        return offsets[i];
     }
 
     /** Forgets every write (and drops the references, so that nothing here keeps a slab alive). */

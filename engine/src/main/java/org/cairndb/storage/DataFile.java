@@ -378,7 +378,8 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         } else {
             LeafPage leaf = (LeafPage) p;
             for (int i = 0; i < leaf.count(); i++) {
-                if (leaf.rawValue(i) instanceof Overflow o && !o.isSaved()) {
+                Overflow o = leaf.overflow(i);
+                if (o != null && !o.isSaved()) {
                     byte[] data = o.dataForWrite();
                     long pos = space.allocate(PageFormat.pagesFor(data.length, pageSize));
                     writeExtent(data, pos, PageFormat.OVERFLOW, generation, batch);
@@ -399,7 +400,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             LeafPage leaf = (LeafPage) p;
             payload = PageFormat.encodeLeaf(leaf, buf);
             type = PageFormat.LEAF;
-            // Once the leaf is on disk it must not keep recovery's slabs alive (see SlabValue).
+            // Once the leaf is on disk it must not keep recovery's slabs alive (see LeafPage).
             leaf.ownSlabValues();
         }
         PageFormat.seal(buf, type, p.count(), pos, dbId, payload, generation);

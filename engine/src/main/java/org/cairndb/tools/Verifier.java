@@ -301,9 +301,10 @@ public final class Verifier {
                 }
                 checkInRange(pos, k, low, high, where);
                 previous = k;
-                if (leaf.rawValue(i) instanceof Overflow o) {
+                Overflow o = leaf.overflow(i);
+                if (o != null) {
                     checkOverflow(pos, o, where);
-                } else if (LeafPage.inlineLength(leaf.rawValue(i)) > Database.MAX_VALUE_SIZE) {
+                } else if (leaf.inlineLength(i) > Database.MAX_VALUE_SIZE) {
                     problem(pos, where + " has an inline value larger than " + Database.MAX_VALUE_SIZE + " bytes");
                 }
                 records++;

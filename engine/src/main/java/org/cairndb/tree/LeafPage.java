@@ -1,19 +1,43 @@
 package org.cairndb.tree;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.cairndb.util.Bytes;
 import org.cairndb.util.VarInts;
 
 /**
- * A leaf: sorted keys, each with its value. A value is either the bytes themselves (inline), a
- * {@link SlabValue} (inline bytes that recovery left in a shared array until a checkpoint writes
- * the leaf), or an {@link Overflow} for a large value kept in pages of its own.
+ * A leaf: sorted keys, each with its value. A value is either the bytes themselves (inline), inline
+ * bytes that recovery left in a shared array (see <em>Values in slabs</em>), or an {@link Overflow}
+ * for a large value kept in pages of its own.
  *
  * <p>The arrays may be longer than {@link #count()}: a leaf being built in an epoch grows them
  * by half when full, so that a batch inserting many keys into one leaf shifts entries in place
- * instead of allocating two new arrays per key. Slots past the count are null.
+ * instead of allocating new arrays per key. Slots past the count are null.
+ *
+ * <h2>Values in slabs</h2>
+ * Recovery decodes every value in the log since the checkpoint, and all of them survive into the
+ * trees. As separate arrays (1.8 million of them for the 200 MB benchmark) they filled the young
+ * generation again and again, and each young collection copied them all. So recovery copies them
+ * into slabs, arrays of up to a few megabytes that the collector allocates outside the young
+ * generation and never copies ({@code recovery.ValueArena}), and a leaf refers to such a value by
+ * the slab (in {@code values}) and where the value lies in it (in {@code slabRefs}, offset and
+ * length in one {@code long}): no object per value.
+ *
+ * <p>A slab stays in memory while any value in it does, so a checkpoint that writes a leaf gives
+ * each of its slab values an array of its own ({@link #ownSlabValues}): after the first checkpoint
+ * that follows recovery (the daemon's first job) no slab is left. The page is published and may
+ * be read meanwhile, so only {@code values[i]} changes, from the slab to the value's own array, in
+ * one release store; {@code slabRefs[i]} stays. A reader tells the two apart by length: a slab is
+ * always longer than any value in it ({@code ValueArena} makes its smallest slab far larger than
+ * its largest value), and the value's own array has exactly the length recorded.
  */
 public final class LeafPage extends Page {
+
+    private static final VarHandle VALUE = MethodHandles.arrayElementVarHandle(Object[].class);
+    /** {@code slabRefs} entry of a value that is not in a slab. */
+    private static final long NOT_IN_SLAB = -1;
 
     private byte[][] keys;
     /**
@@ -24,6 +48,8 @@ public final class LeafPage extends Page {
      */
     private long[] prefixes;
     private Object[] values;
+    /** Where each value lies in the slab {@code values[i]} ({@link #slabRef}), or {@link #NOT_IN_SLAB}; null while no entry of this leaf was ever in a slab. */
+    private long[] slabRefs;
     private int n;
     /** Bytes on disk and estimated bytes on the heap, kept up to date by every change. */
     private int payload;
@@ -38,14 +64,13 @@ public final class LeafPage extends Page {
         recompute();
     }
 
-    private LeafPage(long epoch, byte[][] keys, long[] prefixes, Object[] values, int n, int payload, int heap) {
+    private LeafPage(long epoch, byte[][] keys, long[] prefixes, Object[] values, long[] slabRefs, int n) {
         super(epoch);
         this.keys = keys;
         this.prefixes = prefixes;
         this.values = values;
+        this.slabRefs = slabRefs;
         this.n = n;
-        this.payload = payload;
-        this.heap = heap;
     }
 
     /** A leaf decoded from disk at page {@code pos}. */
@@ -62,6 +87,11 @@ public final class LeafPage extends Page {
         recompute();
     }
 
+    /** A value's place in its slab, as {@code slabRefs} holds it. */
+    static long slabRef(int offset, int length) {
+        return (long) offset << 32 | length;
+    }
+
     private static long[] prefixesOf(byte[][] keys) {
         long[] p = new long[keys.length];
         for (int i = 0; i < keys.length; i++) {
@@ -72,37 +102,33 @@ public final class LeafPage extends Page {
 
     private void recompute() {
         int p = 0;
-        int h = 80 + 24 * n;
+        int h = 80;
         for (int i = 0; i < n; i++) {
-            p += entrySize(keys[i], values[i]);
-            h += entryHeap(keys[i], values[i]);
+            p += entrySize(i);
+            h += entryHeap(i);
         }
         payload = p;
         heap = h;
     }
 
     /**
-     * Estimated heap bytes of one entry: two array references, the key array, the value (a slab
-     * value is counted as it will be once it owns its bytes: its object and an array).
+     * Estimated heap bytes of entry {@code i}: its share of the leaf's arrays, the key array, and
+     * the value (a value in a slab is counted as it will be once it has its own array).
      */
-    private static int entryHeap(byte[] key, Object value) {
-        int v = value instanceof byte[] b ? 16 + b.length : value instanceof SlabValue s ? 40 + s.length() : 32;
-        return 16 + key.length + v;
+    private int entryHeap(int i) {
+        Object v = values[i];
+        int value = v instanceof Overflow ? 32 : 16 + inlineLength(i);
+        return (slabRefs == null ? 24 : 32) + 16 + keys[i].length + value;
     }
 
-    /** Bytes one entry takes on disk; must agree with {@link PageFormat#encodeLeaf}. */
-    static int entrySize(byte[] key, Object value) {
-        int s = VarInts.size(key.length) + key.length + 1;
-        if (value instanceof Overflow o) {
+    /** Bytes entry {@code i} takes on disk; must agree with {@link PageFormat#encodeLeaf}. */
+    int entrySize(int i) {
+        int s = VarInts.size(keys[i].length) + keys[i].length + 1;
+        if (values[i] instanceof Overflow o) {
             return s + VarInts.size(o.length()) + 8;
         }
-        int len = inlineLength(value);
+        int len = inlineLength(i);
         return s + VarInts.size(len) + len;
-    }
-
-    /** Bytes of an inline value ({@code byte[]} or {@link SlabValue}) as {@link #rawValue} returns it. */
-    public static int inlineLength(Object value) {
-        return value instanceof SlabValue v ? v.length() : ((byte[]) value).length;
     }
 
     @Override
@@ -124,17 +150,55 @@ public final class LeafPage extends Page {
         return keys[i];
     }
 
-    /** The stored value: {@code byte[]} or {@link Overflow}. */
+    /** Entry {@code i}'s value if it is kept in overflow pages, else null. */
+    public Overflow overflow(int i) {
+        return values[i] instanceof Overflow o ? o : null;
+    }
+
+    /** Bytes of entry {@code i}'s value if it is inline (not an {@link #overflow}). */
+    public int inlineLength(int i) {
+        if (slabRefs != null && slabRefs[i] != NOT_IN_SLAB) {
+            return (int) slabRefs[i];
+        }
+        return ((byte[]) values[i]).length;
+    }
+
+    /** Whether entry {@code i}'s value was put in a slab by recovery (it may have its own array by now). */
+    public boolean fromSlab(int i) {
+        return slabRefs != null && slabRefs[i] != NOT_IN_SLAB;
+    }
+
+    /** Whether entry {@code i}'s value still lies in one of recovery's slabs. */
+    public boolean inSlab(int i) {
+        return fromSlab(i) && ((byte[]) VALUE.getAcquire(values, i)).length != (int) slabRefs[i];
+    }
+
+    /** The stored value: an {@link Overflow}, or the inline bytes (a copy while they lie in a slab). */
     public Object rawValue(int i) {
-        return values[i];
+        Object v = VALUE.getAcquire(values, i);
+        if (v instanceof byte[] b && slabRefs != null && slabRefs[i] != NOT_IN_SLAB) {
+            int length = (int) slabRefs[i];
+            if (b.length != length) {
+                int offset = (int) (slabRefs[i] >>> 32);
+                return Arrays.copyOfRange(b, offset, offset + length);
+            }
+        }
+        return v;
     }
 
     public byte[] value(int i, PageLoader loader) {
-        Object v = values[i];
-        if (v instanceof byte[] b) {
-            return b;
+        Object v = rawValue(i);
+        return v instanceof byte[] b ? b : ((Overflow) v).value(loader);
+    }
+
+    /** Writes entry {@code i}'s inline value at the buffer's position, without a copy. */
+    void putInline(int i, ByteBuffer page) {
+        byte[] b = (byte[]) VALUE.getAcquire(values, i);
+        if (slabRefs != null && slabRefs[i] != NOT_IN_SLAB && b.length != (int) slabRefs[i]) {
+            page.put(b, (int) (slabRefs[i] >>> 32), (int) slabRefs[i]);
+        } else {
+            page.put(b);
         }
-        return v instanceof SlabValue s ? s.bytes() : ((Overflow) v).value(loader);
     }
 
     /**
@@ -143,9 +207,13 @@ public final class LeafPage extends Page {
      * same bytes before and after.
      */
     public void ownSlabValues() {
+        if (slabRefs == null) {
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            if (values[i] instanceof SlabValue s) {
-                s.ownBytes();
+            if (inSlab(i)) {
+                int offset = (int) (slabRefs[i] >>> 32);
+                VALUE.setRelease(values, i, Arrays.copyOfRange((byte[]) values[i], offset, offset + (int) slabRefs[i]));
             }
         }
     }
@@ -205,24 +273,82 @@ public final class LeafPage extends Page {
     @Override
     LeafPage copy(long newEpoch) {
         int cap = n + 8;
-        return new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(prefixes, cap), Arrays.copyOf(values, cap),
-                n, payload, heap);
+        if (slabRefs == null) {
+            LeafPage copy = new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(prefixes, cap),
+                    Arrays.copyOf(values, cap), null, n);
+            copy.payload = payload;
+            copy.heap = heap;
+            return copy;
+        }
+        // Read with acquire: a checkpoint may be giving the slab values their own arrays. A copy
+        // whose values have all left their slabs no longer needs to know where they were.
+        Object[] v = new Object[cap];
+        boolean anyInSlab = false;
+        for (int i = 0; i < n; i++) {
+            v[i] = VALUE.getAcquire(values, i);
+            anyInSlab |= slabRefs[i] != NOT_IN_SLAB && ((byte[]) v[i]).length != (int) slabRefs[i];
+        }
+        LeafPage copy = new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(prefixes, cap), v,
+                anyInSlab ? Arrays.copyOf(slabRefs, cap) : null, n);
+        copy.payload = payload;
+        copy.heap = anyInSlab ? heap : heap - 8 * n;
+        return copy;
     }
 
     // ---- changes, only on a page owned by the current epoch ----
 
+    /** Replaces entry {@code i}'s value with {@code value}: a {@code byte[]} or {@link Overflow}. */
     void set(int i, Object value) {
-        payload += entrySize(keys[i], value) - entrySize(keys[i], values[i]);
-        heap += entryHeap(keys[i], value) - entryHeap(keys[i], values[i]);
-        values[i] = value;
+        setEntry(i, value, NOT_IN_SLAB);
     }
 
+    /** Replaces entry {@code i}'s value with the one in {@code slab} at {@link #slabRef ref}. */
+    void setInSlab(int i, byte[] slab, long ref) {
+        setEntry(i, slab, ref);
+    }
+
+    private void setEntry(int i, Object value, long ref) {
+        if (ref != NOT_IN_SLAB && slabRefs == null) {
+            startSlabRefs();
+        }
+        payload -= entrySize(i);
+        heap -= entryHeap(i);
+        values[i] = value;
+        if (slabRefs != null) {
+            slabRefs[i] = ref;
+        }
+        payload += entrySize(i);
+        heap += entryHeap(i);
+    }
+
+    private void startSlabRefs() {
+        slabRefs = new long[keys.length];
+        Arrays.fill(slabRefs, NOT_IN_SLAB);
+        heap += 8 * n;
+    }
+
+    /** Inserts {@code key} with {@code value} (a {@code byte[]} or {@link Overflow}) at {@code i}. */
     void insert(int i, byte[] key, Object value) {
+        insertEntry(i, key, value, NOT_IN_SLAB);
+    }
+
+    /** Inserts {@code key} with the value in {@code slab} at {@link #slabRef ref}. */
+    void insertInSlab(int i, byte[] key, byte[] slab, long ref) {
+        insertEntry(i, key, slab, ref);
+    }
+
+    private void insertEntry(int i, byte[] key, Object value, long ref) {
+        if (ref != NOT_IN_SLAB && slabRefs == null) {
+            startSlabRefs();
+        }
         if (n == keys.length) {
             int cap = n + (n >> 1) + 2;
             keys = Arrays.copyOf(keys, cap);
             prefixes = Arrays.copyOf(prefixes, cap);
             values = Arrays.copyOf(values, cap);
+            if (slabRefs != null) {
+                slabRefs = Arrays.copyOf(slabRefs, cap);
+            }
         }
         System.arraycopy(keys, i, keys, i + 1, n - i);
         System.arraycopy(prefixes, i, prefixes, i + 1, n - i);
@@ -230,17 +356,24 @@ public final class LeafPage extends Page {
         keys[i] = key;
         prefixes[i] = Bytes.prefix(key);
         values[i] = value;
+        if (slabRefs != null) {
+            System.arraycopy(slabRefs, i, slabRefs, i + 1, n - i);
+            slabRefs[i] = ref;
+        }
         n++;
-        payload += entrySize(key, value);
-        heap += 24 + entryHeap(key, value);
+        payload += entrySize(i);
+        heap += entryHeap(i);
     }
 
     void remove(int i) {
-        payload -= entrySize(keys[i], values[i]);
-        heap -= 24 + entryHeap(keys[i], values[i]);
+        payload -= entrySize(i);
+        heap -= entryHeap(i);
         System.arraycopy(keys, i + 1, keys, i, n - i - 1);
         System.arraycopy(prefixes, i + 1, prefixes, i, n - i - 1);
         System.arraycopy(values, i + 1, values, i, n - i - 1);
+        if (slabRefs != null) {
+            System.arraycopy(slabRefs, i + 1, slabRefs, i, n - i - 1);
+        }
         n--;
         keys[n] = null;
         values[n] = null;
@@ -249,7 +382,8 @@ public final class LeafPage extends Page {
     /** Returns a new leaf with entries [from, to); this page is left as it was. */
     LeafPage cut(int from, int to, long newEpoch) {
         LeafPage part = new LeafPage(newEpoch, Arrays.copyOfRange(keys, from, to), Arrays.copyOfRange(prefixes, from, to),
-                Arrays.copyOfRange(values, from, to), to - from, 0, 0);
+                Arrays.copyOfRange(values, from, to), slabRefs == null ? null : Arrays.copyOfRange(slabRefs, from, to),
+                to - from);
         part.recompute();
         return part;
     }
@@ -265,17 +399,29 @@ public final class LeafPage extends Page {
     /** Appends all entries of {@code right}, whose keys all sort after this page's. */
     void absorb(LeafPage right) {
         int m = right.n;
+        if (right.slabRefs != null && slabRefs == null) {
+            startSlabRefs();
+        }
         if (n + m > keys.length) {
             keys = Arrays.copyOf(keys, n + m);
             prefixes = Arrays.copyOf(prefixes, n + m);
             values = Arrays.copyOf(values, n + m);
+            if (slabRefs != null) {
+                slabRefs = Arrays.copyOf(slabRefs, n + m);
+            }
         }
         System.arraycopy(right.keys, 0, keys, n, m);
         System.arraycopy(right.prefixes, 0, prefixes, n, m);
         System.arraycopy(right.values, 0, values, n, m);
+        if (slabRefs != null) {
+            if (right.slabRefs != null) {
+                System.arraycopy(right.slabRefs, 0, slabRefs, n, m);
+            } else {
+                Arrays.fill(slabRefs, n, n + m, NOT_IN_SLAB);
+            }
+        }
         n += m;
-        payload += right.payload;
-        heap += right.heap - 80;
+        recompute();
     }
 
     @Override

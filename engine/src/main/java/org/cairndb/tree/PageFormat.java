@@ -112,20 +112,15 @@ public final class PageFormat {
             byte[] k = leaf.key(i);
             VarInts.put(page, k.length);
             page.put(k);
-            Object v = leaf.rawValue(i);
-            if (v instanceof Overflow o) {
+            Overflow o = leaf.overflow(i);
+            if (o != null) {
                 page.put((byte) 1);
                 VarInts.put(page, o.length());
                 page.putLong(o.pos());
-            } else if (v instanceof SlabValue sv) {
-                page.put((byte) 0);
-                VarInts.put(page, sv.length());
-                sv.writeTo(page);
             } else {
-                byte[] b = (byte[]) v;
                 page.put((byte) 0);
-                VarInts.put(page, b.length);
-                page.put(b);
+                VarInts.put(page, leaf.inlineLength(i));
+                leaf.putInline(i, page);
             }
         }
         return page.position() - HEADER_SIZE;

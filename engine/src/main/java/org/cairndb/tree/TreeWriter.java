@@ -103,36 +103,52 @@ public final class TreeWriter {
         return putStored(key, stored);
     }
 
-    /** As {@link #put(byte[], byte[])}, for recovery's values in slabs; one too large to be inline gets its own array. */
-    public boolean put(byte[] key, SlabValue value) {
-        if (key.length + value.length() > inlineLimit && value.length() > 8) {
-            return put(key, value.bytes());
+    /**
+     * As {@link #put(byte[], byte[])}, for recovery's values in slabs (see {@link LeafPage}): the
+     * value is the {@code length} bytes at {@code offset} in {@code slab}, and the leaf refers to
+     * them there. One too large to be inline gets its own array.
+     */
+    public boolean put(byte[] key, byte[] slab, int offset, int length) {
+        if (key.length + length > inlineLimit && length > 8) {
+            return put(key, java.util.Arrays.copyOfRange(slab, offset, offset + length));
         }
-        return putStored(key, value);
+        return putStored(key, slab, LeafPage.slabRef(offset, length));
     }
 
     private boolean putStored(byte[] key, Object stored) {
+        return putStored(key, stored, -1);
+    }
+
+    /** Puts {@code stored} (a {@code byte[]}, an {@link Overflow}, or a slab when {@code slabRef} is not -1). */
+    private boolean putStored(byte[] key, Object stored, long slabRef) {
         if (root == null) {
-            LeafPage first = new LeafPage(epoch, new byte[][] {key}, new Object[] {stored});
+            LeafPage first = new LeafPage(epoch, new byte[0][], new Object[0]);
             created.add(first);
             root = first;
-            count++;
             leafDepth = -1;
-            return true;
         }
         int depth = descend(key);
         int i = leafPos > 0 ? leaf.findFrom(key, leafPos) : leaf.find(key);
         leafPos = i >= 0 ? i : -i - 1;
         boolean atEnd = false;
         if (i >= 0) {
-            if (leaf.rawValue(i) instanceof Overflow o) {
-                o.markReplaced(epoch, sink);
+            Overflow old = leaf.overflow(i);
+            if (old != null) {
+                old.markReplaced(epoch, sink);
             }
-            leaf.set(i, stored);
+            if (slabRef >= 0) {
+                leaf.setInSlab(i, (byte[]) stored, slabRef);
+            } else {
+                leaf.set(i, stored);
+            }
         } else {
             int at = -i - 1;
             atEnd = at == leaf.count();
-            leaf.insert(at, key, stored);
+            if (slabRef >= 0) {
+                leaf.insertInSlab(at, key, (byte[]) stored, slabRef);
+            } else {
+                leaf.insert(at, key, stored);
+            }
             count++;
         }
         if (leaf.payloadSize() > maxPayload) {
@@ -149,8 +165,9 @@ public final class TreeWriter {
         }
         int depth = descend(key);
         int i = leaf.find(key);
-        if (leaf.rawValue(i) instanceof Overflow o) {
-            o.markReplaced(epoch, sink);
+        Overflow old = leaf.overflow(i);
+        if (old != null) {
+            old.markReplaced(epoch, sink);
         }
         leaf.remove(i);
         count--;
@@ -338,7 +355,7 @@ public final class TreeWriter {
     /** Payload of a piece consisting only of entry {@code i}. */
     private static int firstSize(Page node, int i) {
         if (node instanceof LeafPage l) {
-            return LeafPage.entrySize(l.key(i), l.rawValue(i));
+            return l.entrySize(i);
         }
         return 8;
     }
@@ -346,7 +363,7 @@ public final class TreeWriter {
     /** Bytes entry {@code i} adds to a piece that already holds entries before it. */
     private static int nextSize(Page node, int i) {
         if (node instanceof LeafPage l) {
-            return LeafPage.entrySize(l.key(i), l.rawValue(i));
+            return l.entrySize(i);
         }
         return BranchPage.separatorSize(((BranchPage) node).key(i - 1));
     }

@@ -18,14 +18,12 @@ import org.cairndb.env.EnvironmentImpl;
 import org.cairndb.storage.DataFile;
 import org.cairndb.tree.BranchPage;
 import org.cairndb.tree.LeafPage;
-import org.cairndb.tree.Overflow;
 import org.cairndb.tree.Page;
-import org.cairndb.tree.SlabValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Recovery keeps the values it replays in slabs ({@link ValueArena}, {@link SlabValue}) until a
+ * Recovery keeps the values it replays in slabs ({@link ValueArena}, {@link LeafPage}) until a
  * checkpoint writes their leaves: the values read back the same before and after, every kind of
  * value takes its right form, and no leaf keeps a slab once the checkpoint after recovery is done.
  */
@@ -149,14 +147,13 @@ class SlabValuesTest {
         }
         LeafPage leaf = (LeafPage) p;
         for (int i = 0; i < leaf.count(); i++) {
-            Object v = leaf.rawValue(i);
-            if (v instanceof SlabValue s) {
+            if (leaf.overflow(i) != null) {
+                found[2]++;
+            } else if (leaf.fromSlab(i)) {
                 found[0]++;
-                if (s.inSlab()) {
+                if (leaf.inSlab(i)) {
                     found[1]++;
                 }
-            } else if (v instanceof Overflow) {
-                found[2]++;
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -220,6 +221,117 @@ class TreeWriterTest {
             }
             assertArrayEquals(model.get(k), TreeReader.get(root, k, store), "get of " + Bytes.hex(k));
         }
+    }
+
+    /**
+     * Recovery's values in slabs: a leaf refers to a value inside a shared array until a
+     * checkpoint gives it an array of its own. Through replacements by slab and own values,
+     * deletes, splits, merges and copies into later epochs, and with the values of an older
+     * version moved out of their slabs half-way, every version reads what it held, encodes to
+     * the same page bytes, and keeps its memory estimate.
+     */
+    @Test
+    void slabValuesReadBackThroughSplitsCopiesAndLeavingTheirSlabs() {
+        Random rnd = new Random(13);
+        byte[] slab = new byte[64 << 10];
+        rnd.nextBytes(slab);
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        Page root = null;
+        long count = 0;
+        List<Page> oldRoots = new ArrayList<>();
+        List<TreeMap<byte[], byte[]>> oldModels = new ArrayList<>();
+        for (int epoch = 1; epoch <= 80; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, 512, store, store);
+            for (int i = 0; i < 150; i++) {
+                byte[] k = key(rnd.nextInt(3000));
+                int op = rnd.nextInt(10);
+                if (op == 0) {
+                    assertEquals(model.remove(k) != null, w.delete(k));
+                } else if (op < 3) {
+                    byte[] v = new byte[rnd.nextInt(rnd.nextInt(8) == 0 ? 400 : 60)];
+                    rnd.nextBytes(v);
+                    assertEquals(model.put(k, v) == null, w.put(k, v));
+                } else {
+                    int length = rnd.nextInt(rnd.nextInt(8) == 0 ? 400 : 60);
+                    int offset = rnd.nextInt(slab.length - length);
+                    byte[] v = java.util.Arrays.copyOfRange(slab, offset, offset + length);
+                    assertEquals(model.put(k, v) == null, w.put(k, slab, offset, length));
+                }
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            assertEquals(model.size(), count);
+            if (epoch % 10 == 0) {
+                oldRoots.add(root);
+                oldModels.add(new TreeMap<>(model));
+            }
+            if (epoch == 40) {
+                // A checkpoint writes the leaves of this version: their values leave the slab.
+                long before = memoryOf(root, store);
+                assertTrue(countInSlab(root, store) > 100, "values in the slab: " + countInSlab(root, store));
+                forEachLeaf(root, store, leaf -> {
+                    ByteBuffer first = encode(leaf);
+                    leaf.ownSlabValues();
+                    assertEquals(first, encode(leaf), "the page bytes after the values left the slab");
+                });
+                assertEquals(0, countInSlab(root, store));
+                assertEquals(before, memoryOf(root, store), "memory is counted as if the values had their arrays");
+            }
+        }
+        checkPageSizes(root, store);
+        checkTree(root, model, store);
+        for (int v = 0; v < oldRoots.size(); v++) {
+            checkTree(oldRoots.get(v), oldModels.get(v), store);
+        }
+        forEachLeaf(root, store, leaf -> {
+            LeafPage decoded = PageFormat.decodeLeaf(encode(leaf), 7);
+            assertEquals(leaf.count(), decoded.count());
+            assertEquals(leaf.payloadSize(), decoded.payloadSize());
+            for (int i = 0; i < leaf.count(); i++) {
+                assertArrayEquals(leaf.key(i), decoded.key(i));
+                if (leaf.overflow(i) != null) {
+                    assertEquals(leaf.overflow(i).length(), decoded.overflow(i).length()); // its pages were never written here
+                } else {
+                    assertArrayEquals(leaf.value(i, store), decoded.value(i, store));
+                }
+            }
+        });
+    }
+
+    private static ByteBuffer encode(LeafPage leaf) {
+        ByteBuffer page = ByteBuffer.allocate(512);
+        int payload = PageFormat.encodeLeaf(leaf, page);
+        PageFormat.seal(page, PageFormat.LEAF, leaf.count(), 7, 1, payload, 1);
+        return page.clear();
+    }
+
+    private static void forEachLeaf(Page p, PageLoader loader, java.util.function.Consumer<LeafPage> action) {
+        if (p instanceof LeafPage leaf) {
+            action.accept(leaf);
+        } else {
+            BranchPage b = (BranchPage) p;
+            for (int i = 0; i < b.count(); i++) {
+                forEachLeaf(b.child(i, loader), loader, action);
+            }
+        }
+    }
+
+    private static int countInSlab(Page root, PageLoader loader) {
+        int[] n = new int[1];
+        forEachLeaf(root, loader, leaf -> {
+            for (int i = 0; i < leaf.count(); i++) {
+                n[0] += leaf.inSlab(i) ? 1 : 0;
+            }
+        });
+        return n[0];
+    }
+
+    private static long memoryOf(Page root, PageLoader loader) {
+        long[] m = new long[1];
+        forEachLeaf(root, loader, leaf -> m[0] += leaf.memory());
+        return m[0];
     }
 
     @Test

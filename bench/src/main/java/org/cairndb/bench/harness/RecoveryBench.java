@@ -131,14 +131,16 @@ public final class RecoveryBench {
      */
     private static double[] reopen(String store, Path dir, long committed) {
         long gc0 = GcTime.totalMillis();
+        long cpu0 = GcTime.processCpuNanos();
         long t0 = System.nanoTime();
         KvStore kv = Stores.open(store, dir, new StoreConfig(CACHE, true), List.of("data"));
         double seconds = (System.nanoTime() - t0) / 1e9;
         double gcSeconds = (GcTime.totalMillis() - gc0) / 1e3;
+        double cpuSeconds = (GcTime.processCpuNanos() - cpu0) / 1e9;
         try {
             verify(kv, committed);
-            System.out.printf("%s: reopened in %.2f s (%.2f s of it in GC); all %d committed records present%n", store, seconds,
-                    gcSeconds, committed);
+            System.out.printf("%s: reopened in %.2f s (%.2f s of it in GC; %.2f s of CPU in this JVM, all threads); all %d committed records present%n",
+                    store, seconds, gcSeconds, cpuSeconds, committed);
             if (!kv.recoverySummary().isEmpty()) {
                 System.out.println(store + ": " + kv.recoverySummary());
             }
