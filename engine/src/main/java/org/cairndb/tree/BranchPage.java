@@ -15,6 +15,8 @@ import org.cairndb.util.VarInts;
 public final class BranchPage extends Page {
 
     private byte[][] keys;
+    /** {@link Bytes#prefix} of each separator: searches compare these and read a separator only on a tie (see {@link LeafPage}). */
+    private long[] prefixes;
     private ChildRef[] children;
     private int n;
     private int payload;
@@ -22,14 +24,16 @@ public final class BranchPage extends Page {
     BranchPage(long epoch, byte[][] keys, ChildRef[] children) {
         super(epoch);
         this.keys = keys;
+        this.prefixes = prefixesOf(keys);
         this.children = children;
         this.n = children.length;
         this.payload = computePayload();
     }
 
-    private BranchPage(long epoch, byte[][] keys, ChildRef[] children, int n, int payload) {
+    private BranchPage(long epoch, byte[][] keys, long[] prefixes, ChildRef[] children, int n, int payload) {
         super(epoch);
         this.keys = keys;
+        this.prefixes = prefixes;
         this.children = children;
         this.n = n;
         this.payload = payload;
@@ -43,9 +47,18 @@ public final class BranchPage extends Page {
     private BranchPage(long pos, byte[][] keys, ChildRef[] children, boolean fromDisk) {
         super(pos, fromDisk);
         this.keys = keys;
+        this.prefixes = prefixesOf(keys);
         this.children = children;
         this.n = children.length;
         this.payload = computePayload();
+    }
+
+    private static long[] prefixesOf(byte[][] keys) {
+        long[] p = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            p[i] = keys[i] == null ? 0 : Bytes.prefix(keys[i]);
+        }
+        return p;
     }
 
     private int computePayload() {
@@ -90,7 +103,7 @@ public final class BranchPage extends Page {
 
     /** Index of the child whose key range holds {@code key}. */
     public int childIndex(byte[] key) {
-        return firstAbove(key, 0, n - 2);
+        return firstAbove(key, Bytes.prefix(key), 0, n - 2);
     }
 
     /**
@@ -98,23 +111,30 @@ public final class BranchPage extends Page {
      * gallops forward from there, then searches the bracket found.
      */
     public int childIndexFrom(byte[] key, int from) {
+        long prefix = Bytes.prefix(key);
         int last = n - 1;
         int lo = from;
         int probe = from;
         int step = 1;
-        while (probe < last && Bytes.compare(keys[probe], key) <= 0) {
+        while (probe < last && compare(probe, key, prefix) <= 0) {
             lo = probe + 1;
             probe = lo + step;
             step <<= 1;
         }
-        return firstAbove(key, lo, Math.min(probe, last) - 1);
+        return firstAbove(key, prefix, lo, Math.min(probe, last) - 1);
+    }
+
+    /** Separator {@code i} against {@code key}, whose prefix is {@code prefix}. */
+    private int compare(int i, byte[] key, long prefix) {
+        int c = Long.compareUnsigned(prefixes[i], prefix);
+        return c != 0 ? c : Bytes.compare(keys[i], key);
     }
 
     /** Binary search of separators [lo, hi]: the first index whose separator sorts above {@code key}, or hi + 1. */
-    private int firstAbove(byte[] key, int lo, int hi) {
+    private int firstAbove(byte[] key, long prefix, int lo, int hi) {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (Bytes.compare(keys[mid], key) <= 0) {
+            if (compare(mid, key, prefix) <= 0) {
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
@@ -126,7 +146,8 @@ public final class BranchPage extends Page {
     @Override
     BranchPage copy(long newEpoch) {
         int cap = n + 4;
-        return new BranchPage(newEpoch, Arrays.copyOf(keys, cap - 1), Arrays.copyOf(children, cap), n, payload);
+        return new BranchPage(newEpoch, Arrays.copyOf(keys, cap - 1), Arrays.copyOf(prefixes, cap - 1), Arrays.copyOf(children, cap),
+                n, payload);
     }
 
     // ---- changes, only on a page owned by the current epoch ----
@@ -141,11 +162,14 @@ public final class BranchPage extends Page {
             int cap = n + (n >> 1) + 2;
             children = Arrays.copyOf(children, cap);
             keys = Arrays.copyOf(keys, cap - 1);
+            prefixes = Arrays.copyOf(prefixes, cap - 1);
         }
         System.arraycopy(children, i, children, i + 1, n - i);
         children[i] = ref;
         System.arraycopy(keys, i - 1, keys, i, n - i);
+        System.arraycopy(prefixes, i - 1, prefixes, i, n - i);
         keys[i - 1] = separator;
+        prefixes[i - 1] = Bytes.prefix(separator);
         n++;
         payload += separatorSize(separator);
     }
@@ -155,6 +179,7 @@ public final class BranchPage extends Page {
         payload -= separatorSize(keys[i - 1]);
         System.arraycopy(children, i + 1, children, i, n - i - 1);
         System.arraycopy(keys, i, keys, i - 1, n - i - 1);
+        System.arraycopy(prefixes, i, prefixes, i - 1, n - i - 1);
         n--;
         children[n] = null;
         keys[n - 1] = null;
@@ -165,13 +190,17 @@ public final class BranchPage extends Page {
      * separator in front of child {@code from} is the one the parent must hold.
      */
     BranchPage cut(int from, int to, long newEpoch) {
-        return new BranchPage(newEpoch, Arrays.copyOfRange(keys, from, to - 1), Arrays.copyOfRange(children, from, to));
+        BranchPage part = new BranchPage(newEpoch, Arrays.copyOfRange(keys, from, to - 1), Arrays.copyOfRange(prefixes, from, to - 1),
+                Arrays.copyOfRange(children, from, to), to - from, 0);
+        part.payload = part.computePayload();
+        return part;
     }
 
     /** Removes every child: the branch is empty and its parent must drop it. */
     void clear() {
         children = new ChildRef[0];
         keys = new byte[0][];
+        prefixes = new long[0];
         n = 0;
         payload = computePayload();
     }
@@ -189,17 +218,20 @@ public final class BranchPage extends Page {
         if (n + m > children.length) {
             children = Arrays.copyOf(children, n + m);
             keys = Arrays.copyOf(keys, n + m - 1);
+            prefixes = Arrays.copyOf(prefixes, n + m - 1);
         }
         System.arraycopy(right.children, 0, children, n, m);
         keys[n - 1] = separator;
+        prefixes[n - 1] = Bytes.prefix(separator);
         System.arraycopy(right.keys, 0, keys, n, m - 1);
+        System.arraycopy(right.prefixes, 0, prefixes, n, m - 1);
         n += m;
         payload = computePayload();
     }
 
     @Override
     public int memory() {
-        // Separators and child references; the payload already counts key bytes plus 8 per child.
-        return 64 + payload + 40 * n;
+        // Separators, their prefixes and child references; the payload already counts key bytes plus 8 per child.
+        return 64 + payload + 48 * n;
     }
 }
