@@ -379,11 +379,26 @@ public final class LeafPage extends Page {
         values[n] = null;
     }
 
-    /** Returns a new leaf with entries [from, to); this page is left as it was. */
+    /**
+     * Returns a new leaf with entries [from, to); this page is left as it was. The new leaf has
+     * room for half as many entries again, as the first insert into a full one would make: a
+     * part of a split is usually inserted into next (a replay spreads its writes over every leaf).
+     */
     LeafPage cut(int from, int to, long newEpoch) {
-        LeafPage part = new LeafPage(newEpoch, Arrays.copyOfRange(keys, from, to), Arrays.copyOfRange(prefixes, from, to),
-                Arrays.copyOfRange(values, from, to), slabRefs == null ? null : Arrays.copyOfRange(slabRefs, from, to),
-                to - from);
+        int m = to - from;
+        int cap = m + m / 2 + 2;
+        byte[][] k = new byte[cap][];
+        long[] p = new long[cap];
+        Object[] v = new Object[cap];
+        System.arraycopy(keys, from, k, 0, m);
+        System.arraycopy(prefixes, from, p, 0, m);
+        System.arraycopy(values, from, v, 0, m);
+        long[] r = null;
+        if (slabRefs != null) {
+            r = new long[cap];
+            System.arraycopy(slabRefs, from, r, 0, m);
+        }
+        LeafPage part = new LeafPage(newEpoch, k, p, v, r, m);
         part.recompute();
         return part;
     }
