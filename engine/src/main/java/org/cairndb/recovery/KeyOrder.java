@@ -53,10 +53,8 @@ final class KeyOrder {
             order[i] = i;
         }
         radixSort(n);
-        byte[][] keys = new byte[n][];
-        byte[][] values = new byte[n][];
-        int[] offsets = new int[n];
-        int[] lengths = new int[n];
+        // The writes kept, in key order, collected at the front of order[] (never past where the
+        // scan reads: a run is copied out before any of its slots is overwritten).
         int out = 0;
         for (int start = 0; start < n; ) {
             int end = start + 1;
@@ -64,11 +62,7 @@ final class KeyOrder {
                 end++;
             }
             if (end - start == 1) {
-                int w = order[start];
-                keys[out] = writes.key(w);
-                values[out] = writes.value(w);
-                offsets[out] = writes.offset(w);
-                lengths[out++] = writes.valueLength(w);
+                order[out++] = order[start];
             } else {
                 // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
                 // sort), then keep the last of each key.
@@ -79,21 +73,22 @@ final class KeyOrder {
                 Arrays.sort(run, (a, b) -> Bytes.compare(writes.key(a), writes.key(b)));
                 for (int i = 0; i < run.length; i++) {
                     if (i + 1 == run.length || !Arrays.equals(writes.key(run[i]), writes.key(run[i + 1]))) {
-                        int w = run[i];
-                        keys[out] = writes.key(w);
-                        values[out] = writes.value(w);
-                        offsets[out] = writes.offset(w);
-                        lengths[out++] = writes.valueLength(w);
+                        order[out++] = run[i];
                     }
                 }
             }
             start = end;
         }
-        if (out < n) {
-            keys = Arrays.copyOf(keys, out);
-            values = Arrays.copyOf(values, out);
-            offsets = Arrays.copyOf(offsets, out);
-            lengths = Arrays.copyOf(lengths, out);
+        byte[][] keys = new byte[out][];
+        byte[][] values = new byte[out][];
+        int[] offsets = new int[out];
+        int[] lengths = new int[out];
+        for (int i = 0; i < out; i++) {
+            int w = order[i];
+            keys[i] = writes.key(w);
+            values[i] = writes.value(w);
+            offsets[i] = writes.offset(w);
+            lengths[i] = writes.valueLength(w);
         }
         return new Writes(keys, values, offsets, lengths);
     }

@@ -24,7 +24,7 @@ public final class BranchPage extends Page {
     BranchPage(long epoch, byte[][] keys, ChildRef[] children) {
         super(epoch);
         this.keys = keys;
-        this.prefixes = prefixesOf(keys);
+        this.prefixes = Bytes.prefixes(keys);
         this.children = children;
         this.n = children.length;
         this.payload = computePayload();
@@ -47,18 +47,10 @@ public final class BranchPage extends Page {
     private BranchPage(long pos, byte[][] keys, ChildRef[] children, boolean fromDisk) {
         super(pos, fromDisk);
         this.keys = keys;
-        this.prefixes = prefixesOf(keys);
+        this.prefixes = Bytes.prefixes(keys);
         this.children = children;
         this.n = children.length;
         this.payload = computePayload();
-    }
-
-    private static long[] prefixesOf(byte[][] keys) {
-        long[] p = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            p[i] = keys[i] == null ? 0 : Bytes.prefix(keys[i]);
-        }
-        return p;
     }
 
     private int computePayload() {
@@ -126,8 +118,7 @@ public final class BranchPage extends Page {
 
     /** Separator {@code i} against {@code key}, whose prefix is {@code prefix}. */
     private int compare(int i, byte[] key, long prefix) {
-        int c = Long.compareUnsigned(prefixes[i], prefix);
-        return c != 0 ? c : Bytes.compare(keys[i], key);
+        return Bytes.compare(prefixes[i], keys[i], prefix, key);
     }
 
     /** Binary search of separators [lo, hi]: the first index whose separator sorts above {@code key}, or hi + 1. */

@@ -36,8 +36,8 @@ import org.cairndb.util.VarInts;
 public final class LeafPage extends Page {
 
     private static final VarHandle VALUE = MethodHandles.arrayElementVarHandle(Object[].class);
-    /** {@code slabRefs} entry of a value that is not in a slab. */
-    private static final long NOT_IN_SLAB = -1;
+    /** {@code slabRefs} entry (and {@link #set}/{@link #insert} argument) of a value that is not in a slab. */
+    static final long NOT_IN_SLAB = -1;
 
     private byte[][] keys;
     /**
@@ -58,7 +58,7 @@ public final class LeafPage extends Page {
     LeafPage(long epoch, byte[][] keys, Object[] values) {
         super(epoch);
         this.keys = keys;
-        this.prefixes = prefixesOf(keys);
+        this.prefixes = Bytes.prefixes(keys);
         this.values = values;
         this.n = keys.length;
         recompute();
@@ -81,7 +81,7 @@ public final class LeafPage extends Page {
     private LeafPage(long pos, byte[][] keys, Object[] values, boolean fromDisk) {
         super(pos, fromDisk);
         this.keys = keys;
-        this.prefixes = prefixesOf(keys);
+        this.prefixes = Bytes.prefixes(keys);
         this.values = values;
         this.n = keys.length;
         recompute();
@@ -90,14 +90,6 @@ public final class LeafPage extends Page {
     /** A value's place in its slab, as {@code slabRefs} holds it. */
     static long slabRef(int offset, int length) {
         return (long) offset << 32 | length;
-    }
-
-    private static long[] prefixesOf(byte[][] keys) {
-        long[] p = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            p[i] = Bytes.prefix(keys[i]);
-        }
-        return p;
     }
 
     private void recompute() {
@@ -170,20 +162,27 @@ public final class LeafPage extends Page {
 
     /** Whether entry {@code i}'s value still lies in one of recovery's slabs. */
     public boolean inSlab(int i) {
-        return fromSlab(i) && ((byte[]) VALUE.getAcquire(values, i)).length != (int) slabRefs[i];
+        return isSlab(i, VALUE.getAcquire(values, i));
+    }
+
+    /**
+     * Whether {@code v}, entry {@code i}'s value as just read (with acquire), is the slab its bytes
+     * lie in rather than an array of their own: told apart by length (see the class comment).
+     */
+    private boolean isSlab(int i, Object v) {
+        return fromSlab(i) && ((byte[]) v).length != (int) slabRefs[i];
+    }
+
+    /** Entry {@code i}'s bytes, copied out of {@code slab}. */
+    private byte[] copyOutOf(byte[] slab, int i) {
+        int offset = (int) (slabRefs[i] >>> 32);
+        return Arrays.copyOfRange(slab, offset, offset + (int) slabRefs[i]);
     }
 
     /** The stored value: an {@link Overflow}, or the inline bytes (a copy while they lie in a slab). */
     public Object rawValue(int i) {
         Object v = VALUE.getAcquire(values, i);
-        if (v instanceof byte[] b && slabRefs != null && slabRefs[i] != NOT_IN_SLAB) {
-            int length = (int) slabRefs[i];
-            if (b.length != length) {
-                int offset = (int) (slabRefs[i] >>> 32);
-                return Arrays.copyOfRange(b, offset, offset + length);
-            }
-        }
-        return v;
+        return isSlab(i, v) ? copyOutOf((byte[]) v, i) : v;
     }
 
     public byte[] value(int i, PageLoader loader) {
@@ -194,7 +193,7 @@ public final class LeafPage extends Page {
     /** Writes entry {@code i}'s inline value at the buffer's position, without a copy. */
     void putInline(int i, ByteBuffer page) {
         byte[] b = (byte[]) VALUE.getAcquire(values, i);
-        if (slabRefs != null && slabRefs[i] != NOT_IN_SLAB && b.length != (int) slabRefs[i]) {
+        if (isSlab(i, b)) {
             page.put(b, (int) (slabRefs[i] >>> 32), (int) slabRefs[i]);
         } else {
             page.put(b);
@@ -211,9 +210,8 @@ public final class LeafPage extends Page {
             return;
         }
         for (int i = 0; i < n; i++) {
-            if (inSlab(i)) {
-                int offset = (int) (slabRefs[i] >>> 32);
-                VALUE.setRelease(values, i, Arrays.copyOfRange((byte[]) values[i], offset, offset + (int) slabRefs[i]));
+            if (isSlab(i, values[i])) {
+                VALUE.setRelease(values, i, copyOutOf((byte[]) values[i], i));
             }
         }
     }
@@ -250,8 +248,7 @@ public final class LeafPage extends Page {
 
     /** Entry {@code i}'s key against {@code key}, whose prefix is {@code prefix}: negative, zero or positive. */
     private int compare(int i, byte[] key, long prefix) {
-        int c = Long.compareUnsigned(prefixes[i], prefix);
-        return c != 0 ? c : Bytes.compare(keys[i], key);
+        return Bytes.compare(prefixes[i], keys[i], prefix, key);
     }
 
     /** Binary search of entries [lo, hi]: the index of {@code key}, or {@code -(insertion point) - 1}. */
@@ -273,41 +270,33 @@ public final class LeafPage extends Page {
     @Override
     LeafPage copy(long newEpoch) {
         int cap = n + 8;
-        if (slabRefs == null) {
-            LeafPage copy = new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(prefixes, cap),
-                    Arrays.copyOf(values, cap), null, n);
-            copy.payload = payload;
-            copy.heap = heap;
-            return copy;
-        }
-        // Read with acquire: a checkpoint may be giving the slab values their own arrays. A copy
-        // whose values have all left their slabs no longer needs to know where they were.
-        Object[] v = new Object[cap];
+        Object[] v;
         boolean anyInSlab = false;
-        for (int i = 0; i < n; i++) {
-            v[i] = VALUE.getAcquire(values, i);
-            anyInSlab |= slabRefs[i] != NOT_IN_SLAB && ((byte[]) v[i]).length != (int) slabRefs[i];
+        if (slabRefs == null) {
+            v = Arrays.copyOf(values, cap);
+        } else {
+            // Read with acquire: a checkpoint may be giving the slab values their own arrays. A
+            // copy whose values have all left their slabs no longer needs to know where they were.
+            v = new Object[cap];
+            for (int i = 0; i < n; i++) {
+                v[i] = VALUE.getAcquire(values, i);
+                anyInSlab |= isSlab(i, v[i]);
+            }
         }
         LeafPage copy = new LeafPage(newEpoch, Arrays.copyOf(keys, cap), Arrays.copyOf(prefixes, cap), v,
                 anyInSlab ? Arrays.copyOf(slabRefs, cap) : null, n);
         copy.payload = payload;
-        copy.heap = anyInSlab ? heap : heap - 8 * n;
+        copy.heap = slabRefs != null && !anyInSlab ? heap - 8 * n : heap;
         return copy;
     }
 
     // ---- changes, only on a page owned by the current epoch ----
 
-    /** Replaces entry {@code i}'s value with {@code value}: a {@code byte[]} or {@link Overflow}. */
-    void set(int i, Object value) {
-        setEntry(i, value, NOT_IN_SLAB);
-    }
-
-    /** Replaces entry {@code i}'s value with the one in {@code slab} at {@link #slabRef ref}. */
-    void setInSlab(int i, byte[] slab, long ref) {
-        setEntry(i, slab, ref);
-    }
-
-    private void setEntry(int i, Object value, long ref) {
+    /**
+     * Replaces entry {@code i}'s value with {@code value}: a {@code byte[]} or {@link Overflow}
+     * when {@code ref} is {@link #NOT_IN_SLAB}, else the slab holding the value at {@link #slabRef ref}.
+     */
+    void set(int i, Object value, long ref) {
         if (ref != NOT_IN_SLAB && slabRefs == null) {
             startSlabRefs();
         }
@@ -327,17 +316,8 @@ public final class LeafPage extends Page {
         heap += 8 * n;
     }
 
-    /** Inserts {@code key} with {@code value} (a {@code byte[]} or {@link Overflow}) at {@code i}. */
-    void insert(int i, byte[] key, Object value) {
-        insertEntry(i, key, value, NOT_IN_SLAB);
-    }
-
-    /** Inserts {@code key} with the value in {@code slab} at {@link #slabRef ref}. */
-    void insertInSlab(int i, byte[] key, byte[] slab, long ref) {
-        insertEntry(i, key, slab, ref);
-    }
-
-    private void insertEntry(int i, byte[] key, Object value, long ref) {
+    /** Inserts {@code key} at {@code i} with its value, given as for {@link #set}. */
+    void insert(int i, byte[] key, Object value, long ref) {
         if (ref != NOT_IN_SLAB && slabRefs == null) {
             startSlabRefs();
         }

@@ -1,6 +1,7 @@
 package org.cairndb.tree;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.cairndb.util.Bytes;
 
@@ -110,16 +111,16 @@ public final class TreeWriter {
      */
     public boolean put(byte[] key, byte[] slab, int offset, int length) {
         if (key.length + length > inlineLimit && length > 8) {
-            return put(key, java.util.Arrays.copyOfRange(slab, offset, offset + length));
+            return put(key, Arrays.copyOfRange(slab, offset, offset + length));
         }
         return putStored(key, slab, LeafPage.slabRef(offset, length));
     }
 
     private boolean putStored(byte[] key, Object stored) {
-        return putStored(key, stored, -1);
+        return putStored(key, stored, LeafPage.NOT_IN_SLAB);
     }
 
-    /** Puts {@code stored} (a {@code byte[]}, an {@link Overflow}, or a slab when {@code slabRef} is not -1). */
+    /** Puts {@code stored}: a {@code byte[]} or an {@link Overflow}, or the slab holding the value at {@code slabRef}. */
     private boolean putStored(byte[] key, Object stored, long slabRef) {
         if (root == null) {
             LeafPage first = new LeafPage(epoch, new byte[0][], new Object[0]);
@@ -136,19 +137,11 @@ public final class TreeWriter {
             if (old != null) {
                 old.markReplaced(epoch, sink);
             }
-            if (slabRef >= 0) {
-                leaf.setInSlab(i, (byte[]) stored, slabRef);
-            } else {
-                leaf.set(i, stored);
-            }
+            leaf.set(i, stored, slabRef);
         } else {
             int at = -i - 1;
             atEnd = at == leaf.count();
-            if (slabRef >= 0) {
-                leaf.insertInSlab(at, key, (byte[]) stored, slabRef);
-            } else {
-                leaf.insert(at, key, stored);
-            }
+            leaf.insert(at, key, stored, slabRef);
             count++;
         }
         if (leaf.payloadSize() > maxPayload) {

@@ -57,6 +57,21 @@ public final class Bytes {
         return p;
     }
 
+    /** {@link #prefix} of each key, in an array as long as {@code keys}; 0 for a null slot. */
+    public static long[] prefixes(byte[][] keys) {
+        long[] p = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            p[i] = keys[i] == null ? 0 : prefix(keys[i]);
+        }
+        return p;
+    }
+
+    /** Key {@code a} against key {@code b}, given their {@link #prefix}es: reads the keys only when the prefixes are equal. */
+    public static int compare(long prefixA, byte[] a, long prefixB, byte[] b) {
+        int c = Long.compareUnsigned(prefixA, prefixB);
+        return c != 0 ? c : compare(a, b);
+    }
+
     public static String hex(byte[] b) {
         return hex(b, 0, b.length);
     }

@@ -188,7 +188,6 @@ class TreeWriterTest {
     @Test
     void keysAroundTheEightBytePrefixSortAsUnsignedBytes() {
         Random rnd = new Random(11);
-        byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
         MemoryStore store = new MemoryStore();
         TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
         Page root = null;
@@ -196,10 +195,7 @@ class TreeWriterTest {
         for (int epoch = 1; epoch <= 60; epoch++) {
             TreeWriter w = new TreeWriter(root, count, epoch, 512, store, store);
             for (int i = 0; i < 300; i++) {
-                byte[] k = new byte[rnd.nextInt(13)];
-                for (int j = 0; j < k.length; j++) {
-                    k[j] = alphabet[rnd.nextInt(alphabet.length)];
-                }
+                byte[] k = keyAroundThePrefix(rnd);
                 if (rnd.nextInt(4) == 0) {
                     assertEquals(model.remove(k) != null, w.delete(k), "delete of " + Bytes.hex(k));
                 } else {
@@ -215,12 +211,19 @@ class TreeWriterTest {
         assertTrue(model.size() > 1000, "enough distinct keys to span many leaves: " + model.size());
         checkTree(root, model, store);
         for (int probe = 0; probe < 2000; probe++) {
-            byte[] k = new byte[rnd.nextInt(13)];
-            for (int j = 0; j < k.length; j++) {
-                k[j] = alphabet[rnd.nextInt(alphabet.length)];
-            }
+            byte[] k = keyAroundThePrefix(rnd);
             assertArrayEquals(model.get(k), TreeReader.get(root, k, store), "get of " + Bytes.hex(k));
         }
+    }
+
+    /** A key of 0 to 12 bytes, each of them 0x00, 0x01, 0x7f, 0x80 or 0xff: many share a prefix, some only by padding. */
+    private static byte[] keyAroundThePrefix(Random rnd) {
+        byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
+        byte[] k = new byte[rnd.nextInt(13)];
+        for (int j = 0; j < k.length; j++) {
+            k[j] = alphabet[rnd.nextInt(alphabet.length)];
+        }
+        return k;
     }
 
     /**
