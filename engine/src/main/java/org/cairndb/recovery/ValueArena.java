@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  */
 final class ValueArena {
 
-    /** Far larger than {@link #LARGEST}: a leaf tells a slab from a value's own array by its length. */
+    /** The first slab's size: small enough that replaying a few records takes little memory. */
     static final int FIRST_SLAB = 64 << 10;
     /**
      * Just under 4 MiB, or less in a small heap (a 512th of it): the collector does not move
