@@ -9,8 +9,8 @@ import org.cairndb.util.Bytes;
  * Comparing byte arrays that are scattered over the heap costs a cache miss each time; most keys
  * differ in their first eight bytes, so the writes are ordered by those bytes with a radix sort
  * over a plain array of numbers (stable, eight counting passes), and only runs of equal prefixes
- * are then sorted, and thinned, by whole key. A write whose prefix is unique is kept without its
- * key ever being read.
+ * are then ordered further, by the next eight bytes in the same way (or, for a few writes, by
+ * whole key), and thinned. A write whose prefix is unique is kept without its key ever being read.
  */
 final class KeyOrder {
 
@@ -20,6 +20,10 @@ final class KeyOrder {
     private long[] prefix2 = new long[0];
     private int[] order2 = new int[0];
     private final int[] counts = new int[257];
+    /** How many writes {@link #latest} has kept so far (the front of {@link #order}). */
+    private int out;
+    /** Runs of equal words up to this long are sorted by whole key directly. */
+    private static final int SMALL_RUN = 16;
 
     /**
      * The writes of one database in key order, the last of each key only, as two arrays: the
@@ -52,33 +56,11 @@ final class KeyOrder {
             prefix[i] = Bytes.prefix(writes.key(i));
             order[i] = i;
         }
-        radixSort(n);
-        // The writes kept, in key order, collected at the front of order[] (never past where the
-        // scan reads: a run is copied out before any of its slots is overwritten).
-        int out = 0;
-        for (int start = 0; start < n; ) {
-            int end = start + 1;
-            while (end < n && prefix[end] == prefix[start]) {
-                end++;
-            }
-            if (end - start == 1) {
-                order[out++] = order[start];
-            } else {
-                // Equal prefixes: order by the whole key, keeping log order among equal keys (a stable
-                // sort), then keep the last of each key.
-                Integer[] run = new Integer[end - start];
-                for (int i = start; i < end; i++) {
-                    run[i - start] = order[i];
-                }
-                Arrays.sort(run, (a, b) -> Bytes.compare(writes.key(a), writes.key(b)));
-                for (int i = 0; i < run.length; i++) {
-                    if (i + 1 == run.length || !Arrays.equals(writes.key(run[i]), writes.key(run[i + 1]))) {
-                        order[out++] = run[i];
-                    }
-                }
-            }
-            start = end;
-        }
+        radixSort(0, n);
+        // The writes kept, in key order, are collected at the front of order[] (never past where
+        // the scan reads: out only grows by one for each write the scan has passed).
+        out = 0;
+        keepRuns(writes, 0, n, 8);
         byte[][] keys = new byte[out][];
         byte[][] values = new byte[out][];
         int[] offsets = new int[out];
@@ -94,29 +76,103 @@ final class KeyOrder {
     }
 
     /**
-     * Stable LSD radix sort of the first {@code n} prefixes (unsigned), carrying the order along;
-     * the passes go back and forth between the arrays and the result ends in {@link #prefix} and
-     * {@link #order}.
+     * Keeps the last write of each key among writes [from, to) of {@code order}, in key order. They
+     * are sorted by the words in {@code prefix}, the eight key bytes before {@code next}, and the
+     * writes with equal words are in log order.
      */
-    private void radixSort(int n) {
+    private void keepRuns(WriteList writes, int from, int to, int next) {
+        for (int start = from; start < to; ) {
+            int end = start + 1;
+            while (end < to && prefix[end] == prefix[start]) {
+                end++;
+            }
+            if (end - start == 1) {
+                order[out++] = order[start];
+            } else {
+                keepTies(writes, start, end, next);
+            }
+            start = end;
+        }
+    }
+
+    /**
+     * Writes [start, end) of {@code order}, in log order, whose keys agree in every byte before
+     * {@code next} (keys shorter than that padded with zeros): orders them by the bytes from
+     * {@code next} on, eight at a time with the same radix sort (keys that share a long prefix, as
+     * {@code "order-00001234"} does, no longer fall back to comparing whole keys with a comparator
+     * over boxed indexes), and keeps the last write of each key.
+     */
+    private void keepTies(WriteList writes, int start, int end, int next) {
+        int m = end - start;
+        if (m <= SMALL_RUN) {
+            for (int i = start + 1; i < end; i++) { // insertion sort: stable, and cheap for a few writes
+                int w = order[i];
+                byte[] key = writes.key(w);
+                int j = i - 1;
+                while (j >= start && Bytes.compare(writes.key(order[j]), key) > 0) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = w;
+            }
+            for (int i = start; i < end; i++) {
+                if (i + 1 == end || !Arrays.equals(writes.key(order[i]), writes.key(order[i + 1]))) {
+                    order[out++] = order[i];
+                }
+            }
+            return;
+        }
+        int longest = 0;
+        for (int i = start; i < end; i++) {
+            longest = Math.max(longest, writes.key(order[i]).length);
+        }
+        if (next >= longest) {
+            // No bytes left to tell them apart: the keys are equal, or differ only in how many zero
+            // bytes they end with, and the shorter sorts first. Usually one key written many times.
+            long[] byLength = new long[m];
+            for (int j = 0; j < m; j++) {
+                byLength[j] = (long) writes.key(order[start + j]).length << 32 | j;
+            }
+            Arrays.sort(byLength); // by length, then log order
+            int[] run = Arrays.copyOfRange(order, start, end);
+            for (int j = 0; j < m; j++) {
+                if (j + 1 == m || byLength[j] >>> 32 != byLength[j + 1] >>> 32) {
+                    order[out++] = run[(int) byLength[j]];
+                }
+            }
+            return;
+        }
+        for (int i = start; i < end; i++) {
+            prefix[i] = Bytes.word(writes.key(order[i]), next);
+        }
+        radixSort(start, end);
+        keepRuns(writes, start, end, next + 8);
+    }
+
+    /**
+     * Stable LSD radix sort of {@code prefix[from, to)} (unsigned), carrying {@code order} along;
+     * the passes go back and forth between those arrays and the scratch ones, and the result ends
+     * in {@link #prefix} and {@link #order}.
+     */
+    private void radixSort(int from, int to) {
         long[] keys = prefix;
         int[] values = order;
         long[] k2 = prefix2;
         int[] v2 = order2;
         for (int shift = 0; shift < 64; shift += 8) {
             Arrays.fill(counts, 0);
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 counts[(int) ((keys[i] >>> shift) & 0xff) + 1]++;
             }
-            if (n == 0 || counts[(int) ((keys[0] >>> shift) & 0xff) + 1] == n) {
+            if (to == from || counts[(int) ((keys[from] >>> shift) & 0xff) + 1] == to - from) {
                 continue; // every key has the same byte here: this pass would change nothing
             }
             for (int i = 1; i < 257; i++) {
                 counts[i] += counts[i - 1];
             }
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 int b = (int) ((keys[i] >>> shift) & 0xff);
-                int at = counts[b]++;
+                int at = from + counts[b]++;
                 k2[at] = keys[i];
                 v2[at] = values[i];
             }
@@ -127,9 +183,9 @@ final class KeyOrder {
             values = v2;
             v2 = tv;
         }
-        prefix = keys;
-        order = values;
-        prefix2 = k2;
-        order2 = v2;
+        if (keys != prefix) {
+            System.arraycopy(keys, from, prefix, from, to - from);
+            System.arraycopy(values, from, order, from, to - from);
+        }
     }
 }

@@ -421,12 +421,13 @@ public final class LeafPage extends Page {
 
     /**
      * Returns a new leaf with entries [from, to); this page is left as it was. The new leaf has
-     * room for half as many entries again, as the first insert into a full one would make: a
-     * part of a split is usually inserted into next (a replay spreads its writes over every leaf).
+     * room for half as many entries again, as the first insert into a full one would make (a
+     * part of a split is usually inserted into next: a replay spreads its writes over every leaf),
+     * or for {@code room} entries if that is more.
      */
-    LeafPage cut(int from, int to, long newEpoch) {
+    LeafPage cut(int from, int to, long newEpoch, int room) {
         int m = to - from;
-        int cap = m + m / 2 + 2;
+        int cap = Math.max(m + m / 2 + 2, room);
         byte[][] k = new byte[cap][];
         long[] p = new long[cap];
         Object[] v = new Object[cap];

@@ -57,6 +57,24 @@ public final class Bytes {
         return p;
     }
 
+    /**
+     * Eight bytes of a key from byte {@code from} on, big-endian, zero-padded past its end: {@link
+     * #prefix} is {@code word(key, 0)}. Keys whose words agree up to some {@code from} are ordered by
+     * their words at {@code from}, as far as those differ.
+     */
+    public static long word(byte[] key, int from) {
+        if (key.length >= from + 8) {
+            return (key[from] & 0xffL) << 56 | (key[from + 1] & 0xffL) << 48 | (key[from + 2] & 0xffL) << 40
+                    | (key[from + 3] & 0xffL) << 32 | (key[from + 4] & 0xffL) << 24 | (key[from + 5] & 0xffL) << 16
+                    | (key[from + 6] & 0xffL) << 8 | (key[from + 7] & 0xffL);
+        }
+        long p = 0;
+        for (int i = from; i < from + 8; i++) {
+            p = (p << 8) | (i < key.length ? key[i] & 0xff : 0);
+        }
+        return p;
+    }
+
     /** {@link #prefix} of each key, in an array as long as {@code keys}; 0 for a null slot. */
     public static long[] prefixes(byte[][] keys) {
         long[] p = new long[keys.length];

@@ -14,17 +14,27 @@ import org.junit.jupiter.api.Test;
 /** Recovery's batch sort: key order, and only the last write (in log order) of each key. */
 class KeyOrderTest {
 
+    private static final byte[] LONG_PREFIX = "a-much-longer-shared-prefix-".getBytes();
+
     @Test
     void sortsByKeyAndKeepsTheLastWriteOfEachKey() {
         Random rnd = new Random(5);
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
-            // Short keys, long keys, keys sharing long prefixes, keys that are prefixes of others, repeats.
-            int kind = rnd.nextInt(4);
+            // Short keys, long keys, keys sharing long prefixes, keys that are prefixes of others, repeats,
+            // keys that differ only past their 28th byte or only in how many zeros they end with,
+            // and one key written over and over.
+            int kind = rnd.nextInt(6);
             byte[] key = switch (kind) {
                 case 0 -> new byte[] {(byte) rnd.nextInt(4)};
                 case 1 -> ("shared-prefix-" + rnd.nextInt(300)).getBytes();
                 case 2 -> new byte[rnd.nextInt(3) + 1];
+                case 3 -> {
+                    byte[] k = java.util.Arrays.copyOf(LONG_PREFIX, LONG_PREFIX.length + 1 + rnd.nextInt(12));
+                    k[LONG_PREFIX.length] = (byte) (rnd.nextInt(40) * 7); // some above 127: unsigned order
+                    yield k;
+                }
+                case 4 -> "one-key-written-many-times".getBytes();
                 default -> {
                     byte[] k = new byte[16];
                     rnd.nextBytes(k);

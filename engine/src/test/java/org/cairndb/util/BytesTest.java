@@ -18,6 +18,16 @@ class BytesTest {
 
     /** A smaller prefix (unsigned) always means a smaller key: what lets leaves search by prefix. */
     @Test
+    void wordIsEightBytesFromAnOffsetBigEndianZeroPadded() {
+        byte[] key = {1, 2, 3, 4, 5, 6, 7, 8, 9, (byte) 0xff, 11};
+        assertEquals(Bytes.prefix(key), Bytes.word(key, 0));
+        assertEquals(0x0203_0405_0607_0809L, Bytes.word(key, 1));
+        assertEquals(0x09ff_0b00_0000_0000L, Bytes.word(key, 8));
+        assertEquals(0L, Bytes.word(key, 11));
+        assertEquals(0L, Bytes.word(key, 16));
+    }
+
+    @Test
     void aSmallerPrefixMeansASmallerKey() {
         Random rnd = new Random(5);
         byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
