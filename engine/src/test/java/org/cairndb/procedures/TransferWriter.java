@@ -81,10 +81,12 @@ final class TransferWriter implements AutoCloseable {
                 gate.readLock().lock();
                 try {
                     transfer(sync, from, to, amount, "w" + index + "-" + seq);
+                    // Acknowledged before the gate opens: pause() must find every committed transfer
+                    // counted (set after the unlock, a commit could slip between the two).
+                    acked.set(index, seq);
                 } finally {
                     gate.readLock().unlock();
                 }
-                acked.set(index, seq);
                 if (pauseMicros > 0) {
                     long p = random.nextLong(pauseMicros + 1);
                     if (p > 0) {
