@@ -44,7 +44,10 @@ import org.cairndb.txn.Version;
  * past that it waits for the checkpoint. One checkpoint at a time: the next one starts after the
  * one before has ended, so the data files' recovery start moves forward in order. A checkpoint
  * still running when the reading thread needs the trees quiet (a database created or removed, the
- * end of recovery) is waited for, and its failure then surfaces there.
+ * end of recovery) is waited for, and its failure then surfaces there. Such a checkpoint lets go
+ * of the leaves it writes that lie wholly before the latest batch's smallest key, rather than
+ * keeping them in memory (see {@code DataFile.checkpoint}): a replay of keys in order never needs
+ * them again.
  *
  * <p>Errors in the applying thread surface, with their own type, at the next call from the
  * recovering thread.
@@ -79,6 +82,11 @@ final class BatchApplier implements AutoCloseable {
     private Future<?> checkpoint;
     /** {@link Batch#slabBytes} of the batch the last checkpoint started after. */
     private long slabMark;
+    /**
+     * Per database, the smallest key of the latest batch applied to it: a checkpoint lets go of
+     * the written leaves before it (see {@code DataFile.checkpoint}).
+     */
+    private final Map<Integer, byte[]> batchLowKeys = new HashMap<>();
 
     BatchApplier(EnvironmentImpl env, long epoch) {
         this.env = env;
@@ -156,6 +164,9 @@ final class BatchApplier implements AutoCloseable {
     private void apply(Batch batch) throws IOException {
         for (Map.Entry<Integer, KeyOrder.Writes> e : batch.writes().entrySet()) {
             int n = e.getValue().size();
+            if (n > 0) {
+                batchLowKeys.put(e.getKey(), e.getValue().keys()[0]);
+            }
             for (int from = 0; from < n; from += CHUNK) {
                 boolean last = from + CHUNK >= n;
                 if (applyChunk(e.getKey(), e.getValue(), from, Math.min(n, from + CHUNK), last) && !last) {
@@ -230,8 +241,9 @@ final class BatchApplier implements AutoCloseable {
             Version written = env.txns().current();
             slabMark = batch.slabBytes();
             writers.clear(); // the pages of the version being written must not change from here on
+            Map<Integer, byte[]> letGoBelow = Map.copyOf(batchLowKeys);
             checkpoint = checkpointThread.submit(() -> {
-                env.checkpointer().writeFilesDuringRecovery(written, startLsn, batch.nextTxnId());
+                env.checkpointer().writeFilesDuringRecovery(written, startLsn, batch.nextTxnId(), letGoBelow);
                 return null;
             });
         }

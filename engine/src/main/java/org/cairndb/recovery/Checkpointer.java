@@ -1,6 +1,7 @@
 package org.cairndb.recovery;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,7 +111,7 @@ public final class Checkpointer {
      * bytes written, pages freed.
      */
     public long[] writeFiles(Version v, long startLsn, long nextTxnId) throws IOException {
-        return writeFiles(v, startLsn, nextTxnId, reuseBeforeMillis.getAsLong());
+        return writeFiles(v, startLsn, nextTxnId, reuseBeforeMillis.getAsLong(), Map.of());
     }
 
     /**
@@ -120,13 +121,17 @@ public final class Checkpointer {
      * in use, and nothing uses it while it is being recovered; a replay much larger than the cache
      * checkpoints every few seconds, and with the delay each checkpoint wrote every page anew at the
      * end of the file (a 160 MB tree grew its file to 3.5 GB, and the list of pages waiting for
-     * reuse filled the heap).
+     * reuse filled the heap). In each database, the leaves that hold replayed values in recovery's
+     * slabs and lie wholly before the key in {@code letGoBelow} are let go once written instead of
+     * kept in the cache (see {@link DataFile#checkpoint}).
      */
-    public long[] writeFilesDuringRecovery(Version v, long startLsn, long nextTxnId) throws IOException {
-        return writeFiles(v, startLsn, nextTxnId, Long.MAX_VALUE - 1);
+    public long[] writeFilesDuringRecovery(Version v, long startLsn, long nextTxnId, Map<Integer, byte[]> letGoBelow)
+            throws IOException {
+        return writeFiles(v, startLsn, nextTxnId, Long.MAX_VALUE - 1, letGoBelow);
     }
 
-    private long[] writeFiles(Version v, long startLsn, long nextTxnId, long reuseBefore) throws IOException {
+    private long[] writeFiles(Version v, long startLsn, long nextTxnId, long reuseBefore, Map<Integer, byte[]> letGoBelow)
+            throws IOException {
         long pages = 0;
         long bytes = 0;
         long freed = 0;
@@ -137,7 +142,7 @@ public final class Checkpointer {
                 continue; // created after the version was captured
             }
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
-                    catalog.nextDbId(), minSnapshot, reuseBefore);
+                    catalog.nextDbId(), minSnapshot, reuseBefore, letGoBelow.get(db.id()));
             pages += o.pagesWritten();
             bytes += o.bytesWritten();
             freed += o.pagesFreed();

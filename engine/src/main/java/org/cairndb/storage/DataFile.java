@@ -21,6 +21,7 @@ import org.cairndb.tree.PageFormat;
 import org.cairndb.tree.PageLoader;
 import org.cairndb.tree.PageSink;
 import org.cairndb.tree.Persistable;
+import org.cairndb.util.Bytes;
 
 /**
  * One database's file, {@code data/<name>.cdb}: two header pages, then tree pages, overflow
@@ -309,9 +310,23 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      * @param versionTs     the version's timestamp: pages replaced at or before it are not in it
      * @param minSnapshotTs no open snapshot is older than this
      * @param reuseBefore   only pages freed before this time (ms) may be reused
+     * @param letGoBelow    null, or (in a checkpoint in the middle of recovery's replay) a key
+     *                      that the replay has moved past: a leaf below the root whose keys all
+     *                      sort before it and that holds values in recovery's slabs is written and
+     *                      then let go (the tree refers to it by its position from then on, and
+     *                      whatever needs it again reads it back) instead of copying its values
+     *                      out of the slabs and keeping it in the cache. The copy put every
+     *                      replayed value into a new array that the young collections then copied
+     *                      again, a third of the collector's time in a catastrophic recovery of
+     *                      keys written in order, which never needs those leaves again. The key
+     *                      is the smallest of the replay's latest batch, so a replay that spreads
+     *                      its writes over the whole tree (and would read the leaves back) lets
+     *                      none go. Nothing else refers to such a leaf: no reader runs during
+     *                      recovery, and the replay copies the pages it changes after a checkpoint
+     *                      begins. The root is kept (the version refers to it directly).
      */
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
-            long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore) throws IOException {
+            long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore, byte[] letGoBelow) throws IOException {
         DataFileHeader old = header;
         long generation = old.generation() + 1;
         long freed = 0;
@@ -323,8 +338,8 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         }
         space.collect(versionTs, generation);
         long oldPageCount = space.pageCount();
-        PageBatch batch = new PageBatch(file, pageSize);
-        long rootPos = root == null ? 0 : save(root, generation, batch);
+        PageBatch batch = new PageBatch(file, pageSize, letGoBelow);
+        long rootPos = root == null ? 0 : save(root, generation, batch, null);
         if (old.spaceMapPage() != 0) {
             space.addPending(old.spaceMapPage(), old.spaceMapPages(), generation);
         }
@@ -360,8 +375,12 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         return pages;
     }
 
-    /** Writes {@code p} and every unsaved object below it, children first. Returns its page number. */
-    private long save(Page p, long generation, PageBatch batch) throws IOException {
+    /**
+     * Writes {@code p} and every unsaved object below it, children first. Returns its page number.
+     * A leaf holding values in recovery's slabs whose keys all sort before {@code letGoBelow}
+     * (if not null) is not put in the cache (see {@link #checkpoint}).
+     */
+    private long save(Page p, long generation, PageBatch batch, byte[] letGoBelow) throws IOException {
         if (p.isSaved()) {
             return p.pos();
         }
@@ -370,7 +389,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                 ChildRef ref = b.childRef(i);
                 Page child = ref.unsaved();
                 if (child != null) {
-                    long childPos = save(child, generation, batch);
+                    long childPos = save(child, generation, batch, batch.letGoBelow);
                     // Readers reach the child through this reference until its bytes are in the file.
                     batch.afterWrite(() -> ref.saved(childPos));
                 }
@@ -393,6 +412,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         ByteBuffer buf = batch.page(pos);
         int payload;
         byte type;
+        boolean keep = true;
         if (p instanceof BranchPage b) {
             payload = PageFormat.encodeBranch(b, buf);
             type = PageFormat.BRANCH;
@@ -400,12 +420,18 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             LeafPage leaf = (LeafPage) p;
             payload = PageFormat.encodeLeaf(leaf, buf);
             type = PageFormat.LEAF;
-            // Once the leaf is on disk it must not keep recovery's slabs alive (see LeafPage).
-            leaf.ownSlabValues();
+            if (letGoBelow != null && leaf.count() > 0 && Bytes.compare(leaf.key(leaf.count() - 1), letGoBelow) < 0
+                    && leaf.holdsSlabValues()) {
+                keep = false;
+            } else {
+                leaf.ownSlabValues(); // once on disk, a leaf must not keep recovery's slabs alive (see LeafPage)
+            }
         }
         PageFormat.seal(buf, type, p.count(), pos, dbId, payload, generation);
         p.markSaved(pos, this);
-        batch.afterWrite(() -> cache.put(PageCache.key(dbId, pos), p));
+        if (keep) {
+            batch.afterWrite(() -> cache.put(PageCache.key(dbId, pos), p));
+        }
         return pos;
     }
 
@@ -472,10 +498,13 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         private int pages;
         private long bytes;
         private final List<Runnable> afterWrite = new java.util.ArrayList<>();
+        /** See {@link DataFile#checkpoint}: null except in a checkpoint in the middle of recovery's replay. */
+        final byte[] letGoBelow;
 
-        PageBatch(StorageFile file, int pageSize) {
+        PageBatch(StorageFile file, int pageSize, byte[] letGoBelow) {
             this.file = file;
             this.pageSize = pageSize;
+            this.letGoBelow = letGoBelow;
             this.run = ByteBuffer.allocate(Math.max(MAX, pageSize));
         }
 

@@ -173,6 +173,19 @@ public final class LeafPage extends Page {
         return slabRefs != null && slabRefs[i] != NOT_IN_SLAB;
     }
 
+    /** Whether any value of this leaf still lies in a slab. */
+    public boolean holdsSlabValues() {
+        if (slabRefs == null) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (inSlab(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether entry {@code i}'s value still lies in a slab (recovery's, or another leaf's packed array). */
     public boolean inSlab(int i) {
         Object v = VALUE.getAcquire(values, i);

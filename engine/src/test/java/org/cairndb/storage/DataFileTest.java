@@ -41,6 +41,58 @@ class DataFileTest {
         return String.format("k%07d", i).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * A checkpoint in the middle of recovery's replay, given the key the replay has moved past:
+     * every page is written; the leaves wholly before the key that hold values in a slab are let
+     * go (not cached, their values left where they were, as nothing will read that leaf object
+     * again); the others are kept in the cache with their values out of the slab; and the tree
+     * reads back whole through its references, the leaves let go from the file.
+     */
+    @Test
+    void aCheckpointDuringAReplayLetsGoOfTheWrittenLeavesBehindTheReplay() throws Exception {
+        PageCache cache = cache();
+        DataFile df = DataFile.create(NioFileIO.INSTANCE, dir.resolve("r.cdb"), env, 1, "r", 8192, 100, 1, 2, cache, dirty);
+        Random rnd = new Random(3);
+        byte[] slab = new byte[1 << 16];
+        rnd.nextBytes(slab);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        TreeWriter w = new TreeWriter(null, 0, 1, 8192, df, df);
+        for (int i = 0; i < 3000; i++) {
+            int offset = rnd.nextInt(slab.length - 100);
+            w.put(key(i), slab, offset, 100);
+            model.put(key(i), java.util.Arrays.copyOfRange(slab, offset, offset + 100));
+        }
+        w.put(key(1500), new byte[] {1, 2, 3}); // one value of its own among them
+        model.put(key(1500), new byte[] {1, 2, 3});
+        w.finish();
+        Page root = w.root();
+        byte[] replayAt = key(2000);
+        df.checkpoint(root, w.count(), 1, 1000, 7, 2, 1, Long.MAX_VALUE, replayAt);
+
+        org.cairndb.tree.BranchPage top = (org.cairndb.tree.BranchPage) root;
+        int letGo = 0;
+        int kept = 0;
+        for (int i = 0; i < top.count(); i++) {
+            org.cairndb.tree.ChildRef ref = top.childRef(i);
+            assertNull(ref.unsaved(), "child " + i + " written");
+            org.cairndb.tree.LeafPage cached = (org.cairndb.tree.LeafPage) cache.get(PageCache.key(1, ref.pos()));
+            org.cairndb.tree.LeafPage leaf = (org.cairndb.tree.LeafPage) top.child(i, df);
+            boolean behind = Bytes.compare(leaf.key(leaf.count() - 1), replayAt) < 0;
+            if (behind) {
+                assertNull(cached, "leaf " + i + ", behind the replay, let go");
+                letGo++;
+            } else {
+                assertTrue(cached != null && !cached.holdsSlabValues(), "leaf " + i + " kept, its values out of the slab");
+                kept++;
+            }
+        }
+        assertTrue(letGo > 10 && kept > 5, letGo + " leaves let go, " + kept + " kept");
+        for (var e : model.entrySet()) {
+            assertArrayEquals(e.getValue(), TreeReader.get(root, e.getKey(), df), Bytes.hex(e.getKey()));
+        }
+        df.close();
+    }
+
     @Test
     void checkpointedTreeReopensAndFreedPagesAreReused() throws Exception {
         Path path = dir.resolve("t.cdb");
@@ -65,7 +117,7 @@ class DataFileTest {
             root = w.root();
             count = w.count();
             // Reuse delay 0 and no snapshots: pages freed two checkpoints ago may be reused.
-            df.checkpoint(root, count, ts, 1000 + round, 7, 2, ts, Long.MAX_VALUE);
+            df.checkpoint(root, count, ts, 1000 + round, 7, 2, ts, Long.MAX_VALUE, null);
             if (round >= 20) {
                 maxPages = Math.max(maxPages, df.spaceUsage()[0]);
             }
@@ -96,11 +148,11 @@ class DataFileTest {
         TreeWriter w = new TreeWriter(null, 0, 1, 8192, df, df);
         w.put(key(1), "one".getBytes(StandardCharsets.US_ASCII));
         w.finish();
-        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE); // generation 2, slot 0
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE, null); // generation 2, slot 0
         TreeWriter w2 = new TreeWriter(w.root(), w.count(), 2, 8192, df, df);
         w2.put(key(2), "two".getBytes(StandardCharsets.US_ASCII));
         w2.finish();
-        df.checkpoint(w2.root(), w2.count(), 2, 300, 1, 2, 2, Long.MAX_VALUE); // generation 3, slot 1
+        df.checkpoint(w2.root(), w2.count(), 2, 300, 1, 2, 2, Long.MAX_VALUE, null); // generation 3, slot 1
         df.close();
         // Tear the generation-3 header (slot 1): half of it zeroed.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
@@ -124,7 +176,7 @@ class DataFileTest {
             w.put(key(i), new byte[100]);
         }
         w.finish();
-        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE);
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, 1, Long.MAX_VALUE, null);
         long rootPage = df.header().rootPage();
         df.close();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
