@@ -1,9 +1,9 @@
 package org.cairndb.recovery;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.cairndb.CheckpointResult;
