@@ -56,11 +56,15 @@ final class KeyOrder {
             prefix[i] = Bytes.prefix(writes.key(i));
             order[i] = i;
         }
-        radixSort(0, n);
         // The writes kept, in key order, are collected at the front of order[] (never past where
         // the scan reads: out only grows by one for each write the scan has passed).
-        out = 0;
-        keepRuns(writes, 0, n, 8);
+        if (ascending(writes, n)) {
+            out = n;
+        } else {
+            radixSort(0, n);
+            out = 0;
+            keepRuns(writes, 0, n, 8);
+        }
         byte[][] keys = new byte[out][];
         byte[][] values = new byte[out][];
         int[] offsets = new int[out];
@@ -73,6 +77,20 @@ final class KeyOrder {
             lengths[i] = writes.valueLength(w);
         }
         return new Writes(keys, values, offsets, lengths);
+    }
+
+    /**
+     * Whether the {@code n} writes' keys (their prefixes computed) are already in strictly
+     * ascending order, as keys written in order (a sequence, a timestamp) are: they need no sort.
+     * Looks no further than the first key out of order.
+     */
+    private boolean ascending(WriteList writes, int n) {
+        for (int i = 1; i < n; i++) {
+            if (Bytes.compare(prefix[i - 1], writes.key(i - 1), prefix[i], writes.key(i)) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -64,6 +64,31 @@ class KeyOrderTest {
         }
     }
 
+    /** A batch of keys in ascending order is kept as it is; one key out of order anywhere, or a repeat, and it is sorted. */
+    @Test
+    void keysAlreadyInOrderAreKeptAndOneOutOfOrderIsSorted() {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            ops.add(Op.put(1, String.format("k%015d", i).getBytes(), new byte[] {(byte) i}));
+        }
+        KeyOrder order = new KeyOrder();
+        KeyOrder.Writes sorted = order.latest(writes(ops));
+        assertEquals(5_000, sorted.size());
+        for (int i = 0; i < 5_000; i++) {
+            assertSame(ops.get(i).key(), sorted.keys()[i]);
+        }
+        List<Op> swapped = new ArrayList<>(ops);
+        swapped.set(4_000, ops.get(4_001));
+        swapped.set(4_001, ops.get(4_000));
+        swapped.add(Op.put(1, ops.get(17).key(), new byte[] {42})); // a repeat, last: the one kept
+        sorted = order.latest(writes(swapped));
+        assertEquals(5_000, sorted.size());
+        for (int i = 0; i < 5_000; i++) {
+            assertSame(ops.get(i).key(), sorted.keys()[i], "key " + i);
+        }
+        assertEquals(42, sorted.values()[17][0]);
+    }
+
     private static WriteList writes(List<Op> ops) {
         WriteList w = new WriteList();
         for (Op op : ops) {
