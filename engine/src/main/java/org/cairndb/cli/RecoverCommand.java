@@ -142,7 +142,9 @@ final class RecoverCommand extends CairnCommand {
     private void print(Path h, RecoveryReport r, RecoveryTarget target) {
         out().println("catastrophic recovery of " + h + (target != null ? " to " + target : "") + ": replayed the log from "
                 + r.startLsn() + " to " + r.endLsn() + ", " + r.transactionsRedone() + " transactions redone, "
-                + r.preparedRestored() + " prepared (in doubt) restored, " + r.databases() + " databases");
+                + r.preparedRestored() + " prepared (in doubt) restored, " + r.databases() + " databases; "
+                + r.recordsScanned() + " log records in " + String.format(java.util.Locale.ROOT, "%.2f s",
+                        r.durationMillis() / 1000.0));
         if (r.lastCommitTime() != null) {
             out().println("last commit: transaction " + r.lastCommitTxnId() + " at " + r.lastCommitTime() + " ("
                     + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(r.lastCommitTime().atZone(ZoneId.systemDefault()))
