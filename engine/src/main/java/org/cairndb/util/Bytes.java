@@ -46,15 +46,7 @@ public final class Bytes {
      * whole. Lets a search order keys by a number held in a plain array instead of reading each key.
      */
     public static long prefix(byte[] key) {
-        if (key.length >= 8) {
-            return (key[0] & 0xffL) << 56 | (key[1] & 0xffL) << 48 | (key[2] & 0xffL) << 40 | (key[3] & 0xffL) << 32
-                    | (key[4] & 0xffL) << 24 | (key[5] & 0xffL) << 16 | (key[6] & 0xffL) << 8 | (key[7] & 0xffL);
-        }
-        long p = 0;
-        for (int i = 0; i < 8; i++) {
-            p = (p << 8) | (i < key.length ? key[i] & 0xff : 0);
-        }
-        return p;
+        return word(key, 0);
     }
 
     /**
