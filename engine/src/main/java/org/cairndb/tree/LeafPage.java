@@ -242,15 +242,15 @@ public final class LeafPage extends Page {
         if (slabRefs == null || packed != null) {
             return;
         }
-        int inSlab = 0;
+        boolean any = false;
         int total = 0;
         for (int i = 0; i < n; i++) {
             if (slabRefs[i] != NOT_IN_SLAB) {
-                inSlab++;
+                any = true;
                 total += (int) slabRefs[i];
             }
         }
-        if (inSlab == 0) {
+        if (!any) {
             return;
         }
         byte[] own = new byte[total];
