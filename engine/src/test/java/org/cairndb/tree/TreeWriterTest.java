@@ -63,8 +63,7 @@ class TreeWriterTest {
         TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
         Page root = null;
         long count = 0;
-        List<Page> oldRoots = new ArrayList<>();
-        List<TreeMap<byte[], byte[]>> oldModels = new ArrayList<>();
+        OldVersions old = new OldVersions();
         for (int epoch = 1; epoch <= 300; epoch++) {
             TreeWriter w = new TreeWriter(root, count, epoch, PAGE, store, store);
             int ops = 1 + rnd.nextInt(200);
@@ -83,14 +82,11 @@ class TreeWriterTest {
             count = w.count();
             assertEquals(model.size(), count);
             if (epoch % 30 == 0) {
-                oldRoots.add(root);
-                oldModels.add(new TreeMap<>(model));
+                old.keep(root, model);
             }
         }
         checkTree(root, model, store);
-        for (int i = 0; i < oldRoots.size(); i++) {
-            checkTree(oldRoots.get(i), oldModels.get(i), store);
-        }
+        old.check(store);
     }
 
     /**
@@ -243,8 +239,7 @@ class TreeWriterTest {
         TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
         Page root = null;
         long count = 0;
-        List<Page> oldRoots = new ArrayList<>();
-        List<TreeMap<byte[], byte[]>> oldModels = new ArrayList<>();
+        OldVersions old = new OldVersions();
         for (int epoch = 1; epoch <= 80; epoch++) {
             TreeWriter w = new TreeWriter(root, count, epoch, 512, store, store);
             for (int i = 0; i < 150; i++) {
@@ -268,8 +263,7 @@ class TreeWriterTest {
             count = w.count();
             assertEquals(model.size(), count);
             if (epoch % 10 == 0) {
-                oldRoots.add(root);
-                oldModels.add(new TreeMap<>(model));
+                old.keep(root, model);
             }
             if (epoch == 40 || epoch == 60) {
                 // A checkpoint writes the leaves of this version: their values leave the slab. At 60
@@ -287,9 +281,7 @@ class TreeWriterTest {
         }
         checkPageSizes(root, store);
         checkTree(root, model, store);
-        for (int v = 0; v < oldRoots.size(); v++) {
-            checkTree(oldRoots.get(v), oldModels.get(v), store);
-        }
+        old.check(store);
         forEachLeaf(root, store, leaf -> {
             LeafPage decoded = PageFormat.decodeLeaf(encode(leaf), 7);
             assertEquals(leaf.count(), decoded.count());
@@ -454,6 +446,23 @@ class TreeWriterTest {
     }
 
     /** Full check: in-order contents equal the model, separators bound their children, cursors agree both ways. */
+    /** Versions of a tree kept along the way, each with a copy of the model it held then: they must stay intact. */
+    static final class OldVersions {
+        private final List<Page> roots = new ArrayList<>();
+        private final List<TreeMap<byte[], byte[]>> models = new ArrayList<>();
+
+        void keep(Page root, TreeMap<byte[], byte[]> model) {
+            roots.add(root);
+            models.add(new TreeMap<>(model));
+        }
+
+        void check(PageLoader loader) {
+            for (int i = 0; i < roots.size(); i++) {
+                checkTree(roots.get(i), models.get(i), loader);
+            }
+        }
+    }
+
     static void checkTree(Page root, TreeMap<byte[], byte[]> model, PageLoader loader) {
         if (root != null) {
             checkBounds(root, null, null, loader);
