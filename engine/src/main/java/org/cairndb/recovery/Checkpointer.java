@@ -107,11 +107,12 @@ public final class Checkpointer {
 
     /**
      * Writes version {@code v} to every data file with recovery start {@code startLsn}, without a
-     * log record (recovery uses this while it replays, when memory fills). Returns pages written,
-     * bytes written, pages freed.
+     * log record. Returns pages written, bytes written, pages freed. Leaves that still hold values
+     * in recovery's slabs (the checkpoint after recovery writes them all) are let go once written
+     * instead of being kept in the cache (see {@link DataFile#checkpoint}).
      */
     public long[] writeFiles(Version v, long startLsn, long nextTxnId) throws IOException {
-        return writeFiles(v, startLsn, nextTxnId, reuseBeforeMillis.getAsLong(), Map.of());
+        return writeFiles(v, startLsn, nextTxnId, reuseBeforeMillis.getAsLong(), null);
     }
 
     /**
@@ -130,6 +131,7 @@ public final class Checkpointer {
         return writeFiles(v, startLsn, nextTxnId, Long.MAX_VALUE - 1, letGoBelow);
     }
 
+    /** {@code letGoBelow}: null outside recovery's replay (see {@link DataFile#checkpoint}). */
     private long[] writeFiles(Version v, long startLsn, long nextTxnId, long reuseBefore, Map<Integer, byte[]> letGoBelow)
             throws IOException {
         long pages = 0;
@@ -142,7 +144,8 @@ public final class Checkpointer {
                 continue; // created after the version was captured
             }
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
-                    catalog.nextDbId(), minSnapshot, reuseBefore, letGoBelow.get(db.id()));
+                    catalog.nextDbId(), minSnapshot, reuseBefore,
+                    letGoBelow == null ? null : letGoBelow.getOrDefault(db.id(), DataFile.NONE_BEHIND_THE_REPLAY));
             pages += o.pagesWritten();
             bytes += o.bytesWritten();
             freed += o.pagesFreed();

@@ -310,21 +310,28 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      * @param versionTs     the version's timestamp: pages replaced at or before it are not in it
      * @param minSnapshotTs no open snapshot is older than this
      * @param reuseBefore   only pages freed before this time (ms) may be reused
-     * @param letGoBelow    null, or (in a checkpoint in the middle of recovery's replay) a key
-     *                      that the replay has moved past: a leaf below the root whose keys all
-     *                      sort before it and that holds values in recovery's slabs is written and
-     *                      then let go (the tree refers to it by its position from then on, and
-     *                      whatever needs it again reads it back) instead of copying its values
-     *                      out of the slabs and keeping it in the cache. The copy put every
-     *                      replayed value into a new array that the young collections then copied
-     *                      again, a third of the collector's time in a catastrophic recovery of
-     *                      keys written in order, which never needs those leaves again. The key
-     *                      is the smallest of the replay's latest batch, so a replay that spreads
-     *                      its writes over the whole tree (and would read the leaves back) lets
-     *                      none go. Nothing else refers to such a leaf: no reader runs during
-     *                      recovery, and the replay copies the pages it changes after a checkpoint
-     *                      begins. The root is kept (the version refers to it directly).
+     * @param letGoBelow    which written leaves that hold values in recovery's slabs are let go
+     *                      (the tree refers to such a leaf by its position from then on, and
+     *                      whatever needs it again reads it back) instead of having their values
+     *                      copied out of the slabs and being kept in the cache. Null outside
+     *                      recovery's replay: every such leaf. In a checkpoint in the middle of the
+     *                      replay, a key that the replay has moved past: the leaves whose keys all
+     *                      sort before it ({@link #NONE_BEHIND_THE_REPLAY}: none). The copy put
+     *                      every replayed value into a new array that the young collections then
+     *                      copied again, a third of the collector's time in a catastrophic recovery
+     *                      of keys written in order, which never needs those leaves again; and the
+     *                      checkpoint after recovery copied all 170 MB of a 200 MB replay's values
+     *                      into fresh memory, which this project's virtual machines give out at
+     *                      some 3 ms a megabyte. In the replay the key is the smallest of its latest
+     *                      batch, so a replay that spreads its writes over the whole tree (and would
+     *                      read the leaves back) lets none go. Nothing else refers to a leaf let go
+     *                      during the replay (no reader runs, and the replay copies the pages it
+     *                      changes after a checkpoint begins); after it, a reader that already
+     *                      holds the leaf goes on reading its values where they are. The root is
+     *                      always kept (the version refers to it directly).
      */
+    public static final byte[] NONE_BEHIND_THE_REPLAY = new byte[0];
+
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
             long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore, byte[] letGoBelow) throws IOException {
         DataFileHeader old = header;
@@ -339,7 +346,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         space.collect(versionTs, generation);
         long oldPageCount = space.pageCount();
         PageBatch batch = new PageBatch(file, pageSize, letGoBelow);
-        long rootPos = root == null ? 0 : save(root, generation, batch, null);
+        long rootPos = root == null ? 0 : save(root, generation, batch, false);
         if (old.spaceMapPage() != 0) {
             space.addPending(old.spaceMapPage(), old.spaceMapPages(), generation);
         }
@@ -377,10 +384,10 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
 
     /**
      * Writes {@code p} and every unsaved object below it, children first. Returns its page number.
-     * A leaf holding values in recovery's slabs whose keys all sort before {@code letGoBelow}
-     * (if not null) is not put in the cache (see {@link #checkpoint}).
+     * Unless it is the root ({@code !mayLetGo}), a leaf that the batch lets go is not put in the
+     * cache (see {@link #checkpoint}).
      */
-    private long save(Page p, long generation, PageBatch batch, byte[] letGoBelow) throws IOException {
+    private long save(Page p, long generation, PageBatch batch, boolean mayLetGo) throws IOException {
         if (p.isSaved()) {
             return p.pos();
         }
@@ -389,7 +396,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
                 ChildRef ref = b.childRef(i);
                 Page child = ref.unsaved();
                 if (child != null) {
-                    long childPos = save(child, generation, batch, batch.letGoBelow);
+                    long childPos = save(child, generation, batch, true);
                     // Readers reach the child through this reference until its bytes are in the file.
                     batch.afterWrite(() -> ref.saved(childPos));
                 }
@@ -420,8 +427,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             LeafPage leaf = (LeafPage) p;
             payload = PageFormat.encodeLeaf(leaf, buf);
             type = PageFormat.LEAF;
-            if (letGoBelow != null && leaf.count() > 0 && Bytes.compare(leaf.key(leaf.count() - 1), letGoBelow) < 0
-                    && leaf.holdsSlabValues()) {
+            if (mayLetGo && batch.letsGo(leaf)) {
                 keep = false;
             } else {
                 leaf.ownSlabValues(); // once on disk, a leaf must not keep recovery's slabs alive (see LeafPage)
@@ -499,13 +505,22 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         private long bytes;
         private final List<Runnable> afterWrite = new java.util.ArrayList<>();
         /** See {@link DataFile#checkpoint}: null except in a checkpoint in the middle of recovery's replay. */
-        final byte[] letGoBelow;
+        private final byte[] letGoBelow;
 
         PageBatch(StorageFile file, int pageSize, byte[] letGoBelow) {
             this.file = file;
             this.pageSize = pageSize;
             this.letGoBelow = letGoBelow;
             this.run = ByteBuffer.allocate(Math.max(MAX, pageSize));
+        }
+
+        /** Whether a written leaf (not the root) is let go instead of kept (see {@link DataFile#checkpoint}). */
+        boolean letsGo(LeafPage leaf) {
+            if (!leaf.holdsSlabValues()) {
+                return false;
+            }
+            return letGoBelow == null
+                    || leaf.count() > 0 && Bytes.compare(leaf.key(leaf.count() - 1), letGoBelow) < 0;
         }
 
         /**

@@ -25,10 +25,13 @@ import org.cairndb.util.VarInts;
  * the slab (in {@code values}) and where the value lies in it (in {@code slabRefs}, offset and
  * length in one {@code long}): no object per value.
  *
- * <p>A slab stays in memory while any value in it does, so a checkpoint that writes a leaf copies
- * the leaf's slab values out, all of them together into one array of the leaf's own
- * ({@link #ownSlabValues}): after the first checkpoint that follows recovery (the daemon's first
- * job) no slab is left. One array per leaf rather than one per value: after replaying 200 MB of
+ * <p>A slab stays in memory while any value in it does, so no leaf that a checkpoint has written
+ * may keep referring to one. The checkpoint after recovery (the daemon's first job) and any later
+ * one let such a leaf go once it is written: it is not cached, and whatever needs it reads it back
+ * from the file (see {@code storage.DataFile#checkpoint}); after it no slab is left. A checkpoint
+ * in the middle of the replay lets go only of the leaves the replay has moved past, and copies the
+ * slab values of the others, all of them together, into one array of the leaf's own
+ * ({@link #ownSlabValues}). One array per leaf rather than one per value: after replaying 200 MB of
  * 100-byte records that is some 28,000 arrays instead of 1.7 million, and 6 % less live heap (no
  * array header per value). It does not make the young collections after a replay shorter: they
  * copy as many bytes either way, and on this project's machines their time follows the bytes.

@@ -48,11 +48,13 @@ class SlabValuesTest {
         env.internals().abandon();
 
         try (Environment again = TestSupport.open(dir)) {
+            assertTrue(again.recoveryReport().transactionsRedone() > 6000, "replayed " + again.recoveryReport());
             Database d = again.openDatabase("a", false);
             checkContents(d); // while the daemon's checkpoint after recovery may be running
             TestSupport.awaitTrue(() -> again.stats().checkpoints() >= 1, "the checkpoint after recovery");
             int[] found = valuesInMemory(again.internals(), "a");
-            assertTrue(found[0] > 1000, "leaves hold " + found[0] + " values that recovery replayed into slabs");
+            // The checkpoint lets go of the leaves it writes that hold slab values; what the walk
+            // finds in memory was read back from the file (only a root leaf would be packed).
             assertEquals(0, found[1], "values still in a slab after the checkpoint after recovery");
             assertTrue(found[2] > 0, "no overflow value among the replayed ones");
             checkContents(d);
