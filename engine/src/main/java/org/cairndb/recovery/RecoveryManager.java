@@ -180,7 +180,8 @@ public final class RecoveryManager {
             requireTransactionInLog(scanner, start, expectedEnv);
         }
         LogScanner.Result result = null;
-        try (BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
+        arena.allocateAhead("cairn-recovery-slabs " + env.home().home().getFileName());
+        try (arena; BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
             applier = a;
             try {
                 result = scanner.scan(start, expectedEnv, this::visit);

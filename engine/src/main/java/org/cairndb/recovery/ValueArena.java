@@ -1,6 +1,10 @@
 package org.cairndb.recovery;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Where recovery's reading thread puts the values it decodes: copied one after another into
@@ -16,9 +20,17 @@ import java.nio.ByteBuffer;
  * not put in a slab but in an array of its own (by the caller), as before: such values are few, and
  * most become overflow values anyway.
  *
- * <p>Used by one thread.
+ * <p>Each new slab is allocated ahead, by a thread of its own ({@link #allocateAhead}), while the
+ * reading thread fills the one before. A new array's memory is zeroed where it is allocated, and
+ * memory the process has not touched before costs a page fault per 4 KiB page on top: on this
+ * project's virtual machines some 3 ms a megabyte, 0.4 s of the reading thread's 1.2 s in a
+ * catastrophic recovery of 200 MB of 100-byte records. The reading thread sets the pace of a
+ * replay; the thread allocating ahead runs beside it on a core the applying thread leaves idle
+ * most of the time.
+ *
+ * <p>Used by one thread (apart from the allocation ahead).
  */
-final class ValueArena {
+final class ValueArena implements AutoCloseable {
 
     /** The first slab's size: small enough that replaying a few records takes little memory. */
     static final int FIRST_SLAB = 64 << 10;
@@ -33,6 +45,19 @@ final class ValueArena {
     private byte[] slab;
     private int used;
     private long allocated;
+    /** Null: slabs are allocated by the reading thread as they are needed. */
+    private ExecutorService ahead;
+    /** The next slab, being allocated ahead, or null. */
+    private Future<byte[]> next;
+
+    /** From now on, allocates each next slab ahead in a daemon thread called {@code threadName}, until {@link #close}. */
+    void allocateAhead(String threadName) {
+        ahead = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /**
      * Copies the next {@code length} bytes of {@code b} (at most {@link #LARGEST}) into the current
@@ -40,15 +65,51 @@ final class ValueArena {
      */
     int append(ByteBuffer b, int length) {
         if (slab == null || slab.length - used < length) {
-            int size = (int) Math.min(MAX_SLAB, Math.max(FIRST_SLAB, allocated));
-            slab = new byte[size];
+            slab = nextSlab();
             used = 0;
-            allocated += size;
+            allocated += slab.length;
+            if (ahead != null) {
+                int size = sizeAfter(allocated);
+                next = ahead.submit(() -> new byte[size]);
+            }
         }
         int at = used;
         b.get(slab, at, length);
         used += length;
         return at;
+    }
+
+    private static int sizeAfter(long allocated) {
+        return (int) Math.min(MAX_SLAB, Math.max(FIRST_SLAB, allocated));
+    }
+
+    private byte[] nextSlab() {
+        Future<byte[]> f = next;
+        next = null;
+        if (f == null) {
+            return new byte[sizeAfter(allocated)];
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the next slab of replayed values", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err; // OutOfMemoryError: as if the reading thread had allocated it
+            }
+            throw new IllegalStateException("allocating the next slab of replayed values failed", e.getCause());
+        }
+    }
+
+    /** Stops allocating ahead. */
+    @Override
+    public void close() {
+        if (ahead != null) {
+            ahead.shutdownNow();
+            ahead = null;
+            next = null;
+        }
     }
 
     /** The slab the last {@link #append} wrote to. */
