@@ -120,6 +120,34 @@ class IsolationTest {
         assertEquals("11", s(db.get(null, b("x"))));
     }
 
+    /**
+     * The manager forgets which keys were committed when, once no snapshot can need it (every
+     * 16,384 writes). A snapshot that stays open across that must still lose to a commit made
+     * after it, also for a key that an older commit (one the snapshot may forget) wrote before.
+     */
+    @Test
+    void snapshotConflictsSurviveTheForgettingOfOldCommits() {
+        db.put(null, b("x"), b("11")); // an older commit of x, before a's snapshot
+        Transaction a = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("11", s(db.get(a, b("x")))); // a's snapshot is taken here
+        db.put(null, b("x"), b("12")); // after a's snapshot
+        for (int t = 0; t < 20; t++) { // 20,000 writes by other transactions
+            try (Transaction other = env.beginTransaction()) {
+                for (int i = 0; i < 1000; i++) {
+                    db.put(other, b("filler-" + t + "-" + i), b("v"));
+                }
+                other.commit();
+            }
+        }
+        assertThrows(WriteConflictException.class, () -> db.put(a, b("x"), b("13")),
+                "x was committed after a's snapshot, however many commits came since");
+        Transaction c = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("12", s(db.get(c, b("x"))));
+        db.put(c, b("x"), b("14")); // nothing newer than c's snapshot
+        c.commit();
+        assertEquals("14", s(db.get(null, b("x"))));
+    }
+
     @Test
     void underSnapshotALockingReadOfANewerCommitReadsItInsteadOfFailing() {
         Transaction a = begin(IsolationLevel.SNAPSHOT);

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -430,11 +431,12 @@ public final class TxnManager {
             txn.commitEnd = end;
             pending.add(txn);
             List<LockKey> keys = new ArrayList<>(txn.writes.size());
+            Long boxedTs = ts; // one box for all the keys
             for (Integer db : txn.writes.databases()) {
                 for (byte[] k : txn.writes.forDatabase(db).keySet()) {
                     LockKey lk = new LockKey(db, k);
                     keys.add(lk);
-                    recentWrites.put(lk, ts);
+                    recentWrites.put(lk, boxedTs);
                 }
             }
             committedWrites.put(ts, keys);
@@ -576,11 +578,23 @@ public final class TxnManager {
         }
     }
 
-    /** Forgets conflict information no open snapshot can need. */
+    /**
+     * Forgets conflict information no open snapshot can need. Every key in {@code recentWrites}
+     * was put there with its commit's list in {@code committedWrites}, so the old lists say which
+     * entries to remove: an entry goes only if it still holds that commit's timestamp (a later
+     * commit of the key keeps it). Scanning the whole of {@code recentWrites} instead was a sixth
+     * of a bulk load's time.
+     */
     private void prune() {
         long min = minSnapshotTs();
-        recentWrites.values().removeIf(ts -> ts <= min);
-        committedWrites.headMap(min, true).clear();
+        NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(min, true);
+        for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
+            Long ts = e.getKey();
+            for (LockKey k : e.getValue()) {
+                recentWrites.remove(k, ts);
+            }
+        }
+        old.clear();
     }
 
     // ---- abort ----

@@ -51,4 +51,42 @@ class BytesTest {
         }
         return k;
     }
+
+    /**
+     * The lock table takes a stripe from a key's hash and a bucket from the stripe's map: counter
+     * keys, which differ only in their last bytes, and keys that differ in one byte anywhere must
+     * spread evenly over both, by the high bits and by the low bits.
+     */
+    @Test
+    void hashSpreadsKeysThatDifferInTheirLastBytesOrInAnyOneByte() {
+        int n = 64_000;
+        int[] low = new int[64];
+        int[] high = new int[64];
+        for (int i = 0; i < n; i++) {
+            int h = Bytes.hash(String.format("acct-%08d", i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            low[h & 63]++;
+            high[(h * 0x9E3779B9) >>> 26]++;
+        }
+        for (int b = 0; b < 64; b++) {
+            assertTrue(low[b] > 800 && low[b] < 1200, "low-bit bucket " + b + " got " + low[b] + " of " + n + " counter keys");
+            assertTrue(high[b] > 800 && high[b] < 1200, "stripe " + b + " got " + high[b] + " of " + n + " counter keys");
+        }
+        Random rnd = new Random(3);
+        for (int len = 0; len <= 40; len++) {
+            byte[] key = new byte[len];
+            rnd.nextBytes(key);
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            seen.add(Bytes.hash(key));
+            assertEquals(Bytes.hash(key), Bytes.hash(key.clone()), "equal keys, equal hashes");
+            for (int at = 0; at < len; at++) {
+                for (int bit = 0; bit < 8; bit++) {
+                    byte[] other = key.clone();
+                    other[at] ^= (byte) (1 << bit);
+                    seen.add(Bytes.hash(other));
+                }
+            }
+            assertEquals(1 + 8 * len, seen.size(), "keys of " + len + " bytes differing in one bit have distinct hashes");
+            assertTrue(Bytes.hash(key) != Bytes.hash(java.util.Arrays.copyOf(key, len + 1)), "a key and the key with a zero byte added");
+        }
+    }
 }
