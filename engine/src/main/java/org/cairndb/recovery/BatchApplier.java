@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cairndb.env.DatabaseImpl;
@@ -91,17 +90,9 @@ final class BatchApplier implements AutoCloseable {
     BatchApplier(EnvironmentImpl env, long epoch) {
         this.env = env;
         this.epoch = epoch;
-        this.thread = daemonThread("cairn-recovery-apply ");
-        this.checkpointThread = daemonThread("cairn-recovery-checkpoint ");
-    }
-
-    private ExecutorService daemonThread(String name) {
         String home = String.valueOf(env.home().home().getFileName());
-        return Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name + home);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = RecoveryThreads.single("cairn-recovery-apply " + home);
+        this.checkpointThread = RecoveryThreads.single("cairn-recovery-checkpoint " + home);
     }
 
     /** Hands a batch to the applying thread, once the batch before it has been applied. */

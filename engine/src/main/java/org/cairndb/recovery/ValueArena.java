@@ -3,7 +3,6 @@ package org.cairndb.recovery;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -23,7 +22,7 @@ import java.util.concurrent.Future;
  * <p>Each new slab is allocated ahead, by a thread of its own ({@link #allocateAhead}), while the
  * reading thread fills the one before. A new array's memory is zeroed where it is allocated, and
  * memory the process has not touched before costs a page fault per 4 KiB page on top: on this
- * project's virtual machines some 3 ms a megabyte, 0.4 s of the reading thread's 1.2 s in a
+ * project's virtual machines some 3 ms a megabyte, 0.6 s of the reading thread's 1.5 s in a
  * catastrophic recovery of 200 MB of 100-byte records. The reading thread sets the pace of a
  * replay; the thread allocating ahead runs beside it on a core the applying thread leaves idle
  * most of the time.
@@ -52,11 +51,7 @@ final class ValueArena implements AutoCloseable {
 
     /** From now on, allocates each next slab ahead in a daemon thread called {@code threadName}, until {@link #close}. */
     void allocateAhead(String threadName) {
-        ahead = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        ahead = RecoveryThreads.single(threadName);
     }
 
     /**

@@ -302,6 +302,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     public record CheckpointOutcome(long generation, int pagesWritten, long bytesWritten, long pagesFreed) {
     }
 
+    /** {@link #checkpoint}'s {@code letGoBelow} in the middle of a replay that has moved past no key: no leaf is let go. */
+    public static final byte[] NONE_BEHIND_THE_REPLAY = new byte[0];
+
     /**
      * Writes a version of the tree and makes it the file's current one. See the class comment for
      * why this cannot tear the file.
@@ -330,8 +333,6 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      *                      holds the leaf goes on reading its values where they are. The root is
      *                      always kept (the version refers to it directly).
      */
-    public static final byte[] NONE_BEHIND_THE_REPLAY = new byte[0];
-
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
             long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore, byte[] letGoBelow) throws IOException {
         DataFileHeader old = header;
