@@ -66,6 +66,8 @@ public final class Txn {
     long commitEnd;
     Durability requiredDurability;
     volatile boolean published;
+    /** The thread waiting in commit for this transaction to be published, woken by the leader that publishes it. */
+    volatile Thread waiter;
 
     // lock waiting, read by deadlock detection in other threads
     volatile Txn waitingFor;

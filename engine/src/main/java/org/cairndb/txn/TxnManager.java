@@ -1,6 +1,8 @@
 package org.cairndb.txn;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.cairndb.Durability;
@@ -79,9 +81,8 @@ public final class TxnManager {
     private final ReentrantLock applyLock = new ReentrantLock();
     /** Sequenced, not yet published transactions, in timestamp order (appended under sequenceLock). */
     private final ConcurrentLinkedQueue<Txn> pending = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock groupLock = new ReentrantLock();
-    private final Condition groupDone = groupLock.newCondition();
-    private boolean leaderActive;
+    /** Whether a thread is leading a round of the commit pipeline (set by compare-and-set). */
+    private volatile boolean leaderActive;
     private volatile Version current;
     private volatile Throwable pipelineFailure;
 
@@ -475,35 +476,85 @@ public final class TxnManager {
     /**
      * Steps 2 and 3. One waiting thread at a time is the leader: it makes the log durable as far as
      * every queued transaction needs (one force for all of them), then publishes the ready prefix
-     * of the queue as one batch. The others wait; when the leader is done they find their
-     * transactions published, or one of them leads the next round. While a leader forces, new
-     * commits queue up behind it, so the next force carries all of them (group commit).
+     * of the queue as one batch. While a leader forces, new commits queue up behind it, so the next
+     * force carries all of them (group commit).
+     *
+     * <p>The others park. The leader wakes exactly the threads whose transactions it published,
+     * and, first of all, the thread of the oldest transaction still queued, which leads the next
+     * round. A thread whose transaction is not yet published is not woken (with one condition and
+     * {@code signalAll} every waiter woke after every round, most only to wait again, each wake-up
+     * handing the lock to the next: at 64 threads about two thread switches per commit, and the
+     * next force started only once that chain reached a thread with something to force).
+     *
+     * <p>No wake-up is lost: a transaction is queued before its thread tries to lead, and a leader
+     * gives up leadership before it looks at the queue. Either the thread takes the leadership
+     * itself, or the leader finds its transaction (or an older one, whose leader will publish it)
+     * in the queue and wakes that transaction's thread. A wake-up that comes before the thread
+     * parks makes its park return at once.
      */
     private void awaitPublished(Txn txn) {
-        groupLock.lock();
-        try {
-            while (!txn.published) {
-                checkPipeline();
-                if (!leaderActive) {
-                    leaderActive = true;
-                    groupLock.unlock();
-                    try {
-                        lead();
-                    } finally {
-                        groupLock.lock();
-                        leaderActive = false;
-                        groupDone.signalAll();
+        txn.waiter = Thread.currentThread();
+        while (!txn.published) {
+            checkPipeline();
+            if (LEADER.compareAndSet(this, false, true)) {
+                List<Txn> batch = null;
+                try {
+                    batch = lead();
+                } finally {
+                    leaderActive = false;
+                    wakeNextLeader();
+                    if (batch != null) {
+                        wake(batch);
+                    } else if (pipelineFailure != null) {
+                        wakeAllQueued();
                     }
-                } else {
-                    groupDone.awaitUninterruptibly();
                 }
+            } else {
+                LockSupport.park(this);
             }
-        } finally {
-            groupLock.unlock();
         }
     }
 
-    private void lead() {
+    private static final VarHandle LEADER;
+
+    static {
+        try {
+            LEADER = MethodHandles.lookup().findVarHandle(TxnManager.class, "leaderActive", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Wakes the thread of the oldest queued transaction, if any, to lead the next round. */
+    private void wakeNextLeader() {
+        Txn next = pending.peek();
+        if (next != null) {
+            unpark(next);
+        }
+    }
+
+    private void wake(List<Txn> batch) {
+        for (Txn t : batch) {
+            unpark(t);
+        }
+    }
+
+    /** After a failure: every queued thread must wake up to see it. */
+    private void wakeAllQueued() {
+        for (Txn t : pending) {
+            unpark(t);
+        }
+    }
+
+    private static void unpark(Txn t) {
+        Thread w = t.waiter;
+        if (w != null && w != Thread.currentThread()) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Forces and publishes one round; returns the published batch (empty if nothing was ready). */
+    private List<Txn> lead() {
         long syncTo = 0;
         long writeTo = 0;
         for (Txn t : pending) {
@@ -526,14 +577,14 @@ public final class TxnManager {
         }
         applyLock.lock();
         try {
-            drainLocked();
+            return drainLocked();
         } finally {
             applyLock.unlock();
         }
     }
 
     /** Publishes, as one batch, the queued transactions whose durability is satisfied, in order. */
-    private void drainLocked() {
+    private List<Txn> drainLocked() {
         List<Txn> batch = new ArrayList<>();
         long durable = log == null ? Long.MAX_VALUE : log.durableLsn();
         long written = log == null ? Long.MAX_VALUE : log.writtenLsn();
@@ -549,13 +600,14 @@ public final class TxnManager {
             batch.add(pending.poll());
         }
         if (batch.isEmpty()) {
-            return;
+            return batch;
         }
         long epoch = batch.get(batch.size() - 1).commitTs;
         try {
             current = applier.apply(current, batch, epoch);
         } catch (RuntimeException | Error e) {
             pipelineFailure = e;
+            wake(batch); // taken off the queue, never to be published: their threads must see the failure
             throw failures.fail("cannot apply committed writes to the trees", e);
         }
         for (Txn t : batch) {
@@ -569,6 +621,7 @@ public final class TxnManager {
             writesSincePrune = 0;
             prune();
         }
+        return batch;
     }
 
     private void checkPipeline() {

@@ -211,6 +211,8 @@ public final class FaultInjectingFileIO implements FileIO {
     private long spaceLeft = Long.MAX_VALUE;
     private long writeBytesLeft = Long.MAX_VALUE;
     private volatile Countdown forceFault;
+    private volatile long forceLatencyNanos;
+    private volatile Predicate<Path> forceLatencyFilter = p -> false;
     private volatile Countdown writeFault;
     private volatile Countdown crashOnWrite;
     private volatile CrashOptions crashOnWriteOptions;
@@ -284,6 +286,16 @@ public final class FaultInjectingFileIO implements FileIO {
      */
     public FaultInjectingFileIO failForce(long n, Predicate<Path> filter, boolean sticky) {
         forceFault = new Countdown(n, filter, sticky);
+        return this;
+    }
+
+    /**
+     * Every force of a file matching {@code filter} takes at least {@code latency}: a slow disk, so
+     * that concurrent committers reliably queue behind one force.
+     */
+    public FaultInjectingFileIO forceLatency(java.time.Duration latency, Predicate<Path> filter) {
+        forceLatencyFilter = filter;
+        forceLatencyNanos = latency.toNanos();
         return this;
     }
 
@@ -888,6 +900,13 @@ public final class FaultInjectingFileIO implements FileIO {
         Countdown ff = forceFault;
         if (ff != null && ff.hit(p)) {
             throw new IOException("Input/output error (simulated: force of " + p + " failed)");
+        }
+        long latency = forceLatencyNanos;
+        if (latency > 0 && forceLatencyFilter.test(p)) {
+            long until = System.nanoTime() + latency;
+            for (long left = latency; left > 0; left = until - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
+            }
         }
         Node n = h.node;
         synchronized (n) {

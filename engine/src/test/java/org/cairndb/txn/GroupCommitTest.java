@@ -1,0 +1,178 @@
+package org.cairndb.txn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.io.FaultInjectingFileIO;
+import org.cairndb.io.NioFileIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The commit pipeline's group commit ({@link TxnManager}): concurrent SYNC commits share forces,
+ * every committer is woken when its transaction is published, and a failed force wakes every
+ * committer still waiting, with the error, instead of leaving it parked.
+ */
+class GroupCommitTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final Predicate<Path> LOG_SEGMENT = p -> p.getFileName().toString().matches("log\\.\\d{10}");
+
+    @TempDir
+    Path tmp;
+
+    /** A disk whose log forces take 2 ms, so that committers reliably queue behind a force. */
+    private FaultInjectingFileIO slowLogDisk() {
+        return new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1)
+                .forceLatency(Duration.ofMillis(2), LOG_SEGMENT);
+    }
+
+    private Environment open(FaultInjectingFileIO io) {
+        return Environment.open(tmp.resolve("env"), new EnvironmentConfig().fileIO(io).durability(Durability.SYNC)
+                .checkpointerEnabled(false).checkpointKBytes(0).checkpointMinutes(0));
+    }
+
+    private static byte[] key(int thread, int i) {
+        return ("t" + thread + "-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void concurrentSyncCommitsShareForcesAndEachReturnsOncePublished() throws Exception {
+        int threads = 32;
+        int perThread = 40;
+        try (Environment env = open(slowLogDisk())) {
+            Database db = env.openDatabase("t");
+            long forcesBefore = env.stats().logForces();
+            CountDownLatch start = new CountDownLatch(1);
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                workers.add(start(() -> {
+                    try {
+                        start.await();
+                        for (int i = 0; i < perThread; i++) {
+                            Transaction txn = env.beginTransaction();
+                            db.put(txn, key(id, i), key(id, i));
+                            txn.commit();
+                            // Published before commit returned: a new transaction of this thread sees it.
+                            Transaction check = env.beginTransaction();
+                            assertArrayEquals(key(id, i), db.get(check, key(id, i)), "own commit visible after return");
+                            check.commit();
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            start.countDown();
+            joinAll(workers);
+            assertTrue(errors.isEmpty(), () -> "committers failed: " + errors);
+            long commits = (long) threads * perThread;
+            long forces = env.stats().logForces() - forcesBefore;
+            assertTrue(forces > 0 && forces * 4 <= commits,
+                    commits + " SYNC commits by " + threads + " threads took " + forces + " log forces; group commit should share them");
+            Transaction r = env.beginTransaction();
+            for (int t = 0; t < threads; t++) {
+                for (int i = 0; i < perThread; i++) {
+                    assertArrayEquals(key(t, i), db.get(r, key(t, i)));
+                }
+            }
+            r.commit();
+        }
+    }
+
+    @Test
+    void aFailedForceWakesEveryWaitingCommitterWithTheError() throws Exception {
+        int threads = 16;
+        FaultInjectingFileIO io = slowLogDisk();
+        Environment env = open(io);
+        Database db = env.openDatabase("t");
+        AtomicLong acknowledged = new AtomicLong();
+        AtomicIntegerArray ackedPerThread = new AtomicIntegerArray(threads);
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            workers.add(start(() -> {
+                try {
+                    for (int i = 0; ; i++) {
+                        Transaction txn = env.beginTransaction();
+                        db.put(txn, key(id, i), key(id, i));
+                        txn.commit();
+                        ackedPerThread.set(id, i + 1);
+                        acknowledged.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (acknowledged.get() < 200 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(acknowledged.get() >= 200, "committers made progress before the fault");
+        io.failForce(1, LOG_SEGMENT, true);
+        // Every committer ends: none is left parked waiting for a round that will never come.
+        joinAll(workers);
+        assertEquals(threads, failures.size(), "every committer got the error");
+        for (Throwable f : failures) {
+            assertNotNull(f.getMessage());
+            assertTrue(f.getMessage().contains("log") || f.getMessage().contains("earlier commit"),
+                    "the error says what failed: " + f);
+        }
+        assertThrows(RuntimeException.class, () -> {
+            Transaction late = env.beginTransaction();
+            db.put(late, key(99, 0), key(99, 0));
+            late.commit();
+        }, "the environment refuses work after the failed force");
+        io.clearFaults();
+        env.close();
+        // Reopened on a sound disk: every acknowledged commit is there.
+        try (Environment again = Environment.open(tmp.resolve("env"), new EnvironmentConfig().durability(Durability.SYNC))) {
+            Database d = again.openDatabase("t");
+            Transaction r = again.beginTransaction();
+            for (int t = 0; t < threads; t++) {
+                for (int i = 0; i < ackedPerThread.get(t); i++) {
+                    assertArrayEquals(key(t, i), d.get(r, key(t, i)), "acknowledged commit " + i + " of thread " + t);
+                }
+            }
+            r.commit();
+        }
+    }
+
+    private static Thread start(Runnable r) {
+        Thread t = new Thread(r);
+        t.start();
+        return t;
+    }
+
+    private static void joinAll(List<Thread> workers) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        for (Thread w : workers) {
+            w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            assertFalse(w.isAlive(), w.getName() + " still waiting after " + DEADLINE + ": " + List.of(w.getStackTrace()));
+        }
+    }
+}
