@@ -2,6 +2,7 @@ package org.cairndb.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
@@ -28,7 +29,7 @@ public final class NioFileIO implements FileIO {
                 ? (create ? Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                           : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE))
                 : Set.of(StandardOpenOption.READ);
-        return new NioFile(path, FileChannel.open(path, options));
+        return new NioFile(path, options);
     }
 
     @Override
@@ -72,22 +73,30 @@ public final class NioFileIO implements FileIO {
     public void syncDirectory(Path dir) throws IOException {
         // Opening a directory for reading and forcing it works on Linux and macOS; Windows does not
         // allow it and does not need it (NTFS journals directory entries).
+        boolean interrupted = Thread.interrupted(); // an interrupt would close the channel mid-force
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
             if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
                 throw e;
             }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private static final class NioFile implements StorageFile {
         private final Path path;
-        private final FileChannel channel;
+        private final Set<StandardOpenOption> options;
+        private volatile FileChannel channel;
+        private boolean closed;
 
-        NioFile(Path path, FileChannel channel) {
+        NioFile(Path path, Set<StandardOpenOption> options) throws IOException {
             this.path = path;
-            this.channel = channel;
+            this.options = options;
+            this.channel = FileChannel.open(path, options);
         }
 
         @Override
@@ -97,38 +106,50 @@ public final class NioFileIO implements FileIO {
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
-            int total = 0;
-            while (dst.hasRemaining()) {
-                int n = channel.read(dst, position + total);
-                if (n < 0) {
-                    break;
+            int start = dst.position();
+            return io(ch -> {
+                dst.position(start);
+                int total = 0;
+                while (dst.hasRemaining()) {
+                    int n = ch.read(dst, position + total);
+                    if (n < 0) {
+                        break;
+                    }
+                    total += n;
                 }
-                total += n;
-            }
-            return total;
+                return total;
+            });
         }
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
-            long pos = position;
-            while (src.hasRemaining()) {
-                pos += channel.write(src, pos);
-            }
+            int start = src.position();
+            io(ch -> {
+                src.position(start);
+                long pos = position;
+                while (src.hasRemaining()) {
+                    pos += ch.write(src, pos);
+                }
+                return null;
+            });
         }
 
         @Override
         public void force(boolean metadata) throws IOException {
-            channel.force(metadata);
+            io(ch -> {
+                ch.force(metadata);
+                return null;
+            });
         }
 
         @Override
         public long size() throws IOException {
-            return channel.size();
+            return io(FileChannel::size);
         }
 
         @Override
         public void truncate(long size) throws IOException {
-            channel.truncate(size);
+            io(ch -> ch.truncate(size));
         }
 
         @Override
@@ -137,8 +158,57 @@ public final class NioFileIO implements FileIO {
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            closed = true;
             channel.close();
+        }
+
+        private interface Op<T> {
+            T on(FileChannel ch) throws IOException;
+        }
+
+        /**
+         * Runs a positional operation so that a thread's interrupt cannot close the file under the
+         * environment. A {@link FileChannel} closes itself when a thread using it is interrupted
+         * (for the interrupted thread and every other user alike); an application thread that
+         * commits with its interrupt status set, or is interrupted during a force, would otherwise
+         * take the log down with it. So the status is cleared for the operation and set again
+         * afterwards, and if an interrupt arriving during the operation still closes the channel,
+         * the file is opened again and the operation repeated: every operation here is positional
+         * and idempotent (the same bytes at the same place, a force, a size, a truncation).
+         */
+        private <T> T io(Op<T> op) throws IOException {
+            boolean interrupted = Thread.interrupted();
+            try {
+                while (true) {
+                    FileChannel ch = channel;
+                    try {
+                        return op.on(ch);
+                    } catch (ClosedChannelException e) {
+                        // ClosedByInterruptException and AsynchronousCloseException included; each
+                        // retry clears the status again, so it ends when an attempt is not interrupted
+                        interrupted |= Thread.interrupted();
+                        if (!reopen(ch)) {
+                            throw e;
+                        }
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Replaces a channel closed by an interrupt; false if the file was closed on purpose. */
+        private synchronized boolean reopen(FileChannel broken) throws IOException {
+            if (closed) {
+                return false;
+            }
+            if (channel == broken) {
+                channel = FileChannel.open(path, options);
+            }
+            return true;
         }
     }
 }

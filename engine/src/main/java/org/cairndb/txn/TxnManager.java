@@ -494,23 +494,33 @@ public final class TxnManager {
      */
     private void awaitPublished(Txn txn) {
         txn.waiter = Thread.currentThread();
-        while (!txn.published) {
-            checkPipeline();
-            if (LEADER.compareAndSet(this, false, true)) {
-                List<Txn> batch = null;
-                try {
-                    batch = lead();
-                } finally {
-                    leaderActive = false;
-                    wakeNextLeader();
-                    if (batch != null) {
-                        wake(batch);
-                    } else if (pipelineFailure != null) {
-                        wakeAllQueued();
+        boolean interrupted = false;
+        try {
+            while (!txn.published) {
+                checkPipeline();
+                if (LEADER.compareAndSet(this, false, true)) {
+                    List<Txn> batch = null;
+                    try {
+                        batch = lead();
+                    } finally {
+                        leaderActive = false;
+                        wakeNextLeader();
+                        if (batch != null) {
+                            wake(batch);
+                        } else if (pipelineFailure != null) {
+                            wakeAllQueued();
+                        }
                     }
+                } else {
+                    LockSupport.park(this);
+                    // A commit cannot stop halfway, so an interrupt waits for its end; left set,
+                    // it would make every later park return at once and this loop spin.
+                    interrupted |= Thread.interrupted();
                 }
-            } else {
-                LockSupport.park(this);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commit pipeline's group commit ({@link TxnManager}): concurrent SYNC commits share forces,
- * every committer is woken when its transaction is published, and a failed force wakes every
- * committer still waiting, with the error, instead of leaving it parked.
+ * every committer is woken when its transaction is published, a failed force wakes every
+ * committer still waiting, with the error, instead of leaving it parked, and an interrupted
+ * committer neither spins nor harms the log.
  */
 class GroupCommitTest {
 
@@ -150,6 +151,93 @@ class GroupCommitTest {
             r.commit();
             assertTrue(acknowledged.get() > threads, "the committers made progress: " + acknowledged.get());
             assertEquals(acknowledged.get(), sum, "every acknowledged increment is in the counters");
+        }
+    }
+
+    /**
+     * A thread that commits with its interrupt status set leads its own round: the forced log must
+     * not be closed by the interrupt (a {@code FileChannel} closes itself on one, which took the
+     * whole environment down before {@code NioFileIO} guarded against it).
+     */
+    @Test
+    void anInterruptedThreadCommitsAloneAndTheEnvironmentStaysUsable() throws Exception {
+        try (Environment env = Environment.open(tmp.resolve("env"), new EnvironmentConfig().durability(Durability.SYNC))) {
+            Database db = env.openDatabase("t");
+            try {
+                Thread.currentThread().interrupt();
+                Transaction txn = env.beginTransaction();
+                db.put(txn, key(0, 0), key(0, 0));
+                txn.commit();
+                assertTrue(Thread.currentThread().isInterrupted(), "the commit kept the thread's interrupt status");
+            } finally {
+                Thread.interrupted();
+            }
+            Transaction next = env.beginTransaction();
+            db.put(next, key(0, 1), key(0, 1));
+            next.commit();
+            env.checkpoint(true);
+        }
+        try (Environment again = Environment.open(tmp.resolve("env"), new EnvironmentConfig())) {
+            Database db = again.openDatabase("t");
+            Transaction r = again.beginTransaction();
+            assertArrayEquals(key(0, 0), db.get(r, key(0, 0)));
+            assertArrayEquals(key(0, 1), db.get(r, key(0, 1)));
+            r.commit();
+        }
+    }
+
+    /**
+     * An interrupted committer waits for its commit like any other (a commit cannot stop halfway),
+     * parked rather than spinning, and returns with its interrupt status still set.
+     */
+    @Test
+    void anInterruptedCommitterWaitsParkedAndKeepsItsInterrupt() throws Exception {
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1)
+                .forceLatency(Duration.ofMillis(400), LOG_SEGMENT);
+        try (Environment env = open(io)) {
+            Database db = env.openDatabase("t");
+            AtomicLong background = new AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            // A second committer keeps a slow force running, so the interrupted one mostly waits for it.
+            Thread other = start(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    Transaction txn = env.beginTransaction();
+                    db.put(txn, key(1, i), key(1, i));
+                    txn.commit();
+                    background.incrementAndGet();
+                }
+            });
+            try {
+                long deadline = System.nanoTime() + DEADLINE.toNanos();
+                while (background.get() < 1 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+                for (int round = 0; round < 3; round++) {
+                    long[] cpuNanos = new long[1];
+                    boolean[] stillInterrupted = new boolean[1];
+                    int r = round;
+                    Thread committer = start(() -> {
+                        Thread.currentThread().interrupt();
+                        long cpu = mx.getCurrentThreadCpuTime();
+                        Transaction txn = env.beginTransaction();
+                        db.put(txn, key(2, r), key(2, r));
+                        txn.commit();
+                        cpuNanos[0] = mx.getCurrentThreadCpuTime() - cpu;
+                        stillInterrupted[0] = Thread.currentThread().isInterrupted();
+                    });
+                    joinAll(List.of(committer));
+                    assertTrue(stillInterrupted[0], "the commit kept the thread's interrupt status");
+                    assertTrue(cpuNanos[0] < TimeUnit.MILLISECONDS.toNanos(100),
+                            "waiting behind a 400 ms force took " + cpuNanos[0] / 1_000_000 + " ms of CPU: the committer spun");
+                    Transaction check = env.beginTransaction();
+                    assertArrayEquals(key(2, r), db.get(check, key(2, r)));
+                    check.commit();
+                }
+            } finally {
+                stop.set(true);
+                joinAll(List.of(other));
+            }
         }
     }
 
