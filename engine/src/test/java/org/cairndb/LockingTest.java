@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,31 @@ class LockingTest {
         holder.commit();
         assertEquals("2", waiter.get(10, TimeUnit.SECONDS));
         assertEquals("2+", s(db.get(null, b("a"))));
+    }
+
+    @Test
+    void interruptingAWaiterEndsItsWaitAndRollsItBack() throws Exception {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
+        CompletableFuture<LockTimeoutException> waiter = CompletableFuture.supplyAsync(() -> {
+            waiterThread.set(Thread.currentThread());
+            Transaction t = env.beginTransaction();
+            try {
+                LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db.put(t, b("a"), b("3")));
+                assertFalse(t.isActive(), "the interrupted waiter's transaction was rolled back");
+                assertTrue(Thread.currentThread().isInterrupted(), "the waiter keeps its interrupt status");
+                return e;
+            } finally {
+                Thread.interrupted();
+            }
+        });
+        awaitWaiters(1, Duration.ofSeconds(5));
+        waiterThread.get().interrupt();
+        LockTimeoutException e = waiter.get(10, TimeUnit.SECONDS);
+        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        holder.commit();
+        assertEquals("2", s(db.get(null, b("a"))));
     }
 
     @Test
