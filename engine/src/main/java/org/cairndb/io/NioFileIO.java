@@ -92,6 +92,8 @@ public final class NioFileIO implements FileIO {
         private final Set<StandardOpenOption> options;
         private volatile FileChannel channel;
         private boolean closed;
+        /** A lock lives and dies with its channel: such a file is never opened again behind its holder's back. */
+        private boolean holdsLock;
 
         NioFile(Path path, Set<StandardOpenOption> options) throws IOException {
             this.path = path;
@@ -153,8 +155,10 @@ public final class NioFileIO implements FileIO {
         }
 
         @Override
-        public FileLock tryLock() throws IOException {
-            return channel.tryLock();
+        public synchronized FileLock tryLock() throws IOException {
+            FileLock lock = channel.tryLock();
+            holdsLock |= lock != null;
+            return lock;
         }
 
         @Override
@@ -200,9 +204,12 @@ public final class NioFileIO implements FileIO {
             }
         }
 
-        /** Replaces a channel closed by an interrupt; false if the file was closed on purpose. */
+        /**
+         * Replaces a channel closed by an interrupt; false if the file was closed on purpose, or if
+         * it holds a lock (the close released it, and the caller must hear of it).
+         */
         private synchronized boolean reopen(FileChannel broken) throws IOException {
-            if (closed) {
+            if (closed || holdsLock) {
                 return false;
             }
             if (channel == broken) {

@@ -96,6 +96,39 @@ class NioFileIOTest {
     }
 
     @Test
+    void aLockedFileClosedByAnInterruptIsNotOpenedAgainBehindItsHolder() throws Exception {
+        try (StorageFile f = NioFileIO.INSTANCE.open(tmp.resolve("lock"), true, true)) {
+            java.nio.channels.FileLock lock = f.tryLock();
+            assertTrue(lock != null && lock.isValid());
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (long n = 0; !stop.get(); n++) {
+                        f.write(block(n), 0);
+                        f.force(false);
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            writer.start();
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (writer.isAlive() && System.nanoTime() < end) {
+                writer.interrupt();
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            stop.set(true);
+            writer.join(Duration.ofSeconds(30).toMillis());
+            assertFalse(writer.isAlive());
+            // An interrupt that closed the channel released the lock: the error reaches the holder.
+            assertEquals(1, errors.size(), "the writer stopped with an error: " + errors);
+            assertTrue(errors.peek() instanceof ClosedChannelException, errors.toString());
+            assertFalse(lock.isValid(), "the lock went with its channel");
+        }
+    }
+
+    @Test
     void aFileClosedOnPurposeStaysClosed() throws Exception {
         StorageFile f = NioFileIO.INSTANCE.open(tmp.resolve("h"), true, true);
         f.close();
