@@ -1,8 +1,6 @@
 package org.cairndb.txn;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -81,8 +80,8 @@ public final class TxnManager {
     private final ReentrantLock applyLock = new ReentrantLock();
     /** Sequenced, not yet published transactions, in timestamp order (appended under sequenceLock). */
     private final ConcurrentLinkedQueue<Txn> pending = new ConcurrentLinkedQueue<>();
-    /** Whether a thread is leading a round of the commit pipeline (set by compare-and-set). */
-    private volatile boolean leaderActive;
+    /** Whether a thread is leading a round of the commit pipeline (taken by compare-and-set). */
+    private final AtomicBoolean leaderActive = new AtomicBoolean();
     private volatile Version current;
     private volatile Throwable pipelineFailure;
 
@@ -498,12 +497,12 @@ public final class TxnManager {
         try {
             while (!txn.published) {
                 checkPipeline();
-                if (LEADER.compareAndSet(this, false, true)) {
+                if (leaderActive.compareAndSet(false, true)) {
                     List<Txn> batch = null;
                     try {
                         batch = lead();
                     } finally {
-                        leaderActive = false;
+                        leaderActive.set(false);
                         wakeNextLeader();
                         if (batch != null) {
                             wake(batch);
@@ -522,16 +521,6 @@ public final class TxnManager {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private static final VarHandle LEADER;
-
-    static {
-        try {
-            LEADER = MethodHandles.lookup().findVarHandle(TxnManager.class, "leaderActive", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
         }
     }
 

@@ -42,10 +42,9 @@ class GroupCommitTest {
     @TempDir
     Path tmp;
 
-    /** A disk whose log forces take 2 ms, so that committers reliably queue behind a force. */
-    private FaultInjectingFileIO slowLogDisk() {
-        return new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1)
-                .forceLatency(Duration.ofMillis(2), LOG_SEGMENT);
+    /** A disk whose log forces take {@code latency}, so that committers reliably queue behind a force. */
+    private FaultInjectingFileIO slowLogDisk(Duration latency) {
+        return new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1).forceLatency(latency, LOG_SEGMENT);
     }
 
     private Environment open(FaultInjectingFileIO io) {
@@ -61,7 +60,7 @@ class GroupCommitTest {
     void concurrentSyncCommitsShareForcesAndEachReturnsOncePublished() throws Exception {
         int threads = 32;
         int perThread = 40;
-        try (Environment env = open(slowLogDisk())) {
+        try (Environment env = open(slowLogDisk(Duration.ofMillis(2)))) {
             Database db = env.openDatabase("t");
             long forcesBefore = env.stats().logForces();
             CountDownLatch start = new CountDownLatch(1);
@@ -192,8 +191,7 @@ class GroupCommitTest {
      */
     @Test
     void anInterruptedCommitterWaitsParkedAndKeepsItsInterrupt() throws Exception {
-        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1)
-                .forceLatency(Duration.ofMillis(400), LOG_SEGMENT);
+        FaultInjectingFileIO io = slowLogDisk(Duration.ofMillis(400));
         try (Environment env = open(io)) {
             Database db = env.openDatabase("t");
             AtomicLong background = new AtomicLong();
@@ -244,7 +242,7 @@ class GroupCommitTest {
     @Test
     void aFailedForceWakesEveryWaitingCommitterWithTheError() throws Exception {
         int threads = 16;
-        FaultInjectingFileIO io = slowLogDisk();
+        FaultInjectingFileIO io = slowLogDisk(Duration.ofMillis(2));
         Environment env = open(io);
         Database db = env.openDatabase("t");
         AtomicLong acknowledged = new AtomicLong();
