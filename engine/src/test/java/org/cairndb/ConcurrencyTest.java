@@ -32,7 +32,6 @@ class ConcurrencyTest {
     @EnumSource(IsolationLevel.class)
     void transfersKeepTheTotalAtEveryIsolationLevel(IsolationLevel level) throws Exception {
         AtomicLong committed = new AtomicLong();
-        AtomicLong retried = new AtomicLong();
         try (Environment env = Environment.open(dir, TestSupport.config().durability(Durability.NO_SYNC)
                 .cacheSize(4L << 20))) {
             Database acc = env.openDatabase("accounts");
@@ -62,7 +61,7 @@ class ConcurrencyTest {
                                 committed.incrementAndGet();
                                 break;
                             } catch (TransactionException e) {
-                                retried.incrementAndGet();
+                                // a conflict, deadlock or lock timeout: this transfer is tried again
                             }
                         }
                     }
@@ -91,7 +90,6 @@ class ConcurrencyTest {
             // NO_SYNC: the tail of the log may be lost in a crash, but whatever survived is consistent.
             assertEquals(ACCOUNTS * 1000L, total(env.openDatabase("accounts", false), null));
         }
-        assertTrue(retried.get() >= 0);
     }
 
     static byte[] key(int i) {
