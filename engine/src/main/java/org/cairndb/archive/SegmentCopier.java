@@ -100,7 +100,32 @@ public final class SegmentCopier {
         }
     }
 
-    static void ownerOnly(Path file) throws IOException {
+    /**
+     * Makes every directory under {@code root} (itself included) {@code rwx------} and every file
+     * {@code rw-------}: a backup or failover copy ends owner-only whatever wrote into it (the
+     * recovery that opened it creates its lock file and may start a log segment, with the process's
+     * umask). Symbolic links are left alone.
+     */
+    public static void restrictToOwner(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    try {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+                    } catch (UnsupportedOperationException e) {
+                        return; // not a POSIX file system
+                    }
+                } else {
+                    ownerOnly(p);
+                }
+            }
+        }
+    }
+
+    public static void ownerOnly(Path file) throws IOException {
         try {
             Files.setPosixFilePermissions(file, Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                     java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));

@@ -56,6 +56,7 @@ public record BackupManifest(String format, int version, String cairnVersion, St
         try (var out = Files.newOutputStream(tmp)) {
             JSON.writeValue(out, this);
         }
+        org.cairndb.archive.SegmentCopier.ownerOnly(tmp);
         try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
             ch.force(true);
         }

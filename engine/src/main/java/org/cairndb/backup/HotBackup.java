@@ -137,6 +137,7 @@ public final class HotBackup {
                 previous != null ? previous.startLsn() : Lsn.toString(startLsn), Lsn.toString(endLsn),
                 options.recover(), prepared, BackupManifest.describeFiles(target));
         manifest.write(target);
+        SegmentCopier.restrictToOwner(target);
         report("done", true);
         return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
     }

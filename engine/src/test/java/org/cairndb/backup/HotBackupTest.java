@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,6 +81,21 @@ class HotBackupTest {
         }
     }
 
+    /** Every directory of the copy is rwx------ and every file rw-------, the manifest and lock file included. */
+    static void assertOwnerOnly(Path root) throws java.io.IOException {
+        List<String> open = new ArrayList<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String want = Files.isDirectory(p) ? "rwx------" : "rw-------";
+                String got = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                if (!got.equals(want)) {
+                    open.add(root.relativize(p) + " " + got);
+                }
+            }
+        }
+        assertEquals(List.of(), open, "files of " + root + " that others may read");
+    }
+
     @Test
     void hotBackupWhileWritingHoldsEveryCommitAcknowledgedBeforeItAndUpdatesBringItForward() throws Exception {
         Path home = dir.resolve("env");
@@ -97,6 +115,7 @@ class HotBackupTest {
             BackupResult u = HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
             assertEquals(r.manifest().startLsn(), u.manifest().startLsn());
         }
+        assertOwnerOnly(backup);
         env.close();
         try (Environment other = Environment.open(dir.resolve("other"), cfg())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -138,6 +157,7 @@ class HotBackupTest {
                 db.put(null, b("a" + i), b("x"));
             }
             HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true).withRecover(false));
+            assertOwnerOnly(backup);
             for (int i = 0; i < 100; i++) {
                 db.put(null, b("b" + i), b("x"));
             }
@@ -183,6 +203,7 @@ class HotBackupTest {
             }
         }
         env.close();
+        assertOwnerOnly(failover);
         assertHoldsAtLeast(failover, lastBefore);
     }
 }
