@@ -166,15 +166,9 @@ public final class ModelWorkload {
             byte[] k = rnd.nextBoolean() ? key(rnd) : existingKey(rnd, model, own);
             assertArrayEquals(visible(model, own, k), db.get(txn, k), () -> "get of " + show(k) + " in " + db.name());
         } else {
-            byte[] a = key(rnd);
-            byte[] b = key(rnd);
-            if (Bytes.ORDER.compare(a, b) > 0) {
-                byte[] t = a;
-                a = b;
-                b = t;
-            }
+            byte[][] r = range(rnd);
             TreeMap<byte[], byte[]> merged = merged(model, own);
-            checkRange(db, txn, merged.subMap(a, true, b, false), a, b, 40);
+            checkRange(db, txn, merged.subMap(r[0], true, r[1], false), r[0], r[1], 40);
         }
     }
 
@@ -202,6 +196,13 @@ public final class ModelWorkload {
             k = model.isEmpty() ? probe : model.firstKey();
         }
         return k;
+    }
+
+    /** Two keys, the smaller first: the bounds of a range. */
+    private static byte[][] range(Random rnd) {
+        byte[] a = key(rnd);
+        byte[] b = key(rnd);
+        return Bytes.ORDER.compare(a, b) <= 0 ? new byte[][] {a, b} : new byte[][] {b, a};
     }
 
     /** Keys of three shapes, from small universes so that they are written again and deleted. */
@@ -274,14 +275,8 @@ public final class ModelWorkload {
                     assertArrayEquals(model.get(k), db.get(txn, k), () -> where + ": get of " + show(k));
                 }
                 for (int i = 0; i < 10; i++) {
-                    byte[] a = key(rnd);
-                    byte[] b = key(rnd);
-                    if (Bytes.ORDER.compare(a, b) > 0) {
-                        byte[] t = a;
-                        a = b;
-                        b = t;
-                    }
-                    checkRange(db, txn, model.subMap(a, true, b, false), a, b, 60);
+                    byte[][] r = range(rnd);
+                    checkRange(db, txn, model.subMap(r[0], true, r[1], false), r[0], r[1], 60);
                 }
                 txn.commit();
             }
