@@ -9,8 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole engine against a model ({@link ModelWorkload}): random transactions with keys and
  * values of every size, in a cache small enough that pages are evicted and read back all the time,
- * with checkpoints and reopenings in between; after each phase every database is read back and
- * compared with the model.
+ * with checkpoints and reopenings in between, and some transactions prepared and completed later,
+ * across reopenings too; after each phase every database is read back and compared with the model,
+ * and the prepared transactions with the model's.
  */
 class ModelTest {
 
@@ -27,7 +28,7 @@ class ModelTest {
         long seed = Long.getLong("cairn.model.seed", System.nanoTime());
         System.out.println("[model-test] seed " + seed + " (repeat with -Dcairn.model.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        ModelWorkload model = new ModelWorkload();
+        ModelWorkload model = new ModelWorkload(true);
         Path home = dir.resolve("env");
         int phases = Integer.getInteger("cairn.model.phases", 12);
         for (int phase = 0; phase < phases; phase++) {

@@ -32,22 +32,61 @@ public final class ModelWorkload {
     private static final byte[] LONG_PREFIX = "shared-prefix-".repeat(80).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final Map<String, TreeMap<byte[], byte[]>> committed = new HashMap<>();
+    /** Prepared transactions, by global id; their writes are invisible and their keys locked. */
+    private final Map<String, Pending> prepared = new TreeMap<>();
+    private final boolean twoPhase;
+    private int globalIds;
     private long commits;
     private long aborts;
     private long operations;
 
     public ModelWorkload() {
+        this(false);
+    }
+
+    /**
+     * @param twoPhase whether steps also prepare their transaction (one in ten, at most four
+     *                 prepared at a time) and complete prepared ones, as a transaction manager would
+     */
+    public ModelWorkload(boolean twoPhase) {
+        this.twoPhase = twoPhase;
         for (String name : DATABASES) {
             committed.put(name, new TreeMap<>(Bytes.ORDER));
         }
     }
 
-    /** The writes of one transaction: database -> key -> value, {@code null} for a delete. */
+    /**
+     * What one step did or was doing: the writes of its transaction (database -> key -> value,
+     * {@code null} for a delete), the keys it locked, and whether it was preparing its transaction
+     * or completing a prepared one.
+     */
     public static final class Pending {
         final Map<String, TreeMap<byte[], byte[]>> writes = new HashMap<>();
+        final Map<String, java.util.TreeSet<byte[]>> locked = new HashMap<>();
+        /** The global id the step prepared its transaction under, or null. */
+        String preparing;
+        /** The global id of the prepared transaction the step completed, or null. */
+        String resolving;
+        boolean resolvingCommit;
 
         TreeMap<byte[], byte[]> of(String db) {
             return writes.computeIfAbsent(db, d -> new TreeMap<>(Bytes.ORDER));
+        }
+
+        void lock(String db, byte[] key) {
+            locked.computeIfAbsent(db, d -> new java.util.TreeSet<>(Bytes.ORDER)).add(key);
+        }
+
+        public String preparing() {
+            return preparing;
+        }
+
+        public String resolving() {
+            return resolving;
+        }
+
+        public boolean resolvingCommit() {
+            return resolvingCommit;
         }
 
         public boolean isEmpty() {
@@ -103,11 +142,16 @@ public final class ModelWorkload {
     }
 
     /**
-     * Runs one transaction of 1–8 operations and commits it (five times in six) or aborts it. The
-     * {@code pending} object is filled as the transaction goes, so that a caller whose commit failed
-     * (a crash) knows what the transaction wrote.
+     * Runs one transaction of 1–8 operations and commits it (five times in six) or aborts it; in
+     * two-phase mode it may instead prepare it, or complete a prepared transaction. The
+     * {@code pending} object is filled as the step goes, so that a caller whose step failed (a crash)
+     * knows what the step was doing.
      */
     public void step(Environment env, Random rnd, Pending pending) {
+        if (twoPhase && !prepared.isEmpty() && rnd.nextInt(8) == 0) {
+            resolve(env, rnd, pending);
+            return;
+        }
         Map<String, Database> dbs = new HashMap<>();
         Transaction txn = env.beginTransaction();
         boolean done = false;
@@ -116,10 +160,16 @@ public final class ModelWorkload {
             for (int i = 0; i < ops; i++) {
                 String name = DATABASES.get(rnd.nextInt(DATABASES.size()));
                 Database db = dbs.computeIfAbsent(name, env::openDatabase);
-                operation(txn, db, rnd, committed.get(name), pending.of(name));
+                operation(txn, db, rnd, committed.get(name), pending, name);
                 operations++;
             }
-            if (rnd.nextInt(6) == 0) {
+            if (twoPhase && prepared.size() < 4 && rnd.nextInt(10) == 0) {
+                String gid = "gid-" + ++globalIds + "-" + rnd.nextInt(1_000_000);
+                pending.preparing = gid;
+                txn.prepare(gid.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                done = true;
+                prepared.put(gid, pending);
+            } else if (rnd.nextInt(6) == 0) {
                 txn.abort();
                 done = true;
                 pending.writes.clear();
@@ -141,26 +191,76 @@ public final class ModelWorkload {
         }
     }
 
-    private static void operation(Transaction txn, Database db, Random rnd, TreeMap<byte[], byte[]> model,
-            TreeMap<byte[], byte[]> own) {
+    /** Completes a prepared transaction: commits it (two times in three) or rolls it back. */
+    private void resolve(Environment env, Random rnd, Pending pending) {
+        List<String> gids = new ArrayList<>(prepared.keySet());
+        String gid = gids.get(rnd.nextInt(gids.size()));
+        Transaction t = env.preparedTransaction(gid.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        if (t == null) {
+            throw new AssertionError("the prepared transaction " + gid + " is not listed by the environment");
+        }
+        pending.resolving = gid;
+        pending.resolvingCommit = rnd.nextInt(3) > 0;
+        if (pending.resolvingCommit) {
+            t.commit();
+            apply(prepared.remove(gid));
+            commits++;
+        } else {
+            t.abort();
+            prepared.remove(gid);
+            aborts++;
+        }
+    }
+
+    /** Records that the prepared transaction {@code gid} turned out prepared (after a crash). */
+    public void notePrepared(String gid, Pending p) {
+        prepared.put(gid, p);
+    }
+
+    /** Records that the prepared transaction {@code gid} turned out completed (after a crash). */
+    public void noteResolved(String gid, boolean committed) {
+        Pending p = prepared.remove(gid);
+        if (committed) {
+            apply(p);
+        }
+    }
+
+    /** Whether a prepared transaction holds the lock of {@code key} in database {@code db}. */
+    private boolean lockedByPrepared(String db, byte[] key) {
+        for (Pending p : prepared.values()) {
+            var keys = p.locked.get(db);
+            if (keys != null && keys.contains(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void operation(Transaction txn, Database db, Random rnd, TreeMap<byte[], byte[]> model, Pending pending,
+            String name) {
+        TreeMap<byte[], byte[]> own = pending.of(name);
         int op = rnd.nextInt(100);
-        if (op < 55) {
-            byte[] k = key(rnd);
-            byte[] v = value(rnd);
-            db.put(txn, k, v);
-            own.put(k, v);
-        } else if (op < 75) {
-            byte[] k = existingKey(rnd, model, own);
-            boolean expected = visible(model, own, k) != null;
-            assertEquals(expected, db.delete(txn, k), () -> "delete of " + show(k) + " in " + db.name());
-            own.put(k, null);
-        } else if (op < 85) {
-            byte[] k = rnd.nextBoolean() ? key(rnd) : existingKey(rnd, model, own);
-            byte[] v = value(rnd);
-            boolean absent = visible(model, own, k) == null;
-            assertEquals(absent, db.putIfAbsent(txn, k, v), () -> "putIfAbsent of " + show(k) + " in " + db.name());
-            if (absent) {
+        if (op < 85) {
+            byte[] k = op < 55 || (op >= 75 && rnd.nextBoolean()) ? key(rnd) : existingKey(rnd, model, own);
+            if (lockedByPrepared(name, k)) {
+                return; // a prepared transaction holds it: the write would wait out the lock timeout
+            }
+            pending.lock(name, k);
+            if (op < 55) {
+                byte[] v = value(rnd);
+                db.put(txn, k, v);
                 own.put(k, v);
+            } else if (op < 75) {
+                boolean expected = visible(model, own, k) != null;
+                assertEquals(expected, db.delete(txn, k), () -> "delete of " + show(k) + " in " + db.name());
+                own.put(k, null);
+            } else {
+                byte[] v = value(rnd);
+                boolean absent = visible(model, own, k) == null;
+                assertEquals(absent, db.putIfAbsent(txn, k, v), () -> "putIfAbsent of " + show(k) + " in " + db.name());
+                if (absent) {
+                    own.put(k, v);
+                }
             }
         } else if (op < 93) {
             byte[] k = rnd.nextBoolean() ? key(rnd) : existingKey(rnd, model, own);
@@ -253,9 +353,23 @@ public final class ModelWorkload {
         return v;
     }
 
-    /** Reads every database back and compares it with the model. */
+    /** Reads every database back and compares it, and the prepared transactions, with the model. */
     public void verify(Environment env, Random rnd, String what) {
         verify(env, rnd, committed, what);
+        assertEquals(prepared.keySet(), preparedIds(env), () -> what + ": prepared transactions");
+    }
+
+    /** The global ids of the environment's prepared transactions. */
+    public static java.util.Set<String> preparedIds(Environment env) {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (var p : env.preparedTransactions()) {
+            ids.add(new String(p.globalId(), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return ids;
+    }
+
+    public int preparedCount() {
+        return prepared.size();
     }
 
     /** Reads every database back and compares it with {@code expected}. */

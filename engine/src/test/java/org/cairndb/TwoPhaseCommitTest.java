@@ -76,6 +76,45 @@ class TwoPhaseCommitTest {
         }
     }
 
+    /**
+     * A prepared transaction that wrote nothing (found by ModelTest): committing it used to leave it
+     * in the list of prepared transactions, counted in the statistics, and holding back where
+     * recovery starts (so no log segment after its PREPARE could be archived) until a restart.
+     */
+    @Test
+    void aPreparedTransactionThatWroteNothingIsGoneOnceCompleted() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("k"), b("v"));
+            String[] ways = {"commit through a handle", "commit", "rollback", "heuristic commit", "heuristic rollback"};
+            for (int i = 0; i < ways.length; i++) {
+                String way = ways[i];
+                byte[] gid = b("g" + i);
+                Transaction t = env.beginTransaction();
+                assertEquals("v", s(db.get(t, b("k"))));
+                t.prepare(gid);
+                long preparedAt = org.cairndb.log.Lsn.parse(env.stats().logEndLsn());
+                assertEquals(1, env.preparedTransactions().size(), way);
+                switch (way) {
+                    case "commit through a handle" -> env.preparedTransaction(gid).commit();
+                    case "commit" -> t.commit();
+                    case "rollback" -> t.abort();
+                    case "heuristic commit" -> t.heuristicCommit();
+                    default -> t.heuristicRollback();
+                }
+                assertEquals(List.of(), env.preparedTransactions(), way + ": still listed as prepared");
+                assertNull(env.preparedTransaction(gid), way);
+                assertEquals(0, env.stats().preparedTransactions(), way + ": still counted as prepared");
+                db.put(null, b("k"), b("v"));
+                env.checkpoint(true);
+                long start = org.cairndb.log.Lsn.parse(env.stats().recoveryStartLsn());
+                assertTrue(start > preparedAt, way + ": recovery still starts at " + env.stats().recoveryStartLsn()
+                        + ", before the prepare at " + org.cairndb.log.Lsn.toString(preparedAt));
+            }
+            assertEquals(2, env.heuristicOutcomes().size(), "the two heuristic decisions are remembered");
+        }
+    }
+
     @Test
     void preparedTransactionsSurviveCheckpointsAndCleanCloses() {
         try (Environment env = TestSupport.open(dir)) {

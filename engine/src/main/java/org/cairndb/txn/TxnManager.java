@@ -366,6 +366,7 @@ public final class TxnManager {
         if (txn.writes.isEmpty()) {
             if (wasPrepared) {
                 logPreparedOutcome(txn, true, heuristic);
+                prepared.remove(txn.id());
             }
             finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
             commits.increment();
