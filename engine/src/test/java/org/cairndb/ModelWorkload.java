@@ -212,6 +212,11 @@ public final class ModelWorkload {
         }
     }
 
+    /** The step that prepared {@code gid} (its writes), or null. */
+    public Pending preparedStep(String gid) {
+        return prepared.get(gid);
+    }
+
     /** Records that the prepared transaction {@code gid} turned out prepared (after a crash). */
     public void notePrepared(String gid, Pending p) {
         prepared.put(gid, p);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
@@ -25,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * evicts all the time, background checkpoints every 256 KB of log). The power fails after a random
  * number of file operations, losing every unforced write and tearing one; the environment is opened
  * again on the real file system and must hold exactly the committed transactions, plus or minus
- * the one whose commit was cut short (all of it or none of it).
+ * the one whose commit was cut short (all of it or none of it), and exactly the prepared ones (some
+ * steps prepare their transaction or complete a prepared one; such a step cut short has happened
+ * entirely or not at all).
  */
 class ModelPowerLossTest {
 
@@ -37,7 +40,7 @@ class ModelPowerLossTest {
         long seed = Seeds.seed("ModelPowerLossTest.committedTransactionsOfEveryShapeSurvivePowerLoss");
         Random rnd = new Random(seed);
         Path home = tmp.resolve("env");
-        ModelWorkload model = new ModelWorkload();
+        ModelWorkload model = new ModelWorkload(true);
         int rounds = Seeds.rounds(24);
         int cutShortCommitted = 0;
         int cutShortLost = 0;
@@ -83,10 +86,35 @@ class ModelPowerLossTest {
 
             try (Environment reopened = Environment.open(home, config(NioFileIO.INSTANCE))) {
                 what += "; recovery: " + reopened.recoveryReport();
-                // The transaction in flight either committed entirely or left no trace.
-                if (inFlight.isEmpty()) {
+                Set<String> listed = ModelWorkload.preparedIds(reopened);
+                if (inFlight.preparing() != null) {
+                    // A prepare cut short: prepared or not, its writes are invisible.
+                    check(reopened, rnd, before, what);
+                    if (listed.contains(inFlight.preparing())) {
+                        model.notePrepared(inFlight.preparing(), inFlight);
+                        cutShortCommitted++;
+                    } else {
+                        cutShortLost++;
+                    }
+                } else if (inFlight.resolving() != null) {
+                    // The completion of a prepared transaction cut short: still prepared, or completed.
+                    String gid = inFlight.resolving();
+                    if (listed.contains(gid)) {
+                        check(reopened, rnd, before, what);
+                        cutShortLost++;
+                    } else {
+                        Map<String, TreeMap<byte[], byte[]>> after = model.snapshot();
+                        if (inFlight.resolvingCommit()) {
+                            ModelWorkload.applyTo(after, model.preparedStep(gid));
+                        }
+                        check(reopened, rnd, after, what + " (prepared transaction " + gid + " completed)");
+                        model.noteResolved(gid, inFlight.resolvingCommit());
+                        cutShortCommitted++;
+                    }
+                } else if (inFlight.isEmpty()) {
                     check(reopened, rnd, before, what);
                 } else {
+                    // The transaction in flight either committed entirely or left no trace.
                     Map<String, TreeMap<byte[], byte[]>> withIt = model.snapshot();
                     ModelWorkload.applyTo(withIt, inFlight);
                     if (matches(reopened, before)) {
@@ -101,8 +129,9 @@ class ModelPowerLossTest {
                 model.verify(reopened, rnd, what);
             }
         }
-        System.out.println("[crash-test] " + rounds + " rounds, " + model.commits() + " commits; transactions cut short: "
-                + cutShortCommitted + " found committed, " + cutShortLost + " found absent");
+        System.out.println("[crash-test] " + rounds + " rounds, " + model.commits() + " commits, " + model.preparedCount()
+                + " prepared at the end; steps cut short: " + cutShortCommitted + " found done, " + cutShortLost
+                + " found undone");
     }
 
     private static void check(Environment env, Random rnd, Map<String, TreeMap<byte[], byte[]>> expected, String what) {
