@@ -14,8 +14,9 @@ import org.cairndb.util.Bytes;
 /**
  * A position in a database, moving forward and backward in key order over a range. It sees the
  * version its transaction reads (see {@link IsolationLevel}) plus the transaction's own writes,
- * including writes made while the cursor is open. Without a transaction it sees the latest
- * committed state as of its opening. Close it when done (it holds a snapshot).
+ * including writes made while the cursor is open. Without a transaction, or in a READ_COMMITTED
+ * one, it sees the latest committed state as of its opening (like a statement in SQL's READ
+ * COMMITTED). Close it when done (it holds a snapshot).
  *
  * <pre>{@code
  * try (Cursor c = db.openCursor(txn, from, to)) {
@@ -45,7 +46,12 @@ public final class Cursor implements AutoCloseable {
         this.from = from;
         this.to = to;
         Version v;
-        if (txn == null) {
+        if (txn == null || txn.isolation() == IsolationLevel.READ_COMMITTED) {
+            // No snapshot of a transaction keeps this version's pages: the cursor pins the version
+            // it opens on, or a checkpoint could free and reuse pages it is about to read.
+            if (txn != null) {
+                txn.checkActive();
+            }
             pinToken = this;
             v = env.txns().pin(pinToken);
         } else {

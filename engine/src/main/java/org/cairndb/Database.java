@@ -64,13 +64,7 @@ public final class Database {
         checkKey(key);
         check();
         if (txn == null) {
-            TxnManager tm = env.txns();
-            int slot = tm.beginRead();
-            try {
-                return copy(lookup(tm.readerVersion(slot), key));
-            } finally {
-                tm.releaseRead(slot);
-            }
+            return copy(lookupLatest(key, true));
         }
         Txn t = own(txn);
         t.checkActive();
@@ -78,9 +72,8 @@ public final class Database {
         if (pending != null) {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
         }
-        TxnManager tm = env.txns();
-        tm.recordRead(t, new LockKey(db.id(), key));
-        return copy(lookup(tm.readVersion(t), key));
+        env.txns().recordRead(t, new LockKey(db.id(), key));
+        return read(t, key, true);
     }
 
     /**
@@ -106,7 +99,7 @@ public final class Database {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
         }
         if (!newest) {
-            return copy(lookup(tm.readVersion(t), k));
+            return read(t, k, true);
         }
         // Committed after this transaction's snapshot: read the newest version, which the lock now holds still.
         Object token = new Object();
@@ -209,7 +202,34 @@ public final class Database {
         if (pending != null) {
             return pending != WriteSet.TOMBSTONE;
         }
-        return lookup(env.txns().readVersion(t), k) != null;
+        return read(t, k, false) != null;
+    }
+
+    /**
+     * Reads {@code key} as {@code t} sees it, copying the value when {@code copy} (a value is
+     * looked up in place; the copy must be made while its page is protected). Under READ_COMMITTED
+     * the newest version is read, and protected for the lookup as an auto-commit read's is: without
+     * that, a checkpoint could free and reuse its pages under the lookup.
+     */
+    private byte[] read(Txn t, byte[] key, boolean copy) {
+        TxnManager tm = env.txns();
+        if (t.isolation() == IsolationLevel.READ_COMMITTED) {
+            return lookupLatest(key, copy);
+        }
+        byte[] v = lookup(tm.readVersion(t), key);
+        return copy ? copy(v) : v;
+    }
+
+    /** Looks {@code key} up in the newest version, holding a reader slot so that its pages stay. */
+    private byte[] lookupLatest(byte[] key, boolean copy) {
+        TxnManager tm = env.txns();
+        int slot = tm.beginRead();
+        try {
+            byte[] v = lookup(tm.readerVersion(slot), key);
+            return copy ? copy(v) : v;
+        } finally {
+            tm.releaseRead(slot);
+        }
     }
 
     private byte[] lookup(Version v, byte[] key) {

@@ -186,7 +186,11 @@ public final class TxnManager {
 
     // ---- snapshots ----
 
-    /** The version {@code txn} reads: its snapshot (taken now if it has none) or, for READ_COMMITTED, the newest. */
+    /**
+     * The version {@code txn} reads: its snapshot (taken now if it has none) or, for READ_COMMITTED,
+     * the newest, which nothing protects: a READ_COMMITTED read must hold a reader slot
+     * ({@link #beginRead}) or a pin while it reads, or a checkpoint may reuse the pages under it.
+     */
     public Version readVersion(Txn txn) {
         if (txn.isolation() == IsolationLevel.READ_COMMITTED) {
             return current;
