@@ -66,45 +66,61 @@ public final class Cursor implements AutoCloseable {
 
     /** Moves to the first key of the range. */
     public boolean first() {
-        check();
-        return from == null ? settle(treeFirst(), null, true) : seek(from);
+        return move(() -> from == null ? settle(treeFirst(), null, true) : seekTo(from));
     }
 
     /** Moves to the last key of the range. */
     public boolean last() {
-        check();
+        return move(this::lastInRange);
+    }
+
+    /** Moves to the first key {@code >= key} in the range. */
+    public boolean seek(byte[] target) {
+        return move(() -> seekTo(target));
+    }
+
+    /** Moves to the next key. */
+    public boolean next() {
+        return move(() -> key == null ? (from == null ? settle(treeFirst(), null, true) : seekTo(from))
+                : settle(advanceTree(key, true), key, true));
+    }
+
+    /** Moves to the previous key. */
+    public boolean prev() {
+        return move(() -> key == null ? lastInRange() : settle(advanceTree(key, false), key, false));
+    }
+
+    private boolean lastInRange() {
         if (to == null) {
             return settle(tree.last() ? tree.key() : null, null, false);
         }
         return settle(tree.lower(to) ? tree.key() : null, to, false);
     }
 
-    /** Moves to the first key {@code >= key} in the range. */
-    public boolean seek(byte[] target) {
-        check();
+    private boolean seekTo(byte[] target) {
         byte[] t = from != null && Bytes.compare(target, from) < 0 ? from : target;
         byte[] found = tree.ceiling(t) ? tree.key() : null;
         return settleCeiling(found, t);
     }
 
-    /** Moves to the next key. */
-    public boolean next() {
+    /**
+     * Runs one movement. If the database is removed meanwhile, its file is closed under the cursor:
+     * the caller is told that, not that a page could not be read.
+     */
+    private boolean move(java.util.function.BooleanSupplier movement) {
         check();
-        if (key == null) {
-            return first();
+        try {
+            return movement.getAsBoolean();
+        } catch (StorageException e) {
+            if (db.isRemoved()) {
+                throw removed();
+            }
+            throw e;
         }
-        byte[] found = advanceTree(key, true);
-        return settle(found, key, true);
     }
 
-    /** Moves to the previous key. */
-    public boolean prev() {
-        check();
-        if (key == null) {
-            return last();
-        }
-        byte[] found = advanceTree(key, false);
-        return settle(found, key, false);
+    private DatabaseNotFoundException removed() {
+        return new DatabaseNotFoundException("database '" + db.name() + "' was removed while this cursor was open");
     }
 
     /** The current key (a copy), or null when the cursor is not on a record. */
@@ -221,6 +237,9 @@ public final class Cursor implements AutoCloseable {
         env.checkUsable();
         if (txn != null) {
             txn.checkActive();
+        }
+        if (db.isRemoved()) {
+            throw removed();
         }
     }
 }

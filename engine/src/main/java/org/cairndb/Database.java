@@ -234,7 +234,14 @@ public final class Database {
 
     private byte[] lookup(Version v, byte[] key) {
         Version.Root r = v.root(db.id());
-        return r == null ? null : TreeReader.get(r.page(), key, db.file());
+        try {
+            return r == null ? null : TreeReader.get(r.page(), key, db.file());
+        } catch (StorageException e) {
+            if (db.isRemoved()) { // removed between our check and the read, which closed its file
+                throw new DatabaseNotFoundException("database '" + db.name() + "' was removed");
+            }
+            throw e;
+        }
     }
 
     private void autoCommit(java.util.function.Consumer<Txn> work) {

@@ -168,4 +168,24 @@ class CursorTest {
             rc.commit();
         }
     }
+
+    /** A database removed while cursors are open: they say so (they said "cannot read page 3: null"). */
+    @Test
+    void cursorsOfARemovedDatabaseSayItWasRemoved() {
+        for (int i = 0; i < 3000; i++) {
+            db.put(null, k(i), new byte[200]);
+        }
+        env.checkpoint(true);
+        try (Transaction t = env.beginTransaction(); Cursor inTxn = db.openCursor(t); Cursor plain = db.openCursor(null)) {
+            assertTrue(inTxn.first());
+            assertTrue(plain.last());
+            env.removeDatabase("t");
+            for (Cursor c : List.of(inTxn, plain)) {
+                DatabaseNotFoundException e = org.junit.jupiter.api.Assertions.assertThrows(DatabaseNotFoundException.class,
+                        c::next);
+                assertEquals("database 't' was removed while this cursor was open", e.getMessage());
+            }
+            t.commit();
+        }
+    }
 }
