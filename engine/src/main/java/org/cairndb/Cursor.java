@@ -104,8 +104,8 @@ public final class Cursor implements AutoCloseable {
     }
 
     /**
-     * Runs one movement. If the database is removed meanwhile, its file is closed under the cursor:
-     * the caller is told that, not that a page could not be read.
+     * Runs one movement. If the database is removed or the environment closed meanwhile, its file
+     * is closed under the cursor: the caller is told that, not that a page could not be read.
      */
     private boolean move(java.util.function.BooleanSupplier movement) {
         check();
@@ -115,6 +115,7 @@ public final class Cursor implements AutoCloseable {
             if (db.isRemoved()) {
                 throw removed();
             }
+            env.checkUsable(); // closed meanwhile: say that
             throw e;
         }
     }

@@ -240,6 +240,7 @@ public final class Database {
             if (db.isRemoved()) { // removed between our check and the read, which closed its file
                 throw new DatabaseNotFoundException("database '" + db.name() + "' was removed");
             }
+            env.checkUsable(); // or the environment was closed meanwhile
             throw e;
         }
     }

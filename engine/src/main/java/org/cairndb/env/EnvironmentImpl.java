@@ -707,6 +707,11 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (closed) {
             return;
         }
+        // Commits that are under way finish first; later ones are told the environment is closed.
+        if (!txns.quiesce("environment " + home.home() + " is closed", java.time.Duration.ofSeconds(30))) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": commits still under way after 30 s;"
+                    + " closing anyway (they will fail, and recovery decides their outcome at the next open)");
+        }
         stopDaemon();
         RuntimeException error = null;
         try {

@@ -106,6 +106,8 @@ public final class TxnManager {
     private volatile long defaultLockTimeoutNanos;
     private volatile long maxTxnBytes;
     private volatile Consumer<Txn> commitThrottle = t -> { };
+    private final LongAdder logWriters = new LongAdder();
+    private volatile String closingMessage;
 
     public TxnManager(LockManager locks, Applier applier, FailureHandler failures, Version initial, long nextTxnId) {
         this.locks = locks;
@@ -128,6 +130,46 @@ public final class TxnManager {
     /** Called before every commit; the environment uses it to hold writers back while dirty memory is too high. */
     public void commitThrottle(Consumer<Txn> throttle) {
         this.commitThrottle = throttle;
+    }
+
+    // ---- closing: no log write may find the log closed under it ----
+
+    /**
+     * Called before anything that writes the log for a transaction (commit, prepare, the outcome of
+     * a prepared transaction, forget). Once the environment began closing it refuses with the
+     * closing message; otherwise the operation counts as under way until {@link #exitLogWrite}.
+     * The increment comes before the check, and {@link #quiesce} sets the message before it reads
+     * the count, so either the operation sees the message or the closer sees the operation.
+     */
+    private void enterLogWrite() {
+        logWriters.increment();
+        String closing = closingMessage;
+        if (closing != null) {
+            logWriters.decrement();
+            throw new IllegalStateException(closing);
+        }
+    }
+
+    private void exitLogWrite() {
+        logWriters.decrement();
+    }
+
+    /**
+     * Refuses every commit, prepare and completion from now on with {@code message}, and waits at
+     * most {@code max} for those under way to finish, so that closing the log after this fails none
+     * of them (which would otherwise report the environment failed, as if the disk had). Returns
+     * false if some were still under way at the deadline.
+     */
+    public boolean quiesce(String message, java.time.Duration max) {
+        closingMessage = message;
+        long deadline = System.nanoTime() + max.toNanos();
+        while (logWriters.sum() != 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(200_000);
+        }
+        return true;
     }
 
     public void attachLog(LogManager log) {
@@ -358,6 +400,15 @@ public final class TxnManager {
      * which the environment then remembers (see {@link #heuristics()}) until forgotten.
      */
     public void commit(Txn txn, boolean heuristic) {
+        enterLogWrite();
+        try {
+            commitOpen(txn, heuristic);
+        } finally {
+            exitLogWrite();
+        }
+    }
+
+    private void commitOpen(Txn txn, boolean heuristic) {
         boolean wasPrepared = txn.state() == Txn.State.PREPARED;
         if (heuristic && !wasPrepared) {
             throw txn.stateError("heuristically commit");
@@ -668,11 +719,16 @@ public final class TxnManager {
             throw txn.stateError("heuristically roll back");
         }
         if (s == Txn.State.PREPARED) {
-            claimCompletion(txn, "rollback");
-            logPreparedOutcome(txn, false, heuristic);
-            prepared.remove(txn.id());
-            finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
-            aborts.increment();
+            enterLogWrite();
+            try {
+                claimCompletion(txn, "rollback");
+                logPreparedOutcome(txn, false, heuristic);
+                prepared.remove(txn.id());
+                finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
+                aborts.increment();
+            } finally {
+                exitLogWrite();
+            }
             return;
         }
         if (s == Txn.State.ABORTED) {
@@ -720,6 +776,15 @@ public final class TxnManager {
      * the transaction can only be committed or rolled back, also after a crash.
      */
     public void prepare(Txn txn, byte[] globalId) {
+        enterLogWrite();
+        try {
+            prepareOpen(txn, globalId);
+        } finally {
+            exitLogWrite();
+        }
+    }
+
+    private void prepareOpen(Txn txn, byte[] globalId) {
         txn.checkActive();
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
@@ -857,6 +922,15 @@ public final class TxnManager {
 
     /** Forgets a heuristic outcome, durably. Returns false if there was none for this global id. */
     public boolean forget(byte[] globalId) {
+        enterLogWrite();
+        try {
+            return forgetOpen(globalId);
+        } finally {
+            exitLogWrite();
+        }
+    }
+
+    private boolean forgetOpen(byte[] globalId) {
         ByteBuffer key = ByteBuffer.wrap(globalId.clone());
         if (!heuristics.containsKey(key)) {
             return false;
