@@ -143,7 +143,7 @@ public final class Database {
         if (exists(t, k)) {
             return false;
         }
-        env.txns().addWrite(t, db.id(), k, value.clone());
+        addWrite(t, k, value.clone());
         return true;
     }
 
@@ -166,7 +166,7 @@ public final class Database {
         if (!exists(t, k)) {
             return false;
         }
-        env.txns().addWrite(t, db.id(), k, WriteSet.TOMBSTONE);
+        addWrite(t, k, WriteSet.TOMBSTONE);
         return true;
     }
 
@@ -194,7 +194,17 @@ public final class Database {
         t.checkActive();
         byte[] k = key.clone();
         env.txns().lockForWrite(t, new LockKey(db.id(), k));
-        env.txns().addWrite(t, db.id(), k, value);
+        addWrite(t, k, value);
+    }
+
+    /** Adds a write to the transaction, never past a removal of the database at the same moment. */
+    private void addWrite(Txn t, byte[] k, byte[] value) {
+        db.enterWrite();
+        try {
+            env.txns().addWrite(t, db.id(), k, value);
+        } finally {
+            db.exitWrite();
+        }
     }
 
     private boolean exists(Txn t, byte[] k) {

@@ -33,7 +33,9 @@ import org.cairndb.txn.Txn;
  * header the copy may read stays as it is.</li>
  * <li><b>Copy the data files</b>, each read front to back: its header first, then pages, which
  * form the version that header names (see {@link org.cairndb.storage.DataFile}). Each copied file
- * needs the log from its header's checkpoint LSN, which is at or after S.</li>
+ * needs the log from its header's checkpoint LSN, which is at or after S. The data directory is
+ * listed again until a listing finds no file not yet copied, so that no database created during
+ * the copy is missed while newer checkpoints move the copy's recovery start past its creation.</li>
  * <li><b>Copy the log</b>, from S's segment to the one being written, after the data files: the log
  * must reach at least as far as any data file copy, and every commit acknowledged before step 2
  * is in it. The last segment may end in a half-written record; recovery cuts it off.</li>
@@ -174,16 +176,45 @@ public final class HotBackup {
         return m;
     }
 
+    /**
+     * Copies every data file, listing the data directory again after each round until a listing
+     * finds nothing new. Why the last listing matters: recovery of the copy starts at the oldest
+     * checkpoint LSN among the copied files' headers. A database created while the files are copied
+     * may be missed by the first listing while files copied later already carry a checkpoint taken
+     * after its creation; recovery would then start after its DATABASE_CREATE and find writes to a
+     * database it knows nothing of. Every file copied before a listing that finds nothing new has a
+     * header older than anything logged after that listing, so a database created after it is
+     * created again by the replay. Listings hold the catalog's lock, under which a database's
+     * DATABASE_CREATE and its file appear together.
+     */
     private void copyDataFiles(Path dataTarget) throws IOException {
-        for (Path f : env.logArchive().dataFiles()) {
+        java.util.Set<Path> copied = new java.util.HashSet<>();
+        while (true) {
+            List<Path> fresh = new ArrayList<>();
+            env.catalog().lock().readLock().lock();
             try {
-                bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), limiter);
-                files++;
-            } catch (java.nio.file.NoSuchFileException e) {
-                // Removed while we copied: its DATABASE_REMOVE is in the log the copy replays.
-                LOG.log(System.Logger.Level.INFO, owner + ": " + f.getFileName() + " was removed during the backup");
+                for (Path f : env.logArchive().dataFiles()) {
+                    if (!copied.contains(f)) {
+                        fresh.add(f);
+                    }
+                }
+            } finally {
+                env.catalog().lock().readLock().unlock();
             }
-            report("data files", false);
+            if (fresh.isEmpty()) {
+                return;
+            }
+            for (Path f : fresh) {
+                copied.add(f);
+                try {
+                    bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), limiter);
+                    files++;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // Removed while we copied: its DATABASE_REMOVE is in the log the copy replays.
+                    LOG.log(System.Logger.Level.INFO, owner + ": " + f.getFileName() + " was removed during the backup");
+                }
+                report("data files", false);
+            }
         }
     }
 

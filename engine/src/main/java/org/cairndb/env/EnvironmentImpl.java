@@ -482,12 +482,17 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 throw new DatabaseNotFoundException("cannot remove database '" + name + "': it does not exist in environment "
                         + home.home());
             }
-            if (txns.hasWritesIn(db.id())) {
-                throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written to"
-                        + " it; commit or roll it back first");
+            db.beginRemoval();
+            try {
+                if (txns.hasWritesIn(db.id())) {
+                    throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written"
+                            + " to it; commit or roll it back first");
+                }
+                appendDurably(new DatabaseRemoveRecord(db.id(), name));
+                dropDatabaseFile(db);
+            } finally {
+                db.endRemoval();
             }
-            appendDurably(new DatabaseRemoveRecord(db.id(), name));
-            dropDatabaseFile(db);
         } catch (IOException e) {
             throw new StorageException(home.dataFile(name), "cannot remove database '" + name + "': " + e.getMessage(), e);
         } finally {
