@@ -105,6 +105,7 @@ public final class SegmentAssembler {
                 }
             }
         }
+        List<Taken> taken = new ArrayList<>();
         for (Map.Entry<Long, List<Candidate>> e : bySegment.entrySet()) {
             Candidate best = null;
             for (Candidate c : e.getValue()) {
@@ -125,10 +126,44 @@ public final class SegmentAssembler {
                 assembly.added.add(target);
             }
             org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
-            assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent() + " (valid to offset "
-                    + best.validEnd() + ")" + (mine == null ? "" : " over the one in log/ (valid to offset " + mine.validEnd() + ")"));
+            if (mine != null) {
+                assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent()
+                        + " (valid to offset " + best.validEnd() + ") over the one in log/ (valid to offset " + mine.validEnd()
+                        + ")");
+            } else {
+                taken.add(new Taken(e.getKey(), best.path().getParent(), best.validEnd()));
+            }
         }
+        noteRuns(taken, assembly.notes);
         return assembly;
+    }
+
+    /** A segment that {@code log/} lacked, copied from {@code from}. */
+    private record Taken(long segment, Path from, long validEnd) {
+    }
+
+    /**
+     * One note per run of consecutive segments taken from the same place, so that a restore with a
+     * thousand archived segments reports a line, not a thousand.
+     */
+    private static void noteRuns(List<Taken> taken, List<String> notes) {
+        int i = 0;
+        while (i < taken.size()) {
+            int j = i;
+            while (j + 1 < taken.size() && taken.get(j + 1).segment() == taken.get(j).segment() + 1
+                    && taken.get(j + 1).from().equals(taken.get(i).from())) {
+                j++;
+            }
+            Taken first = taken.get(i);
+            if (j == i) {
+                notes.add(SegmentFiles.name(first.segment()) + ": took the copy from " + first.from() + " (valid to offset "
+                        + first.validEnd() + ")");
+            } else {
+                notes.add(SegmentFiles.name(first.segment()) + " to " + SegmentFiles.name(taken.get(j).segment()) + " ("
+                        + (j - i + 1) + " segments): took the copies from " + first.from());
+            }
+            i = j + 1;
+        }
     }
 
     /** How far a copy's valid records reach; null if its header is unusable or of another environment. */

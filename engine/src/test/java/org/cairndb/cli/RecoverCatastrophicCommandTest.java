@@ -95,4 +95,27 @@ class RecoverCatastrophicCommandTest {
         assertTrue(r.err().contains("is not a Cairn environment"), r::toString);
         assertEquals(1, Files.list(other).count());
     }
+
+    /** Many segments taken from one place make one line of the report, not one line each. */
+    @Test
+    void segmentsTakenFromOnePlaceAreReportedAsARun() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
+        try (Environment env = Environment.open(home, small)) {
+            TestEnvironments.fill(env, "db", 20);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; i < 400; i++) {
+                db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+            }
+        }
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", home.resolve("log").toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(java.util.regex.Pattern.compile("log\\.\\d{10} to log\\.\\d{10} \\(\\d+ segments\\): took the copies from "
+                + java.util.regex.Pattern.quote(home.resolve("log").toString())).matcher(r.out()).find(), r::toString);
+        try (Environment restored = Environment.open(backup, new EnvironmentConfig().allowCreate(false))) {
+            assertEquals(420, restored.openDatabase("db", false).count());
+        }
+    }
 }
