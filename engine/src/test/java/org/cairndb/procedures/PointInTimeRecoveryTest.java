@@ -157,6 +157,21 @@ class PointInTimeRecoveryTest {
         return 20 + random.nextInt(keys.size() - 40);
     }
 
+    /** A transaction id with no commit in the log (never committed, or wrote nothing): refused, saying why, nothing changed. */
+    @Test
+    void aTransactionWithNoCommitRecordIsRefusedSayingWhy() throws Exception {
+        Path restore = dir.resolve("txn-none");
+        TestSupport.copyTree(backup, restore);
+        long absent = txns.get(txns.size() - 1) + 1_000;
+        Cairn.Result r = Cairn.run("recover", "-c", "-h", restore.toString(), "--logs", envLog.toString(), "--to-txn",
+                Long.toString(absent));
+        assertTrue(r.exit() != 0, r::toString);
+        assertTrue(r.err().contains("recovery target transaction " + absent + " does not commit in the log"), r::toString);
+        assertTrue(r.err().contains("wrote nothing"), r::toString);
+        assertTrue(r.err().contains("nothing was changed"), r::toString);
+        assertEquals(new TreeSet<>(base), keysIn(restore), "the restored backup is as it was");
+    }
+
     @Test
     void toATransactionInclusiveAndExclusive() throws Exception {
         int k = pick();
