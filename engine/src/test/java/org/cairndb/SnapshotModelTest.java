@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.cairndb.util.Bytes;
 import org.junit.jupiter.api.Test;
@@ -88,22 +87,8 @@ class SnapshotModelTest {
                     return null;
                 }));
             }
-            others.add(pool.submit(() -> {
-                while (writing.get()) {
-                    env.checkpoint(true);
-                }
-                return null;
-            }));
-            try {
-                for (Future<?> f : writers) {
-                    f.get(300, TimeUnit.SECONDS);
-                }
-            } finally {
-                writing.set(false);
-            }
-            for (Future<?> f : others) {
-                f.get(300, TimeUnit.SECONDS);
-            }
+            others.add(TestSupport.checkpointWhile(pool, env, writing));
+            TestSupport.finish(writers, writing, others, 300);
             pool.shutdown();
         }
         long commits = WRITERS * (long) transactions;

@@ -13,7 +13,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -122,22 +121,8 @@ class SnapshotScanTest {
                 }
                 return null;
             }));
-            others.add(pool.submit(() -> {
-                while (writing.get()) {
-                    env.checkpoint(true);
-                }
-                return null;
-            }));
-            try {
-                for (Future<?> f : writers) {
-                    f.get(180, TimeUnit.SECONDS);
-                }
-            } finally {
-                writing.set(false);
-            }
-            for (Future<?> f : others) {
-                f.get(180, TimeUnit.SECONDS);
-            }
+            others.add(TestSupport.checkpointWhile(pool, env, writing));
+            TestSupport.finish(writers, writing, others, 180);
             pool.shutdown();
             try (Transaction txn = env.beginTransaction()) {
                 assertEquals(total, scan(db, txn, null, null, true));

@@ -55,4 +55,34 @@ public final class TestSupport {
             Thread.sleep(5);
         }
     }
+
+    /** Forces checkpoints, one after another, on {@code pool} for as long as {@code running} holds. */
+    public static java.util.concurrent.Future<?> checkpointWhile(java.util.concurrent.ExecutorService pool, Environment env,
+            java.util.concurrent.atomic.AtomicBoolean running) {
+        return pool.submit(() -> {
+            while (running.get()) {
+                env.checkpoint(true);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Waits for {@code writers}, then clears {@code running} (also when a writer failed) and waits
+     * for {@code others}; each wait at most {@code seconds}. A failure in any task is thrown.
+     */
+    public static void finish(java.util.List<java.util.concurrent.Future<?>> writers,
+            java.util.concurrent.atomic.AtomicBoolean running, java.util.List<java.util.concurrent.Future<?>> others,
+            long seconds) throws Exception {
+        try {
+            for (java.util.concurrent.Future<?> f : writers) {
+                f.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            running.set(false);
+        }
+        for (java.util.concurrent.Future<?> f : others) {
+            f.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
