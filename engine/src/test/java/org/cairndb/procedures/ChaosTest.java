@@ -50,14 +50,102 @@ class ChaosTest {
     @TempDir
     Path root;
 
+    /** What a run did. */
+    private record Run(int commits, int backups, int removals, Map<String, AtomicInteger> allowed) {
+    }
+
+    private static EnvironmentConfig config() {
+        return new EnvironmentConfig().cacheSize(2L << 20).checkpointKBytes(256).logSegmentSize(512L << 10)
+                .pageReuseDelay(Duration.ZERO).lockTimeout(Duration.ofMillis(200));
+    }
+
     @Test
     void concurrentWorkBackupsCheckpointsAndRemovalsLeaveEverythingVerifiable() throws Exception {
-        long seed = Long.getLong("cairn.model.seed", System.nanoTime());
-        int seconds = Integer.getInteger("cairn.chaos.seconds", 8);
-        System.out.println("[chaos] seed " + seed + " (repeat with -Dcairn.model.seed=" + seed + ", thread timing aside)");
+        long seed = seed();
         Path home = root.resolve("env");
-        EnvironmentConfig config = new EnvironmentConfig().cacheSize(2L << 20).checkpointKBytes(256)
-                .logSegmentSize(512L << 10).pageReuseDelay(Duration.ZERO).lockTimeout(Duration.ofMillis(200));
+        EnvironmentConfig config = config();
+        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 8), Integer.MAX_VALUE);
+        Verifier.Report report = new Verifier(home).verify(List.of());
+        assertTrue(report.ok(), "the environment verifies: " + report.problems());
+        int checked = 0;
+        for (int b = 1; b <= run.backups(); b++) {
+            Path target = root.resolve("backup-" + b);
+            BackupVerifier.Report br = new BackupVerifier(target).verify();
+            assertTrue(br.ok(), target + " verifies as a backup: " + br.problems());
+            Verifier.Report vr = new Verifier(target).verify(List.of());
+            assertTrue(vr.ok(), target + " verifies as an environment: " + vr.problems());
+            try (Environment copy = Environment.open(target, config)) {
+                for (String name : copy.databaseNames()) {
+                    copy.openDatabase(name, false).count();
+                }
+            }
+            checked++;
+        }
+        try (Environment env = Environment.open(home, config)) {
+            for (String name : env.databaseNames()) {
+                env.openDatabase(name, false).count();
+            }
+        }
+        assertTrue(checked > 0 && run.commits() > 0, "nothing happened: " + checked + " backups, " + run.commits() + " commits");
+        System.out.println("[chaos] " + run.commits() + " transactions, " + checked + " backups verified, " + run.removals()
+                + " removals; allowed failures: " + run.allowed());
+    }
+
+    /**
+     * The archival procedure under the same load: one hot backup early, continuous archiving with
+     * automatic log removal throughout, then catastrophic recovery of the backup with the archive
+     * and the remaining log. The restore must equal the source, database by database, byte for byte.
+     */
+    @Test
+    void aBackupPlusTheArchiveRestoresExactlyWhatTheSourceHolds() throws Exception {
+        long seed = seed();
+        Path home = root.resolve("env");
+        Path archive = root.resolve("archive");
+        EnvironmentConfig config = config().archiveEnabled(true).archiveDir(archive).logAutoRemove(true);
+        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 6), 1);
+        assertEquals(1, run.backups(), "the backup was taken");
+        assertTrue(!Files.exists(home.resolve("log").resolve("log.0000000001")),
+                "automatic removal took the first segments out of log/, so the restore needs the archive");
+        Map<String, String> source;
+        try (Environment env = Environment.open(home, config)) {
+            source = digests(env);
+        }
+        Path restore = root.resolve("restore");
+        org.cairndb.TestSupport.copyTree(root.resolve("backup-1"), restore);
+        EnvironmentConfig catastrophic = new EnvironmentConfig().cacheSize(8L << 20).catastrophicRecovery(true)
+                .logSources(List.of(archive, home.resolve("log")));
+        try (Environment restored = Environment.open(restore, catastrophic)) {
+            assertEquals(source, digests(restored), "the restore holds exactly what the source holds (seed " + seed + ")");
+        }
+        System.out.println("[chaos] " + run.commits() + " transactions, " + run.removals() + " removals, restored exactly: "
+                + source.keySet());
+    }
+
+    private static long seed() {
+        long seed = Long.getLong("cairn.model.seed", System.nanoTime());
+        System.out.println("[chaos] seed " + seed + " (repeat with -Dcairn.model.seed=" + seed + ", thread timing aside)");
+        return seed;
+    }
+
+    /** SHA-256 of each database's records in key order. */
+    private static Map<String, String> digests(Environment env) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        for (String name : env.databaseNames()) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            try (Cursor c = env.openDatabase(name, false).openCursor(null)) {
+                for (boolean ok = c.first(); ok; ok = c.next()) {
+                    md.update(c.key());
+                    md.update(new byte[] {0});
+                    md.update(c.value());
+                }
+            }
+            out.put(name, java.util.HexFormat.of().formatHex(md.digest()));
+        }
+        return out;
+    }
+
+    /** Five workers and an administrator for {@code seconds}; fails on any failure the API does not promise. */
+    private Run run(Path home, EnvironmentConfig config, long seed, int seconds, int maxBackups) throws Exception {
         Map<String, AtomicInteger> allowed = new ConcurrentHashMap<>();
         Queue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -73,7 +161,7 @@ class ChaosTest {
                     while (!stop.get()) {
                         try {
                             if (id == 5) {
-                                admin(env, r, root, backups, removals);
+                                admin(env, r, root, backups, removals, maxBackups);
                             } else {
                                 work(env, r);
                                 commits.incrementAndGet();
@@ -108,32 +196,7 @@ class ChaosTest {
             Throwable first = unexpected.peek();
             throw new AssertionError(unexpected.size() + " unexpected failures (seed " + seed + "), the first: " + first, first);
         }
-        Verifier.Report report = new Verifier(home).verify(List.of());
-        assertTrue(report.ok(), "the environment verifies: " + report.problems());
-        int checked = 0;
-        for (int b = 1; b <= backups.get(); b++) {
-            Path target = root.resolve("backup-" + b);
-            BackupVerifier.Report br = new BackupVerifier(target).verify();
-            assertTrue(br.ok(), target + " verifies as a backup: " + br.problems());
-            Verifier.Report vr = new Verifier(target).verify(List.of());
-            assertTrue(vr.ok(), target + " verifies as an environment: " + vr.problems());
-            try (Environment copy = Environment.open(target, config)) {
-                for (String name : copy.databaseNames()) {
-                    copy.openDatabase(name, false).count();
-                }
-            }
-            checked++;
-        }
-        try (Environment env = Environment.open(home, config)) {
-            Map<String, Long> counts = new TreeMap<>();
-            for (String name : env.databaseNames()) {
-                counts.put(name, env.openDatabase(name, false).count());
-            }
-            assertEquals(counts.keySet(), new java.util.TreeSet<>(env.databaseNames()));
-        }
-        assertTrue(checked > 0 && commits.get() > 0, "nothing happened: " + checked + " backups, " + commits.get() + " commits");
-        System.out.println("[chaos] " + commits.get() + " transactions, " + checked + " backups verified, " + removals.get()
-                + " removals; allowed failures: " + allowed);
+        return new Run(commits.get(), backups.get(), removals.get(), allowed);
     }
 
     private static void work(Environment env, Random r) {
@@ -168,12 +231,12 @@ class ChaosTest {
         }
     }
 
-    private static void admin(Environment env, Random r, Path root, AtomicInteger backups, AtomicInteger removals)
-            throws Exception {
+    private static void admin(Environment env, Random r, Path root, AtomicInteger backups, AtomicInteger removals,
+            int maxBackups) throws Exception {
         int op = r.nextInt(100);
         if (op < 50) {
             env.checkpoint(r.nextBoolean());
-        } else if (op < 58) {
+        } else if (op < 58 && backups.get() < maxBackups) {
             Path target = root.resolve("backup-" + (backups.get() + 1));
             HotBackup.run(env.internals(), target, BackupOptions.defaults().withSplitLayout(r.nextBoolean()));
             backups.incrementAndGet();
