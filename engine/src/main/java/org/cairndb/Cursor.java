@@ -28,6 +28,8 @@ import org.cairndb.util.Bytes;
  */
 public final class Cursor implements AutoCloseable {
 
+    private static final String WHILE_OPEN = " while this cursor was open";
+
     private final EnvironmentImpl env;
     private final DatabaseImpl db;
     private final Txn txn;
@@ -45,18 +47,17 @@ public final class Cursor implements AutoCloseable {
         this.txn = txn;
         this.from = from;
         this.to = to;
+        if (txn != null) {
+            txn.checkActive();
+        }
         Version v;
         if (txn == null || txn.isolation() == IsolationLevel.READ_COMMITTED) {
             // No snapshot of a transaction keeps this version's pages: the cursor pins the version
             // it opens on, or a checkpoint could free and reuse pages it is about to read.
-            if (txn != null) {
-                txn.checkActive();
-            }
             pinToken = this;
             v = env.txns().pin(pinToken);
         } else {
             pinToken = null;
-            txn.checkActive();
             v = env.txns().readVersion(txn);
             env.txns().recordRange(txn, db.id(), from, to);
         }
@@ -66,7 +67,7 @@ public final class Cursor implements AutoCloseable {
 
     /** Moves to the first key of the range. */
     public boolean first() {
-        return move(() -> from == null ? settle(treeFirst(), null, true) : seekTo(from));
+        return move(this::firstInRange);
     }
 
     /** Moves to the last key of the range. */
@@ -81,13 +82,16 @@ public final class Cursor implements AutoCloseable {
 
     /** Moves to the next key. */
     public boolean next() {
-        return move(() -> key == null ? (from == null ? settle(treeFirst(), null, true) : seekTo(from))
-                : settle(advanceTree(key, true), key, true));
+        return move(() -> key == null ? firstInRange() : settle(advanceTree(key, true), key, true));
     }
 
     /** Moves to the previous key. */
     public boolean prev() {
         return move(() -> key == null ? lastInRange() : settle(advanceTree(key, false), key, false));
+    }
+
+    private boolean firstInRange() {
+        return from == null ? settle(treeFirst(), null, true) : seekTo(from);
     }
 
     private boolean lastInRange() {
@@ -112,17 +116,10 @@ public final class Cursor implements AutoCloseable {
         try {
             return movement.getAsBoolean();
         } catch (StorageException e) {
-            if (db.isRemoved()) {
-                throw removed();
-            }
-            env.checkUsable(); // closed meanwhile: say that
-            throw e;
+            throw db.readFailure(e, env, WHILE_OPEN);
         }
     }
 
-    private DatabaseNotFoundException removed() {
-        return new DatabaseNotFoundException("database '" + db.name() + "' was removed while this cursor was open");
-    }
 
     /** The current key (a copy), or null when the cursor is not on a record. */
     public byte[] key() {
@@ -240,7 +237,7 @@ public final class Cursor implements AutoCloseable {
             txn.checkActive();
         }
         if (db.isRemoved()) {
-            throw removed();
+            throw db.removedError(WHILE_OPEN);
         }
     }
 }

@@ -247,11 +247,7 @@ public final class Database {
         try {
             return r == null ? null : TreeReader.get(r.page(), key, db.file());
         } catch (StorageException e) {
-            if (db.isRemoved()) { // removed between our check and the read, which closed its file
-                throw new DatabaseNotFoundException("database '" + db.name() + "' was removed");
-            }
-            env.checkUsable(); // or the environment was closed meanwhile
-            throw e;
+            throw db.readFailure(e, env, "");
         }
     }
 
@@ -277,7 +273,7 @@ public final class Database {
     private void check() {
         env.checkUsable();
         if (db.isRemoved()) {
-            throw new DatabaseNotFoundException("database '" + db.name() + "' was removed");
+            throw db.removedError("");
         }
     }
 

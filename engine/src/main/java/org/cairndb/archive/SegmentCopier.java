@@ -93,6 +93,10 @@ public final class SegmentCopier {
     /** Creates a directory (and its parents) readable by its owner only, where the file system allows it. */
     public static void createOwnerOnlyDirectory(Path dir) throws IOException {
         Files.createDirectories(dir);
+        ownerOnlyDirectory(dir);
+    }
+
+    private static void ownerOnlyDirectory(Path dir) throws IOException {
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException e) {
@@ -113,11 +117,7 @@ public final class SegmentCopier {
                     continue;
                 }
                 if (Files.isDirectory(p)) {
-                    try {
-                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-                    } catch (UnsupportedOperationException e) {
-                        return; // not a POSIX file system
-                    }
+                    ownerOnlyDirectory(p);
                 } else {
                     ownerOnly(p);
                 }

@@ -2,6 +2,7 @@ package org.cairndb.env;
 
 import java.util.concurrent.atomic.LongAdder;
 import org.cairndb.DatabaseNotFoundException;
+import org.cairndb.StorageException;
 import org.cairndb.storage.DataFile;
 
 /** A database of an open environment: its id, name and data file. */
@@ -70,8 +71,26 @@ public final class DatabaseImpl {
         }
         if (removed) {
             writers.decrement();
-            throw new DatabaseNotFoundException("database '" + name + "' was removed");
+            throw removedError("");
         }
+    }
+
+    /** "database 'NAME' was removed", followed by {@code detail}. */
+    public DatabaseNotFoundException removedError(String detail) {
+        return new DatabaseNotFoundException("database '" + name + "' was removed" + detail);
+    }
+
+    /**
+     * What to throw when reading this database's file failed: removing the database, or closing
+     * the environment, closes the file under a reader that passed its checks just before; the
+     * reader is told that instead of "cannot read page N". Otherwise {@code e} itself.
+     */
+    public RuntimeException readFailure(StorageException e, EnvironmentImpl env, String detailIfRemoved) {
+        if (removed) {
+            return removedError(detailIfRemoved);
+        }
+        env.checkUsable();
+        return e;
     }
 
     public void exitWrite() {

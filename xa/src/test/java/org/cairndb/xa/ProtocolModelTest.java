@@ -153,13 +153,7 @@ class ProtocolModelTest {
         int op = rnd.nextInt(100);
         String call;
         if (op < 14) {
-            call = "start(TMNOFLAGS)";
-            expect(what, call, x, expectStartNew(res, x), () -> res.xa.start(x, XAResource.TMNOFLAGS), () -> {
-                Branch b = new Branch(++serials);
-                b.associations = 1;
-                branches.put(x, b);
-                res.associated = x;
-            });
+            startNew(res, x, what);
         } else if (op < 19) {
             call = "start(TMJOIN)";
             expect(what, call, x, expectJoin(res, x), () -> res.xa.start(x, XAResource.TMJOIN), () -> {
@@ -167,18 +161,7 @@ class ProtocolModelTest {
                 res.associated = x;
             });
         } else if (op < 23) {
-            call = "start(TMRESUME)";
-            int code = expectResume(res, x);
-            expect(what, call, x, code, () -> res.xa.start(x, XAResource.TMRESUME), () -> {
-                res.suspended.remove(x);
-                res.associated = x;
-            });
-            if (isRollback(code)) {
-                // the suspended association is gone with the error
-                res.suspended.remove(x);
-                branches.get(x).associations--;
-                branches.get(x).reported = true;
-            }
+            resume(res, x, what);
         } else if (op < 38) {
             int flag = new int[] {XAResource.TMSUCCESS, XAResource.TMSUCCESS, XAResource.TMFAIL, XAResource.TMSUSPEND}[rnd
                     .nextInt(4)];
@@ -227,24 +210,10 @@ class ProtocolModelTest {
             expect(what, "forget", x, 0, () -> res.xa.forget(x), () -> heuristic.remove(x));
         } else if (b == null) {
             if (res.associated == null) {
-                expect(what, "start(TMNOFLAGS)", x, 0, () -> res.xa.start(x, XAResource.TMNOFLAGS), () -> {
-                    Branch nb = new Branch(++serials);
-                    nb.associations = 1;
-                    branches.put(x, nb);
-                    res.associated = x;
-                });
+                startNew(res, x, what);
             }
         } else if (res.suspended.contains(x)) {
-            int code = expectResume(res, x);
-            expect(what, "start(TMRESUME)", x, code, () -> res.xa.start(x, XAResource.TMRESUME), () -> {
-                res.suspended.remove(x);
-                res.associated = x;
-            });
-            if (isRollback(code)) {
-                res.suspended.remove(x);
-                b.associations--;
-                b.reported = true;
-            }
+            resume(res, x, what);
         } else if (b.associations == 0) {
             if (rnd.nextInt(3) == 0) {
                 commit(res, x, true, what);
@@ -255,6 +224,29 @@ class ProtocolModelTest {
     }
 
     // ---- association ----
+
+    private void startNew(Res res, Xid x, String what) {
+        expect(what, "start(TMNOFLAGS)", x, expectStartNew(res, x), () -> res.xa.start(x, XAResource.TMNOFLAGS), () -> {
+            Branch b = new Branch(++serials);
+            b.associations = 1;
+            branches.put(x, b);
+            res.associated = x;
+        });
+    }
+
+    private void resume(Res res, Xid x, String what) {
+        int code = expectResume(res, x);
+        expect(what, "start(TMRESUME)", x, code, () -> res.xa.start(x, XAResource.TMRESUME), () -> {
+            res.suspended.remove(x);
+            res.associated = x;
+        });
+        if (isRollback(code)) {
+            // the suspended association is gone with the error
+            res.suspended.remove(x);
+            branches.get(x).associations--;
+            branches.get(x).reported = true;
+        }
+    }
 
     private int expectStartNew(Res res, Xid x) {
         if (res.associated != null) {
