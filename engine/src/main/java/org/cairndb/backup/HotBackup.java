@@ -117,10 +117,13 @@ public final class HotBackup {
                 copyDataFiles(dataTarget);
             }
             copyConfiguration();
+            // An update goes on from the last segment the copy has (copied while it was being written),
+            // looked up before moving: the environment may have removed segments after that one that
+            // the move cannot bring (automatic log removal, cairn archive -d), which come from the archive.
+            long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             if (moved != null) {
                 moveUnneededSegments(logTarget, moved);
             }
-            long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             endLsn = env.log().durableLsn();
             copySegments(firstNeeded, logTarget, moved == null ? List.of() : moved);
         } finally {
@@ -244,28 +247,39 @@ public final class HotBackup {
      */
     private void copySegments(long first, Path logTarget, List<Path> moved) throws IOException {
         long current = env.log().currentSegment();
-        Path archive = env.archiveDirectory();
         for (long seg = first; seg <= current; seg++) {
             String name = SegmentFiles.name(seg);
-            if (movedHere(moved, name)) {
+            if (!movedHere(moved, name)) {
+                copySegment(name, logTarget.resolve(name), seg < current);
+            }
+        }
+    }
+
+    /**
+     * Copies one segment from the log directory or, when it is not there, from the archive. Log
+     * removal takes only archived segments, so one removed between the look and the open (segments
+     * before the backup's pin are not held) is found in the archive on the second try.
+     */
+    private void copySegment(String name, Path to, boolean finished) throws IOException {
+        Path archive = env.archiveDirectory();
+        for (Path from : List.of(env.home().logDir().resolve(name), archive.resolve(name))) {
+            if (!Files.exists(from)) {
                 continue;
             }
-            Path from = env.home().logDir().resolve(name);
-            if (!Files.exists(from)) {
-                from = archive.resolve(name);
-            }
-            if (!Files.exists(from)) {
-                throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
-                        + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup");
-            }
-            Path to = logTarget.resolve(name);
-            if (seg < current && Files.exists(to) && SegmentCopier.identical(env.io(), from, to)) {
+            try {
+                if (finished && Files.exists(to) && SegmentCopier.identical(env.io(), from, to)) {
+                    return;
+                }
+                bytes += SegmentCopier.copyReplacing(env.io(), from, to, limiter);
+            } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
                 continue;
             }
-            bytes += SegmentCopier.copyReplacing(env.io(), from, to, limiter);
             files++;
             report("log", false);
+            return;
         }
+        throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
+                + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup");
     }
 
     private static boolean movedHere(List<Path> moved, String name) {

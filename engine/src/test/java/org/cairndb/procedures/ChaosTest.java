@@ -7,13 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cairndb.CairnException;
@@ -23,11 +27,18 @@ import org.cairndb.DatabaseNotFoundException;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.IsolationLevel;
+import org.cairndb.RecoveryTarget;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
 import org.cairndb.TransactionException;
 import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.Failover;
 import org.cairndb.backup.HotBackup;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.CommitRecord;
+import org.cairndb.log.LogRecordType;
+import org.cairndb.log.LogScanner;
+import org.cairndb.log.Lsn;
 import org.cairndb.tools.BackupVerifier;
 import org.cairndb.tools.Verifier;
 import org.junit.jupiter.api.Test;
@@ -54,6 +65,40 @@ class ChaosTest {
     private record Run(int commits, int backups, int removals, Map<String, AtomicInteger> allowed) {
     }
 
+    /** One step of the administrator's thread. */
+    private interface Admin {
+        void step(Environment env, Random r, AtomicInteger backups, AtomicInteger removals) throws Exception;
+    }
+
+    /**
+     * A database no one removes, where every worker transaction first writes its own id: what a copy
+     * holds of it says which transactions the copy holds. Transactions are sorted by what the worker
+     * saw: acknowledged (commit returned), rolled back before any commit was tried, or unknown (the
+     * commit call failed).
+     */
+    private static final class Ledger {
+        final Set<Long> started = new ConcurrentSkipListSet<>();
+        final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
+        final Set<Long> rolledBack = new ConcurrentSkipListSet<>();
+
+        static byte[] key(long txnId) {
+            return java.nio.ByteBuffer.allocate(8).putLong(txnId).array();
+        }
+
+        static TreeSet<Long> read(Environment env) {
+            TreeSet<Long> ids = new TreeSet<>();
+            if (!env.databaseNames().contains("ledger")) {
+                return ids;
+            }
+            try (Cursor c = env.openDatabase("ledger", false).openCursor(null)) {
+                for (boolean ok = c.first(); ok; ok = c.next()) {
+                    ids.add(java.nio.ByteBuffer.wrap(c.key()).getLong());
+                }
+            }
+            return ids;
+        }
+    }
+
     private static EnvironmentConfig config() {
         return new EnvironmentConfig().cacheSize(2L << 20).checkpointKBytes(256).logSegmentSize(512L << 10)
                 .pageReuseDelay(Duration.ZERO).lockTimeout(Duration.ofMillis(200));
@@ -64,7 +109,7 @@ class ChaosTest {
         long seed = seed();
         Path home = root.resolve("env");
         EnvironmentConfig config = config();
-        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 8), Integer.MAX_VALUE);
+        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 8), backupsUpTo(Integer.MAX_VALUE), null);
         Verifier.Report report = new Verifier(home).verify(List.of());
         assertTrue(report.ok(), "the environment verifies: " + report.problems());
         int checked = 0;
@@ -102,7 +147,7 @@ class ChaosTest {
         Path home = root.resolve("env");
         Path archive = root.resolve("archive");
         EnvironmentConfig config = config().archiveEnabled(true).archiveDir(archive).logAutoRemove(true);
-        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 6), 1);
+        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 6), backupsUpTo(1), null);
         assertEquals(1, run.backups(), "the backup was taken");
         assertTrue(!Files.exists(home.resolve("log").resolve("log.0000000001")),
                 "automatic removal took the first segments out of log/, so the restore needs the archive");
@@ -119,6 +164,105 @@ class ChaosTest {
         }
         System.out.println("[chaos] " + run.commits() + " transactions, " + run.removals() + " removals, restored exactly: "
                 + source.keySet());
+    }
+
+    /**
+     * Hot failover and point-in-time recovery under the same load, with continuous archiving and
+     * automatic log removal: the administrator takes one hot backup first, then updates a failover
+     * copy again and again. After each update a copy of the failover directory must open and hold
+     * every transaction acknowledged before the update began and none rolled back; after the run a
+     * last update must equal the source exactly; and the backup recovered with the archive to a
+     * transaction chosen at random must hold exactly the transactions whose commits precede it in
+     * the log.
+     */
+    @Test
+    void failoverUpdatesAndPointInTimeRecoveryHoldExactlyTheRightTransactions() throws Exception {
+        long seed = seed();
+        Path home = root.resolve("env");
+        Path archive = root.resolve("archive");
+        Path failover = root.resolve("failover");
+        EnvironmentConfig config = config().archiveEnabled(true).archiveDir(archive).logAutoRemove(true);
+        Ledger ledger = new Ledger();
+        AtomicInteger updates = new AtomicInteger();
+        Admin admin = (env, r, backups, removals) -> {
+            int op = r.nextInt(100);
+            if (backups.get() == 0) {
+                HotBackup.run(env.internals(), root.resolve("backup-1"), BackupOptions.defaults());
+                backups.incrementAndGet();
+            } else if (op < 40) {
+                env.checkpoint(r.nextBoolean());
+            } else if (op < 55) {
+                Set<Long> before = new HashSet<>(ledger.acknowledged);
+                Failover.update(env.internals(), failover, BackupOptions.defaults());
+                checkFailover(failover, before, ledger, "update " + updates.incrementAndGet() + ", seed " + seed);
+            } else if (op < 67) {
+                removeADatabase(env, r, removals);
+            } else {
+                Thread.onSpinWait();
+            }
+        };
+        Run run = run(home, config, seed, Integer.getInteger("cairn.chaos.seconds", 6), admin, ledger);
+        assertTrue(updates.get() > 0 && !ledger.acknowledged.isEmpty(), updates + " failover updates, " + run.commits() + " commits");
+
+        Map<String, String> source;
+        try (Environment env = Environment.open(home, config)) {
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            source = digests(env);
+        }
+        try (Environment copy = Environment.open(failover, new EnvironmentConfig().allowCreate(false))) {
+            assertEquals(source, digests(copy), "a failover update after the load ends equals the source (seed " + seed + ")");
+        }
+
+        // Every commit in log order, from the archive and the log that automatic removal left.
+        TreeMap<Long, Long> commits = new TreeMap<>();
+        for (Path logs : List.of(archive, home.resolve("log"))) {
+            new LogScanner(NioFileIO.INSTANCE, logs).scan(Lsn.NULL, null, f -> {
+                if (f.type() == LogRecordType.COMMIT) {
+                    commits.put(f.lsn(), ((CommitRecord) f.decode()).txnId());
+                }
+            });
+        }
+        List<Long> late = new ArrayList<>(commits.tailMap(commits.lastKey() - (commits.lastKey() - commits.firstKey()) / 2)
+                .entrySet().stream().filter(e -> ledger.acknowledged.contains(e.getValue())).map(Map.Entry::getKey).toList());
+        long targetLsn = late.get(new Random(seed).nextInt(late.size()));
+        long targetTxn = commits.get(targetLsn);
+        TreeSet<Long> expected = new TreeSet<>();
+        for (long id : commits.headMap(targetLsn, true).values()) {
+            if (ledger.started.contains(id)) {
+                expected.add(id);
+            }
+        }
+        Path restore = root.resolve("pitr");
+        org.cairndb.TestSupport.copyTree(root.resolve("backup-1"), restore);
+        EnvironmentConfig pitr = new EnvironmentConfig().cacheSize(8L << 20).catastrophicRecovery(true)
+                .logSources(List.of(archive, home.resolve("log"))).recoveryTarget(RecoveryTarget.transaction(targetTxn, true));
+        try (Environment restored = Environment.open(restore, pitr)) {
+            TreeSet<Long> held = Ledger.read(restored);
+            assertEquals(expected, held, "recovery to transaction " + targetTxn + " holds exactly the transactions committed"
+                    + " up to it (seed " + seed + ")");
+        }
+        System.out.println("[chaos] " + run.commits() + " transactions, " + updates + " failover updates checked, "
+                + run.removals() + " removals; recovered to transaction " + targetTxn + " of " + commits.size() + " commits: "
+                + expected.size() + " ledger entries");
+    }
+
+    /** Opens a copy of the failover directory: every transaction in {@code before} present, none rolled back. */
+    private void checkFailover(Path failover, Set<Long> before, Ledger ledger, String what) throws Exception {
+        BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+        assertTrue(verified.ok(), what + ": the failover copy verifies: " + verified.problems());
+        Path check = root.resolve("failover-check");
+        org.cairndb.TestSupport.copyTree(failover, check);
+        try (Environment copy = Environment.open(check, new EnvironmentConfig().cacheSize(8L << 20).allowCreate(false))) {
+            TreeSet<Long> held = Ledger.read(copy);
+            Set<Long> missing = new TreeSet<>(before);
+            missing.removeAll(held);
+            assertTrue(missing.isEmpty(), what + ": acknowledged before the update began but missing: " + missing);
+            Set<Long> rolledBack = new TreeSet<>(held);
+            rolledBack.retainAll(ledger.rolledBack);
+            assertTrue(rolledBack.isEmpty(), what + ": rolled back but present: " + rolledBack);
+        } finally {
+            ReferenceProceduresTest.deleteTree(check);
+        }
     }
 
     private static long seed() {
@@ -145,7 +289,7 @@ class ChaosTest {
     }
 
     /** Five workers and an administrator for {@code seconds}; fails on any failure the API does not promise. */
-    private Run run(Path home, EnvironmentConfig config, long seed, int seconds, int maxBackups) throws Exception {
+    private Run run(Path home, EnvironmentConfig config, long seed, int seconds, Admin admin, Ledger ledger) throws Exception {
         Map<String, AtomicInteger> allowed = new ConcurrentHashMap<>();
         Queue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -161,9 +305,9 @@ class ChaosTest {
                     while (!stop.get()) {
                         try {
                             if (id == 5) {
-                                admin(env, r, root, backups, removals, maxBackups);
+                                admin.step(env, r, backups, removals);
                             } else {
-                                work(env, r);
+                                work(env, r, ledger);
                                 commits.incrementAndGet();
                             }
                         } catch (TransactionException | DatabaseNotFoundException e) {
@@ -199,10 +343,16 @@ class ChaosTest {
         return new Run(commits.get(), backups.get(), removals.get(), allowed);
     }
 
-    private static void work(Environment env, Random r) {
+    private static void work(Environment env, Random r, Ledger ledger) {
         Database db = env.openDatabase("db" + r.nextInt(5));
         IsolationLevel level = IsolationLevel.values()[r.nextInt(IsolationLevel.values().length)];
-        try (Transaction tx = env.beginTransaction(new TransactionConfig().isolation(level))) {
+        boolean committing = false;
+        Transaction tx = env.beginTransaction(new TransactionConfig().isolation(level));
+        try (tx) {
+            if (ledger != null) {
+                ledger.started.add(tx.id());
+                env.openDatabase("ledger").put(tx, Ledger.key(tx.id()), new byte[0]);
+            }
             int n = 1 + r.nextInt(6);
             for (int i = 0; i < n; i++) {
                 byte[] k = ("k" + r.nextInt(400)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -226,25 +376,39 @@ class ChaosTest {
             if (r.nextInt(10) == 0) {
                 tx.abort();
             } else {
+                committing = true;
                 tx.commit();
+                if (ledger != null) {
+                    ledger.acknowledged.add(tx.id());
+                }
+            }
+        } finally {
+            if (ledger != null && !committing) {
+                ledger.rolledBack.add(tx.id());
             }
         }
     }
 
-    private static void admin(Environment env, Random r, Path root, AtomicInteger backups, AtomicInteger removals,
-            int maxBackups) throws Exception {
-        int op = r.nextInt(100);
-        if (op < 50) {
-            env.checkpoint(r.nextBoolean());
-        } else if (op < 58 && backups.get() < maxBackups) {
-            Path target = root.resolve("backup-" + (backups.get() + 1));
-            HotBackup.run(env.internals(), target, BackupOptions.defaults().withSplitLayout(r.nextBoolean()));
-            backups.incrementAndGet();
-        } else if (op < 70) {
-            env.removeDatabase("db" + r.nextInt(5));
-            removals.incrementAndGet();
-        } else {
-            Thread.onSpinWait();
-        }
+    /** Checkpoints, hot backups (at most {@code maxBackups}) and database removals. */
+    private Admin backupsUpTo(int maxBackups) {
+        return (env, r, backups, removals) -> {
+            int op = r.nextInt(100);
+            if (op < 50) {
+                env.checkpoint(r.nextBoolean());
+            } else if (op < 58 && backups.get() < maxBackups) {
+                Path target = root.resolve("backup-" + (backups.get() + 1));
+                HotBackup.run(env.internals(), target, BackupOptions.defaults().withSplitLayout(r.nextBoolean()));
+                backups.incrementAndGet();
+            } else if (op < 70) {
+                removeADatabase(env, r, removals);
+            } else {
+                Thread.onSpinWait();
+            }
+        };
+    }
+
+    private static void removeADatabase(Environment env, Random r, AtomicInteger removals) {
+        env.removeDatabase("db" + r.nextInt(5));
+        removals.incrementAndGet();
     }
 }

@@ -21,6 +21,7 @@ import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.Failover;
+import org.cairndb.log.SegmentFiles;
 import org.cairndb.tools.BackupVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +102,65 @@ class FailoverUnderLoadTest {
             assertArrayEquals(b("prepared"), xa.get(null, b("pending-1")));
             assertNull(xa.get(null, b("pending-2")));
         }
+    }
+
+    /**
+     * Segments the environment removed between two updates (here as {@code cairn archive -d} does;
+     * automatic log removal the same) after archiving them: the next update takes them from the
+     * archive. It used to go on from the highest segment in the copy after moving the newly unneeded
+     * ones there, so the removed ones were skipped and the copy's recovery stopped at the gap
+     * ("log segment … is missing"); found by {@code ChaosTest}.
+     */
+    @Test
+    void anUpdateAfterLogRemovalTakesTheRemovedSegmentsFromTheArchive() throws Exception {
+        Path home = dir.resolve("env-removal");
+        Path failover = dir.resolve("failover-removal");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false).archiveEnabled(true).archiveDir(dir.resolve("archive"));
+        int n = 0;
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            n = writeSegments(env, db, n, 2);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            long copied = env.internals().log().currentSegment();
+            // Finished, archived and removed from log/ before the next update.
+            n = writeSegments(env, db, n, 3);
+            List<Path> removed = removeArchived(env);
+            assertTrue(removed.stream().anyMatch(p -> p.getFileName().toString().equals(SegmentFiles.name(copied + 1))),
+                    "the segment after the copy's last one was removed: " + removed);
+            // More that the update itself moves.
+            n = writeSegments(env, db, n, 3);
+            awaitArchived(env);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+        }
+        BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+        assertTrue(verified.ok(), verified.problems().toString());
+        try (Environment copy = Environment.open(failover, cfg.copy().allowCreate(false).archiveEnabled(false))) {
+            assertEquals(n, copy.openDatabase("t", false).count(), "every record written before the last update");
+        }
+    }
+
+    /** Commits records until {@code segments} more segments have been finished and the data files checkpointed past them. */
+    private static int writeSegments(Environment env, Database db, int n, int segments) {
+        long until = env.internals().log().currentSegment() + segments;
+        while (env.internals().log().currentSegment() < until) {
+            db.put(null, b("r" + n), new byte[500]);
+            n++;
+        }
+        env.checkpoint(true);
+        return n;
+    }
+
+
+    private static List<Path> removeArchived(Environment env) throws Exception {
+        awaitArchived(env);
+        return env.internals().logArchive().removeArchivable();
+    }
+
+    /** Waits until every finished segment is archived (and so can be moved or removed). */
+    private static void awaitArchived(Environment env) throws Exception {
+        long last = env.internals().log().currentSegment() - 1;
+        TestSupport.awaitTrue(() -> env.internals().archiver().lastArchived() >= last, "segment " + last + " archived");
     }
 
     private static void prepare(Environment env, Database xa, String key, byte[] gid) {
