@@ -156,6 +156,24 @@ public final class Txn {
         return abortReason;
     }
 
+    /**
+     * Set when a commit or a prepare begins. From then on the timeout reaper leaves the transaction
+     * alone: a commit record or PREPARE record may already be on its way to the log, and rolling
+     * the transaction back in memory under it would make memory and log disagree.
+     */
+    private boolean finishing;
+
+    /** Claims the transaction for its commit or prepare; throws as {@link #checkActive} does if it may no longer finish. */
+    synchronized void beginFinishing() {
+        checkActive();
+        finishing = true;
+    }
+
+    /** Rolls the transaction back for its timeout, unless a commit or prepare has begun; whether it did. */
+    synchronized boolean expire(String reason) {
+        return !finishing && transition(State.ACTIVE, State.ABORTED, reason);
+    }
+
     /** Throws unless the transaction may read and write. */
     public void checkActive() {
         State s = state;

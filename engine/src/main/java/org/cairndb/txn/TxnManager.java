@@ -414,7 +414,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically commit");
         }
         if (!wasPrepared) {
-            txn.checkActive();
+            txn.beginFinishing();
         } else {
             claimCompletion(txn, "commit");
         }
@@ -750,8 +750,13 @@ public final class TxnManager {
     }
 
     private boolean finish(Txn txn, Txn.State from, Txn.State to, String reason) {
+        return finish(txn, () -> txn.transition(from, to, reason), to);
+    }
+
+    /** Releases what {@code txn} holds once {@code transition} (to state {@code to}) succeeds; whether it did. */
+    private boolean finish(Txn txn, java.util.function.BooleanSupplier transition, Txn.State to) {
         synchronized (txn) {
-            if (!txn.transition(from, to, reason)) {
+            if (!transition.getAsBoolean()) {
                 return false;
             }
             locks.releaseAll(txn, txn.locks);
@@ -795,6 +800,7 @@ public final class TxnManager {
                         + p.describe());
             }
         }
+        txn.beginFinishing();
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
             sequenceLock.lock();
             try {
@@ -1024,7 +1030,7 @@ public final class TxnManager {
         int n = 0;
         for (Txn t : active.values()) {
             if (t.state() == Txn.State.ACTIVE && t.isTimedOut(now)) {
-                if (finish(t, Txn.State.ACTIVE, Txn.State.ABORTED, "it ran past its timeout")) {
+                if (finish(t, () -> t.expire("it ran past its timeout"), Txn.State.ABORTED)) {
                     aborts.increment();
                     n++;
                     LOG.log(System.Logger.Level.INFO, "rolled back transaction " + t.id() + ": it ran past its timeout");
