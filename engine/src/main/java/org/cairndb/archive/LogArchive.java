@@ -75,7 +75,13 @@ public final class LogArchive {
             if (archiver != null && !archiver.isArchived(seg)) {
                 reasons.add("continuous archiving has not copied it to " + archiver.directory() + " yet");
             }
-            list.add(new SegmentStatus(seg, p, Files.size(p), List.copyOf(reasons)));
+            long size;
+            try {
+                size = Files.size(p);
+            } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+                continue; // log removal (automatic, or another caller's) took it since the listing
+            }
+            list.add(new SegmentStatus(seg, p, size, List.copyOf(reasons)));
         }
         return list;
     }
@@ -119,10 +125,18 @@ public final class LogArchive {
      * so that no checkpoint or backup starts in between. Returns the removed files.
      */
     public List<Path> removeArchivable() throws IOException {
+        return removeArchivable(p -> true);
+    }
+
+    /**
+     * Like {@link #removeArchivable()}, but only the oldest segments that {@code which} accepts
+     * (a failover update removes exactly the segments it has moved into its copy).
+     */
+    public List<Path> removeArchivable(java.util.function.Predicate<Path> which) throws IOException {
         synchronized (env.checkpointer()) {
             List<Path> removed = new ArrayList<>();
             for (SegmentStatus s : segments()) {
-                if (!s.archivable()) {
+                if (!s.archivable() || !which.test(s.path())) {
                     break; // keep the chain contiguous: never remove a segment after one that is kept
                 }
                 env.io().delete(s.path());

@@ -123,6 +123,12 @@ public final class HotBackup {
             long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             if (moved != null) {
                 moveUnneededSegments(logTarget, moved);
+                if (previous == null && !moved.isEmpty()) {
+                    // The first update's copy must hold one chain: the segments between the last one
+                    // moved and the recovery start (not archived yet, so not movable) are copied too.
+                    firstNeeded = Math.min(firstNeeded, SegmentFiles.number(
+                            moved.get(moved.size() - 1).getFileName().toString()) + 1);
+                }
             }
             endLsn = env.log().durableLsn();
             copySegments(firstNeeded, logTarget, moved == null ? List.of() : moved);
@@ -279,7 +285,8 @@ public final class HotBackup {
             return;
         }
         throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
-                + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup");
+                + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup (for a failover copy:"
+                + " update into a new, empty directory)");
     }
 
     private static boolean movedHere(List<Path> moved, String name) {
@@ -294,14 +301,10 @@ public final class HotBackup {
     /** Failover step 2: segments the environment no longer needs go into the copy and leave the environment. */
     private void moveUnneededSegments(Path logTarget, List<Path> moved) throws IOException {
         for (Path p : env.logArchive().archivable()) {
-            Path to = logTarget.resolve(p.getFileName());
-            if (!Files.exists(to) || !SegmentCopier.identical(env.io(), p, to)) {
-                bytes += SegmentCopier.copyReplacing(env.io(), p, to, limiter);
-                files++;
-            }
+            copySegment(p.getFileName().toString(), logTarget.resolve(p.getFileName()), true);
             moved.add(p);
         }
-        List<Path> removed = env.logArchive().removeArchivable();
+        List<Path> removed = env.logArchive().removeArchivable(moved::contains);
         LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
     }
 

@@ -21,6 +21,8 @@ import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.Failover;
+import org.cairndb.io.FaultInjectingFileIO;
+import org.cairndb.io.NioFileIO;
 import org.cairndb.log.SegmentFiles;
 import org.cairndb.tools.BackupVerifier;
 import org.junit.jupiter.api.Test;
@@ -137,6 +139,41 @@ class FailoverUnderLoadTest {
         assertTrue(verified.ok(), verified.problems().toString());
         try (Environment copy = Environment.open(failover, cfg.copy().allowCreate(false).archiveEnabled(false))) {
             assertEquals(n, copy.openDatabase("t", false).count(), "every record written before the last update");
+        }
+    }
+
+    /**
+     * The first update moves the archived, unneeded segments into the copy; segments after them
+     * that continuous archiving has not stored yet cannot move, but the copy needs them for one
+     * unbroken chain. They used to be left out (the copy began again at the recovery start), and
+     * verifying the copy failed with "log segment … is missing"; found by {@code ChaosTest}.
+     */
+    @Test
+    void theFirstUpdateCopiesTheSegmentsNotYetArchivedAfterTheMovedOnes() throws Exception {
+        Path home = dir.resolve("env-lag");
+        Path archive = dir.resolve("archive-lag");
+        Path failover = dir.resolve("failover-lag");
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 1);
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false).archiveEnabled(true).archiveDir(archive).fileIO(io);
+        int n = 0;
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            n = writeSegments(env, db, n, 3);
+            awaitArchived(env);
+            long lastArchived = env.internals().archiver().lastArchived();
+            io.failWrite(1, p -> p.startsWith(archive), true); // archiving stalls from here on
+            n = writeSegments(env, db, n, 3);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            assertTrue(Files.exists(failover.resolve("log").resolve(SegmentFiles.name(lastArchived))), "moved");
+            assertTrue(Files.exists(failover.resolve("log").resolve(SegmentFiles.name(lastArchived + 1))),
+                    "the first segment not archived yet is in the copy too");
+            io.clearFaults();
+        }
+        BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+        assertTrue(verified.ok(), verified.problems().toString());
+        try (Environment copy = Environment.open(failover, new EnvironmentConfig().allowCreate(false))) {
+            assertEquals(n, copy.openDatabase("t", false).count(), "every record written before the update");
         }
     }
 
