@@ -125,6 +125,14 @@ final class XaBranch {
         }
     }
 
+    private synchronized void checkNotRolledBack() {
+        refresh();
+        if (rollbackCode != 0) {
+            throw new TransactionException(txn.id(), "branch " + xid + " was rolled back because " + rollbackReason
+                    + "; its work cannot go on (its end and completion report " + XaErrors.name(rollbackCode) + ")");
+        }
+    }
+
     /** Marks the branch rollback-only and rolls its engine transaction back at once, freeing its locks. */
     synchronized void rollBack(int code, boolean byRm, String reason) {
         if (rollbackCode != 0) {
@@ -145,11 +153,14 @@ final class XaBranch {
     /**
      * Runs an engine operation in this branch. An engine exception that rolled the transaction back
      * makes the branch rollback-only with the matching XA_RB* code; a lock timeout caused by an
-     * in-doubt branch names that branch's Xid.
+     * in-doubt branch names that branch's Xid. On a branch already rolled back (by the work of
+     * another connection joined to it, or its timeout) the operation is not run: it fails with a
+     * {@link TransactionException} that says why, as the operation that caused the rollback did.
      */
     <T> T run(Function<Transaction, T> operation, InDoubtBranches inDoubt) {
         work.lock();
         try {
+            checkNotRolledBack();
             return operation.apply(txn);
         } catch (TransactionException e) {
             rollBack(XaErrors.rollbackCode(e), true, e.getMessage());
