@@ -57,6 +57,9 @@ public final class HotBackup {
     private static final System.Logger LOG = System.getLogger(HotBackup.class.getName());
     private static final long PROGRESS_MILLIS = 3000;
 
+    /** Targets of the backups and failover updates running in this JVM (by absolute, normalized path). */
+    private static final java.util.Set<Path> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final EnvironmentImpl env;
     private final Path target;
     private final BackupOptions options;
@@ -91,6 +94,18 @@ public final class HotBackup {
      */
     private BackupResult take(List<Path> moved) throws IOException {
         env.checkUsable();
+        if (!RUNNING.add(target)) {
+            throw new IllegalArgumentException("a hot backup or failover update into " + target + " is already running;"
+                    + " wait for it to end (two at once would overwrite each other's files)");
+        }
+        try {
+            return takeAlone(moved);
+        } finally {
+            RUNNING.remove(target);
+        }
+    }
+
+    private BackupResult takeAlone(List<Path> moved) throws IOException {
         BackupManifest previous = checkTarget();
         boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
         Path dataTarget = split ? target.resolve("data") : target;

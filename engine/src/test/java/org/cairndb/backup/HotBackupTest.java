@@ -146,6 +146,47 @@ class HotBackupTest {
         }
     }
 
+    /** Two backups or failover updates into one directory at once would overwrite each other's files: the second is refused. */
+    @Test
+    void aSecondBackupIntoADirectoryBeingWrittenIsRefused() throws Exception {
+        try (Environment env = Environment.open(dir.resolve("env"), cfg())) {
+            env.openDatabase("t").put(null, b("k"), b("v"));
+            Path target = dir.resolve("busy");
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            BackupOptions holding = BackupOptions.defaults().withProgress(p -> {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<BackupResult> first = pool.submit(() -> HotBackup.run(env.internals(), target, holding));
+                assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS), "the first backup started");
+                for (BackupOptions second : List.of(BackupOptions.defaults(), BackupOptions.defaults().withUpdate(true))) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> HotBackup.run(env.internals(), dir.resolve("busy/../busy"), second));
+                    assertTrue(e.getMessage().contains("already running"), e.getMessage());
+                }
+                IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
+                        () -> Failover.update(env.internals(), target, BackupOptions.defaults()));
+                assertTrue(f.getMessage().contains("already running"), f.getMessage());
+                assertNotNull(HotBackup.run(env.internals(), dir.resolve("elsewhere"), BackupOptions.defaults()),
+                        "a backup into another directory runs meanwhile");
+                release.countDown();
+                first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                release.countDown();
+                pool.shutdown();
+            }
+            assertTrue(new org.cairndb.tools.BackupVerifier(target).verify().ok(), "the first backup is whole");
+            HotBackup.run(env.internals(), target, BackupOptions.defaults().withUpdate(true)); // and can be updated after
+        }
+    }
+
     @Test
     void pointInTimeRecoveryKeepsExactlyTheCommitsUpToTheTarget() throws Exception {
         Path home = dir.resolve("env");
