@@ -238,13 +238,18 @@ public final class RecoveryManager {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         RecoveryReport report = new RecoveryReport(Lsn.toString(start), Lsn.toString(end),
-                result == null ? 0 : result.segmentsScanned(), result == null ? 0 : result.recordsScanned(), redone,
+                result == null ? segmentsReplayed : result.segmentsScanned(),
+                result == null ? recordsReplayed : result.recordsScanned(), redone,
                 rolledBack, restored, tail, lastCommitTxn, lastCommitMillis == 0 ? null : Instant.ofEpochMilli(lastCommitMillis),
                 env.catalog().all().size(), ms, List.copyOf(notes));
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
                 lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail);
     }
+
+    private long recordsReplayed;
+    private int segmentsReplayed;
+    private long lastSegmentReplayed = -1;
 
     private void visit(RecordFrame frame) throws IOException {
         LogRecord rec;
@@ -264,6 +269,12 @@ public final class RecoveryManager {
         if (target != null && beyondTarget(frame, rec)) {
             cutLsn = frame.lsn();
             throw new TargetReached();
+        }
+        // Counted here too: a scan stopped at a recovery target returns no result to count from.
+        recordsReplayed++;
+        if (Lsn.segment(frame.lsn()) != lastSegmentReplayed) {
+            lastSegmentReplayed = Lsn.segment(frame.lsn());
+            segmentsReplayed++;
         }
         if (rec instanceof CommitRecord c) {
             if (c.prepareLsn() != Lsn.NULL) {

@@ -127,6 +127,7 @@ class PointInTimeRecoveryTest {
         Cairn.Result r = Cairn.ok(cmd.toArray(new String[0]));
         assertTrue(r.out().contains("stopped at the recovery target"), r::toString);
         assertTrue(r.out().contains("moved the log after the target"), r::toString);
+        assertTrue(!r.out().contains("(0 segments, 0 records)"), "the report counts what was replayed: " + r);
         TreeSet<String> recovered = keysIn(restore);
         assertTrue(Files.list(restore.resolve("log")).anyMatch(p -> p.getFileName().toString().startsWith("after-")));
         // A later open (normal recovery) does not replay what was moved aside, nor does cairn recover.
