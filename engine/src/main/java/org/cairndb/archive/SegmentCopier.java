@@ -64,6 +64,50 @@ public final class SegmentCopier {
         return total;
     }
 
+    /**
+     * The first offset at which {@code copy} holds a byte that {@code file} does not hold at the same
+     * place, or -1 if there is none: the copy was then taken from {@code file} (or from an earlier
+     * state of it; segments are zero-filled ahead and only ever appended to) and not written since.
+     * Beyond the end of {@code file} the copy must hold zeros.
+     */
+    public static long firstDifference(FileIO io, Path file, Path copy) throws IOException {
+        return firstDifference(io, file, copy, 0);
+    }
+
+    /** {@link #firstDifference(FileIO, Path, Path)} from offset {@code from} on. */
+    public static long firstDifference(FileIO io, Path file, Path copy, long from) throws IOException {
+        try (StorageFile fa = io.open(file, false, false); StorageFile fb = io.open(copy, false, false)) {
+            long size = fb.size();
+            ByteBuffer a = ByteBuffer.allocate(CHUNK);
+            ByteBuffer b = ByteBuffer.allocate(CHUNK);
+            for (long pos = from; pos < size; pos += CHUNK) {
+                b.clear();
+                a.clear();
+                int nb = readFully(fb, b, pos);
+                int na = readFully(fa, a, pos);
+                for (int i = 0; i < nb; i++) {
+                    byte expected = i < na ? a.get(i) : 0;
+                    if (b.get(i) != expected) {
+                        return pos + i;
+                    }
+                }
+            }
+            return -1;
+        }
+    }
+
+    private static int readFully(StorageFile f, ByteBuffer buf, long pos) throws IOException {
+        int total = 0;
+        while (buf.hasRemaining()) {
+            int n = f.read(buf, pos + total);
+            if (n <= 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
     /** Whether two files hold the same bytes. */
     public static boolean identical(FileIO io, Path a, Path b) throws IOException {
         try (StorageFile fa = io.open(a, false, false); StorageFile fb = io.open(b, false, false)) {

@@ -110,6 +110,9 @@ public final class HotBackup {
         boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
         Path dataTarget = split ? target.resolve("data") : target;
         Path logTarget = split ? target.resolve("log") : target;
+        if (previous != null) {
+            checkStillACopy(previous, logTarget);
+        }
         SegmentCopier.createOwnerOnlyDirectory(dataTarget);
         SegmentCopier.createOwnerOnlyDirectory(logTarget);
         if (options.checkpointFirst()) {
@@ -252,6 +255,71 @@ public final class HotBackup {
     }
 
     /** The highest segment already in the copy (its last segment is copied again), or {@code fallback}. */
+    /**
+     * Refuses to update a copy whose log holds records the environment's log does not have: it was
+     * opened as an environment and written to since its last update (after a failover, it is the
+     * application's environment now), or it is a copy of another history. An update would mix the
+     * two logs and break it. Only the segments from the copy's last update on can differ; each must
+     * hold the environment's bytes of that segment (from the log directory or the archive), except
+     * for checkpoint records appended after them: opening a copy to look at it checkpoints it, and
+     * that changes no data (its recovery start is a record boundary of the environment's log too).
+     * A copy whose last update stopped half-way passes: it holds only the environment's bytes.
+     */
+    private void checkStillACopy(BackupManifest previous, Path logTarget) throws IOException {
+        long from = Lsn.segment(Lsn.parse(previous.endLsn()));
+        for (long seg : SegmentFiles.list(env.io(), logTarget)) {
+            if (seg < from) {
+                continue;
+            }
+            String name = SegmentFiles.name(seg);
+            Path copy = logTarget.resolve(name);
+            Path ours = env.home().logDir().resolve(name);
+            if (!Files.exists(ours)) {
+                ours = env.archiveDirectory().resolve(name);
+            }
+            String problem;
+            if (Files.exists(ours)) {
+                long diff = SegmentCopier.firstDifference(env.io(), ours, copy);
+                problem = diff < 0 ? null : writtenSince(ours, copy, seg, diff);
+            } else {
+                // Gone from both after it was finished (its copy was compared when it was made), or never written here.
+                problem = seg < env.log().currentSegment() ? null : "this environment has no segment of that number yet";
+            }
+            if (problem != null) {
+                throw new IllegalArgumentException("cannot update " + target + ": its log segment " + name + " differs from"
+                        + " this environment's (" + problem + "), so it was opened as an environment and written to since its"
+                        + " last update, or it is a copy of another history; updating would mix the two logs. If the"
+                        + " application failed over to it, it is an environment of its own now; otherwise move it away and"
+                        + " update into an empty directory. Nothing was changed");
+            }
+        }
+    }
+
+    /**
+     * Null if what differs in the copy's segment from offset {@code diff} on is checkpoint records
+     * only (bytes after its last valid record must again be the environment's); else what is there.
+     */
+    private String writtenSince(Path ours, Path copy, long seg, long diff) throws IOException {
+        try (org.cairndb.log.SegmentReader r = org.cairndb.log.SegmentReader.open(env.io(), copy, seg)) {
+            if (r.header() == null || diff < org.cairndb.log.SegmentHeader.SIZE) {
+                return "another segment header";
+            }
+            org.cairndb.log.SegmentReader.Stop stop;
+            while ((stop = r.next()) == org.cairndb.log.SegmentReader.Stop.RECORD) {
+                org.cairndb.log.RecordFrame f = r.frame();
+                if (Lsn.offset(f.endLsn()) > diff && f.type() != org.cairndb.log.LogRecordType.CHECKPOINT) {
+                    return "a " + f.type() + " record at offset " + Lsn.offset(f.lsn());
+                }
+            }
+            if (stop == org.cairndb.log.SegmentReader.Stop.CLEAN_END) {
+                return null;
+            }
+            long end = Math.max(r.offset(), diff);
+            return SegmentCopier.firstDifference(env.io(), ours, copy, end) < 0 ? null
+                    : "bytes that are no record at offset " + r.offset();
+        }
+    }
+
     private static long highestSegment(Path logTarget, long fallback) throws IOException {
         long high = 0;
         try (Stream<Path> s = Files.list(logTarget)) {

@@ -21,6 +21,7 @@ import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.Failover;
+import org.cairndb.backup.HotBackup;
 import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.NioFileIO;
 import org.cairndb.log.SegmentFiles;
@@ -174,6 +175,86 @@ class FailoverUnderLoadTest {
         assertTrue(verified.ok(), verified.problems().toString());
         try (Environment copy = Environment.open(failover, new EnvironmentConfig().allowCreate(false))) {
             assertEquals(n, copy.openDatabase("t", false).count(), "every record written before the update");
+        }
+    }
+
+    /**
+     * A copy that was opened as an environment and written to (an application failed over to it,
+     * or someone wrote to it by mistake) has a history of its own: an update would mix the two logs
+     * (it used to, breaking the copy with "zero record length followed by non-zero bytes" and losing
+     * what was written there). The update is refused, naming the segment, and changes nothing; a
+     * {@code -u} backup update likewise.
+     */
+    @Test
+    void aCopyThatWasOpenedAndWrittenToIsNotUpdated() throws Exception {
+        Path home = dir.resolve("env-diverged");
+        Path failover = dir.resolve("failover-diverged");
+        Path backup = dir.resolve("backup-diverged");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false);
+        int copied;
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            copied = writeSegments(env, db, 0, 1);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            for (Path copy : List.of(failover, backup)) {
+                try (Environment opened = Environment.open(copy, cfg.copy().allowCreate(false))) {
+                    opened.openDatabase("t", false).put(null, b("written-in-the-copy"), b("x"));
+                }
+            }
+            writeSegments(env, db, copied, 1);
+            IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
+                    () -> Failover.update(env.internals(), failover, BackupOptions.defaults()));
+            assertTrue(f.getMessage().contains("opened as an environment and written to") && f.getMessage().contains("log."),
+                    f.getMessage());
+            IllegalArgumentException u = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true)));
+            assertTrue(u.getMessage().contains("opened as an environment and written to"), u.getMessage());
+        }
+        for (Path copy : List.of(failover, backup)) {
+            try (Environment opened = Environment.open(copy, cfg.copy().allowCreate(false))) {
+                Database db = opened.openDatabase("t", false);
+                assertArrayEquals(b("x"), db.get(null, b("written-in-the-copy")), copy + " kept what was written there");
+                assertEquals(copied + 1, db.count(), copy + " holds its own history, none of the environment's later writes");
+            }
+        }
+    }
+
+    /**
+     * Opening a copy only to look at it checkpoints it (checkpoint records after the environment's
+     * bytes): that changes no data, and the next update goes on. So does an update after one that
+     * stopped half-way (here: the last segment copied again without a new manifest).
+     */
+    @Test
+    void aCopyOpenedOnlyToLookOrHalfUpdatedIsUpdatedAgain() throws Exception {
+        Path home = dir.resolve("env-looked");
+        Path failover = dir.resolve("failover-looked");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false);
+        int n;
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            n = writeSegments(env, db, 0, 1);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            try (Environment opened = Environment.open(failover, cfg.copy().allowCreate(false))) {
+                assertEquals(n, opened.openDatabase("t", false).count());
+            }
+            n = writeSegments(env, db, n, 1);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            for (int i = 0; i < 20; i++) {
+                db.put(null, b("r" + n), new byte[500]);
+                n++;
+            }
+            String current = SegmentFiles.name(env.internals().log().currentSegment());
+            java.nio.file.Files.copy(home.resolve("log").resolve(current), failover.resolve("log").resolve(current),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+        }
+        BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+        assertTrue(verified.ok(), verified.problems().toString());
+        try (Environment copy = Environment.open(failover, cfg.copy().allowCreate(false))) {
+            assertEquals(n, copy.openDatabase("t", false).count(), "every record written before the last update");
         }
     }
 
