@@ -62,9 +62,26 @@ class TimeoutRaceTest {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The file layer whose log forces the tests slow down. */
+    private FaultInjectingFileIO disk() {
+        return new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1);
+    }
+
+    /** A transaction with the test's timeout, counted from {@code began}, that has written {@code value} under "k". */
+    private record Timed(Transaction txn, long began) {
+        static Timed write(Environment env, Database db, String value) {
+            long began = System.nanoTime();
+            Transaction t = env.beginTransaction();
+            t.setTimeout(TIMEOUT);
+            db.put(t, b("k"), b(value));
+            return new Timed(t, began);
+        }
+    }
+
     /** Starts {@code finish} in another thread once the log is slow, and waits until it is in the force and the deadline has passed. */
-    private Future<?> finishPastTheDeadline(Environment env, FaultInjectingFileIO io, long began, Runnable finish)
+    private Future<?> finishPastTheDeadline(Environment env, FaultInjectingFileIO io, Timed timed, Runnable finish)
             throws Exception {
+        long began = timed.began();
         long written = env.internals().log().writtenLsn();
         io.forceLatency(TIMEOUT.multipliedBy(4), LOG_SEGMENT);
         Future<?> f = pool.submit(finish);
@@ -75,14 +92,11 @@ class TimeoutRaceTest {
 
     @Test
     void aCommitUnderWayWhenTheTimeoutPassesCommits() throws Exception {
-        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1);
+        FaultInjectingFileIO io = disk();
         try (Environment env = open(io)) {
             Database db = env.openDatabase("t");
-            long began = System.nanoTime();
-            Transaction t = env.beginTransaction();
-            t.setTimeout(TIMEOUT);
-            db.put(t, b("k"), b("committed"));
-            Future<?> commit = finishPastTheDeadline(env, io, began, t::commit);
+            Timed timed = Timed.write(env, db, "committed");
+            Future<?> commit = finishPastTheDeadline(env, io, timed, timed.txn()::commit);
             assertEquals(0, env.internals().txns().abortTimedOut(), "the reaper leaves a committing transaction alone");
             commit.get(30, TimeUnit.SECONDS);
             io.forceLatency(Duration.ZERO, LOG_SEGMENT);
@@ -96,15 +110,13 @@ class TimeoutRaceTest {
 
     @Test
     void aPrepareUnderWayWhenTheTimeoutPassesLeavesTheTransactionPrepared() throws Exception {
-        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1);
+        FaultInjectingFileIO io = disk();
         byte[] gid = b("gid-1");
         try (Environment env = open(io)) {
             Database db = env.openDatabase("t");
-            long began = System.nanoTime();
-            Transaction t = env.beginTransaction();
-            t.setTimeout(TIMEOUT);
-            db.put(t, b("k"), b("prepared"));
-            Future<?> prepare = finishPastTheDeadline(env, io, began, () -> t.prepare(gid));
+            Timed timed = Timed.write(env, db, "prepared");
+            Transaction t = timed.txn();
+            Future<?> prepare = finishPastTheDeadline(env, io, timed, () -> t.prepare(gid));
             assertEquals(0, env.internals().txns().abortTimedOut(), "the reaper leaves a preparing transaction alone");
             prepare.get(30, TimeUnit.SECONDS);
             io.forceLatency(Duration.ZERO, LOG_SEGMENT);
@@ -124,14 +136,12 @@ class TimeoutRaceTest {
 
     @Test
     void aTransactionPastItsTimeoutIsStillRolledBackAndCannotCommit() throws Exception {
-        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1);
+        FaultInjectingFileIO io = disk();
         try (Environment env = open(io)) {
             Database db = env.openDatabase("t");
-            long began = System.nanoTime();
-            Transaction t = env.beginTransaction();
-            t.setTimeout(TIMEOUT);
-            db.put(t, b("k"), b("late"));
-            TestSupport.awaitTrue(() -> System.nanoTime() - began > TIMEOUT.toNanos() + 1_000_000, "the deadline passed");
+            Timed timed = Timed.write(env, db, "late");
+            Transaction t = timed.txn();
+            TestSupport.awaitTrue(() -> System.nanoTime() - timed.began() > TIMEOUT.toNanos() + 1_000_000, "the deadline passed");
             env.internals().txns().abortTimedOut(); // the daemon may have done it already
             assertTrue(!t.isActive(), "rolled back: " + t.state());
             org.cairndb.CairnException e = assertThrows(org.cairndb.CairnException.class, t::commit);
