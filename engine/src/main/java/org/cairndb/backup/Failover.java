@@ -15,10 +15,13 @@ import org.cairndb.env.EnvironmentImpl;
  * <li>and runs catastrophic recovery on the copy.</li>
  * </ol>
  *
- * Updates can be repeated as often as wanted. The copy can be opened as an environment at any
- * moment, even during an update: segments arrive whole (copied under a temporary name and renamed)
- * and recovery changes the copy's data files copy-on-write. It then holds every transaction
- * committed before the last completed update began; prepared transactions stay prepared there.
+ * Updates can be repeated as often as wanted. The copy can be opened as an environment whenever
+ * no update is changing it (an update holds the copy's environment lock while it copies, so an
+ * open meanwhile is refused, naming the update, and can be retried; segments arrive whole, copied
+ * under a temporary name and renamed, and recovery changes the data files copy-on-write, so even a
+ * crash half-way leaves a copy that opens). It then holds every transaction committed before the
+ * last completed update began; prepared transactions stay prepared there. Once an application has
+ * opened the copy and written to it, the copy has a history of its own and is not updated again.
  */
 public final class Failover {
 

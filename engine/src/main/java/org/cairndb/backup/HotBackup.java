@@ -110,11 +110,45 @@ public final class HotBackup {
         boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
         Path dataTarget = split ? target.resolve("data") : target;
         Path logTarget = split ? target.resolve("log") : target;
-        if (previous != null) {
-            checkStillACopy(previous, logTarget);
-        }
         SegmentCopier.createOwnerOnlyDirectory(dataTarget);
         SegmentCopier.createOwnerOnlyDirectory(logTarget);
+        // Held while the files change: an application opening the copy meanwhile (to fail over) would
+        // otherwise write into segments this update replaces. It is refused, naming the update, until
+        // the copy's recovery (which takes the lock itself) begins.
+        Copied copied;
+        try (java.io.Closeable copyLock = EnvironmentImpl.lockDirectory(env.io(), target, owner)) {
+            if (previous != null) {
+                checkStillACopy(previous, logTarget);
+            }
+            copied = copy(moved, previous, dataTarget, logTarget);
+        } catch (org.cairndb.EnvironmentLockedException e) {
+            throw new IllegalArgumentException("cannot " + (previous == null ? "back up into " : "update ") + target + ": "
+                    + e.getMessage() + ". Nothing was changed", e);
+        }
+        RecoveryReport recovery = null;
+        if (options.recover()) {
+            report("recovery", true);
+            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().cacheSize(64L << 20)
+                    .checkpointerEnabled(false));
+        }
+        report("manifest", true);
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
+                env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
+                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().toString(),
+                previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
+                options.recover(), copied.prepared(), BackupManifest.describeFiles(target));
+        manifest.write(target);
+        SegmentCopier.restrictToOwner(target);
+        report("done", true);
+        return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
+    }
+
+    /** What the copy phase took: the log range and the transactions prepared when it began. */
+    private record Copied(long startLsn, long endLsn, List<BackupManifest.Prepared> prepared) {
+    }
+
+    /** Steps 1 to 5 of the timeline: pin, copy the data files (a new backup) and the log, unpin. */
+    private Copied copy(List<Path> moved, BackupManifest previous, Path dataTarget, Path logTarget) throws IOException {
         if (options.checkpointFirst()) {
             env.checkpoint(true, "backup");
         }
@@ -153,22 +187,7 @@ public final class HotBackup {
         } finally {
             pin.close();
         }
-        RecoveryReport recovery = null;
-        if (options.recover()) {
-            report("recovery", true);
-            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().cacheSize(64L << 20)
-                    .checkpointerEnabled(false));
-        }
-        report("manifest", true);
-        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
-                env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
-                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().toString(),
-                previous != null ? previous.startLsn() : Lsn.toString(startLsn), Lsn.toString(endLsn),
-                options.recover(), prepared, BackupManifest.describeFiles(target));
-        manifest.write(target);
-        SegmentCopier.restrictToOwner(target);
-        report("done", true);
-        return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
+        return new Copied(startLsn, endLsn, prepared);
     }
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
@@ -229,6 +248,7 @@ public final class HotBackup {
                 env.catalog().lock().readLock().unlock();
             }
             if (fresh.isEmpty()) {
+                report("data files", true);
                 return;
             }
             for (Path f : fresh) {
@@ -342,6 +362,7 @@ public final class HotBackup {
                 copySegment(name, logTarget.resolve(name), seg < current);
             }
         }
+        report("log", true);
     }
 
     /**

@@ -120,6 +120,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * newer copies of the same segments and recover again from there. Opening the copy normally
      * afterwards (a restore) runs ordinary recovery on top.
      */
+    /**
+     * Locks directory {@code dir} (a backup or failover copy about to be written) as an open
+     * environment locks its home, so that no one opens it while its files change; a refused opener
+     * is told {@code purpose}. Throws {@link org.cairndb.EnvironmentLockedException} if it is open.
+     */
+    public static java.io.Closeable lockDirectory(FileIO io, Path dir, String purpose) throws IOException {
+        return EnvironmentLock.acquire(io, EnvironmentHome.detect(dir), purpose);
+    }
+
     public static RecoveryReport recoverCopy(Path dir, EnvironmentConfig requested) {
         EnvironmentHome home = EnvironmentHome.detect(dir);
         EnvironmentConfig config = requested.withPropertiesFrom(home.home()).allowCreate(false);

@@ -35,26 +35,34 @@ final class EnvironmentLock implements Closeable {
      * locked file releases the process's lock on it, so a refused second open in this JVM must not
      * open the file at all.
      */
-    private static final java.util.Set<java.nio.file.Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Map<java.nio.file.Path, String> HELD = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final java.nio.file.Path key;
 
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
+        return acquire(io, home, null);
+    }
+
+    /** With {@code purpose}, a refused opener is told what holds the lock (say, a failover update). */
+    static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose) throws IOException {
         java.nio.file.Path key = home.home();
-        if (!HELD.add(key)) {
+        String holder = HELD.putIfAbsent(key, purpose == null ? "" : purpose);
+        if (holder != null) {
             throw new EnvironmentLockedException("environment " + home.home() + " is in use by process "
-                    + ManagementFactory.getRuntimeMXBean().getPid() + " (this process, which has it open already);"
-                    + " close it there first, or share that Environment");
+                    + ManagementFactory.getRuntimeMXBean().getPid() + (holder.isEmpty()
+                            ? " (this process, which has it open already); close it there first, or share that Environment"
+                            : " (this process: " + holder + "); wait until that ends"));
         }
         try {
-            return lockFile(io, home, key);
+            return lockFile(io, home, key, purpose);
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
             throw e;
         }
     }
 
-    private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key) throws IOException {
+    private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose)
+            throws IOException {
         StorageFile f = io.open(home.lockFile(), true, true);
         FileLock l;
         try {
@@ -72,7 +80,7 @@ final class EnvironmentLock implements Closeable {
                     + "; close it there first (only one process may open an environment)");
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
-                + Instant.now();
+                + Instant.now() + (purpose == null ? "" : " (" + purpose + ")");
         byte[] bytes = me.getBytes(StandardCharsets.UTF_8);
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);

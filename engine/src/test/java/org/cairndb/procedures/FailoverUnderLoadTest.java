@@ -246,6 +246,60 @@ class FailoverUnderLoadTest {
         assertCopyHolds(failover, n);
     }
 
+    /**
+     * An update holds the copy's environment lock while it changes the copy's files: opening the
+     * copy meanwhile is refused, naming the update (it used to succeed, and what the application then
+     * wrote went into segments the update replaced), and an update of a copy that is open is refused
+     * before it changes anything.
+     */
+    @Test
+    void aCopyIsNotOpenedWhileAnUpdateChangesItNorUpdatedWhileOpen() throws Exception {
+        Path home = dir.resolve("env-busy");
+        Path failover = dir.resolve("failover-busy");
+        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
+                .checkpointerEnabled(false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        int n;
+        try (Environment env = Environment.open(home, cfg)) {
+            Database db = env.openDatabase("t");
+            n = writeSegments(env, db, 0, 1);
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            n = writeSegments(env, db, n, 1);
+            java.util.concurrent.CountDownLatch copied = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            BackupOptions holding = BackupOptions.defaults().withProgress(p -> {
+                if (p.phase().equals("log")) {
+                    copied.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            java.util.concurrent.Future<?> update = pool.submit(() -> Failover.update(env.internals(), failover, holding));
+            try {
+                assertTrue(copied.await(30, java.util.concurrent.TimeUnit.SECONDS), "the update copied the log");
+                org.cairndb.EnvironmentLockedException e = assertThrows(org.cairndb.EnvironmentLockedException.class,
+                        () -> Environment.open(failover, cfg.copy().allowCreate(false)));
+                assertTrue(e.getMessage().contains("failover update of " + failover), e.getMessage());
+            } finally {
+                release.countDown();
+            }
+            update.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            n = writeSegments(env, db, n, 1);
+            try (Environment open = Environment.open(failover, cfg.copy().allowCreate(false))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Failover.update(env.internals(), failover, BackupOptions.defaults()));
+                assertTrue(e.getMessage().contains("in use") && e.getMessage().contains("Nothing was changed"), e.getMessage());
+            }
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+        } finally {
+            pool.shutdown();
+        }
+        assertCopyHolds(failover, n);
+    }
+
     /** The copy verifies, opens, and holds the {@code n} records written before its last update. */
     private static void assertCopyHolds(Path failover, int n) throws java.io.IOException {
         BackupVerifier.Report verified = new BackupVerifier(failover).verify();
