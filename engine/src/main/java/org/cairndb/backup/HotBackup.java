@@ -25,6 +25,8 @@ import org.cairndb.txn.Txn;
  *
  * <h2>Timeline</h2>
  * <ol>
+ * <li><b>Lock the target</b> as an open environment locks its home, until the copy is complete, so
+ * that no one opens it while its files change (an update of a copy that is open is refused).</li>
  * <li><b>Optional checkpoint</b> ({@code -c}), so that the copy needs less log.</li>
  * <li><b>Pin</b>, under the checkpoint lock so that no checkpoint or log removal is half-way: note
  * where recovery of the data files would start now (S) and pin every log segment from S's segment
@@ -39,7 +41,7 @@ import org.cairndb.txn.Txn;
  * <li><b>Copy the log</b>, from S's segment to the one being written, after the data files: the log
  * must reach at least as far as any data file copy, and every commit acknowledged before step 2
  * is in it. The last segment may end in a half-written record; recovery cuts it off.</li>
- * <li><b>Unpin</b>.</li>
+ * <li><b>Unpin</b>, and unlock the target.</li>
  * <li><b>Recover the copy</b> (unless {@code --no-recover}): replay the copied log onto the copied
  * data files, without writing to the copied log, so that a later update ({@code -u}) can bring
  * newer copies of the same segments and recover again from where this one stopped.</li>
@@ -47,10 +49,12 @@ import org.cairndb.txn.Txn;
  * the times, the prepared transactions. A backup without a manifest is incomplete.</li>
  * </ol>
  *
- * An update ({@code -u}) repeats steps 2, 4 to 7 with only the segments from the backup's last one
- * on (that one again, since it may have been copied while it was being written). Segments the
- * environment no longer has are taken from its archive directory; if neither has them the update
- * stops and names them.
+ * An update ({@code -u}) repeats steps 1 to 3 and 5 to 8 with only the segments from the backup's
+ * last one on (that one again, since it may have been copied while it was being written). Segments
+ * the environment no longer has are taken from its archive directory; if neither has them the
+ * update stops and names them. Before changing anything it checks that the copy's log still holds
+ * only this environment's bytes (plus checkpoint records, which opening a copy to look at it adds):
+ * a copy that was opened and written to has a history of its own, and is left alone.
  */
 public final class HotBackup {
 
