@@ -110,7 +110,7 @@ public final class HotBackup {
     }
 
     private BackupResult takeAlone(List<Path> moved) throws IOException {
-        BackupManifest previous = checkTarget();
+        BackupManifest previous = checkTarget(moved != null);
         boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
         Path dataTarget = split ? target.resolve("data") : target;
         Path logTarget = split ? target.resolve("log") : target;
@@ -195,7 +195,7 @@ public final class HotBackup {
     }
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
-    private BackupManifest checkTarget() throws IOException {
+    private BackupManifest checkTarget(boolean failover) throws IOException {
         Path home = env.home().home();
         if (target.equals(home) || target.startsWith(env.home().dataDir()) || target.startsWith(env.home().logDir())) {
             throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
@@ -204,7 +204,13 @@ public final class HotBackup {
         if (!options.update()) {
             if (Files.isDirectory(target)) {
                 try (Stream<Path> s = Files.list(target)) {
-                    if (s.findAny().isPresent()) {
+                    // The lock file alone is what a backup that stopped before copying anything leaves.
+                    if (s.anyMatch(p -> !p.getFileName().toString().equals(org.cairndb.env.EnvironmentHome.LOCK_FILE))) {
+                        if (failover) {
+                            throw new IllegalArgumentException("failover directory " + target + " is not empty but holds no "
+                                    + BackupManifest.FILE_NAME + ": the first update into it did not finish (or it is not a"
+                                    + " failover copy); move it away or empty it, then update again. Nothing was changed");
+                        }
                         throw new IllegalArgumentException("backup target " + target + " is not empty; give an empty or new"
                                 + " directory, or update the backup there with -u");
                     }

@@ -187,6 +187,31 @@ class HotBackupTest {
         }
     }
 
+    /**
+     * A failover directory whose first update stopped half-way (no manifest yet) is named as such
+     * rather than called "not empty", and nothing in it is touched; one holding only the lock file
+     * that an update stopped before copying leaves is used.
+     */
+    @Test
+    void aFailoverDirectoryLeftByAnUnfinishedFirstUpdateIsNamed() throws Exception {
+        try (Environment env = Environment.open(dir.resolve("env"), cfg())) {
+            env.openDatabase("t").put(null, b("k"), b("v"));
+            Path half = dir.resolve("half");
+            Files.createDirectories(half.resolve("data"));
+            Files.writeString(half.resolve("data/t.cdb"), "partial");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Failover.update(env.internals(), half, BackupOptions.defaults()));
+            assertTrue(e.getMessage().contains("holds no backup.manifest") && e.getMessage().contains("did not finish"),
+                    e.getMessage());
+            assertEquals("partial", Files.readString(half.resolve("data/t.cdb")));
+            Path locked = dir.resolve("lock-only");
+            Files.createDirectories(locked);
+            Files.writeString(locked.resolve("cairn.lock"), "process 1 on host since then (failover update of it)");
+            Failover.update(env.internals(), locked, BackupOptions.defaults());
+            assertTrue(new org.cairndb.tools.BackupVerifier(locked).verify().ok());
+        }
+    }
+
     @Test
     void pointInTimeRecoveryKeepsExactlyTheCommitsUpToTheTarget() throws Exception {
         Path home = dir.resolve("env");
