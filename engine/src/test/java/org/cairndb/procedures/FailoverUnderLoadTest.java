@@ -118,8 +118,7 @@ class FailoverUnderLoadTest {
     void anUpdateAfterLogRemovalTakesTheRemovedSegmentsFromTheArchive() throws Exception {
         Path home = dir.resolve("env-removal");
         Path failover = dir.resolve("failover-removal");
-        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
-                .checkpointerEnabled(false).archiveEnabled(true).archiveDir(dir.resolve("archive"));
+        EnvironmentConfig cfg = smallSegments().archiveEnabled(true).archiveDir(dir.resolve("archive"));
         int n = 0;
         try (Environment env = Environment.open(home, cfg)) {
             Database db = env.openDatabase("t");
@@ -151,8 +150,7 @@ class FailoverUnderLoadTest {
         Path archive = dir.resolve("archive-lag");
         Path failover = dir.resolve("failover-lag");
         FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 1);
-        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
-                .checkpointerEnabled(false).archiveEnabled(true).archiveDir(archive).fileIO(io);
+        EnvironmentConfig cfg = smallSegments().archiveEnabled(true).archiveDir(archive).fileIO(io);
         int n = 0;
         try (Environment env = Environment.open(home, cfg)) {
             Database db = env.openDatabase("t");
@@ -182,8 +180,7 @@ class FailoverUnderLoadTest {
         Path home = dir.resolve("env-diverged");
         Path failover = dir.resolve("failover-diverged");
         Path backup = dir.resolve("backup-diverged");
-        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
-                .checkpointerEnabled(false);
+        EnvironmentConfig cfg = smallSegments();
         int copied;
         try (Environment env = Environment.open(home, cfg)) {
             Database db = env.openDatabase("t");
@@ -222,8 +219,7 @@ class FailoverUnderLoadTest {
     void aCopyOpenedOnlyToLookOrHalfUpdatedIsUpdatedAgain() throws Exception {
         Path home = dir.resolve("env-looked");
         Path failover = dir.resolve("failover-looked");
-        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
-                .checkpointerEnabled(false);
+        EnvironmentConfig cfg = smallSegments();
         int n;
         try (Environment env = Environment.open(home, cfg)) {
             Database db = env.openDatabase("t");
@@ -256,8 +252,7 @@ class FailoverUnderLoadTest {
     void aCopyIsNotOpenedWhileAnUpdateChangesItNorUpdatedWhileOpen() throws Exception {
         Path home = dir.resolve("env-busy");
         Path failover = dir.resolve("failover-busy");
-        EnvironmentConfig cfg = new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10)
-                .checkpointerEnabled(false);
+        EnvironmentConfig cfg = smallSegments();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
         int n;
         try (Environment env = Environment.open(home, cfg)) {
@@ -298,6 +293,11 @@ class FailoverUnderLoadTest {
             pool.shutdown();
         }
         assertCopyHolds(failover, n);
+    }
+
+    /** 64 KB segments, no background checkpoints: the tests decide when segments fill and checkpoints happen. */
+    private static EnvironmentConfig smallSegments() {
+        return new EnvironmentConfig().cacheSize(16L << 20).logSegmentSize(64 << 10).checkpointerEnabled(false);
     }
 
     /** The copy verifies, opens, and holds the {@code n} records written before its last update. */
