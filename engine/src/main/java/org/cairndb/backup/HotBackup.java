@@ -15,8 +15,12 @@ import org.cairndb.archive.BackupPins;
 import org.cairndb.archive.RateLimiter;
 import org.cairndb.archive.SegmentCopier;
 import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.log.LogRecordType;
 import org.cairndb.log.Lsn;
+import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
+import org.cairndb.log.SegmentHeader;
+import org.cairndb.log.SegmentReader;
 import org.cairndb.txn.Txn;
 
 /**
@@ -151,7 +155,7 @@ public final class HotBackup {
     private record Copied(long startLsn, long endLsn, List<BackupManifest.Prepared> prepared) {
     }
 
-    /** Steps 1 to 5 of the timeline: pin, copy the data files (a new backup) and the log, unpin. */
+    /** Steps 2 to 6 of the timeline: checkpoint (-c), pin, copy the data files (a new backup) and the log, unpin. */
     private Copied copy(List<Path> moved, BackupManifest previous, Path dataTarget, Path logTarget) throws IOException {
         if (options.checkpointFirst()) {
             env.checkpoint(true, "backup");
@@ -284,7 +288,6 @@ public final class HotBackup {
         }
     }
 
-    /** The highest segment already in the copy (its last segment is copied again), or {@code fallback}. */
     /**
      * Refuses to update a copy whose log holds records the environment's log does not have: it was
      * opened as an environment and written to since its last update (after a failover, it is the
@@ -303,12 +306,9 @@ public final class HotBackup {
             }
             String name = SegmentFiles.name(seg);
             Path copy = logTarget.resolve(name);
-            Path ours = env.home().logDir().resolve(name);
-            if (!Files.exists(ours)) {
-                ours = env.archiveDirectory().resolve(name);
-            }
+            Path ours = sources(name).stream().filter(Files::exists).findFirst().orElse(null);
             String problem;
-            if (Files.exists(ours)) {
+            if (ours != null) {
                 long diff = SegmentCopier.firstDifference(env.io(), ours, copy);
                 problem = diff < 0 ? null : writtenSince(ours, copy, seg, diff);
             } else {
@@ -330,18 +330,18 @@ public final class HotBackup {
      * only (bytes after its last valid record must again be the environment's); else what is there.
      */
     private String writtenSince(Path ours, Path copy, long seg, long diff) throws IOException {
-        try (org.cairndb.log.SegmentReader r = org.cairndb.log.SegmentReader.open(env.io(), copy, seg)) {
-            if (r.header() == null || diff < org.cairndb.log.SegmentHeader.SIZE) {
+        try (SegmentReader r = SegmentReader.open(env.io(), copy, seg)) {
+            if (r.header() == null || diff < SegmentHeader.SIZE) {
                 return "another segment header";
             }
-            org.cairndb.log.SegmentReader.Stop stop;
-            while ((stop = r.next()) == org.cairndb.log.SegmentReader.Stop.RECORD) {
-                org.cairndb.log.RecordFrame f = r.frame();
-                if (Lsn.offset(f.endLsn()) > diff && f.type() != org.cairndb.log.LogRecordType.CHECKPOINT) {
+            SegmentReader.Stop stop;
+            while ((stop = r.next()) == SegmentReader.Stop.RECORD) {
+                RecordFrame f = r.frame();
+                if (Lsn.offset(f.endLsn()) > diff && f.type() != LogRecordType.CHECKPOINT) {
                     return "a " + f.type() + " record at offset " + Lsn.offset(f.lsn());
                 }
             }
-            if (stop == org.cairndb.log.SegmentReader.Stop.CLEAN_END) {
+            if (stop == SegmentReader.Stop.CLEAN_END) {
                 return null;
             }
             long end = Math.max(r.offset(), diff);
@@ -350,6 +350,7 @@ public final class HotBackup {
         }
     }
 
+    /** The highest segment already in the copy (its last segment is copied again), or {@code fallback}. */
     private static long highestSegment(Path logTarget, long fallback) throws IOException {
         long high = 0;
         try (Stream<Path> s = Files.list(logTarget)) {
@@ -381,8 +382,7 @@ public final class HotBackup {
      * before the backup's pin are not held) is found in the archive on the second try.
      */
     private void copySegment(String name, Path to, boolean finished) throws IOException {
-        Path archive = env.archiveDirectory();
-        for (Path from : List.of(env.home().logDir().resolve(name), archive.resolve(name))) {
+        for (Path from : sources(name)) {
             if (!Files.exists(from)) {
                 continue;
             }
@@ -399,8 +399,13 @@ public final class HotBackup {
             return;
         }
         throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
-                + env.home().logDir() + " nor in the archive " + archive + "; take a new full backup (for a failover copy:"
-                + " update into a new, empty directory)");
+                + env.home().logDir() + " nor in the archive " + env.archiveDirectory() + "; take a new full backup (for a"
+                + " failover copy: update into a new, empty directory)");
+    }
+
+    /** Where the environment's segment {@code name} may be: its log directory, then its archive. */
+    private List<Path> sources(String name) {
+        return List.of(env.home().logDir().resolve(name), env.archiveDirectory().resolve(name));
     }
 
     private static boolean movedHere(List<Path> moved, String name) {

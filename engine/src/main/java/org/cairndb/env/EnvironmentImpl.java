@@ -114,13 +114,6 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     /**
-     * Recovers a copy of an environment (a hot backup or a failover directory) without writing to
-     * its log: the data files are brought up to the end of the copied log (or to {@code target}) and
-     * checkpointed with LSNs of that log, so that a later update can replace the last segments by
-     * newer copies of the same segments and recover again from there. Opening the copy normally
-     * afterwards (a restore) runs ordinary recovery on top.
-     */
-    /**
      * Locks directory {@code dir} (a backup or failover copy about to be written) as an open
      * environment locks its home, so that no one opens it while its files change; a refused opener
      * is told {@code purpose}. Throws {@link org.cairndb.EnvironmentLockedException} if it is open.
@@ -129,6 +122,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         return EnvironmentLock.acquire(io, EnvironmentHome.detect(dir), purpose);
     }
 
+    /**
+     * Recovers a copy of an environment (a hot backup or a failover directory) without writing to
+     * its log: the data files are brought up to the end of the copied log (or to {@code target}) and
+     * checkpointed with LSNs of that log, so that a later update can replace the last segments by
+     * newer copies of the same segments and recover again from there. Opening the copy normally
+     * afterwards (a restore) runs ordinary recovery on top.
+     */
     public static RecoveryReport recoverCopy(Path dir, EnvironmentConfig requested) {
         EnvironmentHome home = EnvironmentHome.detect(dir);
         EnvironmentConfig config = requested.withPropertiesFrom(home.home()).allowCreate(false);
