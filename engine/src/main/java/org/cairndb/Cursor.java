@@ -48,7 +48,7 @@ public final class Cursor implements AutoCloseable {
         this.from = from;
         this.to = to;
         if (txn != null) {
-            txn.checkActive();
+            env.txns().checkActive(txn);
         }
         Version v;
         if (txn == null || txn.isolation() == IsolationLevel.READ_COMMITTED) {
@@ -234,7 +234,7 @@ public final class Cursor implements AutoCloseable {
         }
         env.checkUsable();
         if (txn != null) {
-            txn.checkActive();
+            env.txns().checkActive(txn);
         }
         if (db.isRemoved()) {
             throw db.removedError(WHILE_OPEN);

@@ -67,7 +67,7 @@ public final class Database {
             return copy(lookupLatest(key, true));
         }
         Txn t = own(txn);
-        t.checkActive();
+        env.txns().checkActive(t);
         byte[] pending = t.writes().get(db.id(), key);
         if (pending != null) {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
@@ -90,7 +90,7 @@ public final class Database {
             return get(null, key);
         }
         Txn t = own(txn);
-        t.checkActive();
+        env.txns().checkActive(t);
         byte[] k = key.clone();
         TxnManager tm = env.txns();
         boolean newest = tm.lockForUpdate(t, new LockKey(db.id(), k));
@@ -137,7 +137,7 @@ public final class Database {
     }
 
     private boolean putIfAbsent(Txn t, byte[] key, byte[] value) {
-        t.checkActive();
+        env.txns().checkActive(t);
         byte[] k = key.clone();
         env.txns().lockForWrite(t, new LockKey(db.id(), k));
         if (exists(t, k)) {
@@ -160,7 +160,7 @@ public final class Database {
     }
 
     private boolean delete(Txn t, byte[] key) {
-        t.checkActive();
+        env.txns().checkActive(t);
         byte[] k = key.clone();
         env.txns().lockForWrite(t, new LockKey(db.id(), k));
         if (!exists(t, k)) {
@@ -191,7 +191,7 @@ public final class Database {
     // ---- internals ----
 
     private void write(Txn t, byte[] key, byte[] value) {
-        t.checkActive();
+        env.txns().checkActive(t);
         byte[] k = key.clone();
         env.txns().lockForWrite(t, new LockKey(db.id(), k));
         addWrite(t, k, value);

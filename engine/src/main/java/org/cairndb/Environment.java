@@ -111,7 +111,10 @@ public final class Environment implements AutoCloseable {
         env.checkUsable();
         List<PreparedTransaction> list = new ArrayList<>();
         for (Txn t : env.txns().preparedTransactions()) {
-            list.add(describe(t));
+            PreparedTransaction p = describe(t);
+            if (p != null) {
+                list.add(p);
+            }
         }
         return list;
     }
@@ -141,13 +144,26 @@ public final class Environment implements AutoCloseable {
         return env.txns().forget(globalId);
     }
 
+    /**
+     * The description of prepared transaction {@code t}, or null if it was completed meanwhile. Read
+     * under the transaction's monitor, under which its completion empties its locks and writes: a
+     * recovery scan runs while other branches commit.
+     */
     private PreparedTransaction describe(Txn t) {
         Set<String> dbs = new LinkedHashSet<>();
-        for (Integer id : t.writes().databases()) {
-            dbs.add(env.catalog().nameOf(id));
+        List<LockKey> held;
+        int writes;
+        synchronized (t) {
+            if (t.state() != Txn.State.PREPARED) {
+                return null;
+            }
+            for (Integer id : t.writes().databases()) {
+                dbs.add(env.catalog().nameOf(id));
+            }
+            held = List.copyOf(t.locks());
+            writes = t.writes().size();
         }
-        List<LockKey> held = List.copyOf(t.locks());
-        return new PreparedTransaction(t.id(), t.globalId(), Instant.ofEpochMilli(t.prepareMillis()), t.writes().size(),
+        return new PreparedTransaction(t.id(), t.globalId(), Instant.ofEpochMilli(t.prepareMillis()), writes,
                 held.size(), new ArrayList<>(dbs), env.txns().locks().waitersOf(t, held));
     }
 

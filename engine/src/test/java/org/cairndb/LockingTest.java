@@ -144,6 +144,84 @@ class LockingTest {
         assertTrue(e.getMessage().contains("timeout"), e.getMessage());
     }
 
+    /**
+     * Two transactions that each hold one key and ask for the other's at the same instant close one
+     * cycle together: both may see it at once, and exactly one must give up, the other committing.
+     */
+    @Test
+    void twoTransactionsClosingOneCycleAtOnceMakeOneVictim() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 1500; round++) {
+                byte[] x = b("x" + round);
+                byte[] y = b("y" + round);
+                java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.Future<String> first = pool.submit(() -> crossWrite(x, y, holding));
+                java.util.concurrent.Future<String> second = pool.submit(() -> crossWrite(y, x, holding));
+                String a = first.get(30, TimeUnit.SECONDS);
+                String c = second.get(30, TimeUnit.SECONDS);
+                assertEquals(java.util.List.of("committed", "deadlock victim"), java.util.stream.Stream.of(a, c).sorted().toList(),
+                        "round " + round + ": one victim, one commit (got " + a + " and " + c + ")");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Writes {@code mine}, waits until the other transaction holds its first key too, then writes {@code theirs}. */
+    private String crossWrite(byte[] mine, byte[] theirs, java.util.concurrent.atomic.AtomicInteger holding) {
+        Transaction t = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofSeconds(20)));
+        try {
+            db.put(t, mine, b("1"));
+            holding.incrementAndGet();
+            while (holding.get() < 2) {
+                Thread.onSpinWait();
+            }
+            db.put(t, theirs, b("1"));
+            t.commit();
+            return "committed";
+        } catch (DeadlockException e) {
+            return "deadlock victim";
+        } finally {
+            if (t.isActive()) {
+                t.abort();
+            }
+        }
+    }
+
+    /**
+     * The operation that finds its transaction past its timeout rolls it back before it throws (as
+     * every TransactionException leaves its transaction), freeing its locks at once rather than when
+     * the background reaper comes by. The same for a commit.
+     */
+    @Test
+    void theOperationThatFindsTheTimeoutPassedRollsTheTransactionBackAndFreesItsLocks() throws InterruptedException {
+        for (String next : new String[] {"get", "put", "cursor", "commit"}) {
+            Transaction t = env.beginTransaction(new TransactionConfig().timeout(Duration.ofMillis(50)));
+            db.put(t, b("held"), b("by " + next));
+            long began = System.nanoTime();
+            TestSupport.awaitTrue(() -> System.nanoTime() - began > Duration.ofMillis(60).toNanos(), "the timeout to pass");
+            TransactionTimeoutException e = assertThrows(TransactionTimeoutException.class, () -> {
+                switch (next) {
+                    case "get" -> db.get(t, b("other"));
+                    case "put" -> db.put(t, b("other"), b("x"));
+                    case "cursor" -> {
+                        try (Cursor c = db.openCursor(t)) {
+                            c.first();
+                        }
+                    }
+                    default -> t.commit();
+                }
+            }, next);
+            assertTrue(e.getMessage().contains("was rolled back"), e.getMessage());
+            assertEquals("ABORTED", t.state(), next + " left the transaction rolled back");
+            Transaction other = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(50)));
+            db.put(other, b("held"), b("free"));
+            other.commit();
+        }
+        assertEquals("free", s(db.get(null, b("held"))));
+    }
+
     private void awaitWaiting(Transaction t, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (t.txn().waitingFor() == null) {

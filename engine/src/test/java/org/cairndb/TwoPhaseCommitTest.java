@@ -107,6 +107,9 @@ class TwoPhaseCommitTest {
                 assertEquals(0, env.stats().preparedTransactions(), way + ": still counted as prepared");
                 db.put(null, b("k"), b("v"));
                 env.checkpoint(true);
+                // While heuristic outcomes are remembered, recovery starts at the last CHECKPOINT
+                // record (which lists them), one checkpoint behind: the second one starts after the prepare.
+                env.checkpoint(true);
                 long start = org.cairndb.log.Lsn.parse(env.stats().recoveryStartLsn());
                 assertTrue(start > preparedAt, way + ": recovery still starts at " + env.stats().recoveryStartLsn()
                         + ", before the prepare at " + org.cairndb.log.Lsn.toString(preparedAt));
@@ -171,6 +174,106 @@ class TwoPhaseCommitTest {
             Database db = again.openDatabase("t");
             assertEquals("committed by admin", s(db.get(null, b("hc"))));
             assertNull(db.get(null, b("hr")));
+        }
+    }
+
+    /**
+     * A prepared transaction keeps every lock it held, also those on keys it did not write: keys
+     * read with getForUpdate, and under SERIALIZABLE every key it read (present or absent), which
+     * the prepare locks so that no write skew can slip in before the outcome. After a crash they
+     * come back from the PREPARE record with the written keys' locks.
+     */
+    @Test
+    void keysLockedWithoutBeingWrittenStayLockedAcrossACrash() {
+        Environment env = TestSupport.open(dir);
+        Database db = env.openDatabase("t");
+        db.put(null, b("present"), b("1"));
+        db.put(null, b("for-update"), b("2"));
+        Transaction serial = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SERIALIZABLE));
+        assertNull(db.get(serial, b("absent")));
+        assertEquals("1", s(db.get(serial, b("present"))));
+        db.put(serial, b("written"), b("by serial"));
+        serial.prepare(b("gid-serial"));
+        Transaction snapshot = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SNAPSHOT));
+        assertEquals("2", s(db.getForUpdate(snapshot, b("for-update"))));
+        db.put(snapshot, b("other"), b("by snapshot"));
+        snapshot.prepare(b("gid-snapshot"));
+        List<String> locked = List.of("absent", "present", "written", "for-update", "other");
+        assertLocked(env, db, locked, "before the crash");
+        env.internals().abandon();
+
+        try (Environment again = TestSupport.open(dir)) {
+            Database db2 = again.openDatabase("t", false);
+            java.util.Map<String, Integer> locks = new java.util.TreeMap<>();
+            for (PreparedTransaction p : again.preparedTransactions()) {
+                locks.put(s(p.globalId()), p.locksHeld());
+            }
+            assertEquals(java.util.Map.of("gid-serial", 3, "gid-snapshot", 2), locks);
+            assertLocked(again, db2, locked, "after the crash");
+            again.preparedTransaction(b("gid-serial")).commit();
+            again.preparedTransaction(b("gid-snapshot")).abort();
+            for (String k : locked) {
+                db2.put(null, b(k), b("free"));
+            }
+            assertEquals("free", s(db2.get(null, b("absent"))));
+        }
+    }
+
+    private static void assertLocked(Environment env, Database db, List<String> keys, String when) {
+        for (String k : keys) {
+            Transaction t = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(50)));
+            LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db.put(t, b(k), b("x")),
+                    "key " + k + " is locked by its prepared transaction " + when);
+            assertTrue(e.getMessage().contains("prepared"), e.getMessage());
+            t.abort();
+        }
+    }
+
+    /**
+     * Listing the prepared transactions (what an XA recovery scan does) while others are being
+     * prepared and completed: each listed transaction is described as it was while prepared, never
+     * half-completed.
+     */
+    @Test
+    void listingPreparedTransactionsWhileOthersCompleteNeverFails() throws InterruptedException {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread lister = new Thread(() -> {
+                try {
+                    while (!done.get()) {
+                        for (PreparedTransaction p : env.preparedTransactions()) {
+                            assertEquals(300, p.keysWritten(), "a listed transaction is described whole");
+                            assertEquals(300, p.locksHeld(), "a listed transaction is described whole");
+                            assertEquals(List.of("t"), p.databases());
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            lister.start();
+            try {
+                for (int n = 0; n < 400 && failure.get() == null; n++) {
+                    Transaction t = env.beginTransaction();
+                    for (int i = 0; i < 300; i++) {
+                        db.put(t, b("k" + (n % 4) + "-" + i), b("v"));
+                    }
+                    t.prepare(b("gid-" + n));
+                    if (n % 2 == 0) {
+                        t.commit();
+                    } else {
+                        t.abort();
+                    }
+                }
+            } finally {
+                done.set(true);
+                lister.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("listing failed while branches completed", failure.get());
+            }
         }
     }
 

@@ -147,6 +147,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             for (Txn t : env.txns.preparedTransactions()) {
                 start = Math.min(start, t.prepareLsn());
             }
+            // No CHECKPOINT record is written into the copy's log: heuristic outcomes decided before
+            // the end are found again only by a scan from the last one recovery met.
+            long heuristicsFloor = env.txns.heuristicsFloor();
+            if (heuristicsFloor != Lsn.NULL) {
+                start = Math.min(start, heuristicsFloor);
+            }
             if (start != Lsn.NULL) {
                 env.checkpointer.writeFiles(env.txns.current(), start, env.txns.nextTxnId());
             }

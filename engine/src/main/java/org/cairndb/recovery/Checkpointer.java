@@ -87,8 +87,11 @@ public final class Checkpointer {
                     System.currentTimeMillis(), c.nextTxnId(), catalog.nextDbId(), dbs, heuristics));
             log.sync(lsn + rec[0].size());
             lastVersionTs = c.version().ts();
-            // The next checkpoint has nothing to do if the log then ends right after this record.
-            lastStartLsn = lsn + rec[0].size();
+            // The next checkpoint has nothing to do if the log then ends right after this record (or,
+            // while heuristic outcomes are remembered, if its start is still this record; see
+            // TxnManager.capture).
+            long floor = txns.heuristicsFloor();
+            lastStartLsn = floor == Lsn.NULL ? lsn + rec[0].size() : Math.min(lsn + rec[0].size(), floor);
             lastCheckpointStartLsn = c.startLsn();
             lastCheckpointLsn = lsn;
             lastCheckpointMillis = System.currentTimeMillis();

@@ -227,10 +227,11 @@ public final class RecoveryManager {
         int restored = 0;
         for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
             PrepareRecord p = e.getValue();
-            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), preparedLsns.get(e.getKey()), p.prepareMillis());
+            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), p.lockedKeys(), preparedLsns.get(e.getKey()),
+                    p.prepareMillis());
             restored++;
         }
-        env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()));
+        env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()), heuristicsFrom());
         env.txns().ensureNextTxnId(maxTxnId + 1);
         if (lastCheckpoint != null) {
             env.txns().ensureNextTxnId(lastCheckpoint.nextTxnId());
@@ -245,6 +246,11 @@ public final class RecoveryManager {
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
                 lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail);
+    }
+
+    /** Where a scan finds again the heuristic outcomes met so far: the last CHECKPOINT record met, else the start. */
+    private long heuristicsFrom() {
+        return lastCheckpointLsn != Lsn.NULL ? lastCheckpointLsn : startLsn;
     }
 
     private long recordsReplayed;
@@ -508,6 +514,11 @@ public final class RecoveryManager {
         long start = position;
         for (long lsn : preparedLsns.values()) {
             start = Math.min(start, lsn);
+        }
+        // A checkpoint in the middle of the replay must not start the data files past the last
+        // record that names the heuristic outcomes met so far (they are kept nowhere else).
+        if (!heuristics.isEmpty() && heuristicsFrom() != Lsn.NULL) {
+            start = Math.min(start, heuristicsFrom());
         }
         applier.submit(new BatchApplier.Batch(sorted, start, lastBatchStart, maxTxnId + 1, arena.allocated()));
         lastBatchStart = start;

@@ -24,7 +24,8 @@ import org.cairndb.util.Bytes;
  * other. The wait-for graph is therefore a set of chains, and a cycle is found by following
  * "waits for the owner of" links from the requester. The requester that closes a cycle is the
  * victim: it gets a {@link DeadlockException} naming every transaction in the cycle. A waiter also
- * re-checks for a cycle when it wakes, so a cycle formed while it slept is found too.
+ * re-checks for a cycle when it wakes, so a cycle formed while it slept is found too. When two
+ * members of one cycle see it at the same moment, only one of them becomes the victim.
  */
 public final class LockManager {
 
@@ -69,6 +70,8 @@ public final class LockManager {
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
+    /** Taken to choose a deadlock victim (see {@link #victimOfCycle}); never while waiting for a stripe. */
+    private final Object victimChoice = new Object();
     private final IntFunction<String> dbNames;
 
     /** {@code dbNames} gives a database's name for messages. */
@@ -113,7 +116,7 @@ public final class LockManager {
             try {
                 long deadline = System.nanoTime() + timeoutNanos;
                 while (e.owner != txn) {
-                    long[] cycle = findCycle(txn);
+                    long[] cycle = victimOfCycle(txn);
                     if (cycle != null) {
                         throw deadlock(txn, cycle);
                     }
@@ -281,19 +284,43 @@ public final class LockManager {
     }
 
     /** Follows wait-for links from {@code start}; returns the cycle through it, or null. */
-    private static long[] findCycle(Txn start) {
-        List<Long> chain = new ArrayList<>();
-        chain.add(start.id());
+    /**
+     * The cycle of the wait-for graph that {@code start} closes, if {@code start} is to be its
+     * victim; null if there is none, or if another member already gave up for it. Two waiters of
+     * one cycle may set their links at the same moment, each under its own stripe's lock, and then
+     * both see the whole cycle: the choice is made under one lock, and the first member to choose
+     * becomes the victim (it is about to roll back, which breaks the cycle for the others).
+     */
+    private long[] victimOfCycle(Txn start) {
+        synchronized (victimChoice) {
+            List<Txn> cycle = findCycle(start);
+            if (cycle == null) {
+                return null;
+            }
+            for (Txn t : cycle) {
+                if (t.deadlockVictim) {
+                    return null;
+                }
+            }
+            start.deadlockVictim = true;
+            long[] ids = new long[cycle.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = cycle.get(i).id();
+            }
+            return ids;
+        }
+    }
+
+    /** The transactions from {@code start} round the cycle back to it, or null if its chain has none. */
+    private static List<Txn> findCycle(Txn start) {
+        List<Txn> chain = new ArrayList<>();
+        chain.add(start);
         Txn t = start.waitingFor;
         for (int steps = 0; t != null && steps < 10_000; steps++) {
             if (t == start) {
-                long[] ids = new long[chain.size()];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = chain.get(i);
-                }
-                return ids;
+                return chain;
             }
-            chain.add(t.id());
+            chain.add(t);
             t = t.waitingFor;
         }
         return null;

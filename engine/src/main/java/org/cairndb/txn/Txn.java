@@ -72,6 +72,8 @@ public final class Txn {
     // lock waiting, read by deadlock detection in other threads
     volatile Txn waitingFor;
     volatile LockKey waitingKey;
+    /** Set once this transaction gave up a lock wait to break a deadlock (it is then rolled back). */
+    volatile boolean deadlockVictim;
 
     Txn(long id, IsolationLevel isolation, Durability durability, long timeoutNanos, long lockTimeoutNanos) {
         this.id = id;
@@ -179,7 +181,7 @@ public final class Txn {
         State s = state;
         if (s == State.ACTIVE) {
             if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
-                throw new TransactionTimeoutException(id, "transaction " + id + " ran past its timeout and is being rolled back");
+                throw new TransactionTimeoutException(id, "transaction " + id + " ran past its timeout; it was rolled back");
             }
             return;
         }

@@ -24,6 +24,7 @@ import org.cairndb.EnvironmentFailureException;
 import org.cairndb.HeuristicOutcome;
 import org.cairndb.IsolationLevel;
 import org.cairndb.TransactionStateException;
+import org.cairndb.TransactionTimeoutException;
 import org.cairndb.WriteConflictException;
 import org.cairndb.log.AbortRecord;
 import org.cairndb.log.CheckpointRecord;
@@ -94,6 +95,13 @@ public final class TxnManager {
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ByteBuffer, HeuristicOutcome> heuristics = new ConcurrentHashMap<>();
+    /**
+     * A scan of the log from here finds every heuristic outcome not yet forgotten: the last CHECKPOINT
+     * record (it lists them), or where recovery started if it met none. Heuristic outcomes live only
+     * in the log, so while there are any, no checkpoint moves the data files' recovery start past
+     * it (see {@link #capture()}). Guarded by {@link #sequenceLock}.
+     */
+    private long heuristicsFrom = Lsn.NULL;
 
     private final LongAdder commits = new LongAdder();
     private final LongAdder aborts = new LongAdder();
@@ -365,7 +373,7 @@ public final class TxnManager {
     /** Adds a write to the transaction's write set, enforcing the size limit. */
     public void addWrite(Txn txn, int dbId, byte[] key, byte[] value) {
         synchronized (txn) {
-            txn.checkActive();
+            checkActive(txn);
             txn.writes.put(dbId, key, value);
         }
         if (txn.writes.bytes() > maxTxnBytes) {
@@ -414,7 +422,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically commit");
         }
         if (!wasPrepared) {
-            txn.beginFinishing();
+            beginFinishing(txn);
         } else {
             claimCompletion(txn, "commit");
         }
@@ -790,7 +798,7 @@ public final class TxnManager {
     }
 
     private void prepareOpen(Txn txn, byte[] globalId) {
-        txn.checkActive();
+        checkActive(txn);
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
         }
@@ -800,7 +808,7 @@ public final class TxnManager {
                         + p.describe());
             }
         }
-        txn.beginFinishing();
+        beginFinishing(txn);
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
             sequenceLock.lock();
             try {
@@ -819,7 +827,7 @@ public final class TxnManager {
             }
         }
         long now = System.currentTimeMillis();
-        PrepareRecord rec = new PrepareRecord(txn.id(), now, globalId.clone(), txn.writes.toOps());
+        PrepareRecord rec = new PrepareRecord(txn.id(), now, globalId.clone(), txn.writes.toOps(), lockedNotWritten(txn));
         try {
             long lsn;
             sequenceLock.lock();
@@ -842,6 +850,19 @@ public final class TxnManager {
             snapshots.remove(txn.snapshotToken);
             txn.snapshotToken = null;
         }
+    }
+
+    /** The keys {@code txn} holds locked without writing them, for its PREPARE record. */
+    private static List<PrepareRecord.LockedKey> lockedNotWritten(Txn txn) {
+        List<PrepareRecord.LockedKey> list = new ArrayList<>();
+        synchronized (txn) {
+            for (LockKey k : new java.util.LinkedHashSet<>(txn.locks)) {
+                if (txn.writes.get(k.dbId(), k.key()) == null) {
+                    list.add(new PrepareRecord.LockedKey(k.dbId(), k.key()));
+                }
+            }
+        }
+        return list;
     }
 
     private static void claimCompletion(Txn txn, String action) {
@@ -879,11 +900,17 @@ public final class TxnManager {
      * Recovery: re-creates a transaction that was prepared when the environment stopped, with its
      * writes and its locks.
      */
-    public Txn restorePrepared(long txnId, byte[] globalId, List<Op> ops, long prepareLsn, long prepareMillis) {
+    public Txn restorePrepared(long txnId, byte[] globalId, List<Op> ops, List<PrepareRecord.LockedKey> locked,
+            long prepareLsn, long prepareMillis) {
         Txn t = new Txn(txnId, defaultIsolation, Durability.SYNC, 0, defaultLockTimeoutNanos);
         for (Op op : ops) {
             t.writes.put(op.dbId(), op.key(), op.isPut() ? op.value() : WriteSet.TOMBSTONE);
             LockKey k = new LockKey(op.dbId(), op.key());
+            locks.lockNow(t, k);
+            t.locks.add(k);
+        }
+        for (PrepareRecord.LockedKey l : locked) {
+            LockKey k = new LockKey(l.dbId(), l.key());
             locks.lockNow(t, k);
             t.locks.add(k);
         }
@@ -960,11 +987,33 @@ public final class TxnManager {
         }
     }
 
-    /** Recovery: the heuristic outcomes as the log leaves them. */
-    public void restoreHeuristics(List<HeuristicOutcome> outcomes) {
-        heuristics.clear();
-        for (HeuristicOutcome h : outcomes) {
-            heuristics.put(ByteBuffer.wrap(h.globalId()), h);
+    /**
+     * Recovery: the heuristic outcomes as the log leaves them, and {@code fromLsn}, where a scan
+     * finds them all again (the last CHECKPOINT record recovery met, or where it started).
+     */
+    public void restoreHeuristics(List<HeuristicOutcome> outcomes, long fromLsn) {
+        sequenceLock.lock();
+        try {
+            heuristics.clear();
+            for (HeuristicOutcome h : outcomes) {
+                heuristics.put(ByteBuffer.wrap(h.globalId()), h);
+            }
+            heuristicsFrom = fromLsn;
+        } finally {
+            sequenceLock.unlock();
+        }
+    }
+
+    /**
+     * The latest LSN the data files' recovery start may have without losing a heuristic outcome:
+     * {@link Lsn#NULL} when there is none to lose.
+     */
+    public long heuristicsFloor() {
+        sequenceLock.lock();
+        try {
+            return heuristics.isEmpty() ? Lsn.NULL : heuristicsFrom;
+        } finally {
+            sequenceLock.unlock();
         }
     }
 
@@ -981,7 +1030,9 @@ public final class TxnManager {
             for (HeuristicOutcome h : heuristics()) {
                 list.add(new CheckpointRecord.Heuristic(h.globalId(), h.txnId(), h.committed(), h.decidedAt().toEpochMilli()));
             }
-            return log.append(build.apply(list));
+            long lsn = log.append(build.apply(list));
+            heuristicsFrom = lsn;
+            return lsn;
         } finally {
             sequenceLock.unlock();
         }
@@ -1013,6 +1064,12 @@ public final class TxnManager {
                 for (Txn t : prepared.values()) {
                     start = Math.min(start, t.prepareLsn);
                 }
+                // Heuristic outcomes decided before the start are found only in the last CHECKPOINT
+                // record: the data files are written before this checkpoint's own record, and a crash
+                // in between must not leave them starting past every record that names the outcomes.
+                if (!heuristics.isEmpty() && heuristicsFrom != Lsn.NULL) {
+                    start = Math.min(start, heuristicsFrom);
+                }
                 return new Capture(v, start, nextTxnId.get());
             } finally {
                 sequenceLock.unlock();
@@ -1029,15 +1086,44 @@ public final class TxnManager {
         long now = System.nanoTime();
         int n = 0;
         for (Txn t : active.values()) {
-            if (t.state() == Txn.State.ACTIVE && t.isTimedOut(now)) {
-                if (finish(t, () -> t.expire("it ran past its timeout"), Txn.State.ABORTED)) {
-                    aborts.increment();
-                    n++;
-                    LOG.log(System.Logger.Level.INFO, "rolled back transaction " + t.id() + ": it ran past its timeout");
-                }
+            if (t.state() == Txn.State.ACTIVE && t.isTimedOut(now) && expire(t)) {
+                n++;
             }
         }
         return n;
+    }
+
+    /**
+     * Throws unless {@code txn} may read and write. One past its timeout is rolled back first (as the
+     * reaper would do a moment later), so that the exception leaves it rolled back, its locks freed.
+     */
+    public void checkActive(Txn txn) {
+        try {
+            txn.checkActive();
+        } catch (TransactionTimeoutException e) {
+            expire(txn);
+            throw e;
+        }
+    }
+
+    /** Claims {@code txn} for its commit or prepare, rolling it back if it is past its timeout. */
+    private void beginFinishing(Txn txn) {
+        try {
+            txn.beginFinishing();
+        } catch (TransactionTimeoutException e) {
+            expire(txn);
+            throw e;
+        }
+    }
+
+    /** Rolls back {@code t} for its timeout unless a commit or prepare claimed it; whether it did. */
+    private boolean expire(Txn t) {
+        if (!finish(t, () -> t.expire("it ran past its timeout"), Txn.State.ABORTED)) {
+            return false;
+        }
+        aborts.increment();
+        LOG.log(System.Logger.Level.INFO, "rolled back transaction " + t.id() + ": it ran past its timeout");
+        return true;
     }
 
     /** Whether any transaction that is not finished has written to database {@code dbId}. */
