@@ -58,7 +58,8 @@ public final class CairnXAResource implements XAResource {
     private final Environment env;
     private final BranchRegistry registry;
     private final InDoubtBranches inDoubt;
-    private final int defaultTimeoutSeconds;
+    /** The environment's {@code cairn.txn.timeout}, exactly (it need not be whole seconds); zero for none. */
+    private final Duration defaultTimeout;
     private volatile int timeoutSeconds;
 
     // Association state of this resource; guarded by this.
@@ -69,8 +70,7 @@ public final class CairnXAResource implements XAResource {
         this.env = env;
         this.registry = BranchRegistry.of(env);
         this.inDoubt = new InDoubtBranches(env);
-        Duration d = env.config().txnTimeout();
-        this.defaultTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE, d.toSeconds());
+        this.defaultTimeout = env.config().txnTimeout();
     }
 
     /** The environment this resource fronts. */
@@ -145,7 +145,16 @@ public final class CairnXAResource implements XAResource {
                                     + " suspended its association with it; resume it with TMRESUME");
                         }
                         XaBranch b = existing(x, "join");
-                        b.associate();
+                        try {
+                            b.associate();
+                        } catch (XAException e) {
+                            if (e.errorCode == XAException.XAER_NOTA) {
+                                // Completed while this join waited for it: prepared or decided is
+                                // XAER_PROTO, as for a join that comes after; gone is XAER_NOTA.
+                                existing(x, "join");
+                            }
+                            throw e;
+                        }
                         associated = b;
                     }
                     default -> { // TMRESUME
@@ -180,12 +189,12 @@ public final class CairnXAResource implements XAResource {
         }
         int seconds = timeoutSeconds;
         TransactionConfig config = new TransactionConfig();
+        Duration limit = defaultTimeout; // the engine's transaction gets the same default
         if (seconds > 0) {
-            config.timeout(Duration.ofSeconds(seconds));
-        } else {
-            seconds = defaultTimeoutSeconds;
+            limit = Duration.ofSeconds(seconds);
+            config.timeout(limit);
         }
-        long deadline = seconds > 0 ? System.nanoTime() + Duration.ofSeconds(seconds).toNanos() : 0;
+        long deadline = limit.isZero() ? 0 : System.nanoTime() + limit.toNanos();
         Transaction t = env.beginTransaction(config);
         XaBranch b = new XaBranch(x, t, deadline);
         b.associate();
@@ -505,10 +514,18 @@ public final class CairnXAResource implements XAResource {
         return other instanceof CairnXAResource o && o.registry == registry;
     }
 
+    /**
+     * The timeout in force for branches started from now on, in seconds: the one set, or else
+     * {@code cairn.txn.timeout} rounded up (0 only when there is none).
+     */
     @Override
     public int getTransactionTimeout() {
         int s = timeoutSeconds;
-        return s > 0 ? s : defaultTimeoutSeconds;
+        if (s > 0) {
+            return s;
+        }
+        long up = defaultTimeout.getSeconds() + (defaultTimeout.getNano() > 0 ? 1 : 0);
+        return (int) Math.min(Integer.MAX_VALUE, up);
     }
 
     /**

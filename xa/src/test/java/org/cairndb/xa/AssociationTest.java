@@ -185,6 +185,58 @@ class AssociationTest {
         assertEquals("3", s(db.get(null, b("c"))));
     }
 
+    /**
+     * A join that waits for the branch while its prepare runs (here the prepare of a SERIALIZABLE
+     * branch waits for the lock of a key it read) gets what a join after the prepare gets:
+     * XAER_PROTO, the branch being prepared, not XAER_NOTA, which would say it never existed.
+     */
+    @Test
+    void aJoinThatWaitedForASuccessfulPrepareIsXaerProto() throws Exception {
+        try (Environment serial = Environment.open(dir.resolve("serial"),
+                XaTestSupport.config().isolation(org.cairndb.IsolationLevel.SERIALIZABLE))) {
+            Database t = serial.openDatabase("t");
+            CairnXAResource a = new CairnXAResource(serial);
+            CairnXAResource b = new CairnXAResource(serial);
+            Xid x = xid();
+            a.start(x, TMNOFLAGS);
+            a.run(txn -> {
+                t.get(txn, b("read"));
+                t.put(txn, b("written"), b("1"));
+            });
+            a.end(x, TMSUCCESS);
+            org.cairndb.Transaction holder = serial.beginTransaction();
+            t.getForUpdate(holder, b("read"));
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Thread[] threads = new Thread[2];
+                Future<Integer> prepare = pool.submit(() -> {
+                    threads[0] = Thread.currentThread();
+                    return a.prepare(x);
+                });
+                XaTestSupport.await("the prepare to wait for the lock of the key it read", java.time.Duration.ofSeconds(10),
+                        () -> threads[0] != null && threads[0].getState() == Thread.State.TIMED_WAITING);
+                Future<Integer> join = pool.submit(() -> {
+                    threads[1] = Thread.currentThread();
+                    try {
+                        b.start(x, TMJOIN);
+                        return XA_OK;
+                    } catch (javax.transaction.xa.XAException e) {
+                        return e.errorCode;
+                    }
+                });
+                XaTestSupport.await("the join to wait for the branch", java.time.Duration.ofSeconds(10),
+                        () -> threads[1] != null && threads[1].getState() == Thread.State.BLOCKED);
+                holder.commit();
+                assertEquals(XA_OK, prepare.get(30, TimeUnit.SECONDS));
+                assertEquals(XAER_PROTO, join.get(30, TimeUnit.SECONDS), "the join gets the code of a prepared branch");
+            } finally {
+                pool.shutdownNow();
+            }
+            a.commit(x, false);
+            assertEquals("1", s(t.get(null, b("written"))));
+        }
+    }
+
     @Test
     void suspendAndResume() throws Exception {
         Xid x = xid();

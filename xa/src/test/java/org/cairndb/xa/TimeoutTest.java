@@ -73,6 +73,52 @@ class TimeoutTest {
         assertEquals(30, new CairnXAResource(env).getTransactionTimeout(), "per resource");
     }
 
+    /**
+     * A {@code cairn.txn.timeout} that is not whole seconds: branches get exactly that long, the
+     * value reported is rounded up (never 0, which would read as no timeout), and a branch the
+     * engine rolled back at that deadline gets XA_RBTIMEOUT.
+     */
+    @Test
+    void aDefaultTimeoutOfPartSecondsIsKeptExactly() throws Exception {
+        try (Environment half = Environment.open(dir.resolve("half"),
+                XaTestSupport.config().txnTimeout(Duration.ofMillis(500)))) {
+            Database t = half.openDatabase("t");
+            CairnXAResource xa = new CairnXAResource(half);
+            assertEquals(1, xa.getTransactionTimeout(), "0.5 s is reported as 1 s, not as 0 (no timeout)");
+            Xid x = xid();
+            xa.start(x, TMNOFLAGS);
+            xa.run(txn -> t.put(txn, b("k"), b("v")));
+            xa.end(x, TMSUCCESS);
+            XaTestSupport.await("the engine to roll the branch back at its 0.5 s timeout", Duration.ofSeconds(15), () -> {
+                Transaction probe = half.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMillis(1)));
+                try {
+                    t.getForUpdate(probe, b("k"));
+                    return true;
+                } catch (LockTimeoutException e) {
+                    return false;
+                } finally {
+                    probe.close();
+                }
+            });
+            assertXa(XA_RBTIMEOUT, () -> xa.prepare(x));
+        }
+        try (Environment almostThree = Environment.open(dir.resolve("almost-three"),
+                XaTestSupport.config().txnTimeout(Duration.ofMillis(2900)))) {
+            Database t = almostThree.openDatabase("t");
+            CairnXAResource xa = new CairnXAResource(almostThree);
+            assertEquals(3, xa.getTransactionTimeout());
+            Xid x = xid();
+            long started = System.nanoTime();
+            xa.start(x, TMNOFLAGS);
+            xa.run(txn -> t.put(txn, b("k"), b("v")));
+            xa.end(x, TMSUCCESS);
+            XaTestSupport.await("2.1 s to pass", Duration.ofSeconds(5), () -> System.nanoTime() - started > 2_100_000_000L);
+            assertEquals(XA_OK, xa.prepare(x), "2.1 s into a 2.9 s timeout the branch is alive (not cut to 2 s)");
+            xa.commit(x, false);
+            assertEquals("v", s(t.get(null, b("k"))));
+        }
+    }
+
     @Test
     void anIdleBranchPastItsTimeoutIsRolledBackAndLaterCallsGetRbtimeout() throws Exception {
         CairnXAResource xa = new CairnXAResource(env);
