@@ -24,7 +24,7 @@
 #   JMH_EXTRA       more JMH options for every JMH run, e.g. "-prof gc"
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
+HERE=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 JAR=$HERE/target/benchmarks.jar
 JAVA=${JAVA:-java}
 OUT=${OUT:-$HERE/target/results/$(date +%Y%m%d-%H%M%S)}

@@ -27,7 +27,13 @@ public final class RecoveryTarget {
 
     /** Stop at the last transaction committed at or before (inclusive) or before (exclusive) {@code time}. */
     public static RecoveryTarget time(Instant time, boolean inclusive) {
-        return new RecoveryTarget(Kind.TIME, time.toEpochMilli(), inclusive);
+        // Commit times are whole milliseconds. A target between two of them keeps the commits before
+        // it either way: inclusive "at or before" rounds it down, exclusive "before" rounds it up.
+        long millis = time.toEpochMilli();
+        if (!inclusive && time.getNano() % 1_000_000 != 0) {
+            millis++;
+        }
+        return new RecoveryTarget(Kind.TIME, millis, inclusive);
     }
 
     /** Stop at log position {@code lsn} ({@code segment/offset}): the record there is kept only if inclusive. */

@@ -90,6 +90,11 @@ final class ArchiveCommand extends CairnCommand {
             return ExitCodes.OK;
         }
         try (env) {
+            // Checkpoint first (a no-op unless recovery just replayed something): the listing must be
+            // what a following 'cairn archive -d' removes, and that one must not find more segments
+            // unneeded, never listed and so never copied, because this command's own checkpoint
+            // moved the recovery start after the listing.
+            env.checkpoint(false);
             if (env.internals().archiver() != null) {
                 // Finish continuous archiving first (it would within a second): what is archived may be removed.
                 env.internals().archiver().archiveFinished();

@@ -55,7 +55,17 @@ public final class CairnCli implements Callable<Integer> {
 
     /** Runs one command line in this process and returns its exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err, InputStream in) {
-        return commandLine(out, err, in).execute(args);
+        int status = commandLine(out, err, in).execute(args);
+        // A PrintWriter keeps write errors to itself: without this check a dump redirected to a full
+        // disk would end with status 0 and a truncated file.
+        out.flush();
+        if (out.checkError()) {
+            err.println("cairn: writing to standard output failed (a full disk, or a closed pipe?): what was written"
+                    + " is incomplete");
+            err.flush();
+            return status == ExitCodes.OK ? ExitCodes.FAILED : status;
+        }
+        return status;
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in) {

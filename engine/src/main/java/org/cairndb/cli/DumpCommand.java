@@ -58,6 +58,9 @@ final class DumpCommand extends CairnCommand {
                 long n;
                 try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
                     n = dump(db, w, format);
+                } catch (IOException e) {
+                    throw new CommandFailedException(ExitCodes.FAILED, "cannot write the dump to " + file + ": "
+                            + Errors.oneLine(e) + "; the file is incomplete");
                 }
                 out().println("dumped " + n + " records of '" + database + "' to " + file);
                 out().flush();

@@ -255,6 +255,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             if (!fresh) {
                 logRecoveryCheckpoint(c, "");
             }
+        } else if (outcome.endsWithCheckpoint() && plainRedo) {
+            checkpointer.upToDate(txns.capture());
         }
         if (config.archiveEnabled()) {
             archiver = new org.cairndb.archive.ContinuousArchiver(io, home.logDir(), archiveDirectory(), log::currentSegment);
@@ -738,6 +740,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             if (failure == null) {
                 checkpointer.run(false, "close");
                 log.close();
+                archiveFinishedAtClose();
             } else {
                 log.abandon();
             }
@@ -752,6 +755,24 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         if (error != null) {
             throw error;
+        }
+    }
+
+    /**
+     * Continuous archiving's last pass, after the last segment was forced: segments finished since
+     * the archiver's previous pass would otherwise wait for the next open (a short-lived process, a
+     * load or a bench, could leave every one of them unarchived).
+     */
+    private void archiveFinishedAtClose() {
+        if (archiver == null) {
+            return;
+        }
+        try {
+            archiver.archiveFinished();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": continuous archiving to "
+                    + archiver.directory() + " failed: " + e.getMessage() + "; the finished log segments not archived"
+                    + " are archived at the next open (or copy them by hand: cairn archive -l)");
         }
     }
 

@@ -52,6 +52,34 @@ public final class LogScanner {
         this.logDir = logDir;
     }
 
+    /** Where {@link #stopAt} stops the scan: no record at or after it is read. */
+    private long stopAt = Lsn.NULL;
+
+    /**
+     * Thrown by a scan given {@link #stopAt} when it gets there, before reading what follows: a
+     * point-in-time recovery to a log position recovers what lies before damage at that position.
+     */
+    public static final class StopReached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long lsn;
+
+        StopReached(long lsn) {
+            super(null, null, false, false);
+            this.lsn = lsn;
+        }
+
+        /** Where the scan stopped: the end of the last record read. */
+        public long lsn() {
+            return lsn;
+        }
+    }
+
+    /** Makes the scan stop, with {@link StopReached}, at the first record starting at or after {@code lsn}. */
+    public LogScanner stopAt(long lsn) {
+        this.stopAt = lsn;
+        return this;
+    }
+
     /**
      * Scans from {@code startLsn} (or from the first segment if it is {@link Lsn#NULL}). If
      * {@code expectedEnv} is not null every segment must belong to it. Returns null when the log
@@ -119,6 +147,9 @@ public final class LogScanner {
                     r.seek(Lsn.offset(startLsn));
                 }
                 while (true) {
+                    if (stopAt != Lsn.NULL && Lsn.of(s, r.offset()) >= stopAt) {
+                        throw new StopReached(Lsn.of(s, r.offset()));
+                    }
                     SegmentReader.Stop stop = r.next();
                     if (stop == SegmentReader.Stop.RECORD) {
                         records++;
@@ -177,8 +208,14 @@ public final class LogScanner {
     }
 
     private CorruptionException corrupt(Path path, long offset, String problem, String why) {
+        // The same advice serves normal and catastrophic recovery: another copy of the segment, or
+        // everything before the damage (the LSN is where the bad record starts).
+        long segment = SegmentFiles.number(path.getFileName().toString());
+        String before = segment > 0 ? " --to-lsn " + Lsn.toString(Lsn.of(segment, offset)) + " --exclusive" : "";
         return new CorruptionException(path, offset, problem + " (" + why + "); normal recovery cannot go on: "
-                + "run catastrophic recovery (cairn recover -c) from a backup and archived log segments");
+                + "restore a good copy of this segment and run catastrophic recovery (cairn recover -c --logs DIR,"
+                + " from the archive or a backup), or recover everything before the damage (cairn recover -h HOME"
+                + before + ")");
     }
 
     private StorageException missing(long segment, long startLsn) {

@@ -156,6 +156,18 @@ public final class Checkpointer {
         return new long[] {pages, bytes, freed};
     }
 
+    /**
+     * After a recovery that found nothing since the last CHECKPOINT record: the data files already
+     * hold {@code c}, so a checkpoint without {@code force} has nothing to do until something
+     * changes. Opening and closing an environment to look at it (cairn stat, archive, dump) then
+     * writes no CHECKPOINT record, which would move the recovery start and change which segments
+     * cairn archive lists between a listing and the removal that follows it.
+     */
+    public synchronized void upToDate(TxnManager.Capture c) {
+        lastVersionTs = c.version().ts();
+        lastStartLsn = c.startLsn();
+    }
+
     /** After recovery: what the log says about the last checkpoint before this process started. */
     public void restoreLast(long checkpointLsn, long startLsn, long millis) {
         this.lastCheckpointLsn = checkpointLsn;

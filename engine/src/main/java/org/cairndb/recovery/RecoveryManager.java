@@ -155,9 +155,13 @@ public final class RecoveryManager {
         }
     }
 
-    /** Result of recovery: the report, where the log ends, and the highest segment number seen. */
+    /**
+     * Result of recovery: the report, where the log ends, and the highest segment number seen;
+     * {@code endsWithCheckpoint} when the last record is a CHECKPOINT (nothing happened since it).
+     */
     public record Outcome(RecoveryReport report, UUID environmentId, long endLsn, long lastSegment, boolean changed,
-            long lastCheckpointLsn, long lastCheckpointStartLsn, long lastCheckpointMillis, String tail) {
+            long lastCheckpointLsn, long lastCheckpointStartLsn, long lastCheckpointMillis, String tail,
+            boolean endsWithCheckpoint) {
     }
 
     /** Runs normal recovery over the data files already opened into the environment's catalog. */
@@ -183,9 +187,17 @@ public final class RecoveryManager {
         arena.allocateAhead("cairn-recovery-slabs " + env.home().home().getFileName());
         try (arena; BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
             applier = a;
+            if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.LSN) {
+                // Stop before reading past the target, so that damage just after it does not stop
+                // the recovery of everything before it (the visitor's check then never fires).
+                scanner.stopAt(target.inclusive() ? target.value() + 1 : target.value());
+            }
             try {
                 result = scanner.scan(start, expectedEnv, this::visit);
             } catch (TargetReached reached) {
+                targetReached = true;
+            } catch (LogScanner.StopReached stopped) {
+                cutLsn = stopped.lsn();
                 targetReached = true;
             }
             drain();
@@ -245,7 +257,8 @@ public final class RecoveryManager {
                 env.catalog().all().size(), ms, List.copyOf(notes));
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
-                lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail);
+                lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail,
+                lastRecordWasCheckpoint && !targetReached && tail == null);
     }
 
     /** Where a scan finds again the heuristic outcomes met so far: the last CHECKPOINT record met, else the start. */
@@ -253,6 +266,7 @@ public final class RecoveryManager {
         return lastCheckpointLsn != Lsn.NULL ? lastCheckpointLsn : startLsn;
     }
 
+    private boolean lastRecordWasCheckpoint;
     private long recordsReplayed;
     private int segmentsReplayed;
     private long lastSegmentReplayed = -1;
@@ -269,6 +283,7 @@ public final class RecoveryManager {
                     + e.getMessage() + "); run catastrophic recovery from a backup");
         }
         maxTxnId = Math.max(maxTxnId, rec.txnId());
+        lastRecordWasCheckpoint = rec instanceof CheckpointRecord;
         if (scannedEnv == null) {
             scannedEnv = expectedEnvironment;
         }

@@ -127,6 +127,28 @@ class ArchiveCommandTest {
         }
     }
 
+    /**
+     * The admin's procedure: copy what {@code cairn archive} lists, then {@code cairn archive -d}.
+     * The removal must take exactly what was listed, also after a crash (whose recovery the listing
+     * runs) and with other commands opening the environment in between: none of them may move the
+     * recovery start so that a segment never listed, and so never copied, gets removed.
+     */
+    @Test
+    void theRemovalAfterAListingRemovesExactlyWhatWasListed() throws Exception {
+        Environment env = fiveSegmentsCheckpointedInTheFourth();
+        fillTo(env, 8);
+        env.internals().abandon(); // a crash: four segments written since the checkpoint
+        List<String> listed = lines(CliRun.run("archive", "-h", home.toString()));
+        assertTrue(listed.size() >= 3, "after recovery's checkpoint the old segments are listed: " + listed);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(listed, lines(CliRun.run("archive", "-h", home.toString())), "listing again changes nothing");
+            assertEquals(0, CliRun.run("stat", "-h", home.toString()).exit());
+            assertEquals(0, CliRun.run("dump", "-h", home.toString(), "db").exit());
+        }
+        List<String> removed = lines(CliRun.run("archive", "-h", home.toString(), "-d"));
+        assertEquals(listed.stream().map(s -> "removed " + s).toList(), removed);
+    }
+
     @Test
     void removeCannotBeCombinedWithAListing() throws Exception {
         open("").close();

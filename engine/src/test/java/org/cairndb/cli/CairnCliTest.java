@@ -176,6 +176,34 @@ class CairnCliTest {
         }
     }
 
+    /**
+     * Output that cannot be written (a dump redirected to a full disk) fails the command instead of
+     * ending with status 0 and a truncated file.
+     */
+    @Test
+    void aCommandWhoseOutputCannotBeWrittenFails() {
+        Path home = dir.resolve("env");
+        TestEnvironments.create(home, "db", 3);
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        for (String[] args : List.of(new String[] {"dump", "-h", home.toString(), "db"},
+                new String[] {"printlog", "-h", home.toString()}, new String[] {"archive", "-l", "-h", home.toString()})) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            int status = CairnCli.run(args, new java.io.PrintWriter(full), new java.io.PrintWriter(err, true),
+                    java.io.InputStream.nullInputStream());
+            assertEquals(ExitCodes.FAILED, status, args[0] + ": " + err);
+            assertTrue(err.toString().contains("writing to standard output failed"), err.toString());
+        }
+        Path file = dir.resolve("no-such-dir/out.dump");
+        CliRun.Result r = CliRun.run("dump", "-h", home.toString(), "-f", file.toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("cannot write the dump to " + file), r::toString);
+    }
+
     @Test
     void unexpectedErrorsAreStillOneLine() {
         assertEquals("java.lang.NullPointerException: boom (an internal error; run with CAIRN_DEBUG=1 for the stack"

@@ -62,10 +62,16 @@ class LauncherTest {
     }
 
     private List<String> launch(Path cwd, Path launcher, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("/bin/bash", launcher.toString()));
+        return launch(cwd, launcher.toString(), Map.of(), args);
+    }
+
+    private List<String> launch(Path cwd, String launcher, Map<String, String> extraEnv, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("/bin/bash", launcher));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
+        env.putAll(extraEnv);
         env.put("JAVA_HOME", dir.resolve("jdk").toString());
         env.put("CAIRN_JAVA_OPTS", "-Xmx64m -Dx=1");
         Process p = pb.start();
@@ -82,6 +88,14 @@ class LauncherTest {
         assertEquals("mvnw -q -B -pl engine -am package -DskipTests", calls.get(0));
         assertEquals("java [-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath() + "/target/bench-env] [-jar] ["
                 + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [stat] [-h] [my env]", calls.get(1));
+    }
+
+    /** With CDPATH set, cd prints the directory it found: the launcher must not take that for its root. */
+    @Test
+    void aRelativeLauncherPathWorksWithCdpathSet() throws Exception {
+        List<String> calls = launch(root, "bin/cairn", Map.of("CDPATH", "."), "--version");
+        assertEquals("java [-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath() + "/target/bench-env] [-jar] ["
+                + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [--version]", calls.get(calls.size() - 1));
     }
 
     @Test

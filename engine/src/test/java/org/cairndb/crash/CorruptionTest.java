@@ -264,6 +264,33 @@ class CorruptionTest {
         assertRecovered(s, s.acked());
     }
 
+    /**
+     * Damage in the middle of the log, and no good copy of the segment: the refusal says how to
+     * recover everything before it (a point-in-time recovery to the damaged record's LSN), and that
+     * recovery works, never reading the damaged record: it holds exactly the transfers before it.
+     */
+    @Test
+    void everythingBeforeDamageInTheMiddleOfTheLogCanBeRecovered() throws IOException {
+        Setup s = buildSegments("flip-before", 4);
+        Path seg = s.segments().get(1);
+        List<long[]> recs = records(s.home(), seg);
+        long[] victim = recs.get(recs.size() / 3);
+        flip(seg, victim[0] + victim[1] / 2);
+        CorruptionException e = assertRefused(s, CorruptionException.class, seg);
+        String lsn = Lsn.toString(Lsn.of(org.cairndb.log.SegmentFiles.number(seg.getFileName().toString()), victim[0]));
+        assertTrue(e.getMessage().contains("--to-lsn " + lsn + " --exclusive"), e.getMessage());
+        try (Environment env = Environment.open(s.home(), config()
+                .recoveryTarget(org.cairndb.RecoveryTarget.lsn(Lsn.parse(lsn), false)))) {
+            List<String> lost = missing(env, s.acked());
+            List<String> kept = s.acked().subList(0, s.acked().size() - lost.size());
+            assertEquals(s.acked().subList(kept.size(), s.acked().size()), lost, "what is kept is a prefix of the transfers");
+            assertTrue(!kept.isEmpty() && !lost.isEmpty(), kept.size() + " kept, " + lost.size() + " lost");
+            Bank.verify(env, ACCOUNTS, kept, "recovered up to the damage: " + env.recoveryReport());
+            assertTrue(env.recoveryReport().toString().contains("stopped at the recovery target"),
+                    env.recoveryReport().toString());
+        }
+    }
+
     @Test
     void flippedBytesInTheLastSegmentBeforeRecordsProvenDurableAreRefused() throws IOException {
         Setup s = buildSegments("flip-last", 2);

@@ -99,6 +99,40 @@ class ContinuousArchivingTest {
         assertTrue(failed.err().contains(lost) && failed.err().contains("missing"), failed::toString);
     }
 
+    /**
+     * A short-lived process (a load, a bench, a quick restart) closes before the archiver's next
+     * pass: closing archives every finished segment, so none waits for a next open that may never come.
+     */
+    @Test
+    void closingArchivesEveryFinishedSegment() throws Exception {
+        Path home = dir.resolve("short-lived");
+        Path archive = dir.resolve("short-lived-archive");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
+                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
+        long current;
+        try (Environment env = Environment.open(home)) {
+            org.cairndb.Database db = env.openDatabase("t");
+            byte[] value = new byte[1000];
+            for (int i = 0; env.internals().log().currentSegment() < 4; i++) {
+                db.put(null, ("k" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII), value);
+            }
+            current = env.internals().log().currentSegment();
+        }
+        List<Long> finished = new java.util.ArrayList<>();
+        for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, home.resolve("log"))) {
+            if (seg < current) {
+                finished.add(seg);
+            }
+        }
+        assertTrue(finished.size() >= 3, "several segments were finished: " + finished);
+        assertEquals(finished, archivedSegments(archive), "every finished segment is archived once the environment is closed");
+        for (long seg : finished) {
+            assertEquals(-1L, Files.mismatch(home.resolve("log").resolve(SegmentFiles.name(seg)),
+                    archive.resolve(SegmentFiles.name(seg))), SegmentFiles.name(seg));
+        }
+    }
+
     private static List<Long> archivedSegments(Path archive) throws java.io.IOException {
         return Files.isDirectory(archive) ? SegmentFiles.list(NioFileIO.INSTANCE, archive) : List.of();
     }
