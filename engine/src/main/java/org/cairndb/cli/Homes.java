@@ -1,7 +1,10 @@
 package org.cairndb.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.env.EnvironmentHome;
@@ -29,6 +32,32 @@ final class Homes {
         }
         if (!Files.isDirectory(home)) {
             throw new CommandFailedException("environment home " + home + " is not a directory");
+        }
+        return home;
+    }
+
+    /**
+     * Fails unless {@code home} is an environment or a directory one can be created in (empty but
+     * for the lock and properties files), without writing anything: {@code load} checks this before
+     * it reads its input, which it must do before the environment is created.
+     */
+    static Path requireEnvironmentOrEmpty(Path home) {
+        requireDirectory(home);
+        EnvironmentHome h = EnvironmentHome.detect(home);
+        if (h.flat() || Files.isDirectory(h.logDir()) || Files.isDirectory(h.dataDir())) {
+            return home;
+        }
+        List<String> others;
+        try (Stream<Path> s = Files.list(home)) {
+            others = s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
+                    .sorted().limit(5).toList();
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot list " + home + ": " + e.getMessage());
+        }
+        if (!others.isEmpty()) {
+            throw new CommandFailedException(home + " is not a Cairn environment: it has no log/ or data/ directory but"
+                    + " holds " + others + "; give an empty directory to create an environment there");
         }
         return home;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cairndb.Database;
 import org.cairndb.Environment;
+import org.cairndb.env.Catalog;
 import org.cairndb.tools.DumpLoader;
 import org.cairndb.tools.DumpReader;
 import picocli.CommandLine.Command;
@@ -18,10 +19,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "load", sortOptions = false,
         description = {"Load a dump in Berkeley DB's db_dump text format (from cairn dump, db_dump or db_dump -p) into"
                 + " a database, creating it if needed. Existing keys are overwritten unless -n is given.",
-                "Records are committed in batches (10,000 per transaction by default). A bad line stops the load with"
-                        + " its line number; the batch it was in is rolled back and the error says how many records"
-                        + " earlier batches committed.",
-                "HOME must exist; if it is an empty directory, a new environment is created in it."})
+                "Records are committed in batches (10,000 per transaction by default), each as soon as it is full."
+                        + " A bad line stops the load with its line number; the batch it was in is rolled back and the"
+                        + " error says how many records earlier batches committed. A database the load created is"
+                        + " removed again if nothing was committed.",
+                "HOME must exist; if it is an empty directory, a new environment is created in it. The dump's header"
+                        + " is checked first: a refused header or database name leaves HOME as it was."})
 final class LoadCommand extends CairnCommand {
 
     @Mixin
@@ -41,25 +44,50 @@ final class LoadCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
+        checkArguments();
+        Homes.requireEnvironmentOrEmpty(home.home);
+        String source = file == null ? "standard input" : file.toString();
+        try (InputStream raw = file == null ? in() : Files.newInputStream(file)) {
+            DumpReader reader = new DumpReader(new BufferedInputStream(raw), Database.MAX_KEY_SIZE,
+                    Database.MAX_VALUE_SIZE);
+            // The header is checked before the environment is opened: opening runs recovery and
+            // creating writes a log, and a dump refused outright must leave HOME exactly as it was.
+            attempt(source, reader::readHeader);
+            try (Environment env = Homes.openOrCreateIn(home.home)) {
+                DumpLoader loader = new DumpLoader(env, batch, keepExisting);
+                DumpLoader.Result r = attempt(source, () -> loader.load(reader, database));
+                out().println("loaded " + (r.records() - r.skipped()) + " records into '" + database + "' in "
+                        + r.transactions() + (r.transactions() == 1 ? " transaction" : " transactions")
+                        + (r.skipped() > 0 ? "; skipped " + r.skipped() + " keys that already existed" : ""));
+                out().flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Refuses a bad command line (exit 2) before anything is read, opened or created. */
+    private void checkArguments() {
         if (batch < 1) {
             throw new CommandFailedException(ExitCodes.USAGE, "--batch must be at least 1");
         }
-        String source = file == null ? "standard input" : file.toString();
-        try (InputStream raw = file == null ? in() : Files.newInputStream(file);
-                Environment env = Homes.openOrCreateIn(home.home)) {
-            DumpReader reader = new DumpReader(new BufferedInputStream(raw), Database.MAX_KEY_SIZE,
-                    Database.MAX_VALUE_SIZE);
-            DumpLoader.Result r;
-            try {
-                r = new DumpLoader(env, batch, keepExisting).load(reader, database);
-            } catch (IOException e) {
-                throw new CommandFailedException(source + ": " + e.getMessage());
-            }
-            out().println("loaded " + (r.records() - r.skipped()) + " records into '" + database + "' in "
-                    + r.transactions() + (r.transactions() == 1 ? " transaction" : " transactions")
-                    + (r.skipped() > 0 ? "; skipped " + r.skipped() + " keys that already existed" : ""));
-            out().flush();
+        try {
+            Catalog.checkName(database);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailedException(ExitCodes.USAGE, e.getMessage());
         }
-        return ExitCodes.OK;
+    }
+
+    /** A step that reads the dump. */
+    private interface Step<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code step}, naming the input in the one-line error if it fails. */
+    private static <T> T attempt(String source, Step<T> step) {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new CommandFailedException(source + ": " + e.getMessage());
+        }
     }
 }

@@ -85,8 +85,12 @@ public final class Catalog {
 
     /** Database names are file names: letters, digits, '_', '-', '.', 1 to 100 characters, not starting with '.'. */
     public static String checkName(String name) {
-        if (name == null || name.isEmpty() || name.length() > 100) {
-            throw new IllegalArgumentException("database name must have 1 to 100 characters: " + name);
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("the database name is empty; it must have 1 to 100 characters");
+        }
+        if (name.length() > 100) {
+            throw new IllegalArgumentException("database name '" + name.substring(0, 20) + "...' has " + name.length()
+                    + " characters; it must have 1 to 100");
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);

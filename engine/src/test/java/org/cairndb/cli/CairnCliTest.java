@@ -39,6 +39,14 @@ class CairnCliTest {
         return commands().filter(c -> !c.get(0).equals("verify") && !c.get(0).equals("printlog"));
     }
 
+    /**
+     * Runs {@code command} with {@code more} arguments. load gets a valid dump on standard input:
+     * it checks its input before it opens the environment, and these tests are about the environment.
+     */
+    private static CliRun.Result runWith(List<String> command, String... more) {
+        return CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n k\n v\nDATA=END\n", with(command, more));
+    }
+
     private static String[] with(List<String> command, String... more) {
         List<String> args = new ArrayList<>(List.of(command.get(0)));
         args.addAll(List.of(more));
@@ -112,7 +120,7 @@ class CairnCliTest {
     void homeThatIsNotAnEnvironmentIsRefused(List<String> command) throws IOException {
         Path other = Files.createDirectories(dir.resolve("photos"));
         Files.writeString(other.resolve("holiday.jpg"), "not a database");
-        CliRun.Result r = CliRun.run(with(command, "-h", other.toString()));
+        CliRun.Result r = runWith(command, "-h", other.toString());
         assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
         assertEquals(1, r.errLines().length, r::toString);
         assertTrue(r.err().contains("is not a Cairn environment"), r::toString);
@@ -128,7 +136,7 @@ class CairnCliTest {
         TestEnvironments.create(home, "db", 3);
         Environment holder = Environment.open(home);
         try {
-            CliRun.Result r = CliRun.run(with(command, "-h", home.toString()));
+            CliRun.Result r = runWith(command, "-h", home.toString());
             assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
             assertEquals(1, r.errLines().length, r::toString);
             assertTrue(r.err().contains("is in use by process " + ProcessHandle.current().pid()), r::toString);
@@ -151,7 +159,7 @@ class CairnCliTest {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {42, 42, 42}), offset + 40);
         }
-        CliRun.Result r = CliRun.run(with(command, "-h", home.toString()));
+        CliRun.Result r = runWith(command, "-h", home.toString());
         assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
         assertEquals(1, r.errLines().length, r::toString);
         assertTrue(r.err().contains(file + ": corrupt at offset " + offset + ": "), r::toString);

@@ -11,9 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.cairndb.Cursor;
 import org.cairndb.Database;
 import org.cairndb.Environment;
@@ -160,8 +164,9 @@ class DumpLoadCommandTest {
         assertEquals(1, r.errLines().length, r::toString);
         assertTrue(r.err().contains(file + ": line 7: key of 5000 bytes is larger than the maximum of 4096 bytes"),
                 r::toString);
-        assertTrue(r.err().contains("0 records were committed before it"), r::toString);
-        assertEquals(List.of(), contents(target, "db"));
+        assertTrue(r.err().contains("0 records were committed before it, the 1 record read since was rolled back and"
+                + " database 'db', which this load created, was removed again"), r::toString);
+        assertEquals("", CliRun.run("dump", "-h", target.toString(), "-l").out());
     }
 
     @Test
@@ -198,12 +203,144 @@ class DumpLoadCommandTest {
     }
 
     @Test
-    void badDatabaseNameIsRefused() {
-        CliRun.Result r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\nDATA=END\n", "load", "-h",
-                target.toString(), "../escape");
-        assertEquals(ExitCodes.FAILED, r.exit());
-        assertTrue(r.err().contains("may only contain letters"), r::toString);
+    void badDatabaseNameIsACommandLineErrorAndCreatesNothing() throws IOException {
+        String dump = "VERSION=3\nformat=print\nHEADER=END\n k\n v\nDATA=END\n";
+        for (String name : List.of("../escape", "a/b")) {
+            CliRun.Result r = CliRun.runWithInput(dump, "load", "-h", target.toString(), name);
+            assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().startsWith("cairn load: database name '" + name + "' may only contain letters"),
+                    r::toString);
+        }
+        CliRun.Result r = CliRun.runWithInput(dump, "load", "-h", target.toString(), "");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals("cairn load: the database name is empty; it must have 1 to 100 characters", r.err().strip());
+        r = CliRun.runWithInput(dump, "load", "-h", target.toString(), "x".repeat(101));
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().contains("has 101 characters; it must have 1 to 100"), r::toString);
+        assertEquals(List.of(), filesIn(target));
         assertTrue(Files.notExists(dir.resolve("escape.cdb")));
+    }
+
+    @Test
+    void aRefusedHeaderLeavesAFreshDirectoryEmpty() throws IOException {
+        Path garbage = Files.writeString(dir.resolve("g"), "garbage\n");
+        CliRun.Result r = CliRun.run("load", "-h", target.toString(), "-f", garbage.toString(), "x");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn load: " + garbage + ": line 1: expected a header line"), r::toString);
+        assertTrue(!r.err().contains("committed"), r::toString); // nothing was opened, so nothing to report on
+        r = CliRun.run("load", "-h", target.toString(), "x"); // empty standard input
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("cairn load: standard input: line 1: input is empty: not a dump"), r::toString);
+        r = CliRun.runWithInput("VERSION=3\nformat=print\ntype=recno\nHEADER=END\n", "load", "-h", target.toString(), "x");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("line 3: type=recno cannot be loaded"), r::toString);
+        assertEquals(List.of(), filesIn(target));
+    }
+
+    @Test
+    void aRefusedHeaderLeavesAnExistingEnvironmentUnchanged() throws IOException {
+        TestEnvironments.create(target, "db", 3);
+        Map<String, String> before = snapshot(target);
+        for (String input : List.of("garbage\n", "", "VERSION=3\nHEADER=END\n")) {
+            CliRun.Result r = CliRun.runWithInput(input, "load", "-h", target.toString(), "db");
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(before, snapshot(target), () -> "after loading '" + input + "'");
+        }
+        CliRun.Result r = CliRun.runWithInput("garbage\n", "load", "-h", target.toString(), "a/b");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(before, snapshot(target));
+    }
+
+    @Test
+    void aFailedLoadOfANewDatabaseLeavesNoDatabaseBehind() throws IOException {
+        TestEnvironments.create(source, "one", 2);
+        TestEnvironments.create(source, "two", 2);
+        String one = CliRun.run("dump", "-h", source.toString(), "-p", "one").out();
+        String two = CliRun.run("dump", "-h", source.toString(), "-p", "two").out();
+        CliRun.Result r = CliRun.runWithInput(one + two, "load", "-h", target.toString(), "both");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertEquals("", CliRun.run("dump", "-h", target.toString(), "-l").out());
+        assertTrue(r.err().contains("line 10: input goes on after DATA=END (a second database?)"), r::toString);
+        assertTrue(r.err().contains("0 records were committed before it, the 2 records read since were rolled back"
+                + " and database 'both', which this load created, was removed again"), r::toString);
+        // a bad first record, too
+        r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n k\n bad\\zz\nDATA=END\n", "load", "-h",
+                target.toString(), "other");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("line 5: bad escape"), r::toString);
+        assertEquals("", CliRun.run("dump", "-h", target.toString(), "-l").out());
+    }
+
+    @Test
+    void aFailedLoadKeepsADatabaseThatExistedBefore() {
+        TestEnvironments.create(target, "db", 3);
+        CliRun.Result r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n new\n v\n bad\n \\zz\nDATA=END\n",
+                "load", "-h", target.toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("line 7: bad escape"), r::toString);
+        assertTrue(!r.err().contains("removed"), r::toString);
+        assertEquals(3, contents(target, "db").size());
+    }
+
+    @Test
+    void aBatchIsCommittedAsSoonAsItIsFull() {
+        StringBuilder dump = new StringBuilder("VERSION=3\nformat=print\nHEADER=END\n");
+        for (int i = 1; i <= 4; i++) {
+            dump.append(" key").append(i).append("\n value\n");
+        }
+        dump.append(" key5\n bad\\zz\nDATA=END\n"); // record 5, its value on line 13
+        CliRun.Result r = CliRun.runWithInput(dump.toString(), "load", "-h", target.toString(), "--batch", "2", "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn load: standard input: line 13: bad escape"), r::toString);
+        assertTrue(r.err().endsWith("; 4 records were committed before it" + System.lineSeparator()), r::toString);
+        assertEquals(4, contents(target, "db").size());
+        // the summary counts exactly the transactions that committed: no empty one at the end
+        CliRun.Result ok = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n a\n 1\n b\n 2\nDATA=END\n",
+                "load", "-h", target.toString(), "--batch", "2", "two");
+        assertEquals(0, ok.exit(), ok::toString);
+        assertEquals("loaded 2 records into 'two' in 1 transaction" + System.lineSeparator(), ok.out());
+    }
+
+    @Test
+    void aRecordLargerThanATransactionMayWriteNamesItsLine() throws IOException {
+        try (Environment env = Environment.open(target)) {
+            env.openDatabase("db");
+        }
+        Files.writeString(target.resolve("cairn.properties"), "cairn.txn.max.bytes=1m\n");
+        Path file = dir.resolve("big.dump");
+        Files.writeString(file, "VERSION=3\nformat=bytevalue\nHEADER=END\n 61\n 31\n 62\n "
+                + "78".repeat((1 << 20) + 1) + "\n 63\n 33\nDATA=END\n", StandardCharsets.US_ASCII);
+        CliRun.Result r = CliRun.run("load", "-h", target.toString(), "-f", file.toString(), "db");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn load: " + file + ": line 7: record 2 (key on line 6) has 1048578 bytes of"
+                + " key and value, more than one transaction may write (cairn.txn.max.bytes, 1048576 bytes);"
+                + " raise cairn.txn.max.bytes in " + target.resolve("cairn.properties") + " to at least 1048578"),
+                r::toString);
+        // the record before it was committed first: a batch is cut before a record that does not fit
+        assertTrue(r.err().endsWith("; 1 record was committed before it" + System.lineSeparator()), r::toString);
+        assertEquals(List.of("61 31"), contents(target, "db"));
+    }
+
+    private static List<String> filesIn(Path home) throws IOException {
+        try (Stream<Path> s = Files.walk(home)) {
+            return s.filter(p -> !p.equals(home)).map(p -> home.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    /** Every file under {@code home} with its size, modification time and a hash of its bytes. */
+    private static Map<String, String> snapshot(Path home) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        for (String name : filesIn(home)) {
+            Path p = home.resolve(name);
+            files.put(name, Files.isDirectory(p) ? "dir"
+                    : Files.size(p) + " " + Files.getLastModifiedTime(p) + " " + Arrays.hashCode(Files.readAllBytes(p)));
+        }
+        return files;
     }
 
     static InputStream resource(String name) {
