@@ -43,7 +43,7 @@ final class BenchCommand extends CairnCommand {
     long transactions;
 
     @Option(names = "--durability", paramLabel = "D",
-            description = "Commit durability: SYNC, WRITE_NO_SYNC or NO_SYNC (default: ${DEFAULT-VALUE}).")
+            description = "Commit durability: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Durability durability = Durability.SYNC;
 
     @Option(names = "--ack-file", paramLabel = "F", description = "Append each committed transfer's id to F, flushed"

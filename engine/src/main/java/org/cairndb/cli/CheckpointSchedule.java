@@ -13,8 +13,9 @@ record CheckpointSchedule(long kbytes, long minutes) {
     }
 
     boolean isDue(long logBytesSinceLast, long millisSinceLast) {
-        return (kbytes > 0 && logBytesSinceLast >= kbytes * 1024)
-                || (minutes > 0 && millisSinceLast >= minutes * 60_000);
+        // Divided rather than multiplied: a huge -k or -p must mean "never", not overflow into "always".
+        return (kbytes > 0 && logBytesSinceLast / 1024 >= kbytes)
+                || (minutes > 0 && millisSinceLast / 60_000 >= minutes);
     }
 
     String describe() {

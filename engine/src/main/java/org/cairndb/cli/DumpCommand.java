@@ -44,6 +44,10 @@ final class DumpCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, list ? "-l lists databases; do not name one"
                     : "name the database to dump (or -l to list them)");
         }
+        if (list && file != null) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
+                    + " a dump (redirect the listing instead)");
+        }
         try (Environment env = Homes.openExisting(home.home)) {
             if (list) {
                 env.databaseNames().forEach(out()::println);

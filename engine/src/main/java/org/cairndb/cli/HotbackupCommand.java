@@ -85,6 +85,7 @@ final class HotbackupCommand extends CairnCommand {
     private CommandFailedException failed(Exception e, Path envHome) {
         String what = update ? "the update of the backup in " + target + " stopped half-way: its manifest describes the"
                 + " backup before the update, so run the update again (or take a new backup) before relying on it"
+                : !java.nio.file.Files.exists(target) ? "nothing was created"
                 : target + " holds an incomplete backup (no " + BackupManifest.FILE_NAME + "): remove it and try again";
         return new CommandFailedException("hot backup of " + envHome + " to " + target + " failed: " + Errors.oneLine(e)
                 + "; the environment is unharmed; " + what);

@@ -1,9 +1,12 @@
 package org.cairndb.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.NioFileIO;
 import org.cairndb.log.Lsn;
+import org.cairndb.log.SegmentFiles;
 import org.cairndb.tools.LogPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,8 +40,9 @@ final class PrintlogCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "--to " + to + " lies before --from " + from);
         }
         Homes.requireEnvironment(home.home);
-        LogPrinter.Summary s = new LogPrinter(NioFileIO.INSTANCE, EnvironmentHome.detect(home.home).logDir(), verbose)
-                .print(fromLsn, toLsn, out());
+        Path logDir = EnvironmentHome.detect(home.home).logDir();
+        checkWithinTheLog(logDir, fromLsn);
+        LogPrinter.Summary s = new LogPrinter(NioFileIO.INSTANCE, logDir, verbose).print(fromLsn, toLsn, out());
         if (s.tail() != null) {
             note("the log ends at " + Lsn.toString(s.tail().lsn()) + " with " + s.tail().bytes()
                     + " bytes of an unfinished write (" + s.tail().problem() + "); recovery cuts them off");
@@ -50,10 +54,33 @@ final class PrintlogCommand extends CairnCommand {
         if (lsn == null) {
             return Lsn.NULL;
         }
+        long value;
         try {
-            return Lsn.parse(lsn);
+            value = Lsn.parse(lsn);
         } catch (IllegalArgumentException e) {
             throw new CommandFailedException(ExitCodes.USAGE, option + ": " + e.getMessage());
+        }
+        if (Lsn.segment(value) < 1) {
+            throw new CommandFailedException(ExitCodes.USAGE, option + " " + lsn + ": segment numbers start at 1");
+        }
+        return value;
+    }
+
+    /**
+     * A --from outside the segments present is the admin's typo, not a missing segment: say which
+     * segments there are instead of the scanner's advice to restore one.
+     */
+    private static void checkWithinTheLog(Path logDir, long fromLsn) throws IOException {
+        if (fromLsn == Lsn.NULL) {
+            return;
+        }
+        List<Long> segments = SegmentFiles.list(NioFileIO.INSTANCE, logDir);
+        long segment = Lsn.segment(fromLsn);
+        if (segments.isEmpty() || segment < segments.get(0) || segment > segments.get(segments.size() - 1)) {
+            throw new CommandFailedException(ExitCodes.USAGE, "--from " + Lsn.toString(fromLsn) + " is outside the log: "
+                    + (segments.isEmpty() ? "there are no log segments"
+                    : "its segments are " + segments.get(0) + " to " + segments.get(segments.size() - 1))
+                    + " (see cairn archive -l)");
         }
     }
 }

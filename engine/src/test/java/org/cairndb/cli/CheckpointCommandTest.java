@@ -99,5 +99,7 @@ class CheckpointCommandTest {
         CheckpointSchedule timeOnly = new CheckpointSchedule(0, 1);
         assertFalse(timeOnly.isDue(Long.MAX_VALUE / 2, 59_999));
         assertTrue(timeOnly.isDue(0, 60_000));
+        CheckpointSchedule huge = new CheckpointSchedule(Long.MAX_VALUE / 100, Long.MAX_VALUE / 100);
+        assertFalse(huge.isDue(1 << 30, 86_400_000), "limits too large to multiply out are never reached, not always");
     }
 }

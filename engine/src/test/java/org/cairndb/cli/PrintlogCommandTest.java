@@ -73,11 +73,17 @@ class PrintlogCommandTest {
         assertEquals(ExitCodes.USAGE, CliRun.run("printlog", "-h", home.toString(), "--from", "1/500", "--to", "1/100").exit());
     }
 
+    /** A --from outside the segments there are is a typo to point out, not a missing segment to restore. */
     @Test
-    void missingSegmentIsNamed() {
+    void aStartOutsideTheLogIsAUsageErrorNamingTheSegmentsThereAre() {
         TestEnvironments.create(home, "db", 1);
-        CliRun.Result r = CliRun.run("printlog", "-h", home.toString(), "--from", "7/64");
-        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
-        assertTrue(r.err().contains("log.0000000007"), r::toString);
+        for (String from : new String[] {"7/64", "0/5"}) {
+            CliRun.Result r = CliRun.run("printlog", "-h", home.toString(), "--from", from);
+            assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+            assertTrue(r.err().contains(from.equals("0/5") ? "segment numbers start at 1" : "its segments are 1 to 1"),
+                    r::toString);
+        }
+        assertEquals(ExitCodes.USAGE, CliRun.run("printlog", "-h", home.toString(), "--to", "0/0").exit(),
+                "--to 0/0 is no LSN (it was taken for no limit)");
     }
 }
