@@ -97,6 +97,15 @@ public final class CairnCli implements Callable<Integer> {
      * unknown one; the unknown one (a typo, usually) is what the user needs to hear about first.
      */
     private static String usageProblem(CommandLine.ParameterException ex) {
+        CommandLine.ParseResult parsed = ex.getCommandLine().getParseResult();
+        boolean topLevel = ex.getCommandLine().getCommandSpec().userObject() instanceof CairnCli;
+        if (topLevel && parsed != null && !parsed.unmatched().isEmpty()) {
+            // No command was recognised: the first word is a mistyped command, or options came first.
+            String first = parsed.unmatched().get(0);
+            return first.startsWith("-") ? "options come after the command: cairn COMMAND " + first + " ..."
+                    : "unknown command '" + first + "'; the commands are " + String.join(", ",
+                            ex.getCommandLine().getSubcommands().keySet());
+        }
         if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
             CommandLine.ParseResult partial = ex.getCommandLine().getParseResult();
             if (partial != null && !partial.unmatched().isEmpty()) {

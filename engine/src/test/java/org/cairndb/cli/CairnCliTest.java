@@ -70,6 +70,16 @@ class CairnCliTest {
     }
 
     @Test
+    void aMistypedCommandOrAnOptionBeforeTheCommandIsNamedAsSuch() {
+        CliRun.Result r = CliRun.run("stats", "-h", dir.toString());
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().contains("unknown command 'stats'; the commands are checkpoint, recover"), r::toString);
+        r = CliRun.run("-h", dir.toString());
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertTrue(r.err().contains("options come after the command: cairn COMMAND -h ..."), r::toString);
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         CliRun.Result r = CliRun.run("frobnicate", "-h", dir.toString());
         assertEquals(ExitCodes.USAGE, r.exit());
