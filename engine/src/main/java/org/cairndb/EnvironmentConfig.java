@@ -249,9 +249,11 @@ public final class EnvironmentConfig {
      * Open with catastrophic recovery: for an environment restored from backups, or when normal
      * recovery failed. Log segments are gathered from {@code log/}, {@code archive/} and
      * {@link #logSources}, the best copy of each segment winning (the one with the longest valid
-     * chain of records); a flat backup directory (data and log files side by side) is laid out
-     * first; then the log is replayed onto the data files from their checkpoints to the last valid
-     * record, or to the {@link #recoveryTarget}. A missing segment is named and stops the open.
+     * chain of records; copies that differ where they both hold valid records belong to two
+     * histories and are refused with a {@link org.cairndb.StorageException} naming both); a flat
+     * backup directory (data and log files side by side) is laid out first; then the log is
+     * replayed onto the data files from their checkpoints to the last valid record, or to the
+     * {@link #recoveryTarget}. A missing segment is named and stops the open.
      */
     public EnvironmentConfig catastrophicRecovery(boolean catastrophic) {
         this.catastrophicRecovery = catastrophic;

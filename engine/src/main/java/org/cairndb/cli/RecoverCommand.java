@@ -28,11 +28,12 @@ import picocli.CommandLine.Option;
                 "",
                 "With -c: catastrophic recovery, for an environment restored from backups or when normal recovery"
                         + " fails. Log segments are gathered from HOME's log/ (or a flat backup directory), its"
-                        + " archive directory and every --logs DIR, the most complete copy of each segment winning;"
-                        + " then the log is replayed onto the data files to its last valid record, or to the target"
-                        + " given by -t, --to-lsn or --to-txn (which imply -c). A missing segment is named and stops"
-                        + " recovery. After a target, the rest of the log is moved aside into log/after-*/ (kept, never"
-                        + " replayed by a later open).",
+                        + " archive directory and every --logs DIR, the most complete copy of each segment winning"
+                        + " (copies of two histories, such as the log from before a point-in-time recovery and the log"
+                        + " after it, are refused: give only the directories of one); then the log is replayed onto the"
+                        + " data files to its last valid record, or to the target given by -t, --to-lsn or --to-txn"
+                        + " (which imply -c). A missing segment is named and stops recovery. After a target, the rest"
+                        + " of the log is moved aside into log/after-*/ (kept, never replayed by a later open).",
                 "",
                 "TIME is ISO-8601 (2026-11-22T03:15:00 in local time, or with a zone: 2026-11-22T03:15:00Z,"
                         + " 2026-11-22T04:15:00+01:00) or Berkeley DB's [[CC]YY]MMDDhhmm[.SS] in local time. Commit"

@@ -4,18 +4,29 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
 
 /**
  * Catastrophic recovery's first step: gathers log segments from several places (the environment's
  * own {@code log/}, its archive, restored backups) into {@code log/}. When more than one place holds
- * the same segment, the copy whose valid records reach furthest wins (a copy archived when the
- * segment was finished beats one taken while it was being written, and a damaged copy loses to a
- * whole one); on a tie the one already in {@code log/} stays. A copy of another environment, or one
+ * the same segment, the copies must agree wherever they all hold valid records: they are then
+ * copies of one history taken at different moments, and the copy whose valid records reach
+ * furthest wins (a copy archived when the segment was finished beats one taken while it was being
+ * written, and a damaged or torn copy loses to a whole one); on a tie the one already in
+ * {@code log/} stays. Copies whose headers or valid records differ are two histories (after a
+ * point-in-time recovery the log goes on from the cut with new records, while an archive or an
+ * older backup still holds the log from before it, often longer): choosing by length would bring
+ * back what the recovery undid and lose what was committed since, so the assembly is refused,
+ * naming both copies and the offset where they part, before anything is copied. Bytes after a
+ * copy's valid end (zeros, a torn write) are not compared. The copies of a segment are read side by
+ * side, once each, comparing records as they are validated. A copy of another environment, or one
  * with an unreadable header, never wins. Copies are written under a temporary name, forced and
  * renamed, so an interrupted assembly leaves {@code log/} as it was or with whole segments.
  *
@@ -29,7 +40,7 @@ public final class SegmentAssembler {
     private SegmentAssembler() {
     }
 
-    private record Candidate(Path path, long validEnd, long modified) {
+    private record Candidate(Path path, long validEnd) {
     }
 
     /** What an assembly changed in {@code log/}, to keep or to take back. */
@@ -88,21 +99,13 @@ public final class SegmentAssembler {
                 io.rename(logDir.resolve(name), logDir.resolve(name.substring(0, name.length() - ASIDE.length())));
             }
         }
+        // Every segment's copies are read and compared before anything is copied, so that a refusal
+        // leaves log/ as it was.
         Map<Long, List<Candidate>> bySegment = new TreeMap<>();
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(logDir);
-        for (Path s : sources) {
-            if (!s.toAbsolutePath().normalize().equals(logDir.toAbsolutePath().normalize()) && Files.isDirectory(s)) {
-                dirs.add(s);
-            }
-        }
-        for (Path dir : dirs) {
-            for (long seg : SegmentFiles.list(io, dir)) {
-                Path p = dir.resolve(SegmentFiles.name(seg));
-                Candidate c = evaluate(io, p, seg, environmentId);
-                if (c != null) {
-                    bySegment.computeIfAbsent(seg, k -> new ArrayList<>()).add(c);
-                }
+        for (Map.Entry<Long, List<Path>> e : copiesBySegment(io, logDir, sources).entrySet()) {
+            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId);
+            if (!usable.isEmpty()) {
+                bySegment.put(e.getKey(), usable);
             }
         }
         List<Taken> taken = new ArrayList<>();
@@ -166,18 +169,123 @@ public final class SegmentAssembler {
         }
     }
 
-    /** How far a copy's valid records reach; null if its header is unusable or of another environment. */
-    private static Candidate evaluate(FileIO io, Path path, long segment, UUID environmentId) throws IOException {
-        try (SegmentReader r = SegmentReader.open(io, path, segment)) {
-            if (r.header() == null || (environmentId != null && !environmentId.equals(r.header().environmentId()))) {
-                return null;
+    /**
+     * Every copy of every segment in {@code logDir} (first, so that it keeps a tie) and the other
+     * directories, each directory once.
+     */
+    private static Map<Long, List<Path>> copiesBySegment(FileIO io, Path logDir, List<Path> sources) throws IOException {
+        Map<Path, Path> dirs = new LinkedHashMap<>(); // by where they are, as given
+        dirs.put(logDir.toAbsolutePath().normalize(), logDir);
+        for (Path s : sources) {
+            if (Files.isDirectory(s)) {
+                dirs.putIfAbsent(s.toAbsolutePath().normalize(), s);
             }
-            while (r.next() == SegmentReader.Stop.RECORD) {
-                // walk to the end of the valid records
+        }
+        Map<Long, List<Path>> copies = new TreeMap<>();
+        for (Path dir : dirs.values()) {
+            for (long seg : SegmentFiles.list(io, dir)) {
+                copies.computeIfAbsent(seg, k -> new ArrayList<>()).add(dir.resolve(SegmentFiles.name(seg)));
             }
-            return new Candidate(path, r.offset(), Files.getLastModifiedTime(path).toMillis());
+        }
+        return copies;
+    }
+
+    /** A copy of a segment being read. */
+    private record Reading(Path path, SegmentReader reader) {
+    }
+
+    /**
+     * How far the valid records of each usable copy of {@code segment} reach (a copy whose header
+     * is unusable or of another environment is left out). The copies are read side by side, once
+     * each, and must agree wherever they both hold valid records: see {@link #readSideBySide}.
+     */
+    private static List<Candidate> evaluate(FileIO io, long segment, List<Path> paths, UUID environmentId)
+            throws IOException {
+        List<Reading> copies = new ArrayList<>();
+        try {
+            for (Path p : paths) {
+                SegmentReader r = open(io, p, segment, environmentId);
+                if (r != null) {
+                    copies.add(new Reading(p, r));
+                }
+            }
+            requireSameHeader(copies);
+            readSideBySide(copies);
+            List<Candidate> out = new ArrayList<>();
+            for (Reading c : copies) {
+                out.add(new Candidate(c.path(), c.reader().offset()));
+            }
+            return out;
+        } finally {
+            for (Reading c : copies) {
+                c.reader().close();
+            }
+        }
+    }
+
+    /** A reader of the copy at {@code path}; null if its header is unusable or of another environment. */
+    private static SegmentReader open(FileIO io, Path path, long segment, UUID environmentId) throws IOException {
+        SegmentReader r;
+        try {
+            r = SegmentReader.open(io, path, segment);
         } catch (IllegalArgumentException e) {
             return null;
         }
+        if (r.header() == null || (environmentId != null && !environmentId.equals(r.header().environmentId()))) {
+            r.close();
+            return null;
+        }
+        return r;
+    }
+
+    /**
+     * Two copies of one segment with different headers were begun at different times: the same
+     * segment number started twice, once in each of two histories.
+     */
+    private static void requireSameHeader(List<Reading> copies) {
+        for (int i = 1; i < copies.size(); i++) {
+            int at = copies.get(0).reader().header().encode().mismatch(copies.get(i).reader().header().encode());
+            if (at >= 0) {
+                throw differentHistories(copies.get(0).path(), copies.get(i).path(), at);
+            }
+        }
+    }
+
+    /**
+     * Reads the copies record by record in step, until each reaches the end of its valid records.
+     * Copies that agree stay at the same offset, and where two of them both read a valid record
+     * they must hold the same bytes. Length alone cannot choose between copies that differ there:
+     * the longer one may be the log from before a point-in-time recovery, which brings back what
+     * the recovery undid and loses what was committed since. Bytes past a copy's valid end (zeros,
+     * or a torn write) are never compared: they are not part of its history.
+     */
+    private static void readSideBySide(List<Reading> copies) throws IOException {
+        List<Reading> reading = new ArrayList<>(copies);
+        while (!reading.isEmpty()) {
+            Reading first = null;
+            for (Iterator<Reading> it = reading.iterator(); it.hasNext(); ) {
+                Reading c = it.next();
+                if (c.reader().next() != SegmentReader.Stop.RECORD) {
+                    it.remove(); // its offset is where its valid records end
+                } else if (first == null) {
+                    first = c;
+                } else {
+                    long at = first.reader().firstDifference(c.reader());
+                    if (at >= 0) {
+                        throw differentHistories(first.path(), c.path(), at);
+                    }
+                }
+            }
+        }
+    }
+
+    private static StorageException differentHistories(Path a, Path b, long offset) {
+        return new StorageException(a, "differs from " + b + " from offset " + offset + " on, where both hold valid log"
+                + " records: the two copies belong to different histories of the environment (after a point-in-time"
+                + " recovery, for instance, an archive or a backup still holds the log from before it), and catastrophic"
+                + " recovery does not choose between them; give only the directories of the history wanted (the"
+                + " environment's archive directory, cairn.archive.dir, is always read: if it holds the other history,"
+                + " move those segments out of it or point cairn.archive.dir elsewhere); the log is unchanged",
+                null);
     }
 }

@@ -102,6 +102,26 @@ public final class SegmentReader implements Closeable {
         return problem;
     }
 
+    /**
+     * After this reader and {@code other} have each just read a record at the same offset (two
+     * copies of one segment read side by side): the offset of the first byte in which the two
+     * records differ, or -1 if they are the same bytes. The records are compared in the buffers
+     * they were read into, so that comparing two copies costs no extra read.
+     */
+    public long firstDifference(SegmentReader other) {
+        if (frame == null || other.frame == null || frame.lsn() != other.frame.lsn()) {
+            throw new IllegalStateException("both readers must have just read a record at the same offset");
+        }
+        int at = mine().mismatch(other.mine());
+        return at < 0 ? -1 : Lsn.offset(frame.lsn()) + at;
+    }
+
+    /** The bytes of the record just read, frame included, as they lie in the chunk buffer. */
+    private ByteBuffer mine() {
+        int p = (int) (Lsn.offset(frame.lsn()) - chunkStart);
+        return chunk.duplicate().limit(p + frame.size()).position(p);
+    }
+
     /** Moves to {@code newOffset}, which must be the start of a record. */
     public void seek(long newOffset) {
         this.offset = newOffset;

@@ -224,6 +224,78 @@ class PointInTimeRecoveryTest {
         assertEquals(firstCommits(secondIndex), recoverTo("iso-local", "-t", isoLocal));
     }
 
+    /**
+     * After a point-in-time recovery of a restored copy, the copy's log goes on from the cut with new
+     * commits, while the environment's old log (as an archive would) still holds the history the
+     * recovery undid, and more of it. Catastrophic recovery given both logs, of another restore or of
+     * the copy itself, is refused naming the two copies of the segment and where they part, and
+     * changes nothing (it used to take the longer, old copy: the undone transactions came back and
+     * the new commits were lost). Given only the new history's log it restores exactly the recovery's
+     * commits plus the new ones.
+     */
+    @Test
+    void theLogFromBeforeAPointInTimeRecoveryIsNotMixedWithTheLogAfterIt() throws Exception {
+        int k = pick();
+        Path pitr = dir.resolve("histories-pitr");
+        TestSupport.copyTree(backup, pitr);
+        Cairn.ok("recover", "-h", pitr.toString(), "--logs", envLog.toString(), "--to-txn", Long.toString(txns.get(k)));
+        TreeSet<String> expected = firstCommits(k + 1);
+        try (Environment env = Environment.open(pitr, new EnvironmentConfig().allowCreate(false))) {
+            Database db = env.openDatabase("t", false);
+            for (int i = 0; i < 5; i++) {
+                expected.add(commit(env, db, "new-" + i, new HashMap<>()));
+            }
+        }
+        Path pitrLog = pitr.resolve("log");
+        String seg = org.cairndb.log.SegmentFiles.name(Lsn.segment(lsns.get(k)));
+        long parting = Files.mismatch(envLog.resolve(seg), pitrLog.resolve(seg));
+        assertTrue(parting >= 0, "the two histories part in " + seg);
+
+        Path restore = dir.resolve("histories-restore");
+        TestSupport.copyTree(backup, restore);
+        Map<String, byte[]> restoreLog = segments(restore.resolve("log"));
+        Cairn.Result r = Cairn.run("recover", "-c", "-h", restore.toString(), "--logs", envLog.toString(), "--logs",
+                pitrLog.toString());
+        assertEquals(1, r.exit(), r::toString);
+        assertEquals(1, r.err().strip().lines().count(), r::toString);
+        assertTrue(r.err().contains(envLog.resolve(seg) + ": differs from " + pitrLog.resolve(seg) + " from offset " + parting
+                + " on, where both hold valid log records"), r::toString);
+        assertTrue(r.err().contains("different histories") && r.err().contains("give only the directories of the history"
+                + " wanted"), r::toString);
+        assertSegmentsEqual(restoreLog, segments(restore.resolve("log")));
+
+        Map<String, byte[]> pitrSegments = segments(pitrLog);
+        Cairn.Result inPlace = Cairn.run("recover", "-c", "-h", pitr.toString(), "--logs", envLog.toString());
+        assertEquals(1, inPlace.exit(), inPlace::toString);
+        assertTrue(inPlace.err().contains(pitrLog.resolve(seg) + ": differs from " + envLog.resolve(seg) + " from offset "
+                + parting + " on"), inPlace::toString);
+        assertSegmentsEqual(pitrSegments, segments(pitrLog));
+        assertEquals(expected, keysIn(pitr), "the refused recovery left the environment as it was");
+
+        Cairn.ok("recover", "-c", "-h", restore.toString(), "--logs", pitrLog.toString());
+        assertEquals(expected, keysIn(restore), "the new history: the recovery's commits and the new ones");
+    }
+
+    /** The segments (and files an interrupted copy would leave) in a log directory, by name. */
+    private static Map<String, byte[]> segments(Path logDir) throws Exception {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (var s = Files.list(logDir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                if (p.getFileName().toString().startsWith("log.")) {
+                    out.put(p.getFileName().toString(), Files.readAllBytes(p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void assertSegmentsEqual(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+        assertEquals(expected.keySet(), actual.keySet(), "the segments in log/");
+        for (String name : expected.keySet()) {
+            assertTrue(java.util.Arrays.equals(expected.get(name), actual.get(name)), name + " changed");
+        }
+    }
+
     @Test
     void aTargetBeforeTheBackupIsRefusedAndChangesNothing() throws Exception {
         Path restore = dir.resolve("too-early");
