@@ -255,7 +255,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             if (!fresh) {
                 logRecoveryCheckpoint(c, "");
             }
-        } else if (outcome.endsWithCheckpoint() && plainRedo) {
+        } else if (outcome.dataFilesCurrent() && plainRedo) {
             checkpointer.upToDate(txns.capture());
         }
         if (config.archiveEnabled()) {

@@ -157,11 +157,13 @@ public final class Checkpointer {
     }
 
     /**
-     * After a recovery that found nothing since the last CHECKPOINT record: the data files already
-     * hold {@code c}, so a checkpoint without {@code force} has nothing to do until something
-     * changes. Opening and closing an environment to look at it (cairn stat, archive, dump) then
-     * writes no CHECKPOINT record, which would move the recovery start and change which segments
-     * cairn archive lists between a listing and the removal that follows it.
+     * After a recovery that found nothing to apply after the data files' start: they already hold
+     * {@code c}, so a checkpoint without {@code force} has nothing to do until something changes.
+     * Opening and closing an environment to look at it (cairn stat, archive, dump) then writes
+     * nothing to its log: a CHECKPOINT record would move the recovery start (and change which
+     * segments cairn archive lists between a listing and the removal after it), and in a recovered
+     * backup or failover copy it would make the copy's last segment differ from the source's copy
+     * of it, which catastrophic recovery then refuses as another history.
      */
     public synchronized void upToDate(TxnManager.Capture c) {
         lastVersionTs = c.version().ts();

@@ -157,11 +157,12 @@ public final class RecoveryManager {
 
     /**
      * Result of recovery: the report, where the log ends, and the highest segment number seen;
-     * {@code endsWithCheckpoint} when the last record is a CHECKPOINT (nothing happened since it).
+     * {@code dataFilesCurrent} when the log holds nothing after the data files' start but CHECKPOINT
+     * and FORGET records, so that the data files already hold everything it says.
      */
     public record Outcome(RecoveryReport report, UUID environmentId, long endLsn, long lastSegment, boolean changed,
             long lastCheckpointLsn, long lastCheckpointStartLsn, long lastCheckpointMillis, String tail,
-            boolean endsWithCheckpoint) {
+            boolean dataFilesCurrent) {
     }
 
     /** Runs normal recovery over the data files already opened into the environment's catalog. */
@@ -258,7 +259,7 @@ public final class RecoveryManager {
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
                 lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail,
-                lastRecordWasCheckpoint && !targetReached && tail == null);
+                !sawData && !targetReached && tail == null);
     }
 
     /** Where a scan finds again the heuristic outcomes met so far: the last CHECKPOINT record met, else the start. */
@@ -266,7 +267,8 @@ public final class RecoveryManager {
         return lastCheckpointLsn != Lsn.NULL ? lastCheckpointLsn : startLsn;
     }
 
-    private boolean lastRecordWasCheckpoint;
+    /** Whether the replay met any record other than CHECKPOINT and FORGET. */
+    private boolean sawData;
     private long recordsReplayed;
     private int segmentsReplayed;
     private long lastSegmentReplayed = -1;
@@ -283,7 +285,9 @@ public final class RecoveryManager {
                     + e.getMessage() + "); run catastrophic recovery from a backup");
         }
         maxTxnId = Math.max(maxTxnId, rec.txnId());
-        lastRecordWasCheckpoint = rec instanceof CheckpointRecord;
+        if (!(rec instanceof CheckpointRecord) && !(rec instanceof org.cairndb.log.ForgetRecord)) {
+            sawData = true;
+        }
         if (scannedEnv == null) {
             scannedEnv = expectedEnvironment;
         }

@@ -96,6 +96,48 @@ class HotBackupTest {
         assertEquals(List.of(), open, "files of " + root + " that others may read");
     }
 
+    /**
+     * An admin who opens a recovered backup to look at it (cairn stat, dump) and later restores it
+     * with the source's later log (cairn recover -c --logs): looking wrote nothing into the copy's
+     * log, so its segments are still the source's and catastrophic recovery takes the longer ones
+     * instead of refusing them as another history.
+     */
+    @Test
+    void aBackupOpenedToLookAtItStillTakesTheSourcesLaterLog() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(home, cfg())) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("before"), b("1"));
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            db.put(null, b("after"), b("2"));
+        }
+        java.util.Map<String, String> before = logFingerprint(backup);
+        for (int i = 0; i < 2; i++) {
+            try (Environment look = Environment.open(backup, cfg().allowCreate(false))) {
+                assertEquals("1", TestSupport.s(look.openDatabase("t", false).get(null, b("before"))));
+            }
+        }
+        assertEquals(before, logFingerprint(backup), "opening the copy to look at it wrote nothing into its log");
+        try (Environment restored = Environment.open(backup, cfg().allowCreate(false).catastrophicRecovery(true)
+                .logSources(List.of(home.resolve("log"))))) {
+            assertEquals("2", TestSupport.s(restored.openDatabase("t", false).get(null, b("after"))));
+        }
+    }
+
+    private static java.util.Map<String, String> logFingerprint(Path dir) throws java.io.IOException {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("log\\.\\d{10}")).toList()) {
+                m.put(p.getFileName().toString(), java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        return m;
+    }
+
     @Test
     void hotBackupWhileWritingHoldsEveryCommitAcknowledgedBeforeItAndUpdatesBringItForward() throws Exception {
         Path home = dir.resolve("env");
