@@ -103,7 +103,7 @@ public final class SegmentAssembler {
         // leaves log/ as it was.
         Map<Long, List<Candidate>> bySegment = new TreeMap<>();
         for (Map.Entry<Long, List<Path>> e : copiesBySegment(io, logDir, sources).entrySet()) {
-            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId);
+            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes);
             if (!usable.isEmpty()) {
                 bySegment.put(e.getKey(), usable);
             }
@@ -199,12 +199,12 @@ public final class SegmentAssembler {
      * is unusable or of another environment is left out). The copies are read side by side, once
      * each, and must agree wherever they both hold valid records: see {@link #readSideBySide}.
      */
-    private static List<Candidate> evaluate(FileIO io, long segment, List<Path> paths, UUID environmentId)
-            throws IOException {
+    private static List<Candidate> evaluate(FileIO io, long segment, List<Path> paths, UUID environmentId,
+            List<String> notes) throws IOException {
         List<Reading> copies = new ArrayList<>();
         try {
             for (Path p : paths) {
-                SegmentReader r = open(io, p, segment, environmentId);
+                SegmentReader r = open(io, p, segment, environmentId, notes);
                 if (r != null) {
                     copies.add(new Reading(p, r));
                 }
@@ -223,15 +223,26 @@ public final class SegmentAssembler {
         }
     }
 
-    /** A reader of the copy at {@code path}; null if its header is unusable or of another environment. */
-    private static SegmentReader open(FileIO io, Path path, long segment, UUID environmentId) throws IOException {
+    /**
+     * A reader of the copy at {@code path}; null, with a note saying why, if its header is unusable
+     * or of another environment (a --logs directory given by mistake is named, not silently skipped).
+     */
+    private static SegmentReader open(FileIO io, Path path, long segment, UUID environmentId, List<String> notes)
+            throws IOException {
         SegmentReader r;
         try {
             r = SegmentReader.open(io, path, segment);
         } catch (IllegalArgumentException e) {
+            notes.add("ignored " + path + ": its header is unreadable (" + e.getMessage() + ")");
             return null;
         }
-        if (r.header() == null || (environmentId != null && !environmentId.equals(r.header().environmentId()))) {
+        if (r.header() == null) {
+            r.close();
+            return null; // created but never begun: nothing in it
+        }
+        if (environmentId != null && !environmentId.equals(r.header().environmentId())) {
+            notes.add("ignored " + path + ": it belongs to environment " + r.header().environmentId() + ", not to this one ("
+                    + environmentId + ")");
             r.close();
             return null;
         }

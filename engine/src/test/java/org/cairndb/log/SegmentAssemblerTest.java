@@ -210,4 +210,25 @@ class SegmentAssemblerTest {
         assertSameFiles(segments(archive), files(logDir));
         assertEquals(1, a.notes().size(), a.notes()::toString);
     }
+    /** Segments of another environment in a --logs directory are left out, and the note says so. */
+    @Test
+    void aCopyOfAnotherEnvironmentIsLeftOutWithANote() throws Exception {
+        Path mine = dir.resolve("mine");
+        write(mine, Lsn.NULL, 1, 20);
+        Path foreign = dir.resolve("foreign");
+        Files.createDirectories(foreign);
+        LogManager other = LogManager.open(io, foreign, UUID.randomUUID(), Lsn.NULL, 64 << 10, 64 << 10, 1);
+        for (int i = 1; i <= 200; i++) {
+            other.append(LogManagerTest.commit(i, 500));
+        }
+        other.syncAll();
+        other.close();
+        Path logDir = dir.resolve("log");
+        Files.createDirectories(logDir);
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(mine, foreign), env);
+        a.commit();
+        assertSameFiles(segments(mine), files(logDir));
+        assertTrue(a.notes().stream().anyMatch(n -> n.startsWith("ignored " + foreign.resolve("log.0000000001"))
+                && n.contains("belongs to environment")), a.notes()::toString);
+    }
 }
