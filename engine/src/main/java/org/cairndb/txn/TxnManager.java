@@ -1098,18 +1098,21 @@ public final class TxnManager {
      * reaper would do a moment later), so that the exception leaves it rolled back, its locks freed.
      */
     public void checkActive(Txn txn) {
-        try {
-            txn.checkActive();
-        } catch (TransactionTimeoutException e) {
-            expire(txn);
-            throw e;
-        }
+        checkActive(txn, false);
     }
 
     /** Claims {@code txn} for its commit or prepare, rolling it back if it is past its timeout. */
     private void beginFinishing(Txn txn) {
+        checkActive(txn, true);
+    }
+
+    private void checkActive(Txn txn, boolean claimForFinishing) {
         try {
-            txn.beginFinishing();
+            if (claimForFinishing) {
+                txn.beginFinishing();
+            } else {
+                txn.checkActive();
+            }
         } catch (TransactionTimeoutException e) {
             expire(txn);
             throw e;

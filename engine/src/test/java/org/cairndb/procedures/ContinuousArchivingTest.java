@@ -39,9 +39,7 @@ class ContinuousArchivingTest {
         Path home = dir.resolve("env");
         Path archive = dir.resolve("archive-disk");
         Path backup = dir.resolve("backup");
-        Files.createDirectories(home);
-        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
-                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
+        archivingHome(home, archive);
         long boundary;
         long[] acknowledged;
         long lastSegmentOfBackup;
@@ -107,9 +105,7 @@ class ContinuousArchivingTest {
     void closingArchivesEveryFinishedSegment() throws Exception {
         Path home = dir.resolve("short-lived");
         Path archive = dir.resolve("short-lived-archive");
-        Files.createDirectories(home);
-        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
-                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
+        archivingHome(home, archive);
         long current;
         try (Environment env = Environment.open(home)) {
             org.cairndb.Database db = env.openDatabase("t");
@@ -131,6 +127,13 @@ class ContinuousArchivingTest {
             assertEquals(-1L, Files.mismatch(home.resolve("log").resolve(SegmentFiles.name(seg)),
                     archive.resolve(SegmentFiles.name(seg))), SegmentFiles.name(seg));
         }
+    }
+
+    /** {@code home} with 64 KiB segments and continuous archiving into {@code archive}, set as an admin would. */
+    private static void archivingHome(Path home, Path archive) throws java.io.IOException {
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
+                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
     }
 
     private static List<Long> archivedSegments(Path archive) throws java.io.IOException {
