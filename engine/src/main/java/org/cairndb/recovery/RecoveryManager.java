@@ -389,11 +389,16 @@ public final class RecoveryManager {
         switch (target.kind()) {
             case LSN:
                 return target.inclusive() ? frame.lsn() > target.value() : frame.lsn() >= target.value();
-            case TIME:
-                if (rec instanceof CommitRecord c) {
-                    return target.inclusive() ? c.commitMillis() > target.value() : c.commitMillis() >= target.value();
+            case TIME: {
+                // A prepare or an outcome decided after the target is past it as a commit is: the
+                // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
+                long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a
+                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis() : -1;
+                if (millis < 0) {
+                    return false;
                 }
-                return false;
+                return target.inclusive() ? millis > target.value() : millis >= target.value();
+            }
             case TRANSACTION:
                 return !target.inclusive() && rec instanceof CommitRecord c && c.txnId() == target.value();
             default:

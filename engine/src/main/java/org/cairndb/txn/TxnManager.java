@@ -477,8 +477,7 @@ public final class TxnManager {
             long end = 0;
             // Commit times never go backwards in log order, so that recovery to a point in time
             // keeps exactly a prefix of the log.
-            long millis = Math.max(System.currentTimeMillis(), lastCommitMillis);
-            lastCommitMillis = millis;
+            long millis = nextLogMillis();
             LogRecord record = recordAt == null ? null : recordAt.apply(millis);
             if (record != null) {
                 LogManager l = log;
@@ -826,12 +825,15 @@ public final class TxnManager {
                 lockForWrite(txn, k);
             }
         }
-        long now = System.currentTimeMillis();
-        PrepareRecord rec = new PrepareRecord(txn.id(), now, globalId.clone(), txn.writes.toOps(), lockedNotWritten(txn));
+        List<Op> ops = txn.writes.toOps();
+        List<PrepareRecord.LockedKey> locked = lockedNotWritten(txn);
         try {
             long lsn;
+            PrepareRecord rec;
             sequenceLock.lock();
             try {
+                long now = nextLogMillis();
+                rec = new PrepareRecord(txn.id(), now, globalId.clone(), ops, locked);
                 lsn = log.append(rec);
                 txn.prepareLsn = lsn;
                 txn.globalId = globalId.clone();
@@ -850,6 +852,17 @@ public final class TxnManager {
             snapshots.remove(txn.snapshotToken);
             txn.snapshotToken = null;
         }
+    }
+
+    /**
+     * The time for a COMMIT, PREPARE or ABORT record about to be appended (under the sequence lock):
+     * never before the previous one, so that recovery to a point in time keeps exactly a prefix of
+     * the log, whichever of these records it stops at.
+     */
+    private long nextLogMillis() {
+        long millis = Math.max(System.currentTimeMillis(), lastCommitMillis);
+        lastCommitMillis = millis;
+        return millis;
     }
 
     /** The keys {@code txn} holds locked without writing them, for its PREPARE record. */
@@ -874,14 +887,15 @@ public final class TxnManager {
     }
 
     private void logPreparedOutcome(Txn txn, boolean commit, boolean heuristic) {
-        long now = System.currentTimeMillis();
         byte[] gid = heuristic ? txn.globalId : null;
-        LogRecord rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), gid)
-                : new AbortRecord(txn.id(), now, txn.prepareLsn, gid);
         try {
             long lsn;
+            LogRecord rec;
             sequenceLock.lock();
             try {
+                long now = nextLogMillis();
+                rec = commit ? new CommitRecord(txn.id(), now, txn.prepareLsn, List.of(), gid)
+                        : new AbortRecord(txn.id(), now, txn.prepareLsn, gid);
                 lsn = log.append(rec);
                 if (heuristic) {
                     heuristics.put(ByteBuffer.wrap(txn.globalId.clone()),

@@ -168,4 +168,52 @@ class HeuristicRecoveryTest {
             assertEquals(30_000 + 4, again.openDatabase("t", false).count());
         }
     }
+    /**
+     * Recovery to a time: a prepare, or an admin's decision, made after that time is past it as a
+     * commit would be. The environment comes back as it was then: the transaction in doubt (with
+     * its lock) if only its decision came later, not prepared at all if its prepare did.
+     */
+    @Test
+    void aRecoveryToATimeBeforeADecisionLeavesTheTransactionInDoubt() throws Exception {
+        Path home = tmp.resolve("env");
+        Path backup = tmp.resolve("backup");
+        long afterFirstPrepare;
+        try (Environment env = Environment.open(home, config(NioFileIO.INSTANCE))) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("a"), b("1"));
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            Transaction first = env.beginTransaction();
+            db.put(first, b("first-key"), b("first-value"));
+            first.prepare(b("first"));
+            afterFirstPrepare = nextMillisecond();
+            nextMillisecond();
+            Transaction second = env.beginTransaction();
+            db.put(second, b("second-key"), b("second-value"));
+            second.prepare(b("second"));
+            nextMillisecond();
+            first.heuristicRollback();
+            db.put(null, b("later"), b("2"));
+        }
+        Path atFirst = tmp.resolve("at-first");
+        TestSupport.copyTree(backup, atFirst);
+        try (Environment env = Environment.open(atFirst, config(NioFileIO.INSTANCE).catastrophicRecovery(true)
+                .logSources(java.util.List.of(home.resolve("log")))
+                .recoveryTarget(org.cairndb.RecoveryTarget.time(java.time.Instant.ofEpochMilli(afterFirstPrepare), true)))) {
+            assertEquals(java.util.List.of("first"), env.preparedTransactions().stream()
+                    .map(p -> new String(p.globalId(), StandardCharsets.UTF_8)).toList(),
+                    "in doubt as it was at the target: its rollback and the second prepare came later");
+            assertEquals(Map.of(), outcomes(env));
+            Database db = env.openDatabase("t", false);
+            assertArrayEquals(b("1"), db.get(null, b("a")));
+            assertNull(db.get(null, b("second-key")));
+            assertNull(db.get(null, b("later")));
+        }
+    }
+
+    /** Waits for the clock to pass the current millisecond; returns the millisecond it was. */
+    private static long nextMillisecond() throws InterruptedException {
+        long now = System.currentTimeMillis();
+        TestSupport.awaitTrue(() -> System.currentTimeMillis() > now + 1, "the clock to move on");
+        return now + 1;
+    }
 }
