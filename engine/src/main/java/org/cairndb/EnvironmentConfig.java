@@ -67,6 +67,7 @@ public final class EnvironmentConfig {
     private boolean catastrophicRecovery;
     private RecoveryTarget recoveryTarget;
     private java.util.List<Path> logSources = java.util.List.of();
+    private boolean inspectOnly;
 
     public EnvironmentConfig() {
     }
@@ -95,6 +96,7 @@ public final class EnvironmentConfig {
         c.catastrophicRecovery = catastrophicRecovery;
         c.recoveryTarget = recoveryTarget;
         c.logSources = logSources;
+        c.inspectOnly = inspectOnly;
         return c;
     }
 
@@ -281,6 +283,24 @@ public final class EnvironmentConfig {
 
     public boolean catastrophicRecovery() {
         return catastrophicRecovery;
+    }
+
+    /**
+     * Opens the environment only to look at it (what {@code cairn stat}, {@code dump} and
+     * {@code archive} do): normal recovery runs in memory, but no checkpoint is taken after it, in
+     * the background (except when the cache fills) or at close, so that looking writes nothing
+     * into the log. A CHECKPOINT record there would move the recovery start between an archive
+     * listing and the removal after it, and would make a backup or failover copy's last segment
+     * differ from the source's, which catastrophic recovery refuses as another history. Not for an
+     * environment that is written to.
+     */
+    public EnvironmentConfig inspectOnly(boolean inspect) {
+        this.inspectOnly = inspect;
+        return this;
+    }
+
+    public boolean inspectOnly() {
+        return inspectOnly;
     }
 
     public RecoveryTarget recoveryTarget() {

@@ -78,7 +78,7 @@ final class ArchiveCommand extends CairnCommand {
         }
         Environment env;
         try {
-            env = Homes.openExisting(h);
+            env = Homes.openToInspect(h);
         } catch (EnvironmentLockedException e) {
             if (remove) {
                 throw new CommandFailedException(e.getMessage() + "; -d needs the environment itself: remove segments"
@@ -90,11 +90,9 @@ final class ArchiveCommand extends CairnCommand {
             return ExitCodes.OK;
         }
         try (env) {
-            // Checkpoint first (a no-op unless recovery just replayed something): the listing must be
-            // what a following 'cairn archive -d' removes, and that one must not find more segments
-            // unneeded, never listed and so never copied, because this command's own checkpoint
-            // moved the recovery start after the listing.
-            env.checkpoint(false);
+            // Opened only to inspect it: no checkpoint moves the recovery start, so the listing is
+            // what a following 'cairn archive -d' removes (it must not find segments unneeded that
+            // were never listed, and so never copied).
             if (env.internals().archiver() != null) {
                 // Finish continuous archiving first (it would within a second): what is archived may be removed.
                 env.internals().archiver().archiveFinished();

@@ -87,7 +87,8 @@ final class BenchCommand extends CairnCommand {
         }
         out().println("environment " + h.toAbsolutePath().normalize());
         String failure = null;
-        try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, new EnvironmentConfig().allowCreate(init))) {
+        try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, new EnvironmentConfig().allowCreate(init)
+                        .inspectOnly(!init && !run))) { // --check alone only reads: it writes nothing into the log
             if (init) {
                 Bench.init(env, accounts, out());
             }

@@ -48,7 +48,7 @@ final class DumpCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
                     + " a dump (redirect the listing instead)");
         }
-        try (Environment env = Homes.openExisting(home.home)) {
+        try (Environment env = Homes.openToInspect(home.home)) {
             if (list) {
                 env.databaseNames().forEach(out()::println);
                 out().flush();

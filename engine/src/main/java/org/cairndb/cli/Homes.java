@@ -68,6 +68,16 @@ final class Homes {
         return Environment.open(home, new EnvironmentConfig().allowCreate(false));
     }
 
+    /**
+     * Opens an environment that must already exist only to look at it: recovery runs in memory and
+     * nothing is checkpointed, so the log stays as it was (see {@link EnvironmentConfig#inspectOnly}).
+     */
+    static Environment openToInspect(Path home) {
+        requireEnvironment(home);
+        return Environment.open(home, new EnvironmentConfig().allowCreate(false).inspectOnly(true)
+                .checkpointerEnabled(false));
+    }
+
     /** Opens an environment, creating one if {@code home} is an empty directory. */
     static Environment openOrCreateIn(Path home) {
         requireDirectory(home);

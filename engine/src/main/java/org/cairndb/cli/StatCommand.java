@@ -33,7 +33,7 @@ final class StatCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
-        try (Environment env = Homes.openExisting(home.home)) {
+        try (Environment env = Homes.openToInspect(home.home)) {
             if (database != null) {
                 env.openDatabase(database, false); // names the existing databases if it is not one
                 printDatabase(env, env.internals().catalog().byName(database));

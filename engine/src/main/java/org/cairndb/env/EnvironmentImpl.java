@@ -243,7 +243,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         boolean plainRedo = !config.catastrophicRecovery() && config.recoveryTarget() == null && outcome.tail() == null
                 && outcome.report().notes().isEmpty();
-        if (outcome.changed() && !fresh && plainRedo) {
+        if (config.inspectOnly() && !fresh) {
+            // Only looking: whatever recovery replayed stays in memory (see EnvironmentConfig.inspectOnly).
+            LOG.log(System.Logger.Level.DEBUG, () -> "opened " + home.home() + " to inspect it: no checkpoint");
+        } else if (outcome.changed() && !fresh && plainRedo) {
             // Only replayed commits: the log still holds them, so writing them to the data files can
             // wait. The daemon checkpoints first thing, while the environment is already in use
             // (PostgreSQL's end-of-recovery checkpoint after a promotion works the same way); a
@@ -738,7 +741,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         RuntimeException error = null;
         try {
             if (failure == null) {
-                checkpointer.run(false, "close");
+                if (!config.inspectOnly()) {
+                    checkpointer.run(false, "close");
+                }
                 log.close();
                 archiveFinishedAtClose();
             } else {

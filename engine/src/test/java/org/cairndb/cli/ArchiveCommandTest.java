@@ -135,7 +135,26 @@ class ArchiveCommandTest {
      */
     @Test
     void theRemovalAfterAListingRemovesExactlyWhatWasListed() throws Exception {
+        listThenRemoveAfterACrash(false);
+    }
+
+    /** The same with a heuristic outcome remembered (recovery then starts one checkpoint back). */
+    @Test
+    void theRemovalAfterAListingRemovesExactlyWhatWasListedWithAHeuristicOutcomeRemembered() throws Exception {
+        listThenRemoveAfterACrash(true);
+    }
+
+    private void listThenRemoveAfterACrash(boolean heuristic) throws Exception {
         Environment env = fiveSegmentsCheckpointedInTheFourth();
+        if (heuristic) {
+            Transaction t = env.beginTransaction();
+            env.openDatabase("db", false).put(t, b("in doubt"), b("1"));
+            t.prepare(b("gid"));
+            t.heuristicRollback();
+            env.checkpoint(true);
+            fillTo(env, 6);
+            env.checkpoint(true);
+        }
         fillTo(env, 8);
         env.internals().abandon(); // a crash: four segments written since the checkpoint
         List<String> listed = lines(CliRun.run("archive", "-h", home.toString()));

@@ -176,6 +176,50 @@ class HotbackupCommandTest {
         assertEquals(3000, count(again));
     }
 
+    /**
+     * A backup holding an in-doubt transaction and a heuristic outcome, looked at with stat, dump
+     * and bench --check: its log stays as it was, so it is still a copy of the source's history
+     * and a restore with the source's later log works.
+     */
+    @Test
+    void lookingAtABackupWithTransactionsInDoubtChangesNothingAndItStillRestores() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(home, new EnvironmentConfig())) {
+            Database db = env.openDatabase("db");
+            db.put(null, b("a"), b("1"));
+            Transaction doubt = env.beginTransaction();
+            db.put(doubt, b("in doubt"), b("2"));
+            doubt.prepare(b("gid-doubt"));
+            Transaction decided = env.beginTransaction();
+            db.put(decided, b("decided"), b("3"));
+            decided.prepare(b("gid-decided"));
+            decided.heuristicCommit();
+            db.put(null, b("b"), b("4"));
+            org.cairndb.backup.HotBackup.run(env.internals(), backup, org.cairndb.backup.BackupOptions.defaults());
+            byte[] log = Files.readAllBytes(backup.resolve("log.0000000001"));
+            for (String[] look : new String[][] {{"stat"}, {"dump", "db"}, {"archive"}, {"stat", "-d", "db"}}) {
+                String[] args = new String[look.length + 2];
+                args[0] = look[0];
+                args[1] = "-h";
+                args[2] = backup.toString();
+                System.arraycopy(look, 1, args, 3, look.length - 1);
+                CliRun.Result r = CliRun.run(args);
+                assertEquals(0, r.exit(), r::toString);
+                assertTrue(java.util.Arrays.equals(log, Files.readAllBytes(backup.resolve("log.0000000001"))),
+                        String.join(" ", look) + " wrote into the backup's log");
+            }
+            db.put(null, b("c"), b("5"));
+        }
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", home.resolve("log").toString());
+        assertEquals(0, r.exit(), r::toString);
+        try (Environment restored = Environment.open(backup, new EnvironmentConfig().allowCreate(false))) {
+            assertEquals("5", TestEnvironments.s(restored.openDatabase("db", false).get(null, b("c"))));
+            assertEquals(1, restored.preparedTransactions().size());
+            assertEquals(1, restored.heuristicOutcomes().size());
+        }
+    }
+
     @Test
     void failoverCreatesThenUpdatesACopyReadyToOpen() throws Exception {
         Path home = environment(200);
