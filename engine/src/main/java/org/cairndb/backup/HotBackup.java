@@ -25,7 +25,8 @@ import org.cairndb.txn.Txn;
 
 /**
  * A hot backup: a copy of a running environment that catastrophic recovery turns into a consistent
- * environment holding every transaction committed (SYNC) before the backup began.
+ * environment holding every transaction committed before the backup began (with SYNC, WRITE_NO_SYNC
+ * or NO_SYNC: the log buffer is written out first).
  *
  * <h2>Timeline</h2>
  * <ol>
@@ -165,6 +166,9 @@ public final class HotBackup {
             prepared.add(new BackupManifest.Prepared(t.id(), HexFormat.of().formatHex(t.globalId()),
                     Instant.ofEpochMilli(t.prepareMillis()).toString()));
         }
+        // Commits acknowledged with WRITE_NO_SYNC or NO_SYNC may still be in the log buffer: written
+        // (and forced) now, they are in the log the copy takes.
+        env.log().syncAll();
         long startLsn;
         BackupPins.Pin pin;
         synchronized (env.checkpointer()) {

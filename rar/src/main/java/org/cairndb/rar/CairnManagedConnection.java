@@ -213,6 +213,12 @@ public class CairnManagedConnection implements ManagedConnection {
         }
         return guard(() -> {
             if (branches.transaction() != null) {
+                if (local != null) {
+                    // Work would go to the XA branch while the local transaction stays open: one unit
+                    // of work split between two outcomes.
+                    throw new java.lang.IllegalStateException("this Cairn connection has a local transaction under way"
+                            + " and is also enlisted in an XA transaction; finish the local transaction first");
+                }
                 return branches.call(op);
             }
             synchronized (localLock) {

@@ -105,8 +105,9 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             }
         }
         for (String n : names) {
-            if (n != null && !n.matches("[A-Za-z0-9_.-]+")) {
-                problems.add("environment name '" + n + "' may hold only letters, digits, '_', '-' and '.'");
+            if (n != null && (!n.matches("[A-Za-z0-9_.-]+") || n.matches("\\.+"))) {
+                problems.add("environment name '" + n + "' may hold only letters, digits, '_', '-' and '.', and not"
+                        + " only dots");
             }
         }
         boolean several = names.size() > 1;
@@ -136,6 +137,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                 problems.add(e.getMessage());
             }
         }
+        requireOwnArchiveDirectories(out, ra, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cairn.rar is misconfigured: " + String.join("; ", problems));
         }
@@ -155,11 +157,11 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             c.isolation(parse(IsolationLevel.class, str(ra.getIsolationLevel(), "IsolationLevel", name), "IsolationLevel"));
             String cache = str(ra.getCacheSize(), "CacheSize", name);
             if (!cache.isEmpty()) {
-                c.cacheSize(EnvironmentConfig.parseSize(cache));
+                naming("CacheSize", cache, () -> c.cacheSize(EnvironmentConfig.parseSize(cache)));
             }
             String lock = str(ra.getLockTimeout(), "LockTimeout", name);
             if (!lock.isEmpty()) {
-                c.lockTimeout(EnvironmentConfig.parseDuration(lock));
+                naming("LockTimeout", lock, () -> c.lockTimeout(EnvironmentConfig.parseDuration(lock)));
             }
             c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
             String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
@@ -170,8 +172,10 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             throw new IllegalArgumentException(e.getMessage().startsWith("cairn.") || e.getMessage().contains("=")
                     ? e.getMessage() : "environment '" + name + "': " + e.getMessage(), e);
         }
-        long kbytes = nonNegative(ra.getCheckpointKBytes(), "CheckpointKBytes", 65536);
-        long minutes = nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5);
+        long kbytes = atMost(nonNegative(ra.getCheckpointKBytes(), "CheckpointKBytes", 65536), "CheckpointKBytes",
+                Long.MAX_VALUE / 1024);
+        long minutes = atMost(nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5), "CheckpointMinutes",
+                MAX_MINUTES);
         String rootText = str(ra.getBackupRoot(), "BackupRoot", name);
         Path backupRoot = (rootText.isEmpty() ? dataDir.resolve("cairn-backups")
                 : dataDir.resolve(rootText)).toAbsolutePath().normalize();
@@ -201,8 +205,10 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         }
         String recovery = str(ra.getRecovery(), "Recovery", name);
         RecoveryMode mode = RecoveryMode.parse(recovery.isEmpty() ? "normal" : recovery);
-        long connectionWait = nonNegative(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", 60);
-        long startWait = nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10);
+        long connectionWait = atMost(nonNegative(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", 60),
+                "ConnectionWaitSeconds", MAX_MINUTES * 60);
+        long startWait = atMost(nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10), "StartWaitSeconds",
+                MAX_MINUTES * 60);
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
                 failover == null ? Duration.ZERO : failoverEvery, kbytes, Duration.ofMinutes(minutes),
                 Duration.ofSeconds(connectionWait), Duration.ofSeconds(startWait));
@@ -224,6 +230,44 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         EnvironmentConfig d = new EnvironmentConfig();
         Object v = type == Durability.class ? d.durability() : d.isolation();
         return type.cast(v);
+    }
+
+    /** A year: longer waits and intervals are mistakes (and would overflow as milliseconds). */
+    private static final long MAX_MINUTES = 366L * 24 * 60;
+
+    private static long atMost(long value, String property, long max) {
+        if (value > max) {
+            throw new IllegalArgumentException(property + "=" + value + ": must be at most " + max);
+        }
+        return value;
+    }
+
+    /** Runs {@code parse}, putting {@code property=value} in front of its error. */
+    private static void naming(String property, String value, Runnable parse) {
+        try {
+            parse.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(property + "=" + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Two environments archiving into one directory would write the same segment names over each
+     * other's (an absolute ArchiveDirectory without {env}).
+     */
+    private static void requireOwnArchiveDirectories(List<EnvironmentSettings> settings, CairnResourceAdapter ra,
+            List<String> problems) {
+        java.util.Map<Path, String> owner = new java.util.HashMap<>();
+        for (EnvironmentSettings e : settings) {
+            if (!e.config().archiveEnabled()) {
+                continue;
+            }
+            String other = owner.putIfAbsent(e.config().archiveDir(), e.name());
+            if (other != null) {
+                problems.add("ArchiveDirectory=" + ra.getArchiveDirectory() + " gives environments '" + other + "' and '"
+                        + e.name() + "' the same archive directory (" + e.config().archiveDir() + "); put {env} in it");
+            }
+        }
     }
 
     private static long nonNegative(Number value, String property, long dflt) {

@@ -90,8 +90,24 @@ public final class ManagedEnvironment {
         return settings;
     }
 
+    /** FAILED also when the environment failed after it opened (a log write failed, say). */
     public State state() {
-        return state;
+        State s = state;
+        return s == State.OPEN && runtimeFailure() != null ? State.FAILED : s;
+    }
+
+    /** Why the open environment became unusable, or null while it is usable. */
+    private RuntimeException runtimeFailure() {
+        Environment e = env;
+        if (e == null || closeRequested) {
+            return null;
+        }
+        try {
+            e.internals().checkUsable();
+            return null;
+        } catch (RuntimeException ex) {
+            return ex;
+        }
     }
 
     /** Why opening failed, or null. */
@@ -150,6 +166,11 @@ public final class ManagedEnvironment {
 
     private String failureMessage() {
         Throwable f = failure;
+        RuntimeException later = f == null ? runtimeFailure() : null;
+        if (later != null) {
+            return "Cairn environment '" + name() + "' in " + settings.home() + " failed: " + later.getMessage()
+                    + "; redeploy the adapter (or restart the server) to recover it";
+        }
         return "Cairn environment '" + name() + "' in " + settings.home() + " could not be opened: "
                 + (f == null ? "unknown error" : f.getMessage());
     }
@@ -175,15 +196,35 @@ public final class ManagedEnvironment {
             failure = e;
             state = State.FAILED;
             LOG.log(System.Logger.Level.ERROR, failureMessage(), e);
-            if (opened != null && env == null) {
-                try {
-                    opened.close();
-                } catch (RuntimeException ce) {
-                    e.addSuppressed(ce);
-                }
+            if (opened != null) {
+                // Opened, then registering or scheduling failed: let go of everything, or the home
+                // stays locked by this process and no redeploy can open it.
+                undoOpen(opened, e);
             }
         } finally {
             started.countDown();
+        }
+    }
+
+    private void undoOpen(Environment opened, Throwable why) {
+        synchronized (stateLock) {
+            if (timer != null) {
+                timer.cancel();
+            }
+            if (objectName != null) {
+                try {
+                    ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
+                } catch (javax.management.JMException ex) {
+                    why.addSuppressed(ex);
+                }
+                objectName = null;
+            }
+            env = null;
+        }
+        try {
+            opened.close();
+        } catch (RuntimeException ce) {
+            why.addSuppressed(ce);
         }
     }
 
@@ -228,7 +269,13 @@ public final class ManagedEnvironment {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName on = objectName(name());
             if (server.isRegistered(on)) {
-                LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on);
+                Object other = stateOf(server, on);
+                if ("OPEN".equals(other) || "STARTING".equals(other)) {
+                    throw new IllegalStateException("the MBean " + on + " is already registered for an environment that"
+                            + " is " + other + " (home " + attribute(server, on, "Home") + "), by another deployment of"
+                            + " the adapter: give this one another EnvironmentName");
+                }
+                LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on + " (its environment is " + other + ")");
                 server.unregisterMBean(on);
             }
             server.registerMBean(EnvironmentAdmin.mbean(new EnvironmentAdmin(this)), on);
@@ -236,6 +283,18 @@ public final class ManagedEnvironment {
         } catch (javax.management.JMException e) {
             throw new IllegalStateException("cannot register the admin MBean of Cairn environment '" + name() + "': "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static Object stateOf(MBeanServer server, ObjectName on) {
+        return attribute(server, on, "State");
+    }
+
+    private static Object attribute(MBeanServer server, ObjectName on, String name) {
+        try {
+            return String.valueOf(server.getAttribute(on, name));
+        } catch (javax.management.JMException | RuntimeException e) {
+            return "unreadable (" + e.getMessage() + ")";
         }
     }
 
@@ -281,7 +340,7 @@ public final class ManagedEnvironment {
                 throw new ResourceException("interrupted while waiting for Cairn environment '" + name() + "' to recover");
             }
         }
-        State s = state;
+        State s = state();
         if (s == State.OPEN) {
             return env;
         }
@@ -293,7 +352,7 @@ public final class ManagedEnvironment {
 
     /** The open environment, or an IllegalStateException naming why there is none (for admin calls). */
     public Environment environment() {
-        State s = state;
+        State s = state();
         if (s == State.OPEN) {
             return env;
         }

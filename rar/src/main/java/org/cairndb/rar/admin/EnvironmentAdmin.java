@@ -444,6 +444,19 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
      * The backup target for {@code directory}: inside the backup root; for a new backup empty or
      * missing, for an update an existing directory. Nothing is created here.
      */
+    private static boolean overlaps(Path a, Path b) {
+        return a.startsWith(b) || b.startsWith(a);
+    }
+
+    /** {@code p} with every symbolic link of its existing part resolved (the rest appended as it is). */
+    private static Path realPath(Path p) throws IOException {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? p : existing.toRealPath().resolve(existing.relativize(p)).normalize();
+    }
+
     private Path target(String directory, boolean update) throws IOException {
         env();
         if (directory == null || directory.isBlank()) {
@@ -469,9 +482,9 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             }
         }
         Path failover = me.settings().failoverDir();
-        if (failover != null && (target.startsWith(failover) || failover.startsWith(target))) {
+        if (failover != null && (overlaps(target, failover) || overlaps(realPath(target), realPath(failover)))) {
             throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory " + failover
-                    + "; use updateFailover for that copy");
+                    + " (also through a symbolic link); use updateFailover for that copy");
         }
         if (update) {
             if (!Files.isDirectory(target)) {
@@ -523,15 +536,31 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         }
     }
 
+    /** What went wrong, in words: a file-system exception's message is only the path. */
+    private static String message(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName());
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** The same failure as a JDK exception without a cause chain (a JMX client may lack Cairn's classes). */
     private RuntimeException clean(String what, Exception e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String message = message(e);
+        if (e instanceof IllegalStateException || e instanceof org.cairndb.EnvironmentFailureException) {
+            // Said where it happened (the failure is logged once, as an error); a console polling
+            // the attributes of a failed environment must not fill the log with it.
+            return new IllegalStateException(message);
+        }
         if (e instanceof IllegalArgumentException) {
             LOG.log(System.Logger.Level.INFO, "Cairn environment '" + me.name() + "': " + what + " refused: " + message);
             return new IllegalArgumentException(message);
-        }
-        if (e instanceof IllegalStateException) {
-            return new IllegalStateException(message);
         }
         LOG.log(System.Logger.Level.WARNING, "Cairn environment '" + me.name() + "': " + what + " failed: " + message, e);
         return new RuntimeException(what + " failed: " + message);

@@ -1,0 +1,214 @@
+package org.cairndb.rar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.LocalTransaction;
+import jakarta.resource.spi.ResourceAdapterInternalException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.cairndb.rar.admin.CairnEnvironmentMXBean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Configurations and uses of the adapter that must be refused, or must not harm what runs: each
+ * case was found by probing the adapter outside a server and failed before its fix.
+ */
+class AdapterMisuseTest {
+
+    @TempDir
+    Path dir;
+
+    private TestBootstrapContext ctx;
+    private CairnResourceAdapter ra;
+
+    @BeforeEach
+    void setUp() {
+        ctx = new TestBootstrapContext();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (ra != null) {
+            ra.stop();
+        }
+        ctx.close();
+    }
+
+    private CairnResourceAdapter adapter(String name, String homes) {
+        CairnResourceAdapter a = new CairnResourceAdapter();
+        a.setEnvironmentName(name);
+        a.setEnvironmentHome(dir.resolve(homes).resolve("{env}").toString());
+        a.setBackupRoot(dir.resolve("backups").toString());
+        a.setCacheSize("8m");
+        return a;
+    }
+
+    private CairnManagedConnectionFactory factory(String name) throws ResourceException {
+        CairnManagedConnectionFactory mcf = new CairnManagedConnectionFactory();
+        mcf.setEnvironmentName(name);
+        mcf.setResourceAdapter(ra);
+        return mcf;
+    }
+
+    private static CairnEnvironmentMXBean admin(String name) {
+        return JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(), ManagedEnvironment.objectName(name),
+                CairnEnvironmentMXBean.class);
+    }
+
+    private String refusal(CairnResourceAdapter a) {
+        return assertThrows(ResourceAdapterInternalException.class, () -> a.start(ctx)).getMessage();
+    }
+
+    @Test
+    void badValuesNameTheirPropertyAndSeveralEnvironmentsCannotShareAnArchive() {
+        CairnResourceAdapter cache = adapter("unit", "homes");
+        cache.setCacheSize("abc");
+        assertTrue(refusal(cache).contains("CacheSize=abc"));
+        CairnResourceAdapter lock = adapter("unit", "homes");
+        lock.setLockTimeout("10 seconds");
+        assertTrue(refusal(lock).contains("LockTimeout=10 seconds"));
+        CairnResourceAdapter minutes = adapter("unit", "homes");
+        minutes.setCheckpointMinutes(Long.MAX_VALUE);
+        assertTrue(refusal(minutes).contains("CheckpointMinutes=" + Long.MAX_VALUE + ": must be at most"));
+        CairnResourceAdapter dots = adapter("..", "homes");
+        assertTrue(refusal(dots).contains("environment name '..'"));
+        CairnResourceAdapter shared = adapter("alpha", "homes");
+        shared.setAdditionalEnvironments("beta");
+        shared.setArchiveDirectory(dir.resolve("one-archive").toString());
+        String m = refusal(shared);
+        assertTrue(m.contains("gives environments 'alpha' and 'beta' the same archive directory"), m);
+        assertTrue(!Files.exists(dir.resolve("homes/alpha")) && !Files.exists(dir.resolve("homes/beta")), "nothing opened");
+    }
+
+    /**
+     * A second deployment configured with the name of one already running gets an error naming
+     * the clash, and the first keeps its MBean (it was taken over, then unregistered by the
+     * second's stop).
+     */
+    @Test
+    void aSecondDeploymentWithTheSameNameIsRefusedAndTheFirstKeepsItsMBean() throws Exception {
+        ra = adapter("unit", "first");
+        ra.start(ctx);
+        ManagedEnvironment first = ra.environment("unit");
+        assertEquals(ManagedEnvironment.State.OPEN, first.awaitOpenState());
+        CairnResourceAdapter second = adapter("unit", "second");
+        String m = refusal(second);
+        assertTrue(m.contains("already registered") && m.contains("another EnvironmentName"), m);
+        second.stop();
+        assertEquals(dir.resolve("first/unit").toString(), admin("unit").getHome(), "the first deployment's MBean");
+        // The second released its home: it can start under another name.
+        CairnResourceAdapter renamed = adapter("unit2", "second");
+        renamed.setEnvironmentHome(dir.resolve("second/unit").toString());
+        renamed.start(ctx);
+        try {
+            assertEquals(ManagedEnvironment.State.OPEN, renamed.environment("unit2").awaitOpenState());
+        } finally {
+            renamed.stop();
+        }
+    }
+
+    /** An environment that failed after it opened says FAILED, and no new connection is made to it. */
+    @Test
+    void anEnvironmentThatFailedSaysSoAndRefusesNewConnections() throws Exception {
+        ra = adapter("unit", "homes");
+        ra.start(ctx);
+        ManagedEnvironment me = ra.environment("unit");
+        assertEquals(ManagedEnvironment.State.OPEN, me.awaitOpenState());
+        me.environment().internals().fail("simulated log write failure", new java.io.IOException("disk gone"));
+        assertEquals("FAILED", admin("unit").getState());
+        ResourceException e = assertThrows(ResourceException.class, () -> factory("unit").createManagedConnection(null, null));
+        assertTrue(e.getMessage().contains("failed") && e.getMessage().contains("redeploy"), e.getMessage());
+    }
+
+    @Test
+    void anUpdateThroughASymbolicLinkIntoTheFailoverCopyIsRefused() throws Exception {
+        CairnResourceAdapter a = adapter("unit", "homes");
+        a.setFailoverDirectory("failover/{env}");
+        ra = a;
+        ra.start(ctx);
+        assertEquals(ManagedEnvironment.State.OPEN, ra.environment("unit").awaitOpenState());
+        CairnEnvironmentMXBean admin = admin("unit");
+        admin.updateFailover();
+        byte[] manifest = Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"));
+        Files.createSymbolicLink(dir.resolve("backups/link-fo"), dir.resolve("backups/failover/unit"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("link-fo"));
+        assertTrue(e.getMessage().contains("overlaps the failover directory"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(manifest, Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"))),
+                "the failover copy was not touched");
+    }
+
+    /** Work on a connection with a local transaction under way that is also enlisted in XA is refused, not split. */
+    @Test
+    void workInALocalTransactionAndAnXaBranchAtOnceIsRefused() throws Exception {
+        ra = adapter("unit", "homes");
+        ra.start(ctx);
+        CairnManagedConnection mc = (CairnManagedConnection) factory("unit").createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        LocalTransaction lt = mc.getLocalTransaction();
+        lt.begin();
+        h.putString("t", "a", "1");
+        javax.transaction.xa.Xid xid = new org.cairndb.xa.CairnXid(7, "g".getBytes(StandardCharsets.UTF_8),
+                "b".getBytes(StandardCharsets.UTF_8));
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.putString("t", "b", "2"));
+        assertTrue(e.getMessage().contains("local transaction under way"), e.getMessage());
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        xa.rollback(xid);
+        lt.rollback();
+        assertNull(h.getString("t", "a"));
+        mc.destroy();
+    }
+
+    /**
+     * A start that fails after the environment opened (here: its MBean name is held by a live
+     * foreign bean) lets the environment go: the home is not left locked by this process.
+     */
+    @Test
+    void aStartThatFailsAfterTheOpenReleasesTheHome() throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = ManagedEnvironment.objectName("unit");
+        server.registerMBean(new javax.management.StandardMBean(new Squatter(), SquatterMBean.class, false) {
+        }, name);
+        try {
+            String m = refusal(adapter("unit", "homes"));
+            assertTrue(m.contains("already registered"), m);
+        } finally {
+            server.unregisterMBean(name);
+        }
+        ra = adapter("unit", "homes");
+        ra.start(ctx);
+        assertEquals(ManagedEnvironment.State.OPEN, ra.environment("unit").awaitOpenState(), "the home was released");
+    }
+
+    /** A bean that holds the environment's MBean name and says it is open. */
+    public interface SquatterMBean {
+        String getState();
+
+        String getHome();
+    }
+
+    static final class Squatter implements SquatterMBean {
+        @Override
+        public String getState() {
+            return "OPEN";
+        }
+
+        @Override
+        public String getHome() {
+            return "/elsewhere";
+        }
+    }
+}
