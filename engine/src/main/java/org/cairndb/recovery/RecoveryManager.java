@@ -409,11 +409,16 @@ public final class RecoveryManager {
     /** A transaction target must name a transaction that committed after the recovery start. */
     private void requireTransactionInLog(LogScanner scanner, long start, UUID expectedEnv) throws IOException {
         boolean[] found = new boolean[1];
-        scanner.scan(start, expectedEnv, f -> {
-            if (!found[0] && f.type() == org.cairndb.log.LogRecordType.COMMIT && f.txnId() == target.value()) {
-                found[0] = true;
-            }
-        });
+        try {
+            scanner.scan(start, expectedEnv, f -> {
+                if (f.type() == org.cairndb.log.LogRecordType.COMMIT && f.txnId() == target.value()) {
+                    found[0] = true;
+                    throw new TargetReached(); // no need to read on (damage further on must not matter)
+                }
+            });
+        } catch (TargetReached reached) {
+            // found
+        }
         if (!found[0]) {
             throw new org.cairndb.CairnException("recovery target transaction " + target.value() + " does not commit in the"
                     + " log after the data files' checkpoint (" + Lsn.toString(start) + "): it committed before, or it"

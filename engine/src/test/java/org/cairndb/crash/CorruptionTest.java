@@ -291,6 +291,28 @@ class CorruptionTest {
         }
     }
 
+    /** The same to a transaction that committed before the damage: the search for its commit stops there too. */
+    @Test
+    void aTransactionCommittedBeforeDamageInTheMiddleOfTheLogCanBeRecoveredTo() throws IOException {
+        Setup s = buildSegments("flip-before-txn", 4);
+        Path seg = s.segments().get(1);
+        List<long[]> recs = records(s.home(), seg);
+        long[] victim = recs.get(recs.size() / 3);
+        long[] txn = new long[1];
+        new LogScanner(NioFileIO.INSTANCE, s.home().resolve("log")).scan(Lsn.NULL, null, f -> {
+            if (f.type() == org.cairndb.log.LogRecordType.COMMIT && f.lsn() < Lsn.of(2, victim[0])) {
+                txn[0] = f.txnId();
+            }
+        });
+        flip(seg, victim[0] + victim[1] / 2);
+        try (Environment env = Environment.open(s.home(), config()
+                .recoveryTarget(org.cairndb.RecoveryTarget.transaction(txn[0], true)))) {
+            assertTrue(env.recoveryReport().toString().contains("stopped at the recovery target"),
+                    env.recoveryReport().toString());
+            assertEquals(0, env.preparedTransactions().size());
+        }
+    }
+
     @Test
     void flippedBytesInTheLastSegmentBeforeRecordsProvenDurableAreRefused() throws IOException {
         Setup s = buildSegments("flip-last", 2);
