@@ -251,12 +251,17 @@ class CorruptionTest {
         assertRefused(s, CorruptionException.class, last);
     }
 
+    /** The record a third of the way into {@code seg}: its offset and length. */
+    private static long[] aRecordAThirdInto(Setup s, Path seg) throws IOException {
+        List<long[]> recs = records(s.home(), seg);
+        return recs.get(recs.size() / 3);
+    }
+
     @Test
     void flippedBytesInAnEarlierSegmentAreRefusedByNameAndOffset() throws IOException {
         Setup s = buildSegments("flip-mid", 4);
         Path seg = s.segments().get(1);
-        List<long[]> recs = records(s.home(), seg);
-        long[] victim = recs.get(recs.size() / 3);
+        long[] victim = aRecordAThirdInto(s, seg);
         flip(seg, victim[0] + victim[1] / 2);
         CorruptionException e = assertRefused(s, CorruptionException.class, seg);
         assertEquals(victim[0], e.offset(), e.getMessage());
@@ -273,8 +278,7 @@ class CorruptionTest {
     void everythingBeforeDamageInTheMiddleOfTheLogCanBeRecovered() throws IOException {
         Setup s = buildSegments("flip-before", 4);
         Path seg = s.segments().get(1);
-        List<long[]> recs = records(s.home(), seg);
-        long[] victim = recs.get(recs.size() / 3);
+        long[] victim = aRecordAThirdInto(s, seg);
         flip(seg, victim[0] + victim[1] / 2);
         CorruptionException e = assertRefused(s, CorruptionException.class, seg);
         String lsn = Lsn.toString(Lsn.of(org.cairndb.log.SegmentFiles.number(seg.getFileName().toString()), victim[0]));
@@ -296,8 +300,7 @@ class CorruptionTest {
     void aTransactionCommittedBeforeDamageInTheMiddleOfTheLogCanBeRecoveredTo() throws IOException {
         Setup s = buildSegments("flip-before-txn", 4);
         Path seg = s.segments().get(1);
-        List<long[]> recs = records(s.home(), seg);
-        long[] victim = recs.get(recs.size() / 3);
+        long[] victim = aRecordAThirdInto(s, seg);
         long[] txn = new long[1];
         new LogScanner(NioFileIO.INSTANCE, s.home().resolve("log")).scan(Lsn.NULL, null, f -> {
             if (f.type() == org.cairndb.log.LogRecordType.COMMIT && f.lsn() < Lsn.of(2, victim[0])) {
