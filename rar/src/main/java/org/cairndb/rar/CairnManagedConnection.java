@@ -40,6 +40,8 @@ public class CairnManagedConnection implements ManagedConnection {
     private final Object localLock = new Object();
     private volatile Transaction local;
     private volatile boolean destroyed;
+    /** destroy() rolled back a local transaction still open, so a later commit() can say what became of it. */
+    private volatile boolean localAbortedByDestroy;
     private volatile boolean failed;
     private PrintWriter logWriter;
 
@@ -103,6 +105,7 @@ public class CairnManagedConnection implements ManagedConnection {
             Transaction t = local;
             local = null;
             if (t != null && t.isActive()) {
+                localAbortedByDestroy = true;
                 try {
                     t.abort();
                 } catch (RuntimeException e) {
@@ -174,8 +177,14 @@ public class CairnManagedConnection implements ManagedConnection {
             t = local;
             local = null;
         }
+        if (t == null && localAbortedByDestroy) {
+            throw new jakarta.resource.spi.LocalTransactionException((commit ? "cannot commit" : "nothing to roll back")
+                    + ": this Cairn managed connection was destroyed while its local transaction was active, and that"
+                    + " transaction was rolled back then");
+        }
         if (t == null) {
-            throw new jakarta.resource.spi.LocalTransactionException("no local transaction is active on this connection");
+            throw new jakarta.resource.spi.LocalTransactionException("no local transaction is active on this connection"
+                    + (destroyed ? " (it was destroyed)" : ""));
         }
         try {
             guard(() -> {

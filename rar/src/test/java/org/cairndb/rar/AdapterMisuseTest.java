@@ -172,6 +172,25 @@ class AdapterMisuseTest {
         mc.destroy();
     }
 
+    /** A commit after the server destroyed the connection says the local transaction was rolled back, not that none existed. */
+    @Test
+    void commitAfterDestroySaysTheLocalTransactionWasRolledBack() throws Exception {
+        ra = adapter("unit", "homes");
+        ra.start(ctx);
+        CairnManagedConnection mc = (CairnManagedConnection) factory("unit").createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        LocalTransaction lt = mc.getLocalTransaction();
+        lt.begin();
+        h.putString("t", "a", "1");
+        mc.destroy();
+        String m = assertThrows(jakarta.resource.spi.LocalTransactionException.class, lt::commit).getMessage();
+        assertTrue(m.contains("destroyed") && m.contains("rolled back"), m);
+        CairnManagedConnection other = (CairnManagedConnection) factory("unit").createManagedConnection(null, null);
+        CairnConnection reader = (CairnConnection) other.getConnection(null, null);
+        assertNull(reader.getString("t", "a"));
+        other.destroy();
+    }
+
     /**
      * A start that fails after the environment opened (here: its MBean name is held by a live
      * foreign bean) lets the environment go: the home is not left locked by this process.
