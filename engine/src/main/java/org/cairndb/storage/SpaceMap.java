@@ -116,7 +116,8 @@ final class SpaceMap {
 
     /** Allocates {@code n} contiguous pages, first fit, growing the file if no hole is large enough. */
     long allocate(int n) {
-        int from = (int) Math.max(2, searchFrom);
+        int first = (int) Math.max(2, searchFrom);
+        int from = first;
         while (true) {
             int start = allocated.nextClearBit(from);
             if (start >= pageCount) {
@@ -142,8 +143,11 @@ final class SpaceMap {
         }
         allocated.set(start, start + n);
         pageCount = Math.max(pageCount, start + n);
-        // Everything before the end is in use: later searches need not walk it again.
-        searchFrom = start + n;
+        // Later searches may skip what lies before the new end only if nothing there is free: holes
+        // too small for this extent still serve smaller ones (single pages, most of all).
+        if (allocated.nextClearBit(first) >= start) {
+            searchFrom = start + n;
+        }
         if (pageCount > Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("data file exceeds " + Integer.MAX_VALUE + " pages");
         }
