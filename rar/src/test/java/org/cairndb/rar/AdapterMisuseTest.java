@@ -149,9 +149,11 @@ class AdapterMisuseTest {
                 "the failover copy was not touched");
     }
 
-    /** Work on a connection with a local transaction under way that is also enlisted in XA is refused, not split. */
-    @Test
-    void workInALocalTransactionAndAnXaBranchAtOnceIsRefused() throws Exception {
+    private record LocalWork(CairnManagedConnection mc, CairnConnection handle, LocalTransaction txn) {
+    }
+
+    /** Starts the adapter and a local transaction on a new connection that has written t/a = 1. */
+    private LocalWork startLocalWork() throws ResourceException {
         ra = adapter("unit", "homes");
         ra.start(ctx);
         CairnManagedConnection mc = (CairnManagedConnection) factory("unit").createManagedConnection(null, null);
@@ -159,6 +161,16 @@ class AdapterMisuseTest {
         LocalTransaction lt = mc.getLocalTransaction();
         lt.begin();
         h.putString("t", "a", "1");
+        return new LocalWork(mc, h, lt);
+    }
+
+    /** Work on a connection with a local transaction under way that is also enlisted in XA is refused, not split. */
+    @Test
+    void workInALocalTransactionAndAnXaBranchAtOnceIsRefused() throws Exception {
+        LocalWork w = startLocalWork();
+        CairnManagedConnection mc = w.mc();
+        CairnConnection h = w.handle();
+        LocalTransaction lt = w.txn();
         javax.transaction.xa.Xid xid = new org.cairndb.xa.CairnXid(7, "g".getBytes(StandardCharsets.UTF_8),
                 "b".getBytes(StandardCharsets.UTF_8));
         javax.transaction.xa.XAResource xa = mc.getXAResource();
@@ -175,13 +187,9 @@ class AdapterMisuseTest {
     /** A commit after the server destroyed the connection says the local transaction was rolled back, not that none existed. */
     @Test
     void commitAfterDestroySaysTheLocalTransactionWasRolledBack() throws Exception {
-        ra = adapter("unit", "homes");
-        ra.start(ctx);
-        CairnManagedConnection mc = (CairnManagedConnection) factory("unit").createManagedConnection(null, null);
-        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
-        LocalTransaction lt = mc.getLocalTransaction();
-        lt.begin();
-        h.putString("t", "a", "1");
+        LocalWork w = startLocalWork();
+        CairnManagedConnection mc = w.mc();
+        LocalTransaction lt = w.txn();
         mc.destroy();
         String m = assertThrows(jakarta.resource.spi.LocalTransactionException.class, lt::commit).getMessage();
         assertTrue(m.contains("destroyed") && m.contains("rolled back"), m);
