@@ -99,8 +99,9 @@ public class RunLedger {
                 """.formatted(Files.exists(pidFile) ? Files.readString(pidFile).trim() : "?", ledger, ledger, jmx, home, jmx,
                 home.resolve("standalone/log/server.log"), home.resolve("standalone/data/cairn/default")));
         int status = server.waitFor();
-        System.out.println("WildFly has stopped (exit status " + status + "). The same command starts it again;"
-                + " Cairn recovers on start (the report is in the server log).");
+        // status is standalone.sh's, not the server JVM's: the script exits 0 also when the JVM was killed
+        System.out.println("WildFly has stopped" + (status != 0 ? " (standalone.sh exited with status " + status + ")" : "")
+                + ". The same command starts it again; Cairn recovers on start (the report is in the server log).");
     }
 
     private static boolean inUse(int port) {

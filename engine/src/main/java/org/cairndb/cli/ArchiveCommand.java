@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
                 + " archiving), which may be moved to backup media and removed.",
                 "",
                 "-l and -s only list files: they take no lock and work beside a running application, like"
-                        + " verify. The other forms ask the engine, so they open the environment (normal"
-                        + " recovery); while an application has it open, the listing is worked out from the data"
+                        + " verify. The other forms ask the engine, so they open the environment, only to"
+                        + " inspect it (recovery runs in memory and no checkpoint is written); while an application has it open, the listing is worked out from the data"
                         + " files' checkpoints instead (with a note), and -d is refused: remove segments through the"
                         + " application (the adapter's MBean, or cairn.log.autoremove)."})
 final class ArchiveCommand extends CairnCommand {

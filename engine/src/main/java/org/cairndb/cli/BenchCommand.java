@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code cairn bench}: a pgbench-style load generator and self-check. */
 @Command(name = "bench", sortOptions = false,
-        description = {"A bank benchmark in the style of pgbench, and a check that no committed money was lost:",
+        description = {"A bank benchmark in the style of pgbench, and a check that no committed money was lost.",
+                "Steps:",
                 "  --init [--accounts N]           N accounts of balance 1000, an empty history",
                 "  --seconds S | --transactions M  transfers by --threads T clients, then",
                 "                                  commits/s and latency p50/p99/max",

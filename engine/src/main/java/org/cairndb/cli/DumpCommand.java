@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.cairndb.Cursor;
 import org.cairndb.Database;
@@ -60,7 +61,17 @@ final class DumpCommand extends CairnCommand {
                 dump(db, out(), format);
             } else {
                 long n;
-                try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
+                Writer created;
+                try {
+                    created = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    throw new CommandFailedException(ExitCodes.FAILED, "cannot create the dump file " + file
+                            + ": its directory " + file.toAbsolutePath().getParent() + " does not exist");
+                } catch (IOException e) {
+                    throw new CommandFailedException(ExitCodes.FAILED, "cannot create the dump file " + file + ": "
+                            + Errors.oneLine(e));
+                }
+                try (Writer w = created) {
                     n = dump(db, w, format);
                 } catch (IOException e) {
                     throw new CommandFailedException(ExitCodes.FAILED, "cannot write the dump to " + file + ": "

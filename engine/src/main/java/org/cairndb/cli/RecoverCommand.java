@@ -127,11 +127,15 @@ final class RecoverCommand extends CairnCommand {
             if (time != null) {
                 return RecoveryTarget.time(RecoveryTimes.parse(time, ZoneId.systemDefault(), Instant.now()), inclusive);
             }
-            if (toLsn != null) {
-                return RecoveryTarget.lsn(Lsn.parse(toLsn), inclusive);
-            }
         } catch (IllegalArgumentException e) {
             throw new CommandFailedException(ExitCodes.USAGE, e.getMessage());
+        }
+        if (toLsn != null) {
+            try {
+                return RecoveryTarget.lsn(Lsn.parse(toLsn), inclusive);
+            } catch (IllegalArgumentException e) {
+                throw new CommandFailedException(ExitCodes.USAGE, "--to-lsn: " + e.getMessage());
+            }
         }
         if (toTxn <= 0) {
             throw new CommandFailedException(ExitCodes.USAGE, "--to-txn takes a transaction id (a positive number), not "

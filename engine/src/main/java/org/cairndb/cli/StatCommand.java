@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "stat", sortOptions = false,
         description = {"Print statistics, like db_stat: the environment's (log, checkpoints, cache) and each"
                 + " database's (records, file size, pages). Values come first, then what they mean.",
-                "The environment is opened (with normal recovery), so it must not be open elsewhere; counters"
+                "The environment is opened only to inspect it (recovery runs in memory and nothing is written to its"
+                        + " log), so it must not be open elsewhere; counters"
                         + " \"since open\" describe this short-lived process. For a running server, read the"
                         + " adapter's MBean instead."})
 final class StatCommand extends CairnCommand {

@@ -39,7 +39,7 @@ class RecoverCatastrophicCommandTest {
         assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "3", "--inclusive", "--exclusive"), "mutually exclusive");
         assertUsage(CliRun.run("recover", "-h", h, "--logs", dir.toString()), "add -c");
         assertUsage(CliRun.run("recover", "-h", h, "-t", "last tuesday"), "cannot read the time 'last tuesday'");
-        assertUsage(CliRun.run("recover", "-h", h, "--to-lsn", "12"), "not an LSN (segment/offset): 12");
+        assertUsage(CliRun.run("recover", "-h", h, "--to-lsn", "12"), "--to-lsn: not an LSN (segment/offset): 12");
         assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "0"), "positive");
     }
 
