@@ -209,6 +209,13 @@ public final class HotBackup {
             throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
                     + home + "); choose a directory elsewhere");
         }
+        Path archive = env.archiveDirectory().toAbsolutePath().normalize();
+        if (target.startsWith(archive)) {
+            // The archive holds finished segments under their own names; a backup there would put
+            // copies of unfinished ones beside them, which the archiver then refuses as different.
+            throw new IllegalArgumentException("backup target " + target + " lies inside the log archive directory ("
+                    + archive + "); choose a directory elsewhere");
+        }
         if (!options.update()) {
             if (Files.isDirectory(target)) {
                 try (Stream<Path> s = Files.list(target)) {

@@ -130,6 +130,50 @@ class HotbackupCommandTest {
         assertTrue(missing.err().contains("does not exist"), missing::toString);
     }
 
+    /** Every file under {@code root}, relative, with its size. */
+    static java.util.SortedMap<String, Long> files(Path root) throws java.io.IOException {
+        java.util.SortedMap<String, Long> m = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                m.put(root.relativize(p).toString(), Files.isDirectory(p) ? -1 : Files.size(p));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A target inside the environment's own files, or inside its log archive (where a backup's
+     * copies of unfinished segments would sit beside the archived ones under the same names), is
+     * refused before anything is written.
+     */
+    @Test
+    void targetsInsideTheEnvironmentOrItsArchiveAreRefused() throws Exception {
+        Path home = environment(10);
+        Files.createDirectories(home.resolve("archive"));
+        Path elsewhere = dir.resolve("arch");
+        java.util.SortedMap<String, Long> before = files(home);
+        for (String inside : new String[] {".", "data", "log/b", "archive", "archive/b"}) {
+            Path target = home.resolve(inside).normalize();
+            CliRun.Result r = CliRun.run("hotbackup", "-h", home.toString(), "-b", target.toString());
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("backup target " + target + " lies inside"), r::toString);
+            CliRun.Result f = CliRun.run("failover", "-h", home.toString(), "-b", target.toString());
+            assertEquals(ExitCodes.FAILED, f.exit(), f::toString);
+            assertTrue(f.err().contains(target + " lies inside"), f::toString);
+        }
+        assertEquals(before, files(home), "nothing was written into the environment");
+        // An archive directory configured elsewhere is protected the same way.
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.dir=" + elsewhere
+                + "\n");
+        Files.createDirectories(elsewhere);
+        CliRun.Result r = CliRun.run("hotbackup", "-h", home.toString(), "-b", elsewhere.resolve("b").toString());
+        assertTrue(r.err().contains("lies inside the log archive directory (" + elsewhere + ")"), r::toString);
+        assertFalse(Files.exists(elsewhere.resolve("b")));
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", home.resolve("beside").toString()));
+        assertEquals(10, count(home.resolve("beside")));
+    }
+
     @Test
     void anEnvironmentInUseIsNamedByEveryBackupCommand() throws Exception {
         Path home = environment(10);
