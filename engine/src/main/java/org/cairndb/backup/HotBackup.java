@@ -143,7 +143,7 @@ public final class HotBackup {
         report("manifest", true);
         BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
                 env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
-                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().toString(),
+                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.ofEpochMilli(System.currentTimeMillis()).toString(),
                 previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
                 options.recover(), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(target);

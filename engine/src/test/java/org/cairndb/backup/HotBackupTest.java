@@ -173,6 +173,12 @@ class HotBackupTest {
             beforeUpdate = w.acked();
             BackupResult u = HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
             assertEquals(r.manifest().startLsn(), u.manifest().startLsn());
+            assertEquals(r.manifest().startedAt(), u.manifest().startedAt(), "an update keeps the backup's start");
+            // Both times to the millisecond, as every other time Cairn prints.
+            java.time.Instant started = java.time.Instant.parse(u.manifest().startedAt());
+            java.time.Instant finished = java.time.Instant.parse(u.manifest().finishedAt());
+            assertEquals(0, finished.getNano() % 1_000_000, u.manifest().finishedAt());
+            assertTrue(!finished.isBefore(started));
         }
         assertOwnerOnly(backup);
         env.close();
