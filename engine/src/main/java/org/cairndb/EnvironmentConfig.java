@@ -68,6 +68,7 @@ public final class EnvironmentConfig {
     private RecoveryTarget recoveryTarget;
     private java.util.List<Path> logSources = java.util.List.of();
     private boolean inspectOnly;
+    private boolean noCheckpoints;
 
     public EnvironmentConfig() {
     }
@@ -97,6 +98,7 @@ public final class EnvironmentConfig {
         c.recoveryTarget = recoveryTarget;
         c.logSources = logSources;
         c.inspectOnly = inspectOnly;
+        c.noCheckpoints = noCheckpoints;
         return c;
     }
 
@@ -286,13 +288,33 @@ public final class EnvironmentConfig {
     }
 
     /**
-     * Opens the environment only to look at it (what {@code cairn stat}, {@code dump} and
-     * {@code archive} do): normal recovery runs in memory, but no checkpoint is taken after it, in
-     * the background (except when the cache fills) or at close, so that looking writes nothing
-     * into the log. A CHECKPOINT record there would move the recovery start between an archive
-     * listing and the removal after it, and would make a backup or failover copy's last segment
-     * differ from the source's, which catastrophic recovery refuses as another history. Not for an
-     * environment that is written to.
+     * Opens the environment only to look at it (what {@code cairn stat}, {@code dump},
+     * {@code archive} without {@code -d} and {@code bench --check} do): the open creates, changes and
+     * deletes nothing, so it works on read-only media (a backup on a read-only mount, a tree without
+     * write permission) and leaves the directory exactly as it found it, also when it fails.
+     * <ul>
+     * <li>The home must be an existing environment (data files or log segments); nothing is created,
+     * whatever {@link #allowCreate} says.</li>
+     * <li>Normal recovery runs in memory: a torn log tail is reported but not cut off, and no
+     * checkpoint is taken after it, in the background or at close. No CHECKPOINT record is written,
+     * so the look does not move the recovery start between an archive listing and the removal after
+     * it, and does not make a backup or failover copy's last segment differ from the source's (which
+     * catastrophic recovery would refuse as another history).</li>
+     * <li>Data files are opened read-only; the log is not opened for appending (no next segment is
+     * prepared, none begun); continuous archiving copies nothing (segments the archive holds
+     * already count as archived).</li>
+     * <li>Locking: if {@code cairn.lock} exists, a shared lock on it, so that the open is refused
+     * while a writer has the environment open (naming it) and a writer is refused while the look
+     * lasts. Without the file no lock is taken (and none created): no writer has it open then.</li>
+     * <li>Everything that would write is refused with a {@link ReadOnlyEnvironmentException}: put,
+     * delete, getForUpdate, creating or removing a database, prepare, completing a prepared
+     * transaction, forgetting a heuristic outcome, checkpoint. Reads and read-only transactions
+     * work.</li>
+     * <li>Since nothing can be written out, everything the replay changes must fit in memory: if it
+     * needs more than half of {@link #cacheSize} (where a writing open would checkpoint to make room),
+     * the open fails, saying so; give it a larger cache, or recover the environment first.</li>
+     * </ul>
+     * Not with {@link #catastrophicRecovery}, which rebuilds the files.
      */
     public EnvironmentConfig inspectOnly(boolean inspect) {
         this.inspectOnly = inspect;
@@ -301,6 +323,22 @@ public final class EnvironmentConfig {
 
     public boolean inspectOnly() {
         return inspectOnly;
+    }
+
+    /**
+     * Takes no checkpoint after recovery, in the background or at close (an explicit
+     * {@link Environment#checkpoint} still does), so that where recovery starts stays where it was,
+     * while the environment may be written otherwise: {@code cairn archive -d} opens it so, to
+     * remove exactly the segments a listing just before it named. (Recovery itself may still
+     * checkpoint when what it replays outgrows the cache.) {@link #inspectOnly} implies it.
+     */
+    public EnvironmentConfig noCheckpoints(boolean none) {
+        this.noCheckpoints = none;
+        return this;
+    }
+
+    public boolean noCheckpoints() {
+        return noCheckpoints || inspectOnly;
     }
 
     public RecoveryTarget recoveryTarget() {

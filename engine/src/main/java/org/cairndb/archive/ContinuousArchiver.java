@@ -28,6 +28,8 @@ public final class ContinuousArchiver {
     private Thread thread;
     private volatile boolean stop;
     private boolean woken;
+    /** Set by {@link #lookOnly}: the environment was opened only to inspect it, and nothing is copied. */
+    private volatile boolean lookOnly;
 
     private volatile long lastArchived;
     private volatile long lastArchivedMillis;
@@ -59,8 +61,29 @@ public final class ContinuousArchiver {
         }
     }
 
+    /**
+     * For an environment opened only to inspect it, which writes nothing (into the archive directory
+     * neither): copies nothing, now or later, and counts as archived the finished segments, oldest
+     * first, of which the archive holds an identical copy already, as a pass would find them.
+     */
+    public synchronized void lookOnly() throws IOException {
+        lookOnly = true;
+        long current = currentSegment.getAsLong();
+        for (long seg : SegmentFiles.list(io, logDir)) {
+            Path copy = archiveDir.resolve(SegmentFiles.name(seg));
+            if (seg >= current || !io.exists(copy)
+                    || !SegmentCopier.identical(io, logDir.resolve(SegmentFiles.name(seg)), copy)) {
+                return;
+            }
+            lastArchived = seg;
+        }
+    }
+
     /** Archives every finished segment now, in the calling thread; returns how many were copied. */
     public synchronized int archiveFinished() throws IOException {
+        if (lookOnly) {
+            throw new IllegalStateException("the environment was opened only to inspect it: nothing is archived");
+        }
         int copied = 0;
         long current = currentSegment.getAsLong();
         List<Long> segments = SegmentFiles.list(io, logDir);

@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
                 + " archiving), which may be moved to backup media and removed.",
                 "",
                 "-l and -s only list files: they take no lock and work beside a running application, like"
-                        + " verify. The other forms ask the engine, so they open the environment, only to"
-                        + " inspect it (recovery runs in memory and no checkpoint is written); while an application has it open, the listing is worked out from the data"
+                        + " verify. The other forms ask the engine, so they open the environment: a listing only to"
+                        + " inspect it (recovery runs in memory and nothing is written), -d for writing but without a"
+                        + " checkpoint; while an application has it open, the listing is worked out from the data"
                         + " files' checkpoints instead (with a note), and -d is refused: remove segments through the"
                         + " application (the adapter's MBean, or cairn.log.autoremove)."})
 final class ArchiveCommand extends CairnCommand {
@@ -78,7 +79,10 @@ final class ArchiveCommand extends CairnCommand {
         }
         Environment env;
         try {
-            env = Homes.openToInspect(h);
+            // A listing only looks (read-only media too); -d removes segments, so it opens the
+            // environment for writing, but without a checkpoint: where recovery starts stays where the
+            // listing before it saw it, and -d removes exactly what that listing named.
+            env = remove ? Homes.openWithoutCheckpoints(h) : Homes.openToInspect(h);
         } catch (EnvironmentLockedException e) {
             if (remove) {
                 throw new CommandFailedException(e.getMessage() + "; -d needs the environment itself: remove segments"
@@ -90,10 +94,10 @@ final class ArchiveCommand extends CairnCommand {
             return ExitCodes.OK;
         }
         try (env) {
-            // Opened only to inspect it: no checkpoint moves the recovery start, so the listing is
-            // what a following 'cairn archive -d' removes (it must not find segments unneeded that
-            // were never listed, and so never copied).
-            if (env.internals().archiver() != null) {
+            // No checkpoint moves the recovery start, so the listing is what a following 'cairn
+            // archive -d' removes (it must not find segments unneeded that were never listed, and so
+            // never copied).
+            if (remove && env.internals().archiver() != null) {
                 // Finish continuous archiving first (it would within a second): what is archived may be removed.
                 env.internals().archiver().archiveFinished();
             }

@@ -88,8 +88,9 @@ final class BenchCommand extends CairnCommand {
         }
         out().println("environment " + h.toAbsolutePath().normalize());
         String failure = null;
-        try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, new EnvironmentConfig().allowCreate(init)
-                        .inspectOnly(!init && !run))) { // --check alone only reads: it writes nothing into the log
+        // --check alone only reads: it opens the environment only to look (read-only media too)
+        EnvironmentConfig envConfig = init || run ? new EnvironmentConfig().allowCreate(init) : Homes.inspectConfig();
+        try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, envConfig)) {
             if (init) {
                 Bench.init(env, accounts, out());
             }

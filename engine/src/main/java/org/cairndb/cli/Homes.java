@@ -8,9 +8,13 @@ import java.util.stream.Stream;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.env.EnvironmentHome;
+import org.cairndb.io.FileIO;
 
 /** Checks a home before a command uses it, so that a typo never silently creates an environment. */
 final class Homes {
+
+    /** The file layer the look-only commands open environments with; tests put one that refuses writes here. */
+    static volatile FileIO fileIOForTests;
 
     private Homes() {
     }
@@ -70,11 +74,28 @@ final class Homes {
 
     /**
      * Opens an environment that must already exist only to look at it: recovery runs in memory and
-     * nothing is checkpointed, so the log stays as it was (see {@link EnvironmentConfig#inspectOnly}).
+     * nothing in the directory is created, changed or deleted, so it works on read-only media too
+     * (see {@link EnvironmentConfig#inspectOnly}).
      */
     static Environment openToInspect(Path home) {
         requireEnvironment(home);
-        return Environment.open(home, new EnvironmentConfig().allowCreate(false).inspectOnly(true)
+        return Environment.open(home, inspectConfig());
+    }
+
+    /** The configuration of an open only to look. */
+    static EnvironmentConfig inspectConfig() {
+        EnvironmentConfig config = new EnvironmentConfig().allowCreate(false).inspectOnly(true).checkpointerEnabled(false);
+        FileIO io = fileIOForTests;
+        return io == null ? config : config.fileIO(io);
+    }
+
+    /**
+     * Opens an environment that must already exist, for writing but without a checkpoint (see
+     * {@link EnvironmentConfig#noCheckpoints}): where recovery starts stays where a look saw it.
+     */
+    static Environment openWithoutCheckpoints(Path home) {
+        requireEnvironment(home);
+        return Environment.open(home, new EnvironmentConfig().allowCreate(false).noCheckpoints(true)
                 .checkpointerEnabled(false));
     }
 

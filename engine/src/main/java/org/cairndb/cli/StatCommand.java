@@ -20,9 +20,9 @@ import picocli.CommandLine.Option;
 @Command(name = "stat", sortOptions = false,
         description = {"Print statistics, like db_stat: the environment's (log, checkpoints, cache) and each"
                 + " database's (records, file size, pages). Values come first, then what they mean.",
-                "The environment is opened only to inspect it (recovery runs in memory and nothing is written to its"
-                        + " log), so it must not be open elsewhere; counters"
-                        + " \"since open\" describe this short-lived process. For a running server, read the"
+                "The environment is opened only to inspect it (recovery runs in memory and nothing in its directory"
+                        + " is written, so read-only media work too), so it must not be open for writing elsewhere;"
+                        + " counters \"since open\" describe this short-lived process. For a running server, read the"
                         + " adapter's MBean instead."})
 final class StatCommand extends CairnCommand {
 
@@ -106,7 +106,9 @@ final class StatCommand extends CairnCommand {
         row(db.id(), "Database id");
         row(env.openDatabase(db.name(), false).count(), "Records");
         row(h.pageSize(), "Page size");
-        row(Files.size(f.path()), "File size (bytes)");
+        // A database whose creation only the log holds (a crash cut it short) has no file yet: looking
+        // replays it into memory, and the next writing open creates the file.
+        row(Files.exists(f.path()) ? Files.size(f.path()) : "-", "File size (bytes)");
         row(space[0], "Pages in the file");
         row(space[1], "Pages in use or waiting to be reused");
         row(space[0] - space[1], "Free pages");

@@ -39,6 +39,12 @@ import org.cairndb.txn.Version;
  * checkpoints if recovery changed anything, so that the next open is quick. After a plain redo
  * (no torn tail cut, no target, not catastrophic) that checkpoint is the daemon's first job, taken
  * while the environment is already in use: the log still holds everything it writes.
+ *
+ * <p>An open only to inspect ({@link EnvironmentConfig#inspectOnly}) writes nothing at all: the
+ * home is checked without creating anything ({@link HomeCheck}), the lock is shared or none
+ * ({@link EnvironmentLock#acquireToInspect}), data files open read-only, recovery repairs nothing
+ * and replays into memory (databases whose files it would create included), the log is opened
+ * read-only ({@link LogManager#openReadOnly}), and every write is refused.
  */
 public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
@@ -93,10 +99,14 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         EnvironmentHome home = EnvironmentHome.detect(homeDir);
         EnvironmentConfig config = Files.isDirectory(home.home()) ? requested.withPropertiesFrom(home.home()) : requested;
         FileIO io = config.fileIO();
-        boolean fresh = prepareHome(home, config, io);
+        if (config.inspectOnly() && config.catastrophicRecovery()) {
+            throw new IllegalArgumentException("catastrophic recovery rebuilds the environment's files; it cannot be done"
+                    + " by an open only to inspect it (EnvironmentConfig.inspectOnly)");
+        }
+        boolean fresh = HomeCheck.prepare(home, config, io);
         EnvironmentLock lock;
         try {
-            lock = EnvironmentLock.acquire(io, home);
+            lock = config.inspectOnly() ? EnvironmentLock.acquireToInspect(io, home) : EnvironmentLock.acquire(io, home);
         } catch (IOException e) {
             throw new StorageException(home.lockFile(), "cannot lock the environment: " + e.getMessage(), e);
         }
@@ -164,46 +174,11 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
     }
 
-    /** Checks or creates the home; returns true if the environment is new. */
-    private static boolean prepareHome(EnvironmentHome home, EnvironmentConfig config, FileIO io) {
-        Path h = home.home();
-        try {
-            if (!Files.exists(h)) {
-                if (!config.allowCreate()) {
-                    throw new CairnException("environment home " + h + " does not exist (and creating it was not allowed)");
-                }
-                io.createDirectories(h);
-            } else if (!Files.isDirectory(h)) {
-                throw new CairnException("environment home " + h + " is not a directory");
-            }
-            if (home.flat()) {
-                return false; // a flat backup: data files and segments side by side
-            }
-            boolean hasLog = Files.isDirectory(home.logDir());
-            boolean hasData = Files.isDirectory(home.dataDir());
-            if (!hasLog && !hasData) {
-                try (var s = Files.list(h)) {
-                    List<String> others = s.map(p -> p.getFileName().toString())
-                            .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
-                            .sorted().limit(5).toList();
-                    if (!others.isEmpty()) {
-                        throw new CairnException(h + " is not a Cairn environment: it has no log/ or data/ directory but holds "
-                                + others + "; give an empty or new directory to create an environment there");
-                    }
-                }
-                if (!config.allowCreate()) {
-                    throw new CairnException(h + " is not a Cairn environment (no log/ or data/ directory)");
-                }
-            }
-            io.createDirectories(home.dataDir());
-            io.createDirectories(home.logDir());
-            return !hasLog && !hasData;
-        } catch (IOException e) {
-            throw new StorageException(h, "cannot prepare the environment home: " + e.getMessage(), e);
-        }
-    }
-
     private void start(boolean fresh) throws IOException {
+        boolean inspect = config.inspectOnly();
+        if (inspect) {
+            txns.refuseWrites(readOnlyReason());
+        }
         UUID expected = openDataFiles();
         // Recovery may have to create a data file (a logged DATABASE_CREATE whose file was lost), which needs the id.
         environmentId = expected != null ? expected : firstSegmentEnvironmentId();
@@ -217,10 +192,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 openNotes.add(note);
                 LOG.log(System.Logger.Level.INFO, "catastrophic recovery of " + home.home() + ": " + note);
             }
+            if (environmentId == null) {
+                // No data files and log/ was empty: the segments just gathered say whose they are.
+                environmentId = firstSegmentEnvironmentId();
+            }
         }
         RecoveryManager.Outcome outcome;
         try {
-            outcome = new RecoveryManager(this, config.recoveryTarget(), true).recover(expected);
+            // Looking repairs nothing: a torn tail is reported and left, an unused last segment stays.
+            outcome = new RecoveryManager(this, config.recoveryTarget(), !inspect).recover(expected);
         } catch (IOException | RuntimeException e) {
             if (assembly != null) {
                 assembly.rollback(); // a refused catastrophic recovery leaves log/ as it found it
@@ -231,8 +211,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             assembly.commit();
         }
         environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
-        log = LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
-                config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
+        log = inspect ? LogManager.openReadOnly(io, home.logDir(), environmentId, outcome.endLsn(), outcome.lastSegment(),
+                readOnlyReason())
+                : LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
+                        config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
         txns.attachLog(log);
         checkpointer.attachLog(log);
         checkpointer.restoreLast(outcome.lastCheckpointLsn(), outcome.lastCheckpointStartLsn(),
@@ -243,9 +225,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         boolean plainRedo = !config.catastrophicRecovery() && config.recoveryTarget() == null && outcome.tail() == null
                 && outcome.report().notes().isEmpty();
-        if (config.inspectOnly() && !fresh) {
-            // Only looking: whatever recovery replayed stays in memory (see EnvironmentConfig.inspectOnly).
-            LOG.log(System.Logger.Level.DEBUG, () -> "opened " + home.home() + " to inspect it: no checkpoint");
+        if (config.noCheckpoints() && !fresh) {
+            // Only looking (or keeping the recovery start): whatever recovery replayed stays in memory
+            // (see EnvironmentConfig.inspectOnly and noCheckpoints).
+            LOG.log(System.Logger.Level.DEBUG, () -> "opened " + home.home() + " without a checkpoint");
         } else if (outcome.changed() && !fresh && plainRedo) {
             // Only replayed commits: the log still holds them, so writing them to the data files can
             // wait. The daemon checkpoints first thing, while the environment is already in use
@@ -263,7 +246,11 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         if (config.archiveEnabled()) {
             archiver = new org.cairndb.archive.ContinuousArchiver(io, home.logDir(), archiveDirectory(), log::currentSegment);
-            archiver.start();
+            if (inspect) {
+                archiver.lookOnly(); // finds what the archive holds already, copies nothing
+            } else {
+                archiver.start();
+            }
         }
         startDaemon();
     }
@@ -300,7 +287,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 blankFiles.add(path);
                 continue;
             }
-            DataFile df = DataFile.open(io, path, envId, true, cache, dirtyBytes);
+            DataFile df = DataFile.open(io, path, envId, !config.inspectOnly(), cache, dirtyBytes);
             if (df.headerNote() != null) {
                 openNotes.add(df.headerNote());
                 LOG.log(System.Logger.Level.WARNING, df.headerNote());
@@ -462,6 +449,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             throw new DatabaseNotFoundException("database '" + name + "' does not exist in environment " + home.home()
                     + " (databases: " + catalog.names() + ")");
         }
+        if (config.inspectOnly()) {
+            throw readOnly("create database '" + name + "'");
+        }
         catalog.lock().writeLock().lock();
         try {
             db = catalog.byName(name);
@@ -480,8 +470,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     private DatabaseImpl createDatabaseFile(int id, String name, int pageSize, long lsn) throws IOException {
-        DataFile df = DataFile.create(io, home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
-                catalog.nextDbId(), cache, dirtyBytes);
+        // Looking only, recovery replays a creation whose file is not there (a crash cut it short, or a
+        // later removal in the log deleted it) into memory: the look writes nothing.
+        DataFile df = config.inspectOnly()
+                ? DataFile.inMemory(home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
+                        catalog.nextDbId(), cache, dirtyBytes)
+                : DataFile.create(io, home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
+                        catalog.nextDbId(), cache, dirtyBytes);
         DatabaseImpl db = new DatabaseImpl(id, name, df);
         catalog.add(db);
         txns.publishDirect(v -> {
@@ -495,6 +490,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     /** Removes a database and its data file, durably. */
     public void removeDatabase(String name) {
         checkUsable();
+        if (config.inspectOnly()) {
+            throw readOnly("remove database '" + name + "'");
+        }
         catalog.lock().writeLock().lock();
         try {
             DatabaseImpl db = catalog.byName(name);
@@ -521,6 +519,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     private void dropDatabaseFile(DatabaseImpl db) throws IOException {
+        forgetDatabase(db);
+        io.delete(db.file().path());
+        io.syncDirectory(home.dataDir());
+    }
+
+    /** Takes a database out of the catalog and the current version, and closes its file (which stays). */
+    private void forgetDatabase(DatabaseImpl db) throws IOException {
         catalog.remove(db);
         txns.publishDirect(v -> {
             Version.Root[] r = v.copyRoots(0);
@@ -530,8 +535,6 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             return new Version(v.ts(), r);
         });
         db.file().close();
-        io.delete(db.file().path());
-        io.syncDirectory(home.dataDir());
         cache.removeDatabase(db.id());
     }
 
@@ -552,7 +555,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (existing != null && existing.id() >= id) {
             return;
         }
-        if (existing != null) {
+        if (existing != null && config.inspectOnly()) {
+            forgetDatabase(existing);
+        } else if (existing != null) {
             LOG.log(System.Logger.Level.WARNING, "recovery: replacing stale data file of an older incarnation of '" + name
                     + "' (id " + existing.id() + ") by id " + id);
             dropDatabaseFile(existing);
@@ -566,7 +571,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     /** Recovery: a database removal found in the log. */
     public void replayRemoveDatabase(int id, String name) throws IOException {
         DatabaseImpl db = catalog.byId(id);
-        if (db != null) {
+        if (db != null && config.inspectOnly()) {
+            forgetDatabase(db); // removed as far as the look is concerned; the file stays for a writing open to delete
+        } else if (db != null) {
             dropDatabaseFile(db);
         }
     }
@@ -575,6 +582,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     public CheckpointResult checkpoint(boolean force, String reason) {
         checkUsable();
+        if (config.inspectOnly()) {
+            throw readOnly("checkpoint");
+        }
         try {
             return checkpointer.run(force, reason);
         } catch (IOException e) {
@@ -630,6 +640,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
             try {
                 txns.abortTimedOut();
+                if (config.noCheckpoints()) {
+                    continue; // whatever memory holds (see EnvironmentConfig.inspectOnly and noCheckpoints)
+                }
                 if (recoveryCheckpointPending) {
                     CheckpointResult c = checkpointer.run(true, "recovery");
                     recoveryCheckpointPending = false;
@@ -699,6 +712,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         return f;
     }
 
+    /** Why nothing can be written through an environment opened only to inspect it. */
+    private String readOnlyReason() {
+        return "environment " + home.home() + " was opened read-only to inspect it (EnvironmentConfig.inspectOnly, as"
+                + " cairn stat, dump, archive and bench --check open it), so nothing can be written through it; nothing"
+                + " was changed";
+    }
+
+    /** The refusal of {@code what} through an environment opened only to inspect it. */
+    public org.cairndb.ReadOnlyEnvironmentException readOnly(String what) {
+        return new org.cairndb.ReadOnlyEnvironmentException("cannot " + what + ": " + readOnlyReason());
+    }
+
     public void checkUsable() {
         EnvironmentFailureException f = failure;
         if (f != null) {
@@ -741,7 +766,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         RuntimeException error = null;
         try {
             if (failure == null) {
-                if (!config.inspectOnly()) {
+                if (!config.noCheckpoints()) {
                     checkpointer.run(false, "close");
                 }
                 log.close();
@@ -769,7 +794,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * load or a bench, could leave every one of them unarchived).
      */
     private void archiveFinishedAtClose() {
-        if (archiver == null) {
+        if (archiver == null || config.inspectOnly()) {
             return;
         }
         try {

@@ -18,12 +18,18 @@ import org.cairndb.io.StorageFile;
  * for writing. It is an operating-system lock on {@code cairn.lock}, released automatically when
  * the holder dies, so a crash never leaves a stale lock. The holder writes its process id, host
  * and start time into the file so that a refused opener can say who holds it.
+ *
+ * <p>An open only to inspect ({@link #acquireToInspect}) writes nothing, so it takes a
+ * <em>shared</em> lock on the file opened for reading (which read-only media allow): it is refused
+ * while a writer holds the exclusive lock, and a writer is refused while it looks. Several
+ * processes may look at once.
  */
 final class EnvironmentLock implements Closeable {
 
     private final StorageFile file;
     private final FileLock lock;
 
+    /** {@code file} and {@code lock} are null when an inspecting open found no lock file (see {@link #acquireToInspect}). */
     private EnvironmentLock(StorageFile file, FileLock lock, java.nio.file.Path key) {
         this.file = file;
         this.lock = lock;
@@ -45,6 +51,63 @@ final class EnvironmentLock implements Closeable {
 
     /** With {@code purpose}, a refused opener is told what holds the lock (say, a failover update). */
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose) throws IOException {
+        java.nio.file.Path key = holdInThisProcess(home, purpose);
+        try {
+            return lockFile(io, home, key, purpose);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
+    }
+
+    /**
+     * The lock of an open that only looks ({@code EnvironmentConfig.inspectOnly}) and so must create,
+     * change or delete nothing: a shared lock on an existing {@code cairn.lock}, opened for reading.
+     *
+     * <p>Without a {@code cairn.lock} it takes no lock at all, rather than create the file: a look
+     * leaves the directory as it found it, and it may be read-only media. No process can have the
+     * environment open then, since every writer creates the file and keeps it. A writer starting
+     * during the look is not kept out, but it is not at risk either: this open writes nothing, so at
+     * worst the look itself reads a state that changes under it (run it again). In a directory no one
+     * may write into, nothing can start writing anyway: no writer could create the lock file it needs.
+     */
+    static EnvironmentLock acquireToInspect(FileIO io, EnvironmentHome home) throws IOException {
+        java.nio.file.Path key = holdInThisProcess(home, null);
+        try {
+            if (!io.exists(home.lockFile())) {
+                return new EnvironmentLock(null, null, key);
+            }
+            StorageFile f;
+            try {
+                f = io.open(home.lockFile(), false, false);
+            } catch (IOException e) {
+                throw new IOException("cannot open " + home.lockFile() + " for reading to see whether another process has"
+                        + " the environment open: " + e.getMessage(), e);
+            }
+            FileLock l;
+            try {
+                l = f.tryLockShared();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            } catch (IOException | RuntimeException e) {
+                f.close();
+                throw e;
+            }
+            if (l == null) {
+                String holder = readHolder(f);
+                f.close();
+                throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder
+                        + "; close it there first (only one process may open an environment)");
+            }
+            return new EnvironmentLock(f, l, key);
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
+    }
+
+    /** Claims {@code home} for this JVM, or refuses: a second open here must not even touch the lock file. */
+    private static java.nio.file.Path holdInThisProcess(EnvironmentHome home, String purpose) {
         java.nio.file.Path key = home.home();
         String holder = HELD.putIfAbsent(key, purpose == null ? "" : purpose);
         if (holder != null) {
@@ -53,12 +116,7 @@ final class EnvironmentLock implements Closeable {
                             ? " (this process, which has it open already); close it there first, or share that Environment"
                             : " (this process: " + holder + "); wait until that ends"));
         }
-        try {
-            return lockFile(io, home, key, purpose);
-        } catch (IOException | RuntimeException e) {
-            HELD.remove(key);
-            throw e;
-        }
+        return key;
     }
 
     private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose)
@@ -74,10 +132,13 @@ final class EnvironmentLock implements Closeable {
             throw e;
         }
         if (l == null) {
-            String holder = readHolder(f);
+            String holder = inspectedOnly(f) ? null : readHolder(f);
             f.close();
-            throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder
-                    + "; close it there first (only one process may open an environment)");
+            throw new EnvironmentLockedException(holder == null
+                    ? "environment " + home.home() + " is in use by another process that opened it read-only to inspect it"
+                            + " (cairn stat, dump, archive or bench --check); wait until it has finished"
+                    : "environment " + home.home() + " is in use by " + holder
+                            + "; close it there first (only one process may open an environment)");
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
                 + Instant.now() + (purpose == null ? "" : " (" + purpose + ")");
@@ -85,6 +146,23 @@ final class EnvironmentLock implements Closeable {
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);
         return new EnvironmentLock(f, l, key);
+    }
+
+    /**
+     * Whether the lock {@code f} could not take is held only shared, by processes inspecting the
+     * environment: they write nothing into the file, which still names its last writer.
+     */
+    private static boolean inspectedOnly(StorageFile f) {
+        try {
+            FileLock probe = f.tryLockShared();
+            if (probe == null) {
+                return false;
+            }
+            probe.release();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static String readHolder(StorageFile f) {
@@ -109,12 +187,14 @@ final class EnvironmentLock implements Closeable {
     @Override
     public void close() throws IOException {
         try {
-            if (lock.isValid()) {
+            if (lock != null && lock.isValid()) {
                 lock.release();
             }
         } finally {
             try {
-                file.close();
+                if (file != null) {
+                    file.close();
+                }
             } finally {
                 HELD.remove(key);
             }

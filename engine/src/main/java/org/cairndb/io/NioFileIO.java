@@ -162,6 +162,13 @@ public final class NioFileIO implements FileIO {
         }
 
         @Override
+        public synchronized FileLock tryLockShared() throws IOException {
+            FileLock lock = channel.tryLock(0, Long.MAX_VALUE, true);
+            holdsLock |= lock != null;
+            return lock;
+        }
+
+        @Override
         public synchronized void close() throws IOException {
             closed = true;
             channel.close();

@@ -30,6 +30,15 @@ public interface StorageFile extends Closeable {
     /** An exclusive lock on the whole file, or null if another process holds one. */
     FileLock tryLock() throws IOException;
 
+    /**
+     * A shared lock on the whole file, which a file opened only for reading can take (on read-only
+     * media too), or null if another process holds an exclusive one. Shared locks of several
+     * processes coexist; each keeps {@link #tryLock()} from succeeding anywhere else.
+     */
+    default FileLock tryLockShared() throws IOException {
+        throw new IOException(path() + ": this file layer (" + getClass().getName() + ") has no shared locks");
+    }
+
     /** Writes zeros over {@code [from, to)} (not forced). */
     default void zeroFill(long from, long to) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.max(0, Math.min(to - from, 1 << 20)));

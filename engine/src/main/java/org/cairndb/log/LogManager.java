@@ -38,6 +38,11 @@ import org.cairndb.io.StorageFile;
  * longer safe to use and must be reopened, which runs recovery (see
  * {@link org.cairndb.EnvironmentFailureException}).
  *
+ * <h2>Read-only</h2>
+ * An environment opened only to inspect it has a log opened with {@link #openReadOnly}: it knows
+ * where the log ends and touches no file (no prepared next segment, no new segment, no force);
+ * appending is refused.
+ *
  * Lock order: {@code ioLock} before {@code appendLock}.
  */
 public final class LogManager implements Closeable {
@@ -67,14 +72,17 @@ public final class LogManager implements Closeable {
     private volatile long durableLsn;
     private volatile IOException failure;
     private volatile boolean closed;
+    /** Why appending is refused (a log opened read-only), or null. */
+    private final String readOnly;
 
     private final AtomicLong bytesAppended = new AtomicLong();
     private final AtomicLong recordsAppended = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
     private final AtomicLong fileWrites = new AtomicLong();
 
-    private LogManager(FileIO io, Path logDir, UUID environmentId, long segmentSize, int bufferSize) {
+    private LogManager(FileIO io, Path logDir, UUID environmentId, long segmentSize, int bufferSize, String readOnly) {
         this.io = io;
+        this.readOnly = readOnly;
         this.logDir = logDir;
         this.environmentId = environmentId;
         this.segmentSize = segmentSize;
@@ -90,7 +98,7 @@ public final class LogManager implements Closeable {
      */
     public static LogManager open(FileIO io, Path logDir, UUID environmentId, long endLsn, long segmentSize,
             int bufferSize, long firstSegment) throws IOException {
-        LogManager log = new LogManager(io, logDir, environmentId, segmentSize, bufferSize);
+        LogManager log = new LogManager(io, logDir, environmentId, segmentSize, bufferSize, null);
         io.delete(logDir.resolve(SegmentFiles.PREALLOCATED));
         if (endLsn == Lsn.NULL) {
             log.beginSegment(firstSegment, 0, SegmentHeader.SIZE);
@@ -108,6 +116,22 @@ public final class LogManager implements Closeable {
             log.durableLsn = endLsn;
         }
         log.preallocator.start();
+        return log;
+    }
+
+    /**
+     * The log of an environment opened only to inspect it, ending at {@code endLsn} (or empty, with
+     * {@link Lsn#NULL}, after segment {@code lastSegment}): it opens no file, and every append, write
+     * or sync fails with {@code reason}.
+     */
+    public static LogManager openReadOnly(FileIO io, Path logDir, UUID environmentId, long endLsn, long lastSegment,
+            String reason) {
+        LogManager log = new LogManager(io, logDir, environmentId, 0, 0, reason);
+        log.currentSegment = endLsn == Lsn.NULL ? lastSegment : Lsn.segment(endLsn);
+        log.appendLsn = endLsn;
+        log.activeStartLsn = endLsn;
+        log.writtenLsn = endLsn;
+        log.durableLsn = endLsn;
         return log;
     }
 
@@ -343,6 +367,9 @@ public final class LogManager implements Closeable {
     }
 
     private void checkUsable() throws IOException {
+        if (readOnly != null) {
+            throw new IOException("the log is read-only: " + readOnly);
+        }
         if (failure != null) {
             throw new IOException("the log stopped after an earlier write failure: " + failure.getMessage(), failure);
         }
@@ -366,14 +393,16 @@ public final class LogManager implements Closeable {
                 return;
             }
             try {
-                if (failure == null) {
+                if (failure == null && readOnly == null) {
                     writeBufferedLocked();
                     forceLocked();
                 }
             } finally {
                 closed = true;
                 preallocator.close();
-                current.close();
+                if (current != null) {
+                    current.close();
+                }
             }
         } finally {
             ioLock.unlock();
@@ -385,7 +414,9 @@ public final class LogManager implements Closeable {
         closed = true;
         preallocator.close();
         try {
-            current.close();
+            if (current != null) {
+                current.close();
+            }
         } catch (IOException ignored) {
             // crashing anyway
         }

@@ -229,6 +229,7 @@ final class BatchApplier implements AutoCloseable {
             awaitCheckpoint();
         }
         if (checkpoint == null && memoryPressure(batch) > limit) {
+            refuseWhenOnlyLooking(limit);
             Version written = env.txns().current();
             slabMark = batch.slabBytes();
             writers.clear(); // the pages of the version being written must not change from here on
@@ -237,6 +238,23 @@ final class BatchApplier implements AutoCloseable {
                 env.checkpointer().writeFilesDuringRecovery(written, startLsn, batch.nextTxnId(), letGoBelow);
                 return null;
             });
+        }
+    }
+
+    /**
+     * An environment opened only to inspect it writes nothing, so it cannot make room by checkpointing:
+     * everything replayed must fit in memory, and a replay that outgrows it stops with the remedy. The
+     * limit is the one at which a writing open would checkpoint, so a replay fails when the look would
+     * have needed to write (see {@code EnvironmentConfig.inspectOnly}).
+     */
+    private void refuseWhenOnlyLooking(long limit) {
+        if (env.config().inspectOnly()) {
+            throw new org.cairndb.CairnException("cannot inspect " + env.home().home() + " without writing: replaying its"
+                    + " log from the last checkpoint needs more memory than the cache allows (more than " + (limit >> 20)
+                    + " MiB of replayed pages, half of the cache of " + (env.config().cacheSize() >> 20) + " MiB), and an"
+                    + " open only to inspect it cannot write them out; give it a larger cache (cairn.cache.size, or more"
+                    + " heap: the default cache is a quarter of it, e.g. CAIRN_JAVA_OPTS=-Xmx4g), or run normal recovery"
+                    + " first (cairn recover) on a writable copy, so that less log is left to replay");
         }
     }
 

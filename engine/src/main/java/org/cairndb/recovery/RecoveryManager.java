@@ -138,7 +138,8 @@ public final class RecoveryManager {
      * @param target    where to stop (point-in-time recovery), or null for the end of the log
      * @param repairLog whether recovery may change the log (cut a torn tail, delete an unused last
      *                  segment, move the log after a target aside); false when recovering a copy
-     *                  that later updates must be able to extend with newer copies of its segments
+     *                  that later updates must be able to extend with newer copies of its segments,
+     *                  and when the environment is opened only to inspect it
      */
     public RecoveryManager(EnvironmentImpl env, org.cairndb.RecoveryTarget target, boolean repairLog) {
         this.env = env;
@@ -222,8 +223,8 @@ public final class RecoveryManager {
             changed = true;
         } else if (result != null) {
             if (result.tail() != null) {
-                tail = repairLog ? repairTail(result.tail()) : "the log copy ends with a torn record at "
-                        + Lsn.toString(result.tail().lsn()) + " (" + result.tail().problem() + ")";
+                tail = repairLog ? repairTail(result.tail()) : "the log ends with a torn record at "
+                        + Lsn.toString(result.tail().lsn()) + " (" + result.tail().problem() + "), left as it is";
                 changed = true;
             }
             if (repairLog) {

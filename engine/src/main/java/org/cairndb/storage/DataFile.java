@@ -69,8 +69,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     /** Creates an empty data file (generation 1) and forces it and its directory entry. */
     public static DataFile create(FileIO io, Path path, UUID environmentId, int dbId, String name, int pageSize,
             long lsn, long nextTxnId, int nextDbId, PageCache cache, AtomicLong dirtyBytes) throws IOException {
-        DataFileHeader h = new DataFileHeader(pageSize, 1, environmentId, dbId, lsn, System.currentTimeMillis(), 0, 0, 2,
-                0, 0, nextTxnId, nextDbId, name);
+        DataFileHeader h = newHeader(environmentId, dbId, name, pageSize, lsn, nextTxnId, nextDbId);
         StorageFile f = io.open(path, true, true);
         try {
             f.truncate(0);
@@ -83,6 +82,24 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             throw e;
         }
         return new DataFile(path, f, h, new SpaceMap(), cache, dirtyBytes);
+    }
+
+    /**
+     * An empty database that exists only in memory, with the header {@link #create} would write at
+     * {@code path}: what recovery replays a database creation into when the environment was opened
+     * only to inspect it, which writes no file. Its pages stay in memory (they can never be read
+     * back, nor checkpointed).
+     */
+    public static DataFile inMemory(Path path, UUID environmentId, int dbId, String name, int pageSize, long lsn,
+            long nextTxnId, int nextDbId, PageCache cache, AtomicLong dirtyBytes) {
+        DataFileHeader h = newHeader(environmentId, dbId, name, pageSize, lsn, nextTxnId, nextDbId);
+        return new DataFile(path, null, h, new SpaceMap(), cache, dirtyBytes);
+    }
+
+    private static DataFileHeader newHeader(UUID environmentId, int dbId, String name, int pageSize, long lsn,
+            long nextTxnId, int nextDbId) {
+        return new DataFileHeader(pageSize, 1, environmentId, dbId, lsn, System.currentTimeMillis(), 0, 0, 2, 0, 0,
+                nextTxnId, nextDbId, name);
     }
 
     /**
@@ -258,6 +275,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     /** Reads and checks one page. */
     ByteBuffer readPage(long pos) {
         ByteBuffer buf = ByteBuffer.allocate(pageSize);
+        if (file == null) {
+            throw new StorageException(path, "page " + pos + " of a database replayed into memory only was never written", null);
+        }
         try {
             file.readFully(buf, pos * pageSize);
         } catch (EOFException e) {
@@ -335,6 +355,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      */
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
             long nextTxnId, int nextDbId, long minSnapshotTs, long reuseBefore, byte[] letGoBelow) throws IOException {
+        if (file == null) {
+            throw new IllegalStateException(path + ": a database replayed into memory only is never checkpointed");
+        }
         DataFileHeader old = header;
         long generation = old.generation() + 1;
         long freed = 0;
@@ -489,7 +512,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
 
     @Override
     public void close() throws IOException {
-        file.close();
+        if (file != null) {
+            file.close();
+        }
     }
 
     /**

@@ -357,7 +357,8 @@ public final class Bench {
                     + ": run cairn bench --init --accounts N first");
         }
         Database accounts = env.openDatabase(ACCOUNTS, false);
-        Database history = env.openDatabase(HISTORY);
+        // A missing history is an empty one; a check creates nothing (it may look at read-only media).
+        Database history = env.databaseExists(HISTORY) ? env.openDatabase(HISTORY, false) : null;
         // One transaction: the accounts and the history are read at the same snapshot.
         try (Transaction txn = env.beginTransaction()) {
             long n = accounts.count();
@@ -385,8 +386,8 @@ public final class Bench {
             long[] in = new long[(int) n];
             long[] out = new long[(int) n];
             long transfers = 0;
-            try (Cursor c = history.openCursor(txn)) {
-                for (boolean ok = c.first(); ok; ok = c.next()) {
+            try (Cursor c = history == null ? null : history.openCursor(txn)) {
+                for (boolean ok = c != null && c.first(); ok; ok = c.next()) {
                     String problem = addTransfer(text(c.key()), text(c.value()), n, in, out);
                     if (problem != null) {
                         return new CheckResult(false, problem);

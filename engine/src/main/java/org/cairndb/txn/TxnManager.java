@@ -116,6 +116,8 @@ public final class TxnManager {
     private volatile Consumer<Txn> commitThrottle = t -> { };
     private final LongAdder logWriters = new LongAdder();
     private volatile String closingMessage;
+    /** Why nothing may be written (an environment opened only to inspect it), or null. */
+    private volatile String readOnlyReason;
 
     public TxnManager(LockManager locks, Applier applier, FailureHandler failures, Version initial, long nextTxnId) {
         this.locks = locks;
@@ -133,6 +135,23 @@ public final class TxnManager {
         this.defaultTimeoutNanos = timeoutNanos;
         this.defaultLockTimeoutNanos = lockTimeoutNanos;
         this.maxTxnBytes = maxTxnBytes;
+    }
+
+    /**
+     * Refuses from now on everything that would write the log or change the data ({@code reason}
+     * says why): locking a key for writing (put, delete, getForUpdate), prepare, the outcome of a
+     * prepared transaction, forgetting a heuristic outcome. Reads and transactions that only read
+     * go on. The refusal comes first, so a refused call changes nothing.
+     */
+    public void refuseWrites(String reason) {
+        this.readOnlyReason = reason;
+    }
+
+    private void checkWritable(String what) {
+        String reason = readOnlyReason;
+        if (reason != null) {
+            throw new org.cairndb.ReadOnlyEnvironmentException("cannot " + what + ": " + reason);
+        }
     }
 
     /** Called before every commit; the environment uses it to hold writers back while dirty memory is too high. */
@@ -310,6 +329,7 @@ public final class TxnManager {
      * {@link #lockForUpdate} and so read its newest version.
      */
     public void lockForWrite(Txn txn, LockKey key) {
+        checkWritable("write in transaction " + txn.id());
         lock(txn, key, false);
     }
 
@@ -321,6 +341,7 @@ public final class TxnManager {
      * failing. SERIALIZABLE keeps the conflict (its reads must all come from one snapshot).
      */
     public boolean lockForUpdate(Txn txn, LockKey key) {
+        checkWritable("lock a key for update (getForUpdate) in transaction " + txn.id());
         return lock(txn, key, txn.isolation() == IsolationLevel.SNAPSHOT);
     }
 
@@ -372,6 +393,7 @@ public final class TxnManager {
 
     /** Adds a write to the transaction's write set, enforcing the size limit. */
     public void addWrite(Txn txn, int dbId, byte[] key, byte[] value) {
+        checkWritable("write in transaction " + txn.id());
         synchronized (txn) {
             checkActive(txn);
             txn.writes.put(dbId, key, value);
@@ -408,6 +430,9 @@ public final class TxnManager {
      * which the environment then remembers (see {@link #heuristics()}) until forgotten.
      */
     public void commit(Txn txn, boolean heuristic) {
+        if (txn.state() == Txn.State.PREPARED) {
+            checkWritable("commit prepared transaction " + txn.id());
+        }
         enterLogWrite();
         try {
             commitOpen(txn, heuristic);
@@ -726,6 +751,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically roll back");
         }
         if (s == Txn.State.PREPARED) {
+            checkWritable("roll back prepared transaction " + txn.id());
             enterLogWrite();
             try {
                 claimCompletion(txn, "rollback");
@@ -788,6 +814,7 @@ public final class TxnManager {
      * the transaction can only be committed or rolled back, also after a crash.
      */
     public void prepare(Txn txn, byte[] globalId) {
+        checkWritable("prepare transaction " + txn.id());
         enterLogWrite();
         try {
             prepareOpen(txn, globalId);
@@ -969,6 +996,7 @@ public final class TxnManager {
 
     /** Forgets a heuristic outcome, durably. Returns false if there was none for this global id. */
     public boolean forget(byte[] globalId) {
+        checkWritable("forget a heuristic outcome");
         enterLogWrite();
         try {
             return forgetOpen(globalId);
@@ -1038,6 +1066,7 @@ public final class TxnManager {
      */
     public long appendCheckpoint(java.util.function.Function<List<CheckpointRecord.Heuristic>, CheckpointRecord> build)
             throws IOException {
+        checkWritable("write a checkpoint");
         sequenceLock.lock();
         try {
             List<CheckpointRecord.Heuristic> list = new ArrayList<>();

@@ -1121,6 +1121,16 @@ public final class FaultInjectingFileIO implements FileIO {
         }
 
         @Override
+        public FileLock tryLockShared() throws IOException {
+            in();
+            try {
+                return file.tryLockShared();
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
         public void close() throws IOException {
             if (closed) {
                 return;

@@ -97,6 +97,11 @@ final class FaultyFileIO implements FileIO {
         }
 
         @Override
+        public FileLock tryLockShared() throws IOException {
+            return f.tryLockShared();
+        }
+
+        @Override
         public void close() throws IOException {
             f.close();
         }

@@ -1,0 +1,110 @@
+package org.cairndb.env;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cairndb.CairnException;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.StorageException;
+import org.cairndb.io.FileIO;
+import org.cairndb.log.SegmentFiles;
+
+/**
+ * Checks an environment's home before it is locked and opened, and creates what a new environment
+ * needs when that is allowed. Everything that can refuse a home refuses it here, before anything
+ * is written: an open that may not create an environment must leave a directory that is none
+ * exactly as it found it.
+ */
+final class HomeCheck {
+
+    private HomeCheck() {
+    }
+
+    /** Checks or creates the home; returns true if the environment is new. */
+    static boolean prepare(EnvironmentHome home, EnvironmentConfig config, FileIO io) {
+        Path h = home.home();
+        // An open only to inspect creates nothing, whatever allowCreate says.
+        boolean mayCreate = config.allowCreate() && !config.inspectOnly();
+        try {
+            if (!Files.exists(h)) {
+                if (!mayCreate) {
+                    throw new CairnException("environment home " + h + " does not exist (and creating it was not allowed)");
+                }
+                io.createDirectories(h);
+            } else if (!Files.isDirectory(h)) {
+                throw new CairnException("environment home " + h + " is not a directory");
+            }
+            if (home.flat()) {
+                return false; // a flat backup: data files and segments side by side
+            }
+            boolean hasLog = Files.isDirectory(home.logDir());
+            boolean hasData = Files.isDirectory(home.dataDir());
+            if (!hasLog && !hasData) {
+                refuseForeignDirectory(h);
+                if (!mayCreate) {
+                    throw new CairnException(h + " is not a Cairn environment (no log/ or data/ directory)");
+                }
+            }
+            if (!mayCreate) {
+                requireSomethingToOpen(home, config, io);
+            }
+            if (!config.inspectOnly()) {
+                io.createDirectories(home.dataDir());
+                io.createDirectories(home.logDir());
+            }
+            return !hasLog && !hasData;
+        } catch (IOException e) {
+            throw new StorageException(h, "cannot prepare the environment home: " + e.getMessage(), e);
+        }
+    }
+
+    /** A directory holding other things than an environment's is never turned into one. */
+    private static void refuseForeignDirectory(Path h) throws IOException {
+        try (var s = Files.list(h)) {
+            List<String> others = s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
+                    .sorted().limit(5).toList();
+            if (!others.isEmpty()) {
+                throw new CairnException(h + " is not a Cairn environment: it has no log/ or data/ directory but holds "
+                        + others + "; give an empty or new directory to create an environment there");
+            }
+        }
+    }
+
+    /**
+     * An existing environment has data files or log segments; empty {@code data/} and {@code log/}
+     * directories are not one (opening them anyway created a new environment in them). Catastrophic
+     * recovery may find its segments elsewhere, in the archive directory and the extra log sources,
+     * which it copies into {@code log/} first: then those count too.
+     */
+    private static void requireSomethingToOpen(EnvironmentHome home, EnvironmentConfig config, FileIO io)
+            throws IOException {
+        if (hasDataFiles(io, home.dataDir()) || !SegmentFiles.list(io, home.logDir()).isEmpty()) {
+            return;
+        }
+        List<Path> sources = new ArrayList<>();
+        if (config.catastrophicRecovery()) {
+            sources.add(home.home().resolve(config.archiveDir()).normalize());
+            sources.addAll(config.logSources());
+            for (Path source : sources) {
+                if (!SegmentFiles.list(io, source).isEmpty()) {
+                    return;
+                }
+            }
+        }
+        throw new CairnException(home.home() + " is not a Cairn environment: it has no data files (data/*.cdb) and no log"
+                + " segments (log/log.*)" + (sources.isEmpty() ? "" : ", nor are there any segments in " + sources)
+                + "; nothing was created there");
+    }
+
+    private static boolean hasDataFiles(FileIO io, Path dataDir) throws IOException {
+        for (String name : io.list(dataDir)) {
+            if (EnvironmentHome.databaseName(name) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
