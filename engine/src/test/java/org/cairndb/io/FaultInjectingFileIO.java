@@ -903,9 +903,17 @@ public final class FaultInjectingFileIO implements FileIO {
         }
         long latency = forceLatencyNanos;
         if (latency > 0 && forceLatencyFilter.test(p)) {
+            // A real force is not cut short by an interrupt, and neither is this one; but a park
+            // returns at once while the interrupt is set, so it is cleared for the wait and set
+            // again after it (else an interrupted committer leading a force would spin for it).
+            boolean interrupted = Thread.interrupted();
             long until = System.nanoTime() + latency;
             for (long left = latency; left > 0; left = until - System.nanoTime()) {
                 java.util.concurrent.locks.LockSupport.parkNanos(left);
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         Node n = h.node;
