@@ -37,6 +37,7 @@ final class HomeCheck {
                 throw new CairnException("environment home " + h + " is not a directory");
             }
             if (home.flat()) {
+                refusePartOfAnEnvironment(h);
                 return false; // a flat backup: data files and segments side by side
             }
             boolean hasLog = Files.isDirectory(home.logDir());
@@ -57,6 +58,29 @@ final class HomeCheck {
             return !hasLog && !hasData;
         } catch (IOException e) {
             throw new StorageException(h, "cannot prepare the environment home: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The {@code data/} or {@code log/} directory of an environment, given as its home by mistake,
+     * looks like a flat backup (data files, or segments, with no subdirectories); opened as one it
+     * would be reported as missing its log, and an open that writes would put a lock file (and
+     * recovered data files) into it. A flat directory so named beside its sibling is refused instead.
+     */
+    private static void refusePartOfAnEnvironment(Path h) {
+        Path parent = h.getParent();
+        Path name = h.getFileName();
+        if (parent == null || name == null) {
+            return;
+        }
+        String sibling = switch (name.toString()) {
+            case "data" -> "log";
+            case "log" -> "data";
+            default -> null;
+        };
+        if (sibling != null && Files.isDirectory(parent.resolve(sibling))) {
+            throw new CairnException(h + " is the " + name + "/ directory of the environment in " + parent
+                    + ", not an environment itself: give " + parent + " as the home");
         }
     }
 

@@ -106,6 +106,35 @@ class LookOnlyCommandsTest {
         assertEquals(before, DirectorySnapshot.of(home), "the refused command changed the directory");
     }
 
+    static Stream<Arguments> partsOfAnEnvironment() {
+        List<Arguments> list = new ArrayList<>();
+        for (String part : List.of("data", "log")) {
+            for (String command : List.of("stat", "dump -l", "archive", "bench --check", "recover", "recover -c",
+                    "checkpoint -1", "hotbackup -b " + "/nonexistent-backup-target")) {
+                list.add(Arguments.of(part, command));
+            }
+        }
+        return list.stream();
+    }
+
+    /**
+     * An environment's data/ or log/ directory given as the home looked like a flat backup: every
+     * command said a log segment was missing and suggested catastrophic recovery, and the writing
+     * ones left a lock file (and recovered data files) inside it.
+     */
+    @ParameterizedTest(name = "{1} on the environment's {0}/")
+    @MethodSource("partsOfAnEnvironment")
+    void theDataOrLogDirectoryGivenAsTheHomeIsNamedAsSuch(String part, String command) throws Exception {
+        Path home = LookOnlyFixtures.crashedBenchEnvironment(dir.resolve("env"));
+        Map<String, String> before = DirectorySnapshot.of(home);
+        CliRun.Result r = CliRun.run(LookOnlyFixtures.args(command, home.resolve(part)));
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains(home.resolve(part) + " is the " + part + "/ directory of the environment in " + home
+                + ", not an environment itself: give " + home + " as the home"), r::toString);
+        assertEquals(before, DirectorySnapshot.of(home), "the refused command changed the environment");
+    }
+
     /**
      * Catastrophic recovery may start from an empty log/: its segments come from the archive
      * directory or --logs. (It also failed before: the environment id was looked for before the
