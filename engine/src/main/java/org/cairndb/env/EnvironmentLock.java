@@ -141,7 +141,7 @@ final class EnvironmentLock implements Closeable {
                             + "; close it there first (only one process may open an environment)");
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
-                + Instant.now() + (purpose == null ? "" : " (" + purpose + ")");
+                + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (purpose == null ? "" : " (" + purpose + ")");
         byte[] bytes = me.getBytes(StandardCharsets.UTF_8);
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);

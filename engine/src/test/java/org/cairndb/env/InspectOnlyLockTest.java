@@ -59,6 +59,8 @@ class InspectOnlyLockTest {
             EnvironmentLockedException e = assertThrows(EnvironmentLockedException.class,
                     () -> Environment.open(home, inspect()).close());
             assertTrue(e.getMessage().contains("is in use by process " + writer.pid() + " on "), e::getMessage);
+            // The holder's start, to the second as the documentation shows it.
+            assertTrue(e.getMessage().matches(".* since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ;.*"), e::getMessage);
         }
         Environment.open(home, inspect()).close(); // free again
     }
