@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  *   "startLsn": "3/64",      // recovery of this backup needs the log from here
  *   "endLsn": "5/1048576",   // the copied log reaches here
  *   "recovered": true,       // catastrophic recovery ran on the copy
+ *   "lastCommit": {"txnId": 4711, "committedAt": "…"},  // the last commit that recovery replayed
+ *                            // (absent: not recovered, or it replayed none)
  *   "preparedTransactions": [ {"txnId": 17, "globalId": "hex", "preparedAt": "…"} ],
  *   "files": [ {"path": "data/accounts.cdb", "size": 123, "sha256": "hex"}, … ]
  * }
@@ -34,13 +36,21 @@ import java.util.stream.Stream;
  */
 public record BackupManifest(String format, int version, String cairnVersion, String environmentId, String source,
         String layout, String startedAt, String finishedAt, String startLsn, String endLsn, boolean recovered,
-        List<Prepared> preparedTransactions, List<FileEntry> files) {
+        LastCommit lastCommit, List<Prepared> preparedTransactions, List<FileEntry> files) {
 
     public static final String FILE_NAME = "backup.manifest";
     public static final String FORMAT = "cairn-backup";
 
     /** One file of the backup, its path relative to the backup directory. */
     public record FileEntry(String path, long size, String sha256) {
+    }
+
+    /**
+     * The last transaction the copy holds, as its recovery found it. Kept here because a later
+     * catastrophic recovery of the copy starts from the checkpoint that recovery wrote, so it
+     * replays nothing and could not name it otherwise.
+     */
+    public record LastCommit(long txnId, String committedAt) {
     }
 
     /** A transaction that was prepared (in doubt) when the backup began. */

@@ -145,11 +145,25 @@ public final class HotBackup {
                 env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
                 previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.ofEpochMilli(System.currentTimeMillis()).toString(),
                 previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
-                options.recover(), copied.prepared(), BackupManifest.describeFiles(target));
+                options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(target);
         SegmentCopier.restrictToOwner(target);
         report("done", true);
         return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
+    }
+
+    /**
+     * The last commit the copy holds: the last one its recovery replayed, or for an update whose
+     * recovery replayed none, the one the backup held before. Unknown (null) without recovery.
+     */
+    private BackupManifest.LastCommit lastCommit(RecoveryReport recovery, BackupManifest previous) {
+        if (recovery == null) {
+            return null;
+        }
+        if (recovery.lastCommitTime() != null) {
+            return new BackupManifest.LastCommit(recovery.lastCommitTxnId(), recovery.lastCommitTime().toString());
+        }
+        return previous != null && previous.recovered() ? previous.lastCommit() : null;
     }
 
     /** What the copy phase took: the log range and the transactions prepared when it began. */

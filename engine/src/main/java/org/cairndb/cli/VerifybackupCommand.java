@@ -30,6 +30,10 @@ final class VerifybackupCommand extends CairnCommand {
                     r.manifest().environmentId(), r.manifest().source(), r.manifest().layout(), r.manifest().startedAt(),
                     r.manifest().finishedAt(), r.manifest().startLsn(), r.manifest().endLsn(),
                     r.manifest().recovered() ? ", recovered" : ", not recovered (restore it with cairn recover -c)");
+            if (r.manifest().lastCommit() != null) {
+                out().printf(Locale.ROOT, "last commit: transaction %d at %s%n", r.manifest().lastCommit().txnId(),
+                        r.manifest().lastCommit().committedAt());
+            }
             out().printf(Locale.ROOT, "files: %d of %d match the manifest (%.1f MB)%n", r.filesChecked(),
                     r.manifest().files().size(), r.bytesChecked() / 1e6);
         }

@@ -78,6 +78,42 @@ class HotbackupCommandTest {
         assertEquals(500, count(backup));
     }
 
+    /**
+     * The last commit a backup holds is found by the backup's own recovery and kept in its
+     * manifest, since a later catastrophic recovery of the copy starts from the checkpoint that
+     * recovery wrote and replays nothing; once the copy has been written to since, it is not claimed.
+     */
+    @Test
+    void theLastCommitOfABackupIsNamedByVerifybackupAndByItsRecovery() throws Exception {
+        Path home = environment(10);
+        Path backup = dir.resolve("backup");
+        long lastTxn;
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false).checkpointerEnabled(false))) {
+            Database db = env.openDatabase("db");
+            Transaction t = env.beginTransaction();
+            db.put(t, b("after-the-checkpoint"), b("v"));
+            t.commit();
+            lastTxn = t.id();
+            org.cairndb.backup.HotBackup.run(env.internals(), backup, org.cairndb.backup.BackupOptions.defaults());
+        }
+        BackupManifest m = BackupManifest.read(backup);
+        assertNotNull(m.lastCommit(), "the copy's recovery replayed the commit");
+        assertEquals(lastTxn, m.lastCommit().txnId());
+        CliRun.Result v = CliRun.run("verifybackup", backup.toString());
+        ok(v);
+        assertTrue(v.out().contains("\nlast commit: transaction " + lastTxn + " at " + m.lastCommit().committedAt() + "\n"),
+                v::toString);
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString());
+        ok(r);
+        assertTrue(r.out().contains("\nlast commit: transaction " + lastTxn + " at " + m.lastCommit().committedAt() + " (")
+                && r.out().contains("as the backup's own recovery found it (backup.manifest)"), r::toString);
+        // Written to and checkpointed since: the manifest no longer says what the copy's last commit is.
+        add(backup, 100, 1);
+        CliRun.Result after = CliRun.run("recover", "-c", "-h", backup.toString());
+        ok(after);
+        assertTrue(after.out().contains("\nlast commit: none in the replayed log"), after::toString);
+    }
+
     @Test
     void theToolsReadAFlatBackupAsAnEnvironment() throws Exception {
         Path home = environment(20);
