@@ -84,15 +84,7 @@ final class EnvironmentLock implements Closeable {
                 throw new IOException("cannot open " + home.lockFile() + " for reading to see whether another process has"
                         + " the environment open: " + e.getMessage(), e);
             }
-            FileLock l;
-            try {
-                l = f.tryLockShared();
-            } catch (OverlappingFileLockException e) {
-                l = null;
-            } catch (IOException | RuntimeException e) {
-                f.close();
-                throw e;
-            }
+            FileLock l = tryLock(f, true);
             if (l == null) {
                 String holder = readHolder(f);
                 f.close();
@@ -102,6 +94,18 @@ final class EnvironmentLock implements Closeable {
             return new EnvironmentLock(f, l, key);
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
+            throw e;
+        }
+    }
+
+    /** The lock on {@code f}, or null if another holds it; on an error {@code f} is closed. */
+    private static FileLock tryLock(StorageFile f, boolean shared) throws IOException {
+        try {
+            return shared ? f.tryLockShared() : f.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            f.close();
             throw e;
         }
     }
@@ -122,15 +126,7 @@ final class EnvironmentLock implements Closeable {
     private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose)
             throws IOException {
         StorageFile f = io.open(home.lockFile(), true, true);
-        FileLock l;
-        try {
-            l = f.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        } catch (IOException | RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        FileLock l = tryLock(f, false);
         if (l == null) {
             String holder = inspectedOnly(f) ? null : readHolder(f);
             f.close();
