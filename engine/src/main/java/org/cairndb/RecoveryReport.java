@@ -15,15 +15,18 @@ import java.util.List;
  * @param transactionsRolledBack prepared transactions whose logged outcome was a rollback
  * @param preparedRestored   prepared (in-doubt) transactions restored with their locks
  * @param truncatedTail      what was cut off the end of the log (null if nothing)
- * @param lastCommitTxnId    id of the last committed transaction found in the log (0 if none)
- * @param lastCommitTime     its commit time (null if none)
+ * @param lastCommitTxnId    id of the last committed transaction: the last one replayed, or when
+ *                           none was, the last one the data files' checkpoint holds (0 if unknown)
+ * @param lastCommitTime     its commit time (null if unknown)
+ * @param lastCommitReplayed whether recovery replayed it (false: the data files held it already)
  * @param databases          databases open after recovery
  * @param durationMillis     time taken
  * @param notes              anything else worth telling the admin
  */
 public record RecoveryReport(String startLsn, String endLsn, int segmentsScanned, long recordsScanned,
         long transactionsRedone, long transactionsRolledBack, int preparedRestored, String truncatedTail,
-        long lastCommitTxnId, Instant lastCommitTime, int databases, long durationMillis, List<String> notes) {
+        long lastCommitTxnId, Instant lastCommitTime, boolean lastCommitReplayed, int databases, long durationMillis,
+        List<String> notes) {
 
     @Override
     public String toString() {
@@ -35,6 +38,9 @@ public record RecoveryReport(String startLsn, String endLsn, int segmentsScanned
                 .append(" prepared restored; ").append(databases).append(" databases");
         if (lastCommitTime != null) {
             sb.append("; last commit: transaction ").append(lastCommitTxnId).append(" at ").append(lastCommitTime);
+            if (!lastCommitReplayed) {
+                sb.append(" (in the data files' checkpoint)");
+            }
         }
         if (truncatedTail != null) {
             sb.append("; ").append(truncatedTail);

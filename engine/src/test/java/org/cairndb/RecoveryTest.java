@@ -3,6 +3,7 @@ package org.cairndb;
 import static org.cairndb.TestSupport.b;
 import static org.cairndb.TestSupport.s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +82,58 @@ class RecoveryTest {
         second.internals().abandon(); // crash right after recovery's checkpoint
         try (Environment third = TestSupport.open(dir)) {
             assertEquals(0, third.recoveryReport().transactionsRedone());
+            // Recovery's checkpoint recorded the last commit it replayed; this open, replaying none, names it.
+            assertEquals(second.recoveryReport().lastCommitTxnId(), third.recoveryReport().lastCommitTxnId());
+            assertEquals(second.recoveryReport().lastCommitTime(), third.recoveryReport().lastCommitTime());
+            assertTrue(second.recoveryReport().lastCommitReplayed());
+            assertFalse(third.recoveryReport().lastCommitReplayed());
             assertEquals(1000, third.openDatabase("a", false).count());
+        }
+    }
+
+    /**
+     * A recovery that replays no commit names the last one the data files' checkpoint holds (a
+     * transaction that wrote nothing logs no commit and is not it); and a point-in-time recovery
+     * to a time between that commit and the checkpoint is allowed, since the files say what they
+     * hold (before, only the checkpoint's time was known, and such a target was refused).
+     */
+    @Test
+    void theDataFilesNameTheirLastCommitForRecoveryAndForARecoveryToATime() throws Exception {
+        long last;
+        long afterCommit;
+        try (Environment env = TestSupport.open(dir)) {
+            Database a = env.openDatabase("a");
+            Transaction t = env.beginTransaction();
+            a.put(t, b("k"), b("v"));
+            t.commit();
+            last = t.id();
+            afterCommit = System.currentTimeMillis();
+            Transaction readOnly = env.beginTransaction();
+            a.get(readOnly, b("k"));
+            readOnly.commit();
+            TestSupport.awaitTrue(() -> System.currentTimeMillis() > afterCommit + 2, "the clock to pass the commit");
+        } // closing checkpoints, later than the commit
+        RecoveryReport r;
+        try (Environment again = TestSupport.open(dir)) {
+            r = again.recoveryReport();
+        }
+        assertEquals(0, r.transactionsRedone(), r.toString());
+        assertEquals(last, r.lastCommitTxnId(), r.toString());
+        assertFalse(r.lastCommitReplayed());
+        assertTrue(r.lastCommitTime().toEpochMilli() <= afterCommit, r.toString());
+        assertTrue(r.toString().contains("last commit: transaction " + last + " at " + r.lastCommitTime()
+                + " (in the data files' checkpoint)"), r.toString());
+
+        java.time.Instant before = r.lastCommitTime().minusMillis(1);
+        CairnException refused = org.junit.jupiter.api.Assertions.assertThrows(CairnException.class, () -> Environment.open(dir,
+                TestSupport.config().catastrophicRecovery(true).recoveryTarget(RecoveryTarget.time(before, true))).close());
+        assertTrue(refused.getMessage().contains("holds transaction " + last + ", committed at " + r.lastCommitTime()
+                + ", after the target"), refused.getMessage());
+        java.time.Instant between = java.time.Instant.ofEpochMilli(afterCommit + 1);
+        try (Environment pitr = Environment.open(dir, TestSupport.config().catastrophicRecovery(true)
+                .recoveryTarget(RecoveryTarget.time(between, true)))) {
+            assertEquals("v", s(pitr.openDatabase("a", false).get(null, b("k"))));
+            assertEquals(last, pitr.recoveryReport().lastCommitTxnId());
         }
     }
 

@@ -11,7 +11,6 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryReport;
 import org.cairndb.RecoveryTarget;
-import org.cairndb.backup.BackupManifest;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.log.Lsn;
 import picocli.CommandLine.ArgGroup;
@@ -145,25 +144,6 @@ final class RecoverCommand extends CairnCommand {
         return RecoveryTarget.transaction(toTxn, inclusive);
     }
 
-    /**
-     * The last commit a recovered backup in {@code h} holds, from its manifest, when this recovery
-     * replayed none: it started from the checkpoint the backup's recovery wrote. Trusted only if
-     * the replay started at or before the end of the backup's log, so that any commit made in the
-     * copy since (which would have moved its checkpoint past that end) was replayed here.
-     */
-    private static BackupManifest.LastCommit lastCommitOfBackup(Path h, RecoveryReport r) {
-        try {
-            BackupManifest m = BackupManifest.read(h);
-            if (m == null || !m.recovered() || m.lastCommit() == null
-                    || Long.compareUnsigned(Lsn.parse(r.startLsn()), Lsn.parse(m.endLsn())) > 0) {
-                return null;
-            }
-            return m.lastCommit();
-        } catch (java.io.IOException | RuntimeException e) {
-            return null; // the manifest is only a hint here; verifybackup reports a bad one
-        }
-    }
-
     private void print(Path h, RecoveryReport r, RecoveryTarget target) {
         out().println("catastrophic recovery of " + h + (target != null ? " to " + target : "") + ": replayed the log from "
                 + r.startLsn() + " to " + r.endLsn() + ", " + r.transactionsRedone() + " transactions redone, "
@@ -173,17 +153,10 @@ final class RecoverCommand extends CairnCommand {
         if (r.lastCommitTime() != null) {
             out().println("last commit: transaction " + r.lastCommitTxnId() + " at " + r.lastCommitTime() + " ("
                     + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(r.lastCommitTime().atZone(ZoneId.systemDefault()))
-                    + " local time)");
+                    + " local time)" + (r.lastCommitReplayed() ? "" : ", which the data files' checkpoint holds"));
         } else {
-            BackupManifest.LastCommit fromBackup = target == null ? lastCommitOfBackup(h, r) : null;
-            if (fromBackup != null) {
-                Instant at = Instant.parse(fromBackup.committedAt());
-                out().println("last commit: transaction " + fromBackup.txnId() + " at " + at + " ("
-                        + DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(at.atZone(ZoneId.systemDefault()))
-                        + " local time), as the backup's own recovery found it (" + BackupManifest.FILE_NAME + ")");
-            } else {
-                out().println("last commit: none in the replayed log (the data files' checkpoint holds every commit)");
-            }
+            out().println("last commit: none known (the replayed log holds none, and the data files' checkpoint names"
+                    + " none)");
         }
         if (r.truncatedTail() != null) {
             out().println(r.truncatedTail());

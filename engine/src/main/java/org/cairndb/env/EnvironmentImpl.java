@@ -24,6 +24,7 @@ import org.cairndb.log.Lsn;
 import org.cairndb.recovery.Checkpointer;
 import org.cairndb.recovery.RecoveryManager;
 import org.cairndb.storage.DataFile;
+import org.cairndb.storage.DataFileHeader;
 import org.cairndb.storage.PageCache;
 import org.cairndb.txn.LockManager;
 import org.cairndb.txn.Txn;
@@ -321,9 +322,28 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             for (DatabaseImpl db : catalog.all()) {
                 r[db.id()] = new Version.Root(db.file().loadRoot(), db.file().header().recordCount());
             }
-            return new Version(v.ts(), r);
+            DataFileHeader last = lastCommitOfDataFiles();
+            return last == null ? v.withRoots(r) : new Version(v.ts(), r, last.lastCommitTxnId(), last.lastCommitMillis());
         });
         return envId;
+    }
+
+    /**
+     * The header naming the last commit the data files hold, if every file's last checkpoint
+     * recorded the same one; null otherwise (files from before the field existed, a checkpoint
+     * in the middle of a replay, a file created since the last checkpoint): then it is not known.
+     */
+    private DataFileHeader lastCommitOfDataFiles() {
+        DataFileHeader first = null;
+        for (DatabaseImpl db : catalog.all()) {
+            DataFileHeader h = db.file().header();
+            if (!h.knowsLastCommit() || (first != null && (h.lastCommitTxnId() != first.lastCommitTxnId()
+                    || h.lastCommitMillis() != first.lastCommitMillis()))) {
+                return null;
+            }
+            first = first == null ? h : first;
+        }
+        return first;
     }
 
     private boolean isBlankFile(Path path) throws IOException {
@@ -482,7 +502,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         txns.publishDirect(v -> {
             Version.Root[] r = v.copyRoots(id + 1);
             r[id] = Version.Root.EMPTY;
-            return new Version(v.ts(), r);
+            return v.withRoots(r);
         });
         return db;
     }
@@ -532,7 +552,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             if (db.id() < r.length) {
                 r[db.id()] = null;
             }
-            return new Version(v.ts(), r);
+            return v.withRoots(r);
         });
         db.file().close();
         cache.removeDatabase(db.id());

@@ -39,6 +39,14 @@ final class TreeApplier implements Applier {
                 }
             }
         }
+        long lastTxn = base.lastCommitTxnId();
+        long lastMillis = base.lastCommitMillis();
+        for (Txn t : batch) {
+            if (t.commitMillis() != 0) { // logged a COMMIT
+                lastTxn = t.id();
+                lastMillis = t.commitMillis();
+            }
+        }
         Version.Root[] roots = base.copyRoots(0);
         for (Map.Entry<Integer, TreeWriter> e : writers.entrySet()) {
             TreeWriter w = e.getValue();
@@ -47,7 +55,7 @@ final class TreeApplier implements Applier {
                 roots[e.getKey()] = new Version.Root(w.root(), w.count());
             }
         }
-        return new Version(epoch, roots);
+        return new Version(epoch, roots, lastTxn, lastMillis);
     }
 
     private TreeWriter writerFor(Version base, int dbId, long epoch) {

@@ -196,7 +196,7 @@ final class BatchApplier implements AutoCloseable {
                 settled[0] = true;
             }
             roots[dbId] = new Version.Root(w.root(), w.count());
-            return new Version(ts, roots);
+            return v.next(ts, roots);
         });
         return settled[0];
     }

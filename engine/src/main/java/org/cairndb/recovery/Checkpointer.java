@@ -146,8 +146,11 @@ public final class Checkpointer {
             if (root == null) {
                 continue; // created after the version was captured
             }
+            // Mid-replay versions end at no particular commit: their last commit is left unknown.
+            boolean midReplay = letGoBelow != null;
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
-                    catalog.nextDbId(), minSnapshot, reuseBefore,
+                    catalog.nextDbId(), midReplay ? 0 : v.lastCommitTxnId(), midReplay ? 0 : v.lastCommitMillis(),
+                    minSnapshot, reuseBefore,
                     letGoBelow == null ? null : letGoBelow.getOrDefault(db.id(), DataFile.NONE_BEHIND_THE_REPLAY));
             pages += o.pagesWritten();
             bytes += o.bytesWritten();

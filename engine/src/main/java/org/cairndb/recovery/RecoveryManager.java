@@ -30,6 +30,7 @@ import org.cairndb.log.Op;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
+import org.cairndb.txn.Version;
 
 /**
  * Normal recovery: brings the data files up to date with the log when an environment is opened.
@@ -251,12 +252,19 @@ public final class RecoveryManager {
             env.txns().ensureNextTxnId(lastCheckpoint.nextTxnId());
             env.catalogNoteNextId(lastCheckpoint.nextDbId());
         }
+        boolean replayedACommit = lastCommitMillis != 0;
+        if (replayedACommit) {
+            // The recovered version ends at this commit; the checkpoint that follows records it in the data files.
+            env.txns().publishDirect(v -> new Version(v.ts(), v.copyRoots(0), lastCommitTxn, lastCommitMillis));
+        }
+        Version recovered = env.txns().current();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         RecoveryReport report = new RecoveryReport(Lsn.toString(start), Lsn.toString(end),
                 result == null ? segmentsReplayed : result.segmentsScanned(),
                 result == null ? recordsReplayed : result.recordsScanned(), redone,
-                rolledBack, restored, tail, lastCommitTxn, lastCommitMillis == 0 ? null : Instant.ofEpochMilli(lastCommitMillis),
-                env.catalog().all().size(), ms, List.copyOf(notes));
+                rolledBack, restored, tail, recovered.lastCommitTxnId(),
+                recovered.lastCommitMillis() == 0 ? null : Instant.ofEpochMilli(recovered.lastCommitMillis()),
+                replayedACommit, env.catalog().all().size(), ms, List.copyOf(notes));
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
                 lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail,
@@ -431,21 +439,30 @@ public final class RecoveryManager {
     /** The data files must not already hold commits after the target: nothing can take them out. */
     private void checkDataFilesNotPastTarget(long cut) {
         for (DatabaseImpl db : env.catalog().all()) {
-            long lsn = db.file().header().checkpointLsn();
-            if (db.file().header().generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME
-                    && lastCommitMillis == 0 && db.file().header().checkpointMillis() > target.value()) {
-                // No commit at or before the target follows the checkpoint, so the commits the file holds are only
-                // known to precede its checkpoint time, which is after the target.
-                throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
-                        + " was checkpointed at " + Instant.ofEpochMilli(db.file().header().checkpointMillis())
-                        + ", after the target, and may hold commits made after it; restore the data files from a backup"
-                        + " taken before the target and try again");
+            org.cairndb.storage.DataFileHeader h = db.file().header();
+            long lsn = h.checkpointLsn();
+            if (h.generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME && lastCommitMillis == 0) {
+                // No commit at or before the target follows the checkpoint: the file must not hold one after it.
+                // Its checkpoint names the last commit it holds; files from before that was recorded only
+                // tell their checkpoint time, and every commit they hold precedes it.
+                if (h.knowsLastCommit() && (h.lastCommitMillis() > target.value()
+                        || (h.lastCommitMillis() == target.value() && !target.inclusive()))) {
+                    throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                            + " holds transaction " + h.lastCommitTxnId() + ", committed at "
+                            + Instant.ofEpochMilli(h.lastCommitMillis()) + ", after the target; restore the data files from"
+                            + " a backup taken before the target and try again");
+                }
+                if (!h.knowsLastCommit() && h.checkpointMillis() > target.value()) {
+                    throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                            + " was checkpointed at " + Instant.ofEpochMilli(h.checkpointMillis())
+                            + ", after the target, and may hold commits made after it; restore the data files from a"
+                            + " backup taken before the target and try again");
+                }
             }
-            if (target.kind() == org.cairndb.RecoveryTarget.Kind.LSN && lsn > target.value()
-                    && db.file().header().generation() > 1) {
+            if (target.kind() == org.cairndb.RecoveryTarget.Kind.LSN && lsn > target.value() && h.generation() > 1) {
                 cut = Math.min(cut, target.value());
             }
-            if (lsn > cut && db.file().header().generation() > 1) {
+            if (lsn > cut && h.generation() > 1) {
                 throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                         + " was checkpointed at LSN " + Lsn.toString(lsn) + ", after the target (" + Lsn.toString(cut)
                         + "); restore the data files from a backup taken before the target and try again");

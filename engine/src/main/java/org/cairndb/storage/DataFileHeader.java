@@ -10,6 +10,8 @@ import org.cairndb.util.Checksums;
  * generation {@code g} to page {@code g % 2}, after every page it refers to has been forced, so
  * the other copy (the previous checkpoint) is intact whatever happens to this write. On open the
  * valid copy with the higher generation wins. Integers big-endian; the rest of the page is zero.
+ * The last-commit fields came later in format version 1; files written before hold zeros there,
+ * which read as unknown.
  *
  * <pre>
  * offset size field
@@ -32,12 +34,14 @@ import org.cairndb.util.Checksums;
  *    112    4 next database id at this checkpoint
  *    116    2 length of the database name
  *    118  ... database name, UTF-8 (at most 255 bytes)
+ *    376    8 last commit the checkpoint holds: transaction id (0: unknown)
+ *    384    8 its commit time, milliseconds since the epoch (0: unknown)
  *    508    4 CRC-32C of bytes 0..507
  * </pre>
  */
 public record DataFileHeader(int pageSize, long generation, UUID environmentId, int dbId, long checkpointLsn,
         long checkpointMillis, long rootPage, long recordCount, long pageCount, long spaceMapPage, int spaceMapPages,
-        long nextTxnId, int nextDbId, String name) {
+        long nextTxnId, int nextDbId, String name, long lastCommitTxnId, long lastCommitMillis) {
 
     public static final long MAGIC = 0x434149524E444200L; // "CAIRNDB\0"
     public static final int FORMAT_VERSION = 1;
@@ -52,6 +56,7 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
                 .putInt(dbId).putInt(0).putLong(checkpointLsn).putLong(checkpointMillis).putLong(rootPage)
                 .putLong(recordCount).putLong(pageCount).putLong(spaceMapPage).putInt(spaceMapPages).putInt(0)
                 .putLong(nextTxnId).putInt(nextDbId).putShort((short) n.length).put(n);
+        b.putLong(376, lastCommitTxnId).putLong(384, lastCommitMillis);
         b.putInt(508, Checksums.crc32c(b.array(), 0, 508));
         b.clear();
         return b;
@@ -82,12 +87,17 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
         b.get(118, n);
         return new DataFileHeader(b.getInt(12), b.getLong(16), new UUID(b.getLong(24), b.getLong(32)), b.getInt(40),
                 b.getLong(48), b.getLong(56), b.getLong(64), b.getLong(72), b.getLong(80), b.getLong(88), b.getInt(96),
-                b.getLong(104), b.getInt(112), new String(n, StandardCharsets.UTF_8));
+                b.getLong(104), b.getInt(112), new String(n, StandardCharsets.UTF_8), b.getLong(376), b.getLong(384));
     }
 
     public DataFileHeader next(long lsn, long millis, long root, long records, long pages, long mapPage, int mapPages,
-            long nextTxn, int nextDb) {
+            long nextTxn, int nextDb, long lastTxn, long lastMillis) {
         return new DataFileHeader(pageSize, generation + 1, environmentId, dbId, lsn, millis, root, records, pages, mapPage,
-                mapPages, nextTxn, nextDb, name);
+                mapPages, nextTxn, nextDb, name, lastTxn, lastMillis);
+    }
+
+    /** Whether the checkpoint recorded its last commit (files written before that field existed did not). */
+    public boolean knowsLastCommit() {
+        return lastCommitMillis != 0;
     }
 }

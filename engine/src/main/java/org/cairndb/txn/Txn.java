@@ -64,6 +64,8 @@ public final class Txn {
     long commitTs;
     long commitLsn;
     long commitEnd;
+    /** The time in this transaction's COMMIT record; 0 when it logged none (it wrote nothing). */
+    long commitMillis;
     Durability requiredDurability;
     volatile boolean published;
     /** The thread waiting in commit for this transaction to be published, woken by the leader that publishes it. */
@@ -132,6 +134,11 @@ public final class Txn {
     /** The transaction this one waits for a lock from, or null. */
     public Txn waitingFor() {
         return waitingFor;
+    }
+
+    /** The time in this transaction's COMMIT record, or 0 if it logged none. */
+    public long commitMillis() {
+        return commitMillis;
     }
 
     public WriteSet writes() {

@@ -509,6 +509,9 @@ public final class TxnManager {
                 long lsn = l.append(record);
                 end = lsn + record.size();
                 txn.commitLsn = lsn;
+                if (record instanceof CommitRecord) {
+                    txn.commitMillis = millis;
+                }
                 inFlightLsn.put(ts, lsn);
                 if (record instanceof CommitRecord c && c.heuristic()) {
                     // Registered with the record, under this lock, so that a checkpoint's list matches the log.

@@ -16,14 +16,46 @@ public final class Version {
 
     private final long ts;
     private final Root[] roots;
+    private final long lastCommitTxnId;
+    private final long lastCommitMillis;
 
+    /** A version whose last commit is unknown (an empty environment). */
     public Version(long ts, Root[] roots) {
+        this(ts, roots, 0, 0);
+    }
+
+    /**
+     * @param lastCommitTxnId  the last transaction whose writes this version holds (0: unknown)
+     * @param lastCommitMillis its commit time (0: unknown); checkpoints keep both in the data files
+     *                         so that a recovery that replays nothing can still name it
+     */
+    public Version(long ts, Root[] roots, long lastCommitTxnId, long lastCommitMillis) {
         this.ts = ts;
         this.roots = roots;
+        this.lastCommitTxnId = lastCommitTxnId;
+        this.lastCommitMillis = lastCommitMillis;
+    }
+
+    /** This version with other roots (a database created or removed): the same commits. */
+    public Version withRoots(Root[] newRoots) {
+        return new Version(ts, newRoots, lastCommitTxnId, lastCommitMillis);
+    }
+
+    /** The version after this one holding {@code newRoots}, with no commit newer than this one's. */
+    public Version next(long newTs, Root[] newRoots) {
+        return new Version(newTs, newRoots, lastCommitTxnId, lastCommitMillis);
     }
 
     public long ts() {
         return ts;
+    }
+
+    public long lastCommitTxnId() {
+        return lastCommitTxnId;
+    }
+
+    public long lastCommitMillis() {
+        return lastCommitMillis;
     }
 
     /** The tree of database {@code dbId}, or null if the database does not exist in this version. */

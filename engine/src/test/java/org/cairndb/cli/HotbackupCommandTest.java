@@ -79,9 +79,9 @@ class HotbackupCommandTest {
     }
 
     /**
-     * The last commit a backup holds is found by the backup's own recovery and kept in its
-     * manifest, since a later catastrophic recovery of the copy starts from the checkpoint that
-     * recovery wrote and replays nothing; once the copy has been written to since, it is not claimed.
+     * The last commit a backup holds is found by the backup's own recovery, kept in its manifest
+     * (for verifybackup) and in its data files' checkpoint: a later catastrophic recovery of the
+     * copy starts from that checkpoint, replays nothing, and still names it.
      */
     @Test
     void theLastCommitOfABackupIsNamedByVerifybackupAndByItsRecovery() throws Exception {
@@ -105,13 +105,17 @@ class HotbackupCommandTest {
                 v::toString);
         CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString());
         ok(r);
+        assertTrue(r.out().contains(" 0 transactions redone"), r::toString);
         assertTrue(r.out().contains("\nlast commit: transaction " + lastTxn + " at " + m.lastCommit().committedAt() + " (")
-                && r.out().contains("as the backup's own recovery found it (backup.manifest)"), r::toString);
-        // Written to and checkpointed since: the manifest no longer says what the copy's last commit is.
+                && r.out().contains("local time), which the data files' checkpoint holds\n"), r::toString);
+        // Written to and checkpointed since: the newer commit is named.
         add(backup, 100, 1);
         CliRun.Result after = CliRun.run("recover", "-c", "-h", backup.toString());
         ok(after);
-        assertTrue(after.out().contains("\nlast commit: none in the replayed log"), after::toString);
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("\nlast commit: transaction (\\d+) at ")
+                .matcher(after.out());
+        assertTrue(named.find(), after::toString);
+        assertTrue(Long.parseLong(named.group(1)) > lastTxn, after::toString);
     }
 
     @Test
