@@ -69,6 +69,8 @@ public final class EnvironmentConfig {
     private java.util.List<Path> logSources = java.util.List.of();
     private boolean inspectOnly;
     private boolean noCheckpoints;
+    private Properties overrides = new Properties();
+    private String overridesSource;
 
     public EnvironmentConfig() {
     }
@@ -99,6 +101,8 @@ public final class EnvironmentConfig {
         c.logSources = logSources;
         c.inspectOnly = inspectOnly;
         c.noCheckpoints = noCheckpoints;
+        c.overrides = overrides;
+        c.overridesSource = overridesSource;
         return c;
     }
 
@@ -416,7 +420,7 @@ public final class EnvironmentConfig {
     public EnvironmentConfig withPropertiesFrom(Path home) {
         Path file = home.resolve(PROPERTIES_FILE);
         if (!Files.isRegularFile(file)) {
-            return copy();
+            return withOverrides(copy());
         }
         Properties props = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
@@ -424,7 +428,27 @@ public final class EnvironmentConfig {
         } catch (IOException e) {
             throw new StorageException(file, "cannot read configuration: " + e.getMessage(), e);
         }
-        return withProperties(props, file.toString());
+        return withOverrides(withProperties(props, file.toString()));
+    }
+
+    /**
+     * Settings that win over the home's {@code cairn.properties} when the environment is opened
+     * (keys as in {@link #PROPERTY_KEYS}). The command line gives its {@code -Dcairn.*} options
+     * this way, so that a home that cannot be edited (a backup on read-only media) can still be
+     * opened with, say, a larger cache. Checked here: a bad value is an error naming
+     * {@code source}, the key and the value.
+     */
+    public EnvironmentConfig overrides(Properties props, String source) {
+        withProperties(props, source); // refuses a bad one now, not at the open
+        Properties copy = new Properties();
+        copy.putAll(props);
+        this.overrides = copy;
+        this.overridesSource = source;
+        return this;
+    }
+
+    private EnvironmentConfig withOverrides(EnvironmentConfig c) {
+        return overrides.isEmpty() ? c : c.withProperties(overrides, overridesSource);
     }
 
     /** Applies the given properties (keys as in {@link #PROPERTY_KEYS}), returning a new configuration. */

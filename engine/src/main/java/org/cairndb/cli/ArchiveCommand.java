@@ -210,7 +210,7 @@ final class ArchiveCommand extends CairnCommand {
                 }
             }
         }
-        EnvironmentConfig config = new EnvironmentConfig().withPropertiesFrom(h);
+        EnvironmentConfig config = Homes.config().withPropertiesFrom(h);
         Path archiveDir = h.resolve(config.archiveDir()).normalize();
         List<Path> segments = listSegments(layout);
         List<Segment> out = new ArrayList<>();

@@ -89,7 +89,7 @@ final class BenchCommand extends CairnCommand {
         out().println("environment " + h.toAbsolutePath().normalize());
         String failure = null;
         // --check alone only reads: it opens the environment only to look (read-only media too)
-        EnvironmentConfig envConfig = init || run ? new EnvironmentConfig().allowCreate(init) : Homes.inspectConfig();
+        EnvironmentConfig envConfig = init || run ? Homes.config().allowCreate(init) : Homes.inspectConfig();
         try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, envConfig)) {
             if (init) {
                 Bench.init(env, accounts, out());

@@ -19,6 +19,29 @@ final class Homes {
     private Homes() {
     }
 
+    /** Where {@link #config()} takes its settings from, as an error about one of them names it. */
+    static final String OVERRIDES_SOURCE = "-D option (CAIRN_JAVA_OPTS)";
+
+    /**
+     * The configuration every command opens an environment with: the JVM's {@code -Dcairn.*}
+     * system properties that are configuration keys ({@code CAIRN_JAVA_OPTS=-Dcairn.cache.size=2g})
+     * win over the home's {@code cairn.properties}, which may not be editable (a backup on
+     * read-only media). Other {@code cairn.*} properties (the launcher's own) are not settings.
+     */
+    static EnvironmentConfig config() {
+        java.util.Properties given = new java.util.Properties();
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (EnvironmentConfig.PROPERTY_KEYS.containsKey(key)) {
+                given.setProperty(key, System.getProperty(key));
+            }
+        }
+        try {
+            return new EnvironmentConfig().overrides(given, OVERRIDES_SOURCE);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailedException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+
     /** Fails with a one-line reason unless {@code home} is an existing Cairn environment. */
     static Path requireEnvironment(Path home) {
         requireDirectory(home);
@@ -69,7 +92,7 @@ final class Homes {
     /** Opens (running normal recovery) an environment that must already exist. */
     static Environment openExisting(Path home) {
         requireEnvironment(home);
-        return Environment.open(home, new EnvironmentConfig().allowCreate(false));
+        return Environment.open(home, config().allowCreate(false));
     }
 
     /**
@@ -84,7 +107,7 @@ final class Homes {
 
     /** The configuration of an open only to look. */
     static EnvironmentConfig inspectConfig() {
-        EnvironmentConfig config = new EnvironmentConfig().allowCreate(false).inspectOnly(true).checkpointerEnabled(false);
+        EnvironmentConfig config = config().allowCreate(false).inspectOnly(true).checkpointerEnabled(false);
         FileIO io = fileIOForTests;
         return io == null ? config : config.fileIO(io);
     }
@@ -95,13 +118,13 @@ final class Homes {
      */
     static Environment openWithoutCheckpoints(Path home) {
         requireEnvironment(home);
-        return Environment.open(home, new EnvironmentConfig().allowCreate(false).noCheckpoints(true)
+        return Environment.open(home, config().allowCreate(false).noCheckpoints(true)
                 .checkpointerEnabled(false));
     }
 
     /** Opens an environment, creating one if {@code home} is an empty directory. */
     static Environment openOrCreateIn(Path home) {
         requireDirectory(home);
-        return Environment.open(home, new EnvironmentConfig());
+        return Environment.open(home, config());
     }
 }

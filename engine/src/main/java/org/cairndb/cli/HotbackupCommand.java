@@ -139,6 +139,6 @@ final class HotbackupCommand extends CairnCommand {
             return Homes.openExisting(home);
         }
         Homes.requireEnvironment(home);
-        return Environment.open(home, new EnvironmentConfig().allowCreate(false).fileIO(io));
+        return Environment.open(home, Homes.config().allowCreate(false).fileIO(io));
     }
 }

@@ -102,7 +102,7 @@ final class RecoverCommand extends CairnCommand {
         if (!EnvironmentHome.detect(h).flat()) {
             Homes.requireEnvironment(h);
         }
-        EnvironmentConfig config = new EnvironmentConfig().allowCreate(false).catastrophicRecovery(true)
+        EnvironmentConfig config = Homes.config().allowCreate(false).catastrophicRecovery(true)
                 .recoveryTarget(target).logSources(logs);
         try (Environment env = Environment.open(h, config)) {
             print(env.home(), env.recoveryReport(), target);

@@ -98,7 +98,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     /** Opens (creating if allowed) and recovers the environment in {@code homeDir}. */
     public static EnvironmentImpl open(Path homeDir, EnvironmentConfig requested) {
         EnvironmentHome home = EnvironmentHome.detect(homeDir);
-        EnvironmentConfig config = Files.isDirectory(home.home()) ? requested.withPropertiesFrom(home.home()) : requested;
+        EnvironmentConfig config = requested.withPropertiesFrom(home.home()); // none there yet: the overrides alone
         FileIO io = config.fileIO();
         if (config.inspectOnly() && config.catastrophicRecovery()) {
             throw new IllegalArgumentException("catastrophic recovery rebuilds the environment's files; it cannot be done"

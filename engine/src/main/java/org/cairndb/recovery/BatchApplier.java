@@ -252,8 +252,8 @@ final class BatchApplier implements AutoCloseable {
             throw new org.cairndb.CairnException("cannot inspect " + env.home().home() + " without writing: replaying its"
                     + " log from the last checkpoint needs more memory than the cache allows (more than " + (limit >> 20)
                     + " MiB of replayed pages, half of the cache of " + (env.config().cacheSize() >> 20) + " MiB), and an"
-                    + " open only to inspect it cannot write them out; give it a larger cache (cairn.cache.size, or more"
-                    + " heap: the default cache is a quarter of it, e.g. CAIRN_JAVA_OPTS=-Xmx4g), or run normal recovery"
+                    + " open only to inspect it cannot write them out; give it a larger cache (cairn.cache.size, from the"
+                    + " command line CAIRN_JAVA_OPTS=\"-Xmx4g -Dcairn.cache.size=2g\"), or run normal recovery"
                     + " first (cairn recover) on a writable copy, so that less log is left to replay");
         }
     }

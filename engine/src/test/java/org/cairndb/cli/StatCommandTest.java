@@ -27,6 +27,38 @@ class StatCommandTest {
         assertFalse(r.out().contains("0/0\tRecovery would start at"), "recovery start taken from the data files: " + r);
     }
 
+    /**
+     * The command line's -Dcairn.* options (CAIRN_JAVA_OPTS) win over cairn.properties: a look at
+     * a home whose settings cannot be edited (read-only media) can still be given a larger cache.
+     * A bad value is a usage error naming where it came from.
+     */
+    @Test
+    void dashDOptionsWinOverTheHomesProperties() throws Exception {
+        org.cairndb.Environment env = org.cairndb.Environment.open(home, org.cairndb.TestSupport.config()
+                .cacheSize(256L << 20));
+        org.cairndb.Database alpha = env.openDatabase("alpha");
+        for (int i = 0; i < 3000; i++) {
+            alpha.put(null, String.format("k%05d", i).getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[2000]);
+        }
+        env.internals().abandon(); // 6 MB to replay
+        java.nio.file.Files.writeString(home.resolve("cairn.properties"), "cairn.cache.size=1m\n");
+        CliRun.Result small = CliRun.run("stat", "-h", home.toString());
+        assertEquals(ExitCodes.FAILED, small.exit(), small::toString);
+        assertTrue(small.err().contains("cairn.cache.size"), small::toString);
+        try {
+            System.setProperty("cairn.cache.size", "256m");
+            CliRun.Result large = CliRun.run("stat", "-h", home.toString(), "-d", "alpha");
+            assertEquals(0, large.exit(), large::toString);
+            assertTrue(large.out().contains("3000\tRecords"), large::toString);
+            System.setProperty("cairn.cache.size", "lots");
+            CliRun.Result bad = CliRun.run("stat", "-h", home.toString());
+            assertEquals(ExitCodes.USAGE, bad.exit(), bad::toString);
+            assertTrue(bad.err().contains("-D option (CAIRN_JAVA_OPTS): cairn.cache.size=lots"), bad::toString);
+        } finally {
+            System.clearProperty("cairn.cache.size");
+        }
+    }
+
     @Test
     void oneDatabase() {
         TestEnvironments.create(home, "alpha", 123);
