@@ -42,7 +42,7 @@ final class TreeApplier implements Applier {
         long lastTxn = base.lastCommitTxnId();
         long lastMillis = base.lastCommitMillis();
         for (Txn t : batch) {
-            if (t.commitMillis() != 0) { // logged a COMMIT
+            if (t.commitMillis() != 0) { // committed writes (logged, or NOT_DURABLE)
                 lastTxn = t.id();
                 lastMillis = t.commitMillis();
             }

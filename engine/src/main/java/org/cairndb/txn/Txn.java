@@ -64,7 +64,10 @@ public final class Txn {
     long commitTs;
     long commitLsn;
     long commitEnd;
-    /** The time in this transaction's COMMIT record; 0 when it logged none (it wrote nothing). */
+    /**
+     * The time of this transaction's commit, in its COMMIT record if it logged one (a NOT_DURABLE
+     * commit logs none but has a time all the same); 0 when it wrote nothing.
+     */
     long commitMillis;
     Durability requiredDurability;
     volatile boolean published;
@@ -136,7 +139,7 @@ public final class Txn {
         return waitingFor;
     }
 
-    /** The time in this transaction's COMMIT record, or 0 if it logged none. */
+    /** The time of this transaction's commit (see {@link #commitMillis}), or 0 if it wrote nothing. */
     public long commitMillis() {
         return commitMillis;
     }

@@ -504,14 +504,14 @@ public final class TxnManager {
             // keeps exactly a prefix of the log.
             long millis = nextLogMillis();
             LogRecord record = recordAt == null ? null : recordAt.apply(millis);
+            // Also without a record (NOT_DURABLE): the version holds the commit, and so do the data
+            // files a checkpoint writes from it, which must not name an earlier one as their last.
+            txn.commitMillis = millis;
             if (record != null) {
                 LogManager l = log;
                 long lsn = l.append(record);
                 end = lsn + record.size();
                 txn.commitLsn = lsn;
-                if (record instanceof CommitRecord) {
-                    txn.commitMillis = millis;
-                }
                 inFlightLsn.put(ts, lsn);
                 if (record instanceof CommitRecord c && c.heuristic()) {
                     // Registered with the record, under this lock, so that a checkpoint's list matches the log.

@@ -1,0 +1,67 @@
+package org.cairndb.recovery;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import org.cairndb.CairnException;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.RecoveryTarget;
+import org.cairndb.TestSupport;
+import org.cairndb.Transaction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recovery to a time must not keep a commit made after the target: when the data files' checkpoint
+ * already holds one, nothing can take it out, and the recovery is refused.
+ */
+class RecoveryToATimeTest {
+
+    @TempDir
+    Path dir;
+
+    /** Commits "a" and returns a time at or after its commit and before any later commit. */
+    private static long commitAAndLetTheClockPass(Environment env, Database db) throws InterruptedException {
+        db.put(null, b("a"), b("1"));
+        long afterA = System.currentTimeMillis();
+        TestSupport.awaitTrue(() -> System.currentTimeMillis() > afterA + 1, "the clock to pass the first commit");
+        return afterA;
+    }
+
+    private void assertRecoveryToRefused(long target, String why) {
+        RecoveryTarget t = RecoveryTarget.time(Instant.ofEpochMilli(target), true);
+        CairnException refused = assertThrows(CairnException.class, () -> {
+            try (Environment pitr = Environment.open(dir, TestSupport.config().catastrophicRecovery(true).recoveryTarget(t))) {
+                // Not refused: the commit after the target must at least be gone.
+                throw new AssertionError(why + ": recovery to " + t + " kept "
+                        + (pitr.openDatabase("t", false).get(null, b("b")) != null ? "" : "no ")
+                        + "commit made after it, and was not refused");
+            }
+        }, why);
+        assertTrue(refused.getMessage().contains("after the target"), refused.getMessage());
+    }
+
+    /**
+     * A NOT_DURABLE commit logs nothing, but a checkpoint writes it into the data files like any
+     * other: their header must not name an earlier commit as the last they hold (a recovery to a
+     * time between the two kept it; before the header named its last commit, the checkpoint's time
+     * refused such a target).
+     */
+    @Test
+    void aNotDurableCommitInTheDataFilesIsAfterATargetBeforeIt() throws Exception {
+        long target;
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            target = commitAAndLetTheClockPass(env, db);
+            Transaction t = env.beginTransaction();
+            db.put(t, b("b"), b("2"));
+            t.commit(Durability.NOT_DURABLE);
+        } // the closing checkpoint writes both commits into the data file
+        assertRecoveryToRefused(target, "the data file holds a NOT_DURABLE commit made after the target");
+    }
+}
