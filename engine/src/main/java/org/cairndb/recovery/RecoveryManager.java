@@ -441,10 +441,13 @@ public final class RecoveryManager {
         for (DatabaseImpl db : env.catalog().all()) {
             org.cairndb.storage.DataFileHeader h = db.file().header();
             long lsn = h.checkpointLsn();
-            if (h.generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME && lastCommitMillis == 0) {
-                // No commit at or before the target follows the checkpoint: the file must not hold one after it.
-                // Its checkpoint names the last commit it holds; files from before that was recorded only
-                // tell their checkpoint time, and every commit they hold precedes it.
+            if (h.generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME) {
+                // The file must not hold a commit after the target. Its checkpoint names the last commit it
+                // holds, which may come after commits replayed here: a checkpoint taken while a transaction was
+                // in doubt (or a heuristic outcome remembered) starts the replay before commits its version holds.
+                // Files from before that was recorded only tell their checkpoint time, and every commit they
+                // hold precedes it; when no commit at or before the target follows the checkpoint, that time
+                // must not be after the target.
                 if (h.knowsLastCommit() && (h.lastCommitMillis() > target.value()
                         || (h.lastCommitMillis() == target.value() && !target.inclusive()))) {
                     throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
@@ -452,7 +455,7 @@ public final class RecoveryManager {
                             + Instant.ofEpochMilli(h.lastCommitMillis()) + ", after the target; restore the data files from"
                             + " a backup taken before the target and try again");
                 }
-                if (!h.knowsLastCommit() && h.checkpointMillis() > target.value()) {
+                if (!h.knowsLastCommit() && lastCommitMillis == 0 && h.checkpointMillis() > target.value()) {
                     throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                             + " was checkpointed at " + Instant.ofEpochMilli(h.checkpointMillis())
                             + ", after the target, and may hold commits made after it; restore the data files from a"

@@ -64,4 +64,25 @@ class RecoveryToATimeTest {
         } // the closing checkpoint writes both commits into the data file
         assertRecoveryToRefused(target, "the data file holds a NOT_DURABLE commit made after the target");
     }
+
+    /**
+     * A checkpoint taken while a transaction is in doubt starts recovery at its PREPARE, and its
+     * version also holds the commits after it. A recovery to a time between two of those commits
+     * replays the first (so a commit at or before the target follows the recovery start), and
+     * must still see that the data files hold the second.
+     */
+    @Test
+    void aCheckpointStartingAtAnInDoubtPrepareHoldsCommitsAfterATargetBetweenThem() throws Exception {
+        long target;
+        Environment env = TestSupport.open(dir);
+        Database db = env.openDatabase("t");
+        Transaction inDoubt = env.beginTransaction();
+        db.put(inDoubt, b("p"), b("0"));
+        inDoubt.prepare(b("gid-in-doubt"));
+        target = commitAAndLetTheClockPass(env, db);
+        db.put(null, b("b"), b("2"));
+        env.checkpoint(true); // starts at the PREPARE, before both commits, and holds both
+        env.internals().abandon();
+        assertRecoveryToRefused(target, "the data file holds a commit made after the target");
+    }
 }
