@@ -252,7 +252,10 @@ public final class RecoveryManager {
             env.txns().ensureNextTxnId(lastCheckpoint.nextTxnId());
             env.catalogNoteNextId(lastCheckpoint.nextDbId());
         }
-        boolean replayedACommit = lastCommitMillis != 0;
+        // The data files may name a later commit than the last one replayed: a checkpoint taken while a
+        // transaction was in doubt starts the replay before commits its version holds, and that version
+        // may end with a NOT_DURABLE commit, which the log does not hold. The later one is the last held.
+        boolean replayedACommit = lastCommitMillis != 0 && lastCommitMillis >= env.txns().current().lastCommitMillis();
         if (replayedACommit) {
             // The recovered version ends at this commit; the checkpoint that follows records it in the data files.
             env.txns().publishDirect(v -> new Version(v.ts(), v.copyRoots(0), lastCommitTxn, lastCommitMillis));

@@ -1,6 +1,7 @@
 package org.cairndb.recovery;
 
 import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import org.cairndb.CairnException;
 import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
+import org.cairndb.RecoveryReport;
 import org.cairndb.RecoveryTarget;
 import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
@@ -84,5 +86,34 @@ class RecoveryToATimeTest {
         env.checkpoint(true); // starts at the PREPARE, before both commits, and holds both
         env.internals().abandon();
         assertRecoveryToRefused(target, "the data file holds a commit made after the target");
+    }
+
+    /**
+     * The same checkpoint, whose version ends with a NOT_DURABLE commit after the logged ones: a
+     * normal recovery replays the logged commits again, but the last commit the environment holds
+     * is still the NOT_DURABLE one the data files name, not the last one replayed (which the
+     * checkpoint after recovery would otherwise record, and a later recovery to a time between
+     * the two would then keep the NOT_DURABLE commit made after its target).
+     */
+    @Test
+    void aRecoveryThatReplaysOlderCommitsKeepsTheNewerLastCommitOfTheDataFiles() throws Exception {
+        Environment env = TestSupport.open(dir);
+        Database db = env.openDatabase("t");
+        Transaction inDoubt = env.beginTransaction();
+        db.put(inDoubt, b("p"), b("0"));
+        inDoubt.prepare(b("gid-in-doubt"));
+        long target = commitAAndLetTheClockPass(env, db);
+        Transaction notDurable = env.beginTransaction();
+        db.put(notDurable, b("b"), b("2"));
+        notDurable.commit(Durability.NOT_DURABLE);
+        env.checkpoint(true); // starts at the PREPARE, before "a"; holds "a" and "b"
+        env.internals().abandon();
+        RecoveryReport r;
+        try (Environment again = TestSupport.open(dir)) {
+            r = again.recoveryReport();
+            again.checkpoint(true);
+        }
+        assertEquals(notDurable.id(), r.lastCommitTxnId(), r.toString());
+        assertRecoveryToRefused(target, "the data file holds a NOT_DURABLE commit made after the target");
     }
 }
