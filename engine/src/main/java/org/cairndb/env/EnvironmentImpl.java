@@ -323,7 +323,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 r[db.id()] = new Version.Root(db.file().loadRoot(), db.file().header().recordCount());
             }
             DataFileHeader last = lastCommitOfDataFiles();
-            return last == null ? v.withRoots(r) : new Version(v.ts(), r, last.lastCommitTxnId(), last.lastCommitMillis());
+            return last == null ? v.withRoots(r)
+                    : new Version(v.ts(), r, last.lastCommitTxnId(), last.lastCommitMillis(), last.lastCommitLsn());
         });
         return envId;
     }
@@ -338,7 +339,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         for (DatabaseImpl db : catalog.all()) {
             DataFileHeader h = db.file().header();
             if (!h.knowsLastCommit() || (first != null && (h.lastCommitTxnId() != first.lastCommitTxnId()
-                    || h.lastCommitMillis() != first.lastCommitMillis()))) {
+                    || h.lastCommitMillis() != first.lastCommitMillis() || h.lastCommitLsn() != first.lastCommitLsn()))) {
                 return null;
             }
             first = first == null ? h : first;

@@ -41,10 +41,12 @@ final class TreeApplier implements Applier {
         }
         long lastTxn = base.lastCommitTxnId();
         long lastMillis = base.lastCommitMillis();
+        long lastLsn = base.lastCommitLsn();
         for (Txn t : batch) {
             if (t.commitMillis() != 0) { // committed writes (logged, or NOT_DURABLE)
                 lastTxn = t.id();
                 lastMillis = t.commitMillis();
+                lastLsn = t.commitPosition();
             }
         }
         Version.Root[] roots = base.copyRoots(0);
@@ -55,7 +57,7 @@ final class TreeApplier implements Applier {
                 roots[e.getKey()] = new Version.Root(w.root(), w.count());
             }
         }
-        return new Version(epoch, roots, lastTxn, lastMillis);
+        return new Version(epoch, roots, lastTxn, lastMillis, lastLsn);
     }
 
     private TreeWriter writerFor(Version base, int dbId, long epoch) {

@@ -150,6 +150,7 @@ public final class Checkpointer {
             boolean midReplay = letGoBelow != null;
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
                     catalog.nextDbId(), midReplay ? 0 : v.lastCommitTxnId(), midReplay ? 0 : v.lastCommitMillis(),
+                    midReplay ? 0 : v.lastCommitLsn(),
                     minSnapshot, reuseBefore,
                     letGoBelow == null ? null : letGoBelow.getOrDefault(db.id(), DataFile.NONE_BEHIND_THE_REPLAY));
             pages += o.pagesWritten();

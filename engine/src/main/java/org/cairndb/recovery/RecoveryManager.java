@@ -125,6 +125,8 @@ public final class RecoveryManager {
     private long maxTxnId;
     private long lastCommitTxn;
     private long lastCommitMillis;
+    /** The end of the last replayed COMMIT record: where that commit lies in the log. */
+    private long lastCommitLsn;
     private long position;
     private long startLsn;
     /** The checkpoint start of the last batch handed to the applier (the recovery's start before the first). */
@@ -213,7 +215,7 @@ public final class RecoveryManager {
         String tail = null;
         boolean changed = redone > 0 || rolledBack > 0;
         if (target != null) {
-            checkDataFilesNotPastTarget(targetReached ? cutLsn : end);
+            checkDataFilesNotPastTarget(targetReached ? cutLsn : end, targetReached);
             notes.add(targetReached ? "stopped at the recovery target, " + target + ", at LSN " + Lsn.toString(cutLsn)
                     : "the log ends before the recovery target, " + target + ": recovered to its end");
         }
@@ -255,10 +257,18 @@ public final class RecoveryManager {
         // The data files may name a later commit than the last one replayed: a checkpoint taken while a
         // transaction was in doubt starts the replay before commits its version holds, and that version
         // may end with a NOT_DURABLE commit, which the log does not hold. The later one is the last held.
-        boolean replayedACommit = lastCommitMillis != 0 && lastCommitMillis >= env.txns().current().lastCommitMillis();
+        // Compared by position in the log where the data files record it (times follow the clock, which
+        // may have been set back between two runs), else by time.
+        Version held = env.txns().current();
+        // A NOT_DURABLE commit lies where the log ended when it committed, so at the same position as
+        // the logged commit before it: a tie with another transaction goes to the data files' one.
+        boolean replayedACommit = lastCommitMillis != 0 && (held.lastCommitLsn() != 0
+                ? lastCommitLsn > held.lastCommitLsn()
+                        || (lastCommitLsn == held.lastCommitLsn() && lastCommitTxn == held.lastCommitTxnId())
+                : lastCommitMillis >= held.lastCommitMillis());
         if (replayedACommit) {
             // The recovered version ends at this commit; the checkpoint that follows records it in the data files.
-            env.txns().publishDirect(v -> new Version(v.ts(), v.copyRoots(0), lastCommitTxn, lastCommitMillis));
+            env.txns().publishDirect(v -> new Version(v.ts(), v.copyRoots(0), lastCommitTxn, lastCommitMillis, lastCommitLsn));
         }
         Version recovered = env.txns().current();
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -324,6 +334,7 @@ public final class RecoveryManager {
                     position = frame.endLsn();
                     lastCommitTxn = c.txnId();
                     lastCommitMillis = c.commitMillis();
+                    lastCommitLsn = frame.endLsn();
                     if (c.heuristic()) {
                         noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
                     }
@@ -343,6 +354,7 @@ public final class RecoveryManager {
             redone++;
             lastCommitTxn = c.txnId();
             lastCommitMillis = c.commitMillis();
+            lastCommitLsn = frame.endLsn();
             if (c.heuristic()) {
                 noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
             }
@@ -439,11 +451,24 @@ public final class RecoveryManager {
         }
     }
 
-    /** The data files must not already hold commits after the target: nothing can take them out. */
-    private void checkDataFilesNotPastTarget(long cut) {
+    /**
+     * The data files must not already hold commits after the target: nothing can take them out.
+     * When the recovery stopped at the target ({@code reached}), everything from {@code cut} on is
+     * dropped; a file whose checkpoint names a last commit lying past the cut holds one of those.
+     * This catches what the checkpoint's start LSN cannot: a checkpoint taken while a transaction
+     * was in doubt (or a heuristic outcome remembered) starts at the PREPARE, before commits its
+     * version already holds, whatever the target's kind.
+     */
+    private void checkDataFilesNotPastTarget(long cut, boolean reached) {
         for (DatabaseImpl db : env.catalog().all()) {
             org.cairndb.storage.DataFileHeader h = db.file().header();
             long lsn = h.checkpointLsn();
+            if (reached && h.generation() > 1 && h.knowsLastCommitLsn() && h.lastCommitLsn() > cut) {
+                throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                        + " holds transaction " + h.lastCommitTxnId() + ", which lies in the log after the target (at "
+                        + Lsn.toString(h.lastCommitLsn()) + ", the recovery stops at " + Lsn.toString(cut) + "); restore"
+                        + " the data files from a backup taken before the target and try again");
+            }
             if (h.generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME) {
                 // The file must not hold a commit after the target. Its checkpoint names the last commit it
                 // holds, which may come after commits replayed here: a checkpoint taken while a transaction was

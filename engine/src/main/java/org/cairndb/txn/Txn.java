@@ -69,6 +69,11 @@ public final class Txn {
      * commit logs none but has a time all the same); 0 when it wrote nothing.
      */
     long commitMillis;
+    /**
+     * Where this commit lies in the log: the end of its COMMIT record, or for a NOT_DURABLE commit
+     * (which logs none) the end of the log when it committed; 0 before it commits.
+     */
+    long commitPosition;
     Durability requiredDurability;
     volatile boolean published;
     /** The thread waiting in commit for this transaction to be published, woken by the leader that publishes it. */
@@ -142,6 +147,11 @@ public final class Txn {
     /** The time of this transaction's commit (see {@link #commitMillis}), or 0 if it wrote nothing. */
     public long commitMillis() {
         return commitMillis;
+    }
+
+    /** Where this commit lies in the log (see the field); 0 before it commits. */
+    public long commitPosition() {
+        return commitPosition;
     }
 
     public WriteSet writes() {

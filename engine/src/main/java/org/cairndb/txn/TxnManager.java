@@ -520,6 +520,7 @@ public final class TxnManager {
                 }
             }
             txn.commitEnd = end;
+            txn.commitPosition = record != null ? end : log == null ? 0 : log.endLsn();
             pending.add(txn);
             List<LockKey> keys = new ArrayList<>(txn.writes.size());
             Long boxedTs = ts; // one box for all the keys

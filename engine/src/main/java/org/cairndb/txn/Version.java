@@ -18,32 +18,37 @@ public final class Version {
     private final Root[] roots;
     private final long lastCommitTxnId;
     private final long lastCommitMillis;
+    private final long lastCommitLsn;
 
     /** A version whose last commit is unknown (an empty environment). */
     public Version(long ts, Root[] roots) {
-        this(ts, roots, 0, 0);
+        this(ts, roots, 0, 0, 0);
     }
 
     /**
      * @param lastCommitTxnId  the last transaction whose writes this version holds (0: unknown)
-     * @param lastCommitMillis its commit time (0: unknown); checkpoints keep both in the data files
-     *                         so that a recovery that replays nothing can still name it
+     * @param lastCommitMillis its commit time (0: unknown)
+     * @param lastCommitLsn    where it lies in the log, as {@link Txn#commitPosition()} (0: unknown);
+     *                         checkpoints keep all three in the data files, so that a recovery that
+     *                         replays nothing can still name it, and a recovery to a target can tell
+     *                         whether the data files already hold a commit after it
      */
-    public Version(long ts, Root[] roots, long lastCommitTxnId, long lastCommitMillis) {
+    public Version(long ts, Root[] roots, long lastCommitTxnId, long lastCommitMillis, long lastCommitLsn) {
         this.ts = ts;
         this.roots = roots;
         this.lastCommitTxnId = lastCommitTxnId;
         this.lastCommitMillis = lastCommitMillis;
+        this.lastCommitLsn = lastCommitLsn;
     }
 
     /** This version with other roots (a database created or removed): the same commits. */
     public Version withRoots(Root[] newRoots) {
-        return new Version(ts, newRoots, lastCommitTxnId, lastCommitMillis);
+        return new Version(ts, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
     }
 
     /** The version after this one holding {@code newRoots}, with no commit newer than this one's. */
     public Version next(long newTs, Root[] newRoots) {
-        return new Version(newTs, newRoots, lastCommitTxnId, lastCommitMillis);
+        return new Version(newTs, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
     }
 
     public long ts() {
@@ -56,6 +61,10 @@ public final class Version {
 
     public long lastCommitMillis() {
         return lastCommitMillis;
+    }
+
+    public long lastCommitLsn() {
+        return lastCommitLsn;
     }
 
     /** The tree of database {@code dbId}, or null if the database does not exist in this version. */

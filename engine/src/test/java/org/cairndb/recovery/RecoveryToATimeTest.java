@@ -116,4 +116,41 @@ class RecoveryToATimeTest {
         assertEquals(notDurable.id(), r.lastCommitTxnId(), r.toString());
         assertRecoveryToRefused(target, "the data file holds a NOT_DURABLE commit made after the target");
     }
+
+    /**
+     * The same in-doubt checkpoint seen by recoveries to a transaction and to an LSN: the
+     * checkpoint's start (the PREPARE) lies before both targets, but the data files hold a commit
+     * after them, which the position of their last commit gives away. A target at or after that
+     * commit is accepted and keeps it.
+     */
+    @Test
+    void recoveriesToATransactionOrAnLsnSeeACommitAfterThemInTheDataFiles() throws Exception {
+        Environment env = TestSupport.open(dir);
+        Database db = env.openDatabase("t");
+        Transaction inDoubt = env.beginTransaction();
+        db.put(inDoubt, b("p"), b("0"));
+        inDoubt.prepare(b("gid-in-doubt"));
+        Transaction a = env.beginTransaction();
+        db.put(a, b("a"), b("1"));
+        a.commit();
+        long afterA = env.internals().log().endLsn();
+        Transaction bTxn = env.beginTransaction();
+        db.put(bTxn, b("b"), b("2"));
+        bTxn.commit();
+        env.checkpoint(true); // starts at the PREPARE, before both commits, and holds both
+        env.internals().abandon();
+        for (RecoveryTarget t : new RecoveryTarget[] {RecoveryTarget.transaction(a.id(), true),
+                RecoveryTarget.transaction(bTxn.id(), false), RecoveryTarget.lsn(afterA, false)}) {
+            CairnException refused = assertThrows(CairnException.class, () -> Environment.open(dir,
+                    TestSupport.config().catastrophicRecovery(true).recoveryTarget(t)).close(), t.toString());
+            assertTrue(refused.getMessage().contains("holds transaction " + bTxn.id() + ", which lies in the log after the"
+                    + " target"), refused.getMessage());
+        }
+        try (Environment pitr = Environment.open(dir, TestSupport.config().catastrophicRecovery(true)
+                .recoveryTarget(RecoveryTarget.transaction(bTxn.id(), true)))) {
+            Database t = pitr.openDatabase("t", false);
+            assertEquals("1", org.cairndb.TestSupport.s(t.get(null, b("a"))));
+            assertEquals("2", org.cairndb.TestSupport.s(t.get(null, b("b"))));
+        }
+    }
 }
