@@ -35,6 +35,15 @@ class RecoveryToATimeTest {
         return afterA;
     }
 
+    /** Database "t" of {@code env}, with a transaction that wrote to it prepared and left in doubt. */
+    private static Database databaseWithATransactionInDoubt(Environment env) {
+        Database db = env.openDatabase("t");
+        Transaction inDoubt = env.beginTransaction();
+        db.put(inDoubt, b("p"), b("0"));
+        inDoubt.prepare(b("gid-in-doubt"));
+        return db;
+    }
+
     private void assertRecoveryToRefused(long target, String why) {
         RecoveryTarget t = RecoveryTarget.time(Instant.ofEpochMilli(target), true);
         CairnException refused = assertThrows(CairnException.class, () -> {
@@ -77,10 +86,7 @@ class RecoveryToATimeTest {
     void aCheckpointStartingAtAnInDoubtPrepareHoldsCommitsAfterATargetBetweenThem() throws Exception {
         long target;
         Environment env = TestSupport.open(dir);
-        Database db = env.openDatabase("t");
-        Transaction inDoubt = env.beginTransaction();
-        db.put(inDoubt, b("p"), b("0"));
-        inDoubt.prepare(b("gid-in-doubt"));
+        Database db = databaseWithATransactionInDoubt(env);
         target = commitAAndLetTheClockPass(env, db);
         db.put(null, b("b"), b("2"));
         env.checkpoint(true); // starts at the PREPARE, before both commits, and holds both
@@ -98,10 +104,7 @@ class RecoveryToATimeTest {
     @Test
     void aRecoveryThatReplaysOlderCommitsKeepsTheNewerLastCommitOfTheDataFiles() throws Exception {
         Environment env = TestSupport.open(dir);
-        Database db = env.openDatabase("t");
-        Transaction inDoubt = env.beginTransaction();
-        db.put(inDoubt, b("p"), b("0"));
-        inDoubt.prepare(b("gid-in-doubt"));
+        Database db = databaseWithATransactionInDoubt(env);
         long target = commitAAndLetTheClockPass(env, db);
         Transaction notDurable = env.beginTransaction();
         db.put(notDurable, b("b"), b("2"));
@@ -126,10 +129,7 @@ class RecoveryToATimeTest {
     @Test
     void recoveriesToATransactionOrAnLsnSeeACommitAfterThemInTheDataFiles() throws Exception {
         Environment env = TestSupport.open(dir);
-        Database db = env.openDatabase("t");
-        Transaction inDoubt = env.beginTransaction();
-        db.put(inDoubt, b("p"), b("0"));
-        inDoubt.prepare(b("gid-in-doubt"));
+        Database db = databaseWithATransactionInDoubt(env);
         Transaction a = env.beginTransaction();
         db.put(a, b("a"), b("1"));
         a.commit();
