@@ -247,6 +247,11 @@ public final class EnvironmentConfig {
         return archiveDir;
     }
 
+    /** The archive directory of the environment in {@code home}: {@link #archiveDir} resolved against it. */
+    public Path archiveDirectory(Path home) {
+        return home.resolve(archiveDir).normalize();
+    }
+
     /** The file layer beneath the engine; tests put a fault-injecting one here. */
     public EnvironmentConfig fileIO(FileIO fileIO) {
         this.fileIO = require(fileIO, "fileIO");

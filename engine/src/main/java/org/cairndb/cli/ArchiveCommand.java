@@ -211,7 +211,7 @@ final class ArchiveCommand extends CairnCommand {
             }
         }
         EnvironmentConfig config = Homes.config().withPropertiesFrom(h);
-        Path archiveDir = h.resolve(config.archiveDir()).normalize();
+        Path archiveDir = config.archiveDirectory(h);
         List<Path> segments = listSegments(layout);
         List<Segment> out = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.env.EnvironmentHome;
@@ -75,10 +74,8 @@ final class Homes {
             return home;
         }
         List<String> others;
-        try (Stream<Path> s = Files.list(home)) {
-            others = s.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
-                    .sorted().limit(5).toList();
+        try {
+            others = EnvironmentHome.foreignEntries(home);
         } catch (IOException e) {
             throw new CommandFailedException("cannot list " + home + ": " + e.getMessage());
         }

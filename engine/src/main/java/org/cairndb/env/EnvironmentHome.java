@@ -3,6 +3,7 @@ package org.cairndb.env;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.cairndb.log.SegmentFiles;
 import org.cairndb.storage.DataFile;
@@ -69,6 +70,19 @@ public record EnvironmentHome(Path home, boolean flat) {
 
     public Path dataFile(String dbName) {
         return dataDir().resolve(dbName + DataFile.SUFFIX);
+    }
+
+    /**
+     * Up to five names (sorted) in directory {@code home} other than the two files a new
+     * environment may find there already (its {@code cairn.properties} and lock file): what keeps
+     * a directory from becoming an environment.
+     */
+    public static List<String> foreignEntries(Path home) throws IOException {
+        try (Stream<Path> s = Files.list(home)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(org.cairndb.EnvironmentConfig.PROPERTIES_FILE) && !n.equals(LOCK_FILE))
+                    .sorted().limit(5).toList();
+        }
     }
 
     /** The database name of a data file name, or null if it is not one. */

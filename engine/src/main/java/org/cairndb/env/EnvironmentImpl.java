@@ -373,7 +373,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /** The archive directory: {@code cairn.archive.dir} resolved against the home. */
     public Path archiveDirectory() {
-        return home.home().resolve(config.archiveDir()).normalize();
+        return config.archiveDirectory(home.home());
     }
 
     public org.cairndb.archive.BackupPins backupPins() {

@@ -86,14 +86,10 @@ final class HomeCheck {
 
     /** A directory holding other things than an environment's is never turned into one. */
     private static void refuseForeignDirectory(Path h) throws IOException {
-        try (var s = Files.list(h)) {
-            List<String> others = s.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(EnvironmentConfig.PROPERTIES_FILE) && !n.equals(EnvironmentHome.LOCK_FILE))
-                    .sorted().limit(5).toList();
-            if (!others.isEmpty()) {
-                throw new CairnException(h + " is not a Cairn environment: it has no log/ or data/ directory but holds "
-                        + others + "; give an empty or new directory to create an environment there");
-            }
+        List<String> others = EnvironmentHome.foreignEntries(h);
+        if (!others.isEmpty()) {
+            throw new CairnException(h + " is not a Cairn environment: it has no log/ or data/ directory but holds "
+                    + others + "; give an empty or new directory to create an environment there");
         }
     }
 
@@ -110,7 +106,7 @@ final class HomeCheck {
         }
         List<Path> sources = new ArrayList<>();
         if (config.catastrophicRecovery()) {
-            sources.add(home.home().resolve(config.archiveDir()).normalize());
+            sources.add(config.archiveDirectory(home.home()));
             sources.addAll(config.logSources());
             for (Path source : sources) {
                 if (!SegmentFiles.list(io, source).isEmpty()) {
