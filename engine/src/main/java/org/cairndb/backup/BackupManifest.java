@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  *   "startLsn": "3/64",      // recovery of this backup needs the log from here
  *   "endLsn": "5/1048576",   // the copied log reaches here
  *   "recovered": true,       // catastrophic recovery ran on the copy
- *   "lastCommit": {"txnId": 4711, "committedAt": "…"},  // the last commit that recovery replayed
- *                            // (absent: not recovered, or it replayed none)
+ *   "lastCommit": {"txnId": 4711, "committedAt": "…"},  // the last commit the recovered copy holds
+ *                            // (absent: not recovered, or not known)
  *   "preparedTransactions": [ {"txnId": 17, "globalId": "hex", "preparedAt": "…"} ],
  *   "files": [ {"path": "data/accounts.cdb", "size": 123, "sha256": "hex"}, … ]
  * }
@@ -46,9 +46,8 @@ public record BackupManifest(String format, int version, String cairnVersion, St
     }
 
     /**
-     * The last transaction the copy holds, as its recovery found it. Kept here because a later
-     * catastrophic recovery of the copy starts from the checkpoint that recovery wrote, so it
-     * replays nothing and could not name it otherwise.
+     * The last transaction the copy holds, as its recovery found it: here so that
+     * {@code verifybackup} names it without opening the copy.
      */
     public record LastCommit(long txnId, String committedAt) {
     }

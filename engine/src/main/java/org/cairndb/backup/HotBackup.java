@@ -143,7 +143,7 @@ public final class HotBackup {
         report("manifest", true);
         BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
                 env.environmentId().toString(), env.home().home().toString(), split ? "split" : "flat",
-                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.ofEpochMilli(System.currentTimeMillis()).toString(),
+                previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(),
                 previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
                 options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(target);
@@ -153,8 +153,9 @@ public final class HotBackup {
     }
 
     /**
-     * The last commit the copy holds: the last one its recovery replayed, or for an update whose
-     * recovery replayed none, the one the backup held before. Unknown (null) without recovery.
+     * The last commit the copy holds, as its recovery reported it (replayed, or named by the data
+     * files' checkpoint); when that is unknown (data files from before their header named it), for
+     * an update, the one the backup held before. Unknown (null) without recovery.
      */
     private BackupManifest.LastCommit lastCommit(RecoveryReport recovery, BackupManifest previous) {
         if (recovery == null) {

@@ -268,7 +268,7 @@ public final class RecoveryManager {
                 : lastCommitMillis >= held.lastCommitMillis());
         if (replayedACommit) {
             // The recovered version ends at this commit; the checkpoint that follows records it in the data files.
-            env.txns().publishDirect(v -> new Version(v.ts(), v.copyRoots(0), lastCommitTxn, lastCommitMillis, lastCommitLsn));
+            env.txns().publishDirect(v -> v.withLastCommit(lastCommitTxn, lastCommitMillis, lastCommitLsn));
         }
         Version recovered = env.txns().current();
         long ms = (System.nanoTime() - t0) / 1_000_000;

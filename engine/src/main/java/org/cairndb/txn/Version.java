@@ -46,6 +46,11 @@ public final class Version {
         return new Version(ts, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
     }
 
+    /** This version (the same trees) ending at another last commit: recovery's, once its replay is done. */
+    public Version withLastCommit(long txnId, long millis, long lsn) {
+        return new Version(ts, roots, txnId, millis, lsn);
+    }
+
     /** The version after this one holding {@code newRoots}, with no commit newer than this one's. */
     public Version next(long newTs, Root[] newRoots) {
         return new Version(newTs, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
