@@ -137,6 +137,33 @@ class RecoveryTest {
         }
     }
 
+    /**
+     * Data files that disagree about their last commit: a database created after the last
+     * checkpoint names none (its file was never checkpointed). The others' still names the last
+     * commit the environment holds; it used to be reported as unknown.
+     */
+    @Test
+    void aDatabaseCreatedAfterTheLastCheckpointDoesNotHideTheLastCommit() {
+        long last;
+        try (Environment env = TestSupport.open(dir)) {
+            Transaction t = env.beginTransaction();
+            env.openDatabase("a").put(t, b("k"), b("v"));
+            t.commit();
+            last = t.id();
+        } // closing checkpoints: a.cdb names transaction `last`
+        Environment env = TestSupport.open(dir);
+        env.openDatabase("created-later"); // a file that no checkpoint has written yet, and no commit
+        env.internals().abandon();
+        try (Environment again = TestSupport.open(dir)) {
+            RecoveryReport r = again.recoveryReport();
+            assertEquals(0, r.transactionsRedone(), r.toString());
+            assertEquals(last, r.lastCommitTxnId(), r.toString());
+            org.junit.jupiter.api.Assertions.assertNotNull(r.lastCommitTime(), r.toString());
+            assertFalse(r.lastCommitReplayed(), r.toString());
+            assertTrue(again.databaseNames().contains("created-later"), again.databaseNames().toString());
+        }
+    }
+
     @Test
     void aCrashBeforeTheCheckpointAfterRecoveryReplaysTheSameLogAgain() {
         writeThousandKeysAndCrash();

@@ -16,6 +16,7 @@ import org.cairndb.EnvironmentStats;
 import org.cairndb.RecoveryReport;
 import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.log.DatabaseCreateRecord;
 import org.cairndb.log.DatabaseRemoveRecord;
 import org.cairndb.log.LogManager;
@@ -24,7 +25,6 @@ import org.cairndb.log.Lsn;
 import org.cairndb.recovery.Checkpointer;
 import org.cairndb.recovery.RecoveryManager;
 import org.cairndb.storage.DataFile;
-import org.cairndb.storage.DataFileHeader;
 import org.cairndb.storage.PageCache;
 import org.cairndb.txn.LockManager;
 import org.cairndb.txn.Txn;
@@ -322,29 +322,27 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             for (DatabaseImpl db : catalog.all()) {
                 r[db.id()] = new Version.Root(db.file().loadRoot(), db.file().header().recordCount());
             }
-            DataFileHeader last = lastCommitOfDataFiles();
-            return last == null ? v.withRoots(r)
-                    : new Version(v.ts(), r, last.lastCommitTxnId(), last.lastCommitMillis(), last.lastCommitLsn());
+            return new Version(v.ts(), r, lastCommitOfDataFiles());
         });
         return envId;
     }
 
     /**
-     * The header naming the last commit the data files hold, if every file's last checkpoint
-     * recorded the same one; null otherwise (files from before the field existed, a checkpoint
-     * in the middle of a replay, a file created since the last checkpoint): then it is not known.
+     * The last commit the data files hold: the latest one any file's checkpoint names. A checkpoint
+     * names the same commit in every file, but the files may disagree: a crash in the middle of a
+     * checkpoint leaves some at the older one, and a file created since the last checkpoint, or
+     * checkpointed in the middle of a replay, names none. Recovery starts before all of them (the
+     * last checkpoint that completed), so the replay brings the files that lag behind up to date, and
+     * the latest is then held by all (except a NOT_DURABLE commit, which the log does not hold, and
+     * which only the files its checkpoint reached keep, as that durability allows).
+     * {@link CommitPoint#UNKNOWN} when no file names one (files written before the field existed).
      */
-    private DataFileHeader lastCommitOfDataFiles() {
-        DataFileHeader first = null;
+    private CommitPoint lastCommitOfDataFiles() {
+        CommitPoint last = CommitPoint.UNKNOWN;
         for (DatabaseImpl db : catalog.all()) {
-            DataFileHeader h = db.file().header();
-            if (!h.knowsLastCommit() || (first != null && (h.lastCommitTxnId() != first.lastCommitTxnId()
-                    || h.lastCommitMillis() != first.lastCommitMillis() || h.lastCommitLsn() != first.lastCommitLsn()))) {
-                return null;
-            }
-            first = first == null ? h : first;
+            last = CommitPoint.later(last, db.file().header().lastCommit());
         }
-        return first;
+        return last;
     }
 
     private boolean isBlankFile(Path path) throws IOException {

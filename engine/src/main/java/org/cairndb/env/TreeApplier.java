@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.tree.TreeWriter;
 import org.cairndb.txn.Applier;
 import org.cairndb.txn.Txn;
@@ -39,14 +40,10 @@ final class TreeApplier implements Applier {
                 }
             }
         }
-        long lastTxn = base.lastCommitTxnId();
-        long lastMillis = base.lastCommitMillis();
-        long lastLsn = base.lastCommitLsn();
+        CommitPoint last = base.lastCommit();
         for (Txn t : batch) {
             if (t.commitMillis() != 0) { // committed writes (logged, or NOT_DURABLE)
-                lastTxn = t.id();
-                lastMillis = t.commitMillis();
-                lastLsn = t.commitPosition();
+                last = new CommitPoint(t.id(), t.commitMillis(), t.commitPosition());
             }
         }
         Version.Root[] roots = base.copyRoots(0);
@@ -57,7 +54,7 @@ final class TreeApplier implements Applier {
                 roots[e.getKey()] = new Version.Root(w.root(), w.count());
             }
         }
-        return new Version(epoch, roots, lastTxn, lastMillis, lastLsn);
+        return new Version(epoch, roots, last);
     }
 
     private TreeWriter writerFor(Version base, int dbId, long epoch) {

@@ -10,6 +10,7 @@ import org.cairndb.CheckpointResult;
 import org.cairndb.env.Catalog;
 import org.cairndb.env.DatabaseImpl;
 import org.cairndb.log.CheckpointRecord;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.log.LogManager;
 import org.cairndb.log.Lsn;
 import org.cairndb.storage.DataFile;
@@ -149,9 +150,7 @@ public final class Checkpointer {
             // Mid-replay versions end at no particular commit: their last commit is left unknown.
             boolean midReplay = letGoBelow != null;
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
-                    catalog.nextDbId(), midReplay ? 0 : v.lastCommitTxnId(), midReplay ? 0 : v.lastCommitMillis(),
-                    midReplay ? 0 : v.lastCommitLsn(),
-                    minSnapshot, reuseBefore,
+                    catalog.nextDbId(), midReplay ? CommitPoint.UNKNOWN : v.lastCommit(), minSnapshot, reuseBefore,
                     letGoBelow == null ? null : letGoBelow.getOrDefault(db.id(), DataFile.NONE_BEHIND_THE_REPLAY));
             pages += o.pagesWritten();
             bytes += o.bytesWritten();

@@ -19,6 +19,7 @@ import org.cairndb.env.EnvironmentImpl;
 import org.cairndb.io.StorageFile;
 import org.cairndb.log.AbortRecord;
 import org.cairndb.log.CheckpointRecord;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.log.CommitRecord;
 import org.cairndb.log.DatabaseCreateRecord;
 import org.cairndb.log.DatabaseRemoveRecord;
@@ -30,7 +31,6 @@ import org.cairndb.log.Op;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
-import org.cairndb.txn.Version;
 
 /**
  * Normal recovery: brings the data files up to date with the log when an environment is opened.
@@ -123,10 +123,8 @@ public final class RecoveryManager {
     private long redone;
     private long rolledBack;
     private long maxTxnId;
-    private long lastCommitTxn;
-    private long lastCommitMillis;
-    /** The end of the last replayed COMMIT record: where that commit lies in the log. */
-    private long lastCommitLsn;
+    /** The last replayed commit; its position is the end of its COMMIT record. */
+    private CommitPoint lastCommit = CommitPoint.UNKNOWN;
     private long position;
     private long startLsn;
     /** The checkpoint start of the last batch handed to the applier (the recovery's start before the first). */
@@ -259,24 +257,23 @@ public final class RecoveryManager {
         // may end with a NOT_DURABLE commit, which the log does not hold. The later one is the last held.
         // Compared by position in the log where the data files record it (times follow the clock, which
         // may have been set back between two runs), else by time.
-        Version held = env.txns().current();
+        CommitPoint held = env.txns().current().lastCommit();
         // A NOT_DURABLE commit lies where the log ended when it committed, so at the same position as
         // the logged commit before it: a tie with another transaction goes to the data files' one.
-        boolean replayedACommit = lastCommitMillis != 0 && (held.lastCommitLsn() != 0
-                ? lastCommitLsn > held.lastCommitLsn()
-                        || (lastCommitLsn == held.lastCommitLsn() && lastCommitTxn == held.lastCommitTxnId())
-                : lastCommitMillis >= held.lastCommitMillis());
+        boolean replayedACommit = lastCommit.isKnown() && (held.knowsLsn()
+                ? lastCommit.lsn() > held.lsn() || (lastCommit.lsn() == held.lsn() && lastCommit.txnId() == held.txnId())
+                : lastCommit.millis() >= held.millis());
         if (replayedACommit) {
             // The recovered version ends at this commit; the checkpoint that follows records it in the data files.
-            env.txns().publishDirect(v -> v.withLastCommit(lastCommitTxn, lastCommitMillis, lastCommitLsn));
+            env.txns().publishDirect(v -> v.withLastCommit(lastCommit));
         }
-        Version recovered = env.txns().current();
+        CommitPoint recovered = env.txns().current().lastCommit();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         RecoveryReport report = new RecoveryReport(Lsn.toString(start), Lsn.toString(end),
                 result == null ? segmentsReplayed : result.segmentsScanned(),
                 result == null ? recordsReplayed : result.recordsScanned(), redone,
-                rolledBack, restored, tail, recovered.lastCommitTxnId(),
-                recovered.lastCommitMillis() == 0 ? null : Instant.ofEpochMilli(recovered.lastCommitMillis()),
+                rolledBack, restored, tail, recovered.txnId(),
+                recovered.isKnown() ? Instant.ofEpochMilli(recovered.millis()) : null,
                 replayedACommit, env.catalog().all().size(), ms, List.copyOf(notes));
         return new Outcome(report, envId, end, lastSegment, changed, lastCheckpointLsn,
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
@@ -332,9 +329,7 @@ public final class RecoveryManager {
                     // keeps the start at or before every PREPARE still in doubt): the data files hold
                     // its writes already.
                     position = frame.endLsn();
-                    lastCommitTxn = c.txnId();
-                    lastCommitMillis = c.commitMillis();
-                    lastCommitLsn = frame.endLsn();
+                    lastCommit = new CommitPoint(c.txnId(), c.commitMillis(), frame.endLsn());
                     if (c.heuristic()) {
                         noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
                     }
@@ -352,9 +347,7 @@ public final class RecoveryManager {
             }
             applyStaged(frame.lsn());
             redone++;
-            lastCommitTxn = c.txnId();
-            lastCommitMillis = c.commitMillis();
-            lastCommitLsn = frame.endLsn();
+            lastCommit = new CommitPoint(c.txnId(), c.commitMillis(), frame.endLsn());
             if (c.heuristic()) {
                 noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
             }
@@ -462,11 +455,12 @@ public final class RecoveryManager {
     private void checkDataFilesNotPastTarget(long cut, boolean reached) {
         for (DatabaseImpl db : env.catalog().all()) {
             org.cairndb.storage.DataFileHeader h = db.file().header();
+            CommitPoint held = h.lastCommit();
             long lsn = h.checkpointLsn();
-            if (reached && h.generation() > 1 && h.knowsLastCommitLsn() && h.lastCommitLsn() > cut) {
+            if (reached && h.generation() > 1 && held.knowsLsn() && held.lsn() > cut) {
                 throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
-                        + " holds transaction " + h.lastCommitTxnId() + ", which lies in the log after the target (at "
-                        + Lsn.toString(h.lastCommitLsn()) + ", the recovery stops at " + Lsn.toString(cut) + "); restore"
+                        + " holds transaction " + held.txnId() + ", which lies in the log after the target (at "
+                        + Lsn.toString(held.lsn()) + ", the recovery stops at " + Lsn.toString(cut) + "); restore"
                         + " the data files from a backup taken before the target and try again");
             }
             if (h.generation() > 1 && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME) {
@@ -476,14 +470,14 @@ public final class RecoveryManager {
                 // Files from before that was recorded only tell their checkpoint time, and every commit they
                 // hold precedes it; when no commit at or before the target follows the checkpoint, that time
                 // must not be after the target.
-                if (h.knowsLastCommit() && (h.lastCommitMillis() > target.value()
-                        || (h.lastCommitMillis() == target.value() && !target.inclusive()))) {
+                if (held.isKnown() && (held.millis() > target.value()
+                        || (held.millis() == target.value() && !target.inclusive()))) {
                     throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
-                            + " holds transaction " + h.lastCommitTxnId() + ", committed at "
-                            + Instant.ofEpochMilli(h.lastCommitMillis()) + ", after the target; restore the data files from"
+                            + " holds transaction " + held.txnId() + ", committed at "
+                            + Instant.ofEpochMilli(held.millis()) + ", after the target; restore the data files from"
                             + " a backup taken before the target and try again");
                 }
-                if (!h.knowsLastCommit() && lastCommitMillis == 0 && h.checkpointMillis() > target.value()) {
+                if (!held.isKnown() && !lastCommit.isKnown() && h.checkpointMillis() > target.value()) {
                     throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                             + " was checkpointed at " + Instant.ofEpochMilli(h.checkpointMillis())
                             + ", after the target, and may hold commits made after it; restore the data files from a"

@@ -12,6 +12,7 @@ import org.cairndb.CorruptionException;
 import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
 import org.cairndb.io.StorageFile;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.tree.BranchPage;
 import org.cairndb.tree.ChildRef;
 import org.cairndb.tree.LeafPage;
@@ -99,7 +100,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     private static DataFileHeader newHeader(UUID environmentId, int dbId, String name, int pageSize, long lsn,
             long nextTxnId, int nextDbId) {
         return new DataFileHeader(pageSize, 1, environmentId, dbId, lsn, System.currentTimeMillis(), 0, 0, 2, 0, 0,
-                nextTxnId, nextDbId, name, 0, 0, 0);
+                nextTxnId, nextDbId, name, CommitPoint.UNKNOWN);
     }
 
     /**
@@ -331,10 +332,9 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      *
      * @param root          the version's root (null: empty database)
      * @param versionTs     the version's timestamp: pages replaced at or before it are not in it
-     * @param lastCommitTxnId the last transaction the version holds, and
-     * @param lastCommitMillis its commit time, and
-     * @param lastCommitLsn where it lies in the log: all 0 when not known (a checkpoint in the middle of
-     *                      recovery's replay, whose version ends at no particular commit)
+     * @param lastCommit    the last commit the version holds ({@link CommitPoint#UNKNOWN} in a
+     *                      checkpoint in the middle of recovery's replay, whose version ends at no
+     *                      particular commit)
      * @param minSnapshotTs no open snapshot is older than this
      * @param reuseBefore   only pages freed before this time (ms) may be reused
      * @param letGoBelow    which written leaves that hold values in recovery's slabs are let go
@@ -358,7 +358,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      *                      always kept (the version refers to it directly).
      */
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
-            long nextTxnId, int nextDbId, long lastCommitTxnId, long lastCommitMillis, long lastCommitLsn, long minSnapshotTs,
+            long nextTxnId, int nextDbId, CommitPoint lastCommit, long minSnapshotTs,
             long reuseBefore,
             byte[] letGoBelow) throws IOException {
         if (file == null) {
@@ -391,7 +391,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         boolean grew = space.pageCount() > oldPageCount;
         file.force(grew);
         DataFileHeader next = old.next(lsn, System.currentTimeMillis(), rootPos, recordCount, space.pageCount(), mapPos,
-                mapPages, nextTxnId, nextDbId, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
+                mapPages, nextTxnId, nextDbId, lastCommit);
         file.write(next.encode(), (generation % 2) * pageSize);
         file.force(false);
         header = next;

@@ -3,6 +3,7 @@ package org.cairndb.storage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.util.Checksums;
 
 /**
@@ -43,7 +44,7 @@ import org.cairndb.util.Checksums;
  */
 public record DataFileHeader(int pageSize, long generation, UUID environmentId, int dbId, long checkpointLsn,
         long checkpointMillis, long rootPage, long recordCount, long pageCount, long spaceMapPage, int spaceMapPages,
-        long nextTxnId, int nextDbId, String name, long lastCommitTxnId, long lastCommitMillis, long lastCommitLsn) {
+        long nextTxnId, int nextDbId, String name, CommitPoint lastCommit) {
 
     public static final long MAGIC = 0x434149524E444200L; // "CAIRNDB\0"
     public static final int FORMAT_VERSION = 1;
@@ -58,7 +59,7 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
                 .putInt(dbId).putInt(0).putLong(checkpointLsn).putLong(checkpointMillis).putLong(rootPage)
                 .putLong(recordCount).putLong(pageCount).putLong(spaceMapPage).putInt(spaceMapPages).putInt(0)
                 .putLong(nextTxnId).putInt(nextDbId).putShort((short) n.length).put(n);
-        b.putLong(376, lastCommitTxnId).putLong(384, lastCommitMillis).putLong(392, lastCommitLsn);
+        b.putLong(376, lastCommit.txnId()).putLong(384, lastCommit.millis()).putLong(392, lastCommit.lsn());
         b.putInt(508, Checksums.crc32c(b.array(), 0, 508));
         b.clear();
         return b;
@@ -89,23 +90,13 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
         b.get(118, n);
         return new DataFileHeader(b.getInt(12), b.getLong(16), new UUID(b.getLong(24), b.getLong(32)), b.getInt(40),
                 b.getLong(48), b.getLong(56), b.getLong(64), b.getLong(72), b.getLong(80), b.getLong(88), b.getInt(96),
-                b.getLong(104), b.getInt(112), new String(n, StandardCharsets.UTF_8), b.getLong(376), b.getLong(384),
-                b.getLong(392));
+                b.getLong(104), b.getInt(112), new String(n, StandardCharsets.UTF_8),
+                new CommitPoint(b.getLong(376), b.getLong(384), b.getLong(392)));
     }
 
     public DataFileHeader next(long lsn, long millis, long root, long records, long pages, long mapPage, int mapPages,
-            long nextTxn, int nextDb, long lastTxn, long lastMillis, long lastLsn) {
+            long nextTxn, int nextDb, CommitPoint last) {
         return new DataFileHeader(pageSize, generation + 1, environmentId, dbId, lsn, millis, root, records, pages, mapPage,
-                mapPages, nextTxn, nextDb, name, lastTxn, lastMillis, lastLsn);
-    }
-
-    /** Whether the checkpoint recorded its last commit (files written before that field existed did not). */
-    public boolean knowsLastCommit() {
-        return lastCommitMillis != 0;
-    }
-
-    /** Whether the checkpoint recorded where its last commit lies in the log (later still than its time). */
-    public boolean knowsLastCommitLsn() {
-        return lastCommitLsn != 0;
+                mapPages, nextTxn, nextDb, name, last);
     }
 }

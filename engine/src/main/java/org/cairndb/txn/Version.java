@@ -1,5 +1,6 @@
 package org.cairndb.txn;
 
+import org.cairndb.log.CommitPoint;
 import org.cairndb.tree.Page;
 
 /**
@@ -16,60 +17,46 @@ public final class Version {
 
     private final long ts;
     private final Root[] roots;
-    private final long lastCommitTxnId;
-    private final long lastCommitMillis;
-    private final long lastCommitLsn;
+    private final CommitPoint lastCommit;
 
     /** A version whose last commit is unknown (an empty environment). */
     public Version(long ts, Root[] roots) {
-        this(ts, roots, 0, 0, 0);
+        this(ts, roots, CommitPoint.UNKNOWN);
     }
 
     /**
-     * @param lastCommitTxnId  the last transaction whose writes this version holds (0: unknown)
-     * @param lastCommitMillis its commit time (0: unknown)
-     * @param lastCommitLsn    where it lies in the log, as {@link Txn#commitPosition()} (0: unknown);
-     *                         checkpoints keep all three in the data files, so that a recovery that
-     *                         replays nothing can still name it, and a recovery to a target can tell
-     *                         whether the data files already hold a commit after it
+     * @param lastCommit the last commit whose writes this version holds, its position as
+     *                   {@link Txn#commitPosition()}; checkpoints keep it in the data files, so that
+     *                   a recovery that replays nothing can still name it, and a recovery to a target
+     *                   can tell whether the data files already hold a commit after it
      */
-    public Version(long ts, Root[] roots, long lastCommitTxnId, long lastCommitMillis, long lastCommitLsn) {
+    public Version(long ts, Root[] roots, CommitPoint lastCommit) {
         this.ts = ts;
         this.roots = roots;
-        this.lastCommitTxnId = lastCommitTxnId;
-        this.lastCommitMillis = lastCommitMillis;
-        this.lastCommitLsn = lastCommitLsn;
+        this.lastCommit = lastCommit;
     }
 
     /** This version with other roots (a database created or removed): the same commits. */
     public Version withRoots(Root[] newRoots) {
-        return new Version(ts, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
+        return new Version(ts, newRoots, lastCommit);
     }
 
     /** This version (the same trees) ending at another last commit: recovery's, once its replay is done. */
-    public Version withLastCommit(long txnId, long millis, long lsn) {
-        return new Version(ts, roots, txnId, millis, lsn);
+    public Version withLastCommit(CommitPoint commit) {
+        return new Version(ts, roots, commit);
     }
 
     /** The version after this one holding {@code newRoots}, with no commit newer than this one's. */
     public Version next(long newTs, Root[] newRoots) {
-        return new Version(newTs, newRoots, lastCommitTxnId, lastCommitMillis, lastCommitLsn);
+        return new Version(newTs, newRoots, lastCommit);
     }
 
     public long ts() {
         return ts;
     }
 
-    public long lastCommitTxnId() {
-        return lastCommitTxnId;
-    }
-
-    public long lastCommitMillis() {
-        return lastCommitMillis;
-    }
-
-    public long lastCommitLsn() {
-        return lastCommitLsn;
+    public CommitPoint lastCommit() {
+        return lastCommit;
     }
 
     /** The tree of database {@code dbId}, or null if the database does not exist in this version. */
