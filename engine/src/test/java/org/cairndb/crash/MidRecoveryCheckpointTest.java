@@ -119,6 +119,47 @@ class MidRecoveryCheckpointTest {
         }
     }
 
+    /**
+     * A point-in-time recovery cut short after it checkpointed in the middle of its replay (an
+     * admin's Ctrl-C, a power loss) is run again with the same target: it must be accepted (the
+     * data files now hold a mid-replay checkpoint taken after the target time, naming no last
+     * commit) and end with exactly the commits up to the target.
+     */
+    @Test
+    void aPointInTimeRecoveryCutShortInTheMiddleOfItsReplayCanBeRunAgain() throws IOException, InterruptedException {
+        Path source = tmp.resolve("pitr-source");
+        Environment env = Environment.open(source, config(NioFileIO.INSTANCE, 64L << 20).checkpointerEnabled(false));
+        Database a = env.openDatabase("a");
+        writeScattered(env, a, KEYS, 200, MidRecoveryCheckpointTest::value);
+        long target = System.currentTimeMillis();
+        TestSupport.awaitTrue(() -> System.currentTimeMillis() > target + 1, "the clock to pass the target");
+        try (Transaction t = env.beginTransaction()) {
+            for (int k = 0; k < DELETED; k++) {
+                a.delete(t, key(k));
+            }
+            t.commit();
+        }
+        env.internals().abandon();
+        org.cairndb.RecoveryTarget toTarget = org.cairndb.RecoveryTarget.time(java.time.Instant.ofEpochMilli(target), true);
+        for (int n : new int[] {2, 5}) {
+            home = tmp.resolve("pitr-" + n);
+            TestSupport.copyTree(source, home);
+            FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-pitr-" + n), n);
+            fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home,
+                    config(fio, 1L << 20).catastrophicRecovery(true).recoveryTarget(toTarget)).close());
+            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            try (Environment again = Environment.open(home,
+                    config(NioFileIO.INSTANCE, 1L << 20).catastrophicRecovery(true).recoveryTarget(toTarget))) {
+                Database d = again.openDatabase("a", false);
+                assertEquals(KEYS, d.count(), "the deletion after the target is not replayed (power loss at force " + n + ")");
+                for (int k = 0; k < KEYS; k++) {
+                    assertArrayEquals(value(k), d.get(null, key(k)), "key " + k + " (power loss at force " + n + ")");
+                }
+            }
+        }
+    }
+
     /** Puts keys 0..records-1 in a scattered order (a permutation), {@code perTransaction} to a commit. */
     private static void writeScattered(Environment env, Database db, int records, int perTransaction,
             java.util.function.IntFunction<byte[]> value) {
