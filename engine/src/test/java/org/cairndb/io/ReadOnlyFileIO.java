@@ -15,9 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Tests may run as root, for whom file permissions stop no write; this layer stands in for a
  * read-only tree then.
  */
-public final class ReadOnlyFileIO implements FileIO {
+public final class ReadOnlyFileIO extends ForwardingFileIO {
 
     private final List<String> refused = new CopyOnWriteArrayList<>();
+
+    public ReadOnlyFileIO() {
+        super(NioFileIO.INSTANCE);
+    }
 
     /** What was refused, in order: "open for writing /path", "delete /path", ... */
     public List<String> refused() {
@@ -34,17 +38,7 @@ public final class ReadOnlyFileIO implements FileIO {
         if (write) {
             throw refuse(create ? "open for writing (creating)" : "open for writing", path);
         }
-        return NioFileIO.INSTANCE.open(path, false, false);
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return NioFileIO.INSTANCE.exists(path);
-    }
-
-    @Override
-    public List<String> list(Path dir) throws IOException {
-        return NioFileIO.INSTANCE.list(dir);
+        return super.open(path, false, false);
     }
 
     @Override
