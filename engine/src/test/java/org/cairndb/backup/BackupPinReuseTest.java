@@ -109,6 +109,132 @@ class BackupPinReuseTest {
         Assumptions.assumeTrue(sameMillisecond > 0, "no checkpoint ended in the millisecond of its pin on this machine");
     }
 
+    /**
+     * A real hot backup whose copy of the data file stops right after its first read (the header
+     * pages and the first megabyte) while the environment commits, deletes and checkpoints four
+     * times, each checkpoint reusing the pages freed before the backup began (reuse delay zero).
+     * The backup then finishes (copying the log after the data file) and recovers its copy, which
+     * must hold exactly what the environment holds: every key and value, nothing more.
+     */
+    @Test
+    void aHotBackupHeldAfterItsFirstReadRecoversToTheSourceWhileCheckpointsReusePages() throws Exception {
+        Random rnd = new Random(0xBAC0L);
+        Path home = dir.resolve("env");
+        Path target = dir.resolve("backup");
+        GatedCopies io = new GatedCopies(NioFileIO.INSTANCE);
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        long freedBefore;
+        long freedDuring = 0;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Environment env = Environment.open(home, TestSupport.config().fileIO(io))) {
+            Database db = env.openDatabase("t");
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 4000; i++) {
+                    bigPut(db, rnd, model, i);
+                }
+                env.checkpoint(true);
+            }
+            // The last of those checkpoints left the pages of the tree before it pending: free for
+            // reuse once the backup began, as its stamp is older than the pin.
+            freedBefore = env.internals().catalog().all().iterator().next().file().spaceUsage()[2];
+            java.util.concurrent.Future<BackupResult> backup = pool.submit(
+                    () -> HotBackup.run(env.internals(), target, BackupOptions.defaults()));
+            TestSupport.awaitTrue(() -> io.held.getCount() == 0 || backup.isDone(), "the backup's first read of t.cdb");
+            if (backup.isDone()) {
+                backup.get(); // throws what stopped it
+                fail("the backup copied t.cdb in one read: the file is too small for this test");
+            }
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 1500; i++) {
+                    int k = rnd.nextInt(4000);
+                    if (rnd.nextInt(8) == 0) {
+                        byte[] key = b(String.format("k%05d", k));
+                        db.delete(null, key);
+                        model.remove(key);
+                    } else {
+                        bigPut(db, rnd, model, k);
+                    }
+                }
+                freedDuring += env.checkpoint(true).pagesFreed();
+            }
+            io.release.countDown();
+            BackupResult r = backup.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(true, r.recovery() != null, "the copy was recovered");
+        } finally {
+            io.release.countDown();
+            pool.shutdownNow();
+        }
+        try (Environment copy = Environment.open(target, TestSupport.config().allowCreate(false))) {
+            Database db = copy.openDatabase("t", false);
+            assertEquals(model.size(), db.count(), "records in the recovered copy");
+            try (org.cairndb.Cursor c = db.openCursor(null)) {
+                var it = model.entrySet().iterator();
+                for (boolean more = c.first(); more; more = c.next()) {
+                    if (!it.hasNext()) {
+                        fail("extra key " + Bytes.hex(c.key()));
+                    }
+                    var e = it.next();
+                    assertArrayEquals(e.getKey(), c.key());
+                    assertArrayEquals(e.getValue(), c.value(), "value of " + Bytes.hex(e.getKey()));
+                }
+                if (it.hasNext()) {
+                    fail("key " + Bytes.hex(it.next().getKey()) + " missing");
+                }
+            }
+        }
+        System.out.println("[BackupPinReuseTest] extents pending when the backup began: " + freedBefore
+                + ", while its copy was held: " + freedDuring);
+        org.junit.jupiter.api.Assertions.assertTrue(freedDuring > 100, freedDuring + " pages reused while the copy was held");
+    }
+
+    static void bigPut(Database db, Random rnd, TreeMap<byte[], byte[]> model, int i) {
+        byte[] k = b(String.format("k%05d", i));
+        byte[] v = new byte[rnd.nextInt(20) == 0 ? 9000 + rnd.nextInt(20000) : 200 + rnd.nextInt(400)];
+        rnd.nextBytes(v);
+        db.put(null, k, v);
+        model.put(k, v);
+    }
+
+    /**
+     * The real file system with instant forces, where a data file opened only for reading (as a
+     * backup copies it) stops before its second read until {@link #release} opens: the copy has read the header
+     * pages and the first megabyte, and the rest waits.
+     */
+    static final class GatedCopies extends InstantForces {
+        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        GatedCopies(FileIO delegate) {
+            super(delegate, false);
+        }
+
+        @Override
+        StorageFile wrap(StorageFile f, boolean write) {
+            if (write || !f.path().toString().endsWith(DataFile.SUFFIX)) {
+                return f;
+            }
+            return new Forwarding(f) {
+                private int reads;
+
+                @Override
+                public int read(ByteBuffer dst, long position) throws IOException {
+                    if (reads++ == 1) {
+                        held.countDown();
+                        try {
+                            if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                                throw new IOException("test gate never opened");
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        }
+                    }
+                    return super.read(dst, position);
+                }
+            };
+        }
+    }
+
     static void tickPast(long millis) {
         while (System.currentTimeMillis() <= millis) {
             Thread.onSpinWait();
@@ -162,63 +288,36 @@ class BackupPinReuseTest {
         }
     }
 
-    /** The real file system, with forces that return at once (as on a disk whose cache acknowledges them). */
-    static final class InstantForces implements FileIO {
+    /**
+     * The real file system, with forces that return at once (as on a disk whose cache acknowledges
+     * them), or (with {@code realForces}) as it is; subclasses may wrap the files opened.
+     */
+    static class InstantForces implements FileIO {
         private final FileIO delegate;
+        private final boolean realForces;
 
         InstantForces(FileIO delegate) {
+            this(delegate, false);
+        }
+
+        InstantForces(FileIO delegate, boolean realForces) {
             this.delegate = delegate;
+            this.realForces = realForces;
+        }
+
+        StorageFile wrap(StorageFile f, boolean write) {
+            return f;
         }
 
         @Override
         public StorageFile open(Path path, boolean write, boolean create) throws IOException {
             StorageFile f = delegate.open(path, write, create);
-            return new StorageFile() {
-                @Override
-                public Path path() {
-                    return f.path();
-                }
-
-                @Override
-                public int read(ByteBuffer dst, long position) throws IOException {
-                    return f.read(dst, position);
-                }
-
-                @Override
-                public void write(ByteBuffer src, long position) throws IOException {
-                    f.write(src, position);
-                }
-
+            return wrap(realForces ? f : new Forwarding(f) {
                 @Override
                 public void force(boolean metadata) {
                     // acknowledged at once
                 }
-
-                @Override
-                public long size() throws IOException {
-                    return f.size();
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    f.truncate(size);
-                }
-
-                @Override
-                public FileLock tryLock() throws IOException {
-                    return f.tryLock();
-                }
-
-                @Override
-                public FileLock tryLockShared() throws IOException {
-                    return f.tryLockShared();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    f.close();
-                }
-            };
+            }, write);
         }
 
         @Override
@@ -247,8 +346,64 @@ class BackupPinReuseTest {
         }
 
         @Override
-        public void syncDirectory(Path dir) {
-            // acknowledged at once
+        public void syncDirectory(Path dir) throws IOException {
+            if (realForces) {
+                delegate.syncDirectory(dir);
+            }
+        }
+    }
+
+    /** A file that forwards every operation. */
+    static class Forwarding implements StorageFile {
+        private final StorageFile f;
+
+        Forwarding(StorageFile f) {
+            this.f = f;
+        }
+
+        @Override
+        public Path path() {
+            return f.path();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return f.read(dst, position);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+            f.write(src, position);
+        }
+
+        @Override
+        public void force(boolean metadata) throws IOException {
+            f.force(metadata);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return f.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            f.truncate(size);
+        }
+
+        @Override
+        public FileLock tryLock() throws IOException {
+            return f.tryLock();
+        }
+
+        @Override
+        public FileLock tryLockShared() throws IOException {
+            return f.tryLockShared();
+        }
+
+        @Override
+        public void close() throws IOException {
+            f.close();
         }
     }
 }
