@@ -23,6 +23,7 @@ import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.FaultInjectingFileIO.CrashOptions;
 import org.cairndb.io.FaultInjectingFileIO.Tear;
 import org.cairndb.io.NioFileIO;
+import org.cairndb.log.CommitPoint;
 import org.cairndb.tree.Page;
 import org.cairndb.tree.TreeCursor;
 import org.cairndb.tree.TreeWriter;
@@ -99,7 +100,7 @@ class SpaceReuseTest {
 
     static DataFile.CheckpointOutcome checkpoint(DataFile df, Tree t, long minSnapshotTs, long reuseBefore)
             throws IOException {
-        return df.checkpoint(t.root, t.count, t.ts, 1000 + t.ts, 7, 2, 0, 0, 0, minSnapshotTs, reuseBefore, null);
+        return df.checkpoint(t.root, t.count, t.ts, 1000 + t.ts, 7, 2, CommitPoint.UNKNOWN, minSnapshotTs, reuseBefore, null);
     }
 
     /** Reads the whole tree under {@code root} and compares it with {@code model}, key by key. */
