@@ -2,6 +2,7 @@ package org.cairndb.archive;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.cairndb.util.MonotonicClock;
 
 /**
  * What running backups (and failover updates) need kept while they copy: every log segment from
@@ -48,7 +49,7 @@ public final class BackupPins {
 
     /** Pins segments from {@code segment} on, and pages freed from now on. */
     public Pin pin(long segment, String owner) {
-        Pin p = new Pin(nextId.incrementAndGet(), segment, System.currentTimeMillis(), owner);
+        Pin p = new Pin(nextId.incrementAndGet(), segment, MonotonicClock.SYSTEM.millis(), owner);
         pins.put(p.id, p);
         return p;
     }

@@ -30,6 +30,7 @@ import org.cairndb.txn.LockManager;
 import org.cairndb.txn.Txn;
 import org.cairndb.txn.TxnManager;
 import org.cairndb.txn.Version;
+import org.cairndb.util.MonotonicClock;
 
 /**
  * An open environment: the log, the databases, the transaction manager, the cache and the
@@ -96,10 +97,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         // after the pin (HotBackup pins between checkpoints) can end within that millisecond. Its
         // stamp then cannot be told from one taken before the pin, yet the copy may have read the
         // header before that checkpoint's, whose tree still reaches those pages; the next
-        // checkpoint overwrote them under the running copy (BackupPinReuseTest).
+        // checkpoint overwrote them under the running copy (BackupPinReuseTest). Pins and stamps
+        // come from one clock that never goes backwards, so that a clock stepped back between a pin
+        // and a checkpoint cannot make that checkpoint's stamp look earlier than the pin.
         this.checkpointer = new Checkpointer(catalog, txns, cache, () -> {
             long pinned = backupPins.oldestPinMillis();
-            return Math.min(System.currentTimeMillis() - config.pageReuseDelay().toMillis(),
+            return Math.min(MonotonicClock.SYSTEM.millis() - config.pageReuseDelay().toMillis(),
                     pinned == Long.MAX_VALUE ? Long.MAX_VALUE : pinned - 1);
         });
     }

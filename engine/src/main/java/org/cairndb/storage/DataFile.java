@@ -23,6 +23,7 @@ import org.cairndb.tree.PageLoader;
 import org.cairndb.tree.PageSink;
 import org.cairndb.tree.Persistable;
 import org.cairndb.util.Bytes;
+import org.cairndb.util.MonotonicClock;
 
 /**
  * One database's file, {@code data/<name>.cdb}: two header pages, then tree pages, overflow
@@ -395,7 +396,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         file.write(next.encode(), (generation % 2) * pageSize);
         file.force(false);
         header = next;
-        space.stampCollected(generation, System.currentTimeMillis());
+        space.stampCollected(generation, MonotonicClock.SYSTEM.millis()); // the clock of backup pins
         return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
     }
 

@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.cairndb.util.MonotonicClock;
 
 /**
  * Which pages of a data file are in use. A page freed by copy-on-write goes through three states
@@ -65,7 +66,7 @@ final class SpaceMap {
 
     /** Records pages replaced by commit {@code ts}. Thread-safe. */
     void free(long pos, int pages, long ts) {
-        incoming.add(new Incoming(pos, pages, ts, System.currentTimeMillis()));
+        incoming.add(new Incoming(pos, pages, ts, MonotonicClock.SYSTEM.millis()));
     }
 
     /**
