@@ -12,16 +12,23 @@ import org.cairndb.util.VarInts;
  * id given by the caller (the XA layer stores the Xid here, bit for bit), every write, and the
  * keys it holds locked without writing them (read with {@code getForUpdate}, or read under
  * SERIALIZABLE, whose reads are locked from the prepare on), so that recovery can restore the
- * transaction, still prepared, with all its locks.
+ * transaction, still prepared, with all its locks; and the key ranges a SERIALIZABLE transaction
+ * scanned, into which no other transaction may write until it ends.
  *
  * <pre>
  * size  field
  *    8  prepare time, milliseconds since the epoch
  *  var  length of the global id, then its bytes
  *  var  number of operations, then each {@link Op}
- *  var  number of keys locked but not written, then for each:  (absent when none)
+ *  var  number of keys locked but not written, then for each:  (absent when none, and no range)
  *         var database id, var key length, key
+ *  var  number of ranges scanned, then for each:                (absent when none)
+ *         var database id,
+ *         var length of the first key + 1 (0: from the start), the key,
+ *         var length of the end key + 1 (0: to the end), the key (the range stops before it)
  * </pre>
+ *
+ * Both trailing sections came later; a record without them reads as having none.
  */
 public final class PrepareRecord extends LogRecord {
 
@@ -29,6 +36,7 @@ public final class PrepareRecord extends LogRecord {
     private final byte[] globalId;
     private final List<Op> ops;
     private final List<LockedKey> locked;
+    private final List<ScannedRange> ranges;
 
     /** A key the prepared transaction holds locked without writing it. */
     public record LockedKey(int dbId, byte[] key) {
@@ -37,12 +45,29 @@ public final class PrepareRecord extends LogRecord {
         }
     }
 
+    /** A key range [from, to) a SERIALIZABLE transaction scanned; null bounds are open. */
+    public record ScannedRange(int dbId, byte[] from, byte[] to) {
+        int encodedSize() {
+            return VarInts.size(dbId) + boundSize(from) + boundSize(to);
+        }
+
+        private static int boundSize(byte[] bound) {
+            return bound == null ? 1 : VarInts.size(bound.length + 1) + bound.length;
+        }
+    }
+
     public PrepareRecord(long txnId, long prepareMillis, byte[] globalId, List<Op> ops, List<LockedKey> locked) {
+        this(txnId, prepareMillis, globalId, ops, locked, List.of());
+    }
+
+    public PrepareRecord(long txnId, long prepareMillis, byte[] globalId, List<Op> ops, List<LockedKey> locked,
+            List<ScannedRange> ranges) {
         super(txnId);
         this.prepareMillis = prepareMillis;
         this.globalId = globalId;
         this.ops = ops;
         this.locked = locked;
+        this.ranges = ranges;
     }
 
     public long prepareMillis() {
@@ -62,6 +87,11 @@ public final class PrepareRecord extends LogRecord {
         return locked;
     }
 
+    /** Ranges scanned under SERIALIZABLE: protected again when recovery restores the transaction. */
+    public List<ScannedRange> scannedRanges() {
+        return ranges;
+    }
+
     @Override
     public LogRecordType type() {
         return LogRecordType.PREPARE;
@@ -70,10 +100,16 @@ public final class PrepareRecord extends LogRecord {
     @Override
     protected int payloadSize() {
         int n = 8 + VarInts.size(globalId.length) + globalId.length + Op.encodedSize(ops);
-        if (!locked.isEmpty()) {
+        if (!locked.isEmpty() || !ranges.isEmpty()) {
             n += VarInts.size(locked.size());
             for (LockedKey k : locked) {
                 n += k.encodedSize();
+            }
+        }
+        if (!ranges.isEmpty()) {
+            n += VarInts.size(ranges.size());
+            for (ScannedRange r : ranges) {
+                n += r.encodedSize();
             }
         }
         return n;
@@ -85,7 +121,7 @@ public final class PrepareRecord extends LogRecord {
         VarInts.put(b, globalId.length);
         b.put(globalId);
         Op.writeAll(b, ops);
-        if (!locked.isEmpty()) {
+        if (!locked.isEmpty() || !ranges.isEmpty()) {
             VarInts.put(b, locked.size());
             for (LockedKey k : locked) {
                 VarInts.put(b, k.dbId());
@@ -93,6 +129,33 @@ public final class PrepareRecord extends LogRecord {
                 b.put(k.key());
             }
         }
+        if (!ranges.isEmpty()) {
+            VarInts.put(b, ranges.size());
+            for (ScannedRange r : ranges) {
+                VarInts.put(b, r.dbId());
+                putBound(b, r.from());
+                putBound(b, r.to());
+            }
+        }
+    }
+
+    private static void putBound(ByteBuffer b, byte[] bound) {
+        if (bound == null) {
+            VarInts.put(b, 0);
+        } else {
+            VarInts.put(b, bound.length + 1);
+            b.put(bound);
+        }
+    }
+
+    private static byte[] getBound(ByteBuffer b) {
+        int n = VarInts.getInt(b, b.remaining() + 1);
+        if (n == 0) {
+            return null;
+        }
+        byte[] bound = new byte[n - 1];
+        b.get(bound);
+        return bound;
     }
 
     static PrepareRecord read(long txnId, ByteBuffer b) {
@@ -110,13 +173,22 @@ public final class PrepareRecord extends LogRecord {
                 locked.add(new LockedKey(dbId, key));
             }
         }
-        return new PrepareRecord(txnId, time, gid, ops, locked);
+        List<ScannedRange> ranges = new ArrayList<>();
+        if (b.hasRemaining()) {
+            int n = VarInts.getInt(b, b.remaining());
+            for (int i = 0; i < n; i++) {
+                int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
+                ranges.add(new ScannedRange(dbId, getBound(b), getBound(b)));
+            }
+        }
+        return new PrepareRecord(txnId, time, gid, ops, locked, ranges);
     }
 
     @Override
     public String describe() {
         return "PREPARE txn " + txnId() + " global id 0x" + Bytes.hex(globalId) + " at "
                 + Instant.ofEpochMilli(prepareMillis) + ", " + ops.size() + " ops"
-                + (locked.isEmpty() ? "" : ", " + locked.size() + " more keys locked");
+                + (locked.isEmpty() ? "" : ", " + locked.size() + " more keys locked")
+                + (ranges.isEmpty() ? "" : ", " + ranges.size() + " ranges scanned");
     }
 }

@@ -242,7 +242,8 @@ public final class RecoveryManager {
         int restored = 0;
         for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
             PrepareRecord p = e.getValue();
-            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), p.lockedKeys(), preparedLsns.get(e.getKey()),
+            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), p.lockedKeys(), p.scannedRanges(),
+                    preparedLsns.get(e.getKey()),
                     p.prepareMillis());
             restored++;
         }

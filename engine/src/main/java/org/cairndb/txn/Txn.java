@@ -54,6 +54,11 @@ public final class Txn {
     // SERIALIZABLE read tracking
     Set<LockKey> readKeys;
     List<Range> readRanges;
+    /**
+     * Once a SERIALIZABLE transaction is prepared, the ranges it scanned: it can no longer fail its
+     * validation, so writers into them fail instead until it ends (empty for any other).
+     */
+    volatile List<Range> protectedRanges = List.of();
 
     // two-phase commit
     byte[] globalId;

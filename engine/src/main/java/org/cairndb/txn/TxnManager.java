@@ -497,6 +497,19 @@ public final class TxnManager {
                     throw new WriteConflictException(txn.id(), conflict);
                 }
             }
+            if (validate) {
+                String conflict = writeIntoPreparedRange(txn);
+                if (conflict != null) {
+                    conflicts.increment();
+                    sequenceLock.unlock();
+                    try {
+                        abortQuietly(txn, conflict);
+                    } finally {
+                        sequenceLock.lock();
+                    }
+                    throw new WriteConflictException(txn.id(), conflict);
+                }
+            }
             long ts = ++lastSequencedTs;
             txn.commitTs = ts;
             long end = 0;
@@ -557,6 +570,64 @@ public final class TxnManager {
                         return "serialization failure: a range scanned by transaction " + txn.id() + " gained or lost "
                                 + locks.describe(k) + " through a transaction that committed after its snapshot; transaction "
                                 + txn.id() + " was rolled back";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A key {@code txn} writes inside a range that a prepared SERIALIZABLE transaction scanned: a
+     * message naming both, or null. That transaction validated its reads when it prepared and can
+     * no longer fail, so a commit into what it read would leave it committing on a view that no
+     * serial order gives it; the writer fails instead (as it would have made that transaction fail,
+     * had it committed before the other's validation). Checked under the sequence lock, where
+     * prepares register their ranges.
+     */
+    private String writeIntoPreparedRange(Txn txn) {
+        if (prepared.isEmpty()) {
+            return null;
+        }
+        for (Txn p : prepared.values()) {
+            if (p == txn || p.protectedRanges.isEmpty()) {
+                continue;
+            }
+            for (Integer db : txn.writes.databases()) {
+                for (byte[] k : txn.writes.forDatabase(db).keySet()) {
+                    LockKey key = new LockKey(db, k);
+                    for (Txn.Range r : p.protectedRanges) {
+                        if (r.contains(key)) {
+                            return "serialization failure: " + locks.describe(key) + " lies in a range scanned by "
+                                    + p.describe() + ", which must not change until it ends; transaction " + txn.id()
+                                    + " was rolled back";
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A key a prepared transaction writes inside a range {@code txn} (SERIALIZABLE, preparing)
+     * scanned: a message, or null. The other commits later, after {@code txn}'s snapshot, which does
+     * not see it; once both are prepared nothing could refuse that commit.
+     */
+    private String preparedWriteIntoScannedRange(Txn txn) {
+        for (Txn q : prepared.values()) {
+            if (q == txn) {
+                continue;
+            }
+            for (Integer db : q.writes.databases()) {
+                for (byte[] k : q.writes.forDatabase(db).keySet()) {
+                    LockKey key = new LockKey(db, k);
+                    for (Txn.Range r : txn.readRanges) {
+                        if (r.contains(key)) {
+                            return "serialization failure: a range scanned by transaction " + txn.id() + " holds "
+                                    + locks.describe(key) + ", written by " + q.describe() + "; transaction " + txn.id()
+                                    + " was rolled back";
+                        }
                     }
                 }
             }
@@ -863,12 +934,23 @@ public final class TxnManager {
             PrepareRecord rec;
             sequenceLock.lock();
             try {
+                String conflict = writeIntoPreparedRange(txn);
+                if (conflict == null && txn.isolation() == IsolationLevel.SERIALIZABLE) {
+                    conflict = preparedWriteIntoScannedRange(txn);
+                }
+                if (conflict != null) {
+                    conflicts.increment();
+                    abortQuietly(txn, conflict);
+                    throw new WriteConflictException(txn.id(), conflict);
+                }
+                List<Txn.Range> scanned = txn.readRanges == null ? List.of() : List.copyOf(txn.readRanges);
                 long now = nextLogMillis();
-                rec = new PrepareRecord(txn.id(), now, globalId.clone(), ops, locked);
+                rec = new PrepareRecord(txn.id(), now, globalId.clone(), ops, locked, toRecord(scanned));
                 lsn = log.append(rec);
                 txn.prepareLsn = lsn;
                 txn.globalId = globalId.clone();
                 txn.prepareMillis = now;
+                txn.protectedRanges = scanned;
                 prepared.put(txn.id(), txn);
             } finally {
                 sequenceLock.unlock();
@@ -894,6 +976,14 @@ public final class TxnManager {
         long millis = Math.max(System.currentTimeMillis(), lastCommitMillis);
         lastCommitMillis = millis;
         return millis;
+    }
+
+    private static List<PrepareRecord.ScannedRange> toRecord(List<Txn.Range> ranges) {
+        List<PrepareRecord.ScannedRange> list = new ArrayList<>(ranges.size());
+        for (Txn.Range r : ranges) {
+            list.add(new PrepareRecord.ScannedRange(r.dbId(), r.from(), r.to()));
+        }
+        return list;
     }
 
     /** The keys {@code txn} holds locked without writing them, for its PREPARE record. */
@@ -946,7 +1036,7 @@ public final class TxnManager {
      * writes and its locks.
      */
     public Txn restorePrepared(long txnId, byte[] globalId, List<Op> ops, List<PrepareRecord.LockedKey> locked,
-            long prepareLsn, long prepareMillis) {
+            List<PrepareRecord.ScannedRange> ranges, long prepareLsn, long prepareMillis) {
         Txn t = new Txn(txnId, defaultIsolation, Durability.SYNC, 0, defaultLockTimeoutNanos);
         for (Op op : ops) {
             t.writes.put(op.dbId(), op.key(), op.isPut() ? op.value() : WriteSet.TOMBSTONE);
@@ -959,6 +1049,11 @@ public final class TxnManager {
             locks.lockNow(t, k);
             t.locks.add(k);
         }
+        List<Txn.Range> scanned = new ArrayList<>();
+        for (PrepareRecord.ScannedRange r : ranges) {
+            scanned.add(new Txn.Range(r.dbId(), r.from(), r.to()));
+        }
+        t.protectedRanges = List.copyOf(scanned);
         t.globalId = globalId;
         t.prepareLsn = prepareLsn;
         t.prepareMillis = prepareMillis;

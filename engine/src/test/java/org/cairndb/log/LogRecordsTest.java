@@ -121,6 +121,29 @@ class LogRecordsTest {
         assertTrue(back.lockedKeys().isEmpty());
     }
 
+    /** Scanned ranges follow the locked keys (an empty locked-keys section when there are none); open bounds are kept. */
+    @Test
+    void aPrepareKeepsTheRangesItsTransactionScanned() {
+        List<PrepareRecord.ScannedRange> ranges = List.of(new PrepareRecord.ScannedRange(2, bytes("a"), bytes("m")),
+                new PrepareRecord.ScannedRange(1 << 20, null, new byte[4096]),
+                new PrepareRecord.ScannedRange(5, bytes("z"), null));
+        PrepareRecord p = new PrepareRecord(8, 1, bytes("g"), OPS, List.of(), ranges);
+        int expected = LogRecord.OVERHEAD + 8 + VarInts.size(1) + 1 + Op.encodedSize(OPS) + 1 // no locked keys: count 0
+                + 1 + (1 + 2 + 2) + (VarInts.size(1 << 20) + 1 + VarInts.size(4097) + 4096) + (1 + 2 + 1);
+        assertEquals(expected, p.size());
+        PrepareRecord back = assertInstanceOf(PrepareRecord.class, decode(p, frame(p)));
+        assertTrue(back.lockedKeys().isEmpty());
+        assertEquals(3, back.scannedRanges().size());
+        assertEquals(2, back.scannedRanges().get(0).dbId());
+        assertArrayEquals(bytes("a"), back.scannedRanges().get(0).from());
+        assertArrayEquals(bytes("m"), back.scannedRanges().get(0).to());
+        assertEquals(null, back.scannedRanges().get(1).from());
+        assertArrayEquals(new byte[4096], back.scannedRanges().get(1).to());
+        assertArrayEquals(bytes("z"), back.scannedRanges().get(2).from());
+        assertEquals(null, back.scannedRanges().get(2).to());
+        assertTrue(back.describe().contains("3 ranges scanned"), back.describe());
+    }
+
     @Test
     void abortPlainAndHeuristic() {
         AbortRecord a = new AbortRecord(9, 1234, Lsn.of(1, 64));

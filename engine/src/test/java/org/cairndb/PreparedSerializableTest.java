@@ -1,0 +1,141 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.cairndb.util.Bytes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A SERIALIZABLE transaction validates its reads when it prepares, and can no longer fail after:
+ * what it read must stay unchanged until it ends, or its commit would complete a history that no
+ * serial order explains. Keys it read are locked; ranges it scanned are protected by refusing
+ * writers into them (also after a crash, from its PREPARE record).
+ */
+class PreparedSerializableTest {
+
+    @TempDir
+    Path dir;
+
+    private static final TransactionConfig SERIALIZABLE = new TransactionConfig().isolation(IsolationLevel.SERIALIZABLE);
+
+    /** P scanned k1..k5 (seeing k1 and k3), wrote "count"; prepared. */
+    private Transaction prepareScanner(Environment env, Database d, String gid) {
+        Transaction p = env.beginTransaction(SERIALIZABLE);
+        int seen = 0;
+        try (Cursor c = d.openCursor(p, b("k1"), b("k5"))) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                seen++;
+            }
+        }
+        d.put(p, b("count"), b(Integer.toString(seen)));
+        p.prepare(b(gid));
+        return p;
+    }
+
+    @Test
+    void aWriteIntoARangeAPreparedSerializableTransactionScannedFailsUntilItEnds() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            d.put(null, b("k1"), b("1"));
+            d.put(null, b("k3"), b("3"));
+            Transaction p = prepareScanner(env, d, "gid-scan");
+
+            Transaction w = env.beginTransaction();
+            d.put(w, b("k2"), b("2"));
+            WriteConflictException e = assertThrows(WriteConflictException.class, w::commit);
+            assertTrue(e.getMessage().contains(Bytes.hex(b("gid-scan"))), e.getMessage());
+            assertTrue(e.getMessage().contains("prepared"), e.getMessage());
+            assertNull(d.get(null, b("k2")), "the refused write is not committed");
+
+            d.put(null, b("k9"), b("9")); // outside the range: no conflict
+            p.commit();
+            d.put(null, b("k2"), b("2")); // the range is free once P ended
+            assertEquals("2", s(d.get(null, b("count"))));
+            assertEquals("2", s(d.get(null, b("k2"))));
+        }
+    }
+
+    @Test
+    void thePreparedTransactionsScannedRangesAreProtectedAfterACrashToo() {
+        Environment env = TestSupport.open(dir);
+        Database d = env.openDatabase("d");
+        d.put(null, b("k1"), b("1"));
+        prepareScanner(env, d, "gid-crash");
+        env.internals().abandon();
+
+        try (Environment again = TestSupport.open(dir)) {
+            Database d2 = again.openDatabase("d", false);
+            Transaction w = again.beginTransaction();
+            d2.put(w, b("k4"), b("4"));
+            WriteConflictException e = assertThrows(WriteConflictException.class, w::commit);
+            assertTrue(e.getMessage().contains(Bytes.hex(b("gid-crash"))), e.getMessage());
+            again.preparedTransaction(b("gid-crash")).abort();
+            d2.put(null, b("k4"), b("4"));
+            assertEquals("4", s(d2.get(null, b("k4"))));
+        }
+    }
+
+    @Test
+    void aTransactionThatWritesIntoAPreparedRangeCannotPrepareEither() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            Transaction p = prepareScanner(env, d, "gid-1");
+            Transaction q = env.beginTransaction();
+            d.put(q, b("k2"), b("2"));
+            assertThrows(WriteConflictException.class, () -> q.prepare(b("gid-2")));
+            assertTrue(env.preparedTransactions().size() == 1, env.preparedTransactions().toString());
+            p.abort();
+        }
+    }
+
+    @Test
+    void aSerializableTransactionCannotPrepareOverARangeAnotherPreparedTransactionWritesInto() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            Transaction q = env.beginTransaction();
+            d.put(q, b("k2"), b("2"));
+            q.prepare(b("gid-writer"));
+            // P's snapshot does not see k2, which Q will commit later: P must not be promised.
+            WriteConflictException e = assertThrows(WriteConflictException.class, () -> prepareScanner(env, d, "gid-scan"));
+            assertTrue(e.getMessage().contains(Bytes.hex(b("gid-writer"))), e.getMessage());
+            q.commit();
+        }
+    }
+
+    /**
+     * P read k (seeing "v0"); W wrote k and holds its lock. P prepares: it validates its reads, then
+     * waits for the lock on k, which W holds. W commits in that window: when P gets the lock it must
+     * see that k changed after its snapshot and fail, not be prepared on a value already overwritten.
+     */
+    @Test
+    void aKeyReadByAPreparingTransactionCannotChangeBetweenItsValidationAndItsLock() throws Exception {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            d.put(null, b("k"), b("v0"));
+            Transaction p = env.beginTransaction(SERIALIZABLE);
+            assertEquals("v0", s(d.get(p, b("k"))));
+            d.put(p, b("x"), b("derived from v0"));
+            Transaction w = env.beginTransaction();
+            d.put(w, b("k"), b("v1"));
+            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
+            TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
+                    "P to wait for the lock on k");
+            w.commit();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> preparing.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof WriteConflictException, String.valueOf(e.getCause()));
+            assertTrue(env.preparedTransactions().isEmpty());
+            assertNull(d.get(null, b("x")));
+            assertEquals("v1", s(d.get(null, b("k"))));
+        }
+    }
+}
