@@ -484,21 +484,11 @@ public final class TxnManager {
         sequenceLock.lock();
         try {
             checkPipeline();
-            if (validate && txn.isolation() == IsolationLevel.SERIALIZABLE) {
-                String conflict = validate(txn);
-                if (conflict != null) {
-                    conflicts.increment();
-                    sequenceLock.unlock();
-                    try {
-                        abortQuietly(txn, conflict);
-                    } finally {
-                        sequenceLock.lock();
-                    }
-                    throw new WriteConflictException(txn.id(), conflict);
-                }
-            }
             if (validate) {
-                String conflict = writeIntoPreparedRange(txn);
+                String conflict = txn.isolation() == IsolationLevel.SERIALIZABLE ? validate(txn) : null;
+                if (conflict == null) {
+                    conflict = writeIntoPreparedRange(txn);
+                }
                 if (conflict != null) {
                     conflicts.increment();
                     sequenceLock.unlock();

@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,6 +20,8 @@ import org.cairndb.TestSupport;
 import org.cairndb.archive.BackupPins;
 import org.cairndb.env.EnvironmentImpl;
 import org.cairndb.io.FileIO;
+import org.cairndb.io.ForwardingFileIO;
+import org.cairndb.io.ForwardingStorageFile;
 import org.cairndb.io.NioFileIO;
 import org.cairndb.io.StorageFile;
 import org.cairndb.storage.DataFile;
@@ -213,7 +213,7 @@ class BackupPinReuseTest {
             if (write || !f.path().toString().endsWith(DataFile.SUFFIX)) {
                 return f;
             }
-            return new Forwarding(f) {
+            return new ForwardingStorageFile(f) {
                 private int reads;
 
                 @Override
@@ -292,8 +292,7 @@ class BackupPinReuseTest {
      * The real file system, with forces that return at once (as on a disk whose cache acknowledges
      * them), or (with {@code realForces}) as it is; subclasses may wrap the files opened.
      */
-    static class InstantForces implements FileIO {
-        private final FileIO delegate;
+    static class InstantForces extends ForwardingFileIO {
         private final boolean realForces;
 
         InstantForces(FileIO delegate) {
@@ -301,7 +300,7 @@ class BackupPinReuseTest {
         }
 
         InstantForces(FileIO delegate, boolean realForces) {
-            this.delegate = delegate;
+            super(delegate);
             this.realForces = realForces;
         }
 
@@ -311,8 +310,8 @@ class BackupPinReuseTest {
 
         @Override
         public StorageFile open(Path path, boolean write, boolean create) throws IOException {
-            StorageFile f = delegate.open(path, write, create);
-            return wrap(realForces ? f : new Forwarding(f) {
+            StorageFile f = super.open(path, write, create);
+            return wrap(realForces ? f : new ForwardingStorageFile(f) {
                 @Override
                 public void force(boolean metadata) {
                     // acknowledged at once
@@ -321,89 +320,10 @@ class BackupPinReuseTest {
         }
 
         @Override
-        public boolean exists(Path path) {
-            return delegate.exists(path);
-        }
-
-        @Override
-        public List<String> list(Path dir) throws IOException {
-            return delegate.list(dir);
-        }
-
-        @Override
-        public void createDirectories(Path dir) throws IOException {
-            delegate.createDirectories(dir);
-        }
-
-        @Override
-        public void delete(Path path) throws IOException {
-            delegate.delete(path);
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            delegate.rename(source, target);
-        }
-
-        @Override
         public void syncDirectory(Path dir) throws IOException {
             if (realForces) {
-                delegate.syncDirectory(dir);
+                super.syncDirectory(dir);
             }
-        }
-    }
-
-    /** A file that forwards every operation. */
-    static class Forwarding implements StorageFile {
-        private final StorageFile f;
-
-        Forwarding(StorageFile f) {
-            this.f = f;
-        }
-
-        @Override
-        public Path path() {
-            return f.path();
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return f.read(dst, position);
-        }
-
-        @Override
-        public void write(ByteBuffer src, long position) throws IOException {
-            f.write(src, position);
-        }
-
-        @Override
-        public void force(boolean metadata) throws IOException {
-            f.force(metadata);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return f.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            f.truncate(size);
-        }
-
-        @Override
-        public FileLock tryLock() throws IOException {
-            return f.tryLock();
-        }
-
-        @Override
-        public FileLock tryLockShared() throws IOException {
-            return f.tryLockShared();
-        }
-
-        @Override
-        public void close() throws IOException {
-            f.close();
         }
     }
 }
