@@ -34,8 +34,9 @@ final class VerifybackupCommand extends CairnCommand {
                 out().printf(Locale.ROOT, "last commit: transaction %d at %s%n", r.manifest().lastCommit().txnId(),
                         r.manifest().lastCommit().committedAt());
             }
+            // A hand-edited manifest may have no file list: BackupVerifier reports that as a problem.
             out().printf(Locale.ROOT, "files: %d of %d match the manifest (%.1f MB)%n", r.filesChecked(),
-                    r.manifest().files().size(), r.bytesChecked() / 1e6);
+                    r.manifest().files() == null ? 0 : r.manifest().files().size(), r.bytesChecked() / 1e6);
         }
         if (r.log() != null) {
             out().printf(Locale.ROOT, "log: segments %d..%d, %d records, valid to %s%n", r.log().firstSegment(),

@@ -1,6 +1,7 @@
 package org.cairndb.log;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.UUID;
 import org.cairndb.CorruptionException;
 import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
 
 /**
  * Walks the log from a start LSN to its end, handing every valid record to a visitor, and decides
@@ -96,9 +98,12 @@ public final class LogScanner {
         List<Long> unused = new ArrayList<>();
         long last = segments.get(segments.size() - 1);
         // A last segment whose header is blank or torn was being started when the process stopped:
-        // the previous segment had already been forced, so nothing in it matters.
+        // the previous segment had already been forced, so nothing in it matters. Only if nothing
+        // follows the header, though: a header is forced before the segment's first record, so a bad
+        // header with records after it is damage (a flipped byte, a zeroed sector), and taking that
+        // segment for an unused one would delete acknowledged commits; openChecked refuses it below.
         if (segments.size() > 1 || startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
-            if (!hasValidHeader(last)) {
+            if (neverBegun(last)) {
                 unused.add(last);
                 segments = segments.subList(0, segments.size() - 1);
                 last = segments.isEmpty() ? 0 : segments.get(segments.size() - 1);
@@ -182,13 +187,38 @@ public final class LogScanner {
         return new Result(end, last, scanned, records, tail, unused, env);
     }
 
-    private boolean hasValidHeader(long segment) throws IOException {
+    /**
+     * Whether the segment was created but never begun: its header is blank or not valid (torn by a
+     * crash while it was written) and every byte after the header is zero.
+     */
+    private boolean neverBegun(long segment) throws IOException {
         Path path = logDir.resolve(SegmentFiles.name(segment));
         try (SegmentReader r = SegmentReader.open(io, path, segment)) {
-            return r.header() != null;
+            return r.header() == null && r.zerosFrom(SegmentHeader.SIZE);
         } catch (IllegalArgumentException e) {
-            return false;
+            try (StorageFile f = io.open(path, false, false)) {
+                return zerosAfterHeader(f);
+            }
         }
+    }
+
+    private static boolean zerosAfterHeader(StorageFile f) throws IOException {
+        long size = f.size();
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        for (long pos = SegmentHeader.SIZE; pos < size; ) {
+            b.clear().limit((int) Math.min(b.capacity(), size - pos));
+            int n = f.read(b, pos);
+            if (n <= 0) {
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += n;
+        }
+        return true;
     }
 
     private SegmentReader openChecked(Path path, long segment) throws IOException {
@@ -200,8 +230,10 @@ public final class LogScanner {
                     + "; catastrophic recovery from a backup is needed");
         }
         if (r.header() == null) {
+            // Blank: either later segments exist, or (in the last segment) records follow it.
+            String why = r.zerosFrom(SegmentHeader.SIZE) ? "later segments exist" : "records follow it";
             r.close();
-            throw new CorruptionException(path, 0, "segment header is blank but later segments exist"
+            throw new CorruptionException(path, 0, "segment header is blank but " + why
                     + "; catastrophic recovery from a backup is needed");
         }
         return r;

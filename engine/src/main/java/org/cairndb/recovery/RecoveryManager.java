@@ -296,6 +296,9 @@ public final class RecoveryManager {
     private void visit(RecordFrame frame) throws IOException {
         LogRecord rec;
         staged.clear();
+        if (firstReplayedLsn == Lsn.NULL) {
+            firstReplayedLsn = frame.lsn();
+        }
         try {
             // A COMMIT's writes go straight to the staging list, their values into the arena's slabs.
             rec = frame.type() == LogRecordType.COMMIT ? CommitRecord.readReplaying(frame, stage) : frame.decode();
@@ -337,10 +340,7 @@ public final class RecoveryManager {
                     return;
                 }
                 if (p == null) {
-                    throw new CorruptionException(env.home().logDir(), Lsn.offset(frame.lsn()), "the COMMIT at "
-                            + Lsn.toString(frame.lsn()) + " completes prepared transaction " + c.txnId()
-                            + " whose PREPARE record at " + Lsn.toString(c.prepareLsn())
-                            + " was not found after the recovery start; run catastrophic recovery");
+                    throw prepareNotFound(frame, c);
                 }
                 for (Op op : p.ops()) {
                     staged.add(op.dbId(), op.key(), op.isPut() ? op.value() : null);
@@ -401,6 +401,35 @@ public final class RecoveryManager {
 
     private UUID scannedEnv;
     private UUID expectedEnvironment;
+    /** The first record replayed (Lsn.NULL before it). */
+    private long firstReplayedLsn = Lsn.NULL;
+
+    /**
+     * A COMMIT of a prepared transaction whose PREPARE the replay did not meet. The offset is the
+     * COMMIT's, so the segment holding it is named (naming the log directory with an offset inside
+     * one of its segments pointed nowhere). When the PREPARE lies before the first record replayed,
+     * the message says so, and names its segment if it is gone: with no data file to say where the
+     * replay starts (the data files are lost), it starts at the first segment in log/, and a
+     * transaction prepared before that segment is met by its COMMIT alone.
+     */
+    private CorruptionException prepareNotFound(RecordFrame frame, CommitRecord c) {
+        Path logDir = env.home().logDir();
+        String where;
+        if (firstReplayedLsn != Lsn.NULL && c.prepareLsn() < firstReplayedLsn) {
+            Path prepareSegment = logDir.resolve(SegmentFiles.name(Lsn.segment(c.prepareLsn())));
+            where = " lies before the first record replayed, at " + Lsn.toString(firstReplayedLsn)
+                    + (java.nio.file.Files.isRegularFile(prepareSegment) ? "" : ", in " + prepareSegment.getFileName()
+                            + ", which is not in " + logDir)
+                    + (startLsn == Lsn.NULL ? "; no data file names where the replay must start (are the data files"
+                            + " missing?), so it started at the first segment there" : "");
+        } else {
+            where = " was not found after the recovery start, " + Lsn.toString(startLsn);
+        }
+        return new CorruptionException(logDir.resolve(SegmentFiles.name(Lsn.segment(frame.lsn()))), Lsn.offset(frame.lsn()),
+                "the COMMIT at " + Lsn.toString(frame.lsn()) + " completes prepared transaction " + c.txnId()
+                        + " whose PREPARE record at " + Lsn.toString(c.prepareLsn()) + where + "; restore the data files"
+                        + " and the log from a backup and run catastrophic recovery (cairn recover -c)");
+    }
 
     /** Whether {@code rec} at {@code frame} lies past the recovery target and must not be applied. */
     private boolean beyondTarget(RecordFrame frame, LogRecord rec) {

@@ -117,10 +117,23 @@ public final class BackupVerifier {
                     + manifest.environmentId() + ")"));
             return report(manifest, 0, 0, null);
         }
+        // A manifest is JSON that may have been edited by hand: a list or an entry left out must be
+        // reported against the manifest, not end the check with a NullPointerException.
+        if (manifest.files() == null) {
+            problems.add(new Problem(dir.resolve(BackupManifest.FILE_NAME), "lists no files (its \"files\" list is"
+                    + " missing): the manifest was damaged or edited, and what the backup holds cannot be checked;"
+                    + " take the backup again"));
+            return report(manifest, 0, 0, null);
+        }
         int checked = 0;
         long bytes = 0;
         Set<String> listed = new HashSet<>();
         for (BackupManifest.FileEntry f : manifest.files()) {
+            if (f == null) {
+                problems.add(new Problem(dir.resolve(BackupManifest.FILE_NAME), "holds an empty entry in its \"files\""
+                        + " list: the manifest was damaged or edited; take the backup again"));
+                continue;
+            }
             listed.add(f.path());
             Path p = resolveListed(f.path());
             if (p == null) {

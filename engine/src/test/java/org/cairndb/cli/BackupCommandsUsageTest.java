@@ -59,4 +59,23 @@ class BackupCommandsUsageTest {
         assertEquals(ExitCodes.FAILED, empty.exit(), empty::toString);
         assertTrue(empty.err().contains("backup.manifest: missing"), empty::toString);
     }
+
+    /** A manifest whose file list was cut out by hand: one PROBLEM line naming it, not a NullPointerException. */
+    @org.junit.jupiter.api.Test
+    void verifybackupOfAManifestWithoutItsFileListNamesTheManifest() throws Exception {
+        Path backup = dir.resolve("backup");
+        try (org.cairndb.Environment env = org.cairndb.Environment.open(dir.resolve("env"), org.cairndb.TestSupport.config())) {
+            env.openDatabase("t").put(null, org.cairndb.TestSupport.b("k"), org.cairndb.TestSupport.b("v"));
+            org.cairndb.backup.HotBackup.run(env.internals(), backup,
+                    org.cairndb.backup.BackupOptions.defaults().withRecover(false));
+        }
+        Path manifest = backup.resolve(org.cairndb.backup.BackupManifest.FILE_NAME);
+        String text = java.nio.file.Files.readString(manifest);
+        java.nio.file.Files.writeString(manifest, text.substring(0, text.indexOf("\"files\"")).replaceAll(",\\s*$", "")
+                + "\n}\n");
+        CliRun.Result r = CliRun.run("verifybackup", backup.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.out().contains("PROBLEM: " + manifest.toAbsolutePath() + ": lists no files"), r::toString);
+        assertTrue(r.err().contains("lists no files"), r::toString);
+    }
 }

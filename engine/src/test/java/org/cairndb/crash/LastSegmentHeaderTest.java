@@ -1,0 +1,163 @@
+package org.cairndb.crash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.cairndb.CorruptionException;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.RecoveryReport;
+import org.cairndb.StorageException;
+import org.cairndb.TransactionConfig;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.SegmentHeader;
+import org.cairndb.tools.Verifier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The header of the last log segment damaged (a flipped byte, a zeroed sector) while records
+ * follow it. A segment's header is written and forced before its first record, so a crash can
+ * leave a blank or torn header only in a segment that holds nothing else; a bad header followed
+ * by records is damage to a segment that holds acknowledged commits. Recovery must refuse it by
+ * name, as it refuses the same damage in an earlier segment, instead of taking the segment for one
+ * "created but never begun" and deleting it with the commits in it. A segment that really was
+ * never begun (blank, or a torn header and nothing after it) is still removed.
+ */
+class LastSegmentHeaderTest {
+
+    private static final int ACCOUNTS = 50;
+
+    @TempDir
+    Path tmp;
+
+    private static EnvironmentConfig config() {
+        return CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC).logSegmentSize(64 << 10).checkpointerEnabled(false)
+                .checkpointKBytes(0).cacheSize(64 << 20);
+    }
+
+    private record Setup(Path home, List<String> acked) {
+    }
+
+    /** An abandoned environment whose log spans two segments, the last one holding acknowledged transfers. */
+    private Setup build(String name) throws IOException {
+        Path home = tmp.resolve(name);
+        List<String> acked = new ArrayList<>();
+        Environment env = Environment.open(home, config());
+        Bank.create(env, ACCOUNTS);
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        Random r = new Random(name.hashCode());
+        for (int i = 0; CrashRig.segments(home).size() < 2 || i % 100 != 0; i++) {
+            int from = r.nextInt(ACCOUNTS);
+            int to = (from + 1 + r.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
+            Bank.Transfer t = new Bank.Transfer(name + "-" + i, from, to, 1 + r.nextInt(50));
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
+            acked.add(t.id());
+        }
+        env.internals().abandon();
+        assertEquals(2, CrashRig.segments(home).size());
+        return new Setup(home, acked);
+    }
+
+    private static Path last(Setup s) throws IOException {
+        List<Path> segs = CrashRig.segments(s.home());
+        return segs.get(segs.size() - 1);
+    }
+
+    private static void write(Path file, long offset, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes), offset);
+        }
+    }
+
+    private static byte[] read(Path file, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(length);
+            ch.read(b, offset);
+            return b.array();
+        }
+    }
+
+    /** Opening is refused with a CorruptionException naming {@code file} at offset 0; nothing on disk changed. */
+    private static CorruptionException assertRefused(Setup s, Path file) throws IOException {
+        Map<String, String> before = CrashRig.fingerprint(s.home());
+        StorageException e;
+        try (Environment env = Environment.open(s.home(), config())) {
+            throw new AssertionError("recovery accepted the damaged header of " + file.getFileName() + ": "
+                    + env.recoveryReport() + "; segments now " + CrashRig.segments(s.home()));
+        } catch (StorageException ex) {
+            e = ex;
+        }
+        assertTrue(e instanceof CorruptionException, CrashRig.describe(e));
+        assertEquals(file.toAbsolutePath().normalize(), e.file().toAbsolutePath().normalize(), e.getMessage());
+        assertEquals(0, ((CorruptionException) e).offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("header"), "the message says what is wrong: " + e.getMessage());
+        assertTrue(e.getMessage().contains("catastrophic recovery"), "the message says what to do: " + e.getMessage());
+        assertEquals(before, CrashRig.fingerprint(s.home()), "a refused recovery changes no file");
+        return (CorruptionException) e;
+    }
+
+    private static RecoveryReport assertRecovered(Setup s) {
+        try (Environment env = Environment.open(s.home(), config())) {
+            Bank.verify(env, ACCOUNTS, s.acked(), "recovery: " + env.recoveryReport());
+            return env.recoveryReport();
+        }
+    }
+
+    @Test
+    void aFlippedByteInTheHeaderOfTheLastSegmentIsRefusedNotDeleted() throws IOException {
+        Setup s = build("flip-header");
+        Path last = last(s);
+        byte[] original = read(last, 30, 1);
+        write(last, 30, new byte[] {(byte) ~original[0]}); // inside the environment id: the header checksum fails
+        assertRefused(s, last);
+        Verifier.Report v = new Verifier(s.home()).verify(List.of());
+        assertFalse(v.ok(), "cairn verify finds the damaged header: " + v.warnings());
+        assertEquals(last.toAbsolutePath(), v.problems().get(0).file().toAbsolutePath(), v.problems().toString());
+        assertTrue(v.problems().get(0).message().contains("checksum"), v.problems().toString());
+        write(last, 30, original);
+        assertRecovered(s);
+    }
+
+    @Test
+    void aZeroedHeaderOfTheLastSegmentIsRefusedNotDeleted() throws IOException {
+        Setup s = build("zero-header");
+        Path last = last(s);
+        byte[] original = read(last, 0, SegmentHeader.SIZE);
+        write(last, 0, new byte[SegmentHeader.SIZE]);
+        CorruptionException e = assertRefused(s, last);
+        assertTrue(e.getMessage().contains("blank"), e.getMessage());
+        write(last, 0, original);
+        assertRecovered(s);
+    }
+
+    /** What a crash can leave: the next segment renamed into place, its header torn, nothing after it. */
+    @Test
+    void aSegmentWithATornHeaderAndNothingElseIsStillRemoved() throws IOException {
+        Setup s = build("torn-header");
+        Path last = last(s);
+        Path next = last.resolveSibling(String.format("log.%010d", CrashRig.segments(s.home()).size() + 1));
+        Files.write(next, new byte[64 << 10]);
+        write(next, 0, read(last, 0, 20)); // the first 20 bytes of a header: magic, version, size, part of the number
+        RecoveryReport rr = assertRecovered(s);
+        assertFalse(Files.exists(next), "the segment never begun was removed");
+        assertNotNull(rr);
+        assertTrue(rr.toString().contains(next.getFileName().toString()), rr.toString());
+        assertRecovered(s);
+    }
+}
