@@ -214,6 +214,33 @@ class HotbackupCommandTest {
         assertEquals(10, count(home.resolve("beside")));
     }
 
+    /**
+     * The same refusal when a symbolic link leads there: the home given through a link (/srv/store
+     * linking to /data/store) and the target spelled with the real path, or the other way round.
+     */
+    @Test
+    void targetsInsideTheEnvironmentReachedThroughASymbolicLinkAreRefused() throws Exception {
+        Path home = environment(10);
+        Files.createDirectories(home.resolve("archive"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), home);
+        java.util.SortedMap<String, Long> before = files(home);
+        String[][] cases = {
+            {link.toString(), home.resolve("log/b").toString()},
+            {link.toString(), home.resolve("archive").toString()},
+            {home.toString(), link.resolve("data/b").toString()},
+            {home.toString(), link.resolve("archive").toString()},
+        };
+        for (String[] c : cases) {
+            for (String command : new String[] {"hotbackup", "failover"}) {
+                CliRun.Result r = CliRun.run(command, "-h", c[0], "-b", c[1]);
+                assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+                assertEquals(1, r.errLines().length, r::toString);
+                assertTrue(r.err().contains(" lies inside the "), r::toString);
+            }
+        }
+        assertEquals(before, files(home), "nothing was written into the environment");
+    }
+
     @Test
     void anEnvironmentInUseIsNamedByEveryBackupCommand() throws Exception {
         Path home = environment(10);
