@@ -78,9 +78,24 @@ final class BenchCommand extends CairnCommand {
             config = new Bench.RunConfig(threads, seconds, transactions, durability, ackFile, progressSeconds * 1000);
         }
         Path h = home != null ? home : Path.of(System.getProperty(DEFAULT_HOME_PROPERTY, "target/bench-env"));
+        if (run && ackFile != null) {
+            // Found out before the environment is opened and a run begins, not from the first commit.
+            if (Files.isDirectory(ackFile)) {
+                throw new CommandFailedException("cannot write the acknowledgement file " + ackFile + ": it is a directory");
+            }
+            Path parent = ackFile.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new CommandFailedException("cannot write the acknowledgement file " + ackFile + ": its directory "
+                        + parent + " does not exist");
+            }
+        }
         if (init) {
             if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {
                 throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS);
+            }
+            if (Files.exists(h) && !Files.isDirectory(h)) {
+                // createDirectories would say only "already exists"
+                throw new CommandFailedException("environment home " + h + " is not a directory");
             }
             Files.createDirectories(h);
         } else {

@@ -59,6 +59,38 @@ class BenchCommandTest {
                 "--durability", "SOMETIMES").exit());
     }
 
+    /** Files given in the wrong place are named for what they are, before the environment is opened. */
+    @Test
+    void misplacedFilesAreNamedForWhatTheyAre() throws Exception {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        Path folder = Files.createDirectories(dir.resolve("folder"));
+        CliRun.Result checkDir = CliRun.run("bench", "-h", home.toString(), "--check-acks", folder.toString());
+        assertEquals(ExitCodes.FAILED, checkDir.exit(), checkDir::toString);
+        assertEquals(1, checkDir.errLines().length, checkDir::toString);
+        assertTrue(checkDir.err().contains("acknowledgement file " + folder + " is a directory"), checkDir::toString);
+        CliRun.Result ackDir = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                folder.toString());
+        assertEquals(ExitCodes.FAILED, ackDir.exit(), ackDir::toString);
+        assertEquals(1, ackDir.errLines().length, ackDir::toString);
+        assertTrue(ackDir.err().contains("cannot write the acknowledgement file " + folder + ": it is a directory"),
+                ackDir::toString);
+        Path nowhere = dir.resolve("nowhere/acks");
+        CliRun.Result ackNoDir = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                nowhere.toString());
+        assertEquals(ExitCodes.FAILED, ackNoDir.exit(), ackNoDir::toString);
+        assertTrue(ackNoDir.err().contains("cannot write the acknowledgement file " + nowhere + ": its directory "
+                + nowhere.getParent() + " does not exist"), ackNoDir::toString);
+        assertEquals("", ackNoDir.out(), "refused before the environment is opened");
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        CliRun.Result fileHome = CliRun.run("bench", "-h", file.toString(), "--init", "--accounts", "5");
+        assertEquals(ExitCodes.FAILED, fileHome.exit(), fileHome::toString);
+        assertTrue(fileHome.err().contains("environment home " + file + " is not a directory"), fileHome::toString);
+        try (Environment env = Environment.open(home)) {
+            assertEquals(0, env.openDatabase(Bench.HISTORY, false).count(), "no transfer ran");
+        }
+    }
+
     @Test
     void runBeforeInitSaysWhatToDo() {
         Path home = dir.resolve("bench");
