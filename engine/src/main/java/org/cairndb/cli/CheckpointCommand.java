@@ -17,9 +17,11 @@ import picocli.CommandLine.Option;
                         + " whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
                 "",
                 "Only one process may open an environment, so this command cannot run beside the application that"
-                        + " uses it: the engine checkpoints by itself (cairn.checkpoint.kbytes and"
-                        + " cairn.checkpoint.minutes in cairn.properties), and in an application server the adapter's"
-                        + " MBean org.cairndb:type=Environment,name=<env> runs a checkpoint on demand."})
+                        + " uses it. The engine checkpoints by itself, as these two settings say:",
+                // on a line of its own: help wraps at 80 columns and could cut a dotted key after a dot
+                "  cairn.checkpoint.kbytes and cairn.checkpoint.minutes in cairn.properties",
+                "In an application server, the adapter's MBean org.cairndb:type=Environment,name=<env> runs a"
+                        + " checkpoint on demand."})
 final class CheckpointCommand extends CairnCommand {
 
     /** How often the loop looks at the log; short enough for -k, cheap enough to be free. */

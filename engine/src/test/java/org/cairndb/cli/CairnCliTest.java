@@ -101,6 +101,40 @@ class CairnCliTest {
         }
     }
 
+    /**
+     * Help texts wrap at 80 columns, and picocli may break a line after any dot: "docs/cli.md",
+     * "cairn.checkpoint.kbytes" or "log/log.0000000003" cut in two cannot be pasted from the help.
+     * Every dotted name in a command's or an option's description must come out whole.
+     */
+    @Test
+    void dottedNamesInTheHelpAreNotCutAtTheEndOfALine() {
+        picocli.CommandLine top = CairnCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter()), java.io.InputStream.nullInputStream());
+        List<picocli.CommandLine> all = new ArrayList<>(List.of(top));
+        all.addAll(top.getSubcommands().values());
+        java.util.regex.Pattern dotted = java.util.regex.Pattern.compile("[\\w/<>=-]*\\w\\.\\w[\\w/<>.=-]*\\w");
+        for (picocli.CommandLine c : all) {
+            String help = c.getUsageMessage();
+            List<String> texts = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().description()));
+            for (picocli.CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                texts.addAll(List.of(o.description()));
+            }
+            for (picocli.CommandLine.Model.PositionalParamSpec p : c.getCommandSpec().positionalParameters()) {
+                texts.addAll(List.of(p.description()));
+            }
+            for (picocli.CommandLine sub : c.getSubcommands().values()) {
+                texts.add(sub.getCommandSpec().usageMessage().description()[0]); // the overview's summary
+            }
+            for (String text : texts) {
+                java.util.regex.Matcher m = dotted.matcher(text);
+                while (m.find()) {
+                    assertTrue(help.contains(m.group()), c.getCommandSpec().qualifiedName() + " --help cuts '" + m.group()
+                            + "':\n" + help);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("commands")
     void helpPrintsUsageAndSucceeds(List<String> command) {
