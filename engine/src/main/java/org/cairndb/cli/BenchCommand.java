@@ -89,6 +89,9 @@ final class BenchCommand extends CairnCommand {
                         + parent + " does not exist");
             }
         }
+        if (run && ackFile != null && Files.isDirectory(h)) {
+            Homes.requireOutsideEnvironmentFiles(h, ackFile, "acknowledgement file");
+        }
         if (init) {
             if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {
                 throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS);

@@ -49,6 +49,10 @@ final class DumpCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
                     + " a dump (redirect the listing instead)");
         }
+        if (file != null) {
+            Homes.requireEnvironment(home.home);
+            Homes.requireOutsideEnvironmentFiles(home.home, file, "dump file");
+        }
         try (Environment env = Homes.openToInspect(home.home)) {
             if (list) {
                 env.databaseNames().forEach(out()::println);

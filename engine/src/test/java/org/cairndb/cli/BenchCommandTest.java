@@ -82,6 +82,14 @@ class BenchCommandTest {
         assertTrue(ackNoDir.err().contains("cannot write the acknowledgement file " + nowhere + ": its directory "
                 + nowhere.getParent() + " does not exist"), ackNoDir::toString);
         assertEquals("", ackNoDir.out(), "refused before the environment is opened");
+        Path segment = home.resolve("log/log.0000000001");
+        long segmentSize = Files.size(segment);
+        CliRun.Result ackSegment = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                segment.toString());
+        assertEquals(ExitCodes.FAILED, ackSegment.exit(), ackSegment::toString);
+        assertTrue(ackSegment.err().contains("cannot write the acknowledgement file " + segment + ": it would overwrite"),
+                ackSegment::toString);
+        assertEquals(segmentSize, Files.size(segment));
         Path file = Files.writeString(dir.resolve("file"), "x");
         CliRun.Result fileHome = CliRun.run("bench", "-h", file.toString(), "--init", "--accounts", "5");
         assertEquals(ExitCodes.FAILED, fileHome.exit(), fileHome::toString);
