@@ -144,6 +144,33 @@ class CairnCliTest {
         assertTrue(r.out().contains("-h HOME") || command.get(0).equals("bench"), r::toString);
     }
 
+    /**
+     * An empty path is what an unset shell variable gives ({@code -h "$STORE"}); taken as the current
+     * directory it could create an environment or a backup there. It is a usage error instead.
+     */
+    @ParameterizedTest
+    @MethodSource("commands")
+    void anEmptyHomeIsAUsageError(List<String> command) {
+        CliRun.Result r = CliRun.run(with(command, "-h", ""));
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("'-h': an empty path (an unset shell variable?)"), r::toString);
+    }
+
+    @Test
+    void emptyPathsElsewhereAreUsageErrorsToo() {
+        Path home = dir.resolve("env");
+        TestEnvironments.create(home, "db", 1);
+        for (List<String> args : List.of(List.of("hotbackup", "-h", home.toString(), "-b", ""),
+                List.of("failover", "-h", home.toString(), "-b", ""), List.of("verifybackup", ""),
+                List.of("dump", "-h", home.toString(), "-f", "", "db"),
+                List.of("recover", "-c", "-h", home.toString(), "--logs", ""))) {
+            CliRun.Result r = CliRun.run(args.toArray(String[]::new));
+            assertEquals(ExitCodes.USAGE, r.exit(), args + ": " + r);
+            assertTrue(r.err().contains("an empty path (an unset shell variable?)"), args + ": " + r);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("commands")
     void wrongFlagIsAUsageErrorNamingIt(List<String> command) {
