@@ -35,25 +35,25 @@ final class CheckpointCommand extends CairnCommand {
 
     @Option(names = "-k", paramLabel = "KB", description = "Checkpoint when at least KB kilobytes of log were written"
             + " since the last checkpoint.")
-    long kbytes;
+    Long kbytes; // null when not given, so that a 0 given is named as not positive
 
     @Option(names = "-p", paramLabel = "MIN", description = "Checkpoint when at least MIN minutes passed since the"
             + " last checkpoint.")
-    long minutes;
+    Long minutes;
 
     @Option(names = "-v", description = "Say what each checkpoint did.")
     boolean verbose;
 
     @Override
     public Integer call() {
-        if (!once && kbytes == 0 && minutes == 0) {
+        if ((kbytes != null && kbytes <= 0) || (minutes != null && minutes <= 0)) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
+        }
+        if (!once && kbytes == null && minutes == null) {
             throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"
                     + " (see cairn checkpoint --help)");
         }
-        if (kbytes < 0 || minutes < 0) {
-            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
-        }
-        CheckpointSchedule schedule = new CheckpointSchedule(kbytes, minutes);
+        CheckpointSchedule schedule = new CheckpointSchedule(kbytes == null ? 0 : kbytes, minutes == null ? 0 : minutes);
         if (once) {
             try (Environment env = Homes.openExisting(home.home)) {
                 report(env.checkpoint(true));
