@@ -104,11 +104,12 @@ final class BenchCommand extends CairnCommand {
         } else {
             Homes.requireEnvironment(h);
         }
-        out().println("environment " + h.toAbsolutePath().normalize());
         String failure = null;
         // --check alone only reads: it opens the environment only to look (read-only media too)
         EnvironmentConfig envConfig = init || run ? Homes.config().allowCreate(init) : Homes.inspectConfig();
         try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, envConfig)) {
+            // Once open: a home the open refuses gets its one-line error and no header before it.
+            out().println("environment " + h.toAbsolutePath().normalize());
             if (init) {
                 Bench.init(env, accounts, out());
             }

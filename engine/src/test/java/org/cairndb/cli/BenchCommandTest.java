@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.cairndb.Environment;
 import org.cairndb.tools.Bench;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,23 @@ class BenchCommandTest {
         assertTrue(fileHome.err().contains("environment home " + file + " is not a directory"), fileHome::toString);
         try (Environment env = Environment.open(home)) {
             assertEquals(0, env.openDatabase(Bench.HISTORY, false).count(), "no transfer ran");
+        }
+    }
+
+    /** A refused home gets its one line on stderr and nothing on stdout (no "environment ..." header first). */
+    @Test
+    void aRefusedHomePrintsNothingButTheError() {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        for (String[] args : List.of(new String[] {"--check"}, new String[] {"--transactions", "3"},
+                new String[] {"--init", "--accounts", "5"})) {
+            List<String> line = new java.util.ArrayList<>(List.of("bench", "-h", home.resolve("data").toString()));
+            line.addAll(List.of(args));
+            CliRun.Result r = CliRun.run(line.toArray(String[]::new));
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("is the data/ directory of the environment in"), r::toString);
+            assertEquals("", r.out(), r::toString);
         }
     }
 
