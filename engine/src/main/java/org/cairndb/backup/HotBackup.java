@@ -268,6 +268,10 @@ public final class HotBackup {
             }
             return null;
         }
+        if (!Files.exists(target)) {
+            throw new IllegalArgumentException("cannot update " + target + ": it does not exist; take a full backup there"
+                    + " (without -u)");
+        }
         BackupManifest m = BackupManifest.read(target);
         if (m == null) {
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME

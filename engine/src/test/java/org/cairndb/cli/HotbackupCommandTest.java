@@ -159,7 +159,15 @@ class HotbackupCommandTest {
         CliRun.Result rate = CliRun.run("hotbackup", "-h", home.toString(), "-b", dir.resolve("b").toString(),
                 "--max-rate", "-3");
         assertEquals(ExitCodes.USAGE, rate.exit(), rate::toString);
-        Path empty = dir.resolve("empty");
+        // 0 is accepted as no limit, so the message must not say "positive" alone
+        assertTrue(rate.err().contains("--max-rate takes a number of MB/s, or 0 for no limit, not -3"), rate::toString);
+        Path none = dir.resolve("none");
+        CliRun.Result absent = CliRun.run("hotbackup", "-h", home.toString(), "-b", none.toString(), "-u");
+        assertEquals(ExitCodes.FAILED, absent.exit(), absent::toString);
+        assertTrue(absent.err().contains("cannot update " + none.toAbsolutePath() + ": it does not exist; take a full"
+                + " backup there (without -u)"), absent::toString);
+        assertFalse(Files.exists(none));
+        Path empty = Files.createDirectories(dir.resolve("empty"));
         CliRun.Result u = CliRun.run("hotbackup", "-h", home.toString(), "-b", empty.toString(), "-u");
         assertEquals(ExitCodes.FAILED, u.exit(), u::toString);
         assertEquals(1, u.errLines().length, u::toString);
