@@ -152,16 +152,29 @@ public final class ContinuousArchiver {
     public ArchiveStatus status() {
         long current = currentSegment.getAsLong();
         long lag = 0;
+        long archived = lastArchived;
         try {
-            for (long seg : SegmentFiles.list(io, logDir)) {
+            List<Long> segments = SegmentFiles.list(io, logDir);
+            for (long seg : segments) {
                 if (seg < current && seg > lastArchived) {
                     lag++;
+                }
+            }
+            // Passes only see the segments still in the log directory. Those before the oldest one
+            // left it (removed once archived, or moved into a failover copy) before this process
+            // could count them: without this, a home whose finished segments were all archived and
+            // removed reports "up to 0" after every open. The archive holding the one just before
+            // the log's oldest is taken as holding it and those before.
+            if (!segments.isEmpty()) {
+                long beforeLog = segments.get(0) - 1;
+                if (beforeLog > archived && io.exists(archiveDir.resolve(SegmentFiles.name(beforeLog)))) {
+                    archived = beforeLog;
                 }
             }
         } catch (IOException e) {
             lag = -1;
         }
-        return new ArchiveStatus(true, archiveDir.toString(), lastArchived, lag, failures, lastError, lastArchivedMillis);
+        return new ArchiveStatus(true, archiveDir.toString(), archived, lag, failures, lastError, lastArchivedMillis);
     }
 
     public void close() {

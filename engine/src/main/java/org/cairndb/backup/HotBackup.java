@@ -217,15 +217,33 @@ public final class HotBackup {
         return new Copied(startLsn, endLsn, prepared);
     }
 
+    /**
+     * {@code p} with every symbolic link resolved: the real path of its nearest existing ancestor,
+     * followed by the part that does not exist yet.
+     */
+    private static Path realPath(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
+    }
+
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
     private BackupManifest checkTarget(boolean failover) throws IOException {
         Path home = env.home().home();
-        if (target.equals(home) || target.startsWith(env.home().dataDir()) || target.startsWith(env.home().logDir())) {
+        // Compared by real path: a home or target spelled through a symbolic link (/srv/store linking
+        // to /data/store) must not slip a backup into the environment's log/, data/ or archive.
+        Path realTarget = realPath(target);
+        Path realHome = realPath(home);
+        if (realTarget.equals(realHome) || realTarget.startsWith(realPath(env.home().dataDir()))
+                || realTarget.startsWith(realPath(env.home().logDir()))) {
             throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
                     + home + "); choose a directory elsewhere");
         }
         Path archive = env.archiveDirectory().toAbsolutePath().normalize();
-        if (target.startsWith(archive)) {
+        if (realTarget.startsWith(realPath(archive))) {
             // The archive holds finished segments under their own names; a backup there would put
             // copies of unfinished ones beside them, which the archiver then refuses as different.
             throw new IllegalArgumentException("backup target " + target + " lies inside the log archive directory ("
@@ -249,6 +267,10 @@ public final class HotBackup {
                 throw new IllegalArgumentException("backup target " + target + " is not a directory");
             }
             return null;
+        }
+        if (!Files.exists(target)) {
+            throw new IllegalArgumentException("cannot update " + target + ": it does not exist; take a full backup there"
+                    + " (without -u)");
         }
         BackupManifest m = BackupManifest.read(target);
         if (m == null) {

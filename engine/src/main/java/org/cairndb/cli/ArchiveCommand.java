@@ -40,7 +40,7 @@ final class ArchiveCommand extends CairnCommand {
     @Mixin
     HomeOption home;
 
-    @Option(names = "-a", description = "Print absolute paths (default: relative to HOME, e.g. log/log.0000000003).")
+    @Option(names = "-a", description = "Print absolute paths (by default they are relative to HOME: log/log.0000000003).")
     boolean absolute;
 
     @Option(names = "-d", description = "Remove the log segments no longer needed, and print each one removed.")

@@ -78,19 +78,38 @@ final class BenchCommand extends CairnCommand {
             config = new Bench.RunConfig(threads, seconds, transactions, durability, ackFile, progressSeconds * 1000);
         }
         Path h = home != null ? home : Path.of(System.getProperty(DEFAULT_HOME_PROPERTY, "target/bench-env"));
+        if (run && ackFile != null) {
+            // Found out before the environment is opened and a run begins, not from the first commit.
+            if (Files.isDirectory(ackFile)) {
+                throw new CommandFailedException("cannot write the acknowledgement file " + ackFile + ": it is a directory");
+            }
+            Path parent = ackFile.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new CommandFailedException("cannot write the acknowledgement file " + ackFile + ": its directory "
+                        + parent + " does not exist");
+            }
+        }
+        if (run && ackFile != null && Files.isDirectory(h)) {
+            Homes.requireOutsideEnvironmentFiles(h, ackFile, "acknowledgement file");
+        }
         if (init) {
             if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {
                 throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS);
+            }
+            if (Files.exists(h) && !Files.isDirectory(h)) {
+                // createDirectories would say only "already exists"
+                throw new CommandFailedException("environment home " + h + " is not a directory");
             }
             Files.createDirectories(h);
         } else {
             Homes.requireEnvironment(h);
         }
-        out().println("environment " + h.toAbsolutePath().normalize());
         String failure = null;
         // --check alone only reads: it opens the environment only to look (read-only media too)
         EnvironmentConfig envConfig = init || run ? Homes.config().allowCreate(init) : Homes.inspectConfig();
         try (StopSignal stop = new StopSignal(); Environment env = Environment.open(h, envConfig)) {
+            // Once open: a home the open refuses gets its one-line error and no header before it.
+            out().println("environment " + h.toAbsolutePath().normalize());
             if (init) {
                 Bench.init(env, accounts, out());
             }

@@ -74,6 +74,15 @@ public final class CairnCli implements Callable<Integer> {
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setSeparator(" "); // usage shows "-h HOME", as the Berkeley DB utilities do
+        // An empty path is what an unset shell variable gives (-h "$STORE"): taken as the current
+        // directory, it could create an environment or a backup there. Registered before any
+        // command runs, it applies to every path of every subcommand.
+        cmd.registerConverter(java.nio.file.Path.class, s -> {
+            if (s.isEmpty()) {
+                throw new CommandLine.TypeConversionException("an empty path (an unset shell variable?)");
+            }
+            return java.nio.file.Path.of(s);
+        });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + Errors.oneLine(ex));
             if (Errors.debug()) {

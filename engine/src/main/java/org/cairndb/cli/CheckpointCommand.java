@@ -17,9 +17,11 @@ import picocli.CommandLine.Option;
                         + " whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
                 "",
                 "Only one process may open an environment, so this command cannot run beside the application that"
-                        + " uses it: the engine checkpoints by itself (cairn.checkpoint.kbytes and"
-                        + " cairn.checkpoint.minutes in cairn.properties), and in an application server the adapter's"
-                        + " MBean org.cairndb:type=Environment,name=<env> runs a checkpoint on demand."})
+                        + " uses it. The engine checkpoints by itself, as these two settings say:",
+                // on a line of its own: help wraps at 80 columns and could cut a dotted key after a dot
+                "  cairn.checkpoint.kbytes and cairn.checkpoint.minutes in cairn.properties",
+                "In an application server, the adapter's MBean org.cairndb:type=Environment,name=<env> runs a"
+                        + " checkpoint on demand."})
 final class CheckpointCommand extends CairnCommand {
 
     /** How often the loop looks at the log; short enough for -k, cheap enough to be free. */
@@ -33,25 +35,25 @@ final class CheckpointCommand extends CairnCommand {
 
     @Option(names = "-k", paramLabel = "KB", description = "Checkpoint when at least KB kilobytes of log were written"
             + " since the last checkpoint.")
-    long kbytes;
+    Long kbytes; // null when not given, so that a 0 given is named as not positive
 
     @Option(names = "-p", paramLabel = "MIN", description = "Checkpoint when at least MIN minutes passed since the"
             + " last checkpoint.")
-    long minutes;
+    Long minutes;
 
     @Option(names = "-v", description = "Say what each checkpoint did.")
     boolean verbose;
 
     @Override
     public Integer call() {
-        if (!once && kbytes == 0 && minutes == 0) {
+        if ((kbytes != null && kbytes <= 0) || (minutes != null && minutes <= 0)) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
+        }
+        if (!once && kbytes == null && minutes == null) {
             throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"
                     + " (see cairn checkpoint --help)");
         }
-        if (kbytes < 0 || minutes < 0) {
-            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
-        }
-        CheckpointSchedule schedule = new CheckpointSchedule(kbytes, minutes);
+        CheckpointSchedule schedule = new CheckpointSchedule(kbytes == null ? 0 : kbytes, minutes == null ? 0 : minutes);
         if (once) {
             try (Environment env = Homes.openExisting(home.home)) {
                 report(env.checkpoint(true));

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "dump", sortOptions = false,
         description = {"Write a database in Berkeley DB's db_dump text format (VERSION=3), which cairn load and"
                 + " Berkeley DB's db_load read back. Keys and values are hex (format=bytevalue), or with -p printable"
-                + " text with \\xx escapes (format=print). See docs/cli.md for the format.",
+                + " text with \\xx escapes (format=print); docs/cli.md describes the format.",
                 "The dump is one consistent snapshot of the committed state."})
 final class DumpCommand extends CairnCommand {
 
@@ -48,6 +48,10 @@ final class DumpCommand extends CairnCommand {
         if (list && file != null) {
             throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
                     + " a dump (redirect the listing instead)");
+        }
+        if (file != null) {
+            Homes.requireEnvironment(home.home);
+            Homes.requireOutsideEnvironmentFiles(home.home, file, "dump file");
         }
         try (Environment env = Homes.openToInspect(home.home)) {
             if (list) {

@@ -86,6 +86,43 @@ final class Homes {
         return home;
     }
 
+    /**
+     * Fails unless {@code file}, which a command is about to create or overwrite, lies outside the
+     * environment's own files: anything under {@code data/} or {@code log/}, and in the home itself
+     * the lock, configuration and manifest files, data files and segments (a flat backup holds them
+     * there). {@code db_dump -f} names the output, and a user thinking of the database file would
+     * otherwise overwrite it. Paths are compared by real path, so a symbolic link does not hide them.
+     */
+    static void requireOutsideEnvironmentFiles(Path home, Path file, String what) {
+        try {
+            EnvironmentHome layout = EnvironmentHome.detect(home);
+            Path f = realPath(file);
+            Path h = realPath(layout.home());
+            String name = f.getFileName() == null ? "" : f.getFileName().toString();
+            boolean inside = f.startsWith(realPath(h.resolve("data"))) || f.startsWith(realPath(h.resolve("log")))
+                    || (h.equals(f.getParent()) && (name.equals(EnvironmentHome.LOCK_FILE)
+                            || name.equals("cairn.properties") || name.equals("backup.manifest")
+                            || EnvironmentHome.databaseName(name) != null
+                            || org.cairndb.log.SegmentFiles.number(name) > 0));
+            if (inside) {
+                throw new CommandFailedException("cannot write the " + what + " " + file + ": it would overwrite or sit"
+                        + " among the environment's own files in " + layout.home() + "; give a file elsewhere");
+            }
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot check the " + what + " " + file + ": " + Errors.oneLine(e));
+        }
+    }
+
+    /** {@code p} with every symbolic link resolved: its nearest existing ancestor's real path, then the rest. */
+    private static Path realPath(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
+    }
+
     /** Opens (running normal recovery) an environment that must already exist. */
     static Environment openExisting(Path home) {
         requireEnvironment(home);

@@ -55,13 +55,14 @@ final class HotbackupCommand extends CairnCommand {
     boolean noRecover;
 
     @Option(names = "--max-rate", paramLabel = "MB/s", description = "Copy at most this many megabytes per second, to"
-            + " spare the disks of a busy server (default: no limit).")
+            + " spare the disks of a busy server (default, or 0: no limit).")
     double maxRate;
 
     @Override
     public Integer call() throws IOException {
         if (maxRate < 0 || Double.isNaN(maxRate)) {
-            throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a positive number of MB/s");
+            throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a number of MB/s, or 0 for no limit, not "
+                    + maxRate);
         }
         BackupOptions options = new BackupOptions(checkpointFirst, update, split, !noRecover, maxRate, this::progress);
         if (update && split) {

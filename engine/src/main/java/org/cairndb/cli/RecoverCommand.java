@@ -84,6 +84,9 @@ final class RecoverCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "--logs is for catastrophic recovery: add -c");
         }
         for (Path d : logs) {
+            if (!Files.exists(d)) {
+                throw new CommandFailedException("--logs " + d + " does not exist");
+            }
             if (!Files.isDirectory(d)) {
                 throw new CommandFailedException("--logs " + d + " is not a directory");
             }

@@ -88,6 +88,31 @@ public final class BackupVerifier {
         this.dir = dir.toAbsolutePath().normalize();
     }
 
+    /**
+     * Whether the directory holds anything a backup or an environment leaves: a lock file (all that a
+     * backup stopped before its first copy leaves), a data file or a log segment, side by side or in
+     * data/ and log/.
+     */
+    private boolean holdsCairnFiles() throws IOException {
+        if (Files.exists(dir.resolve(EnvironmentHome.LOCK_FILE))) {
+            return true;
+        }
+        for (Path d : List.of(dir, dir.resolve("data"), dir.resolve("log"))) {
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            if (!SegmentFiles.list(io, d).isEmpty()) {
+                return true;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                if (s.anyMatch(p -> EnvironmentHome.databaseName(p.getFileName().toString()) != null)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Verifies the backup. A BackupVerifier is for one call. */
     public Report verify() throws IOException {
         if (!Files.exists(dir)) {
@@ -104,9 +129,14 @@ public final class BackupVerifier {
             return report(null, 0, 0, null);
         }
         if (manifest == null) {
-            problems.add(new Problem(dir.resolve(BackupManifest.FILE_NAME), "missing: " + dir + " is not a complete"
-                    + " backup (a backup writes its manifest last, so one that was interrupted has none); take the"
-                    + " backup again"));
+            // An interrupted backup, the environment itself given by mistake, or something else
+            // entirely: telling an admin to take "the backup" again fits only the first.
+            problems.add(new Problem(dir.resolve(BackupManifest.FILE_NAME), holdsCairnFiles()
+                    ? "missing: " + dir + " is not a complete backup (a backup writes its manifest last, so one that"
+                            + " was interrupted has none); take the backup again; or, if " + dir + " is an environment"
+                            + " rather than a backup, check it with cairn verify -h " + dir
+                    : "missing: " + dir + " holds no backup (no " + BackupManifest.FILE_NAME + ", data file or log"
+                            + " segment); give the directory a backup was taken into"));
             return report(null, 0, 0, null);
         }
         UUID envId;

@@ -435,6 +435,10 @@ public final class Bench {
 
     /** Checks that every transfer id in {@code ackFile} is in the history. */
     public static CheckResult checkAcks(Environment env, Path ackFile) throws IOException {
+        if (Files.isDirectory(ackFile)) {
+            return new CheckResult(false, "acknowledgement file " + ackFile + " is a directory; give the file that"
+                    + " --ack-file wrote");
+        }
         if (!Files.isRegularFile(ackFile)) {
             return new CheckResult(false, "acknowledgement file " + ackFile + " does not exist");
         }

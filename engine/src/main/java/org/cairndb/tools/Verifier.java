@@ -118,7 +118,18 @@ public final class Verifier {
             for (String name : databases) {
                 Path path = home.dataFile(name);
                 if (!Files.isRegularFile(path)) {
-                    problems.add(new Problem(path, 0, "database '" + name + "' has no data file"));
+                    // Verify reads files only, not the catalog in the log, so it cannot tell a lost data
+                    // file from a mistyped name: the names that do have one help with the second.
+                    List<String> present = new java.util.ArrayList<>();
+                    for (String fileName : io.list(home.dataDir())) {
+                        String n = EnvironmentHome.databaseName(fileName);
+                        if (n != null) {
+                            present.add(n);
+                        }
+                    }
+                    java.util.Collections.sort(present);
+                    problems.add(new Problem(path, 0, "database '" + name + "' has no data file (the data files here are "
+                            + (present.isEmpty() ? "none" : "of " + String.join(", ", present)) + ")"));
                 } else {
                     verifyDataFile(name, path);
                 }

@@ -207,7 +207,11 @@ class HotBackupTest {
             assertTrue(inside.getMessage().contains("inside"), inside.getMessage());
             IllegalArgumentException notBackup = assertThrows(IllegalArgumentException.class,
                     () -> HotBackup.run(env.internals(), dir.resolve("none"), BackupOptions.defaults().withUpdate(true)));
-            assertTrue(notBackup.getMessage().contains("backup.manifest"), notBackup.getMessage());
+            assertTrue(notBackup.getMessage().contains("does not exist"), notBackup.getMessage());
+            Files.createDirectories(dir.resolve("empty"));
+            IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), dir.resolve("empty"), BackupOptions.defaults().withUpdate(true)));
+            assertTrue(empty.getMessage().contains("backup.manifest"), empty.getMessage());
         }
     }
 

@@ -218,6 +218,28 @@ class ArchiveCommandTest {
         }
     }
 
+    /**
+     * Once the archived segments have been removed from the log (cairn archive -d, automatic
+     * removal), a new process has none left to archive itself; -v must still say how far the
+     * archive goes, not "up to 0".
+     */
+    @Test
+    void verboseNamesTheArchivedSegmentsThatAlreadyLeftTheLog() throws Exception {
+        Path archive = dir.resolve("archive-disk");
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
+                + "\n")) {
+            fillTo(env, 4);
+            env.checkpoint(true);
+            env.internals().archiver().archiveFinished();
+        }
+        CliRun.Result removed = CliRun.run("archive", "-h", home.toString(), "-d");
+        assertEquals(0, removed.exit(), removed::toString);
+        assertTrue(removed.out().contains("removed log/log.0000000003"), removed::toString);
+        List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertEquals("continuous archiving to " + archive.toAbsolutePath() + ": segments up to 3 archived, 0 waiting,"
+                + " 0 failures", out.get(out.size() - 1), out::toString);
+    }
+
     @Test
     void aHomeThatIsNoEnvironmentIsRefused() throws Exception {
         Path photos = dir.resolve("photos");

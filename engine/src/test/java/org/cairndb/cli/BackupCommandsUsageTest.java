@@ -78,4 +78,26 @@ class BackupCommandsUsageTest {
         assertTrue(r.out().contains("PROBLEM: " + manifest.toAbsolutePath() + ": lists no files"), r::toString);
         assertTrue(r.err().contains("lists no files"), r::toString);
     }
+
+    /**
+     * An admin who gives verifybackup the environment itself, or a directory holding no backup at
+     * all, is told that, not to take "the backup" again as if one had been interrupted.
+     */
+    @org.junit.jupiter.api.Test
+    void verifybackupOfAnEnvironmentOrOfAnUnrelatedDirectorySaysWhatItIs() throws Exception {
+        Path home = dir.resolve("env");
+        TestEnvironments.create(home, "db", 3);
+        CliRun.Result env = CliRun.run("verifybackup", home.toString());
+        assertEquals(ExitCodes.FAILED, env.exit(), env::toString);
+        assertEquals(1, env.errLines().length, env::toString);
+        assertTrue(env.err().contains("if " + home + " is an environment rather than a backup, check it with cairn verify -h "
+                + home), env::toString);
+        Path photos = java.nio.file.Files.createDirectories(dir.resolve("photos"));
+        java.nio.file.Files.writeString(photos.resolve("cat.jpg"), "meow");
+        CliRun.Result other = CliRun.run("verifybackup", photos.toString());
+        assertEquals(ExitCodes.FAILED, other.exit(), other::toString);
+        assertEquals(1, other.errLines().length, other::toString);
+        assertTrue(other.err().contains("backup.manifest: missing: " + photos + " holds no backup (no backup.manifest,"
+                + " data file or log segment)"), other::toString);
+    }
 }

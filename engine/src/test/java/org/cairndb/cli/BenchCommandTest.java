@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.cairndb.Environment;
 import org.cairndb.tools.Bench;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,63 @@ class BenchCommandTest {
         assertEquals(ExitCodes.USAGE, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "1").exit());
         assertEquals(ExitCodes.USAGE, CliRun.run("bench", "-h", home.toString(), "--transactions", "1",
                 "--durability", "SOMETIMES").exit());
+    }
+
+    /** Files given in the wrong place are named for what they are, before the environment is opened. */
+    @Test
+    void misplacedFilesAreNamedForWhatTheyAre() throws Exception {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        Path folder = Files.createDirectories(dir.resolve("folder"));
+        CliRun.Result checkDir = CliRun.run("bench", "-h", home.toString(), "--check-acks", folder.toString());
+        assertEquals(ExitCodes.FAILED, checkDir.exit(), checkDir::toString);
+        assertEquals(1, checkDir.errLines().length, checkDir::toString);
+        assertTrue(checkDir.err().contains("acknowledgement file " + folder + " is a directory"), checkDir::toString);
+        CliRun.Result ackDir = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                folder.toString());
+        assertEquals(ExitCodes.FAILED, ackDir.exit(), ackDir::toString);
+        assertEquals(1, ackDir.errLines().length, ackDir::toString);
+        assertTrue(ackDir.err().contains("cannot write the acknowledgement file " + folder + ": it is a directory"),
+                ackDir::toString);
+        Path nowhere = dir.resolve("nowhere/acks");
+        CliRun.Result ackNoDir = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                nowhere.toString());
+        assertEquals(ExitCodes.FAILED, ackNoDir.exit(), ackNoDir::toString);
+        assertTrue(ackNoDir.err().contains("cannot write the acknowledgement file " + nowhere + ": its directory "
+                + nowhere.getParent() + " does not exist"), ackNoDir::toString);
+        assertEquals("", ackNoDir.out(), "refused before the environment is opened");
+        Path segment = home.resolve("log/log.0000000001");
+        long segmentSize = Files.size(segment);
+        CliRun.Result ackSegment = CliRun.run("bench", "-h", home.toString(), "--transactions", "3", "--ack-file",
+                segment.toString());
+        assertEquals(ExitCodes.FAILED, ackSegment.exit(), ackSegment::toString);
+        assertTrue(ackSegment.err().contains("cannot write the acknowledgement file " + segment + ": it would overwrite"),
+                ackSegment::toString);
+        assertEquals(segmentSize, Files.size(segment));
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        CliRun.Result fileHome = CliRun.run("bench", "-h", file.toString(), "--init", "--accounts", "5");
+        assertEquals(ExitCodes.FAILED, fileHome.exit(), fileHome::toString);
+        assertTrue(fileHome.err().contains("environment home " + file + " is not a directory"), fileHome::toString);
+        try (Environment env = Environment.open(home)) {
+            assertEquals(0, env.openDatabase(Bench.HISTORY, false).count(), "no transfer ran");
+        }
+    }
+
+    /** A refused home gets its one line on stderr and nothing on stdout (no "environment ..." header first). */
+    @Test
+    void aRefusedHomePrintsNothingButTheError() {
+        Path home = dir.resolve("bench");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        for (String[] args : List.of(new String[] {"--check"}, new String[] {"--transactions", "3"},
+                new String[] {"--init", "--accounts", "5"})) {
+            List<String> line = new java.util.ArrayList<>(List.of("bench", "-h", home.resolve("data").toString()));
+            line.addAll(List.of(args));
+            CliRun.Result r = CliRun.run(line.toArray(String[]::new));
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("is the data/ directory of the environment in"), r::toString);
+            assertEquals("", r.out(), r::toString);
+        }
     }
 
     @Test

@@ -101,6 +101,40 @@ class CairnCliTest {
         }
     }
 
+    /**
+     * Help texts wrap at 80 columns, and picocli may break a line after any dot: "docs/cli.md",
+     * "cairn.checkpoint.kbytes" or "log/log.0000000003" cut in two cannot be pasted from the help.
+     * Every dotted name in a command's or an option's description must come out whole.
+     */
+    @Test
+    void dottedNamesInTheHelpAreNotCutAtTheEndOfALine() {
+        picocli.CommandLine top = CairnCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter()), java.io.InputStream.nullInputStream());
+        List<picocli.CommandLine> all = new ArrayList<>(List.of(top));
+        all.addAll(top.getSubcommands().values());
+        java.util.regex.Pattern dotted = java.util.regex.Pattern.compile("[\\w/<>=-]*\\w\\.\\w[\\w/<>.=-]*\\w");
+        for (picocli.CommandLine c : all) {
+            String help = c.getUsageMessage();
+            List<String> texts = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().description()));
+            for (picocli.CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                texts.addAll(List.of(o.description()));
+            }
+            for (picocli.CommandLine.Model.PositionalParamSpec p : c.getCommandSpec().positionalParameters()) {
+                texts.addAll(List.of(p.description()));
+            }
+            for (picocli.CommandLine sub : c.getSubcommands().values()) {
+                texts.add(sub.getCommandSpec().usageMessage().description()[0]); // the overview's summary
+            }
+            for (String text : texts) {
+                java.util.regex.Matcher m = dotted.matcher(text);
+                while (m.find()) {
+                    assertTrue(help.contains(m.group()), c.getCommandSpec().qualifiedName() + " --help cuts '" + m.group()
+                            + "':\n" + help);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("commands")
     void helpPrintsUsageAndSucceeds(List<String> command) {
@@ -108,6 +142,33 @@ class CairnCliTest {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().startsWith("Usage: cairn " + command.get(0)), r::toString);
         assertTrue(r.out().contains("-h HOME") || command.get(0).equals("bench"), r::toString);
+    }
+
+    /**
+     * An empty path is what an unset shell variable gives ({@code -h "$STORE"}); taken as the current
+     * directory it could create an environment or a backup there. It is a usage error instead.
+     */
+    @ParameterizedTest
+    @MethodSource("commands")
+    void anEmptyHomeIsAUsageError(List<String> command) {
+        CliRun.Result r = CliRun.run(with(command, "-h", ""));
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("'-h': an empty path (an unset shell variable?)"), r::toString);
+    }
+
+    @Test
+    void emptyPathsElsewhereAreUsageErrorsToo() {
+        Path home = dir.resolve("env");
+        TestEnvironments.create(home, "db", 1);
+        for (List<String> args : List.of(List.of("hotbackup", "-h", home.toString(), "-b", ""),
+                List.of("failover", "-h", home.toString(), "-b", ""), List.of("verifybackup", ""),
+                List.of("dump", "-h", home.toString(), "-f", "", "db"),
+                List.of("recover", "-c", "-h", home.toString(), "--logs", ""))) {
+            CliRun.Result r = CliRun.run(args.toArray(String[]::new));
+            assertEquals(ExitCodes.USAGE, r.exit(), args + ": " + r);
+            assertTrue(r.err().contains("an empty path (an unset shell variable?)"), args + ": " + r);
+        }
     }
 
     @ParameterizedTest

@@ -63,6 +63,17 @@ class CheckpointCommandTest {
         assertEquals(ExitCodes.USAGE, CliRun.run("checkpoint", "-h", home.toString(), "-k", "-5").exit());
     }
 
+    /** -k 0 was given, so "give at least one of -1, -k KB and -p MIN" would puzzle; it is not positive. */
+    @Test
+    void zeroLimitsAreNamedAsNotPositive() {
+        TestEnvironments.create(home, "db", 1);
+        for (String option : new String[] {"-k", "-p"}) {
+            CliRun.Result r = CliRun.run("checkpoint", "-h", home.toString(), option, "0");
+            assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+            assertTrue(r.err().contains("-k and -p take a positive number"), r::toString);
+        }
+    }
+
     @Test
     void loopKeepsTheEnvironmentOpenUntilInterruptedThenReleasesIt() throws Exception {
         TestEnvironments.create(home, "db", 1);

@@ -195,6 +195,38 @@ class DumpLoadCommandTest {
         assertTrue(Files.notExists(dir.resolve("typo")));
     }
 
+    /**
+     * db_dump's -f names the output, but a user thinking of the database file may give the
+     * environment's own data file, a segment or its configuration: that would overwrite it. Refused
+     * before anything is written, also through a symbolic link to the home.
+     */
+    @Test
+    void aDumpFileAmongTheEnvironmentsOwnFilesIsRefused() throws IOException {
+        TestEnvironments.create(source, "db", 20);
+        Path link = Files.createSymbolicLink(dir.resolve("link"), source);
+        java.util.Map<Path, byte[]> before = new java.util.HashMap<>();
+        for (Path p : List.of(source.resolve("data/db.cdb"), source.resolve("log/log.0000000001"),
+                source.resolve("cairn.lock"))) {
+            before.put(p, Files.readAllBytes(p));
+        }
+        for (Path f : List.of(source.resolve("data/db.cdb"), source.resolve("log/log.0000000001"),
+                source.resolve("data/new.cdb"), source.resolve("cairn.properties"), source.resolve("cairn.lock"),
+                link.resolve("data/db.cdb"))) {
+            CliRun.Result r = CliRun.run("dump", "-h", source.toString(), "-f", f.toString(), "db");
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("cannot write the dump file " + f + ": it would overwrite or sit among the"
+                    + " environment's own files"), r::toString);
+        }
+        for (var e : before.entrySet()) {
+            assertTrue(java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey())), e.getKey() + " unchanged");
+        }
+        assertTrue(Files.notExists(source.resolve("data/new.cdb")) && Files.notExists(source.resolve("cairn.properties")));
+        assertEquals(20, contents(source, "db").size());
+        // Beside the files, in the home itself, a dump is fine.
+        assertEquals(0, CliRun.run("dump", "-h", source.toString(), "-f", source.resolve("db.dump").toString(), "db").exit());
+    }
+
     @Test
     void missingInputFileIsNamed() {
         CliRun.Result r = CliRun.run("load", "-h", target.toString(), "-f", dir.resolve("nope.dump").toString(), "db");

@@ -159,7 +159,15 @@ class HotbackupCommandTest {
         CliRun.Result rate = CliRun.run("hotbackup", "-h", home.toString(), "-b", dir.resolve("b").toString(),
                 "--max-rate", "-3");
         assertEquals(ExitCodes.USAGE, rate.exit(), rate::toString);
-        Path empty = dir.resolve("empty");
+        // 0 is accepted as no limit, so the message must not say "positive" alone
+        assertTrue(rate.err().contains("--max-rate takes a number of MB/s, or 0 for no limit, not -3"), rate::toString);
+        Path none = dir.resolve("none");
+        CliRun.Result absent = CliRun.run("hotbackup", "-h", home.toString(), "-b", none.toString(), "-u");
+        assertEquals(ExitCodes.FAILED, absent.exit(), absent::toString);
+        assertTrue(absent.err().contains("cannot update " + none.toAbsolutePath() + ": it does not exist; take a full"
+                + " backup there (without -u)"), absent::toString);
+        assertFalse(Files.exists(none));
+        Path empty = Files.createDirectories(dir.resolve("empty"));
         CliRun.Result u = CliRun.run("hotbackup", "-h", home.toString(), "-b", empty.toString(), "-u");
         assertEquals(ExitCodes.FAILED, u.exit(), u::toString);
         assertEquals(1, u.errLines().length, u::toString);
@@ -212,6 +220,33 @@ class HotbackupCommandTest {
         assertFalse(Files.exists(elsewhere.resolve("b")));
         ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", home.resolve("beside").toString()));
         assertEquals(10, count(home.resolve("beside")));
+    }
+
+    /**
+     * The same refusal when a symbolic link leads there: the home given through a link (/srv/store
+     * linking to /data/store) and the target spelled with the real path, or the other way round.
+     */
+    @Test
+    void targetsInsideTheEnvironmentReachedThroughASymbolicLinkAreRefused() throws Exception {
+        Path home = environment(10);
+        Files.createDirectories(home.resolve("archive"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), home);
+        java.util.SortedMap<String, Long> before = files(home);
+        String[][] cases = {
+            {link.toString(), home.resolve("log/b").toString()},
+            {link.toString(), home.resolve("archive").toString()},
+            {home.toString(), link.resolve("data/b").toString()},
+            {home.toString(), link.resolve("archive").toString()},
+        };
+        for (String[] c : cases) {
+            for (String command : new String[] {"hotbackup", "failover"}) {
+                CliRun.Result r = CliRun.run(command, "-h", c[0], "-b", c[1]);
+                assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+                assertEquals(1, r.errLines().length, r::toString);
+                assertTrue(r.err().contains(" lies inside the "), r::toString);
+            }
+        }
+        assertEquals(before, files(home), "nothing was written into the environment");
     }
 
     @Test

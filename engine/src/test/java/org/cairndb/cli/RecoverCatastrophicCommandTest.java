@@ -48,7 +48,15 @@ class RecoverCatastrophicCommandTest {
         Path none = dir.resolve("no-such-archive");
         CliRun.Result r = CliRun.run("recover", "-h", home().toString(), "-c", "--logs", none.toString());
         assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
-        assertTrue(r.err().contains(none + " is not a directory"), r::toString);
+        assertTrue(r.err().contains("--logs " + none + " does not exist"), r::toString);
+    }
+
+    @Test
+    void aLogsFileIsNamedAsNotADirectory() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("log.0000000001.gz"), "x");
+        CliRun.Result r = CliRun.run("recover", "-h", home().toString(), "-c", "--logs", file.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains("--logs " + file + " is not a directory"), r::toString);
     }
 
     @Test

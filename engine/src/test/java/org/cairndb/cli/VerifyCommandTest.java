@@ -74,5 +74,7 @@ class VerifyCommandTest {
         CliRun.Result r = CliRun.run("verify", "-h", home.toString(), "gamma");
         assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
         assertTrue(r.err().contains("database 'gamma' has no data file"), r::toString);
+        // A mistyped name is the likelier cause: the message lists the databases that have one.
+        assertTrue(r.err().contains("(the data files here are of alpha)"), r::toString);
     }
 }
