@@ -176,7 +176,10 @@ public final class LogScanner {
                         }
                         tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
                     } else if (truncated != null) {
-                        throw corrupt(path, r.offset(), "no more records", truncated);
+                        // A start past the end: the scan began at the recovery start, which the cut took away.
+                        throw corrupt(path, r.offset(), r.offset() > r.fileSize() ? "the log is read from here (LSN "
+                                + Lsn.toString(Lsn.of(s, r.offset())) + ", where recovery starts), past the end of the"
+                                + " segment" : "no more records", truncated);
                     }
                     break;
                 }

@@ -416,18 +416,34 @@ public final class Verifier {
         Path logDir = home.logDir();
         LogScanner.Result result;
         try {
-            result = new LogScanner(io, logDir).scan(Lsn.NULL, environmentId, frame -> {
-                try {
-                    frame.decode();
-                } catch (RuntimeException e) {
-                    problems.add(new Problem(logDir.resolve(SegmentFiles.name(Lsn.segment(frame.lsn()))),
-                            Lsn.offset(frame.lsn()), "record of type " + frame.type() + " at LSN "
-                            + Lsn.toString(frame.lsn()) + " has a valid checksum but cannot be decoded: " + e.getMessage()));
-                }
-            });
+            result = scanLog(logDir, Lsn.NULL);
         } catch (CorruptionException e) {
-            problems.add(fromCorruption(e));
-            return null;
+            long recoveryStart = recoveryStart();
+            long damage = lsnOf(e);
+            if (damage == Lsn.NULL || damage >= recoveryStart) {
+                problems.add(fromCorruption(e));
+                return null;
+            }
+            // Damage in the log before where the data files' recovery starts: normal recovery never
+            // reads it (saying that it "cannot go on" sent admins to restore what they did not need),
+            // but a restore from an older backup, whose replay starts earlier, does. Then the part
+            // that recovery does read is checked on its own.
+            Problem p = fromCorruption(e);
+            int advice = p.message().indexOf("; normal recovery cannot go on");
+            problems.add(new Problem(p.file(), p.offset(), (advice > 0 ? p.message().substring(0, advice) : p.message())
+                    + "; this lies before LSN " + Lsn.toString(recoveryStart) + ", where normal recovery of the data"
+                    + " files starts, so opening the environment does not read it, but a catastrophic recovery from an"
+                    + " older backup would: put back a good copy of this segment from the archive or a backup, or take"
+                    + " a new backup (cairn hotbackup) so that no restore needs it"));
+            try {
+                result = scanLog(logDir, recoveryStart);
+            } catch (CorruptionException again) {
+                problems.add(fromCorruption(again));
+                return null;
+            } catch (StorageException again) {
+                problems.add(new Problem(again.file(), 0, stripFile(again)));
+                return null;
+            }
         } catch (StorageException e) {
             problems.add(new Problem(e.file(), 0, stripFile(e)));
             return null;
@@ -463,6 +479,36 @@ public final class Verifier {
             }
         }
         return new LogSummary(result.segmentsScanned(), result.recordsScanned(), Lsn.toString(result.endLsn()));
+    }
+
+    /** Scans the log from {@code from}, noting records that have a valid checksum but cannot be decoded. */
+    private LogScanner.Result scanLog(Path logDir, long from) throws IOException {
+        return new LogScanner(io, logDir).scan(from, environmentId, frame -> {
+            try {
+                frame.decode();
+            } catch (RuntimeException e) {
+                problems.add(new Problem(logDir.resolve(SegmentFiles.name(Lsn.segment(frame.lsn()))),
+                        Lsn.offset(frame.lsn()), "record of type " + frame.type() + " at LSN "
+                        + Lsn.toString(frame.lsn()) + " has a valid checksum but cannot be decoded: " + e.getMessage()));
+            }
+        });
+    }
+
+    /** Where normal recovery starts: the oldest checkpoint LSN among the data files (NULL: none, the whole log). */
+    private long recoveryStart() {
+        long start = Long.MAX_VALUE;
+        for (long lsn : checkpointLsns.values()) {
+            if (lsn != Lsn.NULL) {
+                start = Math.min(start, lsn);
+            }
+        }
+        return start == Long.MAX_VALUE ? Lsn.NULL : start;
+    }
+
+    /** The LSN of damage reported in a log segment, or NULL if the file is not a segment. */
+    private static long lsnOf(CorruptionException e) {
+        long segment = e.file() == null ? 0 : SegmentFiles.number(e.file().getFileName().toString());
+        return segment > 0 ? Lsn.of(segment, e.offset()) : Lsn.NULL;
     }
 
     private static String stripFile(StorageException e) {

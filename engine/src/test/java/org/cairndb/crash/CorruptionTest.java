@@ -251,6 +251,38 @@ class CorruptionTest {
         assertRefused(s, CorruptionException.class, last);
     }
 
+    /**
+     * The last segment cut short before the position where recovery starts (a copy that stopped
+     * early, after a clean close): the error said "corrupt at offset N: no more records" for an
+     * offset past the end of a shorter file. It now says that recovery reads from there and the
+     * segment ends before it.
+     */
+    @Test
+    void aLastSegmentCutBeforeTheRecoveryStartSaysSo() throws IOException {
+        Path home = tmp.resolve("cut-before-start");
+        try (Environment env = Environment.open(home, config())) {
+            Database d = env.openDatabase("d");
+            for (int i = 0; i < 2000; i++) {
+                d.put(null, ("k" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[200]);
+            }
+        } // a checkpoint at the close: recovery starts near the end of the last segment
+        long start;
+        try (org.cairndb.io.StorageFile f = NioFileIO.INSTANCE.open(home.resolve("data/d.cdb"), false, false)) {
+            start = DataFile.readHeader(f, home.resolve("data/d.cdb")).checkpointLsn();
+        }
+        Path segment = home.resolve("log").resolve(org.cairndb.log.SegmentFiles.name(Lsn.segment(start)));
+        truncate(segment, Lsn.offset(start) / 2);
+        Map<String, String> before = CrashRig.fingerprint(home);
+        CorruptionException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptionException.class,
+                () -> Environment.open(home, config()).close());
+        assertEquals(segment.toAbsolutePath().normalize(), e.file().toAbsolutePath().normalize(), e.getMessage());
+        assertEquals(Lsn.offset(start), e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("the log is read from here (LSN " + Lsn.toString(start) + ", where recovery"
+                + " starts), past the end of the segment"), e.getMessage());
+        assertTrue(e.getMessage().contains("but is only " + Lsn.offset(start) / 2 + " bytes long"), e.getMessage());
+        assertEquals(before, CrashRig.fingerprint(home), "the refused open changed no file");
+    }
+
     /** The record a third of the way into {@code seg}: its offset and length. */
     private static long[] aRecordAThirdInto(Setup s, Path seg) throws IOException {
         List<long[]> recs = records(s.home(), seg);

@@ -211,6 +211,34 @@ class VerifierDamageTest {
         assertTrue(p.message().contains("catastrophic recovery"), p.toString());
     }
 
+    /**
+     * A flipped byte in the log before where the data files' recovery starts: still a problem (a
+     * restore from an older backup replays it), but not "normal recovery cannot go on", which sent
+     * admins to a catastrophic recovery the environment did not need (it opens fine); and the part
+     * of the log that recovery does read is checked on past it.
+     */
+    @Test
+    void damageBeforeTheRecoveryStartIsNamedWithoutSayingTheEnvironmentCannotOpen() throws IOException {
+        Path home = environment(tmp.resolve("env"), true);
+        long[] c = aCommitInAnEarlierSegment(home);
+        long start = new DataFileSurgery(home.resolve("data/t.cdb")).header().checkpointLsn();
+        assertTrue(Lsn.of(c[0], c[1]) < start, "the damaged commit lies before the recovery start");
+        Path segment = home.resolve("log").resolve(SegmentFiles.name(c[0]));
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xA5, (byte) 0x5A}), c[1] + 30);
+        }
+        Verifier.Report r = verify(home);
+        Verifier.Problem p = assertProblem(r, segment, c[1], "checksum");
+        assertFalse(p.message().contains("normal recovery cannot go on"), p.toString());
+        assertTrue(p.message().contains("this lies before LSN " + Lsn.toString(start) + ", where normal recovery of the data"
+                + " files starts"), p.toString());
+        assertEquals(1, r.problems().size(), "the log recovery reads is whole: " + r.problems());
+        assertTrue(r.log() != null, "the log from the recovery start on was scanned");
+        try (Environment env = Environment.open(home, new EnvironmentConfig())) {
+            assertEquals(3000, env.openDatabase("t", false).count(), "the environment opens as verify says");
+        }
+    }
+
     @Test
     void aRecordWithAValidChecksumThatCannotBeDecodedIsNamed() throws IOException {
         Path home = environment(tmp.resolve("env"), true);

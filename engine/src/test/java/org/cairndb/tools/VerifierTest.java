@@ -193,10 +193,13 @@ class VerifierTest {
         Path logDir = home.resolve("log");
         long lsn = aRecordInsideAnEarlierSegment(logDir);
         Path segment = logDir.resolve(SegmentFiles.name(Lsn.segment(lsn)));
+        String cleanEnd = verify().log().endLsn();
         flipByte(segment, Lsn.offset(lsn) + 30);
         Verifier.Report r = verify();
         assertProblem(r, segment, Lsn.offset(lsn), "record checksum mismatch");
-        assertEquals(null, r.log());
+        // Before the data files' recovery start (the environment was closed): the log recovery reads
+        // is scanned on its own, to its end.
+        assertEquals(cleanEnd, r.log().endLsn());
     }
 
     @Test
