@@ -2,6 +2,7 @@ package org.cairndb;
 
 import java.time.Instant;
 import java.util.List;
+import org.cairndb.util.Counted;
 
 /**
  * What recovery did when the environment was opened. {@link #toString()} gives the text the
@@ -32,10 +33,11 @@ public record RecoveryReport(String startLsn, String endLsn, int segmentsScanned
     public String toString() {
         StringBuilder sb = new StringBuilder();
         sb.append("recovery replayed the log from ").append(startLsn).append(" to ").append(endLsn).append(" (")
-                .append(segmentsScanned).append(" segments, ").append(recordsScanned).append(" records) in ")
-                .append(durationMillis).append(" ms: ").append(transactionsRedone).append(" transactions redone, ")
+                .append(Counted.of(segmentsScanned, "segment")).append(", ").append(Counted.of(recordsScanned, "record"))
+                .append(") in ").append(durationMillis).append(" ms: ")
+                .append(Counted.of(transactionsRedone, "transaction")).append(" redone, ")
                 .append(transactionsRolledBack).append(" rolled back, ").append(preparedRestored)
-                .append(" prepared restored; ").append(databases).append(" databases");
+                .append(" prepared restored; ").append(Counted.of(databases, "database"));
         if (lastCommitTime != null) {
             sb.append("; last commit: transaction ").append(lastCommitTxnId).append(" at ").append(lastCommitTime);
             if (!lastCommitReplayed) {

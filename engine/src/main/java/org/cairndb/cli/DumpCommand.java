@@ -11,6 +11,7 @@ import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.tools.DumpFormat;
 import org.cairndb.tools.DumpWriter;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -81,7 +82,7 @@ final class DumpCommand extends CairnCommand {
                     throw new CommandFailedException(ExitCodes.FAILED, "cannot write the dump to " + file + ": "
                             + Errors.oneLine(e) + "; the file is incomplete");
                 }
-                out().println("dumped " + n + " records of '" + database + "' to " + file);
+                out().println("dumped " + Counted.of(n, "record") + " of '" + database + "' to " + file);
                 out().flush();
             }
         }

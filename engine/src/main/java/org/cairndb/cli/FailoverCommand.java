@@ -13,6 +13,7 @@ import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.Failover;
 import org.cairndb.log.SegmentFiles;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,11 +56,11 @@ final class FailoverCommand extends CairnCommand {
             }
             List<Long> moved = new ArrayList<>(before);
             moved.removeAll(SegmentFiles.list(env.internals().io(), logDir));
-            out().printf(Locale.ROOT, "%s failover copy %s of %s: %d files, %.1f MB copied in %.1f s; %s; log %s .. %s%n",
-                    first ? "created the" : "updated the", target.toAbsolutePath().normalize(), env.home(), r.filesCopied(),
+            out().printf(Locale.ROOT, "%s failover copy %s of %s: %s, %.1f MB copied in %.1f s; %s; log %s .. %s%n",
+                    first ? "created the" : "updated the", target.toAbsolutePath().normalize(), env.home(), Counted.of(r.filesCopied(), "file"),
                     r.bytesCopied() / 1e6, r.durationMillis() / 1000.0, moved.isEmpty()
                             ? "no segment was unneeded in the environment"
-                            : "moved " + moved.size() + " segments the environment no longer needs into it ("
+                            : "moved " + Counted.of(moved.size(), "segment") + " the environment no longer needs into it ("
                                     + SegmentFiles.name(moved.get(0)) + (moved.size() > 1 ? " .. "
                                     + SegmentFiles.name(moved.get(moved.size() - 1)) : "") + ")",
                     r.manifest().startLsn(), r.manifest().endLsn());

@@ -12,6 +12,7 @@ import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.HotBackup;
 import org.cairndb.io.FileIO;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -108,7 +109,7 @@ final class HotbackupCommand extends CairnCommand {
                 m.endLsn(), m.layout());
         printRecovery(out(), r);
         out().println("manifest: " + target.toAbsolutePath().normalize().resolve(BackupManifest.FILE_NAME) + " ("
-                + m.files().size() + " files" + (m.preparedTransactions().isEmpty() ? ""
+                + Counted.of(m.files().size(), "file") + (m.preparedTransactions().isEmpty() ? ""
                 : ", " + m.preparedTransactions().size() + " prepared transactions in doubt") + ")");
         out().flush();
     }
@@ -120,7 +121,7 @@ final class HotbackupCommand extends CairnCommand {
         }
         var rep = r.recovery();
         out.println("recovered the copy: replayed the log from " + rep.startLsn() + " to " + rep.endLsn() + ", "
-                + rep.transactionsRedone() + " transactions redone, " + rep.preparedRestored() + " prepared (in doubt)"
+                + Counted.of(rep.transactionsRedone(), "transaction") + " redone, " + rep.preparedRestored() + " prepared (in doubt)"
                 + (rep.lastCommitTime() != null ? "; last commit: transaction " + rep.lastCommitTxnId() + " at "
                 + rep.lastCommitTime() : ""));
     }

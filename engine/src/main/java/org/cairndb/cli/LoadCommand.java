@@ -10,6 +10,7 @@ import org.cairndb.Environment;
 import org.cairndb.env.Catalog;
 import org.cairndb.tools.DumpLoader;
 import org.cairndb.tools.DumpReader;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,9 +57,9 @@ final class LoadCommand extends CairnCommand {
             try (Environment env = Homes.openOrCreateIn(home.home)) {
                 DumpLoader loader = new DumpLoader(env, batch, keepExisting);
                 DumpLoader.Result r = attempt(source, () -> loader.load(reader, database));
-                out().println("loaded " + (r.records() - r.skipped()) + " records into '" + database + "' in "
-                        + r.transactions() + (r.transactions() == 1 ? " transaction" : " transactions")
-                        + (r.skipped() > 0 ? "; skipped " + r.skipped() + " keys that already existed" : ""));
+                out().println("loaded " + Counted.of(r.records() - r.skipped(), "record") + " into '" + database + "' in "
+                        + Counted.of(r.transactions(), "transaction")
+                        + (r.skipped() > 0 ? "; skipped " + Counted.of(r.skipped(), "key") + " that already existed" : ""));
                 out().flush();
             }
         }

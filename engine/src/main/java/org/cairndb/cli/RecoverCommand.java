@@ -13,6 +13,7 @@ import org.cairndb.RecoveryReport;
 import org.cairndb.RecoveryTarget;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.log.Lsn;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -149,9 +150,9 @@ final class RecoverCommand extends CairnCommand {
 
     private void print(Path h, RecoveryReport r, RecoveryTarget target) {
         out().println("catastrophic recovery of " + h + (target != null ? " to " + target : "") + ": replayed the log from "
-                + r.startLsn() + " to " + r.endLsn() + ", " + r.transactionsRedone() + " transactions redone, "
-                + r.preparedRestored() + " prepared (in doubt) restored, " + r.databases() + " databases; "
-                + r.recordsScanned() + " log records in " + String.format(java.util.Locale.ROOT, "%.2f s",
+                + r.startLsn() + " to " + r.endLsn() + ", " + Counted.of(r.transactionsRedone(), "transaction") + " redone, "
+                + r.preparedRestored() + " prepared (in doubt) restored, " + Counted.of(r.databases(), "database") + "; "
+                + Counted.of(r.recordsScanned(), "log record") + " in " + String.format(java.util.Locale.ROOT, "%.2f s",
                         r.durationMillis() / 1000.0));
         if (r.lastCommitTime() != null) {
             out().println("last commit: transaction " + r.lastCommitTxnId() + " at " + r.lastCommitTime() + " ("

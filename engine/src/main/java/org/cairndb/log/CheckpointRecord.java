@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.cairndb.util.Counted;
 import org.cairndb.util.VarInts;
 
 /**
@@ -143,7 +144,7 @@ public final class CheckpointRecord extends LogRecord {
     @Override
     public String describe() {
         return "CHECKPOINT at " + Instant.ofEpochMilli(checkpointMillis) + ", recovery starts at "
-                + Lsn.toString(startLsn) + ", " + databases.size() + " databases, next txn " + nextTxnId
+                + Lsn.toString(startLsn) + ", " + Counted.of(databases.size(), "database") + ", next txn " + nextTxnId
                 + (heuristics.isEmpty() ? "" : ", " + heuristics.size() + " heuristic outcomes");
     }
 }

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
+import org.cairndb.util.Counted;
 
 /**
  * Catastrophic recovery's first step: gathers log segments from several places (the environment's
@@ -163,7 +164,7 @@ public final class SegmentAssembler {
                         + first.validEnd() + ")");
             } else {
                 notes.add(SegmentFiles.name(first.segment()) + " to " + SegmentFiles.name(taken.get(j).segment()) + " ("
-                        + (j - i + 1) + " segments): took the copies from " + first.from());
+                        + Counted.of(j - i + 1, "segment") + "): took the copies from " + first.from());
             }
             i = j + 1;
         }

@@ -31,6 +31,7 @@ import org.cairndb.log.Op;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
+import org.cairndb.util.Counted;
 
 /**
  * Normal recovery: brings the data files up to date with the log when an environment is opened.
@@ -395,7 +396,7 @@ public final class RecoveryManager {
         if (System.nanoTime() - lastProgress > PROGRESS_NANOS) {
             lastProgress = System.nanoTime();
             LOG.log(System.Logger.Level.INFO, "recovery of " + env.home().home() + ": replayed up to LSN "
-                    + Lsn.toString(position) + ", " + redone + " transactions so far");
+                    + Lsn.toString(position) + ", " + Counted.of(redone, "transaction") + " so far");
         }
     }
 
@@ -552,7 +553,7 @@ public final class RecoveryManager {
             }
         }
         env.io().syncDirectory(logDir);
-        return "moved the log after the target (" + moved + " segments) aside into " + env.home().home().relativize(aside)
+        return "moved the log after the target (" + Counted.of(moved, "segment") + ") aside into " + env.home().home().relativize(aside)
                 + "; it is kept, and no later open replays it";
     }
 

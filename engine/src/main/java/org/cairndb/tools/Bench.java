@@ -27,6 +27,7 @@ import org.cairndb.Environment;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
 import org.cairndb.TransactionException;
+import org.cairndb.util.Counted;
 
 /**
  * A pgbench-style bank: accounts, transfers between them, and a check that no money was made or
@@ -184,8 +185,8 @@ public final class Bench {
         }
 
         RunResult run(PrintWriter out, LongPredicate stop) throws IOException, InterruptedException {
-            out.printf(Locale.ROOT, "running transfers on %d accounts with %d threads (%s), run id %s%n", accountCount,
-                    config.threads(), config.durability(), runId);
+            out.printf(Locale.ROOT, "running transfers on %s with %s (%s), run id %s%n", Counted.of(accountCount, "account"),
+                    Counted.of(config.threads(), "thread"), config.durability(), runId);
             out.flush();
             List<Thread> threads = new ArrayList<>();
             CountDownLatch finished = new CountDownLatch(config.threads());
@@ -255,8 +256,9 @@ public final class Bench {
             long c = commits.sum();
             RunResult r = new RunResult(c, retries.sum(), seconds, c / seconds, all.quantile(0.50) / 1e6,
                     all.quantile(0.99) / 1e6, all.max() / 1e6, interrupted);
-            out.printf(Locale.ROOT, "%s%d commits in %.2f s with %d threads (%s): %.1f commits/s, %d retries%n",
-                    interrupted ? "interrupted: " : "", r.commits(), r.seconds(), config.threads(), config.durability(),
+            out.printf(Locale.ROOT, "%s%d commits in %.2f s with %s (%s): %.1f commits/s, %d retries%n",
+                    interrupted ? "interrupted: " : "", r.commits(), r.seconds(), Counted.of(config.threads(), "thread"),
+                    config.durability(),
                     r.commitsPerSecond(), r.retries());
             out.printf(Locale.ROOT, "latency ms: p50 %.3f, p99 %.3f, max %.3f%n", r.p50Millis(), r.p99Millis(),
                     r.maxMillis());

@@ -177,7 +177,7 @@ class DumpLoadCommandTest {
         CliRun.Result r = CliRun.runWithInput("VERSION=3\nformat=print\nHEADER=END\n k1\n theirs\n k2\n new\nDATA=END\n",
                 "load", "-h", target.toString(), "-n", "db");
         assertEquals(0, r.exit(), r::toString);
-        assertTrue(r.out().contains("loaded 1 records into 'db'") && r.out().contains("skipped 1"), r::toString);
+        assertTrue(r.out().contains("loaded 1 record into 'db'") && r.out().contains("skipped 1"), r::toString);
         try (Environment env = Environment.open(target)) {
             Database db = env.openDatabase("db", false);
             assertArrayEquals(b("mine"), db.get(null, b("k1")));
