@@ -95,14 +95,34 @@ public final class ContinuousArchiver {
                 continue;
             }
             Path from = logDir.resolve(SegmentFiles.name(seg));
-            SegmentCopier.createOwnerOnlyDirectory(archiveDir);
-            if (SegmentCopier.copyOnce(io, from, archiveDir.resolve(SegmentFiles.name(seg)), null) > 0) {
-                copied++;
+            try {
+                SegmentCopier.createOwnerOnlyDirectory(archiveDir);
+                if (SegmentCopier.copyOnce(io, from, archiveDir.resolve(SegmentFiles.name(seg)), null) > 0) {
+                    copied++;
+                }
+            } catch (IOException e) {
+                // Many file-system exceptions carry only a path as their message (an archive path
+                // taken by a plain file gave just "/.../archive" in the status): say what failed,
+                // for which segment, and what kind of error it was.
+                throw new IOException("cannot archive " + SegmentFiles.name(seg) + " to " + archiveDir + ": "
+                        + describe(e), e);
             }
             lastArchived = seg;
             lastArchivedMillis = System.currentTimeMillis();
         }
         return copied;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.FileAlreadyExistsException f && f.getReason() == null) {
+            return f.getFile() + " already exists" + (f.getFile() != null && java.nio.file.Files.exists(Path.of(f.getFile()))
+                    && !java.nio.file.Files.isDirectory(Path.of(f.getFile())) ? " and is not a directory" : "");
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+            String kind = e.getClass().getSimpleName().replace("Exception", "");
+            return f.getMessage() + " (" + kind.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT) + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private void run() {

@@ -222,6 +222,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         if (assembly != null) {
             assembly.commit();
+        } else if (!inspect) {
+            dropSegmentsKeptAside();
         }
         environmentId = outcome.environmentId() != null ? outcome.environmentId() : UUID.randomUUID();
         log = inspect ? LogManager.openReadOnly(io, home.logDir(), environmentId, outcome.endLsn(), outcome.lastSegment(),
@@ -266,6 +268,31 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
         }
         startDaemon();
+    }
+
+    /**
+     * Deletes the segments an interrupted catastrophic recovery kept aside ({@code <name>.before-assembly}),
+     * once a normal recovery has accepted {@code log/} as that assembly left it and before the log
+     * goes on from its end. The assembler puts such a copy back at its next run, to undo the
+     * interrupted assembly; but after this open the segment it replaced receives new commits, and
+     * putting the old copy back over it would silently undo all of them (InterruptedAssemblyTest).
+     * The copy kept aside holds nothing the segment lacks: an assembly only replaces a copy by a
+     * longer one of the same history.
+     */
+    private void dropSegmentsKeptAside() throws IOException {
+        boolean dropped = false;
+        for (String name : io.list(home.logDir())) {
+            if (name.endsWith(org.cairndb.log.SegmentAssembler.KEPT_ASIDE_SUFFIX)) {
+                io.delete(home.logDir().resolve(name));
+                dropped = true;
+                LOG.log(System.Logger.Level.WARNING, "opened " + home.home() + ": deleted log/" + name + ", the copy an"
+                        + " interrupted catastrophic recovery kept aside; recovery accepted the segment that replaced it,"
+                        + " and the log goes on in that one");
+            }
+        }
+        if (dropped) {
+            io.syncDirectory(home.logDir());
+        }
     }
 
     /** The environment id in the header of the first log segment that has one, or null (the scan reports bad headers). */

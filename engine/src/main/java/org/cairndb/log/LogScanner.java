@@ -141,9 +141,14 @@ public final class LogScanner {
                             + " then run catastrophic recovery (cairn recover -c)");
                 }
                 if (previousEnd >= 0 && h.previousEnd() != previousEnd) {
-                    throw new CorruptionException(path, 48, "log chain broken: this segment says the previous one ends at offset "
-                            + h.previousEnd() + " but its valid records end at " + previousEnd
-                            + "; catastrophic recovery from a backup is needed");
+                    // The break shows here, but the fault is as often in the previous segment (an
+                    // older, shorter copy of it put back by a restore): name both.
+                    String prev = SegmentFiles.name(s - 1);
+                    throw new CorruptionException(path, 48, "log chain broken: this segment says " + prev
+                            + " ends at offset " + h.previousEnd() + " but the valid records of " + prev + " end at "
+                            + previousEnd + " (one of the two is a copy from another moment or another history, or "
+                            + prev + " is damaged there); put back matching copies of both (cairn recover -c --logs DIR,"
+                            + " from the archive or a backup): catastrophic recovery from a backup is needed");
                 }
                 // Segments are created zero-filled at full size, so no crash leaves one shorter.
                 String truncated = r.fileSize() < h.createdSize() ? "the segment was created with " + h.createdSize()

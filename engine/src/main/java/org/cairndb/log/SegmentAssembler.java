@@ -86,12 +86,15 @@ public final class SegmentAssembler {
         }
     }
 
-    private static final String ASIDE = ".before-assembly";
+    /** What a segment kept aside by an assembly is named: its own name followed by this. */
+    public static final String KEPT_ASIDE_SUFFIX = ".before-assembly";
+    private static final String ASIDE = KEPT_ASIDE_SUFFIX;
 
     /**
      * Assembles segments from {@code sources} into {@code logDir}. {@code environmentId}, if not
      * null, is the only environment accepted. A segment left aside by an interrupted earlier
-     * assembly is put back first.
+     * assembly is put back first. (A normal open of the environment since then has deleted it
+     * instead: the log went on in the segment that replaced it.)
      */
     public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
         Assembly assembly = new Assembly(io, logDir);
