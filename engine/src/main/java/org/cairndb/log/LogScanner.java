@@ -1,7 +1,6 @@
 package org.cairndb.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.UUID;
 import org.cairndb.CorruptionException;
 import org.cairndb.StorageException;
 import org.cairndb.io.FileIO;
-import org.cairndb.io.StorageFile;
 
 /**
  * Walks the log from a start LSN to its end, handing every valid record to a visitor, and decides
@@ -103,7 +101,7 @@ public final class LogScanner {
         // header with records after it is damage (a flipped byte, a zeroed sector), and taking that
         // segment for an unused one would delete acknowledged commits; openChecked refuses it below.
         if (segments.size() > 1 || startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
-            if (neverBegun(last)) {
+            if (SegmentReader.neverBegun(io, logDir.resolve(SegmentFiles.name(last)), last)) {
                 unused.add(last);
                 segments = segments.subList(0, segments.size() - 1);
                 last = segments.isEmpty() ? 0 : segments.get(segments.size() - 1);
@@ -193,40 +191,6 @@ public final class LogScanner {
             }
         }
         return new Result(end, last, scanned, records, tail, unused, env);
-    }
-
-    /**
-     * Whether the segment was created but never begun: its header is blank or not valid (torn by a
-     * crash while it was written) and every byte after the header is zero.
-     */
-    private boolean neverBegun(long segment) throws IOException {
-        Path path = logDir.resolve(SegmentFiles.name(segment));
-        try (SegmentReader r = SegmentReader.open(io, path, segment)) {
-            return r.header() == null && r.zerosFrom(SegmentHeader.SIZE);
-        } catch (IllegalArgumentException e) {
-            try (StorageFile f = io.open(path, false, false)) {
-                return zerosAfterHeader(f);
-            }
-        }
-    }
-
-    private static boolean zerosAfterHeader(StorageFile f) throws IOException {
-        long size = f.size();
-        ByteBuffer b = ByteBuffer.allocate(1 << 16);
-        for (long pos = SegmentHeader.SIZE; pos < size; ) {
-            b.clear().limit((int) Math.min(b.capacity(), size - pos));
-            int n = f.read(b, pos);
-            if (n <= 0) {
-                break;
-            }
-            for (int i = 0; i < n; i++) {
-                if (b.get(i) != 0) {
-                    return false;
-                }
-            }
-            pos += n;
-        }
-        return true;
     }
 
     private SegmentReader openChecked(Path path, long segment) throws IOException {

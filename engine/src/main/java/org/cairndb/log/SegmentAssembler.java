@@ -28,7 +28,9 @@ import org.cairndb.util.Counted;
  * naming both copies and the offset where they part, before anything is copied. Bytes after a
  * copy's valid end (zeros, a torn write) are not compared. The copies of a segment are read side by
  * side, once each, comparing records as they are validated. A copy of another environment, or one
- * with an unreadable header, never wins. Copies are written under a temporary name, forced and
+ * with an unreadable header, never wins; but when every copy of a segment has a damaged header
+ * over records, one is taken into {@code log/} all the same, so that recovery refuses it by name
+ * rather than end the log before it. Copies are written under a temporary name, forced and
  * renamed, so an interrupted assembly leaves {@code log/} as it was or with whole segments.
  *
  * <p>An assembly can be taken back: a segment it replaces is kept aside under
@@ -106,10 +108,14 @@ public final class SegmentAssembler {
         // Every segment's copies are read and compared before anything is copied, so that a refusal
         // leaves log/ as it was.
         Map<Long, List<Candidate>> bySegment = new TreeMap<>();
+        Map<Long, Path> damagedOnly = new TreeMap<>();
         for (Map.Entry<Long, List<Path>> e : copiesBySegment(io, logDir, sources).entrySet()) {
-            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes);
+            List<Path> damaged = new ArrayList<>();
+            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes, damaged);
             if (!usable.isEmpty()) {
                 bySegment.put(e.getKey(), usable);
+            } else if (!damaged.isEmpty()) {
+                damagedOnly.put(e.getKey(), damaged.get(0));
             }
         }
         List<Taken> taken = new ArrayList<>();
@@ -140,6 +146,20 @@ public final class SegmentAssembler {
             } else {
                 taken.add(new Taken(e.getKey(), best.path().getParent(), best.validEnd()));
             }
+        }
+        // A segment whose every copy has a damaged header but holds records: left out, the log would
+        // end before it (or have a gap) and recovery would drop its commits without a word. In log/,
+        // recovery refuses it by name where it needs it (as it refuses such a segment in a normal
+        // open), and one before the recovery start is never read.
+        for (Map.Entry<Long, Path> e : damagedOnly.entrySet()) {
+            Path target = logDir.resolve(SegmentFiles.name(e.getKey()));
+            if (e.getValue().equals(target)) {
+                continue;
+            }
+            assembly.added.add(target);
+            org.cairndb.archive.SegmentCopier.copyReplacing(io, e.getValue(), target, null);
+            assembly.notes.add(SegmentFiles.name(e.getKey()) + ": the only copy, from " + e.getValue().getParent()
+                    + ", has a damaged header but holds records; taken into log/, where recovery stops at it if it needs it");
         }
         noteRuns(taken, assembly.notes);
         return assembly;
@@ -204,11 +224,11 @@ public final class SegmentAssembler {
      * each, and must agree wherever they both hold valid records: see {@link #readSideBySide}.
      */
     private static List<Candidate> evaluate(FileIO io, long segment, List<Path> paths, UUID environmentId,
-            List<String> notes) throws IOException {
+            List<String> notes, List<Path> damaged) throws IOException {
         List<Reading> copies = new ArrayList<>();
         try {
             for (Path p : paths) {
-                SegmentReader r = open(io, p, segment, environmentId, notes);
+                SegmentReader r = open(io, p, segment, environmentId, notes, damaged);
                 if (r != null) {
                     copies.add(new Reading(p, r));
                 }
@@ -231,18 +251,20 @@ public final class SegmentAssembler {
      * A reader of the copy at {@code path}; null, with a note saying why, if its header is unusable
      * or of another environment (a --logs directory given by mistake is named, not silently skipped).
      */
-    private static SegmentReader open(FileIO io, Path path, long segment, UUID environmentId, List<String> notes)
-            throws IOException {
+    private static SegmentReader open(FileIO io, Path path, long segment, UUID environmentId, List<String> notes,
+            List<Path> damaged) throws IOException {
         SegmentReader r;
         try {
             r = SegmentReader.open(io, path, segment);
         } catch (IllegalArgumentException e) {
             notes.add("ignored " + path + ": its header is unreadable (" + e.getMessage() + ")");
+            noteDamaged(io, path, segment, damaged);
             return null;
         }
         if (r.header() == null) {
             r.close();
-            return null; // created but never begun: nothing in it
+            noteDamaged(io, path, segment, damaged); // unless created but never begun: nothing in it
+            return null;
         }
         if (environmentId != null && !environmentId.equals(r.header().environmentId())) {
             notes.add("ignored " + path + ": it belongs to environment " + r.header().environmentId() + ", not to this one ("
@@ -251,6 +273,13 @@ public final class SegmentAssembler {
             return null;
         }
         return r;
+    }
+
+    /** Adds {@code path} to {@code damaged} if records follow its unusable header (see {@link SegmentReader#neverBegun}). */
+    private static void noteDamaged(FileIO io, Path path, long segment, List<Path> damaged) throws IOException {
+        if (!SegmentReader.neverBegun(io, path, segment)) {
+            damaged.add(path);
+        }
     }
 
     /**

@@ -51,6 +51,41 @@ public final class SegmentReader implements Closeable {
      * {@link #header()} (the segment was created but never begun); any other bad header throws
      * {@link IllegalArgumentException} with the reason.
      */
+    /**
+     * Whether the file at {@code path} is a segment created but never begun: its header blank or not
+     * valid (torn by a crash while it was written) and nothing but zeros after it. A bad header with
+     * records after it is damage (a flipped byte, a zeroed sector), not an unfinished start: a
+     * segment's header is forced before its first record is written.
+     */
+    public static boolean neverBegun(FileIO io, Path path, long segment) throws IOException {
+        try (SegmentReader r = open(io, path, segment)) {
+            return r.header() == null && r.zerosFrom(SegmentHeader.SIZE);
+        } catch (IllegalArgumentException e) {
+            try (StorageFile f = io.open(path, false, false)) {
+                return zerosAfterHeader(f);
+            }
+        }
+    }
+
+    private static boolean zerosAfterHeader(StorageFile f) throws IOException {
+        long size = f.size();
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        for (long pos = SegmentHeader.SIZE; pos < size; ) {
+            b.clear().limit((int) Math.min(b.capacity(), size - pos));
+            int n = f.read(b, pos);
+            if (n <= 0) {
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += n;
+        }
+        return true;
+    }
+
     public static SegmentReader open(FileIO io, Path path, long segment) throws IOException {
         StorageFile f = io.open(path, false, false);
         try {

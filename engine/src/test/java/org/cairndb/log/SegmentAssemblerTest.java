@@ -231,4 +231,39 @@ class SegmentAssemblerTest {
         assertTrue(a.notes().stream().anyMatch(n -> n.startsWith("ignored " + foreign.resolve("log.0000000001"))
                 && n.contains("belongs to environment")), a.notes()::toString);
     }
+    /**
+     * The only copy of the last segment, in a --logs directory, has a damaged header but holds
+     * commits: it used to be left out (a blank header without a word), so the log ended a segment
+     * early and catastrophic recovery dropped its commits. Now it is taken into log/, where the
+     * scan refuses it by name.
+     */
+    @Test
+    void theOnlyCopyOfASegmentWithADamagedHeaderIsNotLeftOutSilently() throws Exception {
+        Path mine = dir.resolve("mine");
+        write(mine, Lsn.NULL, 1, 200);
+        List<Long> segs = SegmentFiles.list(io, mine);
+        assertTrue(segs.size() >= 2, "two segments at least: " + segs);
+        long last = segs.get(segs.size() - 1);
+        Path logDir = dir.resolve("log");
+        Files.createDirectories(logDir);
+        for (long seg : segs) {
+            if (seg != last) {
+                Files.copy(mine.resolve(SegmentFiles.name(seg)), logDir.resolve(SegmentFiles.name(seg)));
+            }
+        }
+        Path archive = Files.createDirectories(dir.resolve("archive"));
+        Path damaged = archive.resolve(SegmentFiles.name(last));
+        Files.copy(mine.resolve(SegmentFiles.name(last)), damaged);
+        try (StorageFile f = io.open(damaged, true, false)) {
+            f.zeroFill(0, SegmentHeader.SIZE); // a zeroed sector where the header was
+        }
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive), env);
+        a.commit();
+        assertTrue(a.notes().stream().anyMatch(n -> n.startsWith(SegmentFiles.name(last) + ": the only copy, from " + archive)
+                && n.contains("damaged header")), a.notes()::toString);
+        org.cairndb.CorruptionException e = assertThrows(org.cairndb.CorruptionException.class,
+                () -> new LogScanner(io, logDir).scan(Lsn.NULL, env, f -> { }));
+        assertEquals(logDir.resolve(SegmentFiles.name(last)), e.file(), e.getMessage());
+        assertTrue(e.getMessage().contains("records follow it"), e.getMessage());
+    }
 }
