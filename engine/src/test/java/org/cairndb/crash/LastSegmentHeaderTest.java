@@ -11,19 +11,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.cairndb.CorruptionException;
-import org.cairndb.Database;
-import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryReport;
 import org.cairndb.StorageException;
-import org.cairndb.TransactionConfig;
-import org.cairndb.io.NioFileIO;
 import org.cairndb.log.SegmentHeader;
 import org.cairndb.tools.Verifier;
 import org.junit.jupiter.api.Test;
@@ -46,35 +40,15 @@ class LastSegmentHeaderTest {
     Path tmp;
 
     private static EnvironmentConfig config() {
-        return CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC).logSegmentSize(64 << 10).checkpointerEnabled(false)
-                .checkpointKBytes(0).cacheSize(64 << 20);
-    }
-
-    private record Setup(Path home, List<String> acked) {
+        return TransfersOverSegments.config(64 << 20);
     }
 
     /** An abandoned environment whose log spans two segments, the last one holding acknowledged transfers. */
-    private Setup build(String name) throws IOException {
-        Path home = tmp.resolve(name);
-        List<String> acked = new ArrayList<>();
-        Environment env = Environment.open(home, config());
-        Bank.create(env, ACCOUNTS);
-        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
-        Database hist = env.openDatabase(Bank.HISTORY, false);
-        Random r = new Random(name.hashCode());
-        for (int i = 0; CrashRig.segments(home).size() < 2 || i % 100 != 0; i++) {
-            int from = r.nextInt(ACCOUNTS);
-            int to = (from + 1 + r.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
-            Bank.Transfer t = new Bank.Transfer(name + "-" + i, from, to, 1 + r.nextInt(50));
-            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
-            acked.add(t.id());
-        }
-        env.internals().abandon();
-        assertEquals(2, CrashRig.segments(home).size());
-        return new Setup(home, acked);
+    private TransfersOverSegments build(String name) throws IOException {
+        return TransfersOverSegments.crash(tmp.resolve(name), name, ACCOUNTS, 2, 100, config());
     }
 
-    private static Path last(Setup s) throws IOException {
+    private static Path last(TransfersOverSegments s) throws IOException {
         List<Path> segs = CrashRig.segments(s.home());
         return segs.get(segs.size() - 1);
     }
@@ -94,7 +68,7 @@ class LastSegmentHeaderTest {
     }
 
     /** Opening is refused with a CorruptionException naming {@code file} at offset 0; nothing on disk changed. */
-    private static CorruptionException assertRefused(Setup s, Path file) throws IOException {
+    private static CorruptionException assertRefused(TransfersOverSegments s, Path file) throws IOException {
         Map<String, String> before = CrashRig.fingerprint(s.home());
         StorageException e;
         try (Environment env = Environment.open(s.home(), config())) {
@@ -112,7 +86,7 @@ class LastSegmentHeaderTest {
         return (CorruptionException) e;
     }
 
-    private static RecoveryReport assertRecovered(Setup s) {
+    private static RecoveryReport assertRecovered(TransfersOverSegments s) {
         try (Environment env = Environment.open(s.home(), config())) {
             Bank.verify(env, ACCOUNTS, s.acked(), "recovery: " + env.recoveryReport());
             return env.recoveryReport();
@@ -121,7 +95,7 @@ class LastSegmentHeaderTest {
 
     @Test
     void aFlippedByteInTheHeaderOfTheLastSegmentIsRefusedNotDeleted() throws IOException {
-        Setup s = build("flip-header");
+        TransfersOverSegments s = build("flip-header");
         Path last = last(s);
         byte[] original = read(last, 30, 1);
         write(last, 30, new byte[] {(byte) ~original[0]}); // inside the environment id: the header checksum fails
@@ -136,7 +110,7 @@ class LastSegmentHeaderTest {
 
     @Test
     void aZeroedHeaderOfTheLastSegmentIsRefusedNotDeleted() throws IOException {
-        Setup s = build("zero-header");
+        TransfersOverSegments s = build("zero-header");
         Path last = last(s);
         byte[] original = read(last, 0, SegmentHeader.SIZE);
         write(last, 0, new byte[SegmentHeader.SIZE]);
@@ -149,7 +123,7 @@ class LastSegmentHeaderTest {
     /** What a crash can leave: the next segment renamed into place, its header torn, nothing after it. */
     @Test
     void aSegmentWithATornHeaderAndNothingElseIsStillRemoved() throws IOException {
-        Setup s = build("torn-header");
+        TransfersOverSegments s = build("torn-header");
         Path last = last(s);
         Path next = last.resolveSibling(String.format("log.%010d", CrashRig.segments(s.home()).size() + 1));
         Files.write(next, new byte[64 << 10]);

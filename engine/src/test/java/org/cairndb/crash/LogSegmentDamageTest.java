@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.cairndb.CorruptionException;
 import org.cairndb.Database;
 import org.cairndb.Durability;
@@ -42,36 +41,16 @@ class LogSegmentDamageTest {
     Path tmp;
 
     private static EnvironmentConfig config() {
-        return CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC).logSegmentSize(64 << 10).checkpointerEnabled(false)
-                .checkpointKBytes(0).cacheSize(32 << 20);
-    }
-
-    private record Setup(Path home, List<String> acked) {
+        return TransfersOverSegments.config(32 << 20);
     }
 
     /** A crashed environment whose log spans {@code segments} segments of acknowledged transfers. */
-    private Setup build(String name, int segments) throws IOException {
-        Path home = tmp.resolve(name);
-        List<String> acked = new ArrayList<>();
-        Environment env = Environment.open(home, config());
-        Bank.create(env, ACCOUNTS);
-        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
-        Database hist = env.openDatabase(Bank.HISTORY, false);
-        Random r = new Random(name.hashCode());
-        for (int i = 0; CrashRig.segments(home).size() < segments || i % 50 != 0; i++) {
-            int from = r.nextInt(ACCOUNTS);
-            int to = (from + 1 + r.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
-            Bank.Transfer t = new Bank.Transfer(name + "-" + i, from, to, 1 + r.nextInt(50));
-            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
-            acked.add(t.id());
-        }
-        env.internals().abandon();
-        assertEquals(segments, CrashRig.segments(home).size());
-        return new Setup(home, acked);
+    private TransfersOverSegments build(String name, int segments) throws IOException {
+        return TransfersOverSegments.crash(tmp.resolve(name), name, ACCOUNTS, segments, 50, config());
     }
 
     /** Opening is refused with a StorageException naming {@code file}; no file changed. */
-    private static StorageException assertRefused(Setup s, Path file) throws IOException {
+    private static StorageException assertRefused(TransfersOverSegments s, Path file) throws IOException {
         Map<String, String> before = CrashRig.fingerprint(s.home());
         StorageException e;
         try (Environment env = Environment.open(s.home(), config())) {
@@ -86,7 +65,7 @@ class LogSegmentDamageTest {
         return e;
     }
 
-    private static void assertRecovered(Setup s) {
+    private static void assertRecovered(TransfersOverSegments s) {
         try (Environment env = Environment.open(s.home(), config())) {
             Bank.verify(env, ACCOUNTS, s.acked(), "recovery: " + env.recoveryReport());
         }
@@ -104,7 +83,7 @@ class LogSegmentDamageTest {
     /** An admin restoring a segment copies the wrong archived file under its name. */
     @Test
     void aSegmentWhoseHeaderSaysAnotherNumberIsRefusedByName() throws IOException {
-        Setup s = build("renamed", 3);
+        TransfersOverSegments s = build("renamed", 3);
         List<Path> segs = CrashRig.segments(s.home());
         byte[] original = readAll(segs.get(1));
         Files.copy(segs.get(2), segs.get(1), StandardCopyOption.REPLACE_EXISTING);
@@ -122,7 +101,7 @@ class LogSegmentDamageTest {
      */
     @Test
     void aLastSegmentTruncatedToAnOddLengthIsRefusedAtTheCutRecord() throws IOException {
-        Setup s = build("odd-length", 2);
+        TransfersOverSegments s = build("odd-length", 2);
         long end = validEnd(s.home());
         Path last = CrashRig.segments(s.home()).get(1);
         assertEquals(last.getFileName().toString(), String.format("log.%010d", Lsn.segment(end)));
@@ -154,7 +133,7 @@ class LogSegmentDamageTest {
      */
     @Test
     void anEmptiedLogDirectoryIsRefusedWhileDataFilesNeedIt() throws IOException {
-        Setup s = build("emptied", 2);
+        TransfersOverSegments s = build("emptied", 2);
         Path saved = tmp.resolve("saved-log");
         Files.createDirectories(saved);
         List<Path> segs = CrashRig.segments(s.home());
@@ -181,7 +160,7 @@ class LogSegmentDamageTest {
     @Test
     void aBrokenChainIsRefusedNamingBothSegments() throws IOException {
         Path home = tmp.resolve("chain");
-        Setup early = build("chain", 1);
+        TransfersOverSegments early = build("chain", 1);
         Path older = tmp.resolve("older-log.0000000001");
         Files.copy(CrashRig.segments(home).get(0), older);
         // Go on until the log spans two segments.
@@ -195,7 +174,7 @@ class LogSegmentDamageTest {
             acked.add(t.id());
         }
         env.internals().abandon();
-        Setup s = new Setup(home, acked);
+        TransfersOverSegments s = new TransfersOverSegments(home, acked);
         List<Path> segs = CrashRig.segments(home);
         byte[] original = readAll(segs.get(0));
         Files.copy(older, segs.get(0), StandardCopyOption.REPLACE_EXISTING);
@@ -215,7 +194,7 @@ class LogSegmentDamageTest {
      */
     @Test
     void aFailureWhileCuttingOffATornTailNamesTheSegmentAndLosesNothing() throws IOException {
-        Setup s = build("tail-cut-fails", 2);
+        TransfersOverSegments s = build("tail-cut-fails", 2);
         long end = validEnd(s.home());
         Path last = CrashRig.segments(s.home()).get(1);
         // What a torn append leaves: the first bytes of a record (a plausible length, its type), the rest never written.
