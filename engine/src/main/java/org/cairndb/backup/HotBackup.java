@@ -148,6 +148,15 @@ public final class HotBackup {
                 options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(target);
         SegmentCopier.restrictToOwner(target);
+        if (moved != null && !moved.isEmpty()) {
+            // Failover: the segments copied into the copy leave the environment only now that the
+            // copy is complete. Removed as soon as they were copied, an update that then stopped (a
+            // full disk, an I/O error) left them only in a directory that, after a first update, is
+            // no failover copy and is to be moved away or emptied: without an archive the
+            // environment's log history was lost with it.
+            List<Path> removed = env.logArchive().removeArchivable(moved::contains);
+            LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
+        }
         report("done", true);
         return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
     }
@@ -258,6 +267,14 @@ public final class HotBackup {
                             throw new IllegalArgumentException("failover directory " + target + " is not empty but holds no "
                                     + BackupManifest.FILE_NAME + ": the first update into it did not finish (or it is not a"
                                     + " failover copy); move it away or empty it, then update again. Nothing was changed");
+                        }
+                        // Only a directory with a manifest can be updated: one without (a backup that stopped
+                        // half-way) sent to -u would only be refused again there.
+                        if (BackupManifest.read(target) == null) {
+                            throw new IllegalArgumentException("backup target " + target + " is not empty and holds no "
+                                    + BackupManifest.FILE_NAME + " (an unfinished backup, or other files), so it can be"
+                                    + " neither used nor updated; give an empty or new directory, or move it away or empty"
+                                    + " it first. Nothing was changed");
                         }
                         throw new IllegalArgumentException("backup target " + target + " is not empty; give an empty or new"
                                 + " directory, or update the backup there with -u");
@@ -465,14 +482,15 @@ public final class HotBackup {
         return false;
     }
 
-    /** Failover step 2: segments the environment no longer needs go into the copy and leave the environment. */
+    /**
+     * Failover step 2: segments the environment no longer needs go into the copy; they leave the
+     * environment once the update is complete (see {@link #takeAlone}).
+     */
     private void moveUnneededSegments(Path logTarget, List<Path> moved) throws IOException {
         for (Path p : env.logArchive().archivable()) {
             copySegment(p.getFileName().toString(), logTarget.resolve(p.getFileName()), true);
             moved.add(p);
         }
-        List<Path> removed = env.logArchive().removeArchivable(moved::contains);
-        LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
     }
 
     private void report(String phase, boolean always) {
