@@ -289,7 +289,7 @@ public final class HotBackup {
             throw new IllegalArgumentException("cannot update " + target + ": it does not exist; take a full backup there"
                     + " (without -u)");
         }
-        BackupManifest m = BackupManifest.read(target);
+        BackupManifest m = readForUpdate(target);
         if (m == null) {
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
                     + " (not a complete backup); take a full backup instead");
@@ -299,6 +299,23 @@ public final class HotBackup {
                     + m.environmentId() + ", not of this one (" + env.environmentId() + ")");
         }
         return m;
+    }
+
+    /**
+     * The manifest of the backup or failover copy in {@code target}, or null if it has none. One that
+     * cannot be read is a refusal before anything changes, not an I/O failure: reported as an I/O
+     * failure, the commands said the update had stopped half-way and should be run again (it fails
+     * the same way) or, for failover, that the copy (the environment's log archive) be removed.
+     */
+    static BackupManifest readForUpdate(Path target) {
+        try {
+            return BackupManifest.read(target);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot update " + target.toAbsolutePath().normalize() + ": "
+                    + e.getMessage() + ". Check it with cairn verifybackup; if the files are whole, restore the manifest"
+                    + " from a copy, otherwise take a new backup into another directory (keep this one: for a failover"
+                    + " copy, it holds the log the environment gave away). Nothing was changed", e);
+        }
     }
 
     /**

@@ -232,7 +232,7 @@ class BackupFailurePathsTest {
             IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
                     () -> Failover.update(env.internals(), otherBackup, BackupOptions.defaults()));
             assertTrue(f.getMessage().contains("backup of environment"), f.getMessage());
-            IOException d = assertThrows(IOException.class,
+            IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
                     () -> HotBackup.run(env.internals(), damaged, BackupOptions.defaults().withUpdate(true)));
             assertTrue(d.getMessage().contains(damaged.resolve(BackupManifest.FILE_NAME).toString()), d.getMessage());
             assertEquals(otherBefore, tree(otherBackup, List.of()));
