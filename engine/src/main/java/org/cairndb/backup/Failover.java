@@ -30,7 +30,7 @@ public final class Failover {
 
     /** Brings the failover copy in {@code dir} up to date (creating it on the first call). */
     public static BackupResult update(EnvironmentImpl env, Path dir, BackupOptions options) throws IOException {
-        boolean exists = BackupManifest.read(dir) != null;
+        boolean exists = HotBackup.readForUpdate(dir) != null;
         BackupOptions o = options.withUpdate(exists).withSplitLayout(true).withRecover(true);
         return HotBackup.runForFailover(env, dir, o);
     }

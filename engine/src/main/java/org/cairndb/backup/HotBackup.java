@@ -148,6 +148,15 @@ public final class HotBackup {
                 options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(target);
         SegmentCopier.restrictToOwner(target);
+        if (moved != null && !moved.isEmpty()) {
+            // Failover: the segments copied into the copy leave the environment only now that the
+            // copy is complete. Removed as soon as they were copied, an update that then stopped (a
+            // full disk, an I/O error) left them only in a directory that, after a first update, is
+            // no failover copy and is to be moved away or emptied: without an archive the
+            // environment's log history was lost with it.
+            List<Path> removed = env.logArchive().removeArchivable(moved::contains);
+            LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
+        }
         report("done", true);
         return new BackupResult(manifest, files, bytes, System.currentTimeMillis() - t0, recovery);
     }
@@ -259,6 +268,14 @@ public final class HotBackup {
                                     + BackupManifest.FILE_NAME + ": the first update into it did not finish (or it is not a"
                                     + " failover copy); move it away or empty it, then update again. Nothing was changed");
                         }
+                        // Only a directory with a manifest can be updated: one without (a backup that stopped
+                        // half-way) sent to -u would only be refused again there.
+                        if (BackupManifest.read(target) == null) {
+                            throw new IllegalArgumentException("backup target " + target + " is not empty and holds no "
+                                    + BackupManifest.FILE_NAME + " (an unfinished backup, or other files), so it can be"
+                                    + " neither used nor updated; give an empty or new directory, or move it away or empty"
+                                    + " it first. Nothing was changed");
+                        }
                         throw new IllegalArgumentException("backup target " + target + " is not empty; give an empty or new"
                                 + " directory, or update the backup there with -u");
                     }
@@ -272,7 +289,7 @@ public final class HotBackup {
             throw new IllegalArgumentException("cannot update " + target + ": it does not exist; take a full backup there"
                     + " (without -u)");
         }
-        BackupManifest m = BackupManifest.read(target);
+        BackupManifest m = readForUpdate(target);
         if (m == null) {
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
                     + " (not a complete backup); take a full backup instead");
@@ -282,6 +299,23 @@ public final class HotBackup {
                     + m.environmentId() + ", not of this one (" + env.environmentId() + ")");
         }
         return m;
+    }
+
+    /**
+     * The manifest of the backup or failover copy in {@code target}, or null if it has none. One that
+     * cannot be read is a refusal before anything changes, not an I/O failure: reported as an I/O
+     * failure, the commands said the update had stopped half-way and should be run again (it fails
+     * the same way) or, for failover, that the copy (the environment's log archive) be removed.
+     */
+    static BackupManifest readForUpdate(Path target) {
+        try {
+            return BackupManifest.read(target);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot update " + target.toAbsolutePath().normalize() + ": "
+                    + e.getMessage() + ". Check it with cairn verifybackup; if the files are whole, restore the manifest"
+                    + " from a copy, otherwise take a new backup into another directory (keep this one: for a failover"
+                    + " copy, it holds the log the environment gave away). Nothing was changed", e);
+        }
     }
 
     /**
@@ -465,14 +499,15 @@ public final class HotBackup {
         return false;
     }
 
-    /** Failover step 2: segments the environment no longer needs go into the copy and leave the environment. */
+    /**
+     * Failover step 2: segments the environment no longer needs go into the copy; they leave the
+     * environment once the update is complete (see {@link #takeAlone}).
+     */
     private void moveUnneededSegments(Path logTarget, List<Path> moved) throws IOException {
         for (Path p : env.logArchive().archivable()) {
             copySegment(p.getFileName().toString(), logTarget.resolve(p.getFileName()), true);
             moved.add(p);
         }
-        List<Path> removed = env.logArchive().removeArchivable(moved::contains);
-        LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
     }
 
     private void report(String phase, boolean always) {

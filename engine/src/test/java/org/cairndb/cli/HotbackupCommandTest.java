@@ -365,4 +365,33 @@ class HotbackupCommandTest {
             assertNotNull(db.get(null, b("k003299")));
         }
     }
+
+    /**
+     * A backup or failover copy whose manifest was damaged (a truncated write, an editor): the
+     * update is refused before anything changes, and the message must not send the admin to run it
+     * again (it fails the same way) nor to remove a failover copy, which holds the segments the
+     * environment gave away (its log archive).
+     */
+    @Test
+    void aDamagedManifestIsNamedAndNothingIsRemoved() throws Exception {
+        Path home = environment(200);
+        Path backup = dir.resolve("backup");
+        Path failover = dir.resolve("failover");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(CliRun.run("failover", "-h", home.toString(), "-b", failover.toString()));
+        for (Path d : new Path[] {backup, failover}) {
+            Files.writeString(d.resolve(BackupManifest.FILE_NAME), "{\"format\": \"cairn-backup\", \"ver");
+        }
+        CliRun.Result u = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u");
+        assertEquals(ExitCodes.FAILED, u.exit(), u::toString);
+        assertTrue(u.err().contains(backup.resolve(BackupManifest.FILE_NAME) + " is not a readable backup manifest"), u::toString);
+        assertFalse(u.err().contains("run the update again"), u::toString);
+        assertTrue(u.err().contains("Nothing was changed"), u::toString);
+        CliRun.Result f = CliRun.run("failover", "-h", home.toString(), "-b", failover.toString());
+        assertEquals(ExitCodes.FAILED, f.exit(), f::toString);
+        assertTrue(f.err().contains(failover.resolve(BackupManifest.FILE_NAME) + " is not a readable backup manifest"), f::toString);
+        assertFalse(f.err().contains("remove it"), f::toString);
+        assertTrue(f.err().contains("Nothing was changed"), f::toString);
+        assertEquals(200, count(home));
+    }
 }
