@@ -211,11 +211,17 @@ public final class HotBackup {
             long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             if (moved != null) {
                 moveUnneededSegments(logTarget, moved);
-                if (previous == null && !moved.isEmpty()) {
-                    // The first update's copy must hold one chain: the segments between the last one
-                    // moved and the recovery start (not archived yet, so not movable) are copied too.
-                    firstNeeded = Math.min(firstNeeded, SegmentFiles.number(
-                            moved.get(moved.size() - 1).getFileName().toString()) + 1);
+                if (!moved.isEmpty()) {
+                    // The copy must hold one chain: the segments between the last one moved and the
+                    // copy's log (or, in a first update, the recovery start) are copied too. They are
+                    // not archived yet, so not movable: with archiving behind, an earlier update began
+                    // the copy's log above them, and this one moves older segments in below it.
+                    long afterMoved = SegmentFiles.number(moved.get(moved.size() - 1).getFileName().toString()) + 1;
+                    if (previous == null) {
+                        firstNeeded = Math.min(firstNeeded, afterMoved);
+                    } else {
+                        copyMissing(afterMoved, firstNeeded, logTarget);
+                    }
                 }
             }
             endLsn = env.log().durableLsn();
@@ -441,6 +447,16 @@ public final class HotBackup {
             }
         }
         return high > 0 ? high : fallback;
+    }
+
+    /** Copies the finished segments from {@code first} to before {@code end} that {@code logTarget} lacks. */
+    private void copyMissing(long first, long end, Path logTarget) throws IOException {
+        for (long seg = first; seg < end; seg++) {
+            String name = SegmentFiles.name(seg);
+            if (!java.nio.file.Files.exists(logTarget.resolve(name))) {
+                copySegment(name, logTarget.resolve(name), true);
+            }
+        }
     }
 
     /**

@@ -267,4 +267,53 @@ class BackupFailurePathsTest {
         ps.forEach(p -> out.add(p.getFileName().toString()));
         return out;
     }
+    /**
+     * Found by ChaosTest: a failover update moves the segments the environment no longer needs and
+     * has archived into the copy. With archiving behind (here held at segment 1 by a differing copy
+     * of segment 2 in the archive), the first update found none to move and began the copy's log at
+     * the recovery start (segment 4); the next moved segment 1 alone, and the copy's log had a gap
+     * where segments 2 and 3 belong, which verifybackup (and a catastrophic recovery using the copy
+     * as a log source) refuses. The segments between are now copied too.
+     */
+    @Test
+    void segmentsMovedBelowTheCopysLogAreJoinedToItWithoutAGap() throws Exception {
+        Path home = dir.resolve("env");
+        Path failover = dir.resolve("failover");
+        Path archive = Files.createDirectories(dir.resolve("archive"));
+        byte[] differs = new byte[64];
+        Files.write(archive.resolve(SegmentFiles.name(1)), differs);
+        Files.write(archive.resolve(SegmentFiles.name(2)), differs);
+        EnvironmentConfig config = HotBackupTest.cfg().archiveEnabled(true).archiveDir(archive).checkpointerEnabled(false);
+        try (Environment env = Environment.open(home, config)) {
+            Database db = env.openDatabase("d");
+            int k = 0;
+            while (segments(home.resolve("log")).size() < 4) {
+                db.put(null, b("k" + k++), new byte[1000]);
+            }
+            env.checkpoint(true); // the recovery start moves into segment 4
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            assertEquals(4L, segments(failover.resolve("log")).get(0), "nothing archived, so nothing moved");
+
+            Files.copy(home.resolve("log").resolve(SegmentFiles.name(1)), archive.resolve(SegmentFiles.name(1)),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING); // segment 1 archives now; 2 still differs
+            assertThrows(IOException.class, () -> env.internals().archiver().archiveFinished());
+            assertEquals(List.of(home.resolve("log").resolve(SegmentFiles.name(1))), env.internals().logArchive().archivable());
+            for (int i = 0; i < 300; i++) {
+                db.put(null, b("k" + k++), new byte[1000]);
+            }
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            List<Long> copied = segments(failover.resolve("log"));
+            for (int i = 1; i < copied.size(); i++) {
+                assertEquals(copied.get(i - 1) + 1, copied.get(i), "the copy's log is one chain: " + copied);
+            }
+            assertEquals(1L, copied.get(0));
+            BackupVerifier.Report verified = new BackupVerifier(failover).verify();
+            assertTrue(verified.ok(), verified.problems().toString());
+            int written = k;
+            env.close();
+            try (Environment copy = Environment.open(failover, new EnvironmentConfig().allowCreate(false))) {
+                assertEquals(written, copy.openDatabase("d", false).count());
+            }
+        }
+    }
 }
