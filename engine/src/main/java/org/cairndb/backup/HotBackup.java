@@ -22,6 +22,7 @@ import org.cairndb.log.SegmentFiles;
 import org.cairndb.log.SegmentHeader;
 import org.cairndb.log.SegmentReader;
 import org.cairndb.txn.Txn;
+import org.cairndb.util.RealPaths;
 
 /**
  * A hot backup: a copy of a running environment that catastrophic recovery turns into a consistent
@@ -232,33 +233,21 @@ public final class HotBackup {
         return new Copied(startLsn, endLsn, prepared);
     }
 
-    /**
-     * {@code p} with every symbolic link resolved: the real path of its nearest existing ancestor,
-     * followed by the part that does not exist yet.
-     */
-    private static Path realPath(Path p) throws IOException {
-        Path abs = p.toAbsolutePath().normalize();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
-    }
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
     private BackupManifest checkTarget(boolean failover) throws IOException {
         Path home = env.home().home();
         // Compared by real path: a home or target spelled through a symbolic link (/srv/store linking
         // to /data/store) must not slip a backup into the environment's log/, data/ or archive.
-        Path realTarget = realPath(target);
-        Path realHome = realPath(home);
-        if (realTarget.equals(realHome) || realTarget.startsWith(realPath(env.home().dataDir()))
-                || realTarget.startsWith(realPath(env.home().logDir()))) {
+        Path realTarget = RealPaths.of(target);
+        Path realHome = RealPaths.of(home);
+        if (realTarget.equals(realHome) || realTarget.startsWith(RealPaths.of(env.home().dataDir()))
+                || realTarget.startsWith(RealPaths.of(env.home().logDir()))) {
             throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
                     + home + "); choose a directory elsewhere");
         }
         Path archive = env.archiveDirectory().toAbsolutePath().normalize();
-        if (realTarget.startsWith(realPath(archive))) {
+        if (realTarget.startsWith(RealPaths.of(archive))) {
             // The archive holds finished segments under their own names; a backup there would put
             // copies of unfinished ones beside them, which the archiver then refuses as different.
             throw new IllegalArgumentException("backup target " + target + " lies inside the log archive directory ("

@@ -8,6 +8,7 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.FileIO;
+import org.cairndb.util.RealPaths;
 
 /** Checks a home before a command uses it, so that a typo never silently creates an environment. */
 final class Homes {
@@ -96,10 +97,10 @@ final class Homes {
     static void requireOutsideEnvironmentFiles(Path home, Path file, String what) {
         try {
             EnvironmentHome layout = EnvironmentHome.detect(home);
-            Path f = realPath(file);
-            Path h = realPath(layout.home());
+            Path f = RealPaths.of(file);
+            Path h = RealPaths.of(layout.home());
             String name = f.getFileName() == null ? "" : f.getFileName().toString();
-            boolean inside = f.startsWith(realPath(h.resolve("data"))) || f.startsWith(realPath(h.resolve("log")))
+            boolean inside = f.startsWith(RealPaths.of(h.resolve("data"))) || f.startsWith(RealPaths.of(h.resolve("log")))
                     || (h.equals(f.getParent()) && (name.equals(EnvironmentHome.LOCK_FILE)
                             || name.equals("cairn.properties") || name.equals("backup.manifest")
                             || EnvironmentHome.databaseName(name) != null
@@ -113,15 +114,6 @@ final class Homes {
         }
     }
 
-    /** {@code p} with every symbolic link resolved: its nearest existing ancestor's real path, then the rest. */
-    private static Path realPath(Path p) throws IOException {
-        Path abs = p.toAbsolutePath().normalize();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
-    }
 
     /** Opens (running normal recovery) an environment that must already exist. */
     static Environment openExisting(Path home) {
