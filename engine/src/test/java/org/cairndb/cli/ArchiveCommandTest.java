@@ -203,12 +203,7 @@ class ArchiveCommandTest {
     @Test
     void continuousArchivingKeepsSegmentsUntilCopiedAndVerboseShowsItsState() throws Exception {
         Path archive = dir.resolve("archive-disk");
-        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
-                + "\n")) {
-            fillTo(env, 4);
-            env.checkpoint(true);
-            env.internals().archiver().archiveFinished();
-        }
+        fourSegmentsThreeArchived(archive);
         List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
         assertTrue(out.contains("log/log.0000000001"), out::toString);
         assertTrue(out.get(out.size() - 1).startsWith("continuous archiving to " + archive.toAbsolutePath()
@@ -226,12 +221,7 @@ class ArchiveCommandTest {
     @Test
     void verboseNamesTheArchivedSegmentsThatAlreadyLeftTheLog() throws Exception {
         Path archive = dir.resolve("archive-disk");
-        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
-                + "\n")) {
-            fillTo(env, 4);
-            env.checkpoint(true);
-            env.internals().archiver().archiveFinished();
-        }
+        fourSegmentsThreeArchived(archive);
         CliRun.Result removed = CliRun.run("archive", "-h", home.toString(), "-d");
         assertEquals(0, removed.exit(), removed::toString);
         assertTrue(removed.out().contains("removed log/log.0000000003"), removed::toString);
@@ -248,5 +238,15 @@ class ArchiveCommandTest {
         assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
         assertTrue(r.err().contains("is not a Cairn environment"), r::toString);
         assertFalse(Files.exists(photos.resolve("log")));
+    }
+
+    /** Four segments, a checkpoint in the last, continuous archiving to {@code archive} brought up to date, closed. */
+    private void fourSegmentsThreeArchived(Path archive) throws Exception {
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
+                + "\n")) {
+            fillTo(env, 4);
+            env.checkpoint(true);
+            env.internals().archiver().archiveFinished();
+        }
     }
 }
