@@ -40,12 +40,14 @@ final class TreeApplier implements Applier {
                 }
             }
         }
-        CommitPoint last = base.lastCommit();
+        Txn lastCommitted = null;
         for (Txn t : batch) {
             if (t.commitMillis() != 0) { // committed writes (logged, or NOT_DURABLE)
-                last = new CommitPoint(t.id(), t.commitMillis(), t.commitPosition());
+                lastCommitted = t;
             }
         }
+        CommitPoint last = lastCommitted == null ? base.lastCommit()
+                : new CommitPoint(lastCommitted.id(), lastCommitted.commitMillis(), lastCommitted.commitPosition());
         Version.Root[] roots = base.copyRoots(0);
         for (Map.Entry<Integer, TreeWriter> e : writers.entrySet()) {
             TreeWriter w = e.getValue();
