@@ -233,7 +233,6 @@ public final class HotBackup {
         return new Copied(startLsn, endLsn, prepared);
     }
 
-
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
     private BackupManifest checkTarget(boolean failover) throws IOException {
         Path home = env.home().home();
@@ -442,7 +441,7 @@ public final class HotBackup {
     private void copyMissing(long first, long end, Path logTarget) throws IOException {
         for (long seg = first; seg < end; seg++) {
             String name = SegmentFiles.name(seg);
-            if (!java.nio.file.Files.exists(logTarget.resolve(name))) {
+            if (!Files.exists(logTarget.resolve(name))) {
                 copySegment(name, logTarget.resolve(name), true);
             }
         }

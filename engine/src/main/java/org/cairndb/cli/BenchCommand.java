@@ -88,9 +88,9 @@ final class BenchCommand extends CairnCommand {
                 throw new CommandFailedException("cannot write the acknowledgement file " + ackFile + ": its directory "
                         + parent + " does not exist");
             }
-        }
-        if (run && ackFile != null && Files.isDirectory(h)) {
-            Homes.requireOutsideEnvironmentFiles(h, ackFile, "acknowledgement file");
+            if (Files.isDirectory(h)) {
+                Homes.requireOutsideEnvironmentFiles(h, ackFile, "acknowledgement file");
+            }
         }
         if (init) {
             if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {

@@ -102,7 +102,8 @@ final class Homes {
             String name = f.getFileName() == null ? "" : f.getFileName().toString();
             boolean inside = f.startsWith(RealPaths.of(h.resolve("data"))) || f.startsWith(RealPaths.of(h.resolve("log")))
                     || (h.equals(f.getParent()) && (name.equals(EnvironmentHome.LOCK_FILE)
-                            || name.equals("cairn.properties") || name.equals("backup.manifest")
+                            || name.equals(EnvironmentConfig.PROPERTIES_FILE)
+                            || name.equals(org.cairndb.backup.BackupManifest.FILE_NAME)
                             || EnvironmentHome.databaseName(name) != null
                             || org.cairndb.log.SegmentFiles.number(name) > 0));
             if (inside) {
@@ -113,7 +114,6 @@ final class Homes {
             throw new CommandFailedException("cannot check the " + what + " " + file + ": " + Errors.oneLine(e));
         }
     }
-
 
     /** Opens (running normal recovery) an environment that must already exist. */
     static Environment openExisting(Path home) {

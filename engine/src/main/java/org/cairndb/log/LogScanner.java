@@ -211,12 +211,24 @@ public final class LogScanner {
         return r;
     }
 
+    /** Where the scanner's advice for an environment begins in its corruption messages (see {@link #withoutAdvice}). */
+    private static final String ADVICE = "; normal recovery cannot go on";
+
+    /**
+     * A corruption message of this scanner without its advice for an environment's recovery: what is
+     * wrong, where and why, for a caller whose remedy differs (a backup, damage recovery never reads).
+     */
+    public static String withoutAdvice(String message) {
+        int at = message.indexOf(ADVICE);
+        return at > 0 ? message.substring(0, at) : message;
+    }
+
     private CorruptionException corrupt(Path path, long offset, String problem, String why) {
         // The same advice serves normal and catastrophic recovery: another copy of the segment, or
         // everything before the damage (the LSN is where the bad record starts).
         long segment = SegmentFiles.number(path.getFileName().toString());
         String before = segment > 0 ? " --to-lsn " + Lsn.toString(Lsn.of(segment, offset)) + " --exclusive" : "";
-        return new CorruptionException(path, offset, problem + " (" + why + "); normal recovery cannot go on: "
+        return new CorruptionException(path, offset, problem + " (" + why + ")" + ADVICE + ": "
                 + "restore a good copy of this segment and run catastrophic recovery (cairn recover -c --logs DIR,"
                 + " from the archive or a backup), or recover everything before the damage (cairn recover -h HOME"
                 + before + ")");

@@ -80,7 +80,7 @@ public final class SegmentAssembler {
             }
             for (Path aside : keptAside) {
                 String name = aside.getFileName().toString();
-                io.rename(aside, aside.resolveSibling(name.substring(0, name.length() - ASIDE.length())));
+                io.rename(aside, aside.resolveSibling(name.substring(0, name.length() - KEPT_ASIDE_SUFFIX.length())));
             }
             io.syncDirectory(logDir);
             added.clear();
@@ -90,7 +90,6 @@ public final class SegmentAssembler {
 
     /** What a segment kept aside by an assembly is named: its own name followed by this. */
     public static final String KEPT_ASIDE_SUFFIX = ".before-assembly";
-    private static final String ASIDE = KEPT_ASIDE_SUFFIX;
 
     /**
      * Assembles segments from {@code sources} into {@code logDir}. {@code environmentId}, if not
@@ -101,8 +100,8 @@ public final class SegmentAssembler {
     public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
         Assembly assembly = new Assembly(io, logDir);
         for (String name : io.list(logDir)) {
-            if (name.endsWith(ASIDE)) {
-                io.rename(logDir.resolve(name), logDir.resolve(name.substring(0, name.length() - ASIDE.length())));
+            if (name.endsWith(KEPT_ASIDE_SUFFIX)) {
+                io.rename(logDir.resolve(name), logDir.resolve(name.substring(0, name.length() - KEPT_ASIDE_SUFFIX.length())));
             }
         }
         // Every segment's copies are read and compared before anything is copied, so that a refusal
@@ -132,7 +131,7 @@ public final class SegmentAssembler {
             }
             Candidate mine = e.getValue().stream().filter(c -> c.path().equals(target)).findFirst().orElse(null);
             if (mine != null) {
-                Path aside = logDir.resolve(SegmentFiles.name(e.getKey()) + ASIDE);
+                Path aside = logDir.resolve(SegmentFiles.name(e.getKey()) + KEPT_ASIDE_SUFFIX);
                 org.cairndb.archive.SegmentCopier.copyReplacing(io, target, aside, null);
                 assembly.keptAside.add(aside);
             } else {

@@ -47,11 +47,6 @@ public final class SegmentReader implements Closeable {
     }
 
     /**
-     * Opens a segment and checks its header. A header that is all zeros yields a reader with a null
-     * {@link #header()} (the segment was created but never begun); any other bad header throws
-     * {@link IllegalArgumentException} with the reason.
-     */
-    /**
      * Whether the file at {@code path} is a segment created but never begun: its header blank or not
      * valid (torn by a crash while it was written) and nothing but zeros after it. A bad header with
      * records after it is damage (a flipped byte, a zeroed sector), not an unfinished start: a
@@ -86,6 +81,11 @@ public final class SegmentReader implements Closeable {
         return true;
     }
 
+    /**
+     * Opens a segment and checks its header. A header that is all zeros yields a reader with a null
+     * {@link #header()} (the segment was created but never begun); any other bad header throws
+     * {@link IllegalArgumentException} with the reason.
+     */
     public static SegmentReader open(FileIO io, Path path, long segment) throws IOException {
         StorageFile f = io.open(path, false, false);
         try {

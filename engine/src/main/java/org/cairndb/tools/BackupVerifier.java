@@ -252,10 +252,9 @@ public final class BackupVerifier {
             String prefix = file + ": ";
             String msg = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
             // The scanner's advice is for an environment; for a backup the remedy is another copy of the file.
-            int advice = msg.indexOf("; normal recovery cannot go on");
-            if (advice > 0) {
-                msg = msg.substring(0, advice) + "; the backup is damaged: restore this file from another copy, or take a"
-                        + " new backup";
+            String problem = LogScanner.withoutAdvice(msg);
+            if (!problem.equals(msg)) {
+                msg = problem + "; the backup is damaged: restore this file from another copy, or take a new backup";
             }
             problems.add(new Problem(file, msg));
             return null;

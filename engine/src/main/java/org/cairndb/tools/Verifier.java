@@ -429,9 +429,7 @@ public final class Verifier {
             // but a restore from an older backup, whose replay starts earlier, does. Then the part
             // that recovery does read is checked on its own.
             Problem p = fromCorruption(e);
-            int advice = p.message().indexOf("; normal recovery cannot go on");
-            problems.add(new Problem(p.file(), p.offset(), (advice > 0 ? p.message().substring(0, advice) : p.message())
-                    + "; this lies before LSN " + Lsn.toString(recoveryStart) + ", where normal recovery of the data"
+            problems.add(new Problem(p.file(), p.offset(), LogScanner.withoutAdvice(p.message()) + "; this lies before LSN " + Lsn.toString(recoveryStart) + ", where normal recovery of the data"
                     + " files starts, so opening the environment does not read it, but a catastrophic recovery from an"
                     + " older backup would: put back a good copy of this segment from the archive or a backup, or take"
                     + " a new backup (cairn hotbackup) so that no restore needs it"));

@@ -580,20 +580,10 @@ public final class TxnManager {
             return null;
         }
         for (Txn p : prepared.values()) {
-            if (p == txn || p.protectedRanges.isEmpty()) {
-                continue;
-            }
-            for (Integer db : txn.writes.databases()) {
-                for (byte[] k : txn.writes.forDatabase(db).keySet()) {
-                    LockKey key = new LockKey(db, k);
-                    for (Txn.Range r : p.protectedRanges) {
-                        if (r.contains(key)) {
-                            return "serialization failure: " + locks.describe(key) + " lies in a range scanned by "
-                                    + p.describe() + ", which must not change until it ends; transaction " + txn.id()
-                                    + " was rolled back";
-                        }
-                    }
-                }
+            LockKey key = p == txn ? null : firstWriteIn(txn.writes, p.protectedRanges);
+            if (key != null) {
+                return "serialization failure: " + locks.describe(key) + " lies in a range scanned by " + p.describe()
+                        + ", which must not change until it ends; transaction " + txn.id() + " was rolled back";
             }
         }
         return null;
@@ -606,18 +596,27 @@ public final class TxnManager {
      */
     private String preparedWriteIntoScannedRange(Txn txn) {
         for (Txn q : prepared.values()) {
-            if (q == txn) {
-                continue;
+            LockKey key = q == txn ? null : firstWriteIn(q.writes, txn.readRanges);
+            if (key != null) {
+                return "serialization failure: a range scanned by transaction " + txn.id() + " holds "
+                        + locks.describe(key) + ", written by " + q.describe() + "; transaction " + txn.id()
+                        + " was rolled back";
             }
-            for (Integer db : q.writes.databases()) {
-                for (byte[] k : q.writes.forDatabase(db).keySet()) {
-                    LockKey key = new LockKey(db, k);
-                    for (Txn.Range r : txn.readRanges) {
-                        if (r.contains(key)) {
-                            return "serialization failure: a range scanned by transaction " + txn.id() + " holds "
-                                    + locks.describe(key) + ", written by " + q.describe() + "; transaction " + txn.id()
-                                    + " was rolled back";
-                        }
+        }
+        return null;
+    }
+
+    /** The first key of {@code writes} that lies inside one of {@code ranges}, or null. */
+    private static LockKey firstWriteIn(WriteSet writes, List<Txn.Range> ranges) {
+        if (ranges.isEmpty()) {
+            return null;
+        }
+        for (Integer db : writes.databases()) {
+            for (byte[] k : writes.forDatabase(db).keySet()) {
+                LockKey key = new LockKey(db, k);
+                for (Txn.Range r : ranges) {
+                    if (r.contains(key)) {
+                        return key;
                     }
                 }
             }
