@@ -45,6 +45,18 @@ public final class TestSupport {
         }
     }
 
+    /** Deletes a directory tree if it exists (as losing the disk that held it would). */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Waits (at most 20 seconds) until {@code condition} holds; fails naming {@code what} otherwise. */
     public static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

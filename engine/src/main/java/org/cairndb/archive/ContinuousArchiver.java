@@ -3,8 +3,10 @@ package org.cairndb.archive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.LongSupplier;
 import org.cairndb.ArchiveStatus;
+import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.FileIO;
 import org.cairndb.log.SegmentFiles;
 
@@ -21,9 +23,11 @@ public final class ContinuousArchiver {
     private static final long MAX_BACKOFF_MILLIS = 60_000;
 
     private final FileIO io;
+    private final Path home;
     private final Path logDir;
     private final Path archiveDir;
     private final LongSupplier currentSegment;
+    private final UUID environmentId;
     private final Object signal = new Object();
     private Thread thread;
     private volatile boolean stop;
@@ -36,11 +40,19 @@ public final class ContinuousArchiver {
     private volatile long failures;
     private volatile String lastError;
 
-    public ContinuousArchiver(FileIO io, Path logDir, Path archiveDir, LongSupplier currentSegment) {
+    /**
+     * Archives the segments of environment {@code environmentId} in {@code home}; before each pass
+     * that has something to copy, {@link ArchiveOwner} checks that this home may write into
+     * {@code archiveDir}.
+     */
+    public ContinuousArchiver(FileIO io, EnvironmentHome home, Path archiveDir, LongSupplier currentSegment,
+            UUID environmentId) {
         this.io = io;
-        this.logDir = logDir;
+        this.home = home.home();
+        this.logDir = home.logDir();
         this.archiveDir = archiveDir;
         this.currentSegment = currentSegment;
+        this.environmentId = environmentId;
     }
 
     public Path directory() {
@@ -48,7 +60,7 @@ public final class ContinuousArchiver {
     }
 
     public void start() {
-        thread = new Thread(this::run, "cairn-archiver " + logDir.getParent().getFileName());
+        thread = new Thread(this::run, "cairn-archiver " + home.getFileName());
         thread.setDaemon(true);
         thread.start();
     }
@@ -87,6 +99,7 @@ public final class ContinuousArchiver {
         int copied = 0;
         long current = currentSegment.getAsLong();
         List<Long> segments = SegmentFiles.list(io, logDir);
+        boolean claimed = false;
         for (long seg : segments) {
             if (seg >= current) {
                 break;
@@ -97,6 +110,12 @@ public final class ContinuousArchiver {
             Path from = logDir.resolve(SegmentFiles.name(seg));
             try {
                 SegmentCopier.createOwnerOnlyDirectory(archiveDir);
+                if (!claimed) {
+                    // Once per pass with something to copy: a copy of this home (its cairn.properties
+                    // naming the same archive) must not write its history under the original's names.
+                    ArchiveOwner.claim(io, archiveDir, environmentId, home);
+                    claimed = true;
+                }
                 if (SegmentCopier.copyOnce(io, from, archiveDir.resolve(SegmentFiles.name(seg)), null) > 0) {
                     copied++;
                 }
@@ -111,6 +130,16 @@ public final class ContinuousArchiver {
             lastArchivedMillis = System.currentTimeMillis();
         }
         return copied;
+    }
+
+    /**
+     * Makes this home the one that writes into the archive directory, whoever did (see
+     * {@link ArchiveOwner}), and asks for a pass now; returns the claim it replaced, or null.
+     */
+    public ArchiveOwner.Claim takeOver() throws IOException {
+        ArchiveOwner.Claim before = ArchiveOwner.takeOver(io, archiveDir, environmentId, home, "taken over through the API");
+        wake();
+        return before;
     }
 
     private static String describe(IOException e) {

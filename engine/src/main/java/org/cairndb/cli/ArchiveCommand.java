@@ -11,6 +11,8 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.EnvironmentLockedException;
 import org.cairndb.StorageException;
+import org.cairndb.archive.ArchiveOwner;
+import org.cairndb.archive.EnvironmentIdentity;
 import org.cairndb.archive.LogArchive;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.NioFileIO;
@@ -55,6 +57,15 @@ final class ArchiveCommand extends CairnCommand {
     @Option(names = "-v", description = "Also say why each segment still needed is kept.")
     boolean verbose;
 
+    @Option(names = "--take-over", arity = "0..1", paramLabel = "DIR", fallbackValue = "",
+            description = {"Make HOME the environment whose continuous archiving writes into its archive directory"
+                    + " (DIR, by default cairn.archive.dir of HOME/cairn.properties), after a copy of the original"
+                    + " (a failover copy, a restored backup) has replaced it while the original's home still exists."
+                    + " An archive refuses segments from any home but the one that writes there, so that a copy cannot"
+                    + " put a second history under the original's names. Needs no lock: an application that has HOME"
+                    + " open resumes archiving at its next attempt (within a minute)."})
+    String takeOver;
+
     /** One segment and why it is kept (empty: not needed). */
     private record Segment(long number, Path path, List<String> reasons) {
     }
@@ -67,6 +78,9 @@ final class ArchiveCommand extends CairnCommand {
         }
         Path h = Homes.requireEnvironment(home.home).toAbsolutePath().normalize();
         EnvironmentHome layout = EnvironmentHome.detect(h);
+        if (takeOver != null) {
+            return takeOver(h);
+        }
         if ((allLogs || dataFiles) && !verbose) {
             if (dataFiles) {
                 print(h, listDataFiles(layout));
@@ -122,6 +136,39 @@ final class ArchiveCommand extends CairnCommand {
             }
             list(h, layout, segments, env.internals().archiveStatus());
         }
+        return ExitCodes.OK;
+    }
+
+    private int takeOver(Path h) throws IOException {
+        if (remove || allLogs || dataFiles || verbose || absolute) {
+            throw new CommandFailedException(ExitCodes.USAGE, "--take-over cannot be combined with other options"
+                    + " (see cairn archive --help)");
+        }
+        Path dir;
+        if (!takeOver.isEmpty()) {
+            dir = Path.of(takeOver).toAbsolutePath().normalize();
+        } else {
+            EnvironmentConfig config = Homes.config().withPropertiesFrom(h);
+            if (!config.archiveEnabled()) {
+                throw new CommandFailedException(ExitCodes.USAGE, "continuous archiving is not on in " + h
+                        + "/cairn.properties (cairn.archive.enabled): name the archive directory: --take-over DIR");
+            }
+            dir = config.archiveDirectory(h);
+        }
+        java.util.UUID id = EnvironmentIdentity.of(NioFileIO.INSTANCE, h);
+        if (id == null) {
+            throw new CommandFailedException(h + " holds no log segment or data file that names its environment:"
+                    + " nothing to take the archive over for");
+        }
+        ArchiveOwner.Claim before = ArchiveOwner.takeOver(NioFileIO.INSTANCE, dir, id, h, "cairn archive --take-over");
+        if (before == null) {
+            out().println(dir + ": continuous archiving of " + h + " writes here (no home had claimed it yet)");
+        } else if (before.home().equals(org.cairndb.util.RealPaths.of(h))) {
+            out().println(dir + ": continuous archiving of " + h + " writes here (it already did)");
+        } else {
+            out().println(dir + ": continuous archiving of " + h + " writes here now, no longer that of " + before.home());
+        }
+        out().flush();
         return ExitCodes.OK;
     }
 

@@ -260,7 +260,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             checkpointer.upToDate(txns.capture());
         }
         if (config.archiveEnabled()) {
-            archiver = new org.cairndb.archive.ContinuousArchiver(io, home.logDir(), archiveDirectory(), log::currentSegment);
+            archiver = new org.cairndb.archive.ContinuousArchiver(io, home, archiveDirectory(), log::currentSegment,
+                    environmentId);
             if (inspect) {
                 archiver.lookOnly(); // finds what the archive holds already, copies nothing
             } else {

@@ -249,4 +249,52 @@ class ArchiveCommandTest {
             env.internals().archiver().archiveFinished();
         }
     }
+
+    /**
+     * A copy of the home (its cairn.properties naming the same absolute archive) is refused by the
+     * archive while the original's home exists; {@code --take-over} run on the copy, beside the
+     * application that has it open, hands the archive to it, and its archiving goes on.
+     */
+    @Test
+    void takeOverHandsTheArchiveToACopyWhileItIsOpen() throws Exception {
+        Path archive = dir.resolve("archive");
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive + "\n")) {
+            fillTo(env, 3);
+        } // closing archives the finished segments
+        Path copy = dir.resolve("copy");
+        org.cairndb.TestSupport.copyTree(home, copy);
+        try (Environment dup = Environment.open(copy, config())) {
+            fillTo(dup, 5);
+            org.cairndb.archive.ContinuousArchiver archiver = dup.internals().archiver();
+            org.cairndb.TestSupport.awaitTrue(() -> {
+                archiver.wake();
+                return dup.internals().archiveStatus().failures() > 0;
+            }, "the copy's archiving to be refused");
+            String refusal = dup.internals().archiveStatus().lastError();
+            assertTrue(refusal.contains("cairn archive -h " + copy.toRealPath() + " --take-over"), refusal);
+
+            CliRun.Result r = CliRun.run("archive", "-h", copy.toString(), "--take-over");
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.out().contains("writes here now, no longer that of " + home.toRealPath()), r::toString);
+            org.cairndb.TestSupport.awaitTrue(() -> {
+                archiver.wake();
+                return archiver.lastArchived() >= 4 && dup.internals().archiveStatus().lastError() == null;
+            }, "the copy to archive its segments");
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(copy.resolve("log").resolve(SegmentFiles.name(4))),
+                    Files.readAllBytes(archive.resolve(SegmentFiles.name(4)))), "the copy's segment 4 is archived");
+        }
+        CliRun.Result again = CliRun.run("archive", "-h", copy.toString(), "--take-over", archive.toString());
+        assertTrue(again.out().contains("(it already did)"), again::toString);
+    }
+
+    @Test
+    void takeOverNeedsAnArchiveDirectoryAndStandsAlone() throws Exception {
+        open("").close();
+        CliRun.Result off = CliRun.run("archive", "-h", home.toString(), "--take-over");
+        assertEquals(ExitCodes.USAGE, off.exit(), off::toString);
+        assertTrue(off.err().contains("cairn.archive.enabled") && off.err().contains("--take-over DIR"), off::toString);
+        CliRun.Result mixed = CliRun.run("archive", "-h", home.toString(), "-d", "--take-over", dir.resolve("a").toString());
+        assertEquals(ExitCodes.USAGE, mixed.exit(), mixed::toString);
+        assertFalse(Files.exists(dir.resolve("a")), "nothing was written");
+    }
 }

@@ -41,6 +41,7 @@ import org.cairndb.log.LogScanner;
 import org.cairndb.log.Lsn;
 import org.cairndb.tools.BackupVerifier;
 import org.cairndb.tools.Verifier;
+import org.cairndb.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -289,7 +290,7 @@ class ChaosTest {
             rolledBack.retainAll(ledger.rolledBack);
             assertTrue(rolledBack.isEmpty(), what + ": rolled back but present: " + rolledBack);
         } finally {
-            ReferenceProceduresTest.deleteTree(check);
+            TestSupport.deleteTree(check);
         }
     }
 

@@ -83,7 +83,7 @@ class FailoverUnderLoadTest {
                         TransferWriter.assertConsistentAndHolds(copy, acknowledged, "round " + round + ", seed " + seed);
                         assertEquals(round >= 4 ? 2 : 0, copy.preparedTransactions().size(), "round " + round);
                     }
-                    ReferenceProceduresTest.deleteTree(check);
+                    TestSupport.deleteTree(check);
                 }
             }
             assertTrue(moved > 0, "some update moved segments the environment no longer needed");

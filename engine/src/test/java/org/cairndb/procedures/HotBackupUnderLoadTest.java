@@ -69,11 +69,11 @@ class HotBackupUnderLoadTest {
                     try (Environment restored = Environment.open(restore, cfg.copy().allowCreate(false))) {
                         TransferWriter.assertConsistentAndHolds(restored, acknowledged, context + " (" + options + ")");
                     }
-                    ReferenceProceduresTest.deleteTree(restore);
+                    TestSupport.deleteTree(restore);
                     if (update) {
                         updates++;
                     } else if (previous != null && random.nextBoolean()) {
-                        ReferenceProceduresTest.deleteTree(previous);
+                        TestSupport.deleteTree(previous);
                     }
                     previous = target;
                     if (!Files.isDirectory(previous)) {

@@ -162,15 +162,4 @@ class ReferenceProceduresTest {
         assertFalse(Files.list(home.resolve("log")).anyMatch(p -> p.getFileName().toString().equals("log.0000000001")),
                 "step 2 moved the unneeded segments out of the environment");
     }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var s = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
-    }
 }

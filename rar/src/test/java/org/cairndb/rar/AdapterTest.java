@@ -399,6 +399,61 @@ class AdapterTest {
         assertTrue(admin.getInDoubtBranches().isEmpty());
     }
 
+    /**
+     * The adapter started on a copy of a home whose original still exists and archives into the
+     * configured directory: the copy's archiving is refused, visibly in the MBean's status, until
+     * an admin takes the archive over through JMX.
+     */
+    @Test
+    void takeOverArchiveLetsACopyArchiveWhereItsOriginalDid() throws Exception {
+        Path archive = dir.resolve("archive");
+        Path original = dir.resolve("original");
+        Files.createDirectories(original);
+        Files.writeString(original.resolve("cairn.properties"), "cairn.log.segment.size=64k\n");
+        try (Environment env = Environment.open(original,
+                new EnvironmentConfig().cacheSize(8 << 20).archiveEnabled(true).archiveDir(archive))) {
+            Database t = env.openDatabase("t", true);
+            for (int i = 0; env.internals().log().currentSegment() < 3; i++) {
+                t.put(null, b("k" + i), new byte[2000]);
+            }
+        } // closing archives the finished segments, claiming the archive for the original
+        Path copy = dir.resolve("homes/unit");
+        try (var files = Files.walk(original)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path to = copy.resolve(original.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else if (!p.getFileName().toString().equals("cairn.lock")) {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        CairnResourceAdapter a = adapter();
+        a.setArchiveDirectory(archive.toString());
+        CairnConnectionFactory cf = start(a);
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 100; i++) {
+                c.put("t", b("copy" + i), new byte[2000]);
+            }
+        }
+        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (admin.getArchiveStatus().getFailures() == 0) {
+            assertTrue(System.currentTimeMillis() < deadline, "the copy's archiving to be refused: " + admin.getArchiveStatus());
+            Thread.sleep(20);
+        }
+        assertTrue(admin.getArchiveStatus().getLastError().contains("--take-over"), admin.getArchiveStatus().toString());
+
+        String said = admin.takeOverArchive();
+        assertTrue(said.contains("no longer that of " + original.toRealPath()), said);
+        while (admin.getArchiveStatus().getLastError() != null || admin.getArchiveStatus().getLagSegments() > 0) {
+            assertTrue(System.currentTimeMillis() < deadline, "the copy to archive its segments: " + admin.getArchiveStatus());
+            Thread.sleep(20);
+        }
+        assertTrue(admin.getArchiveStatus().getLastArchivedSegment() >= 3, admin.getArchiveStatus().toString());
+    }
+
     @Test
     void handlesWorkInTheXaBranchAndRecoveryNeedsNoHandle() throws Exception {
         start(adapter());

@@ -139,6 +139,11 @@ public interface CairnEnvironmentMXBean {
     @Description("Remove the log segments nothing needs any more (db_archive -d); returns the removed files")
     List<String> removeArchivableLogs();
 
+    @Description("Make this environment the one whose continuous archiving writes into its archive directory,"
+            + " after it replaced the original it was copied from (a failover copy, a restored backup) while the"
+            + " original's home still exists (cairn archive --take-over); returns what changed")
+    String takeOverArchive();
+
     @Description("Take a hot backup into an empty or new directory inside the backup root, while writers run;"
             + " the copy is recovered and holds every commit acknowledged before the backup began")
     BackupInfo hotBackup(

@@ -321,6 +321,23 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     @Override
+    public String takeOverArchive() {
+        return call("takeOverArchive", () -> {
+            org.cairndb.archive.ContinuousArchiver archiver = env().internals().archiver();
+            if (archiver == null) {
+                throw new IllegalStateException("continuous archiving is off for Cairn environment '" + me.name()
+                        + "' (ArchiveDirectory): there is no archive to take over");
+            }
+            org.cairndb.archive.ArchiveOwner.Claim before = archiver.takeOver();
+            String said = archiver.directory() + ": continuous archiving of " + env().home() + " writes here"
+                    + (before == null || before.home().equals(org.cairndb.util.RealPaths.of(env().home())) ? ""
+                    : " now, no longer that of " + before.home());
+            LOG.log(System.Logger.Level.INFO, said + " (taken over through JMX)");
+            return said;
+        });
+    }
+
+    @Override
     public BackupInfo hotBackup(String directory, boolean checkpointFirst) {
         Path target = call("hotBackup", () -> target(directory, false));
         return longOperation("hotBackup", target, progress -> me.backup(target,
