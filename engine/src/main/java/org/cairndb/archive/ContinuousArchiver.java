@@ -108,15 +108,18 @@ public final class ContinuousArchiver {
                 continue;
             }
             Path from = logDir.resolve(SegmentFiles.name(seg));
+            Path to = archiveDir.resolve(SegmentFiles.name(seg));
             try {
                 SegmentCopier.createOwnerOnlyDirectory(archiveDir);
-                if (!claimed) {
-                    // Once per pass with something to copy: a copy of this home (its cairn.properties
+                if (!claimed && !(io.exists(to) && SegmentCopier.identical(io, from, to))) {
+                    // Once per pass, before the first write: a copy of this home (its cairn.properties
                     // naming the same archive) must not write its history under the original's names.
+                    // A segment archived already as it is (the copy's log before it went its own way)
+                    // needs no claim: nothing is written.
                     ArchiveOwner.claim(io, archiveDir, environmentId, home);
                     claimed = true;
                 }
-                if (SegmentCopier.copyOnce(io, from, archiveDir.resolve(SegmentFiles.name(seg)), null) > 0) {
+                if (SegmentCopier.copyOnce(io, from, to, null) > 0) {
                     copied++;
                 }
             } catch (IOException e) {

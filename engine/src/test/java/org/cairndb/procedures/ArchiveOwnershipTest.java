@@ -85,10 +85,14 @@ class ArchiveOwnershipTest {
             awaitArchived(env);
         }
         TestSupport.copyTree(original, copy);
+        java.util.List<Long> copied = SegmentFiles.list(NioFileIO.INSTANCE, copy.resolve("log"));
+        long forked = copied.get(copied.size() - 1); // the segment both logs go on in, each its own way
         try (Environment orig = Environment.open(original, config(archive));
                 Environment dup = Environment.open(copy, config(archive))) {
             fill(dup, 2);
             String error = awaitFailure(dup);
+            assertEquals(forked - 1, status(dup).lastArchivedSegment(),
+                    "the segments archived already as the copy holds them count as archived: " + status(dup));
             assertTrue(error.contains(original.toRealPath().toString()) && error.contains(copy.toRealPath().toString())
                     && error.contains("--take-over") && error.contains("copy"),
                     "the refusal names the original, the copy and the way out: " + error);
