@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
                         + " after it, are refused: give only the directories of one); then the log is replayed onto the"
                         + " data files to its last valid record, or to the target given by -t, --to-lsn or --to-txn"
                         + " (which imply -c). A missing segment is named and stops recovery. After a target, the rest"
-                        + " of the log is moved aside into log/after-*/ (kept, never replayed by a later open).",
+                        + " of the log is moved aside into log/after-*/ (kept, never replayed by a later open), and with"
+                        + " continuous archiving the archive's copies of it into <archive>/after-*/, so that archiving"
+                        + " goes on there with the new history.",
                 "",
                 "TIME is ISO-8601 (2026-11-22T03:15:00 in local time, or with a zone: 2026-11-22T03:15:00Z,"
                         + " 2026-11-22T04:15:00+01:00) or Berkeley DB's [[CC]YY]MMDDhhmm[.SS] in local time. Commit"

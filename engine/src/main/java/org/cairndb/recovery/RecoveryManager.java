@@ -220,7 +220,7 @@ public final class RecoveryManager {
         }
         if (targetReached) {
             if (repairLog) {
-                notes.add(moveAside(cutLsn));
+                notes.add(moveAside(cutLsn, envId));
             }
             changed = true;
         } else if (result != null) {
@@ -529,12 +529,15 @@ public final class RecoveryManager {
     /**
      * Point-in-time recovery: keeps the log after the cut out of reach of later opens, without
      * deleting it. The segment holding the cut is copied whole into {@code log/after-<time>/},
-     * later segments are moved there, and the segment is zeroed from the cut on.
+     * later segments are moved there, and the segment is zeroed from the cut on. With continuous
+     * archiving on, the archive's copies of the old history are moved aside the same way
+     * ({@link org.cairndb.archive.ArchiveFork}).
      */
-    private String moveAside(long cut) throws IOException {
+    private String moveAside(long cut, UUID environmentId) throws IOException {
         Path logDir = env.home().logDir();
-        Path aside = logDir.resolve("after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut));
+        String asideName = "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+        Path aside = logDir.resolve(asideName);
         env.io().createDirectories(aside);
         long cutSegment = Lsn.segment(cut);
         int moved = 0;
@@ -553,8 +556,16 @@ public final class RecoveryManager {
             }
         }
         env.io().syncDirectory(logDir);
-        return "moved the log after the target (" + Counted.of(moved, "segment") + ") aside into " + env.home().home().relativize(aside)
-                + "; it is kept, and no later open replays it";
+        String note = "moved the log after the target (" + Counted.of(moved, "segment") + ") aside into "
+                + env.home().home().relativize(aside) + "; it is kept, and no later open replays it";
+        if (env.config().archiveEnabled() && environmentId != null) {
+            String archived = org.cairndb.archive.ArchiveFork.moveAside(env.io(), env.archiveDirectory(), environmentId,
+                    env.home().home(), logDir, cutSegment, asideName);
+            if (archived != null) {
+                note += "; " + archived;
+            }
+        }
+        return note;
     }
 
     private void noteHeuristic(byte[] gid, long txnId, boolean committed, long millis) {

@@ -1,0 +1,68 @@
+package org.cairndb.archive;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.cairndb.io.FileIO;
+import org.cairndb.log.SegmentFiles;
+import org.cairndb.util.Counted;
+
+/**
+ * The archive's side of a point-in-time recovery. The recovery cuts the log at the target and goes
+ * on from there with a new history, whose segments take the names the old history's had: the one
+ * holding the cut and every later one. The archive still holds the old history's copies under those
+ * names, so without this continuous archiving would stop at the first segment the new history
+ * finishes (an archived segment is never overwritten), and a later catastrophic recovery given the
+ * archive would meet two histories and refuse. Like the log, the archive keeps the old history out
+ * of the way without deleting it: those segments move into {@code <archive>/after-<time>-at-<lsn>/},
+ * the name of the log's own directory of the same recovery.
+ *
+ * Only the home that archives there may do this (see {@link ArchiveOwner}): a copy restored beside
+ * its still-running original and taken back in time must not move the original's archive away.
+ */
+public final class ArchiveFork {
+
+    private ArchiveFork() {
+    }
+
+    /**
+     * Moves the archived segments from {@code cutSegment} on that differ from the log's (in
+     * {@code logDir}, already cut) into {@code archiveDir/asideName}; returns what it did (or why
+     * it left them) for the recovery report, or null when the archive holds none.
+     */
+    public static String moveAside(FileIO io, Path archiveDir, UUID environment, Path home, Path logDir, long cutSegment,
+            String asideName) throws IOException {
+        List<Long> old = new ArrayList<>();
+        for (long seg : SegmentFiles.list(io, archiveDir)) {
+            if (seg > cutSegment || seg == cutSegment && !sameAsLog(io, archiveDir, logDir, seg)) {
+                old.add(seg);
+            }
+        }
+        if (old.isEmpty()) {
+            return null;
+        }
+        String held = "the archive " + archiveDir + " holds " + Counted.of(old.size(), "segment") + " of the history"
+                + " after the target (from " + SegmentFiles.name(old.get(0)) + " on)";
+        try {
+            ArchiveOwner.claim(io, archiveDir, environment, home);
+        } catch (ArchiveOwnedException e) {
+            return held + ", left as they are: " + e.getMessage();
+        }
+        Path aside = archiveDir.resolve(asideName);
+        io.createDirectories(aside);
+        for (long seg : old) {
+            io.rename(archiveDir.resolve(SegmentFiles.name(seg)), aside.resolve(SegmentFiles.name(seg)));
+        }
+        io.syncDirectory(aside);
+        io.syncDirectory(archiveDir);
+        return held + "; moved them aside into " + aside + " (kept), so that archiving goes on there with the new"
+                + " history";
+    }
+
+    private static boolean sameAsLog(FileIO io, Path archiveDir, Path logDir, long seg) throws IOException {
+        Path own = logDir.resolve(SegmentFiles.name(seg));
+        return io.exists(own) && SegmentCopier.identical(io, own, archiveDir.resolve(SegmentFiles.name(seg)));
+    }
+}

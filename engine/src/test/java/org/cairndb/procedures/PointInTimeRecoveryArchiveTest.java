@@ -1,0 +1,187 @@
+package org.cairndb.procedures;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.cairndb.Cursor;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.RecoveryTarget;
+import org.cairndb.TestSupport;
+import org.cairndb.Transaction;
+import org.cairndb.backup.BackupOptions;
+import org.cairndb.backup.HotBackup;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.SegmentFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A point-in-time recovery of an environment that archives continuously: its new history takes
+ * the segment names the archive holds for the old one. The archive's old copies move aside (kept)
+ * like the log's, so that archiving goes on in the same directory and a later catastrophic recovery
+ * from the archive sees the new history only; a restored copy taken back in time beside its
+ * still-running original leaves the original's archive alone.
+ */
+class PointInTimeRecoveryArchiveTest {
+
+    @TempDir
+    Path tmp;
+
+    private EnvironmentConfig config(Path archive) {
+        return TestSupport.config().logSegmentSize(64 << 10).archiveEnabled(true).archiveDir(archive);
+    }
+
+    /** Commits {@code n} keys named {@code prefix}i, one per transaction; returns their transaction ids. */
+    private static List<Long> commit(Environment env, String prefix, int n) {
+        Database db = env.openDatabase("t", true);
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            try (Transaction t = env.beginTransaction()) {
+                db.put(t, (prefix + i).getBytes(StandardCharsets.US_ASCII), new byte[1500]);
+                ids.add(t.id());
+                t.commit();
+            }
+        }
+        return ids;
+    }
+
+    private static TreeSet<String> keys(Environment env) {
+        TreeSet<String> out = new TreeSet<>();
+        try (Cursor c = env.openDatabase("t", false).openCursor(null)) {
+            while (c.next()) {
+                out.add(new String(c.key(), StandardCharsets.US_ASCII));
+            }
+        }
+        return out;
+    }
+
+    private static TreeSet<String> named(String prefix, int from, int to) {
+        TreeSet<String> out = new TreeSet<>();
+        for (int i = from; i < to; i++) {
+            out.add(prefix + i);
+        }
+        return out;
+    }
+
+    private static TreeSet<String> union(TreeSet<String> a, TreeSet<String> b) {
+        TreeSet<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static Map<String, byte[]> contents(Path dir) throws Exception {
+        Map<String, byte[]> out = new HashMap<>();
+        for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, dir)) {
+            out.put(SegmentFiles.name(seg), Files.readAllBytes(dir.resolve(SegmentFiles.name(seg))));
+        }
+        return out;
+    }
+
+    @Test
+    void archivingGoesOnAfterAPointInTimeRecoveryAndTheArchiveRecoversTheNewHistory() throws Exception {
+        Path home = tmp.resolve("home");
+        Path archive = tmp.resolve("archive");
+        Path backup = tmp.resolve("backup");
+        List<Long> ids;
+        try (Environment env = Environment.open(home, config(archive))) {
+            commit(env, "base", 10);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
+            ids = commit(env, "old", 200); // some 300 KB: several segments, archived as they finish
+        }
+        // The admin undoes a mistake in place: the data files from the backup, the home's own log.
+        TestSupport.deleteTree(home.resolve("data"));
+        TestSupport.copyTree(backup.resolve("data"), home.resolve("data"));
+        int kept = 120;
+        try (Environment env = Environment.open(home, config(archive).catastrophicRecovery(true)
+                .recoveryTarget(RecoveryTarget.transaction(ids.get(kept - 1), true)))) {
+            String notes = String.join("\n", env.recoveryReport().notes());
+            assertTrue(notes.contains("moved them aside into"), notes);
+        }
+        List<Path> aside;
+        try (var s = Files.list(archive)) {
+            aside = s.filter(p -> p.getFileName().toString().startsWith("after-")).toList();
+        }
+        assertEquals(1, aside.size(), "one directory of the old history in the archive: " + aside);
+        assertFalse(SegmentFiles.list(NioFileIO.INSTANCE, aside.get(0)).isEmpty());
+
+        try (Environment env = Environment.open(home, config(archive))) {
+            assertEquals(union(named("base", 0, 10), named("old", 0, kept)), keys(env));
+            commit(env, "new", 150);
+            long finished = env.internals().log().currentSegment() - 1;
+            TestSupport.awaitTrue(() -> {
+                env.internals().archiver().wake();
+                return env.internals().archiveStatus().lastArchivedSegment() >= finished;
+            }, "the new history's segments archived");
+            assertNull(env.internals().archiveStatus().lastError());
+            assertEquals(0, env.internals().archiveStatus().failures(), env.internals().archiveStatus().toString());
+        }
+
+        // The disk is lost: the backup and the archive (and nothing else) give back the new history.
+        Path restored = tmp.resolve("restored");
+        TestSupport.copyTree(backup, restored);
+        TestSupport.deleteTree(home);
+        try (Environment env = Environment.open(restored, TestSupport.config().catastrophicRecovery(true)
+                .logSources(List.of(archive)))) {
+            TreeSet<String> got = keys(env);
+            assertTrue(got.containsAll(union(named("base", 0, 10), named("old", 0, kept))), got::toString);
+            assertTrue(got.stream().noneMatch(k -> k.startsWith("old") && Integer.parseInt(k.substring(3)) >= kept),
+                    "nothing of the old history after the target: " + got);
+            assertTrue(got.stream().anyMatch(k -> k.startsWith("new")), "the archived part of the new history: " + got);
+        }
+    }
+
+    @Test
+    void aRestoredCopyTakenBackInTimeLeavesTheRunningOriginalsArchiveAlone() throws Exception {
+        Path home = tmp.resolve("home");
+        Path archive = tmp.resolve("archive");
+        Path backup = tmp.resolve("backup");
+        try (Environment env = Environment.open(home, config(archive))) {
+            commit(env, "base", 10);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
+            List<Long> ids = commit(env, "old", 200);
+            long finished = env.internals().log().currentSegment() - 1;
+            TestSupport.awaitTrue(() -> {
+                env.internals().archiver().wake();
+                return env.internals().archiveStatus().lastArchivedSegment() >= finished;
+            }, "the original's segments archived");
+            Map<String, byte[]> before = contents(archive);
+
+            Path restored = tmp.resolve("restored");
+            TestSupport.copyTree(backup, restored);
+            try (Environment copy = Environment.open(restored, config(archive).catastrophicRecovery(true)
+                    .recoveryTarget(RecoveryTarget.transaction(ids.get(119), true)))) {
+                String notes = String.join("\n", copy.recoveryReport().notes());
+                assertTrue(notes.contains("left as they are") && notes.contains(home.toRealPath().toString()), notes);
+                assertEquals(union(named("base", 0, 10), named("old", 0, 120)), keys(copy));
+            }
+            Map<String, byte[]> after = contents(archive);
+            assertEquals(before.keySet(), after.keySet(), "the original's archive kept every segment");
+            for (String name : before.keySet()) {
+                assertArrayEquals(before.get(name), after.get(name), name);
+            }
+            try (var s = Files.list(archive)) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("after-")));
+            }
+            commit(env, "more", 100);
+            long more = env.internals().log().currentSegment() - 1;
+            TestSupport.awaitTrue(() -> {
+                env.internals().archiver().wake();
+                return env.internals().archiveStatus().lastArchivedSegment() >= more;
+            }, "the original to go on archiving");
+            assertNull(env.internals().archiveStatus().lastError());
+        }
+    }
+}
