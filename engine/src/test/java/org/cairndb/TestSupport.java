@@ -68,6 +68,16 @@ public final class TestSupport {
         }
     }
 
+    /** Wakes continuous archiving until every segment finished so far is archived without an error. */
+    public static void awaitArchived(Environment env) throws InterruptedException {
+        long finished = env.internals().log().currentSegment() - 1;
+        awaitTrue(() -> {
+            env.internals().archiver().wake();
+            org.cairndb.ArchiveStatus s = env.internals().archiveStatus();
+            return s.lastArchivedSegment() >= finished && s.lastError() == null;
+        }, "every finished segment (up to " + finished + ") archived");
+    }
+
     /** Forces checkpoints, one after another, on {@code pool} for as long as {@code running} holds. */
     public static java.util.concurrent.Future<?> checkpointWhile(java.util.concurrent.ExecutorService pool, Environment env,
             java.util.concurrent.atomic.AtomicBoolean running) {

@@ -30,6 +30,26 @@ class ArchiveOwnershipTest {
     @TempDir
     Path tmp;
 
+    Path original;
+    Path copy;
+    Path archive;
+
+    @org.junit.jupiter.api.BeforeEach
+    void paths() {
+        original = tmp.resolve("original");
+        copy = tmp.resolve("copy");
+        archive = tmp.resolve("archive");
+    }
+
+    /** The original, with {@code segments} finished segments all archived, closed; then copied (without its lock). */
+    private void archivedOriginalAndACopy(int segments) throws Exception {
+        try (Environment env = Environment.open(original, config(archive))) {
+            fill(env, segments);
+            TestSupport.awaitArchived(env);
+        }
+        TestSupport.copyTree(original, copy);
+    }
+
     private EnvironmentConfig config(Path archive) {
         return TestSupport.config().logSegmentSize(64 << 10).archiveEnabled(true).archiveDir(archive);
     }
@@ -45,15 +65,6 @@ class ArchiveOwnershipTest {
 
     private static ArchiveStatus status(Environment env) {
         return env.internals().archiveStatus();
-    }
-
-    /** Wakes the archiver until every finished segment is archived without an error. */
-    private static void awaitArchived(Environment env) throws InterruptedException {
-        long finished = env.internals().log().currentSegment() - 1;
-        TestSupport.awaitTrue(() -> {
-            env.internals().archiver().wake();
-            return status(env).lastArchivedSegment() >= finished && status(env).lastError() == null;
-        }, "every finished segment archived");
     }
 
     private static String awaitFailure(Environment env) throws InterruptedException {
@@ -77,14 +88,7 @@ class ArchiveOwnershipTest {
 
     @Test
     void aCopyOpenedBesideTheOriginalLeavesTheOriginalsArchiveAlone() throws Exception {
-        Path original = tmp.resolve("original");
-        Path copy = tmp.resolve("copy");
-        Path archive = tmp.resolve("archive");
-        try (Environment env = Environment.open(original, config(archive))) {
-            fill(env, 2);
-            awaitArchived(env);
-        }
-        TestSupport.copyTree(original, copy);
+        archivedOriginalAndACopy(2);
         java.util.List<Long> copied = SegmentFiles.list(NioFileIO.INSTANCE, copy.resolve("log"));
         long forked = copied.get(copied.size() - 1); // the segment both logs go on in, each its own way
         try (Environment orig = Environment.open(original, config(archive));
@@ -98,7 +102,7 @@ class ArchiveOwnershipTest {
                     "the refusal names the original, the copy and the way out: " + error);
 
             fill(orig, 3);
-            awaitArchived(orig);
+            TestSupport.awaitArchived(orig);
             assertEquals(0, status(orig).failures(), "the original's archiving never failed: " + status(orig));
             assertArchiveHoldsOnly(archive, original);
             assertEquals(original.toRealPath(), ArchiveOwner.read(NioFileIO.INSTANCE, archive).home());
@@ -109,18 +113,11 @@ class ArchiveOwnershipTest {
 
     @Test
     void theCopyTakesTheArchiveOverOnceTheOriginalsHomeIsGone() throws Exception {
-        Path original = tmp.resolve("original");
-        Path copy = tmp.resolve("copy");
-        Path archive = tmp.resolve("archive");
-        try (Environment env = Environment.open(original, config(archive))) {
-            fill(env, 2);
-            awaitArchived(env);
-        }
-        TestSupport.copyTree(original, copy);
+        archivedOriginalAndACopy(2);
         TestSupport.deleteTree(original); // the disk that held it is lost
         try (Environment dup = Environment.open(copy, config(archive))) {
             fill(dup, 2);
-            awaitArchived(dup);
+            TestSupport.awaitArchived(dup);
             assertArchiveHoldsOnly(archive, copy);
             assertEquals(copy.toRealPath(), ArchiveOwner.read(NioFileIO.INSTANCE, archive).home());
         }
@@ -128,19 +125,12 @@ class ArchiveOwnershipTest {
 
     @Test
     void anAdminsTakeOverMovesTheArchiveToTheCopyAndTheOriginalIsThenRefused() throws Exception {
-        Path original = tmp.resolve("original");
-        Path copy = tmp.resolve("copy");
-        Path archive = tmp.resolve("archive");
-        try (Environment env = Environment.open(original, config(archive))) {
-            fill(env, 2);
-            awaitArchived(env);
-        }
-        TestSupport.copyTree(original, copy);
+        archivedOriginalAndACopy(2);
         try (Environment dup = Environment.open(copy, config(archive))) {
             fill(dup, 1);
             awaitFailure(dup);
             dup.internals().archiver().takeOver(); // the failover: the copy replaces the original for good
-            awaitArchived(dup);
+            TestSupport.awaitArchived(dup);
             assertNull(status(dup).lastError());
             assertArchiveHoldsOnly(archive, copy);
         }
@@ -156,10 +146,9 @@ class ArchiveOwnershipTest {
     void anArchiveOfAnotherEnvironmentIsRefusedNamingBoth() throws Exception {
         Path first = tmp.resolve("first");
         Path second = tmp.resolve("second");
-        Path archive = tmp.resolve("archive");
         try (Environment env = Environment.open(first, config(archive))) {
             fill(env, 1);
-            awaitArchived(env);
+            TestSupport.awaitArchived(env);
         }
         try (Environment env = Environment.open(second, config(archive))) {
             fill(env, 1);
@@ -177,17 +166,15 @@ class ArchiveOwnershipTest {
     void anArchiveCopiedWithTheHomeBelongsToTheCopy() throws Exception {
         // The default archive lies inside the home, so a plain copy of the home carries its archive
         // and owner file along: the copy writes into its own archive/, which the original never does.
-        Path original = tmp.resolve("original");
-        Path copy = tmp.resolve("copy");
         EnvironmentConfig config = TestSupport.config().logSegmentSize(64 << 10).archiveEnabled(true);
         try (Environment env = Environment.open(original, config)) {
             fill(env, 2);
-            awaitArchived(env);
+            TestSupport.awaitArchived(env);
         }
         TestSupport.copyTree(original, copy);
         try (Environment dup = Environment.open(copy, config)) {
             fill(dup, 2);
-            awaitArchived(dup);
+            TestSupport.awaitArchived(dup);
             assertEquals(copy.toRealPath(), ArchiveOwner.read(NioFileIO.INSTANCE, copy.resolve("archive")).home());
         }
         assertEquals(original.toRealPath(), ArchiveOwner.read(NioFileIO.INSTANCE, original.resolve("archive")).home());
@@ -197,10 +184,9 @@ class ArchiveOwnershipTest {
     void anArchiveWithoutOwnerFileHoldingAnotherEnvironmentsSegmentsIsRefused() throws Exception {
         // An archive written before owner files existed, or whose owner file was deleted.
         Path first = tmp.resolve("first");
-        Path archive = tmp.resolve("archive");
         try (Environment env = Environment.open(first, config(archive))) {
             fill(env, 1);
-            awaitArchived(env);
+            TestSupport.awaitArchived(env);
         }
         Files.delete(archive.resolve(ArchiveOwner.FILE));
         try (Environment env = Environment.open(tmp.resolve("second"), config(archive))) {
@@ -215,7 +201,6 @@ class ArchiveOwnershipTest {
     @Test
     void aDamagedOwnerFileIsNamedAndNothingIsArchived() throws Exception {
         Path home = tmp.resolve("home");
-        Path archive = tmp.resolve("archive");
         Files.createDirectories(archive);
         Files.writeString(archive.resolve(ArchiveOwner.FILE), "environment=not-a-uuid\nhome=/x\n");
         try (Environment env = Environment.open(home, config(archive))) {
@@ -225,7 +210,7 @@ class ArchiveOwnershipTest {
                     && error.contains("delete the file"), error);
             assertTrue(SegmentFiles.list(NioFileIO.INSTANCE, archive).isEmpty(), "nothing archived");
             Files.delete(archive.resolve(ArchiveOwner.FILE)); // what the message says to do
-            awaitArchived(env);
+            TestSupport.awaitArchived(env);
         }
     }
 }

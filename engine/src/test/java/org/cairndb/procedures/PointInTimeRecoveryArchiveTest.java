@@ -120,11 +120,7 @@ class PointInTimeRecoveryArchiveTest {
         try (Environment env = Environment.open(home, config(archive))) {
             assertEquals(union(named("base", 0, 10), named("old", 0, kept)), keys(env));
             commit(env, "new", 150);
-            long finished = env.internals().log().currentSegment() - 1;
-            TestSupport.awaitTrue(() -> {
-                env.internals().archiver().wake();
-                return env.internals().archiveStatus().lastArchivedSegment() >= finished;
-            }, "the new history's segments archived");
+            TestSupport.awaitArchived(env);
             assertNull(env.internals().archiveStatus().lastError());
             assertEquals(0, env.internals().archiveStatus().failures(), env.internals().archiveStatus().toString());
         }
@@ -152,11 +148,7 @@ class PointInTimeRecoveryArchiveTest {
             commit(env, "base", 10);
             HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
             List<Long> ids = commit(env, "old", 200);
-            long finished = env.internals().log().currentSegment() - 1;
-            TestSupport.awaitTrue(() -> {
-                env.internals().archiver().wake();
-                return env.internals().archiveStatus().lastArchivedSegment() >= finished;
-            }, "the original's segments archived");
+            TestSupport.awaitArchived(env);
             Map<String, byte[]> before = contents(archive);
 
             Path restored = tmp.resolve("restored");
@@ -176,11 +168,7 @@ class PointInTimeRecoveryArchiveTest {
                 assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("after-")));
             }
             commit(env, "more", 100);
-            long more = env.internals().log().currentSegment() - 1;
-            TestSupport.awaitTrue(() -> {
-                env.internals().archiver().wake();
-                return env.internals().archiveStatus().lastArchivedSegment() >= more;
-            }, "the original to go on archiving");
+            TestSupport.awaitArchived(env);
             assertNull(env.internals().archiveStatus().lastError());
         }
     }
