@@ -544,7 +544,9 @@ public final class RecoveryManager {
         for (long seg : SegmentFiles.list(env.io(), logDir)) {
             Path p = logDir.resolve(SegmentFiles.name(seg));
             if (seg == cutSegment) {
-                java.nio.file.Files.copy(p, aside.resolve(p.getFileName()));
+                // Through the file layer and forced before the segment is zeroed: the old history's
+                // tail must survive a crash right after that.
+                org.cairndb.archive.SegmentCopier.copyReplacing(env.io(), p, aside.resolve(p.getFileName()), null);
                 try (StorageFile f = env.io().open(p, true, false)) {
                     f.zeroFill(Lsn.offset(cut), f.size());
                     f.force(false);
