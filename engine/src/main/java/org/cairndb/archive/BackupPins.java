@@ -56,9 +56,16 @@ public final class BackupPins {
 
     /** The lowest segment any running backup needs, or {@link Long#MAX_VALUE}. */
     public long oldestSegment() {
+        return oldestSegmentBesides(null);
+    }
+
+    /** The lowest segment any running backup but {@code own}'s needs, or {@link Long#MAX_VALUE}. */
+    public long oldestSegmentBesides(Pin own) {
         long min = Long.MAX_VALUE;
         for (Pin p : pins.values()) {
-            min = Math.min(min, p.segment);
+            if (p != own) {
+                min = Math.min(min, p.segment);
+            }
         }
         return min;
     }
@@ -72,11 +79,11 @@ public final class BackupPins {
         return min;
     }
 
-    /** The owner of the pin on the lowest segment, for messages. */
-    public String oldestOwner() {
+    /** The owner of the pin on the lowest segment besides {@code own} (may be null), for messages. */
+    public String oldestOwnerBesides(Pin own) {
         Pin oldest = null;
         for (Pin p : pins.values()) {
-            if (oldest == null || p.segment < oldest.segment) {
+            if (p != own && (oldest == null || p.segment < oldest.segment)) {
                 oldest = p;
             }
         }

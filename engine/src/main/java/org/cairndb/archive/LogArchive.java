@@ -22,7 +22,8 @@ import org.cairndb.txn.Txn;
  * log from (which is also at or before every PREPARE still in doubt and every commit not yet
  * applied);</li>
  * <li>a prepared (in-doubt) transaction's PREPARE record is in it or after it;</li>
- * <li>a running hot backup or failover update started at or before it;</li>
+ * <li>a running hot backup or failover update needs it: it is at or after the recovery start the
+ * copy began with, or, for an update, the last segment the copy already held if that is earlier;</li>
  * <li>continuous archiving is on and has not archived it yet.</li>
  * </ul>
  */
@@ -43,6 +44,11 @@ public final class LogArchive {
 
     /** Every segment in the log directory, oldest first, with the reasons it is kept. */
     public List<SegmentStatus> segments() throws IOException {
+        return segments(null);
+    }
+
+    /** {@link #segments()}, leaving out what {@code own} pins (may be null). */
+    private List<SegmentStatus> segments(BackupPins.Pin own) throws IOException {
         long current = env.log().currentSegment();
         long recoveryStart = recoveryStartLsn();
         long oldestPrepare = Long.MAX_VALUE;
@@ -53,7 +59,7 @@ public final class LogArchive {
                 oldestPrepareTxn = t.id();
             }
         }
-        long backupFloor = env.backupPins().oldestSegment();
+        long backupFloor = env.backupPins().oldestSegmentBesides(own);
         ContinuousArchiver archiver = env.archiver();
         List<SegmentStatus> list = new ArrayList<>();
         for (long seg : SegmentFiles.list(env.io(), env.home().logDir())) {
@@ -70,7 +76,7 @@ public final class LogArchive {
                         + Lsn.toString(oldestPrepare));
             }
             if (seg >= backupFloor) {
-                reasons.add("a running " + env.backupPins().oldestOwner() + " needs it");
+                reasons.add("a running " + env.backupPins().oldestOwnerBesides(own) + " needs it");
             }
             if (archiver != null && !archiver.isArchived(seg)) {
                 reasons.add("continuous archiving has not copied it to " + archiver.directory() + " yet");
@@ -88,8 +94,16 @@ public final class LogArchive {
 
     /** Segments no longer needed (db_archive with no option). */
     public List<Path> archivable() throws IOException {
+        return archivableBesides(null);
+    }
+
+    /**
+     * Segments nothing but the failover update holding {@code own} needs: it moves them into its
+     * copy, and its pin keeps them from every other remover until then.
+     */
+    public List<Path> archivableBesides(BackupPins.Pin own) throws IOException {
         List<Path> out = new ArrayList<>();
-        for (SegmentStatus s : segments()) {
+        for (SegmentStatus s : segments(own)) {
             if (s.archivable()) {
                 out.add(s.path());
             }

@@ -5,15 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import org.cairndb.io.FileIO;
+import org.cairndb.io.StorageFile;
 
 /**
  * {@code backup.manifest}: what a backup (or failover copy) holds, written last, as JSON. A backup
@@ -59,17 +61,34 @@ public record BackupManifest(String format, int version, String cairnVersion, St
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** Writes the manifest into {@code dir}: to a temporary file, forced, then renamed. */
-    public void write(Path dir) throws IOException {
+    /**
+     * Writes the manifest into {@code dir} through {@code io}, as every other file of a backup is
+     * written: to a temporary file, forced, then renamed and the directory synced, so that a
+     * manifest under its name is always whole. It is written last and says the backup is complete,
+     * so when that fails (a full disk, an I/O error) the temporary file is removed again and the
+     * error names the manifest; a manifest already there (an update's) is left as it was.
+     */
+    public void write(FileIO io, Path dir) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        try (var out = Files.newOutputStream(tmp)) {
-            JSON.writeValue(out, this);
+        try {
+            byte[] json = JSON.writeValueAsBytes(this);
+            try (StorageFile out = io.open(tmp, true, true)) {
+                out.truncate(0);
+                org.cairndb.archive.SegmentCopier.ownerOnly(tmp);
+                out.write(ByteBuffer.wrap(json), 0);
+                out.force(true);
+            }
+            io.rename(tmp, file);
+            io.syncDirectory(dir);
+        } catch (IOException e) {
+            try {
+                io.delete(tmp);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new IOException("cannot write the backup manifest " + file + ": " + e.getMessage(), e);
         }
-        org.cairndb.archive.SegmentCopier.ownerOnly(tmp);
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Reads {@code dir/backup.manifest}, or null if there is none; a manifest that is not valid JSON is an error. */

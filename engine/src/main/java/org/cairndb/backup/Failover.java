@@ -9,7 +9,8 @@ import org.cairndb.env.EnvironmentImpl;
  * disk, kept current and ready to open.
  *
  * <ol>
- * <li>The first update copies the data files (a hot backup in the split layout).</li>
+ * <li>The first update copies the data files (a hot backup in the split layout). A directory that
+ * holds a hot backup of the environment already is updated in its own layout, flat ones too.</li>
  * <li>Every update then moves the log segments the environment no longer needs into the copy,</li>
  * <li>copies the segments still in use (again, since they grew),</li>
  * <li>and runs catastrophic recovery on the copy.</li>

@@ -56,11 +56,13 @@ import org.cairndb.util.RealPaths;
  * </ol>
  *
  * An update ({@code -u}) repeats steps 1 to 3 and 5 to 8 with only the segments from the backup's
- * last one on (that one again, since it may have been copied while it was being written). Segments
- * the environment no longer has are taken from its archive directory; if neither has them the
- * update stops and names them. Before changing anything it checks that the copy's log still holds
- * only this environment's bytes (plus checkpoint records, which opening a copy to look at it adds):
- * a copy that was opened and written to has a history of its own, and is left alone.
+ * last one on (that one again, since it may have been copied while it was being written); its pin
+ * starts there when that lies before S. Segments the environment no longer had when the update
+ * pinned them are taken from its archive directory; if neither has them the update stops and names
+ * them. An update keeps the layout the copy has, whatever the options ask. Before changing anything
+ * in the target (its permissions included) it checks that the copy's log still holds only this
+ * environment's bytes (plus checkpoint records, which opening a copy to look at it adds): a copy
+ * that was opened and written to has a history of its own, and is left alone.
  */
 public final class HotBackup {
 
@@ -120,8 +122,14 @@ public final class HotBackup {
         boolean split = previous != null ? "split".equals(previous.layout()) : options.splitLayout();
         Path dataTarget = split ? target.resolve("data") : target;
         Path logTarget = split ? target.resolve("log") : target;
-        SegmentCopier.createOwnerOnlyDirectory(dataTarget);
-        SegmentCopier.createOwnerOnlyDirectory(logTarget);
+        // Every refusal comes before the target changes (its permissions included). Taking the copy's
+        // lock writes this update's name into its lock file, so a copy that was written to is refused
+        // before the lock too, and again under it, in case it was opened and written to in between.
+        if (previous != null) {
+            checkStillACopy(previous, logTarget);
+        } else if (!Files.exists(target)) {
+            SegmentCopier.createOwnerOnlyDirectory(target); // a new backup's lock file goes into it
+        }
         // Held while the files change: an application opening the copy meanwhile (to fail over) would
         // otherwise write into segments this update replaces. It is refused, naming the update, until
         // the copy's recovery (which takes the lock itself) begins.
@@ -130,6 +138,8 @@ public final class HotBackup {
             if (previous != null) {
                 checkStillACopy(previous, logTarget);
             }
+            SegmentCopier.createOwnerOnlyDirectory(dataTarget);
+            SegmentCopier.createOwnerOnlyDirectory(logTarget);
             copied = copy(moved, previous, dataTarget, logTarget);
         } catch (org.cairndb.EnvironmentLockedException e) {
             throw new IllegalArgumentException("cannot " + (previous == null ? "back up into " : "update ") + target + ": "
@@ -147,7 +157,7 @@ public final class HotBackup {
                 previous != null ? previous.startedAt() : Instant.ofEpochMilli(t0).toString(), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(),
                 previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
                 options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
-        manifest.write(target);
+        manifest.write(env.io(), target);
         SegmentCopier.restrictToOwner(target);
         if (moved != null && !moved.isEmpty()) {
             // Failover: the segments copied into the copy leave the environment only now that the
@@ -194,11 +204,19 @@ public final class HotBackup {
         // Commits acknowledged with WRITE_NO_SYNC or NO_SYNC may still be in the log buffer: written
         // (and forced) now, they are in the log the copy takes.
         env.log().syncAll();
+        // An update goes on from the last segment the copy has (copied while it was being written),
+        // looked up before moving: the environment may have removed segments after that one that the
+        // move cannot bring (automatic log removal, cairn archive -d), which come from the archive.
+        long copysLast = previous == null ? 0 : highestSegment(logTarget, 0);
         long startLsn;
+        long firstNeeded;
         BackupPins.Pin pin;
         synchronized (env.checkpointer()) {
             startLsn = env.logArchive().recoveryStartLsn();
-            pin = env.backupPins().pin(Lsn.segment(startLsn), owner);
+            firstNeeded = copysLast > 0 ? copysLast : Lsn.segment(startLsn);
+            // From the copy's last segment too when that lies before the recovery start: log removal
+            // during the copy took those segments, and the update failed for want of them.
+            pin = env.backupPins().pin(Math.min(firstNeeded, Lsn.segment(startLsn)), owner);
         }
         long endLsn;
         try {
@@ -206,12 +224,8 @@ public final class HotBackup {
                 copyDataFiles(dataTarget);
             }
             copyConfiguration();
-            // An update goes on from the last segment the copy has (copied while it was being written),
-            // looked up before moving: the environment may have removed segments after that one that
-            // the move cannot bring (automatic log removal, cairn archive -d), which come from the archive.
-            long firstNeeded = previous == null ? Lsn.segment(startLsn) : highestSegment(logTarget, Lsn.segment(startLsn));
             if (moved != null) {
-                moveUnneededSegments(logTarget, moved);
+                moveUnneededSegments(logTarget, moved, pin);
                 if (!moved.isEmpty()) {
                     // The copy must hold one chain: the segments between the last one moved and the
                     // copy's log (or, in a first update, the recovery start) are copied too. They are
@@ -505,10 +519,11 @@ public final class HotBackup {
 
     /**
      * Failover step 2: segments the environment no longer needs go into the copy; they leave the
-     * environment once the update is complete (see {@link #takeAlone}).
+     * environment once the update is complete (see {@link #takeAlone}). The update's own pin does
+     * not count: it keeps them from other removers until they are in the copy.
      */
-    private void moveUnneededSegments(Path logTarget, List<Path> moved) throws IOException {
-        for (Path p : env.logArchive().archivable()) {
+    private void moveUnneededSegments(Path logTarget, List<Path> moved, BackupPins.Pin pin) throws IOException {
+        for (Path p : env.logArchive().archivableBesides(pin)) {
             copySegment(p.getFileName().toString(), logTarget.resolve(p.getFileName()), true);
             moved.add(p);
         }

@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
         description = {"Bring the failover copy in DIR up to date, as Berkeley DB's hot failover procedure does: the"
                 + " first time, copy the data files; every time, move the log segments the environment no longer"
                 + " needs into DIR (they leave the environment), copy the segments still in use, and run catastrophic"
-                + " recovery on DIR. DIR keeps data/ and log/ and opens as an environment whenever no update is"
-                + " running (an update holds its lock).",
+                + " recovery on DIR. DIR keeps data/ and log/ (a flat cairn hotbackup directory given as DIR stays flat)"
+                + " and opens as an environment whenever no update is running (an update holds its lock).",
                 "",
                 "Repeat it as often as wanted (cron, or the adapter's MBean in a running server). To fail over: stop"
                         + " the applications, optionally run it once more (or copy the remaining segments into DIR's"

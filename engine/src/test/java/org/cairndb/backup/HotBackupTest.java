@@ -81,6 +81,22 @@ class HotBackupTest {
         }
     }
 
+    /**
+     * Verifies the copy against its manifest, then restores it as an admin would (catastrophic
+     * recovery, which changes its files, so after the verify) and checks it holds every commit up
+     * to {@code upTo}.
+     */
+    static void assertVerifiesAndRecoversHolding(Path copy, long upTo) throws java.io.IOException {
+        org.cairndb.tools.BackupVerifier.Report verified = new org.cairndb.tools.BackupVerifier(copy).verify();
+        assertTrue(verified.ok(), copy + ": " + verified.problems());
+        try (Environment restored = Environment.open(copy, cfg().allowCreate(false).catastrophicRecovery(true))) {
+            Database db = restored.openDatabase("t", false);
+            for (long i = 0; i <= upTo; i++) {
+                assertNotNull(db.get(null, b(String.format("k%08d", i))), "commit " + i + " of " + upTo + " missing");
+            }
+        }
+    }
+
     /** Every directory of the copy is rwx------ and every file rw-------, the manifest and lock file included. */
     static void assertOwnerOnly(Path root) throws java.io.IOException {
         List<String> open = new ArrayList<>();

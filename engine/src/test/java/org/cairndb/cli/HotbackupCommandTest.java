@@ -28,6 +28,11 @@ class HotbackupCommandTest {
 
     /** An environment of 64 KiB segments holding {@code n} records of 1000 bytes in "db". */
     Path environment(int n) throws Exception {
+        return environment(dir, n);
+    }
+
+    /** {@link #environment(int)} in {@code dir}/env. */
+    static Path environment(Path dir, int n) throws Exception {
         Path home = dir.resolve("env");
         Files.createDirectories(home);
         Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n");

@@ -211,7 +211,7 @@ class BackupVerifierDamageTest {
         Files.delete(manifest);
         new BackupManifest(m.format(), m.version(), m.cairnVersion(), m.environmentId(), m.source(), m.layout(),
                 m.startedAt(), m.finishedAt(), m.startLsn(), m.endLsn(), m.recovered(), m.lastCommit(),
-                m.preparedTransactions(), files).write(backup);
+                m.preparedTransactions(), files).write(org.cairndb.io.NioFileIO.INSTANCE, backup);
         BackupVerifier.Report r = verify(backup);
         assertEquals(1, r.problems().size(), r.problems().toString());
         BackupVerifier.Problem p = problem(r, seg, "the backup is damaged: restore this file from another copy, or take a new backup");

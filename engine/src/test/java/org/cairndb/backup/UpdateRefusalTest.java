@@ -1,0 +1,110 @@
+package org.cairndb.backup;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.cairndb.DirectorySnapshot;
+import org.cairndb.Environment;
+import org.cairndb.backup.HotBackupTest.Writer;
+import org.cairndb.log.SegmentFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A refused update ({@code hotbackup -u} or {@code failover}) changes nothing in the copy: not its
+ * files' bytes (the lock file's included) and not the permissions an admin gave its directories
+ * (here: group-readable, for a backup agent). Refusals used to come after the copy's directories
+ * had been made owner-only and, for a copy written to, after this update's name went into its lock
+ * file.
+ */
+class UpdateRefusalTest {
+
+    @TempDir
+    Path dir;
+
+    /** The files' bytes and every file's and directory's permissions, by relative path. */
+    private static Map<String, String> state(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        DirectorySnapshot.of(root).forEach((path, what) -> {
+            // An open environment prepares its next log segment ahead, on a thread of its own.
+            if (!path.endsWith(SegmentFiles.PREALLOCATED)) {
+                m.put(path, what);
+            }
+        });
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                String name = root.relativize(p).toString();
+                if (!name.endsWith(SegmentFiles.PREALLOCATED)) {
+                    m.put("permissions of " + (name.isEmpty() ? "." : name),
+                            PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Opens the copy's directories to its group, as an admin might for a backup agent. */
+    private static void groupReadable(Path copy) throws IOException {
+        try (Stream<Path> s = Files.walk(copy)) {
+            for (Path p : s.filter(Files::isDirectory).toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-x---"));
+            }
+        }
+    }
+
+    private static void assertRefusedNamingIt(IllegalArgumentException e, Path copy, String why) {
+        assertTrue(e.getMessage().contains(copy.toString()) && e.getMessage().contains(why)
+                && e.getMessage().contains("Nothing was changed"), e.getMessage());
+    }
+
+    @Test
+    void anUpdateOfACopyThatIsOpenChangesNothing() throws Exception {
+        try (Environment env = Environment.open(dir.resolve("env"), HotBackupTest.cfg()); Writer w = new Writer(env, 0)) {
+            w.awaitAcked(500);
+            for (boolean split : new boolean[] {false, true}) {
+                Path copy = dir.resolve(split ? "split" : "flat");
+                HotBackup.run(env.internals(), copy, BackupOptions.defaults().withSplitLayout(split));
+                groupReadable(copy);
+                w.awaitAcked(w.acked() + 500);
+                try (Environment open = Environment.open(copy, HotBackupTest.cfg().allowCreate(false))) {
+                    Map<String, String> before = state(copy);
+                    assertRefusedNamingIt(assertThrows(IllegalArgumentException.class, () -> HotBackup.run(env.internals(),
+                            copy, BackupOptions.defaults().withUpdate(true))), copy, "in use");
+                    assertRefusedNamingIt(assertThrows(IllegalArgumentException.class,
+                            () -> Failover.update(env.internals(), copy, BackupOptions.defaults())), copy, "in use");
+                    assertEquals(before, state(copy), "the open copy was left exactly as it was");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUpdateOfACopyWrittenToChangesNothing() throws Exception {
+        Path copy = dir.resolve("copy");
+        try (Environment env = Environment.open(dir.resolve("env"), HotBackupTest.cfg()); Writer w = new Writer(env, 0)) {
+            w.awaitAcked(500);
+            Failover.update(env.internals(), copy, BackupOptions.defaults());
+            try (Environment app = Environment.open(copy, HotBackupTest.cfg().allowCreate(false))) {
+                app.openDatabase("t", false).put(null, b("written in the copy"), b("x"));
+            }
+            groupReadable(copy);
+            Map<String, String> before = state(copy);
+            w.awaitAcked(w.acked() + 500);
+            assertRefusedNamingIt(assertThrows(IllegalArgumentException.class, () -> HotBackup.run(env.internals(), copy,
+                    BackupOptions.defaults().withUpdate(true))), copy, "opened as an environment and written to");
+            assertRefusedNamingIt(assertThrows(IllegalArgumentException.class,
+                    () -> Failover.update(env.internals(), copy, BackupOptions.defaults())), copy,
+                    "opened as an environment and written to");
+            assertEquals(before, state(copy), "the refused updates left the copy exactly as they found it");
+        }
+    }
+}

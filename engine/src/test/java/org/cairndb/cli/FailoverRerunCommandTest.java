@@ -1,0 +1,142 @@
+package org.cairndb.cli;
+
+import static org.cairndb.cli.HotbackupCommandTest.add;
+import static org.cairndb.cli.HotbackupCommandTest.ok;
+import static org.cairndb.cli.TestEnvironments.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.backup.BackupManifest;
+import org.cairndb.io.FaultInjectingFileIO;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.SegmentFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cairn failover} stopped part way by a failing disk under the copy (the engine's
+ * fault-injecting file layer, which the backup commands take in tests), then run again as its
+ * message says: the second run finishes, no segment left the environment in between, and the copy
+ * verifies and opens with every commit.
+ */
+class FailoverRerunCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private CliRun.Result failoverFailing(Path home, Path copy, Predicate<Path> failingWrites) {
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 5)
+                .failWrite(1, failingWrites, true);
+        HotbackupCommand.fileIOForTests = io;
+        try {
+            return CliRun.run("failover", "-h", home.toString(), "-b", copy.toString());
+        } finally {
+            HotbackupCommand.fileIOForTests = null;
+        }
+    }
+
+    private static CliRun.Result failover(Path home, Path copy) {
+        return CliRun.run("failover", "-h", home.toString(), "-b", copy.toString());
+    }
+
+    /** Commits more and checkpoints, so that the next update has segments to move out of the environment. */
+    private static void commitAndCheckpoint(Path home, int from, int n) {
+        add(home, from, n);
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false))) {
+            env.checkpoint(true);
+        }
+    }
+
+    private static List<Long> segments(Path home) throws IOException {
+        return SegmentFiles.list(NioFileIO.INSTANCE, home.resolve("log"));
+    }
+
+    private static void assertFailedOnce(CliRun.Result r, Path home, Path copy, String cause, String advice) {
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn failover: failover update of " + copy + " from " + home.toAbsolutePath()
+                .normalize() + " failed: " + cause), r::toString);
+        assertTrue(r.err().contains("; the environment is unharmed; " + advice), r::toString);
+    }
+
+    /** The copy verifies and opens as an environment holding keys {@code 0..199} and {@code 1000..1299}. */
+    private static void assertCopyHoldsEveryCommit(Path copy) {
+        ok(CliRun.run("verifybackup", copy.toString()));
+        try (Environment env = Environment.open(copy, new EnvironmentConfig().allowCreate(false))) {
+            Database db = env.openDatabase("db", false);
+            assertEquals(500, db.count());
+            for (int i : new int[] {0, 199, 1000, 1299}) {
+                assertNotNull(db.get(null, b(String.format("k%06d", i))), "commit of key " + i);
+            }
+        }
+    }
+
+    @Test
+    void anUpdateStoppedWhileCopyingSegmentsFinishesWhenRunAgain() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path copy = dir.resolve("failover");
+        ok(failover(home, copy));
+        commitAndCheckpoint(home, 1000, 300);
+        List<Long> before = segments(home);
+        CliRun.Result r = failoverFailing(home, copy, p -> p.startsWith(copy.resolve("log")));
+        assertFailedOnce(r, home, copy, "Input/output error", "the copy in " + copy
+                + " still holds the previous update, recovered; run the update again");
+        assertEquals(before, segments(home), "no segment left the environment");
+        CliRun.Result again = failover(home, copy);
+        ok(again);
+        assertTrue(again.out().contains("\nupdated the failover copy ") && again.out().contains("; moved "), again::toString);
+        assertCopyHoldsEveryCommit(copy);
+    }
+
+    @Test
+    void anUpdateStoppedWritingItsManifestFinishesWhenRunAgain() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path copy = dir.resolve("failover");
+        ok(failover(home, copy));
+        commitAndCheckpoint(home, 1000, 300);
+        List<Long> before = segments(home);
+        CliRun.Result r = failoverFailing(home, copy,
+                p -> p.getFileName().toString().startsWith(BackupManifest.FILE_NAME));
+        assertFailedOnce(r, home, copy, "cannot write the backup manifest " + copy.resolve(BackupManifest.FILE_NAME),
+                "the copy in " + copy + " still holds the previous update, recovered; run the update again");
+        assertEquals(before, segments(home), "the segments copied into the copy stay in the environment until it is complete");
+        ok(failover(home, copy));
+        assertCopyHoldsEveryCommit(copy);
+    }
+
+    /** A first run stopped part way leaves no failover copy: as its message says, remove it and run again. */
+    @Test
+    void aFirstRunStoppedPartWayIsStartedAgainOnceRemoved() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        add(home, 1000, 300);
+        Path copy = dir.resolve("failover");
+        List<Long> before = segments(home);
+        CliRun.Result r = failoverFailing(home, copy, p -> p.startsWith(copy.resolve("data")));
+        assertFailedOnce(r, home, copy, "Input/output error", copy + " is not a usable failover copy yet (no "
+                + BackupManifest.FILE_NAME + "): remove it and try again");
+        assertEquals(before, segments(home), "no segment left the environment");
+        CliRun.Result unremoved = failover(home, copy);
+        assertEquals(ExitCodes.FAILED, unremoved.exit(), unremoved::toString);
+        assertTrue(unremoved.err().contains("did not finish"), unremoved::toString);
+        try (Stream<Path> s = Files.walk(copy)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        CliRun.Result again = failover(home, copy);
+        ok(again);
+        assertTrue(again.out().contains("\ncreated the failover copy "), again::toString);
+        assertCopyHoldsEveryCommit(copy);
+    }
+}
