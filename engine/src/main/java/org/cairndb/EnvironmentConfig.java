@@ -563,7 +563,7 @@ public final class EnvironmentConfig {
                 return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1).trim()));
             }
             return Duration.ofMillis(Long.parseLong(v));
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) { // too many minutes or hours overflow a Duration
             throw new IllegalArgumentException("not a duration (use a number with ms, s, min or h)");
         }
     }

@@ -61,6 +61,17 @@ class EnvironmentTest {
         assertTrue(e.getMessage().contains("cairn.cache.size=lots"), e.getMessage());
     }
 
+    /** Too many minutes or hours for a Duration: named like any bad value, not a bare "long overflow". */
+    @Test
+    void aDurationTooLongIsNamedLikeAnyBadValue() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cairn.properties"), "cairn.lock.timeout=3000000000000000h\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Environment.open(dir));
+        assertTrue(e.getMessage().contains("cairn.lock.timeout=3000000000000000h") && e.getMessage().contains("not a duration"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EnvironmentConfig.parseDuration("200000000000000000min"));
+    }
+
     @Test
     void aDirectoryThatIsNotAnEnvironmentIsRefused() throws Exception {
         Files.writeString(dir.resolve("notes.txt"), "hello");

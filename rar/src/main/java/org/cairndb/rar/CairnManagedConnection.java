@@ -82,9 +82,21 @@ public class CairnManagedConnection implements ManagedConnection {
         handles.add(handle);
     }
 
-    /** Invalidates every handle; the connection goes back to the pool. Transactions are not touched. */
+    /**
+     * Invalidates every handle; the connection goes back to the pool. Refused while a local
+     * transaction is active (as the Connectors API allows): back in the pool, the connection would do
+     * its next user's work in that transaction, and lose it with the transaction. The server then
+     * destroys the connection instead, which rolls the transaction back.
+     */
     @Override
     public void cleanup() throws ResourceException {
+        synchronized (localLock) {
+            if (local != null) {
+                throw new IllegalStateException("a local transaction is still active on this Cairn managed connection:"
+                        + " it cannot go back to the pool (commit or roll the transaction back first, or destroy the"
+                        + " connection, which rolls it back)");
+            }
+        }
         for (CairnConnectionImpl h : handles) {
             h.invalidate("its managed connection was cleaned up by the server");
         }
@@ -167,7 +179,14 @@ public class CairnManagedConnection implements ManagedConnection {
                 throw new jakarta.resource.spi.LocalTransactionException("this connection is enlisted in an XA"
                         + " transaction; it cannot begin a local one");
             }
-            local = guard(env::beginTransaction);
+            try {
+                local = guard(env::beginTransaction);
+            } catch (RuntimeException e) {
+                // A ResourceException, as the contract has it (and as endLocal reports its failures);
+                // a fatal error was reported to the server first.
+                throw new jakarta.resource.spi.LocalTransactionException("cannot begin a local transaction on Cairn"
+                        + " environment '" + me.name() + "': " + e.getMessage(), e);
+            }
         }
     }
 
@@ -255,10 +274,22 @@ public class CairnManagedConnection implements ManagedConnection {
             fatal(e);
             throw e;
         } catch (java.lang.IllegalStateException e) {
-            if (env.internals().isClosed()) {
+            // Closed, or failed: the engine says the latter with an EnvironmentFailureException, but
+            // the adapter's own checks (a database this connection has not used yet) with an
+            // IllegalStateException naming the failure. Either is fatal to the connection.
+            if (!environmentUsable()) {
                 fatal(e);
             }
             throw e;
+        }
+    }
+
+    private boolean environmentUsable() {
+        try {
+            env.internals().checkUsable();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -286,15 +317,7 @@ public class CairnManagedConnection implements ManagedConnection {
 
     /** True while the environment is open and usable and this connection is neither destroyed nor broken. */
     boolean isUsable() {
-        if (destroyed || failed || me.state() != ManagedEnvironment.State.OPEN) {
-            return false;
-        }
-        try {
-            env.internals().checkUsable();
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return !destroyed && !failed && me.state() == ManagedEnvironment.State.OPEN && environmentUsable();
     }
 
     int handleCount() {

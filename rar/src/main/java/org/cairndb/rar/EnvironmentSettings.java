@@ -161,7 +161,9 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             }
             String lock = str(ra.getLockTimeout(), "LockTimeout", name);
             if (!lock.isEmpty()) {
-                naming("LockTimeout", lock, () -> c.lockTimeout(EnvironmentConfig.parseDuration(lock)));
+                // At most a year, as the adapter's other waits: the engine counts it in nanoseconds, and a
+                // few hundred years overflowed them, failing the open with a bare "long overflow".
+                naming("LockTimeout", lock, () -> c.lockTimeout(atMostAYear(EnvironmentConfig.parseDuration(lock))));
             }
             c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
             String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
@@ -202,6 +204,11 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             if (failoverEvery.isNegative()) {
                 throw new IllegalArgumentException("FailoverInterval=" + interval + ": must not be negative");
             }
+            try {
+                atMostAYear(failoverEvery);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("FailoverInterval=" + interval + ": " + e.getMessage());
+            }
         }
         String recovery = str(ra.getRecovery(), "Recovery", name);
         RecoveryMode mode = RecoveryMode.parse(recovery.isEmpty() ? "normal" : recovery);
@@ -234,6 +241,13 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
 
     /** A year: longer waits and intervals are mistakes (and would overflow as milliseconds). */
     private static final long MAX_MINUTES = 366L * 24 * 60;
+
+    private static Duration atMostAYear(Duration d) {
+        if (d.toMinutes() > MAX_MINUTES) {
+            throw new IllegalArgumentException("must be at most a year (" + MAX_MINUTES + "min)");
+        }
+        return d;
+    }
 
     private static long atMost(long value, String property, long max) {
         if (value > max) {

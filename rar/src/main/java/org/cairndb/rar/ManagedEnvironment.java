@@ -139,8 +139,13 @@ public final class ManagedEnvironment {
         try {
             wm.startWork(open);
         } catch (WorkException e) {
+            // Nothing will run open(): say so now. Left STARTING, the adapter's clean-up (close()) and
+            // every connection request would wait for a recovery that never comes.
+            failure = e;
+            state = State.FAILED;
+            started.countDown();
             throw new ResourceAdapterInternalException("cannot start the recovery of Cairn environment '" + name()
-                    + "': " + e.getMessage(), e);
+                    + "': the server's WorkManager refused it: " + e.getMessage(), e);
         }
     }
 
@@ -270,10 +275,13 @@ public final class ManagedEnvironment {
             ObjectName on = objectName(name());
             if (server.isRegistered(on)) {
                 Object other = stateOf(server, on);
-                if ("OPEN".equals(other) || "STARTING".equals(other)) {
+                // FAILED too: an environment that failed after it opened keeps its MBean until its
+                // deployment stops, and that stop unregisters the name, whoever holds it by then.
+                if ("OPEN".equals(other) || "STARTING".equals(other) || "FAILED".equals(other)) {
                     throw new IllegalStateException("the MBean " + on + " is already registered for an environment that"
                             + " is " + other + " (home " + attribute(server, on, "Home") + "), by another deployment of"
-                            + " the adapter: give this one another EnvironmentName");
+                            + " the adapter: " + ("FAILED".equals(other) ? "undeploy that one first, or " : "")
+                            + "give this one another EnvironmentName");
                 }
                 LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on + " (its environment is " + other + ")");
                 server.unregisterMBean(on);
@@ -386,7 +394,10 @@ public final class ManagedEnvironment {
 
     private void tick() {
         Environment e = env;
-        if (state != State.OPEN || e == null || closeRequested) {
+        // state(), not state: an environment that failed after it opened gets no more background work.
+        // Its checkpoints would fail at every tick (one ERROR with a stack trace a second) and its
+        // failover updates too; the failure was logged where it happened, and State says FAILED.
+        if (state() != State.OPEN || e == null || closeRequested) {
             return;
         }
         try {
@@ -478,47 +489,77 @@ public final class ManagedEnvironment {
                     + " resource adapter's FailoverDirectory property");
         }
         failoverLock.lock();
-        enter();
         try {
-            BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
-            lastFailoverMillis = System.currentTimeMillis();
-            lastFailover = java.time.Instant.now() + ": " + describe(r) + " into " + dir;
-            LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
-            return r;
+            beginOperation();
+            try {
+                BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
+                lastFailover = java.time.Instant.now() + ": " + describe(r) + " into " + dir;
+                LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
+                return r;
+            } catch (IOException | RuntimeException ex) {
+                // LastFailoverUpdate shows the failure: the admin sees that the copy is behind, and why.
+                lastFailover = java.time.Instant.now() + ": failed: " + ex.getMessage() + " (into " + dir + ")";
+                throw ex;
+            } finally {
+                // Also when it failed: the timer's next attempt then comes an interval later. Counting
+                // only successes, a failing update (a failed-over copy, a full disk) was retried at
+                // every tick, each a WARNING with a stack trace: one a second.
+                lastFailoverMillis = System.currentTimeMillis();
+                endOperation();
+            }
         } finally {
-            leave();
             failoverLock.unlock();
         }
     }
 
     /** Runs a hot backup or backup update to {@code target} (already checked by the caller). */
     public BackupResult backup(Path target, BackupOptions options) throws IOException {
-        enter();
+        beginOperation();
         try {
             BackupResult r = org.cairndb.backup.HotBackup.run(environment().internals(), target, options);
             lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + ": " + describe(r);
             return r;
         } finally {
-            leave();
+            endOperation();
         }
     }
 
-    private void enter() {
-        synchronized (busy) {
-            busy[0]++;
+    /**
+     * Counts an admin operation (or background work) in progress until {@link #endOperation()}:
+     * stop() waits for it before it closes the environment.
+     *
+     * @throws IllegalStateException once stop() has begun
+     */
+    public void beginOperation() {
+        if (!tryBeginOperation()) {
+            throw new IllegalStateException("Cairn environment '" + name() + "' is closing (the resource adapter is"
+                    + " stopping): no new operations");
         }
     }
 
-    private void leave() {
+    /** Ends what {@link #beginOperation()} began. */
+    public void endOperation() {
         synchronized (busy) {
             busy[0]--;
             busy.notifyAll();
         }
     }
 
-    /** Waits until no background work or admin operation runs, or the deadline passes. */
-    private void awaitIdle(long deadlineMillis) {
+    private boolean tryBeginOperation() {
+        synchronized (busy) {
+            // close() sets closeRequested before it waits for the count to drop to zero: what begins
+            // after that would run against an environment being closed (or closed already).
+            if (closeRequested) {
+                return false;
+            }
+            busy[0]++;
+            return true;
+        }
+    }
+
+    /** Waits until no background work or admin operation runs, or the deadline passes; returns how many still run. */
+    private int awaitIdle(long deadlineMillis) {
         synchronized (busy) {
             long left;
             while (busy[0] > 0 && (left = deadlineMillis - System.currentTimeMillis()) > 0) {
@@ -526,9 +567,10 @@ public final class ManagedEnvironment {
                     busy.wait(left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    break;
                 }
             }
+            return busy[0];
         }
     }
 
@@ -546,12 +588,15 @@ public final class ManagedEnvironment {
     }
 
     private void submit(String what, Runnable body, Runnable onRejected) {
-        enter();
+        if (!tryBeginOperation()) {
+            onRejected.run(); // stop() has begun (a tick that was already running when it cancelled the timer)
+            return;
+        }
         Work w = new NamedWork(what, () -> {
             try {
                 body.run();
             } finally {
-                leave();
+                endOperation();
             }
         });
         WorkManager wm = ctx == null ? null : ctx.getWorkManager();
@@ -564,7 +609,7 @@ public final class ManagedEnvironment {
                 wm.scheduleWork(w);
             }
         } catch (WorkException e) {
-            leave();
+            endOperation();
             onRejected.run();
             LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e.getMessage());
         }
@@ -594,7 +639,11 @@ public final class ManagedEnvironment {
             }
             e = env;
         }
-        awaitIdle(System.currentTimeMillis() + STOP_WAIT_MILLIS);
+        int running = awaitIdle(System.currentTimeMillis() + STOP_WAIT_MILLIS);
+        if (running > 0) {
+            LOG.log(System.Logger.Level.WARNING, "Cairn environment '" + name() + "': " + running + " operation(s) still"
+                    + " running (stop waits up to " + STOP_WAIT_MILLIS / 1000 + " s for them); closing anyway (they fail)");
+        }
         if (objectName != null) {
             try {
                 ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);

@@ -78,7 +78,8 @@ public interface CairnEnvironmentMXBean {
     @Description("The last hot backup or backup update through this MBean: when, where, what it copied")
     String getLastBackup();
 
-    @Description("The last failover update: when, what it copied; none if none since the adapter started")
+    @Description("The last failover update: when, what it copied, or why it failed; none if none since the adapter"
+            + " started")
     String getLastFailoverUpdate();
 
     @Description("The failover directory, or an empty string when failover is not configured")

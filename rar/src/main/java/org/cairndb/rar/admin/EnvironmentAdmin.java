@@ -275,54 +275,54 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
 
     @Override
     public CheckpointInfo checkpoint(boolean force) {
-        return call("checkpoint", () -> {
+        return operation(() -> call("checkpoint", () -> {
             CheckpointResult r = env().checkpoint(force);
             LOG.log(System.Logger.Level.INFO, "checkpoint of Cairn environment '" + me.name() + "' through JMX: "
                     + (r.performed() ? r.pagesWritten() + " pages in " + r.durationMillis() + " ms" : "nothing to do"));
             return new CheckpointInfo(r.performed(), r.startLsn(), r.checkpointLsn(), r.pagesWritten(), r.bytesWritten(),
                     r.durationMillis(), r.reason());
-        });
+        }));
     }
 
     @Override
     public List<String> listArchivableLogs() {
-        return call("listArchivableLogs", () -> paths(env().internals().logArchive().archivable()));
+        return operation(() -> call("listArchivableLogs", () -> paths(env().internals().logArchive().archivable())));
     }
 
     @Override
     public List<String> listAllLogs() {
-        return call("listAllLogs", () -> paths(env().internals().logArchive().allSegments()));
+        return operation(() -> call("listAllLogs", () -> paths(env().internals().logArchive().allSegments())));
     }
 
     @Override
     public List<LogSegmentInfo> describeLogs() {
-        return call("describeLogs", () -> {
+        return operation(() -> call("describeLogs", () -> {
             List<LogSegmentInfo> out = new ArrayList<>();
             for (LogArchive.SegmentStatus s : env().internals().logArchive().segments()) {
                 out.add(new LogSegmentInfo(s.segment(), s.path().toString(), s.size(), s.archivable(), s.reasons()));
             }
             return out;
-        });
+        }));
     }
 
     @Override
     public List<String> listDataFiles() {
-        return call("listDataFiles", () -> paths(env().internals().logArchive().dataFiles()));
+        return operation(() -> call("listDataFiles", () -> paths(env().internals().logArchive().dataFiles())));
     }
 
     @Override
     public List<String> removeArchivableLogs() {
-        return call("removeArchivableLogs", () -> {
+        return operation(() -> call("removeArchivableLogs", () -> {
             List<String> removed = paths(env().internals().logArchive().removeArchivable());
             LOG.log(System.Logger.Level.INFO, "removed " + removed.size() + " unneeded log segments of Cairn environment '"
                     + me.name() + "' through JMX");
             return removed;
-        });
+        }));
     }
 
     @Override
     public String takeOverArchive() {
-        return call("takeOverArchive", () -> {
+        return operation(() -> call("takeOverArchive", () -> {
             org.cairndb.archive.ContinuousArchiver archiver = env().internals().archiver();
             if (archiver == null) {
                 throw new IllegalStateException("continuous archiving is off for Cairn environment '" + me.name()
@@ -334,25 +334,33 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                     : " now, no longer that of " + before.home());
             LOG.log(System.Logger.Level.INFO, said + " (taken over through JMX)");
             return said;
-        });
+        }));
     }
 
     @Override
     public BackupInfo hotBackup(String directory, boolean checkpointFirst) {
-        Path target = call("hotBackup", () -> target(directory, false));
-        return longOperation("hotBackup", target, progress -> me.backup(target,
-                BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+        return operation(() -> {
+            Path target = call("hotBackup", () -> target(directory, false));
+            return longOperation("hotBackup", target, progress -> me.backup(target,
+                    BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+        });
     }
 
     @Override
     public BackupInfo updateBackup(String directory) {
-        Path target = call("updateBackup", () -> target(directory, true));
-        return longOperation("updateBackup", target, progress -> me.backup(target,
-                BackupOptions.defaults().withUpdate(true).withProgress(progress)));
+        return operation(() -> {
+            Path target = call("updateBackup", () -> target(directory, true));
+            return longOperation("updateBackup", target, progress -> me.backup(target,
+                    BackupOptions.defaults().withUpdate(true).withProgress(progress)));
+        });
     }
 
     @Override
     public BackupInfo updateFailover() {
+        return operation(this::updateFailoverNow);
+    }
+
+    private BackupInfo updateFailoverNow() {
         Path target = call("updateFailover", () -> {
             env();
             Path dir = me.settings().failoverDir();
@@ -367,6 +375,10 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
 
     @Override
     public VerifyInfo verify() {
+        return operation(this::verifyNow);
+    }
+
+    private VerifyInfo verifyNow() {
         Path home = call("verify", () -> env().home());
         long[] t0 = {System.currentTimeMillis()};
         String op = "verify";
@@ -399,22 +411,22 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
 
     @Override
     public String heuristicCommit(String xid) {
-        return call("heuristicCommit", () -> logged(me.branches().heuristicCommit(xid)));
+        return operation(() -> call("heuristicCommit", () -> logged(me.branches().heuristicCommit(xid))));
     }
 
     @Override
     public String heuristicRollback(String xid) {
-        return call("heuristicRollback", () -> logged(me.branches().heuristicRollback(xid)));
+        return operation(() -> call("heuristicRollback", () -> logged(me.branches().heuristicRollback(xid))));
     }
 
     @Override
     public boolean forget(String xid) {
-        return call("forget", () -> {
+        return operation(() -> call("forget", () -> {
             boolean forgotten = me.branches().forget(xid);
             LOG.log(System.Logger.Level.INFO, "Cairn environment '" + me.name() + "': heuristic decision on " + xid
                     + (forgotten ? " forgotten" : " not found") + " (through JMX)");
             return forgotten;
-        });
+        }));
     }
 
     private String logged(String what) {
@@ -482,7 +494,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         }
         Path root = me.settings().backupRoot();
         Path target = root.resolve(directory.trim()).toAbsolutePath().normalize();
-        if (!target.startsWith(root) || target.equals(root)) {
+        if (target.equals(root)) {
+            throw new IllegalArgumentException("backup target " + target + " is the backup root itself (the resource"
+                    + " adapter's BackupRoot property); choose a directory inside it");
+        }
+        if (!target.startsWith(root)) {
             throw new IllegalArgumentException("backup target " + target + " lies outside the backup root " + root
                     + " (the resource adapter's BackupRoot property); choose a directory inside it");
         }
@@ -522,6 +538,20 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     // ---- helpers ----
+
+    /**
+     * Runs an operation as work in progress of the environment: stop() waits for it before it closes
+     * the environment, and once stop() has begun it is refused (an IllegalStateException saying so)
+     * rather than run against an environment being closed.
+     */
+    private <T> T operation(java.util.function.Supplier<T> body) {
+        me.beginOperation();
+        try {
+            return body.get();
+        } finally {
+            me.endOperation();
+        }
+    }
 
     private Map<String, Object> data(String op, Path target) {
         Map<String, Object> d = new HashMap<>();

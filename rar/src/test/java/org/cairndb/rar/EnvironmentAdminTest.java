@@ -1,0 +1,187 @@
+package org.cairndb.rar;
+
+import static org.cairndb.rar.TestAdapters.adapter;
+import static org.cairndb.rar.TestAdapters.admin;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
+import org.cairndb.rar.admin.CairnEnvironmentMXBean;
+import org.cairndb.rar.admin.EnvironmentAdmin;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin MBean as a JMX console uses it: a failed environment, bad arguments. */
+class EnvironmentAdminTest {
+
+    @TempDir
+    Path dir;
+
+    private TestBootstrapContext ctx;
+    private CairnResourceAdapter ra;
+    private CairnEnvironmentMXBean admin;
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    private final ObjectName name = ManagedEnvironment.objectName("unit");
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ctx = new TestBootstrapContext();
+        ra = adapter(dir, "unit", "homes");
+        ra.start(ctx);
+        admin = admin("unit");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        ra.stop();
+        ctx.close();
+    }
+
+    /**
+     * A console polls every attribute of an environment that failed: each one reads, or fails with a
+     * JDK exception without a cause (nothing a remote client could lack) that says why.
+     */
+    @Test
+    void everyAttributeOfAFailedEnvironmentReadsOrSaysWhyInJdkTerms() throws Exception {
+        ra.environment("unit").environment().internals().fail("simulated log write failure",
+                new java.io.IOException("disk gone"));
+        List<String> failed = new ArrayList<>();
+        for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
+            try {
+                server.getAttribute(name, a.getName());
+            } catch (RuntimeMBeanException e) {
+                Throwable t = e.getCause();
+                assertTrue(t.getClass().getName().startsWith("java."), a.getName() + ": " + t);
+                assertNull(t.getCause(), a.getName() + ": no cause chain");
+                assertTrue(t.getMessage().contains("disk gone"), a.getName() + ": " + t.getMessage());
+                failed.add(a.getName());
+            }
+        }
+        assertTrue(failed.contains("Commits") && failed.contains("ArchiveStatus"), failed.toString());
+        assertEquals("FAILED", server.getAttribute(name, "State"));
+        assertEquals(dir.resolve("homes/unit").toString(), server.getAttribute(name, "Home"));
+    }
+
+    /** A console polls every attribute of an open environment: each one reads, as open types (no Cairn class). */
+    @Test
+    void everyAttributeOfAnOpenEnvironmentReads() throws Exception {
+        for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
+            Object value = server.getAttribute(name, a.getName());
+            assertTrue(value == null || !value.getClass().getName().startsWith("org.cairndb"), a.getName() + ": " + value);
+        }
+        assertEquals("OPEN", server.getAttribute(name, "State"));
+    }
+
+    /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
+    @Test
+    void branchNamesInUnknownFormatsAreRefused() {
+        for (String bad : new String[] {null, "", "  ", "0xZZ", "0x123", "1:zz:00", "-1:01:00", "1::00", "1:01",
+                "one:01:00", "1:" + "00".repeat(65) + ":00"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.heuristicCommit(bad),
+                    "heuristicCommit(" + bad + ")");
+            assertTrue(e.getMessage().contains("Xid") || e.getMessage().contains("global id"), bad + ": " + e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> admin.heuristicRollback(bad), "heuristicRollback(" + bad + ")");
+            assertThrows(IllegalArgumentException.class, () -> admin.forget(bad), "forget(" + bad + ")");
+        }
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> admin.heuristicCommit("7:0a:0b"));
+        assertTrue(none.getMessage().contains("no in-doubt branch"), none.getMessage());
+        assertFalse(admin.forget("7:0a:0b"));
+        assertFalse(admin.forget("0x0a0b"));
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> admin.heuristicRollback("0x"));
+        assertTrue(empty.getMessage().contains("no in-doubt branch"), empty.getMessage());
+        assertFalse(admin.forget("0x"));
+    }
+
+    /**
+     * The backup root itself is refused as a target, saying so (it said the root "lies outside the
+     * backup root"); so are a missing directory, one outside the root, and an update of a directory
+     * that holds no backup (with a failed notification).
+     */
+    @Test
+    void badBackupTargetsAreRefusedSayingWhy() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(".", false));
+        assertTrue(e.getMessage().contains("is the backup root itself"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(dir.resolve("backups").toString(), false));
+        assertTrue(e.getMessage().contains("is the backup root itself"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(null, false));
+        assertTrue(e.getMessage().contains("give a target directory"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup(" "));
+        assertTrue(e.getMessage().contains("give a target directory"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("sub/../../outside"));
+        assertTrue(e.getMessage().contains("outside the backup root"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("missing"));
+        assertTrue(e.getMessage().contains("there is no backup there"), e.getMessage());
+
+        Path notABackup = dir.resolve("backups/not-a-backup");
+        Files.createDirectories(notABackup);
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> seen.add(n), null, null);
+        RuntimeException failed = assertThrows(RuntimeException.class, () -> admin.updateBackup("not-a-backup"));
+        assertTrue(failed.getClass().getName().startsWith("java.") && failed.getCause() == null, failed.toString());
+        assertEquals(EnvironmentAdmin.OPERATION_FAILED, seen.get(seen.size() - 1).getType());
+        assertTrue(seen.get(seen.size() - 1).getMessage().contains(failed.getMessage()), seen.toString());
+        try (var files = Files.list(notABackup)) {
+            assertEquals(0, files.count(), "nothing was written");
+        }
+    }
+
+    /** Targets that lead out of the backup root through a link, or are no directory, are refused before anything is written. */
+    @Test
+    void targetsThatAreNoDirectoryInsideTheRootAreRefused() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createDirectories(dir.resolve("backups"));
+        Files.createSymbolicLink(dir.resolve("backups/out"), outside);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup("out/b", false));
+        assertTrue(e.getMessage().contains("leads through") && e.getMessage().contains("outside the backup root"),
+                e.getMessage());
+        Files.writeString(dir.resolve("backups/file"), "x");
+        e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup("file", false));
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
+        RuntimeException below = assertThrows(RuntimeException.class, () -> admin.hotBackup("file/b", false));
+        assertTrue(below.getClass().getName().startsWith("java.") && below.getCause() == null, below.toString());
+        assertTrue(below.getMessage().contains(dir.resolve("backups/file").toString()), below.getMessage());
+        try (var files = Files.list(outside)) {
+            assertEquals(0, files.count(), "nothing was written outside the root");
+        }
+    }
+
+    /** The log listings agree with each other, and removal takes exactly what was archivable. */
+    @Test
+    void logListingsAgreeAndRemovalTakesWhatIsArchivable() throws Exception {
+        List<String> all = admin.listAllLogs();
+        assertEquals(all.size(), admin.describeLogs().size());
+        admin.checkpoint(true);
+        List<String> archivable = admin.listArchivableLogs();
+        assertTrue(all.containsAll(archivable));
+        assertEquals(archivable, admin.removeArchivableLogs());
+        for (String p : archivable) {
+            assertFalse(Files.exists(Path.of(p)), p);
+        }
+        assertTrue(admin.listArchivableLogs().isEmpty());
+        assertTrue(admin.listDataFiles().isEmpty(), "no database yet");
+    }
+
+    /** Operations for a feature that is not configured say which property turns it on. */
+    @Test
+    void operationsOfFeaturesNotConfiguredNameTheProperty() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, admin::updateFailover);
+        assertTrue(e.getMessage().contains("FailoverDirectory"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, admin::takeOverArchive);
+        assertTrue(e.getMessage().contains("ArchiveDirectory"), e.getMessage());
+    }
+}

@@ -1,0 +1,159 @@
+package org.cairndb.rar;
+
+import static org.cairndb.rar.TestAdapters.adapter;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.resource.spi.ResourceAdapterInternalException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each configuration property's bad values: refused before anything opens, naming the property and the value. */
+class EnvironmentSettingsTest {
+
+    @TempDir
+    Path dir;
+
+    /** The message with which the settings of an adapter configured by {@code configure} are refused. */
+    private String refusal(Consumer<CairnResourceAdapter> configure) {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        configure.accept(a);
+        String m = assertThrows(IllegalArgumentException.class, () -> EnvironmentSettings.of(a)).getMessage();
+        assertTrue(m.startsWith("cairn.rar is misconfigured: "), m);
+        return m;
+    }
+
+    private void assertRefused(String expected, Consumer<CairnResourceAdapter> configure) {
+        String m = refusal(configure);
+        assertTrue(m.contains(expected), "expected '" + expected + "' in: " + m);
+    }
+
+    /**
+     * A LockTimeout or FailoverInterval too long for a Duration was a bare ArithmeticException
+     * ("long overflow") out of the adapter's start; a LockTimeout of a few hundred years passed the
+     * checks and failed the open with "long overflow" (the engine counts it in nanoseconds).
+     */
+    @Test
+    void durationsTooLongAreRefusedNamingTheProperty() {
+        assertRefused("LockTimeout=3000000000000000h: not a duration", a -> a.setLockTimeout("3000000000000000h"));
+        assertRefused("LockTimeout=3000000h: must be at most a year", a -> a.setLockTimeout("3000000h"));
+        assertRefused("FailoverInterval=3000000000000000h: not a duration", a -> {
+            a.setFailoverDirectory("failover");
+            a.setFailoverInterval("3000000000000000h");
+        });
+        assertRefused("FailoverInterval=9000h: must be at most a year", a -> {
+            a.setFailoverDirectory("failover");
+            a.setFailoverInterval("9000h");
+        });
+    }
+
+    @Test
+    void aYearIsLongEnough() {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setLockTimeout("8784h");
+        a.setFailoverDirectory("failover");
+        a.setFailoverInterval("527040min");
+        EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
+        assertEquals(Duration.ofHours(8784), s.config().lockTimeout());
+        assertEquals(Duration.ofDays(366), s.failoverInterval());
+    }
+
+    @Test
+    void badNumbersSizesAndNamesAreNamed() {
+        assertRefused("CacheSize=0: cache size 0 is below the minimum", a -> a.setCacheSize("0"));
+        assertRefused("CacheSize=99999999999g: not a size", a -> a.setCacheSize("99999999999g"));
+        assertRefused("LockTimeout=-1s: lock timeout must be zero or more", a -> a.setLockTimeout("-1s"));
+        assertRefused("IsolationLevel=CHAOS: not one of", a -> a.setIsolationLevel("CHAOS"));
+        assertRefused("CheckpointKBytes=-1: must not be negative", a -> a.setCheckpointKBytes(-1L));
+        assertRefused("ConnectionWaitSeconds=" + Long.MAX_VALUE + ": must be at most",
+                a -> a.setConnectionWaitSeconds(Long.MAX_VALUE));
+        assertRefused("StartWaitSeconds=-5: must not be negative", a -> a.setStartWaitSeconds(-5L));
+        assertRefused("FailoverInterval=often: not a duration", a -> {
+            a.setFailoverDirectory("failover");
+            a.setFailoverInterval("often");
+        });
+        assertRefused("FailoverInterval=-1s: must not be negative", a -> {
+            a.setFailoverDirectory("failover");
+            a.setFailoverInterval("-1s");
+        });
+        assertRefused("EnvironmentName must not be empty", a -> a.setEnvironmentName(" "));
+        assertRefused("environment name 'a/b' may hold only", a -> a.setEnvironmentName("a/b"));
+        assertRefused("environment 'beta' is named twice", a -> a.setAdditionalEnvironments("beta, beta"));
+    }
+
+    @Test
+    void pathsThatCannotWorkAreNamed() {
+        assertRefused("EnvironmentHome=" + dir.resolve("shared") + " must contain {env}", a -> {
+            a.setAdditionalEnvironments("beta");
+            a.setEnvironmentHome(dir.resolve("shared").toString());
+        });
+        assertRefused("FailoverDirectory=failover must contain {env}", a -> {
+            a.setAdditionalEnvironments("beta");
+            a.setFailoverDirectory("failover");
+        });
+        assertRefused("must not contain one another", a -> a.setBackupRoot(dir.resolve("homes").toString()));
+        assertRefused("must lie inside BackupRoot", a -> a.setFailoverDirectory("../elsewhere"));
+        assertRefused("ArchiveDirectory=${cairn.test.nowhere}: system property cairn.test.nowhere is not set",
+                a -> a.setArchiveDirectory("${cairn.test.nowhere}"));
+        assertRefused("EnvironmentHome=${cairn.test.nowhere}/{env}: system property cairn.test.nowhere is not set",
+                a -> a.setEnvironmentHome("${cairn.test.nowhere}/{env}"));
+        assertRefused("EnvironmentName=${cairn.test.nowhere}: system property cairn.test.nowhere is not set",
+                a -> a.setEnvironmentName("${cairn.test.nowhere}"));
+    }
+
+    /** Blank values take the defaults; the default home and backup root lie under the server's data directory. */
+    @Test
+    void blankValuesTakeTheDefaults() {
+        String payara = System.getProperty("com.sun.aas.instanceRoot");
+        String wildfly = System.getProperty("jboss.server.data.dir");
+        System.clearProperty("jboss.server.data.dir");
+        System.setProperty("com.sun.aas.instanceRoot", dir.resolve("payara").toString());
+        try {
+            CairnResourceAdapter a = new CairnResourceAdapter();
+            a.setEnvironmentName("unit");
+            a.setDurability(" ");
+            a.setIsolationLevel("");
+            a.setLockTimeout("");
+            a.setFailoverInterval("");
+            a.setRecovery("");
+            a.setCheckpointKBytes(null);
+            a.setConnectionWaitSeconds(null);
+            EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
+            org.cairndb.EnvironmentConfig defaults = new org.cairndb.EnvironmentConfig();
+            assertEquals(defaults.durability(), s.config().durability());
+            assertEquals(defaults.isolation(), s.config().isolation());
+            assertEquals(EnvironmentSettings.RecoveryMode.NORMAL, s.recovery());
+            assertEquals(65536, s.checkpointKBytes());
+            assertEquals(Duration.ofSeconds(60), s.connectionWait());
+            assertEquals(dir.resolve("payara/data/cairn/unit"), s.home());
+            assertEquals(dir.resolve("payara/data/cairn-backups"), s.backupRoot());
+            System.setProperty("jboss.server.data.dir", dir.resolve("wildfly").toString());
+            assertEquals(dir.resolve("wildfly/cairn/unit"), EnvironmentSettings.of(a).get(0).home(), "WildFly's first");
+        } finally {
+            restore("com.sun.aas.instanceRoot", payara);
+            restore("jboss.server.data.dir", wildfly);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
+    }
+
+    /** The deployment fails with the same message (ResourceAdapter.start), and nothing is opened. */
+    @Test
+    void theStartFailsWithTheMessage() {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setLockTimeout("3000000h");
+        ResourceAdapterInternalException e = assertThrows(ResourceAdapterInternalException.class, () -> a.start(null));
+        assertTrue(e.getMessage().contains("LockTimeout=3000000h"), e.getMessage());
+        assertTrue(!dir.resolve("homes/unit").toFile().exists());
+    }
+}

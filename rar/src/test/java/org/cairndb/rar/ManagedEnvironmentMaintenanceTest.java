@@ -1,0 +1,196 @@
+package org.cairndb.rar;
+
+import static org.cairndb.rar.TestAdapters.adapter;
+import static org.cairndb.rar.TestAdapters.admin;
+import static org.cairndb.rar.TestAdapters.await;
+import static org.cairndb.rar.TestAdapters.factory;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The maintenance timer's ticks, run by the test itself (no waiting for the clock): what they
+ * schedule as Work, and what they do when that work fails or the server refuses it.
+ */
+class ManagedEnvironmentMaintenanceTest {
+
+    @TempDir
+    Path dir;
+
+    private TestBootstrapContext ctx;
+    private CairnResourceAdapter ra;
+    private ManagedEnvironment me;
+
+    @BeforeEach
+    void setUp() {
+        ctx = new TestBootstrapContext();
+        ctx.timers = TestBootstrapContext.Timers.MANUAL;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (ra != null) {
+            ra.stop();
+        }
+        ctx.close();
+    }
+
+    private void start(CairnResourceAdapter a) throws Exception {
+        ra = a;
+        ra.start(ctx);
+        me = ra.environment("unit");
+        assertEquals(ManagedEnvironment.State.OPEN, me.awaitOpenState());
+    }
+
+    /** Writes about 5 KB of log, enough for a checkpoint due with CheckpointKBytes=1. */
+    private void write() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 50; i++) {
+                c.putString("t", "k" + i, "x".repeat(100));
+            }
+        }
+    }
+
+    /** Runs one tick and waits for the Work it scheduled; returns how many Works it scheduled. */
+    private int tick() throws Exception {
+        int before = ctx.worksStarted.get();
+        ctx.tick();
+        await("the work of a tick to end", ctx::idle);
+        return ctx.worksStarted.get() - before;
+    }
+
+    /**
+     * An environment that failed after it opened gets no more background work. Its ticks used to
+     * schedule a checkpoint at every one (it failed again each time: an ERROR with a stack trace
+     * every second) and a failover update whenever one was due.
+     */
+    @Test
+    void aFailedEnvironmentGetsNoMoreScheduledWork() throws Exception {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setCheckpointKBytes(1L);
+        a.setFailoverDirectory("failover/{env}");
+        start(a);
+        write();
+        long checkpoints = me.environment().stats().checkpoints();
+        assertEquals(2, tick(), "a checkpoint on log volume and the first failover update");
+        assertTrue(me.environment().stats().checkpoints() > checkpoints);
+        write();
+        me.environment().internals().fail("simulated log write failure", new java.io.IOException("disk gone"));
+        assertEquals(0, tick(), "nothing is scheduled for a failed environment");
+        assertEquals(0, tick());
+        assertEquals("FAILED", admin("unit").getState());
+    }
+
+    /**
+     * A scheduled failover update that fails shows in LastFailoverUpdate and is tried again an
+     * interval later. It used to be tried again at the very next tick (every second, each a
+     * WARNING with a stack trace), and the attribute still said "none".
+     */
+    @Test
+    void aFailedFailoverUpdateIsReportedAndRetriedAnIntervalLater() throws Exception {
+        Path failover = dir.resolve("backups/failover/unit");
+        Files.createDirectories(failover);
+        Files.writeString(failover.resolve("notes.txt"), "not a backup");
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setFailoverDirectory("failover/{env}");
+        start(a);
+        assertEquals(1, tick(), "the first failover update follows the start");
+        String last = admin("unit").getLastFailoverUpdate();
+        assertTrue(last.contains("failed") && last.contains(failover.toString()), last);
+        assertEquals(0, tick(), "no new attempt before the interval (15 min) has passed");
+        assertEquals(0, tick());
+        assertTrue(Files.exists(failover.resolve("notes.txt")), "the directory was left alone");
+    }
+
+    /** Small log segments (64 KB), so that a few hundred KB of writes finish several. */
+    private void smallSegments() throws Exception {
+        Path home = dir.resolve("homes/unit");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n");
+    }
+
+    private void writeSegments() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; me.environment().internals().log().currentSegment() < 4; i++) {
+                c.put("t", ("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[2000]);
+            }
+        }
+    }
+
+    private static java.util.Set<String> segmentsIn(Path d) throws Exception {
+        try (var files = Files.list(d)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("log\\.\\d+"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /** A scheduled checkpoint is followed by an archive pass and, with LogAutoRemove, the removal of archived segments. */
+    @Test
+    void aScheduledCheckpointArchivesAndRemovesTheLogNoLongerNeeded() throws Exception {
+        smallSegments();
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setCheckpointKBytes(1L);
+        a.setArchiveDirectory("archive");
+        a.setLogAutoRemove(true);
+        start(a);
+        writeSegments();
+        Path home = dir.resolve("homes/unit");
+        java.util.Set<String> before = segmentsIn(home.resolve("log"));
+        assertEquals(1, tick(), "a checkpoint on log volume");
+        java.util.Set<String> removed = new java.util.HashSet<>(before);
+        removed.removeAll(segmentsIn(home.resolve("log")));
+        assertTrue(removed.size() >= 2, "the segments nothing needs after the checkpoint were removed: " + removed);
+        assertTrue(segmentsIn(home.resolve("archive")).containsAll(removed), "each one archived first");
+    }
+
+    /**
+     * An archive pass that fails (the archive directory is taken by a plain file) leaves the
+     * environment open and serving; the failure shows in ArchiveStatus, and archiving is tried again.
+     */
+    @Test
+    void aFailingArchivePassLeavesTheEnvironmentServing() throws Exception {
+        smallSegments();
+        Path archive = dir.resolve("archive");
+        Files.writeString(archive, "not a directory");
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setCheckpointKBytes(1L);
+        a.setArchiveDirectory(archive.toString());
+        a.setLogAutoRemove(true);
+        start(a);
+        writeSegments();
+        assertEquals(1, tick());
+        await("archiving failures in ArchiveStatus", () -> admin("unit").getArchiveStatus().getFailures() > 0);
+        assertTrue(admin("unit").getArchiveStatus().getLastError().contains("archive"), admin("unit").getArchiveStatus().toString());
+        assertEquals("OPEN", admin("unit").getState());
+        assertTrue(segmentsIn(dir.resolve("homes/unit/log")).size() >= 4, "nothing was removed unarchived");
+        CairnConnectionFactory cf = (CairnConnectionFactory) factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            c.putString("t", "after", "yes");
+            assertEquals("yes", c.getString("t", "after"));
+        }
+        Files.delete(archive);
+        await("archiving to succeed once the directory can be made", () -> admin("unit").getArchiveStatus().getLagSegments() == 0);
+    }
+
+    /** Work the server refuses is not lost: the next tick schedules it again. */
+    @Test
+    void scheduledWorkTheServerRefusesIsScheduledAgainAtTheNextTick() throws Exception {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setFailoverDirectory("failover/{env}");
+        start(a);
+        ctx.refuseWork = "the work manager is busy";
+        assertEquals(0, tick());
+        assertEquals("none", admin("unit").getLastFailoverUpdate());
+        ctx.refuseWork = null;
+        assertEquals(1, tick());
+        assertTrue(Files.exists(dir.resolve("backups/failover/unit/backup.manifest")), admin("unit").getLastFailoverUpdate());
+    }
+}
