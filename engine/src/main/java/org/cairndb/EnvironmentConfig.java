@@ -184,13 +184,13 @@ public final class EnvironmentConfig {
     }
 
     public EnvironmentConfig lockTimeout(Duration timeout) {
-        this.lockTimeout = nonNegative(timeout, "lock timeout");
+        this.lockTimeout = org.cairndb.util.Timeouts.check(timeout, "lock timeout");
         return this;
     }
 
     /** Transactions running longer than this are rolled back; zero means no limit. */
     public EnvironmentConfig txnTimeout(Duration timeout) {
-        this.txnTimeout = nonNegative(timeout, "transaction timeout");
+        this.txnTimeout = org.cairndb.util.Timeouts.check(timeout, "transaction timeout");
         return this;
     }
 

@@ -119,11 +119,11 @@ public final class Transaction implements AutoCloseable {
 
     /** Sets the timeout counted from now; zero removes it. */
     public void setTimeout(Duration timeout) {
-        txn.timeoutNanos(timeout.toNanos());
+        txn.timeoutNanos(org.cairndb.util.Timeouts.check(timeout, "transaction timeout").toNanos());
     }
 
     public void setLockTimeout(Duration timeout) {
-        txn.lockTimeoutNanos(timeout.toNanos());
+        txn.lockTimeoutNanos(org.cairndb.util.Timeouts.check(timeout, "lock timeout").toNanos());
     }
 
     /** Rolls back if still active; a prepared transaction stays prepared. */

@@ -22,13 +22,13 @@ public final class TransactionConfig {
 
     /** Roll the transaction back if it is still running after this long; zero means never. */
     public TransactionConfig timeout(Duration timeout) {
-        this.timeout = timeout;
+        this.timeout = timeout == null ? null : org.cairndb.util.Timeouts.check(timeout, "transaction timeout");
         return this;
     }
 
     /** How long one lock request may wait. */
     public TransactionConfig lockTimeout(Duration lockTimeout) {
-        this.lockTimeout = lockTimeout;
+        this.lockTimeout = lockTimeout == null ? null : org.cairndb.util.Timeouts.check(lockTimeout, "lock timeout");
         return this;
     }
 

@@ -311,4 +311,25 @@ class EnvironmentTest {
             }
         }
     }
+
+    @Test
+    void timeoutsLongerThanAHundredYearsAreRefusedNamingThem() {
+        Duration centuries = Duration.ofDays(365L * 300); // fits a Duration, not a count of nanoseconds
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().lockTimeout(centuries));
+        assertTrue(e.getMessage().contains("lock timeout") && e.getMessage().contains("36500 days"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TransactionConfig().timeout(centuries));
+        assertTrue(e.getMessage().contains("transaction timeout"), e.getMessage());
+        new EnvironmentConfig().lockTimeout(org.cairndb.util.Timeouts.MAX).txnTimeout(org.cairndb.util.Timeouts.MAX);
+    }
+
+    @Test
+    void aLockTimeoutOfCenturiesInThePropertiesFileIsNamed() throws Exception {
+        Path home = dir.resolve("centuries");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.lock.timeout=2600000h\n"); // about 297 years
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, TestSupport.config()).close());
+        assertTrue(e.getMessage().contains("cairn.lock.timeout") && e.getMessage().contains("longer than the longest"),
+                e.getMessage());
+    }
 }

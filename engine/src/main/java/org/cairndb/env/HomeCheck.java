@@ -22,9 +22,39 @@ final class HomeCheck {
     private HomeCheck() {
     }
 
+    /**
+     * Continuous archiving into the home itself, its log directory or its data directory (or below
+     * them; in a flat home, the home itself) is refused before anything opens: the archived copy of a segment would be the segment
+     * itself (or a file among the environment's), and removing the log once archived (automatic
+     * removal, cairn archive -d) would then remove the only copy.
+     */
+    static void refuseArchiveAmongOwnFiles(EnvironmentHome home, EnvironmentConfig config) {
+        if (!config.archiveEnabled()) {
+            return;
+        }
+        try {
+            Path archive = org.cairndb.util.RealPaths.of(config.archiveDirectory(home.home()));
+            Path h = org.cairndb.util.RealPaths.of(home.home());
+            Path log = org.cairndb.util.RealPaths.of(home.logDir());
+            Path data = org.cairndb.util.RealPaths.of(home.dataDir());
+            // A flat home (a hot backup opened as is) keeps its files at its top level: a directory
+            // below it (its default archive/) is apart from them.
+            if (archive.equals(h) || !home.flat() && (archive.startsWith(log) || archive.startsWith(data))) {
+                throw new CairnException("cairn.archive.dir " + config.archiveDirectory(home.home()) + " is "
+                        + (archive.equals(h) ? "the environment's home" : "inside the environment's "
+                        + (archive.startsWith(log) ? "log directory " + home.logDir() : "data directory " + home.dataDir()))
+                        + ": an archived segment there is no copy, and removing the log would remove it; choose a"
+                        + " directory outside data/ and log/ (by default archive/ in the home)");
+            }
+        } catch (IOException e) {
+            throw new StorageException(home.home(), "cannot check the archive directory: " + e.getMessage(), e);
+        }
+    }
+
     /** Checks or creates the home; returns true if the environment is new. */
     static boolean prepare(EnvironmentHome home, EnvironmentConfig config, FileIO io) {
         Path h = home.home();
+        refuseArchiveAmongOwnFiles(home, config);
         // An open only to inspect creates nothing, whatever allowCreate says.
         boolean mayCreate = config.allowCreate() && !config.inspectOnly();
         try {

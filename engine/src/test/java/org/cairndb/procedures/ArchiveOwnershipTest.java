@@ -213,4 +213,17 @@ class ArchiveOwnershipTest {
             TestSupport.awaitArchived(env);
         }
     }
+
+    @Test
+    void anArchiveAmongTheEnvironmentsOwnFilesIsRefusedBeforeTheOpen() throws Exception {
+        Path home = tmp.resolve("home");
+        Environment.open(home, TestSupport.config()).close();
+        for (Path bad : java.util.List.of(home, home.resolve("log"), home.resolve("log/archive"), home.resolve("data"))) {
+            org.cairndb.CairnException e = org.junit.jupiter.api.Assertions.assertThrows(org.cairndb.CairnException.class,
+                    () -> Environment.open(home, config(bad)).close(), bad::toString);
+            assertTrue(e.getMessage().contains("cairn.archive.dir " + bad) && e.getMessage().contains("outside data/ and log/"),
+                    e.getMessage());
+        }
+        Environment.open(home, config(home.resolve("archive"))).close(); // the default place is fine
+    }
 }
