@@ -11,48 +11,23 @@ import jakarta.resource.spi.ResourceAdapterInternalException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import javax.management.JMX;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.cairndb.rar.admin.CairnEnvironmentMXBean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Configurations and uses of the adapter that must be refused, or must not harm what runs: each
  * case was found by probing the adapter outside a server and failed before its fix.
  */
-class AdapterMisuseTest {
+class AdapterMisuseTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
 
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
 
-    @BeforeEach
-    void setUp() {
-        ctx = new TestBootstrapContext();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (ra != null) {
-            ra.stop();
-        }
-        ctx.close();
-    }
 
     private CairnResourceAdapter adapter(String name, String homes) {
-        CairnResourceAdapter a = new CairnResourceAdapter();
-        a.setEnvironmentName(name);
-        a.setEnvironmentHome(dir.resolve(homes).resolve("{env}").toString());
-        a.setBackupRoot(dir.resolve("backups").toString());
-        a.setCacheSize("8m");
-        return a;
+        return TestAdapters.adapter(dir, name, homes);
     }
 
     private CairnManagedConnectionFactory factory(String name) throws ResourceException {

@@ -35,41 +35,17 @@ import org.cairndb.rar.admin.CairnEnvironmentMXBean;
 import org.cairndb.rar.admin.CheckpointInfo;
 import org.cairndb.rar.admin.EnvironmentAdmin;
 import org.cairndb.rar.admin.VerifyInfo;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The adapter outside a server: lifecycle, connections, local transactions, the admin MBean. */
-class AdapterTest {
+class AdapterTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
     private CairnManagedConnectionFactory mcf;
 
-    @BeforeEach
-    void setUp() {
-        ctx = new TestBootstrapContext();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (ra != null) {
-            ra.stop();
-        }
-        ctx.close();
-    }
 
     private CairnResourceAdapter adapter() {
-        CairnResourceAdapter a = new CairnResourceAdapter();
-        a.setEnvironmentName("unit");
-        a.setEnvironmentHome(dir.resolve("homes/{env}").toString());
-        a.setBackupRoot(dir.resolve("backups").toString());
-        a.setCacheSize("8m");
-        return a;
+        return TestAdapters.adapter(dir, "unit", "homes");
     }
 
     private CairnConnectionFactory start(CairnResourceAdapter a) throws ResourceException {

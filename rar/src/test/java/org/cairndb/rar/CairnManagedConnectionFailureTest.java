@@ -13,34 +13,25 @@ import jakarta.resource.ResourceException;
 import jakarta.resource.spi.LocalTransaction;
 import jakarta.resource.spi.LocalTransactionException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import org.cairndb.EnvironmentFailureException;
 import org.cairndb.xa.CairnXid;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A managed connection when its environment fails under it, and when the server cleans it up or
  * destroys it with a transaction still under way.
  */
-class CairnManagedConnectionFailureTest {
+class CairnManagedConnectionFailureTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
     private CairnManagedConnection mc;
     private CairnConnection handle;
     private final TestAdapters.Events events = new TestAdapters.Events();
 
     @BeforeEach
     void setUp() throws Exception {
-        ctx = new TestBootstrapContext();
         ra = adapter(dir, "unit", "homes");
         ra.start(ctx);
         mc = connect();
@@ -49,11 +40,6 @@ class CairnManagedConnectionFailureTest {
         handle.putString("used", "k", "v");
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        ra.stop();
-        ctx.close();
-    }
 
     private CairnManagedConnection connect() throws ResourceException {
         return (CairnManagedConnection) factory(ra, "unit").createManagedConnection(null, null);

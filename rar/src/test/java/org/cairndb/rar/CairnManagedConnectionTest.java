@@ -14,27 +14,19 @@ import jakarta.resource.spi.LocalTransactionException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import javax.transaction.xa.XAResource;
 import org.cairndb.xa.CairnXid;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The managed connection's side of the Connectors contract: what the server may call, and what it is refused. */
-class CairnManagedConnectionTest {
+class CairnManagedConnectionTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
     private CairnManagedConnection mc;
 
     @BeforeEach
     void setUp() throws Exception {
-        ctx = new TestBootstrapContext();
         ra = adapter(dir, "unit", "homes");
         ra.start(ctx);
         mc = (CairnManagedConnection) factory(ra, "unit").createManagedConnection(null, null);
@@ -43,8 +35,6 @@ class CairnManagedConnectionTest {
     @AfterEach
     void tearDown() throws Exception {
         mc.destroy();
-        ra.stop();
-        ctx.close();
     }
 
     @Test

@@ -21,36 +21,23 @@ import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import org.cairndb.rar.admin.CairnEnvironmentMXBean;
 import org.cairndb.rar.admin.EnvironmentAdmin;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The admin MBean as a JMX console uses it: a failed environment, bad arguments. */
-class EnvironmentAdminTest {
+class EnvironmentAdminTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
     private CairnEnvironmentMXBean admin;
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final ObjectName name = ManagedEnvironment.objectName("unit");
 
     @BeforeEach
     void setUp() throws Exception {
-        ctx = new TestBootstrapContext();
         ra = adapter(dir, "unit", "homes");
         ra.start(ctx);
         admin = admin("unit");
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        ra.stop();
-        ctx.close();
-    }
 
     /**
      * A console polls every attribute of an environment that failed: each one reads, or fails with a

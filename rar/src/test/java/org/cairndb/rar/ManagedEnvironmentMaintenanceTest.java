@@ -9,37 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The maintenance timer's ticks, run by the test itself (no waiting for the clock): what they
  * schedule as Work, and what they do when that work fails or the server refuses it.
  */
-class ManagedEnvironmentMaintenanceTest {
+class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
     private ManagedEnvironment me;
 
     @BeforeEach
     void setUp() {
-        ctx = new TestBootstrapContext();
         ctx.timers = TestBootstrapContext.Timers.MANUAL;
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (ra != null) {
-            ra.stop();
-        }
-        ctx.close();
-    }
 
     private void start(CairnResourceAdapter a) throws Exception {
         ra = a;

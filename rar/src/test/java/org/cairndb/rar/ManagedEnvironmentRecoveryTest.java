@@ -15,32 +15,13 @@ import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.Transaction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The recovery the adapter runs at start: its modes, and what it restores. */
-class ManagedEnvironmentRecoveryTest {
+class ManagedEnvironmentRecoveryTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
 
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
 
-    @BeforeEach
-    void setUp() {
-        ctx = new TestBootstrapContext();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (ra != null) {
-            ra.stop();
-        }
-        ctx.close();
-    }
 
     private Path home() {
         return dir.resolve("homes/unit");

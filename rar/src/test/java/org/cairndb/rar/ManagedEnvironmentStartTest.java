@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ResourceAdapterInternalException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import javax.management.MBeanServer;
@@ -20,35 +19,13 @@ import javax.management.ObjectName;
 import javax.management.StandardMBean;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Opening an environment as Work: refused work, slow recovery, stop during recovery, the MBean's name. */
-class ManagedEnvironmentStartTest {
+class ManagedEnvironmentStartTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
 
-    private TestBootstrapContext ctx;
-    private CairnResourceAdapter ra;
 
-    @BeforeEach
-    void setUp() {
-        ctx = new TestBootstrapContext();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (ctx.holdWork != null) {
-            ctx.holdWork.countDown();
-        }
-        if (ra != null) {
-            ra.stop();
-        }
-        ctx.close();
-    }
 
     /**
      * The server's WorkManager refuses the recovery Work: the start fails at once with the reason.

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,28 +19,17 @@ import org.cairndb.rar.admin.CairnEnvironmentMXBean;
 import org.cairndb.rar.admin.EnvironmentAdmin;
 import org.cairndb.rar.admin.VerifyInfo;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** stop() against admin operations in progress. */
-class ManagedEnvironmentStopTest {
+class ManagedEnvironmentStopTest extends AdapterFixture {
 
-    @TempDir
-    Path dir;
-
-    private TestBootstrapContext ctx;
     private final CountDownLatch release = new CountDownLatch(1);
 
-    @BeforeEach
-    void setUp() {
-        ctx = new TestBootstrapContext();
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         release.countDown();
-        ctx.close();
     }
 
     /**
