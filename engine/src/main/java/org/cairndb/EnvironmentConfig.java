@@ -465,10 +465,22 @@ public final class EnvironmentConfig {
             try {
                 c.set(key, value);
             } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException(source + ": " + key + "=" + value + ": " + ex.getMessage(), ex);
+                throw new IllegalArgumentException(source + ": " + key + "=" + value + ": " + ex.getMessage()
+                        + trailingCommentHint(value), ex);
             }
         }
         return c;
+    }
+
+    /**
+     * A properties file has no comments after a value: in {@code cairn.log.autoremove=true  # why},
+     * the value is all of {@code true  # why}. Said when a refused value looks like that.
+     */
+    private static String trailingCommentHint(String value) {
+        return value.matches("(?s).*\\s[#!].*")
+                ? " (a comment in a .properties file must be on a line of its own, starting with # or !; move it"
+                        + " to the line above)"
+                : "";
     }
 
     private static Map<String, String> toMap(Properties props) {

@@ -88,12 +88,35 @@ public final class ArchiveOwner {
             takeOver(io, archiveDir, environment, home, c.home() + ", which wrote here, no longer holds this"
                     + " environment");
         } else {
-            throw new ArchiveOwnedException(archiveDir + " is the archive of this environment's original in " + c.home()
-                    + "; this one in " + ownHome + " is a copy of it (a restored backup or a failover copy), and"
-                    + " archiving its segments there would put a second history under the original's next names."
-                    + " Point this copy's cairn.archive.dir elsewhere, or, if it now replaces the original for good,"
-                    + " run: cairn archive -h " + ownHome + " --take-over");
+            throw new ArchiveOwnedException(copyRefusal(archiveDir, c.home(), ownHome));
         }
+    }
+
+    private static String copyRefusal(Path archiveDir, Path owner, Path ownHome) {
+        return archiveDir + " is the archive of this environment's original in " + owner + "; this one in " + ownHome
+                + " is a copy of it (a restored backup or a failover copy), and archiving its segments there would put"
+                + " a second history under the original's next names. Point this copy's cairn.archive.dir elsewhere,"
+                + " or, if it now replaces the original for good, run: cairn archive -h " + ownHome + " --take-over";
+    }
+
+    /**
+     * What {@link #claim} would refuse, said without claiming or taking anything over (nothing is
+     * written): a look at a copy (cairn archive -v) archives nothing, so it never meets the refusal
+     * its archiving would. Null when the home may write there (or would take the archive over).
+     */
+    public static String refusal(FileIO io, Path archiveDir, UUID environment, Path home) throws IOException {
+        Path ownHome = RealPaths.of(home);
+        Claim c = read(io, archiveDir);
+        try {
+            requireSameEnvironment(io, archiveDir, c, environment, ownHome);
+        } catch (ArchiveOwnedException e) {
+            return e.getMessage();
+        }
+        if (c == null || c.home().equals(ownHome) || !c.archive().equals(RealPaths.of(archiveDir))
+                || !EnvironmentIdentity.stillHolds(io, c.home(), environment)) {
+            return null;
+        }
+        return copyRefusal(archiveDir, c.home(), ownHome);
     }
 
     /**

@@ -104,7 +104,7 @@ final class ArchiveCommand extends CairnCommand {
             }
             note(e.getMessage() + "; worked the list out from the data files' checkpoints instead (a backup running in"
                     + " that process may still need some of the segments listed)");
-            list(h, layout, offlineStatus(h, layout), null);
+            list(h, layout, offlineStatus(h, layout), null, null);
             return ExitCodes.OK;
         }
         try (env) {
@@ -129,12 +129,12 @@ final class ArchiveCommand extends CairnCommand {
                     for (LogArchive.SegmentStatus s : archive.segments()) {
                         segments.add(new Segment(s.segment(), s.path(), s.reasons()));
                     }
-                    explain(h, segments, env.internals().archiveStatus());
+                    explain(h, segments, env.internals().archiveStatus(), null);
                 }
                 out().flush();
                 return ExitCodes.OK;
             }
-            list(h, layout, segments, env.internals().archiveStatus());
+            list(h, layout, segments, env.internals().archiveStatus(), verbose ? archiveRefusal(env, h) : null);
         }
         return ExitCodes.OK;
     }
@@ -172,7 +172,26 @@ final class ArchiveCommand extends CairnCommand {
         return ExitCodes.OK;
     }
 
-    private void list(Path h, EnvironmentHome layout, List<Segment> segments, ArchiveStatus archiving) throws IOException {
+    /**
+     * A look archives nothing, so it never meets the refusal that this home's archiving would meet
+     * (a copy beside its original, see ArchiveOwner): asked here, without writing, so that -v says so
+     * instead of "0 failures" alone. Null when archiving is off or would go on.
+     */
+    private static String archiveRefusal(Environment env, Path h) {
+        if (env.internals().archiver() == null) {
+            return null;
+        }
+        Path dir = env.internals().archiveDirectory();
+        try {
+            return Files.isDirectory(dir)
+                    ? ArchiveOwner.refusal(NioFileIO.INSTANCE, dir, env.internals().environmentId(), h) : null;
+        } catch (IOException e) {
+            return null; // what archiving itself would find is not this listing's concern
+        }
+    }
+
+    private void list(Path h, EnvironmentHome layout, List<Segment> segments, ArchiveStatus archiving, String refusal)
+            throws IOException {
         if (dataFiles) {
             print(h, listDataFiles(layout));
         }
@@ -183,12 +202,12 @@ final class ArchiveCommand extends CairnCommand {
             print(h, segments.stream().filter(s -> s.reasons().isEmpty()).map(Segment::path).toList());
         }
         if (verbose) {
-            explain(h, segments, archiving);
+            explain(h, segments, archiving, refusal);
         }
         out().flush();
     }
 
-    private void explain(Path h, List<Segment> segments, ArchiveStatus archiving) {
+    private void explain(Path h, List<Segment> segments, ArchiveStatus archiving, String refusal) {
         for (Segment s : segments) {
             if (!s.reasons().isEmpty()) {
                 out().println("kept " + shown(h, s.path()) + ": " + String.join("; ", s.reasons()));
@@ -198,7 +217,8 @@ final class ArchiveCommand extends CairnCommand {
             out().println("continuous archiving to " + archiving.directory() + ": segments up to "
                     + archiving.lastArchivedSegment() + " archived, " + archiving.lagSegments() + " waiting, "
                     + archiving.failures() + " failures" + (archiving.lastError() != null ? ", last error: "
-                    + archiving.lastError() : ""));
+                    + archiving.lastError() : "") + (refusal != null ? "; its archiving (when opened for writing) is"
+                    + " refused there: " + refusal : ""));
         }
     }
 

@@ -88,7 +88,8 @@ final class RecoverCommand extends CairnCommand {
         }
         for (Path d : logs) {
             if (!Files.exists(d)) {
-                throw new CommandFailedException("--logs " + d + " does not exist");
+                throw new CommandFailedException("--logs " + d + " does not exist: correct the path, or leave the option"
+                        + " out if nothing survived there (a lost home's log/, say); nothing was changed");
             }
             if (!Files.isDirectory(d)) {
                 throw new CommandFailedException("--logs " + d + " is not a directory");

@@ -644,13 +644,28 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (config.inspectOnly()) {
             throw readOnly("checkpoint");
         }
+        CheckpointResult r;
         try {
-            return checkpointer.run(force, reason);
+            r = checkpointer.run(force, reason);
         } catch (IOException e) {
             throw fail("checkpoint failed", e);
         }
+        if (config.logAutoRemove()) {
+            try {
+                removeUnneededSegments();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "automatic log removal in " + home.home() + " failed: "
+                        + e.getMessage() + "; the segments stay until a later removal (or cairn archive -d)");
+            }
+        }
+        return r;
     }
 
+    /**
+     * Automatic log removal: after every checkpoint (background, explicit or at close) the segments
+     * nothing needs any more go. Only after background ones, a short-lived process (a command, a
+     * load) never removed any, since no checkpoint came due by volume or time while it ran.
+     */
     private void removeUnneededSegments() throws IOException {
         List<Path> removed = logArchive().removeArchivable();
         if (!removed.isEmpty()) {
@@ -830,6 +845,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 }
                 log.close();
                 archiveFinishedAtClose();
+                removeUnneededSegmentsAtClose();
             } else {
                 log.abandon();
             }
@@ -862,6 +878,23 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": continuous archiving to "
                     + archiver.directory() + " failed: " + e.getMessage() + "; the finished log segments not archived"
                     + " are archived at the next open (or copy them by hand: cairn archive -l)");
+        }
+    }
+
+    /**
+     * Automatic log removal after the close's checkpoint and archiving pass: what they made unneeded
+     * goes now, not at the next open's first background checkpoint. A failure is only a warning: the
+     * segments stay, and a later removal takes them.
+     */
+    private void removeUnneededSegmentsAtClose() {
+        if (!config.logAutoRemove() || config.noCheckpoints()) {
+            return;
+        }
+        try {
+            removeUnneededSegments();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": automatic log removal failed: "
+                    + e.getMessage() + "; the segments stay until a later removal (or cairn archive -d)");
         }
     }
 

@@ -140,7 +140,7 @@ public final class SegmentAssembler {
             org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
             if (mine != null) {
                 assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent()
-                        + " (valid to offset " + best.validEnd() + ") over the one in log/ (valid to offset " + mine.validEnd()
+                        + " (valid to offset " + best.validEnd() + ") over the one in " + logDir + " (valid to offset " + mine.validEnd()
                         + ")");
             } else {
                 taken.add(new Taken(e.getKey(), best.path().getParent(), best.validEnd()));

@@ -230,6 +230,47 @@ class ArchiveCommandTest {
                 + " 0 failures", out.get(out.size() - 1), out::toString);
     }
 
+    /**
+     * cairn.log.autoremove=true as the walkthrough sets it, with continuous archiving: a command that
+     * writes a few segments and closes (bench, load) leaves only the segment being written, the
+     * others being in the archive. Removal used to follow background checkpoints only, which a short
+     * process never reaches (64 MB of log or 5 minutes), so nothing was ever removed.
+     */
+    @Test
+    void automaticRemovalTakesTheArchivedSegmentsWhenACommandCloses() throws Exception {
+        Path archive = dir.resolve("archive-disk");
+        home = dir.resolve("env");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
+                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\ncairn.log.autoremove=true\n");
+        CliRun.Result init = CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "100");
+        assertEquals(0, init.exit(), init::toString);
+        CliRun.Result run = CliRun.run("bench", "-h", home.toString(), "--transactions", "3000", "--durability", "NO_SYNC");
+        assertEquals(0, run.exit(), run::toString);
+        List<String> left = segmentNames();
+        assertEquals(1, left.size(), () -> "the run left " + left + " in the log");
+        long last = SegmentFiles.number(left.get(0).substring("log/".length()));
+        assertTrue(last >= 4, "the run wrote a few segments: " + left);
+        for (long n = 1; n < last; n++) {
+            assertTrue(Files.isRegularFile(archive.resolve(SegmentFiles.name(n))), SegmentFiles.name(n) + " archived");
+        }
+        CliRun.Result check = CliRun.run("bench", "-h", home.toString(), "--check");
+        assertEquals(0, check.exit(), check::toString);
+    }
+
+    /** An explicit checkpoint (cairn checkpoint, the API, the adapter's MBean) removes too, not only background ones. */
+    @Test
+    void automaticRemovalFollowsAnExplicitCheckpoint() throws Exception {
+        Path archive = dir.resolve("archive-disk");
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
+                + "\ncairn.log.autoremove=true\n")) {
+            fillTo(env, 4);
+            env.internals().archiver().archiveFinished();
+            env.checkpoint(true);
+            assertEquals(List.of("log/log.0000000004"), segmentNames());
+        }
+    }
+
     @Test
     void aHomeThatIsNoEnvironmentIsRefused() throws Exception {
         Path photos = dir.resolve("photos");
@@ -285,6 +326,36 @@ class ArchiveCommandTest {
         }
         CliRun.Result again = CliRun.run("archive", "-h", copy.toString(), "--take-over", archive.toString());
         assertTrue(again.out().contains("(it already did)"), again::toString);
+    }
+
+    /**
+     * A look archives nothing, so -v on a copy whose archiving the archive refuses used to say
+     * "0 failures" and nothing else, while every open of the copy for writing was refused there.
+     * It now says so, with what to do; after the take-over, it says it of the original instead.
+     */
+    @Test
+    void verboseOnACopySaysThatItsArchivingIsRefused() throws Exception {
+        Path archive = dir.resolve("archive");
+        try (Environment env = open("cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/')
+                + "\n")) {
+            fillTo(env, 3);
+        }
+        Path copy = dir.resolve("copy");
+        org.cairndb.TestSupport.copyTree(home, copy);
+        List<String> out = lines(CliRun.run("archive", "-h", copy.toString(), "-v"));
+        String status = out.get(out.size() - 1);
+        assertTrue(status.startsWith("continuous archiving to " + archive.toAbsolutePath()) && status.contains(
+                "; its archiving (when opened for writing) is refused there: " + archive.toAbsolutePath() + " is the"
+                        + " archive of this environment's original in " + home.toRealPath()), status);
+        assertTrue(status.endsWith("run: cairn archive -h " + copy.toRealPath() + " --take-over"), status);
+        List<String> original = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertFalse(original.get(original.size() - 1).contains("refused"), original::toString);
+
+        assertEquals(0, CliRun.run("archive", "-h", copy.toString(), "--take-over").exit());
+        List<String> after = lines(CliRun.run("archive", "-h", copy.toString(), "-v"));
+        assertFalse(after.get(after.size() - 1).contains("refused"), after::toString);
+        List<String> originalAfter = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertTrue(originalAfter.get(originalAfter.size() - 1).contains("is refused there"), originalAfter::toString);
     }
 
     @Test

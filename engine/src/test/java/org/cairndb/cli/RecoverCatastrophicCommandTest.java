@@ -51,6 +51,22 @@ class RecoverCatastrophicCommandTest {
         assertTrue(r.err().contains("--logs " + none + " does not exist"), r::toString);
     }
 
+    /**
+     * The walkthrough's restore gives the failed home's log/ as well; after a catastrophe that took
+     * the whole home, the refusal says what to do (leave it out), not only what is wrong.
+     */
+    @Test
+    void aLostHomesLogGivenToLogsSaysToLeaveItOut() throws Exception {
+        Path home = home();
+        Path lost = dir.resolve("lost-store").resolve("log");
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", home.toString(), "--logs", lost.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("--logs " + lost + " does not exist: correct the path, or leave the option out if"
+                + " nothing survived there"), r::toString);
+        assertTrue(r.err().contains("nothing was changed"), r::toString);
+    }
+
     @Test
     void aLogsFileIsNamedAsNotADirectory() throws Exception {
         Path file = java.nio.file.Files.writeString(dir.resolve("log.0000000001.gz"), "x");
@@ -76,6 +92,9 @@ class RecoverCatastrophicCommandTest {
                 "the replay's size and time: " + r);
         assertTrue(r.out().contains("\nlast commit: transaction "), r::toString);
         assertTrue(r.out().contains(": took the copy from " + home.resolve("log")), r::toString);
+        // the segment it replaced lies beside the data files in a flat backup, which has no log/
+        assertTrue(r.out().contains(" over the one in " + backup.toAbsolutePath().normalize() + " (valid to offset "),
+                r::toString);
         assertTrue(r.out().contains("\nrecovery replayed the log from"), "-v adds the full report: " + r);
         try (Environment restored = Environment.open(backup, new EnvironmentConfig().allowCreate(false))) {
             assertEquals(21, restored.openDatabase("db", false).count());

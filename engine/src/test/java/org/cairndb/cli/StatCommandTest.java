@@ -77,4 +77,22 @@ class StatCommandTest {
         assertEquals(1, r.errLines().length, r::toString);
         assertTrue(r.err().contains("'gamma' does not exist") && r.err().contains("[alpha]"), r::toString);
     }
+
+    /**
+     * A .properties file has no comments after a value: the walkthrough once showed
+     * "cairn.log.autoremove=true      # optional: ...", whose value is all of that. The refusal
+     * names the file, key and value as before, and now also says what is wrong with it.
+     */
+    @Test
+    void aCommentAfterAValueIsExplained() throws Exception {
+        TestEnvironments.create(home, "alpha", 3);
+        java.nio.file.Files.writeString(home.resolve("cairn.properties"),
+                "cairn.log.autoremove=true      # optional: remove segments once archived\n");
+        CliRun.Result r = CliRun.run("stat", "-h", home.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains(home.resolve("cairn.properties") + ": cairn.log.autoremove=true      # optional: remove"
+                + " segments once archived: not true or false"), r::toString);
+        assertTrue(r.err().contains("a comment in a .properties file must be on a line of its own"), r::toString);
+    }
 }

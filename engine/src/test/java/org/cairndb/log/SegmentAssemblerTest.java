@@ -192,7 +192,7 @@ class SegmentAssemblerTest {
         a.commit();
         assertArrayEquals(Files.readAllBytes(archive.resolve(seg)), Files.readAllBytes(logDir.resolve(seg)));
         assertTrue(a.notes().stream().anyMatch(n -> n.startsWith(seg + ": took the copy from " + archive)
-                && n.contains("over the one in log/ (valid to offset " + Lsn.offset(torn) + ")")), a.notes()::toString);
+                && n.contains("over the one in " + logDir + " (valid to offset " + Lsn.offset(torn) + ")")), a.notes()::toString);
         assertTrue(new LogScanner(io, logDir).scan(Lsn.NULL, env, f -> { }).tail() == null, "one whole chain");
     }
 
