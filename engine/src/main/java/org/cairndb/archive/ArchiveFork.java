@@ -48,7 +48,19 @@ public final class ArchiveFork {
         try {
             ArchiveOwner.claim(io, archiveDir, environment, home);
         } catch (ArchiveOwnedException e) {
-            return held + ", left as they are: " + e.getMessage();
+            // Not the owner's advice alone: a take-over by this home would leave the old history's
+            // segments under the names its new log takes next, and its archiving would stop at the
+            // first of them ("already exists and differs").
+            ArchiveOwner.Claim owner = ArchiveOwner.read(io, archiveDir);
+            if (owner == null || !owner.environment().equals(environment)) {
+                return held + ", left as they are: " + e.getMessage();
+            }
+            return held + ", left as they are: " + archiveDir + " is written by " + owner.home() + ", which still"
+                    + " holds this environment. Before this home is opened for writing, point its cairn.archive.dir"
+                    + " elsewhere; or, if it replaces " + owner.home() + " for good, stop that one, run cairn archive -h "
+                    + org.cairndb.util.RealPaths.of(home) + " --take-over and move those segments ("
+                    + SegmentFiles.name(old.get(0)) + " on) out of the archive, into " + archiveDir.resolve(asideName)
+                    + " for instance";
         }
         Path aside = archiveDir.resolve(asideName);
         io.createDirectories(aside);

@@ -145,4 +145,63 @@ class RecoverCatastrophicCommandTest {
             assertEquals(420, restored.openDatabase("db", false).count());
         }
     }
+
+    /**
+     * A restored backup taken back in time beside its original, which still archives into the same
+     * directory, leaves the archive alone. Its report used to pass on the archive's advice for any
+     * copy (take the archive over), which after a point-in-time recovery is not enough: the old
+     * history's segments stay under the names the new log takes next, and archiving stopped at the
+     * first of them ("already exists and differs"). The report now says to move them out too, and
+     * doing what it says lets the new history archive there.
+     */
+    @Test
+    void aCopyTakenBackInTimeBesideItsOriginalIsToldHowToTakeTheArchiveOver() throws Exception {
+        Path home = dir.resolve("env");
+        Path archive = dir.resolve("archive");
+        Path backup = dir.resolve("backup");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\ncairn.archive.enabled=true\n"
+                + "cairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
+        EnvironmentConfig config = new EnvironmentConfig().checkpointerEnabled(false);
+        long target;
+        try (Environment env = Environment.open(home, config)) {
+            TestEnvironments.fill(env, "db", 10);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; i < 60; i++) {
+                db.put(null, b("old" + i), new byte[2000]);
+            }
+            target = env.internals().log().endLsn(); // the next commit's record: kept out (--exclusive)
+            for (int i = 60; i < 120; i++) {
+                db.put(null, b("old" + i), new byte[2000]);
+            }
+        } // archives the finished segments
+        String lsn = org.cairndb.log.Lsn.toString(target);
+        CliRun.Result r = CliRun.run("recover", "-h", backup.toString(), "--to-lsn", lsn, "--exclusive");
+        assertEquals(0, r.exit(), r::toString);
+        String cut = org.cairndb.log.SegmentFiles.name(org.cairndb.log.Lsn.segment(target));
+        assertTrue(r.out().contains("left as they are: " + archive.toRealPath() + " is written by " + home.toRealPath()),
+                r::toString);
+        assertTrue(r.out().contains("run cairn archive -h " + backup.toRealPath() + " --take-over and move those segments ("
+                + cut + " on) out of the archive"), r::toString);
+
+        // Doing what it says: the restored copy's new history archives there.
+        assertEquals(0, CliRun.run("archive", "-h", backup.toString(), "--take-over").exit());
+        Path aside = Files.createDirectories(archive.resolve("after-old-history"));
+        for (long n = org.cairndb.log.Lsn.segment(target); Files.exists(archive.resolve(
+                org.cairndb.log.SegmentFiles.name(n))); n++) {
+            String name = org.cairndb.log.SegmentFiles.name(n);
+            Files.move(archive.resolve(name), aside.resolve(name));
+        }
+        try (Environment env = Environment.open(backup, config)) {
+            long first = env.internals().log().currentSegment();
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; env.internals().log().currentSegment() < first + 2; i++) {
+                db.put(null, b("new" + i), new byte[2000]);
+            }
+            env.internals().archiver().archiveFinished();
+            assertEquals(0, env.internals().archiveStatus().failures(), env.internals().archiveStatus().toString());
+            assertTrue(Files.exists(archive.resolve(org.cairndb.log.SegmentFiles.name(first))), "the new history archived");
+        }
+    }
 }
