@@ -93,10 +93,13 @@ public final class ArchiveOwner {
     }
 
     private static String copyRefusal(Path archiveDir, Path owner, Path ownHome) {
-        return archiveDir + " is the archive of this environment's original in " + owner + "; this one in " + ownHome
-                + " is a copy of it (a restored backup or a failover copy), and archiving its segments there would put"
-                + " a second history under the original's next names. Point this copy's cairn.archive.dir elsewhere,"
-                + " or, if it now replaces the original for good, run: cairn archive -h " + ownHome + " --take-over";
+        // Worded for either side: the copy opened beside its original, or the original after a copy
+        // took the archive over.
+        return archiveDir + " is written by " + owner + ", which still holds this environment; this home, " + ownHome
+                + ", holds another copy of it (a restored backup, a failover copy, or the original after a take-over),"
+                + " and archiving its segments there would put a second history under the names " + owner
+                + " uses next. Point this home's cairn.archive.dir elsewhere, or, if it replaces " + owner
+                + " for good, run: cairn archive -h " + ownHome + " --take-over";
     }
 
     /**

@@ -4,6 +4,7 @@ import java.time.Instant;
 import org.cairndb.CheckpointResult;
 import org.cairndb.Environment;
 import org.cairndb.env.EnvironmentImpl;
+import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,8 +85,8 @@ final class CheckpointCommand extends CairnCommand {
     private void report(CheckpointResult r) {
         if (verbose) {
             out().println(Instant.now() + " checkpoint: recovery now starts at " + r.startLsn() + ", CHECKPOINT record at "
-                    + r.checkpointLsn() + ", " + r.pagesWritten() + " pages (" + r.bytesWritten() + " bytes) written, "
-                    + r.pagesFreed() + " pages freed, " + r.durationMillis() + " ms");
+                    + r.checkpointLsn() + ", " + Counted.of(r.pagesWritten(), "page") + " (" + r.bytesWritten() + " bytes) written, "
+                    + Counted.of(r.pagesFreed(), "page") + " freed, " + r.durationMillis() + " ms");
             out().flush();
         }
     }

@@ -741,8 +741,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     private void logRecoveryCheckpoint(CheckpointResult c, String how) {
-        LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": " + c.pagesWritten()
-                + " pages in " + c.durationMillis() + " ms" + how);
+        LOG.log(System.Logger.Level.INFO, "checkpoint after recovery of " + home.home() + ": "
+                + org.cairndb.util.Counted.of(c.pagesWritten(), "page") + " in " + c.durationMillis() + " ms" + how);
     }
 
     /** The daemon wakes once a second, or sooner when the checkpoint interval is shorter. */

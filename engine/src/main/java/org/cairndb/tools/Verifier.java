@@ -160,7 +160,8 @@ public final class Verifier {
             walk.run();
             long unreachable = walk.unreachableAllocated();
             if (unreachable > 0) {
-                warnings.add(path + ": " + unreachable + " pages are marked in use but not reachable from the root"
+                warnings.add(path + ": " + org.cairndb.util.Counted.of(unreachable, "page")
+                        + (unreachable == 1 ? " is" : " are") + " marked in use but not reachable from the root"
                         + " (pages freed by recent checkpoints, waiting for the page-reuse delay)");
             }
             summaries.add(new DatabaseSummary(name, path, walk.records, walk.treePages, walk.leafDepth + 1,

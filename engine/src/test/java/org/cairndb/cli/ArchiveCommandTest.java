@@ -345,8 +345,8 @@ class ArchiveCommandTest {
         List<String> out = lines(CliRun.run("archive", "-h", copy.toString(), "-v"));
         String status = out.get(out.size() - 1);
         assertTrue(status.startsWith("continuous archiving to " + archive.toAbsolutePath()) && status.contains(
-                "; its archiving (when opened for writing) is refused there: " + archive.toAbsolutePath() + " is the"
-                        + " archive of this environment's original in " + home.toRealPath()), status);
+                "; its archiving (when opened for writing) is refused there: " + archive.toAbsolutePath() + " is written"
+                        + " by " + home.toRealPath() + ", which still holds this environment"), status);
         assertTrue(status.endsWith("run: cairn archive -h " + copy.toRealPath() + " --take-over"), status);
         List<String> original = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
         assertFalse(original.get(original.size() - 1).contains("refused"), original::toString);
