@@ -74,32 +74,13 @@ public final class ArchiveOwner {
      * saying whose archive it is and what to do, if it may not.
      */
     public static void claim(FileIO io, Path archiveDir, UUID environment, Path home) throws IOException {
-        Path ownHome = RealPaths.of(home);
-        Claim c = read(io, archiveDir);
-        requireSameEnvironment(io, archiveDir, c, environment, ownHome);
-        if (c == null) {
-            write(io, archiveDir, new Claim(environment, ownHome, RealPaths.of(archiveDir), Instant.now()));
-        } else if (c.home().equals(ownHome)) {
-            return;
-        } else if (!c.archive().equals(RealPaths.of(archiveDir))) {
-            takeOver(io, archiveDir, environment, home, "its owner file names " + c.archive()
-                    + " as the archive: it came here with the directory");
-        } else if (!EnvironmentIdentity.stillHolds(io, c.home(), environment)) {
-            takeOver(io, archiveDir, environment, home, c.home() + ", which wrote here, no longer holds this"
-                    + " environment");
-        } else {
-            throw new ArchiveOwnedException(copyRefusal(archiveDir, c.home(), ownHome));
+        Decision d = decide(io, archiveDir, environment, home);
+        if (d.refusal() != null) {
+            throw new ArchiveOwnedException(d.refusal());
         }
-    }
-
-    private static String copyRefusal(Path archiveDir, Path owner, Path ownHome) {
-        // Worded for either side: the copy opened beside its original, or the original after a copy
-        // took the archive over.
-        return archiveDir + " is written by " + owner + ", which still holds this environment; this home, " + ownHome
-                + ", holds another copy of it (a restored backup, a failover copy, or the original after a take-over),"
-                + " and archiving its segments there would put a second history under the names " + owner
-                + " uses next. Point this home's cairn.archive.dir elsewhere, or, if it replaces " + owner
-                + " for good, run: cairn archive -h " + ownHome + " --take-over";
+        if (d.takeOverBecause() != null) {
+            takeOver(io, archiveDir, environment, home, d.takeOverBecause());
+        }
     }
 
     /**
@@ -108,18 +89,42 @@ public final class ArchiveOwner {
      * its archiving would. Null when the home may write there (or would take the archive over).
      */
     public static String refusal(FileIO io, Path archiveDir, UUID environment, Path home) throws IOException {
+        return decide(io, archiveDir, environment, home).refusal();
+    }
+
+    /**
+     * The rules of the class comment, decided without writing: a refusal (its message), a claim to
+     * write or take over (with the reason for the log), or nothing to do (this home writes here).
+     */
+    private record Decision(String refusal, String takeOverBecause) {
+        static final Decision OURS = new Decision(null, null);
+    }
+
+    private static Decision decide(FileIO io, Path archiveDir, UUID environment, Path home) throws IOException {
         Path ownHome = RealPaths.of(home);
         Claim c = read(io, archiveDir);
         try {
             requireSameEnvironment(io, archiveDir, c, environment, ownHome);
         } catch (ArchiveOwnedException e) {
-            return e.getMessage();
+            return new Decision(e.getMessage(), null);
         }
-        if (c == null || c.home().equals(ownHome) || !c.archive().equals(RealPaths.of(archiveDir))
-                || !EnvironmentIdentity.stillHolds(io, c.home(), environment)) {
-            return null;
+        if (c == null) {
+            return new Decision(null, "no home had claimed it");
+        } else if (c.home().equals(ownHome)) {
+            return Decision.OURS;
+        } else if (!c.archive().equals(RealPaths.of(archiveDir))) {
+            return new Decision(null, "its owner file names " + c.archive() + " as the archive: it came here with the"
+                    + " directory");
+        } else if (!EnvironmentIdentity.stillHolds(io, c.home(), environment)) {
+            return new Decision(null, c.home() + ", which wrote here, no longer holds this environment");
         }
-        return copyRefusal(archiveDir, c.home(), ownHome);
+        // Worded for either side: the copy opened beside its original, or the original after a copy
+        // took the archive over.
+        return new Decision(archiveDir + " is written by " + c.home() + ", which still holds this environment; this"
+                + " home, " + ownHome + ", holds another copy of it (a restored backup, a failover copy, or the original"
+                + " after a take-over), and archiving its segments there would put a second history under the names "
+                + c.home() + " uses next. Point this home's cairn.archive.dir elsewhere, or, if it replaces " + c.home()
+                + " for good, run: cairn archive -h " + ownHome + " --take-over", null);
     }
 
     /**
@@ -137,6 +142,16 @@ public final class ArchiveOwner {
                     + " from " + before.home() + (why != null ? " (" + why + ")" : ""));
         }
         return before;
+    }
+
+    /** What a take-over by {@code home} changed, given the claim it replaced ({@link #takeOver}'s result), for the admin. */
+    public static String describeTakeOver(Path archiveDir, Path home, Claim before) throws IOException {
+        String writes = archiveDir + ": continuous archiving of " + home + " writes here";
+        if (before == null) {
+            return writes + " (no home had claimed it yet)";
+        }
+        return before.home().equals(RealPaths.of(home)) ? writes + " (it already did)"
+                : writes + " now, no longer that of " + before.home();
     }
 
     /** Refuses an archive directory that holds (by its owner file, or else by its newest segment) another environment's log. */
@@ -207,16 +222,8 @@ public final class ArchiveOwner {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
         SegmentCopier.createOwnerOnlyDirectory(archiveDir);
-        Path tmp = archiveDir.resolve(FILE + ".tmp");
-        try (StorageFile f = io.open(tmp, true, true)) {
-            f.truncate(0);
-            f.write(ByteBuffer.wrap(bytes), 0);
-            f.force(true);
-        }
-        io.rename(tmp, archiveDir.resolve(FILE));
-        io.syncDirectory(archiveDir);
+        SegmentCopier.writeWhole(io, archiveDir.resolve(FILE), text.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** The environment id in the header of the newest segment in {@code archiveDir}, or null. */

@@ -111,16 +111,19 @@ public final class ContinuousArchiver {
             Path to = archiveDir.resolve(SegmentFiles.name(seg));
             try {
                 SegmentCopier.createOwnerOnlyDirectory(archiveDir);
-                if (!claimed && !(io.exists(to) && SegmentCopier.identical(io, from, to))) {
-                    // Once per pass, before the first write: a copy of this home (its cairn.properties
-                    // naming the same archive) must not write its history under the original's names.
-                    // A segment archived already as it is (the copy's log before it went its own way)
-                    // needs no claim: nothing is written.
-                    ArchiveOwner.claim(io, archiveDir, environmentId, home);
-                    claimed = true;
-                }
-                if (SegmentCopier.copyOnce(io, from, to, null) > 0) {
-                    copied++;
+                // A segment archived already as it is (a copy's log before it went its own way) needs
+                // no claim: nothing is written.
+                if (!(io.exists(to) && SegmentCopier.identical(io, from, to))) {
+                    if (!claimed) {
+                        // Once per pass, before the first write: a copy of this home (its
+                        // cairn.properties naming the same archive) must not write its history under
+                        // the original's names.
+                        ArchiveOwner.claim(io, archiveDir, environmentId, home);
+                        claimed = true;
+                    }
+                    if (SegmentCopier.copyOnce(io, from, to, null) > 0) {
+                        copied++;
+                    }
                 }
             } catch (IOException e) {
                 // Many file-system exceptions carry only a path as their message (an archive path

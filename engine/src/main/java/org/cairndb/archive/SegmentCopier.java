@@ -65,6 +65,33 @@ public final class SegmentCopier {
     }
 
     /**
+     * Writes {@code bytes} as the whole of {@code to}, the way every copy is written: to a temporary
+     * file (readable by its owner only), forced, renamed into place and the directory synced, so that
+     * a file under its name is always whole. When that fails the temporary file is removed again and
+     * a file already under the name is left as it was.
+     */
+    public static void writeWhole(FileIO io, Path to, byte[] bytes) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        try {
+            try (StorageFile out = io.open(tmp, true, true)) {
+                out.truncate(0);
+                ownerOnly(tmp);
+                out.write(ByteBuffer.wrap(bytes), 0);
+                out.force(true);
+            }
+            io.rename(tmp, to);
+            io.syncDirectory(to.getParent());
+        } catch (IOException e) {
+            try {
+                io.delete(tmp);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * The first offset at which {@code copy} holds a byte that {@code file} does not hold at the same
      * place, or -1 if there is none: the copy was then taken from {@code file} (or from an earlier
      * state of it; segments are zero-filled ahead and only ever appended to) and not written since.

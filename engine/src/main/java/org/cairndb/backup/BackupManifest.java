@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -15,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.cairndb.io.FileIO;
-import org.cairndb.io.StorageFile;
 
 /**
  * {@code backup.manifest}: what a backup (or failover copy) holds, written last, as JSON. A backup
@@ -70,23 +68,9 @@ public record BackupManifest(String format, int version, String cairnVersion, St
      */
     public void write(FileIO io, Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
         try {
-            byte[] json = JSON.writeValueAsBytes(this);
-            try (StorageFile out = io.open(tmp, true, true)) {
-                out.truncate(0);
-                org.cairndb.archive.SegmentCopier.ownerOnly(tmp);
-                out.write(ByteBuffer.wrap(json), 0);
-                out.force(true);
-            }
-            io.rename(tmp, file);
-            io.syncDirectory(dir);
+            org.cairndb.archive.SegmentCopier.writeWhole(io, file, JSON.writeValueAsBytes(this));
         } catch (IOException e) {
-            try {
-                io.delete(tmp);
-            } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
             throw new IOException("cannot write the backup manifest " + file + ": " + e.getMessage(), e);
         }
     }

@@ -161,13 +161,7 @@ final class ArchiveCommand extends CairnCommand {
                     + " nothing to take the archive over for");
         }
         ArchiveOwner.Claim before = ArchiveOwner.takeOver(NioFileIO.INSTANCE, dir, id, h, "cairn archive --take-over");
-        if (before == null) {
-            out().println(dir + ": continuous archiving of " + h + " writes here (no home had claimed it yet)");
-        } else if (before.home().equals(org.cairndb.util.RealPaths.of(h))) {
-            out().println(dir + ": continuous archiving of " + h + " writes here (it already did)");
-        } else {
-            out().println(dir + ": continuous archiving of " + h + " writes here now, no longer that of " + before.home());
-        }
+        out().println(ArchiveOwner.describeTakeOver(dir, h, before));
         out().flush();
         return ExitCodes.OK;
     }

@@ -650,14 +650,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         } catch (IOException e) {
             throw fail("checkpoint failed", e);
         }
-        if (config.logAutoRemove()) {
-            try {
-                removeUnneededSegments();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "automatic log removal in " + home.home() + " failed: "
-                        + e.getMessage() + "; the segments stay until a later removal (or cairn archive -d)");
-            }
-        }
+        removeUnneededSegmentsAfter("after a checkpoint of");
         return r;
     }
 
@@ -845,7 +838,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 }
                 log.close();
                 archiveFinishedAtClose();
-                removeUnneededSegmentsAtClose();
+                if (!config.noCheckpoints()) {
+                    removeUnneededSegmentsAfter("closing");
+                }
             } else {
                 log.abandon();
             }
@@ -882,18 +877,19 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     /**
-     * Automatic log removal after the close's checkpoint and archiving pass: what they made unneeded
-     * goes now, not at the next open's first background checkpoint. A failure is only a warning: the
-     * segments stay, and a later removal takes them.
+     * Automatic log removal after an explicit checkpoint, or after the close's checkpoint and
+     * archiving pass: what they made unneeded goes now, not at the next background checkpoint (a
+     * short-lived process sees none). The checkpoint is done by then, so a failure here is only a
+     * warning: the segments stay, and a later removal takes them.
      */
-    private void removeUnneededSegmentsAtClose() {
-        if (!config.logAutoRemove() || config.noCheckpoints()) {
+    private void removeUnneededSegmentsAfter(String what) {
+        if (!config.logAutoRemove()) {
             return;
         }
         try {
             removeUnneededSegments();
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": automatic log removal failed: "
+            LOG.log(System.Logger.Level.WARNING, what + " " + home.home() + ": automatic log removal failed: "
                     + e.getMessage() + "; the segments stay until a later removal (or cairn archive -d)");
         }
     }

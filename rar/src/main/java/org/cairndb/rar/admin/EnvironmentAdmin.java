@@ -329,9 +329,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                         + "' (ArchiveDirectory): there is no archive to take over");
             }
             org.cairndb.archive.ArchiveOwner.Claim before = archiver.takeOver();
-            String said = archiver.directory() + ": continuous archiving of " + env().home() + " writes here"
-                    + (before == null || before.home().equals(org.cairndb.util.RealPaths.of(env().home())) ? ""
-                    : " now, no longer that of " + before.home());
+            String said = org.cairndb.archive.ArchiveOwner.describeTakeOver(archiver.directory(), env().home(), before);
             LOG.log(System.Logger.Level.INFO, said + " (taken over through JMX)");
             return said;
         }));
