@@ -127,6 +127,7 @@ public final class HotBackup {
         // before the lock too, and again under it, in case it was opened and written to in between.
         if (previous != null) {
             checkStillACopy(previous, logTarget);
+            requireSegmentsFrom(highestSegment(logTarget, 0), "; nothing was changed");
         } else if (!Files.exists(target)) {
             SegmentCopier.createOwnerOnlyDirectory(target); // a new backup's lock file goes into it
         }
@@ -220,6 +221,10 @@ public final class HotBackup {
         }
         long endLsn;
         try {
+            if (previous != null) {
+                // Again, now that they are pinned: one may have been removed since the first look.
+                requireSegmentsFrom(firstNeeded, "; the copy's files were not changed");
+            }
             if (previous == null) {
                 copyDataFiles(dataTarget);
             }
@@ -498,9 +503,31 @@ public final class HotBackup {
             report("log", false);
             return;
         }
-        throw new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
-                + env.home().logDir() + " nor in the archive " + env.archiveDirectory() + "; take a new full backup (for a"
-                + " failover copy: update into a new, empty directory)");
+        throw segmentGone(name, "");
+    }
+
+    /**
+     * An update needs every segment from the copy's last one on; one that neither the log
+     * directory nor the archive holds ends it before the copy's files change, instead of half-way
+     * through, with some of its segments replaced by newer ones and its manifest out of date. Looked
+     * at before the copy is locked (so that the refusal changes nothing) and again once the
+     * segments are pinned: from then on those in the log directory stay, and removal takes only
+     * archived ones.
+     */
+    private void requireSegmentsFrom(long first, String changed) {
+        long current = env.log().currentSegment();
+        for (long seg = first; seg < current; seg++) {
+            String name = SegmentFiles.name(seg);
+            if (sources(name).stream().noneMatch(Files::exists)) {
+                throw segmentGone(name, changed);
+            }
+        }
+    }
+
+    private CairnException segmentGone(String name, String changed) {
+        return new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
+                + env.home().logDir() + " nor in the archive " + env.archiveDirectory() + changed + "; take a new full"
+                + " backup (for a failover copy: update into a new, empty directory)");
     }
 
     /** Where the environment's segment {@code name} may be: its log directory, then its archive. */

@@ -12,8 +12,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.cairndb.CairnException;
+import org.cairndb.Database;
 import org.cairndb.DirectorySnapshot;
 import org.cairndb.Environment;
+import org.cairndb.TestSupport;
 import org.cairndb.backup.HotBackupTest.Writer;
 import org.cairndb.log.SegmentFiles;
 import org.junit.jupiter.api.Test;
@@ -105,6 +108,49 @@ class UpdateRefusalTest {
                     () -> Failover.update(env.internals(), copy, BackupOptions.defaults())), copy,
                     "opened as an environment and written to");
             assertEquals(before, state(copy), "the refused updates left the copy exactly as they found it");
+        }
+    }
+
+    /**
+     * The segment after the copies' last one is gone from both the log (cairn archive -d, after
+     * archiving) and the archive (pruned by hand). The updates failed only when they reached it,
+     * with the copy's last segment already replaced by its newer archived copy, so that the copy's
+     * manifest no longer matched its files.
+     */
+    @Test
+    void anUpdateNeedingASegmentGoneEverywhereChangesNothing() throws Exception {
+        Path backup = dir.resolve("backup");
+        Path failover = dir.resolve("failover");
+        Path archive = dir.resolve("archive");
+        try (Environment env = Environment.open(dir.resolve("env"), HotBackupTest.cfg().archiveEnabled(true).archiveDir(archive))) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("first"), b("v"));
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            Failover.update(env.internals(), failover, BackupOptions.defaults());
+            long copysLast = env.internals().log().currentSegment();
+            for (int i = 0; env.internals().log().currentSegment() < copysLast + 3; i++) {
+                db.put(null, b("k" + i), new byte[1000]);
+            }
+            env.checkpoint(true);
+            TestSupport.awaitArchived(env);
+            env.internals().logArchive().removeArchivable();
+            String gone = SegmentFiles.name(copysLast + 1);
+            Files.delete(archive.resolve(gone));
+            assertTrue(Files.notExists(env.internals().home().logDir().resolve(gone)), gone + " was removed from the log");
+            for (Path copy : new Path[] {backup, failover}) {
+                groupReadable(copy);
+                Map<String, String> before = state(copy);
+                CairnException e = assertThrows(CairnException.class, () -> {
+                    if (copy == backup) {
+                        HotBackup.run(env.internals(), copy, BackupOptions.defaults().withUpdate(true));
+                    } else {
+                        Failover.update(env.internals(), copy, BackupOptions.defaults());
+                    }
+                });
+                assertTrue(e.getMessage().startsWith("log segment " + gone + " is needed by the backup in " + copy)
+                        && e.getMessage().contains("nothing was changed"), e.getMessage());
+                assertEquals(before, state(copy), "the refused update left " + copy + " exactly as it found it");
+            }
         }
     }
 }
