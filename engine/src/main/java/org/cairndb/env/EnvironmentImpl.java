@@ -200,7 +200,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             List<Path> sources = new ArrayList<>();
             sources.add(archiveDirectory());
             sources.addAll(config.logSources());
-            assembly = org.cairndb.log.SegmentAssembler.assemble(io, home.logDir(), sources, environmentId);
+            assembly = org.cairndb.log.SegmentAssembler.assemble(io, home.logDir(), sources, environmentId,
+                    RecoveryManager.startLsn(catalog));
             for (String note : assembly.notes()) {
                 openNotes.add(note);
                 LOG.log(System.Logger.Level.INFO, "catastrophic recovery of " + home.home() + ": " + note);

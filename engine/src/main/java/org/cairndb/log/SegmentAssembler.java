@@ -98,6 +98,18 @@ public final class SegmentAssembler {
      * instead: the log went on in the segment that replaced it.)
      */
     public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
+        return assemble(io, logDir, sources, environmentId, Lsn.NULL);
+    }
+
+    /**
+     * Like {@link #assemble(FileIO, Path, List, UUID)}, for a replay that starts at {@code startLsn}
+     * (the data files' checkpoint; {@link Lsn#NULL} for none, when every segment is gathered).
+     * Segments before its segment are never read: they are neither copied into {@code log/} nor
+     * compared (a restore from a long archive copied every archived segment, doubling the disk it
+     * needed for nothing), and one note says how many were left where they are.
+     */
+    public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId, long startLsn)
+            throws IOException {
         Assembly assembly = new Assembly(io, logDir);
         for (String name : io.list(logDir)) {
             if (name.endsWith(KEPT_ASIDE_SUFFIX)) {
@@ -108,7 +120,12 @@ public final class SegmentAssembler {
         // leaves log/ as it was.
         Map<Long, List<Candidate>> bySegment = new TreeMap<>();
         Map<Long, Path> damagedOnly = new TreeMap<>();
-        for (Map.Entry<Long, List<Path>> e : copiesBySegment(io, logDir, sources).entrySet()) {
+        Map<Long, List<Path>> copies = copiesBySegment(io, logDir, sources);
+        noteBeforeStart(copies, logDir, startLsn, assembly.notes);
+        if (startLsn != Lsn.NULL) {
+            copies.keySet().removeIf(segment -> segment < Lsn.segment(startLsn));
+        }
+        for (Map.Entry<Long, List<Path>> e : copies.entrySet()) {
             List<Path> damaged = new ArrayList<>();
             List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes, damaged);
             if (!usable.isEmpty()) {
@@ -162,6 +179,31 @@ public final class SegmentAssembler {
         }
         noteRuns(taken, assembly.notes);
         return assembly;
+    }
+
+    /** One note for the segments before {@code startLsn} that only other directories hold: they stay there. */
+    private static void noteBeforeStart(Map<Long, List<Path>> copies, Path logDir, long startLsn, List<String> notes) {
+        if (startLsn == Lsn.NULL) {
+            return;
+        }
+        long first = -1;
+        long last = -1;
+        int count = 0;
+        for (Map.Entry<Long, List<Path>> e : copies.entrySet()) {
+            if (e.getKey() >= Lsn.segment(startLsn)) {
+                break;
+            }
+            if (!e.getValue().get(0).getParent().equals(logDir)) { // log/'s own copy is listed first
+                first = first < 0 ? e.getKey() : first;
+                last = e.getKey();
+                count++;
+            }
+        }
+        if (count > 0) {
+            notes.add(Counted.of(count, "segment") + " from " + SegmentFiles.name(first)
+                    + (count > 1 ? " to " + SegmentFiles.name(last) + " lie" : " lies") + " before where the data files' replay"
+                    + " starts (" + Lsn.toString(startLsn) + "): not needed, left where they are");
+        }
     }
 
     /** A segment that {@code log/} lacked, copied from {@code from}. */

@@ -149,6 +149,19 @@ public final class RecoveryManager {
         this.repairLog = repairLog;
     }
 
+    /**
+     * Where the replay starts: the earliest checkpoint LSN of the data files opened into
+     * {@code catalog}, or {@link Lsn#NULL} (the first segment there is) when there is none.
+     */
+    public static long startLsn(org.cairndb.env.Catalog catalog) {
+        long start = Lsn.NULL;
+        for (DatabaseImpl db : catalog.all()) {
+            long lsn = db.file().header().checkpointLsn();
+            start = start == Lsn.NULL ? lsn : Math.min(start, lsn);
+        }
+        return start;
+    }
+
     /** Thrown by the visitor at the recovery target; the scan stops there. */
     private static final class TargetReached extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -172,10 +185,8 @@ public final class RecoveryManager {
     public Outcome recover(UUID expectedEnv) throws IOException {
         long t0 = System.nanoTime();
         expectedEnvironment = expectedEnv;
-        long start = Lsn.NULL;
+        long start = startLsn(env.catalog());
         for (DatabaseImpl db : env.catalog().all()) {
-            long lsn = db.file().header().checkpointLsn();
-            start = start == Lsn.NULL ? lsn : Math.min(start, lsn);
             maxTxnId = Math.max(maxTxnId, db.file().header().nextTxnId() - 1);
         }
         position = start;

@@ -196,6 +196,31 @@ class SegmentAssemblerTest {
         assertTrue(new LogScanner(io, logDir).scan(Lsn.NULL, env, f -> { }).tail() == null, "one whole chain");
     }
 
+    /**
+     * A replay that starts in a later segment (the data files' checkpoint) needs nothing before it:
+     * those segments stay in the archive, with one note, instead of being copied into log/.
+     */
+    @Test
+    void segmentsBeforeTheReplaysStartAreLeftWhereTheyAre() throws Exception {
+        Path archive = dir.resolve("archive");
+        List<Long> lsns = write(archive, Lsn.NULL, 1, 600);
+        long start = lsns.get(450);
+        long startSegment = Lsn.segment(start);
+        assertTrue(startSegment >= 3, "the start lies a few segments in: " + Lsn.toString(start));
+        Path logDir = dir.resolve("log");
+        Files.createDirectories(logDir);
+
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive), env, start);
+        a.commit();
+        Map<String, byte[]> needed = segments(archive);
+        needed.keySet().removeIf(name -> SegmentFiles.number(name) < startSegment);
+        assertSameFiles(needed, files(logDir));
+        String note = (startSegment - 1) + " segments from " + SegmentFiles.name(1) + " to " + SegmentFiles.name(startSegment - 1)
+                + " lie before where the data files' replay starts (" + Lsn.toString(start) + "): not needed, left where they are";
+        assertTrue(a.notes().contains(note), a.notes()::toString);
+        assertTrue(new LogScanner(io, logDir).scan(start, env, f -> { }).tail() == null, "one whole chain from the start");
+    }
+
     /** The same directory given twice (as the archive and with --logs) is read once and is no conflict. */
     @Test
     void aDirectoryGivenTwiceIsOnePlace() throws Exception {

@@ -43,6 +43,7 @@ class ContinuousArchivingTest {
         long boundary;
         long[] acknowledged;
         long lastSegmentOfBackup;
+        long firstSegmentOfBackup;
         try (Environment env = Environment.open(home, new EnvironmentConfig().cacheSize(32L << 20).checkpointKBytes(32)
                 .lockTimeout(Duration.ofSeconds(5)))) {
             assertTrue(env.internals().archiveStatus().enabled(), "cairn.properties turns archiving on");
@@ -52,9 +53,13 @@ class ContinuousArchivingTest {
             }
             try (TransferWriter w = new TransferWriter(env, 2, seed, 300)) {
                 w.awaitMore(100);
+                while (env.internals().log().currentSegment() < 3) { // so that the backup starts past segment 1
+                    w.awaitMore(50);
+                }
                 acknowledged = w.acknowledged();
-                BackupResult b = HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+                BackupResult b = HotBackup.run(env.internals(), backup, BackupOptions.defaults().withCheckpointFirst(true));
                 lastSegmentOfBackup = Lsn.segment(Lsn.parse(b.manifest().endLsn()));
+                firstSegmentOfBackup = Lsn.segment(Lsn.parse(b.manifest().startLsn()));
                 // Go on until the archive holds four segments more than the backup.
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (archivedSegments(archive).isEmpty()
@@ -81,6 +86,11 @@ class ContinuousArchivingTest {
         TestSupport.copyTree(backup, restore);
         Cairn.Result r = Cairn.ok("recover", "-c", "-h", restore.toString(), "--logs", archive.toString());
         assertTrue(r.out().contains("last commit: transaction " + lastArchivedTxn[0] + " at"), r::toString);
+        // The archived segments before the backup's start are not needed, and were not copied in.
+        assertTrue(firstSegmentOfBackup > 1, "the backup starts after the first segment");
+        assertEquals(firstSegmentOfBackup, SegmentFiles.list(NioFileIO.INSTANCE, restore).get(0), r::toString);
+        assertTrue(r.out().contains("lie before where the data files' replay starts")
+                || r.out().contains("lies before where the data files' replay starts"), r::toString);
         try (Environment env = Environment.open(restore, new EnvironmentConfig().allowCreate(false))) {
             TransferWriter.assertConsistentAndHolds(env, acknowledged, "seed " + seed);
             assertEquals(archivedTransfers[0], TransferWriter.transfers(env), "every archived transfer, and no other");
