@@ -28,13 +28,11 @@ public final class EnvironmentIdentity {
             return null;
         }
         EnvironmentHome layout = EnvironmentHome.detect(home);
+        UUID fromLog = ofLog(io, layout.logDir());
+        if (fromLog != null) {
+            return fromLog;
+        }
         try {
-            for (long seg : SegmentFiles.list(io, layout.logDir())) {
-                UUID id = segmentOwner(io, layout.logDir(), seg);
-                if (id != null) {
-                    return id;
-                }
-            }
             for (String name : io.list(layout.dataDir())) {
                 if (EnvironmentHome.databaseName(name) == null) {
                     continue;
@@ -50,6 +48,24 @@ public final class EnvironmentIdentity {
             }
         } catch (IOException e) {
             return null;
+        }
+        return null;
+    }
+
+    /**
+     * The environment id in the header of the first segment in {@code logDir} that has a readable
+     * one (a damaged header is passed over: the scan that reads the segment names it), or null.
+     */
+    public static UUID ofLog(FileIO io, Path logDir) {
+        try {
+            for (long seg : SegmentFiles.list(io, logDir)) {
+                UUID id = segmentOwner(io, logDir, seg);
+                if (id != null) {
+                    return id;
+                }
+            }
+        } catch (IOException e) {
+            // no listing: no answer
         }
         return null;
     }

@@ -299,19 +299,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /** The environment id in the header of the first log segment that has one, or null (the scan reports bad headers). */
     private UUID firstSegmentEnvironmentId() {
-        try {
-            for (long seg : org.cairndb.log.SegmentFiles.list(io, home.logDir())) {
-                try (org.cairndb.log.SegmentReader r = org.cairndb.log.SegmentReader.open(io,
-                        home.logDir().resolve(org.cairndb.log.SegmentFiles.name(seg)), seg)) {
-                    if (r.header() != null) {
-                        return r.header().environmentId();
-                    }
-                }
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            // left to the scan, which names the file
-        }
-        return null;
+        return org.cairndb.archive.EnvironmentIdentity.ofLog(io, home.logDir());
     }
 
     /** Opens every data file into the catalog and the initial version; returns their environment id. */
