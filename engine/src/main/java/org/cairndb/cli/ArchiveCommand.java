@@ -171,7 +171,7 @@ final class ArchiveCommand extends CairnCommand {
      * (a copy beside its original, see ArchiveOwner): asked here, without writing, so that -v says so
      * instead of "0 failures" alone. Null when archiving is off or would go on.
      */
-    private static String archiveRefusal(Environment env, Path h) {
+    static String archiveRefusal(Environment env, Path h) {
         if (env.internals().archiver() == null) {
             return null;
         }

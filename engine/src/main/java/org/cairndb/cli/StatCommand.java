@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.cairndb.ArchiveStatus;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentStats;
 import org.cairndb.env.DatabaseImpl;
@@ -95,7 +96,32 @@ final class StatCommand extends CairnCommand {
         row(s.cacheHits(), "Cache hits since open");
         row(s.cacheMisses(), "Cache misses since open");
         row(String.format("%.1f%%", 100 * s.cacheHitRatio()), "Cache hit ratio");
+        printArchiving(env, s.archive());
         row(env.recoveryReport(), "Recovery at this open");
+    }
+
+    /**
+     * Continuous archiving, as this home's own files and its archive directory show it: a look
+     * archives nothing, so the failures counted are this process's (none), and where the home's
+     * archiving would be refused (an archive another home writes into) is asked without writing.
+     */
+    private void printArchiving(Environment env, ArchiveStatus a) {
+        if (!a.enabled()) {
+            row("off", "Continuous archiving (cairn.archive.enabled)");
+            return;
+        }
+        row("on, to " + a.directory(), "Continuous archiving (cairn.archive.enabled)");
+        row(a.lastArchivedSegment() > 0 ? SegmentFiles.name(a.lastArchivedSegment()) : "-",
+                "Last segment archived, with every one before it");
+        row(a.lagSegments() >= 0 ? a.lagSegments() : "-", "Finished segments not archived yet");
+        row(a.failures(), "Archiving failures since open");
+        if (a.lastError() != null) {
+            row(a.lastError(), "Last archiving error");
+        }
+        String refusal = ArchiveCommand.archiveRefusal(env, env.home());
+        if (refusal != null) {
+            row(refusal, "Archiving refused when opened for writing");
+        }
     }
 
     private void printDatabase(Environment env, DatabaseImpl db) throws IOException {

@@ -59,6 +59,38 @@ class StatCommandTest {
         }
     }
 
+    /**
+     * Continuous archiving's status (issue: "archive status ... is in cairn stat"): stat printed
+     * none of it. Off, on with every finished segment archived, and on a copy beside its original,
+     * whose archiving the archive refuses.
+     */
+    @Test
+    void continuousArchivingIsShown() throws Exception {
+        TestEnvironments.create(home, "alpha", 3);
+        assertTrue(CliRun.run("stat", "-h", home.toString()).out().contains("off\tContinuous archiving (cairn.archive.enabled)"));
+
+        Path archive = home.resolveSibling(home.getFileName() + "-archive");
+        java.nio.file.Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n"
+                + "cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
+        try (org.cairndb.Environment env = org.cairndb.Environment.open(home, ArchiveCommandTest.config())) {
+            ArchiveCommandTest.fillTo(env, 4);
+        } // closing archives every finished segment
+        CliRun.Result r = CliRun.run("stat", "-h", home.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("on, to " + archive.toAbsolutePath() + "\tContinuous archiving"), r::toString);
+        assertTrue(r.out().contains(org.cairndb.log.SegmentFiles.name(3) + "\tLast segment archived, with every one before it"),
+                r::toString);
+        assertTrue(r.out().contains("0\tFinished segments not archived yet"), r::toString);
+        assertTrue(r.out().contains("0\tArchiving failures since open"), r::toString);
+        assertFalse(r.out().contains("Archiving refused"), r::toString);
+
+        Path copy = home.resolveSibling(home.getFileName() + "-copy");
+        org.cairndb.TestSupport.copyTree(home, copy);
+        CliRun.Result c = CliRun.run("stat", "-h", copy.toString());
+        assertTrue(c.out().contains("is written by " + home.toRealPath() + ", which still holds this environment")
+                && c.out().contains("--take-over\tArchiving refused when opened for writing"), c::toString);
+    }
+
     @Test
     void oneDatabase() {
         TestEnvironments.create(home, "alpha", 123);
