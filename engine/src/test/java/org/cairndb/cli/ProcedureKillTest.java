@@ -220,7 +220,12 @@ class ProcedureKillTest {
      */
     private void assertUnfinishedFirstCopyRefusedThenRedone(Path round, Path target, Stopped s, String what,
             String[] rerun, List<Integer> keys) throws Exception {
-        if (Files.exists(target.resolve(BackupManifest.FILE_NAME))) {
+        boolean failover = rerun[0].equals("failover");
+        if (failover && Files.exists(target.resolve(BackupManifest.FILE_NAME))) {
+            // Complete; the rerun is an update.
+            ok(CliRun.run("verifybackup", target.toString()));
+            ok(CliRun.run(rerun));
+        } else if (Files.exists(target.resolve(BackupManifest.FILE_NAME))) {
             // Killed after its manifest was in place: the backup is complete, and a second full one
             // into it is refused, pointing to an update.
             ok(CliRun.run("verifybackup", target.toString()));
@@ -241,9 +246,8 @@ class ProcedureKillTest {
             if (rc.exit() == 0) {
                 assertHolds(attempt, false, keys, what + " (catastrophic recovery of the interrupted backup)");
             } else {
+                // "an unfinished copy", or, when not even a data file is in place yet, "not a Cairn environment".
                 assertOneLineFailure(rc, "recover", what);
-                assertTrue(rc.err().contains("is an unfinished copy") && rc.err().contains("take the backup again"),
-                        () -> what + "\n" + rc);
             }
             CliRun.Result again = CliRun.run(rerun);
             assertOneLineFailure(again, rerun[0], what);
@@ -317,6 +321,63 @@ class ProcedureKillTest {
         assertHoldsAcked(backup, true, before, 10, what + " (the backup taken again)");
     }
 
+    /**
+     * Point-in-time recovery of a restored environment (data files from before the target, every
+     * segment in its log/, no other copy anywhere) killed while it moves the log after the target
+     * aside: at each step that puts a segment into log/after-*, and at a seeded one among the
+     * others there. Run again, the same command finishes and the environment holds exactly the
+     * commits up to the target; before, a kill after the segment holding the target had been cut
+     * left the later segments behind it, a broken chain that no rerun could recover.
+     */
+    @Test
+    void aPointInTimeRecoveryKilledWhileMovingTheLogAsideFinishesWhenRunAgain() throws Exception {
+        seed("aPointInTimeRecoveryKilledWhileMovingTheLogAsideFinishesWhenRunAgain");
+        Setup setup = r -> {
+            Path home = environment(r, 50); // transaction 1: keys 0..49
+            Path restored = r.resolve("restored");
+            TestSupport.copyTree(home, restored); // data files from before the target
+            for (int t = 0; t < 3; t++) {
+                add(home, 1000 + 100 * t, 100); // transactions 2, 3 and 4, over several segments
+            }
+            try (Stream<Path> logs = Files.list(home.resolve("log"))) {
+                for (Path p : logs.toList()) {
+                    Files.copy(p, restored.resolve("log").resolve(p.getFileName()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        };
+        Command cmd = r -> new String[] {"recover", "-h", r.resolve("restored").toString(), "--to-txn", "2"};
+        List<Integer> keys = ranges(new int[] {0, 50}, new int[] {1000, 1100});
+        StoppingFileIO counted = countSteps("pitr", setup, "restored/log", cmd);
+        List<String> steps = counted.steps();
+        List<Long> stops = new ArrayList<>();
+        int firstAside = -1;
+        int lastAside = -1;
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).contains("/after-")) {
+                firstAside = firstAside < 0 ? i : firstAside;
+                lastAside = i;
+                if (steps.get(i).startsWith("rename ") && !steps.get(i).endsWith(".copying")) {
+                    stops.add((long) i + 1);
+                }
+            }
+        }
+        assertTrue(firstAside >= 0 && stops.size() > 1, () -> "the log after the target was moved aside: " + steps);
+        stops.add(firstAside + 1 + (long) rnd.nextInt(lastAside - firstAside + 3));
+        for (int i = 0; i < stops.size(); i++) {
+            Path round = dir.resolve("pitr-" + i);
+            setup.create(round);
+            long stop = stops.get(i);
+            Stopped s = runChild(round, stop, round.resolve("restored/log").toString(), concat(new String[] {"cli"},
+                    cmd.args(round)));
+            String what = "seed " + seed + ", stopped at step " + stop + " of " + steps.size() + ": "
+                    + (s.killed() ? s.reached() : "finished first, exit " + s.exit());
+            System.out.println("[crash-test] point-in-time recovery, " + what);
+            ok(CliRun.run(cmd.args(round)));
+            assertHolds(round.resolve("restored"), false, keys, what);
+        }
+    }
+
     /** The numbers in an ack file of {@link ProcedureChild}'s writer, BEGIN as -1 (a torn last line left out). */
     private static List<Long> acked(Path acks) throws IOException {
         String text = Files.readString(acks);
@@ -349,6 +410,107 @@ class ProcedureKillTest {
             for (int k = 0; k < initial; k++) {
                 assertTrue(db.get(null, TestEnvironments.b(String.format("k%06d", k))) != null, "key " + k + "; " + what);
             }
+        }
+    }
+
+    @Test
+    void aKilledFailoverRunsAgainAndLosesNoSegment() throws Exception {
+        seed("aKilledFailoverRunsAgainAndLosesNoSegment");
+        Command cmd = r -> new String[] {"failover", "-h", r.resolve("env").toString(), "-b", r.resolve("copy").toString()};
+        // The first update: a half-made copy is refused until emptied, as a backup is.
+        killAtSeededSteps("failover-first", r -> {
+            Path home = environment(r, 200);
+            add(home, 1000, 300);
+        }, "copy", cmd, (r, s, what) -> {
+            assertHolds(r.resolve("env"), false, ranges(new int[] {0, 200}, new int[] {1000, 1300}), what);
+            assertUnfinishedFirstCopyRefusedThenRedone(r, r.resolve("copy"), s, what, cmd.args(r),
+                    ranges(new int[] {0, 200}, new int[] {1000, 1300}));
+        });
+        // A later update: segments move out of the environment, and only once the copy is complete.
+        killAtSeededSteps("failover-update", r -> {
+            Path home = environment(r, 200);
+            ok(CliRun.run(cmd.args(r)));
+            add(home, 1000, 300);
+            ok(CliRun.run("checkpoint", "-h", home.toString(), "-1"));
+        }, "copy", cmd, (r, s, what) -> {
+            List<Integer> all = ranges(new int[] {0, 200}, new int[] {1000, 1300});
+            assertHolds(r.resolve("env"), false, all, what);
+            // Failed over to now, the copy opens and holds at least what the previous update brought.
+            Path copy = r.resolve("copy");
+            Path opened = r.resolve("copy-opened");
+            TestSupport.copyTree(copy, opened);
+            try (Environment env = Environment.open(opened, new EnvironmentConfig().allowCreate(false))) {
+                Database db = env.openDatabase("db", false);
+                for (int k : range(0, 200)) {
+                    assertTrue(db.get(null, TestEnvironments.b(String.format("k%06d", k))) != null, "key " + k + "; " + what);
+                }
+            }
+            ok(CliRun.run(cmd.args(r)));
+            ok(CliRun.run("verifybackup", copy.toString()));
+            assertHolds(copy, true, all, what + " (after the rerun)");
+        });
+    }
+
+    @Test
+    void aKilledCatastrophicRecoveryOfABackupAndTheLogRunsAgain() throws Exception {
+        seed("aKilledCatastrophicRecoveryOfABackupAndTheLogRunsAgain");
+        Command cmd = r -> new String[] {"recover", "-c", "-h", r.resolve("restored").toString(), "--logs",
+                r.resolve("env/log").toString()};
+        List<Integer> all = ranges(new int[] {0, 200}, new int[] {1000, 1200});
+        killAtSeededSteps("recover-c", r -> {
+            Path home = environment(r, 200);
+            ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", r.resolve("backup").toString(), "--no-recover"));
+            add(home, 1000, 100);
+            add(home, 1100, 100);
+            TestSupport.copyTree(r.resolve("backup"), r.resolve("restored"));
+        }, "restored", cmd, (r, s, what) -> {
+            assertHolds(r.resolve("env"), true, all, what);
+            ok(CliRun.run(cmd.args(r)));
+            assertHolds(r.resolve("restored"), false, all, what + " (after the rerun)");
+        });
+    }
+
+    @Test
+    void killedLogRemovalCheckpointAndLoadRunAgain() throws Exception {
+        seed("killedLogRemovalCheckpointAndLoadRunAgain");
+        List<Integer> all = ranges(new int[] {0, 200}, new int[] {1000, 1300});
+        Setup twoBatches = r -> {
+            Path home = environment(r, 200);
+            add(home, 1000, 300);
+        };
+        Command remove = r -> new String[] {"archive", "-h", r.resolve("env").toString(), "-d"};
+        killAtSeededSteps("archive-d", twoBatches, "env", remove, (r, s, what) -> {
+            assertHolds(r.resolve("env"), false, all, what);
+            ok(CliRun.run(remove.args(r)));
+            CliRun.Result listing = CliRun.run("archive", "-h", r.resolve("env").toString());
+            ok(listing);
+            assertEquals("", listing.out(), () -> "nothing unneeded is left; " + what);
+            assertHolds(r.resolve("env"), false, all, what + " (after the rerun)");
+        });
+        Command checkpoint = r -> new String[] {"checkpoint", "-h", r.resolve("env").toString(), "-1"};
+        killAtSeededSteps("checkpoint", twoBatches, "env", checkpoint, (r, s, what) -> {
+            assertHolds(r.resolve("env"), false, all, what);
+            ok(CliRun.run(checkpoint.args(r)));
+            assertHolds(r.resolve("env"), false, all, what + " (after the rerun)");
+        });
+        Command load = r -> new String[] {"load", "-h", r.resolve("env").toString(), "-f", r.resolve("db.dump").toString(),
+                "--batch", "50", "copied"};
+        killAtSeededSteps("load", r -> {
+            Path home = environment(r, 200);
+            ok(CliRun.run("dump", "-h", home.toString(), "-f", r.resolve("db.dump").toString(), "db"));
+        }, "env", load, (r, s, what) -> {
+            assertHolds(r.resolve("env"), false, range(0, 200), what);
+            long before = copiedRecords(r.resolve("env"));
+            assertEquals(0, before % 50, () -> "whole batches survive a kill (" + before + " records); " + what);
+            ok(CliRun.run(load.args(r)));
+            assertEquals(200, copiedRecords(r.resolve("env")), what + " (after the rerun)");
+        });
+    }
+
+    /** Records of database "copied", 0 when a killed load left none. */
+    private static long copiedRecords(Path home) {
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false))) {
+            return env.databaseNames().contains("copied") ? env.openDatabase("copied", false).count() : 0;
         }
     }
 
