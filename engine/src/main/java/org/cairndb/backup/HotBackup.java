@@ -149,7 +149,8 @@ public final class HotBackup {
         RecoveryReport recovery = null;
         if (options.recover()) {
             report("recovery", true);
-            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().cacheSize(64L << 20)
+            // Through the environment's file layer, as every other file of the copy is written.
+            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().fileIO(env.io()).cacheSize(64L << 20)
                     .checkpointerEnabled(false));
         }
         report("manifest", true);

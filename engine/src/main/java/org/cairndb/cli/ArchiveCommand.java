@@ -155,12 +155,13 @@ final class ArchiveCommand extends CairnCommand {
             }
             dir = config.archiveDirectory(h);
         }
-        java.util.UUID id = EnvironmentIdentity.of(NioFileIO.INSTANCE, h);
+        org.cairndb.io.FileIO io = Homes.config().fileIO();
+        java.util.UUID id = EnvironmentIdentity.of(io, h);
         if (id == null) {
             throw new CommandFailedException(h + " holds no log segment or data file that names its environment:"
                     + " nothing to take the archive over for");
         }
-        ArchiveOwner.Claim before = ArchiveOwner.takeOver(NioFileIO.INSTANCE, dir, id, h, "cairn archive --take-over");
+        ArchiveOwner.Claim before = ArchiveOwner.takeOver(io, dir, id, h, "cairn archive --take-over");
         out().println(ArchiveOwner.describeTakeOver(dir, h, before));
         out().flush();
         return ExitCodes.OK;

@@ -13,7 +13,10 @@ import org.cairndb.util.RealPaths;
 /** Checks a home before a command uses it, so that a typo never silently creates an environment. */
 final class Homes {
 
-    /** The file layer the look-only commands open environments with; tests put one that refuses writes here. */
+    /**
+     * The file layer every command opens environments with; tests put one here that refuses writes
+     * (read-only media) or that stops a procedure at a chosen write (a process killed part way).
+     */
     static volatile FileIO fileIOForTests;
 
     private Homes() {
@@ -36,7 +39,9 @@ final class Homes {
             }
         }
         try {
-            return new EnvironmentConfig().overrides(given, OVERRIDES_SOURCE);
+            EnvironmentConfig config = new EnvironmentConfig().overrides(given, OVERRIDES_SOURCE);
+            FileIO io = fileIOForTests;
+            return io == null ? config : config.fileIO(io);
         } catch (IllegalArgumentException e) {
             throw new CommandFailedException(ExitCodes.USAGE, e.getMessage());
         }
@@ -133,9 +138,7 @@ final class Homes {
 
     /** The configuration of an open only to look. */
     static EnvironmentConfig inspectConfig() {
-        EnvironmentConfig config = config().allowCreate(false).inspectOnly(true).checkpointerEnabled(false);
-        FileIO io = fileIOForTests;
-        return io == null ? config : config.fileIO(io);
+        return config().allowCreate(false).inspectOnly(true).checkpointerEnabled(false);
     }
 
     /**

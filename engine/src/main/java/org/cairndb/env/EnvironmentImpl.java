@@ -142,7 +142,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * is told {@code purpose}. Throws {@link org.cairndb.EnvironmentLockedException} if it is open.
      */
     public static java.io.Closeable lockDirectory(FileIO io, Path dir, String purpose) throws IOException {
-        return EnvironmentLock.acquire(io, EnvironmentHome.detect(dir), purpose);
+        return EnvironmentLock.acquireForCopying(io, EnvironmentHome.detect(dir), purpose);
     }
 
     /**
@@ -157,7 +157,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         EnvironmentConfig config = requested.withPropertiesFrom(home.home()).allowCreate(false);
         EnvironmentLock lock;
         try {
-            lock = EnvironmentLock.acquire(config.fileIO(), home);
+            lock = EnvironmentLock.acquireToRecoverCopy(config.fileIO(), home);
         } catch (IOException e) {
             throw new StorageException(home.lockFile(), "cannot lock the copy: " + e.getMessage(), e);
         }

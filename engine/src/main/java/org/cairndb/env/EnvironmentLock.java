@@ -45,19 +45,61 @@ final class EnvironmentLock implements Closeable {
 
     private final java.nio.file.Path key;
 
+    /**
+     * The line a hot backup or failover update adds to the lock file of the directory it copies into
+     * (after the holder's line). It stays there when the process dies, until an open takes the lock
+     * over: with no {@code backup.manifest} beside it, it says that the copy stopped before all its
+     * files were there (see {@link #refuseUnfinishedCopy}).
+     */
+    static final String COPYING = "files are being copied in: a copy without backup.manifest under this line is unfinished";
+
+    /** The lock of an open: refused while another process holds it, or when the home is an unfinished copy. */
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
-        return acquire(io, home, null);
+        return acquire(io, home, null, true);
     }
 
-    /** With {@code purpose}, a refused opener is told what holds the lock (say, a failover update). */
-    static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose) throws IOException {
+    /**
+     * The lock of a directory a hot backup or failover update copies into: a refused opener is told
+     * {@code purpose}, and the file keeps saying that files were being copied in if the process dies.
+     */
+    static EnvironmentLock acquireForCopying(FileIO io, EnvironmentHome home, String purpose) throws IOException {
+        return acquire(io, home, purpose, false);
+    }
+
+    /** The lock of the recovery of a copy whose files are all there (its manifest comes after the recovery). */
+    static EnvironmentLock acquireToRecoverCopy(FileIO io, EnvironmentHome home) throws IOException {
+        return acquire(io, home, null, false);
+    }
+
+    private static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose, boolean refuseUnfinishedCopy)
+            throws IOException {
         java.nio.file.Path key = holdInThisProcess(home, purpose);
         try {
-            return lockFile(io, home, key, purpose);
+            return lockFile(io, home, key, purpose, refuseUnfinishedCopy);
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
             throw e;
         }
+    }
+
+    /**
+     * Refuses to open a directory that a hot backup or failover update was copying into when its
+     * process died, before all the files were there: its lock file still carries {@link #COPYING}
+     * and it has no {@code backup.manifest}. Opened (even with catastrophic recovery), it would
+     * recover to wherever the copied log happened to stop, silently without commits that were
+     * acknowledged before the backup began. An update that stopped leaves the manifest of the
+     * previous one, and a copy holding that is whole: it opens.
+     */
+    private static void refuseUnfinishedCopy(StorageFile f, EnvironmentHome home) throws IOException {
+        String content = read(f);
+        int mark = content.indexOf("\n" + COPYING);
+        if (mark < 0 || java.nio.file.Files.exists(home.home().resolve(org.cairndb.backup.BackupManifest.FILE_NAME))) {
+            return;
+        }
+        throw new org.cairndb.CairnException(home.home() + " is an unfinished copy: " + content.substring(0, mark).trim()
+                + " was copying files into it and stopped before they were all there (no "
+                + org.cairndb.backup.BackupManifest.FILE_NAME + "), so it would recover without commits it must hold;"
+                + " take the backup again into an empty directory (remove or move this one away first)");
     }
 
     /**
@@ -91,7 +133,14 @@ final class EnvironmentLock implements Closeable {
                 throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder
                         + "; close it there first (only one process may open an environment)");
             }
-            return new EnvironmentLock(f, l, key);
+            EnvironmentLock lock = new EnvironmentLock(f, l, key);
+            try {
+                refuseUnfinishedCopy(f, home);
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
+            }
+            return lock;
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
             throw e;
@@ -123,8 +172,8 @@ final class EnvironmentLock implements Closeable {
         return key;
     }
 
-    private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose)
-            throws IOException {
+    private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose,
+            boolean refuseUnfinishedCopy) throws IOException {
         StorageFile f = io.open(home.lockFile(), true, true);
         FileLock l = tryLock(f, false);
         if (l == null) {
@@ -136,8 +185,20 @@ final class EnvironmentLock implements Closeable {
                     : "environment " + home.home() + " is in use by " + holder
                             + "; close it there first (only one process may open an environment)");
         }
+        if (refuseUnfinishedCopy) {
+            try {
+                refuseUnfinishedCopy(f, home);
+            } catch (IOException | RuntimeException e) {
+                l.release();
+                f.close();
+                throw e;
+            }
+        }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
                 + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (purpose == null ? "" : " (" + purpose + ")");
+        if (purpose != null && !refuseUnfinishedCopy) {
+            me += "\n" + COPYING;
+        }
         byte[] bytes = me.getBytes(StandardCharsets.UTF_8);
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);
@@ -161,15 +222,22 @@ final class EnvironmentLock implements Closeable {
         }
     }
 
+    /** The holder's line of the lock file (a copy's lock has a second line, {@link #COPYING}). */
     private static String readHolder(StorageFile f) {
         try {
-            ByteBuffer b = ByteBuffer.allocate(512);
-            f.read(b, 0);
-            String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
+            String s = read(f);
+            int nl = s.indexOf('\n');
+            s = (nl < 0 ? s : s.substring(0, nl)).trim();
             return s.isEmpty() ? "another process" : s;
         } catch (IOException e) {
             return "another process";
         }
+    }
+
+    private static String read(StorageFile f) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1024);
+        f.read(b, 0);
+        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
     }
 
     private static String hostName() {

@@ -539,36 +539,44 @@ public final class RecoveryManager {
 
     /**
      * Point-in-time recovery: keeps the log after the cut out of reach of later opens, without
-     * deleting it. The segment holding the cut is copied whole into {@code log/after-<time>/},
-     * later segments are moved there, and the segment is zeroed from the cut on. With continuous
-     * archiving on, the archive's copies of the old history are moved aside the same way
+     * deleting it. Later segments are moved into {@code log/after-<time>-at-<cut>/}, the highest
+     * first, then the segment holding the cut is copied whole there and zeroed from the cut on. In
+     * that order a process killed part way leaves log/ an unbroken chain of the old history
+     * (shorter, never with a gap or a cut segment before segments that follow it), so the same
+     * recovery run again reaches the same cut and finishes the move, into the same directory. With
+     * continuous archiving on, the archive's copies of the old history are moved aside the same way
      * ({@link org.cairndb.archive.ArchiveFork}).
      */
     private String moveAside(long cut, UUID environmentId) throws IOException {
         Path logDir = env.home().logDir();
-        String asideName = "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+        String asideName = asideName(logDir, cut);
         Path aside = logDir.resolve(asideName);
         env.io().createDirectories(aside);
         long cutSegment = Lsn.segment(cut);
         int moved = 0;
-        for (long seg : SegmentFiles.list(env.io(), logDir)) {
-            Path p = logDir.resolve(SegmentFiles.name(seg));
-            if (seg == cutSegment) {
-                // Through the file layer and forced before the segment is zeroed: the old history's
-                // tail must survive a crash right after that.
-                org.cairndb.archive.SegmentCopier.copyReplacing(env.io(), p, aside.resolve(p.getFileName()), null);
-                try (StorageFile f = env.io().open(p, true, false)) {
-                    f.zeroFill(Lsn.offset(cut), f.size());
-                    f.force(false);
-                }
-                moved++;
-            } else if (seg > cutSegment) {
+        List<Long> segments = new ArrayList<>(SegmentFiles.list(env.io(), logDir));
+        java.util.Collections.reverse(segments);
+        for (long seg : segments) {
+            if (seg > cutSegment) {
+                Path p = logDir.resolve(SegmentFiles.name(seg));
                 env.io().rename(p, aside.resolve(p.getFileName()));
+                env.io().syncDirectory(logDir);
                 moved++;
             }
         }
-        env.io().syncDirectory(logDir);
+        env.io().syncDirectory(aside);
+        Path p = logDir.resolve(SegmentFiles.name(cutSegment));
+        if (env.io().exists(p)) {
+            // Through the file layer and forced before the segment is zeroed: the old history's
+            // tail must survive a crash right after that.
+            org.cairndb.archive.SegmentCopier.copyReplacing(env.io(), p, aside.resolve(p.getFileName()), null);
+            try (StorageFile f = env.io().open(p, true, false)) {
+                f.zeroFill(Lsn.offset(cut), f.size());
+                f.force(false);
+            }
+            moved++;
+        }
+        moved += countAlreadyAside(aside, cutSegment, segments);
         String note = "moved the log after the target (" + Counted.of(moved, "segment") + ") aside into "
                 + env.home().home().relativize(aside) + "; it is kept, and no later open replays it";
         if (env.config().archiveEnabled() && environmentId != null) {
@@ -579,6 +587,37 @@ public final class RecoveryManager {
             }
         }
         return note;
+    }
+
+    /**
+     * The name of the directory the log after {@code cut} goes into: the one an earlier run of the
+     * same recovery, killed part way, began (the same cut), else a new one named by the time.
+     */
+    private String asideName(Path logDir, long cut) throws IOException {
+        String suffix = "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+        if (java.nio.file.Files.isDirectory(logDir)) {
+            try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(logDir)) {
+                java.util.Optional<String> earlier = s.filter(java.nio.file.Files::isDirectory)
+                        .map(d -> d.getFileName().toString()).filter(n -> n.startsWith("after-") && n.endsWith(suffix))
+                        .sorted().findFirst();
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+            }
+        }
+        return "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + suffix;
+    }
+
+    /** Segments after the cut that an earlier, killed run of this recovery moved aside already (for the report). */
+    private int countAlreadyAside(Path aside, long cutSegment, List<Long> movedNow) throws IOException {
+        int n = 0;
+        for (long seg : SegmentFiles.list(env.io(), aside)) {
+            if (seg > cutSegment && !movedNow.contains(seg)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void noteHeuristic(byte[] gid, long txnId, boolean committed, long millis) {
