@@ -196,12 +196,20 @@ final class EnvironmentLock implements Closeable {
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
                 + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (purpose == null ? "" : " (" + purpose + ")");
-        if (purpose != null && !refuseUnfinishedCopy) {
+        boolean copying = purpose != null && !refuseUnfinishedCopy;
+        if (copying) {
             me += "\n" + COPYING;
         }
         byte[] bytes = me.getBytes(StandardCharsets.UTF_8);
         f.truncate(0);
         f.write(ByteBuffer.wrap(bytes), 0);
+        if (copying) {
+            // The copied files are forced as they are written: the line that calls them unfinished
+            // must reach the disk before any of them does, or a power loss could keep the files and
+            // lose the line.
+            f.force(true);
+            io.syncDirectory(home.home());
+        }
         return new EnvironmentLock(f, l, key);
     }
 
