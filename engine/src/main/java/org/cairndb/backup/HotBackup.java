@@ -160,6 +160,7 @@ public final class HotBackup {
                 previous != null ? previous.startLsn() : Lsn.toString(copied.startLsn()), Lsn.toString(copied.endLsn()),
                 options.recover(), lastCommit(recovery, previous), copied.prepared(), BackupManifest.describeFiles(target));
         manifest.write(env.io(), target);
+        EnvironmentImpl.copyFinished(env.io(), target);
         SegmentCopier.restrictToOwner(target);
         if (moved != null && !moved.isEmpty()) {
             // Failover: the segments copied into the copy leave the environment only now that the

@@ -53,6 +53,21 @@ final class EnvironmentLock implements Closeable {
      */
     static final String COPYING = "files are being copied in: a copy without backup.manifest under this line is unfinished";
 
+    /**
+     * The holder's line of {@code home}'s lock file when it carries {@link #COPYING} (a backup or
+     * update was copying files in, and nothing has opened the copy since), else null. Read without
+     * taking the lock, for tools that only look.
+     */
+    static String copyingHolder(EnvironmentHome home) {
+        try {
+            String content = java.nio.file.Files.readString(home.lockFile(), StandardCharsets.UTF_8);
+            int mark = content.indexOf("\n" + COPYING);
+            return mark < 0 ? null : content.substring(0, mark).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The lock of an open: refused while another process holds it, or when the home is an unfinished copy. */
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
         return acquire(io, home, null, true);

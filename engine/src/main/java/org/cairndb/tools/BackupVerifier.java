@@ -197,6 +197,14 @@ public final class BackupVerifier {
         EnvironmentHome home = EnvironmentHome.detect(dir);
         LogSummary log = verifyLog(home, manifest, envId);
         verifyDataFiles(home, envId);
+        String copier = problems.isEmpty() ? null : org.cairndb.env.EnvironmentImpl.copyingInto(dir);
+        if (copier != null) {
+            // An update stopped half-way (killed, a full disk): its files disagree with the manifest
+            // of the update before, and the remedy is to finish it, not to take files out.
+            problems.add(0, new Problem(home.lockFile(), "names " + copier + ", which was copying files in and"
+                    + " stopped before it finished: the problems below are files it changed after the manifest was"
+                    + " written; run the same update again (cairn hotbackup -u, or cairn failover), which finishes it"));
+        }
         return report(manifest, checked, bytes, log);
     }
 

@@ -290,4 +290,38 @@ class BackupVerifierDamageTest {
         }
         return m;
     }
+
+    /**
+     * An update that stopped half-way (here: the backup's disk failed a write) leaves files that
+     * disagree with the manifest of the update before. verifybackup advised taking them out or
+     * taking the backup again; the remedy is to run the update again, which finishes it.
+     */
+    @Test
+    void anUpdateThatStoppedHalfWayIsToBeRunAgain() throws IOException {
+        Path backup = dir.resolve("stopped-backup");
+        org.cairndb.io.FaultInjectingFileIO fio = new org.cairndb.io.FaultInjectingFileIO(org.cairndb.io.NioFileIO.INSTANCE,
+                dir.resolve("scratch"), 1);
+        try (Environment env = Environment.open(dir.resolve("stopped"), TestSupport.config().fileIO(fio).logSegmentSize(64 << 10))) {
+            Database db = env.openDatabase("t");
+            for (int i = 0; i < 100; i++) {
+                db.put(null, TestSupport.b("k" + i), new byte[500]);
+            }
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            for (int i = 100; i < 400; i++) {
+                db.put(null, TestSupport.b("k" + i), new byte[500]);
+            }
+            fio.failWrite(3, p -> p.startsWith(backup), true);
+            assertThrows(IOException.class, () -> HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true)));
+            BackupVerifier.Report stopped = verify(backup);
+            assertFalse(stopped.ok(), stopped::toString);
+            BackupVerifier.Problem first = stopped.problems().get(0);
+            assertEquals(backup.resolve("cairn.lock"), first.file(), stopped::toString);
+            assertTrue(first.message().contains("(hot backup to " + backup + "), which was copying files in and stopped before"
+                    + " it finished") && first.message().contains("run the same update again"), first::toString);
+
+            fio.clearFaults();
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
+        }
+        assertTrue(verify(backup).ok(), "the update run again finished it");
+    }
 }
