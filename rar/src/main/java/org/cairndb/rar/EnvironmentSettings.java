@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.cairndb.Durability;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.IsolationLevel;
+import org.cairndb.env.EnvironmentHome;
 
 /**
  * The adapter's configuration properties turned into what one environment needs, checked once at
@@ -168,7 +169,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
             String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
             if (!archive.isEmpty()) {
-                c.archiveEnabled(true).archiveDir(home.resolve(archive).normalize());
+                c.archiveEnabled(true).archiveDir(archiveOutsideOwnFiles(archive, home, name));
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().startsWith("cairn.") || e.getMessage().contains("=")
@@ -219,6 +220,25 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
                 failover == null ? Duration.ZERO : failoverEvery, kbytes, Duration.ofMinutes(minutes),
                 Duration.ofSeconds(connectionWait), Duration.ofSeconds(startWait));
+    }
+
+    /**
+     * The archive directory, refused when it is the home or lies in its {@code data/} or {@code log/}:
+     * the engine refuses that too, but only when it opens, naming its own key (cairn.archive.dir)
+     * rather than the property the admin set, and failing the deployment as an unopenable environment.
+     */
+    private static Path archiveOutsideOwnFiles(String archive, Path home, String name) {
+        Path dir = home.resolve(archive).normalize();
+        EnvironmentHome layout = new EnvironmentHome(home);
+        String where = dir.equals(home) ? "is the home of environment"
+                : dir.startsWith(layout.logDir()) ? "lies in the log directory (log/) of environment"
+                : dir.startsWith(layout.dataDir()) ? "lies in the data directory (data/) of environment" : null;
+        if (where != null) {
+            throw new IllegalArgumentException("ArchiveDirectory=" + archive + ": " + dir + " " + where + " '" + name
+                    + "' (" + home + "): an archived segment there would be no copy, and"
+                    + " removing the log would remove it; choose a directory outside data/ and log/, such as archive");
+        }
+        return dir;
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String property) {

@@ -105,6 +105,26 @@ class EnvironmentSettingsTest {
                 a -> a.setEnvironmentName("${cairn.test.nowhere}"));
     }
 
+    /**
+     * An archive among the environment's own files was refused only when the engine opened the
+     * environment, naming the engine's key cairn.archive.dir instead of ArchiveDirectory and
+     * suggesting "by default archive/ in the home", a default the adapter does not have.
+     */
+    @Test
+    void anArchiveAmongTheEnvironmentsOwnFilesIsRefusedNamingArchiveDirectory() {
+        Path home = dir.resolve("homes/unit");
+        assertRefused("ArchiveDirectory=log: " + home.resolve("log") + " lies in the log directory (log/) of environment 'unit'",
+                a -> a.setArchiveDirectory("log"));
+        assertRefused("ArchiveDirectory=data/archive: " + home.resolve("data/archive") + " lies in the data directory",
+                a -> a.setArchiveDirectory("data/archive"));
+        assertRefused("ArchiveDirectory=" + home + ": " + home + " is the home of environment 'unit'",
+                a -> a.setArchiveDirectory(home.toString()));
+        assertRefused("ArchiveDirectory=.: ", a -> a.setArchiveDirectory("."));
+        CairnResourceAdapter beside = adapter(dir, "unit", "homes");
+        beside.setArchiveDirectory("../unit-archive");
+        assertEquals(dir.resolve("homes/unit-archive"), EnvironmentSettings.of(beside).get(0).config().archiveDir());
+    }
+
     /** Blank values take the defaults; the default home and backup root lie under the server's data directory. */
     @Test
     void blankValuesTakeTheDefaults() {
