@@ -1,5 +1,6 @@
 package org.cairndb.rar;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -182,6 +183,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         String rootText = str(ra.getBackupRoot(), "BackupRoot", name);
         Path backupRoot = (rootText.isEmpty() ? dataDir.resolve("cairn-backups")
                 : dataDir.resolve(rootText)).toAbsolutePath().normalize();
+        refuseFileOnTheWay(backupRoot);
         if (backupRoot.startsWith(home) || home.startsWith(backupRoot)) {
             throw new IllegalArgumentException("BackupRoot=" + backupRoot + " and the home of environment '" + name
                     + "' (" + home + ") must not contain one another");
@@ -239,6 +241,23 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                     + " removing the log would remove it; choose a directory outside data/ and log/, such as archive");
         }
         return dir;
+    }
+
+    /**
+     * A backup root that is (or lies below) a file, not a directory: deploying went well and every
+     * hot backup and failover update then failed with a bare "Not a directory". A root that does not
+     * exist yet is fine: the first backup or failover update creates it, as it does the default.
+     */
+    private static void refuseFileOnTheWay(Path backupRoot) {
+        for (Path p = backupRoot; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("BackupRoot=" + backupRoot + ": " + p + " is not a directory, so"
+                            + " no backup or failover copy could be written in it");
+                }
+                return;
+            }
+        }
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String property) {

@@ -125,6 +125,23 @@ class EnvironmentSettingsTest {
         assertEquals(dir.resolve("homes/unit-archive"), EnvironmentSettings.of(beside).get(0).config().archiveDir());
     }
 
+    /**
+     * A backup root that is a file (or below one) deployed, and every hot backup and failover update
+     * then failed with a bare "Not a directory". One that does not exist yet is created by the first
+     * backup, as the default is.
+     */
+    @Test
+    void aBackupRootThatCannotBeADirectoryIsRefused() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
+        assertRefused("BackupRoot=" + file + ": " + file + " is not a directory",
+                a -> a.setBackupRoot(file.toString()));
+        assertRefused("BackupRoot=" + file.resolve("backups") + ": " + file + " is not a directory",
+                a -> a.setBackupRoot(file.resolve("backups").toString()));
+        CairnResourceAdapter missing = adapter(dir, "unit", "homes");
+        missing.setBackupRoot(dir.resolve("not/yet/there").toString());
+        assertEquals(dir.resolve("not/yet/there"), EnvironmentSettings.of(missing).get(0).backupRoot());
+    }
+
     /** Blank values take the defaults; the default home and backup root lie under the server's data directory. */
     @Test
     void blankValuesTakeTheDefaults() {
