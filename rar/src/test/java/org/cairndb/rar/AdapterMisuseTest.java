@@ -138,7 +138,7 @@ class AdapterMisuseTest extends AdapterFixture {
     }
 
     @Test
-    void anUpdateThroughASymbolicLinkIntoTheFailoverCopyIsRefused() throws Exception {
+    void backupsIntoTheFailoverCopyAreRefusedSayingHowTheyReachIt() throws Exception {
         CairnResourceAdapter a = adapter("unit", "homes");
         a.setFailoverDirectory("failover/{env}");
         ra = a;
@@ -149,7 +149,13 @@ class AdapterMisuseTest extends AdapterFixture {
         byte[] manifest = Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"));
         Files.createSymbolicLink(dir.resolve("backups/link-fo"), dir.resolve("backups/failover/unit"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("link-fo"));
-        assertTrue(e.getMessage().contains("overlaps the failover directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("overlaps the failover directory " + dir.resolve("backups/failover/unit")
+                + " through a symbolic link;"), e.getMessage());
+        // Named directly, the refusal spoke of a symbolic link all the same ("(also through a symbolic link)").
+        IllegalArgumentException direct = assertThrows(IllegalArgumentException.class,
+                () -> admin.hotBackup("failover/unit/inside", false));
+        assertTrue(direct.getMessage().contains("overlaps the failover directory") && !direct.getMessage().contains("symbolic"),
+                direct.getMessage());
         assertTrue(java.util.Arrays.equals(manifest, Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"))),
                 "the failover copy was not touched");
     }

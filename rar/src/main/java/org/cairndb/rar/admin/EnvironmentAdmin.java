@@ -513,9 +513,10 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             }
         }
         Path failover = me.settings().failoverDir();
-        if (failover != null && (overlaps(target, failover) || overlaps(realPath(target), realPath(failover)))) {
+        boolean named = failover != null && overlaps(target, failover);
+        if (named || failover != null && overlaps(realPath(target), realPath(failover))) {
             throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory " + failover
-                    + " (also through a symbolic link); use updateFailover for that copy");
+                    + (named ? "" : " through a symbolic link") + "; use updateFailover for that copy");
         }
         if (update) {
             if (!Files.isDirectory(target)) {
