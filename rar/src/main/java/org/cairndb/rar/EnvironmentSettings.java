@@ -26,14 +26,11 @@ import org.cairndb.env.EnvironmentHome;
  * @param backupRoot        the directory JMX backup and failover targets must lie in
  * @param failoverDir       the failover copy, or null
  * @param failoverInterval  how often the failover copy is updated (zero: only on demand)
- * @param checkpointKBytes  checkpoint after this much log (0: off)
- * @param checkpointInterval checkpoint after this long (zero: off)
  * @param connectionWait    how long a connection request waits for a recovering environment
  * @param startWait         how long start() waits for recovery before returning
  */
 public record EnvironmentSettings(String name, Path home, EnvironmentConfig config, RecoveryMode recovery, Path backupRoot,
-        Path failoverDir, Duration failoverInterval, long checkpointKBytes, Duration checkpointInterval,
-        Duration connectionWait, Duration startWait) {
+        Path failoverDir, Duration failoverInterval, Duration connectionWait, Duration startWait) {
 
     /** How an environment is recovered when the adapter starts. */
     public enum RecoveryMode {
@@ -180,6 +177,9 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                 Long.MAX_VALUE / 1024);
         long minutes = atMost(nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5), "CheckpointMinutes",
                 MAX_MINUTES);
+        // In the config, not beside it: the home's cairn.properties overrides them there, as it does
+        // the other settings, and the adapter's timer reads the result.
+        c.checkpointKBytes(kbytes).checkpointMinutes(minutes);
         String rootText = str(ra.getBackupRoot(), "BackupRoot", name);
         Path backupRoot = (rootText.isEmpty() ? dataDir.resolve("cairn-backups")
                 : dataDir.resolve(rootText)).toAbsolutePath().normalize();
@@ -220,8 +220,8 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         long startWait = atMost(nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10), "StartWaitSeconds",
                 MAX_MINUTES * 60);
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
-                failover == null ? Duration.ZERO : failoverEvery, kbytes, Duration.ofMinutes(minutes),
-                Duration.ofSeconds(connectionWait), Duration.ofSeconds(startWait));
+                failover == null ? Duration.ZERO : failoverEvery, Duration.ofSeconds(connectionWait),
+                Duration.ofSeconds(startWait));
     }
 
     /**

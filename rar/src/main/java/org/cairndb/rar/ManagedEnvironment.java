@@ -468,12 +468,13 @@ public final class ManagedEnvironment {
         }
     }
 
+    /** Whether a checkpoint is due by the triggers in effect (CheckpointKBytes/Minutes, or the home's cairn.properties). */
     private String checkpointDue(EnvironmentImpl impl) {
-        long kb = settings.checkpointKBytes();
+        long kb = impl.config().checkpointKBytes();
         if (kb > 0 && impl.checkpointer().logBytesSinceLast() >= kb * 1024) {
             return "log volume";
         }
-        long interval = settings.checkpointInterval().toMillis();
+        long interval = impl.config().checkpointInterval().toMillis();
         if (interval > 0 && System.currentTimeMillis() - impl.checkpointer().lastCheckpointMillis() >= interval) {
             return "time";
         }

@@ -164,7 +164,7 @@ class EnvironmentSettingsTest {
             assertEquals(defaults.durability(), s.config().durability());
             assertEquals(defaults.isolation(), s.config().isolation());
             assertEquals(EnvironmentSettings.RecoveryMode.NORMAL, s.recovery());
-            assertEquals(65536, s.checkpointKBytes());
+            assertEquals(65536, s.config().checkpointKBytes());
             assertEquals(Duration.ofSeconds(60), s.connectionWait());
             assertEquals(dir.resolve("payara/data/cairn/unit"), s.home());
             assertEquals(dir.resolve("payara/data/cairn-backups"), s.backupRoot());
