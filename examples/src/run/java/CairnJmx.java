@@ -1,3 +1,4 @@
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,7 +44,17 @@ public class CairnJmx {
         Logger.getLogger("").setLevel(Level.WARNING);
         String url = System.getenv().getOrDefault("CAIRN_JMX_URL", "service:jmx:remote+http://127.0.0.1:9990");
         ObjectName name = new ObjectName("org.cairndb:type=Environment,name=" + System.getenv().getOrDefault("CAIRN_ENV", "default"));
-        try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(url), Map.of())) {
+        JMXConnector opened;
+        try {
+            opened = JMXConnectorFactory.connect(new JMXServiceURL(url), Map.of());
+        } catch (IOException e) {
+            // A stopped server or a shifted port (-Dledger.portOffset) is the usual reason: say so, not a stack trace.
+            System.err.println("cannot connect to " + url + " (" + e.getMessage() + "): is the server running? With"
+                    + " -Dledger.portOffset=N its JMX port is 9990+N: CAIRN_JMX_URL=service:jmx:remote+http://127.0.0.1:<port>");
+            System.exit(2);
+            return;
+        }
+        try (JMXConnector connector = opened) {
             MBeanServerConnection server = connector.getMBeanServerConnection();
             if (!server.isRegistered(name)) {
                 System.err.println("no MBean " + name + " at " + url + " (is cairn.rar deployed?)");

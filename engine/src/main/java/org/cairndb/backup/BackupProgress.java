@@ -1,5 +1,7 @@
 package org.cairndb.backup;
 
+import org.cairndb.util.Counted;
+
 /**
  * Where a backup or failover update stands.
  *
@@ -16,6 +18,6 @@ public record BackupProgress(String phase, int files, long bytes, long elapsedMi
 
     @Override
     public String toString() {
-        return String.format("%s: %d files, %.1f MB, %.1f MB/s", phase, files, bytes / 1e6, megabytesPerSecond());
+        return String.format("%s: %s, %.1f MB, %.1f MB/s", phase, Counted.of(files, "file"), bytes / 1e6, megabytesPerSecond());
     }
 }

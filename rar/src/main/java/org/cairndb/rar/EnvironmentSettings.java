@@ -1,5 +1,6 @@
 package org.cairndb.rar;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 import org.cairndb.Durability;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.IsolationLevel;
+import org.cairndb.env.EnvironmentHome;
 
 /**
  * The adapter's configuration properties turned into what one environment needs, checked once at
@@ -24,14 +26,11 @@ import org.cairndb.IsolationLevel;
  * @param backupRoot        the directory JMX backup and failover targets must lie in
  * @param failoverDir       the failover copy, or null
  * @param failoverInterval  how often the failover copy is updated (zero: only on demand)
- * @param checkpointKBytes  checkpoint after this much log (0: off)
- * @param checkpointInterval checkpoint after this long (zero: off)
  * @param connectionWait    how long a connection request waits for a recovering environment
  * @param startWait         how long start() waits for recovery before returning
  */
 public record EnvironmentSettings(String name, Path home, EnvironmentConfig config, RecoveryMode recovery, Path backupRoot,
-        Path failoverDir, Duration failoverInterval, long checkpointKBytes, Duration checkpointInterval,
-        Duration connectionWait, Duration startWait) {
+        Path failoverDir, Duration failoverInterval, Duration connectionWait, Duration startWait) {
 
     /** How an environment is recovered when the adapter starts. */
     public enum RecoveryMode {
@@ -168,7 +167,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
             String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
             if (!archive.isEmpty()) {
-                c.archiveEnabled(true).archiveDir(home.resolve(archive).normalize());
+                c.archiveEnabled(true).archiveDir(archiveOutsideOwnFiles(archive, home, name));
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().startsWith("cairn.") || e.getMessage().contains("=")
@@ -178,9 +177,13 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                 Long.MAX_VALUE / 1024);
         long minutes = atMost(nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5), "CheckpointMinutes",
                 MAX_MINUTES);
+        // In the config, not beside it: the home's cairn.properties overrides them there, as it does
+        // the other settings, and the adapter's timer reads the result.
+        c.checkpointKBytes(kbytes).checkpointMinutes(minutes);
         String rootText = str(ra.getBackupRoot(), "BackupRoot", name);
         Path backupRoot = (rootText.isEmpty() ? dataDir.resolve("cairn-backups")
                 : dataDir.resolve(rootText)).toAbsolutePath().normalize();
+        refuseFileOnTheWay(backupRoot);
         if (backupRoot.startsWith(home) || home.startsWith(backupRoot)) {
             throw new IllegalArgumentException("BackupRoot=" + backupRoot + " and the home of environment '" + name
                     + "' (" + home + ") must not contain one another");
@@ -217,8 +220,44 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         long startWait = atMost(nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10), "StartWaitSeconds",
                 MAX_MINUTES * 60);
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
-                failover == null ? Duration.ZERO : failoverEvery, kbytes, Duration.ofMinutes(minutes),
-                Duration.ofSeconds(connectionWait), Duration.ofSeconds(startWait));
+                failover == null ? Duration.ZERO : failoverEvery, Duration.ofSeconds(connectionWait),
+                Duration.ofSeconds(startWait));
+    }
+
+    /**
+     * The archive directory, refused when it is the home or lies in its {@code data/} or {@code log/}:
+     * the engine refuses that too, but only when it opens, naming its own key (cairn.archive.dir)
+     * rather than the property the admin set, and failing the deployment as an unopenable environment.
+     */
+    private static Path archiveOutsideOwnFiles(String archive, Path home, String name) {
+        Path dir = home.resolve(archive).normalize();
+        EnvironmentHome layout = new EnvironmentHome(home);
+        String where = dir.equals(home) ? "is the home of environment"
+                : dir.startsWith(layout.logDir()) ? "lies in the log directory (log/) of environment"
+                : dir.startsWith(layout.dataDir()) ? "lies in the data directory (data/) of environment" : null;
+        if (where != null) {
+            throw new IllegalArgumentException("ArchiveDirectory=" + archive + ": " + dir + " " + where + " '" + name
+                    + "' (" + home + "): an archived segment there would be no copy, and"
+                    + " removing the log would remove it; choose a directory outside data/ and log/, such as archive");
+        }
+        return dir;
+    }
+
+    /**
+     * A backup root that is (or lies below) a file, not a directory: deploying went well and every
+     * hot backup and failover update then failed with a bare "Not a directory". A root that does not
+     * exist yet is fine: the first backup or failover update creates it, as it does the default.
+     */
+    private static void refuseFileOnTheWay(Path backupRoot) {
+        for (Path p = backupRoot; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("BackupRoot=" + backupRoot + ": " + p + " is not a directory, so"
+                            + " no backup or failover copy could be written in it");
+                }
+                return;
+            }
+        }
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String property) {

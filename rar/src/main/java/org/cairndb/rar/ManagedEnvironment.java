@@ -234,6 +234,40 @@ public final class ManagedEnvironment {
     }
 
     private Environment openWithRecovery() {
+        try {
+            return openAndReport();
+        } catch (EnvironmentLockedException e) {
+            throw heldInThisServer(e);
+        }
+    }
+
+    /**
+     * The home locked by this very server: another activation of the adapter (a second deployment,
+     * or a resource-adapters subsystem entry beside the archive's own ironjacamar.xml, which WildFly
+     * activates too) has it open. The engine's message ("this process ... share that Environment")
+     * speaks to a programmer; an admin needs to know which environment holds it.
+     */
+    private RuntimeException heldInThisServer(EnvironmentLockedException e) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName every;
+        try {
+            every = new ObjectName("org.cairndb:type=Environment,*");
+        } catch (javax.management.MalformedObjectNameException bad) {
+            throw new IllegalStateException(bad);
+        }
+        for (ObjectName on : server.queryNames(every, null)) {
+            if (settings.home().toString().equals(attribute(server, on, "Home"))) {
+                return new EnvironmentLockedException("its home is open already in this server as Cairn environment '"
+                        + on.getKeyProperty("name") + "' (" + attribute(server, on, "State") + ", MBean " + on + ") of"
+                        + " another activation of the adapter (a second deployment of it, or a resource-adapters"
+                        + " subsystem entry beside the archive's own ironjacamar.xml): give this one another"
+                        + " EnvironmentHome and EnvironmentName");
+            }
+        }
+        return e;
+    }
+
+    private Environment openAndReport() {
         EnvironmentSettings.RecoveryMode mode = settings.recovery();
         EnvironmentConfig c = settings.config().copy();
         long t0 = System.currentTimeMillis();
@@ -434,12 +468,13 @@ public final class ManagedEnvironment {
         }
     }
 
+    /** Whether a checkpoint is due by the triggers in effect (CheckpointKBytes/Minutes, or the home's cairn.properties). */
     private String checkpointDue(EnvironmentImpl impl) {
-        long kb = settings.checkpointKBytes();
+        long kb = impl.config().checkpointKBytes();
         if (kb > 0 && impl.checkpointer().logBytesSinceLast() >= kb * 1024) {
             return "log volume";
         }
-        long interval = settings.checkpointInterval().toMillis();
+        long interval = impl.config().checkpointInterval().toMillis();
         if (interval > 0 && System.currentTimeMillis() - impl.checkpointer().lastCheckpointMillis() >= interval) {
             return "time";
         }

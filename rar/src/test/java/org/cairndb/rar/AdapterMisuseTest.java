@@ -1,6 +1,7 @@
 package org.cairndb.rar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,35 @@ class AdapterMisuseTest extends AdapterFixture {
         }
     }
 
+    /**
+     * A second activation of the adapter on a home this server has open (WildFly activates the
+     * archive's ironjacamar.xml and a resource-adapters subsystem entry for it both) was refused with
+     * the engine's words for a programmer, "in use by process N (this process, which has it open
+     * already); close it there first, or share that Environment": it names the environment that
+     * holds the home and what to change.
+     */
+    @Test
+    void aSecondActivationOnAHomeOpenHereIsToldWhichEnvironmentHasIt() throws Exception {
+        ra = adapter("unit", "homes");
+        ra.start(ctx);
+        assertEquals(ManagedEnvironment.State.OPEN, ra.environment("unit").awaitOpenState());
+        for (String name : new String[] {"unit", "renamed"}) {
+            CairnResourceAdapter again = adapter(name, "homes");
+            again.setEnvironmentHome(dir.resolve("homes/unit").toString());
+            try {
+                String m = refusal(again);
+                assertTrue(m.contains("its home is open already in this server as Cairn environment 'unit' (OPEN, MBean "
+                        + ManagedEnvironment.objectName("unit") + ")"), m);
+                assertTrue(m.contains("give this one another EnvironmentHome and EnvironmentName"), m);
+                assertFalse(m.contains("share that Environment"), m);
+            } finally {
+                again.stop();
+            }
+        }
+        assertEquals(dir.resolve("homes/unit").toString(), admin("unit").getHome(), "the first keeps its MBean");
+        assertEquals("OPEN", admin("unit").getState());
+    }
+
     /** An environment that failed after it opened says FAILED, and no new connection is made to it. */
     @Test
     void anEnvironmentThatFailedSaysSoAndRefusesNewConnections() throws Exception {
@@ -108,7 +138,7 @@ class AdapterMisuseTest extends AdapterFixture {
     }
 
     @Test
-    void anUpdateThroughASymbolicLinkIntoTheFailoverCopyIsRefused() throws Exception {
+    void backupsIntoTheFailoverCopyAreRefusedSayingHowTheyReachIt() throws Exception {
         CairnResourceAdapter a = adapter("unit", "homes");
         a.setFailoverDirectory("failover/{env}");
         ra = a;
@@ -119,7 +149,13 @@ class AdapterMisuseTest extends AdapterFixture {
         byte[] manifest = Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"));
         Files.createSymbolicLink(dir.resolve("backups/link-fo"), dir.resolve("backups/failover/unit"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("link-fo"));
-        assertTrue(e.getMessage().contains("overlaps the failover directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("overlaps the failover directory " + dir.resolve("backups/failover/unit")
+                + " through a symbolic link;"), e.getMessage());
+        // Named directly, the refusal spoke of a symbolic link all the same ("(also through a symbolic link)").
+        IllegalArgumentException direct = assertThrows(IllegalArgumentException.class,
+                () -> admin.hotBackup("failover/unit/inside", false));
+        assertTrue(direct.getMessage().contains("overlaps the failover directory") && !direct.getMessage().contains("symbolic"),
+                direct.getMessage());
         assertTrue(java.util.Arrays.equals(manifest, Files.readAllBytes(dir.resolve("backups/failover/unit/backup.manifest"))),
                 "the failover copy was not touched");
     }

@@ -74,6 +74,24 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertEquals("OPEN", server.getAttribute(name, "State"));
     }
 
+    /**
+     * A new environment has one log segment, and its backup copies one file: the verify summary said
+     * "log: 1 segments", the backup's progress and completion "1 files".
+     */
+    @Test
+    void countsInSummariesAndNotificationsAgreeWithTheirNumber() throws Exception {
+        String summary = admin.verify().getSummary();
+        assertTrue(summary.startsWith("0 databases, 0 records; log: 1 segment, ") && summary.endsWith("; 0 problems"), summary);
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> seen.add(n), null, null);
+        assertEquals(1, admin.hotBackup("b1", false).getFilesCopied(), "a new environment: one log segment");
+        List<String> messages = new ArrayList<>();
+        seen.forEach(n -> messages.add(n.getMessage()));
+        assertTrue(messages.stream().anyMatch(m -> m.contains(": log: 1 file, ")), messages.toString());
+        assertTrue(messages.get(messages.size() - 1).contains(" done: 1 file, "), messages.toString());
+        assertTrue(messages.stream().noneMatch(m -> m.contains(" 1 files")), messages.toString());
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

@@ -105,6 +105,43 @@ class EnvironmentSettingsTest {
                 a -> a.setEnvironmentName("${cairn.test.nowhere}"));
     }
 
+    /**
+     * An archive among the environment's own files was refused only when the engine opened the
+     * environment, naming the engine's key cairn.archive.dir instead of ArchiveDirectory and
+     * suggesting "by default archive/ in the home", a default the adapter does not have.
+     */
+    @Test
+    void anArchiveAmongTheEnvironmentsOwnFilesIsRefusedNamingArchiveDirectory() {
+        Path home = dir.resolve("homes/unit");
+        assertRefused("ArchiveDirectory=log: " + home.resolve("log") + " lies in the log directory (log/) of environment 'unit'",
+                a -> a.setArchiveDirectory("log"));
+        assertRefused("ArchiveDirectory=data/archive: " + home.resolve("data/archive") + " lies in the data directory",
+                a -> a.setArchiveDirectory("data/archive"));
+        assertRefused("ArchiveDirectory=" + home + ": " + home + " is the home of environment 'unit'",
+                a -> a.setArchiveDirectory(home.toString()));
+        assertRefused("ArchiveDirectory=.: ", a -> a.setArchiveDirectory("."));
+        CairnResourceAdapter beside = adapter(dir, "unit", "homes");
+        beside.setArchiveDirectory("../unit-archive");
+        assertEquals(dir.resolve("homes/unit-archive"), EnvironmentSettings.of(beside).get(0).config().archiveDir());
+    }
+
+    /**
+     * A backup root that is a file (or below one) deployed, and every hot backup and failover update
+     * then failed with a bare "Not a directory". One that does not exist yet is created by the first
+     * backup, as the default is.
+     */
+    @Test
+    void aBackupRootThatCannotBeADirectoryIsRefused() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
+        assertRefused("BackupRoot=" + file + ": " + file + " is not a directory",
+                a -> a.setBackupRoot(file.toString()));
+        assertRefused("BackupRoot=" + file.resolve("backups") + ": " + file + " is not a directory",
+                a -> a.setBackupRoot(file.resolve("backups").toString()));
+        CairnResourceAdapter missing = adapter(dir, "unit", "homes");
+        missing.setBackupRoot(dir.resolve("not/yet/there").toString());
+        assertEquals(dir.resolve("not/yet/there"), EnvironmentSettings.of(missing).get(0).backupRoot());
+    }
+
     /** Blank values take the defaults; the default home and backup root lie under the server's data directory. */
     @Test
     void blankValuesTakeTheDefaults() {
@@ -127,7 +164,7 @@ class EnvironmentSettingsTest {
             assertEquals(defaults.durability(), s.config().durability());
             assertEquals(defaults.isolation(), s.config().isolation());
             assertEquals(EnvironmentSettings.RecoveryMode.NORMAL, s.recovery());
-            assertEquals(65536, s.checkpointKBytes());
+            assertEquals(65536, s.config().checkpointKBytes());
             assertEquals(Duration.ofSeconds(60), s.connectionWait());
             assertEquals(dir.resolve("payara/data/cairn/unit"), s.home());
             assertEquals(dir.resolve("payara/data/cairn-backups"), s.backupRoot());

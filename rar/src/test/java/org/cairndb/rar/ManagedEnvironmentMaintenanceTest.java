@@ -94,6 +94,31 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
         assertTrue(Files.exists(failover.resolve("notes.txt")), "the directory was left alone");
     }
 
+    /**
+     * The home's cairn.properties overrides the adapter's settings (adapter.md), but the timer
+     * checked CheckpointKBytes and CheckpointMinutes as the adapter had them: cairn.checkpoint.kbytes
+     * there changed nothing.
+     */
+    @Test
+    void theHomesCairnPropertiesSetTheScheduledCheckpointTriggers() throws Exception {
+        Path home = dir.resolve("homes/unit");
+        Files.createDirectories(home);
+        Files.writeString(home.resolve("cairn.properties"), "cairn.checkpoint.kbytes=1\n");
+        start(adapter(dir, "unit", "homes")); // CheckpointKBytes: the default 65536
+        write();
+        long checkpoints = me.environment().stats().checkpoints();
+        assertEquals(1, tick(), "a checkpoint on log volume, by the home's 1 KB");
+        assertTrue(me.environment().stats().checkpoints() > checkpoints);
+        ra.stop();
+
+        Files.writeString(home.resolve("cairn.properties"), "cairn.checkpoint.kbytes=0\n");
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setCheckpointKBytes(1L);
+        start(a);
+        write();
+        assertEquals(0, tick(), "the home turned the log-volume trigger off");
+    }
+
     /** Small log segments (64 KB), so that a few hundred KB of writes finish several. */
     private void smallSegments() throws Exception {
         Path home = dir.resolve("homes/unit");

@@ -27,6 +27,7 @@ import org.cairndb.backup.BackupResult;
 import org.cairndb.rar.BranchSupport;
 import org.cairndb.rar.ManagedEnvironment;
 import org.cairndb.tools.Verifier;
+import org.cairndb.util.Counted;
 
 /**
  * The admin MBean of one environment. It only translates: every operation is the engine's (or the
@@ -389,10 +390,10 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             for (Verifier.DatabaseSummary d : r.databases()) {
                 records += d.records();
             }
-            String summary = r.databases().size() + " databases, " + records + " records"
-                    + (r.log() == null ? "" : "; log: " + r.log().segments() + " segments, " + r.log().records()
-                            + " records, ending at " + r.log().endLsn())
-                    + "; " + problems.size() + " problems";
+            String summary = Counted.of(r.databases().size(), "database") + ", " + Counted.of(records, "record")
+                    + (r.log() == null ? "" : "; log: " + Counted.of(r.log().segments(), "segment") + ", "
+                            + Counted.of(r.log().records(), "record") + ", ending at " + r.log().endLsn())
+                    + "; " + Counted.of(problems.size(), "problem");
             VerifyInfo info = new VerifyInfo(r.ok(), problems, r.warnings(), summary);
             Map<String, Object> d = data(op, home);
             d.put("elapsedMillis", System.currentTimeMillis() - t0[0]);
@@ -455,10 +456,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             d.put("files", r.filesCopied());
             d.put("bytes", r.bytesCopied());
             d.put("elapsedMillis", r.durationMillis());
-            notify(OPERATION_COMPLETED, op + " to " + target + " done: " + r.filesCopied() + " files, " + r.bytesCopied()
-                    + " bytes in " + r.durationMillis() + " ms", d);
+            String copied = Counted.of(r.filesCopied(), "file") + ", " + Counted.of(r.bytesCopied(), "byte") + " in "
+                    + r.durationMillis() + " ms";
+            notify(OPERATION_COMPLETED, op + " to " + target + " done: " + copied, d);
             LOG.log(System.Logger.Level.INFO, op + " of Cairn environment '" + me.name() + "' to " + target + " done: "
-                    + r.filesCopied() + " files, " + r.bytesCopied() + " bytes in " + r.durationMillis() + " ms");
+                    + copied);
             return info;
         } catch (IOException | RuntimeException e) {
             RuntimeException clean = clean(op, e);
@@ -513,9 +515,10 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             }
         }
         Path failover = me.settings().failoverDir();
-        if (failover != null && (overlaps(target, failover) || overlaps(realPath(target), realPath(failover)))) {
+        boolean named = failover != null && overlaps(target, failover);
+        if (named || failover != null && overlaps(realPath(target), realPath(failover))) {
             throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory " + failover
-                    + " (also through a symbolic link); use updateFailover for that copy");
+                    + (named ? "" : " through a symbolic link") + "; use updateFailover for that copy");
         }
         if (update) {
             if (!Files.isDirectory(target)) {
