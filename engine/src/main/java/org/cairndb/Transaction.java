@@ -75,6 +75,13 @@ public final class Transaction implements AutoCloseable {
 
     /** Commits with the given durability instead of the configured one. */
     public void commit(Durability durability) {
+        // Refused before it is set: a null durability reached the commit pipeline, where the leader
+        // of the next round failed on it with the commit still queued, and every later commit of
+        // the environment failed behind it.
+        if (durability == null) {
+            throw new IllegalArgumentException("cannot commit transaction " + txn.id() + " with a null durability; "
+                    + "commit() uses the transaction's own");
+        }
         txn.durability(durability);
         commit();
     }
