@@ -190,7 +190,11 @@ public final class Environment implements AutoCloseable {
         return env;
     }
 
-    /** Checkpoints and closes. Unfinished transactions are lost; prepared ones stay prepared. */
+    /**
+     * Checkpoints and closes. Commits under way finish first; unfinished transactions are rolled
+     * back (a thread waiting for a lock is woken with an {@link IllegalStateException} saying the
+     * environment was closed); prepared ones stay prepared.
+     */
     @Override
     public void close() {
         env.close();

@@ -829,6 +829,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": commits still under way after 30 s;"
                     + " closing anyway (they will fail, and recovery decides their outcome at the next open)");
         }
+        txns.abortActiveAtClose("environment " + home.home() + " is closed"); // what checkUsable says from now on
         stopDaemon();
         RuntimeException error = null;
         try {

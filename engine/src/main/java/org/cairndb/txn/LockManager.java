@@ -120,7 +120,7 @@ public final class LockManager {
                     if (cycle != null) {
                         throw deadlock(txn, cycle);
                     }
-                    txn.checkNotAbortedWhileWaiting();
+                    txn.checkNotAbortedWhileWaiting(describe(key));
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw timeout(txn, e, timeoutNanos);

@@ -201,6 +201,22 @@ public final class Txn {
         return !finishing && transition(State.ACTIVE, State.ABORTED, reason);
     }
 
+    /** Set when the transaction was rolled back because its environment closed (see {@link #endByClose}). */
+    private volatile boolean endedByClose;
+
+    /**
+     * Rolls the transaction back because its environment is closing ({@code reason} says which),
+     * unless a commit or prepare has begun; whether it did. A thread waiting for a lock is then told
+     * that, not that it timed out.
+     */
+    synchronized boolean endByClose(String reason) {
+        if (finishing || !transition(State.ACTIVE, State.ABORTED, reason)) {
+            return false;
+        }
+        endedByClose = true;
+        return true;
+    }
+
     /** Throws unless the transaction may read and write. */
     public void checkActive() {
         State s = state;
@@ -213,19 +229,35 @@ public final class Txn {
         throw stateError("use");
     }
 
-    TransactionStateException stateError(String action) {
+    /**
+     * The error for {@code action} on this transaction, which is not active. One rolled back by the
+     * close of its environment says what every call on a closed environment says (an
+     * {@link IllegalStateException}): no retry can help, unlike after a deadlock or timeout.
+     */
+    RuntimeException stateError(String action) {
+        if (endedByClose) {
+            return new IllegalStateException(abortReason);
+        }
         State s = state;
         String why = s == State.ABORTED && abortReason != null ? " (" + abortReason + ")" : "";
         return new TransactionStateException("cannot " + action + " transaction " + id + ": it is " + s.name().toLowerCase()
                 + why);
     }
 
-    /** Called while waiting for a lock: stops the wait if another thread rolled this transaction back. */
-    void checkNotAbortedWhileWaiting() {
-        if (state == State.ABORTED) {
-            throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for a lock"
-                    + (abortReason != null ? " (" + abortReason + ")" : ""));
+    /**
+     * Called while waiting for {@code what} (a lock, described): stops the wait if another thread
+     * rolled this transaction back.
+     */
+    void checkNotAbortedWhileWaiting(String what) {
+        if (state != State.ABORTED) {
+            return;
         }
+        if (endedByClose) {
+            throw new IllegalStateException(abortReason + "; transaction " + id + " was rolled back while it waited for "
+                    + what);
+        }
+        throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for " + what
+                + (abortReason != null ? " (" + abortReason + ")" : ""));
     }
 
     /** The completion of a prepared transaction under way ("commit" or "rollback"), or null. */

@@ -1260,6 +1260,20 @@ public final class TxnManager {
         return true;
     }
 
+    /**
+     * At close, once no commit is under way: rolls back every active transaction (prepared ones stay
+     * prepared, and one whose commit or prepare has begun is left to it), so that a thread waiting
+     * for a lock one of them holds, or waiting itself, is woken and told {@code reason} instead of
+     * waiting out its lock timeout for a holder that can never finish.
+     */
+    public void abortActiveAtClose(String reason) {
+        for (Txn t : active.values()) {
+            if (finish(t, () -> t.endByClose(reason), Txn.State.ABORTED)) {
+                aborts.increment();
+            }
+        }
+    }
+
     /** Whether any transaction that is not finished has written to database {@code dbId}. */
     public boolean hasWritesIn(int dbId) {
         for (Txn t : active.values()) {
