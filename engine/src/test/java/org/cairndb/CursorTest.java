@@ -124,6 +124,70 @@ class CursorTest {
         }
     }
 
+    /**
+     * A move that finds nothing leaves the cursor beside the key it came from. It used to forget its
+     * place: next() after running off the end started again at the first key (a loop calling next()
+     * until false, run twice, saw everything twice), and next() after a seek beyond the last key
+     * returned the first key, one before the key sought.
+     */
+    @Test
+    void aMoveThatFindsNothingKeepsTheCursorAtThatEnd() {
+        for (int i = 0; i < 10; i += 2) {
+            db.put(null, k(i), b("v" + i));
+        }
+        try (Cursor c = db.openCursor(null)) {
+            int n = 0;
+            while (c.next()) {
+                n++;
+            }
+            assertEquals(5, n);
+            assertFalse(c.next(), "still past the end");
+            assertNull(c.key());
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()), "back from past the end: the last key");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            assertFalse(c.prev(), "still before the start");
+            assertTrue(c.next());
+            assertEquals("00000", s(c.key()), "on from before the start: the first key");
+            assertFalse(c.seek(k(9)));
+            assertFalse(c.next(), "nothing after a key beyond the last");
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()), "before the key sought: the last key below it");
+            assertFalse(c.seek(k(9)));
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()));
+        }
+        try (Cursor c = db.openCursor(null, k(2), k(7))) {
+            assertFalse(c.seek(k(9)), "sought past the range");
+            assertFalse(c.next());
+            assertTrue(c.prev());
+            assertEquals("00006", s(c.key()), "the last key of the range");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            assertTrue(c.next());
+            assertEquals("00002", s(c.key()));
+        }
+        try (Transaction t = env.beginTransaction(); Cursor c = db.openCursor(t)) {
+            assertTrue(c.last());
+            assertFalse(c.next());
+            db.put(t, k(20), b("mine"));
+            db.delete(t, k(8));
+            assertTrue(c.next(), "a key the transaction wrote further on is found");
+            assertEquals("00020", s(c.key()));
+            assertFalse(c.next());
+            assertTrue(c.prev());
+            assertEquals("00020", s(c.key()));
+            assertTrue(c.prev());
+            assertEquals("00006", s(c.key()), "the deleted key is skipped");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            db.delete(t, k(0));
+            assertTrue(c.next());
+            assertEquals("00002", s(c.key()), "the first key it was beside is gone: the next one");
+        }
+    }
+
     @Test
     void emptyDatabaseAndClosedCursor() {
         Cursor c = db.openCursor(null);
