@@ -306,7 +306,7 @@ public final class EnvironmentConfig {
 
     /** More directories holding log segments for catastrophic recovery (restored archives). */
     public EnvironmentConfig logSources(java.util.List<Path> dirs) {
-        this.logSources = java.util.List.copyOf(dirs);
+        this.logSources = java.util.List.copyOf(require(dirs, "log sources"));
         return this;
     }
 

@@ -549,6 +549,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     /** Removes a database and its data file, durably. */
     public void removeDatabase(String name) {
         checkUsable();
+        Catalog.checkName(name);
         if (config.inspectOnly()) {
             throw readOnly("remove database '" + name + "'");
         }
