@@ -69,9 +69,10 @@ public final class Cursor implements AutoCloseable {
         Version v;
         if (txn == null || txn.isolation() == IsolationLevel.READ_COMMITTED) {
             // No snapshot of a transaction keeps this version's pages: the cursor pins the version
-            // it opens on, or a checkpoint could free and reuse pages it is about to read.
+            // it opens on, or a checkpoint could free and reuse pages it is about to read. A
+            // transaction's end releases its cursors' pins as it releases its snapshot.
             pinToken = this;
-            v = env.txns().pin(pinToken);
+            v = txn == null ? env.txns().pin(pinToken) : env.txns().pinForCursor(txn, pinToken);
         } else {
             pinToken = null;
             v = env.txns().readVersion(txn);
@@ -194,8 +195,10 @@ public final class Cursor implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            if (pinToken != null) {
+            if (pinToken != null && txn == null) {
                 env.txns().unpin(pinToken);
+            } else if (pinToken != null) {
+                env.txns().unpinCursor(txn, pinToken);
             }
         }
     }

@@ -233,6 +233,34 @@ class CursorTest {
         }
     }
 
+    /**
+     * A cursor of a READ_COMMITTED transaction left open when the transaction ends keeps nothing
+     * pinned, as a SNAPSHOT transaction's does not: it kept the version it opened on pinned for
+     * good, so that no page freed after it was reused again and the conflict information of every
+     * later commit stayed in memory.
+     */
+    @Test
+    void aReadCommittedCursorLeftOpenReleasesItsVersionWhenTheTransactionEnds() {
+        db.put(null, k(1), b("v"));
+        var txns = env.internals().txns();
+        for (boolean commit : new boolean[] {true, false}) {
+            Transaction rc = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.READ_COMMITTED));
+            Cursor left = db.openCursor(rc);
+            Cursor closed = db.openCursor(rc);
+            assertTrue(left.first());
+            closed.close();
+            if (commit) {
+                rc.commit();
+            } else {
+                rc.abort();
+            }
+            db.put(null, k(2), b("later"));
+            assertEquals(txns.current().ts(), txns.minSnapshotTs(), "no version is held back by the cursor left open");
+            org.junit.jupiter.api.Assertions.assertThrows(TransactionStateException.class, left::next);
+            left.close();
+        }
+    }
+
     /** A database removed while cursors are open: they say so (they said "cannot read page 3: null"). */
     @Test
     void cursorsOfARemovedDatabaseSayItWasRemoved() {

@@ -46,6 +46,11 @@ public final class Txn {
     Version snapshot;
     Object snapshotToken;
     /**
+     * READ_COMMITTED: the pins of this transaction's open cursors (null until the first), released
+     * when each closes or, at the latest, when the transaction ends, as a snapshot is.
+     */
+    List<Object> cursorPins;
+    /**
      * SNAPSHOT: keys locked by getForUpdate after a newer commit than the snapshot; they were read at
      * the newest version, so writing them is no conflict (null until the first).
      */

@@ -294,6 +294,49 @@ public final class TxnManager {
     }
 
     /**
+     * Pins the newest version for a cursor of READ_COMMITTED transaction {@code txn}, until
+     * {@link #unpinCursor} or the end of the transaction, whichever comes first: a cursor left open
+     * after its transaction ended (it can no longer be used) kept its version pinned for good, so
+     * that no freed page was reused again and the conflict information of every later commit was
+     * kept in memory.
+     */
+    public Version pinForCursor(Txn txn, Object token) {
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                throw txn.stateError("open a cursor in");
+            }
+            if (txn.cursorPins == null) {
+                txn.cursorPins = new ArrayList<>(2);
+            }
+            txn.cursorPins.add(token);
+            return pin(token);
+        }
+    }
+
+    /** Releases a pin taken with {@link #pinForCursor} (nothing if the transaction's end released it). */
+    public void unpinCursor(Txn txn, Object token) {
+        synchronized (txn) {
+            if (txn.cursorPins != null && txn.cursorPins.remove(token)) {
+                unpin(token);
+            }
+        }
+    }
+
+    /** The versions {@code txn} kept readable (its snapshot, its cursors' pins): released once it can read no more. */
+    private void releaseReadViews(Txn txn) {
+        if (txn.snapshotToken != null) {
+            snapshots.remove(txn.snapshotToken);
+            txn.snapshotToken = null;
+        }
+        if (txn.cursorPins != null) {
+            for (Object token : txn.cursorPins) {
+                snapshots.remove(token);
+            }
+            txn.cursorPins = null;
+        }
+    }
+
+    /**
      * Claims a reader slot for a short read of the newest version (an auto-commit get); release
      * it with {@link #releaseRead}. Cheaper than {@link #pin} for one lookup.
      */
@@ -858,10 +901,7 @@ public final class TxnManager {
             }
             locks.releaseAll(txn, txn.locks);
             txn.locks.clear();
-            if (txn.snapshotToken != null) {
-                snapshots.remove(txn.snapshotToken);
-                txn.snapshotToken = null;
-            }
+            releaseReadViews(txn);
             txn.writes.clear();
             active.remove(txn.id());
         }
@@ -950,9 +990,8 @@ public final class TxnManager {
             throw failures.fail("cannot write the PREPARE record", e);
         }
         txn.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
-        if (txn.snapshotToken != null) {
-            snapshots.remove(txn.snapshotToken);
-            txn.snapshotToken = null;
+        synchronized (txn) {
+            releaseReadViews(txn);
         }
     }
 
