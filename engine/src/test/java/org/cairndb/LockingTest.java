@@ -79,7 +79,10 @@ class LockingTest {
         awaitWaiters(1, Duration.ofSeconds(5));
         waiterThread.get().interrupt();
         LockTimeoutException e = waiter.get(10, TimeUnit.SECONDS);
-        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        // Like a lock timeout's message: who waited for what, held by whom, and that it was rolled back.
+        assertEquals("transaction " + e.txnId() + " was interrupted while it waited for key 'a' in database 't'"
+                + " held by transaction " + holder.id() + "; transaction " + e.txnId() + " was rolled back",
+                e.getMessage());
         holder.commit();
         assertEquals("2", s(db.get(null, b("a"))));
     }

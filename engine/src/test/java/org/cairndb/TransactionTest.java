@@ -51,4 +51,22 @@ class TransactionTest {
         db.put(null, b("after"), b("1"));
         assertEquals("1", s(db.get(null, b("after"))), "later commits go on");
     }
+
+    /** Ending a transaction twice names what was attempted (it said "cannot use" for a commit or prepare). */
+    @Test
+    void aSecondCommitOrPrepareSaysWhatWasAttempted() {
+        Transaction txn = env.beginTransaction();
+        db.put(txn, b("k"), b("v"));
+        txn.commit();
+        TransactionStateException e = assertThrows(TransactionStateException.class, txn::commit);
+        assertEquals("cannot commit transaction " + txn.id() + ": it is committed", e.getMessage());
+        e = assertThrows(TransactionStateException.class, () -> txn.prepare(b("g")));
+        assertEquals("cannot prepare transaction " + txn.id() + ": it is committed", e.getMessage());
+        Transaction rolledBack = env.beginTransaction();
+        rolledBack.abort();
+        e = assertThrows(TransactionStateException.class, rolledBack::commit);
+        assertEquals("cannot commit transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+        e = assertThrows(TransactionStateException.class, () -> db.get(rolledBack, b("k")));
+        assertEquals("cannot use transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+    }
 }

@@ -195,9 +195,12 @@ public final class Txn {
      */
     private boolean finishing;
 
-    /** Claims the transaction for its commit or prepare; throws as {@link #checkActive} does if it may no longer finish. */
-    synchronized void beginFinishing() {
-        checkActive();
+    /**
+     * Claims the transaction for its commit or prepare ({@code action}, for the error); throws as
+     * {@link #checkActive} does if it may no longer finish.
+     */
+    synchronized void beginFinishing(String action) {
+        checkActive(action);
         finishing = true;
     }
 
@@ -224,6 +227,11 @@ public final class Txn {
 
     /** Throws unless the transaction may read and write. */
     public void checkActive() {
+        checkActive("use");
+    }
+
+    /** Throws unless the transaction may read and write; the error says it cannot {@code action} it ("commit"). */
+    void checkActive(String action) {
         State s = state;
         if (s == State.ACTIVE) {
             if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
@@ -231,7 +239,7 @@ public final class Txn {
             }
             return;
         }
-        throw stateError("use");
+        throw stateError(action);
     }
 
     /**

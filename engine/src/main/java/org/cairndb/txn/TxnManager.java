@@ -490,7 +490,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically commit");
         }
         if (!wasPrepared) {
-            beginFinishing(txn);
+            beginFinishing(txn, "commit");
         } else {
             claimCompletion(txn, "commit");
         }
@@ -928,7 +928,7 @@ public final class TxnManager {
     }
 
     private void prepareOpen(Txn txn, byte[] globalId) {
-        checkActive(txn);
+        checkActive(txn, false, "prepare");
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
         }
@@ -938,7 +938,7 @@ public final class TxnManager {
                         + p.describe());
             }
         }
-        beginFinishing(txn);
+        beginFinishing(txn, "prepare");
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
             sequenceLock.lock();
             try {
@@ -1268,20 +1268,20 @@ public final class TxnManager {
      * reaper would do a moment later), so that the exception leaves it rolled back, its locks freed.
      */
     public void checkActive(Txn txn) {
-        checkActive(txn, false);
+        checkActive(txn, false, "use");
     }
 
-    /** Claims {@code txn} for its commit or prepare, rolling it back if it is past its timeout. */
-    private void beginFinishing(Txn txn) {
-        checkActive(txn, true);
+    /** Claims {@code txn} for its commit or prepare ({@code action}), rolling it back if it is past its timeout. */
+    private void beginFinishing(Txn txn, String action) {
+        checkActive(txn, true, action);
     }
 
-    private void checkActive(Txn txn, boolean claimForFinishing) {
+    private void checkActive(Txn txn, boolean claimForFinishing, String action) {
         try {
             if (claimForFinishing) {
-                txn.beginFinishing();
+                txn.beginFinishing(action);
             } else {
-                txn.checkActive();
+                txn.checkActive(action);
             }
         } catch (TransactionTimeoutException e) {
             expire(txn);
