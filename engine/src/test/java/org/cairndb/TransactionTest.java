@@ -52,6 +52,21 @@ class TransactionTest {
         assertEquals("1", s(db.get(null, b("after"))), "later commits go on");
     }
 
+    /** A database a running transaction wrote to is not removed; the refusal names the transaction (it did not). */
+    @Test
+    void aDatabaseARunningTransactionWroteToIsNotRemovedAndTheRefusalNamesIt() {
+        try (Transaction txn = env.beginTransaction()) {
+            db.put(txn, b("k"), b("v"));
+            CairnException e = assertThrows(CairnException.class, () -> env.removeDatabase("d"));
+            assertEquals("cannot remove database 'd': an unfinished transaction has written to it (transaction " + txn.id()
+                    + "); commit or roll it back first", e.getMessage());
+            txn.commit();
+        }
+        assertEquals("v", s(db.get(null, b("k"))));
+        env.removeDatabase("d");
+        assertEquals(java.util.List.of(), env.databaseNames());
+    }
+
     /** Ending a transaction twice names what was attempted (it said "cannot use" for a commit or prepare). */
     @Test
     void aSecondCommitOrPrepareSaysWhatWasAttempted() {

@@ -562,9 +562,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
             db.beginRemoval();
             try {
-                if (txns.hasWritesIn(db.id())) {
+                Txn writer = txns.writerIn(db.id());
+                if (writer != null) {
                     throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written"
-                            + " to it; commit or roll it back first");
+                            + " to it (" + writer.describe() + "); commit or roll it back first");
                 }
                 appendDurably(new DatabaseRemoveRecord(db.id(), name));
                 dropDatabaseFile(db);

@@ -1313,14 +1313,14 @@ public final class TxnManager {
         }
     }
 
-    /** Whether any transaction that is not finished has written to database {@code dbId}. */
-    public boolean hasWritesIn(int dbId) {
+    /** A transaction that is not finished and has written to database {@code dbId}, or null. */
+    public Txn writerIn(int dbId) {
         for (Txn t : active.values()) {
             if (t.writes.forDatabase(dbId) != null) {
-                return true;
+                return t;
             }
         }
-        return false;
+        return null;
     }
 
     // ---- statistics ----
