@@ -73,6 +73,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean recoveryCheckpointPending;
     private volatile boolean daemonStop;
     private volatile boolean closed;
+    private final Object closeLock = new Object();
     private volatile EnvironmentFailureException failure;
     /** Things noticed while opening the data files, for the recovery report. */
     private final List<String> openNotes = new ArrayList<>();
@@ -821,8 +822,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     // ---- close ----
 
-    /** Checkpoints and closes. Active transactions are rolled back; prepared ones stay prepared in the log. */
+    /**
+     * Checkpoints and closes. Active transactions are rolled back; prepared ones stay prepared in the
+     * log. Serialized: a second caller waits for the first close to finish, rather than check-
+     * pointing, closing the log and releasing the lock a second time alongside it.
+     */
     public void close() {
+        synchronized (closeLock) { // not this: fail() takes that, from threads the close waits for
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         if (closed) {
             return;
         }

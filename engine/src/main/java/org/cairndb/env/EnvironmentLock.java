@@ -188,8 +188,21 @@ final class EnvironmentLock implements Closeable {
         }
     }
 
+    /** Set by the first {@link #close}. */
+    private boolean closed;
+
+    /**
+     * Releases the lock; a second call does nothing. It used to forget the home's claim in this JVM
+     * again, and if the home had been opened anew in between, that dropped the new open's claim: a
+     * later second open went on to the lock file and, refused, closed its channel, which drops the
+     * process's lock on the file.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (lock != null && lock.isValid()) {
                 lock.release();
