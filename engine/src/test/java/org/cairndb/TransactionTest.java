@@ -18,6 +18,9 @@ class TransactionTest {
     @TempDir
     Path dir;
 
+    @TempDir
+    Path otherHome;
+
     private Environment env;
     private Database db;
 
@@ -65,6 +68,23 @@ class TransactionTest {
         assertEquals("v", s(db.get(null, b("k"))));
         env.removeDatabase("d");
         assertEquals(java.util.List.of(), env.databaseNames());
+    }
+
+    /** A transaction used with a database of another environment, or of this one opened again, is refused saying which. */
+    @Test
+    void aTransactionOfAnotherOpenIsRefusedSayingWhich() {
+        Transaction stale = env.beginTransaction();
+        env.close();
+        env = TestSupport.open(dir);
+        db = env.openDatabase("d");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db.put(stale, b("k"), b("v")));
+        assertEquals("transaction " + stale.id() + " was begun before environment " + dir + " was closed and opened again;"
+                + " begin a new transaction", e.getMessage());
+        try (Environment other = TestSupport.open(otherHome); Transaction foreign = other.beginTransaction()) {
+            e = assertThrows(IllegalArgumentException.class, () -> db.get(foreign, b("k")));
+            assertEquals("transaction " + foreign.id() + " belongs to environment " + otherHome + ", not to " + dir
+                    + " of database 'd'", e.getMessage());
+        }
     }
 
     /** Ending a transaction twice names what was attempted (it said "cannot use" for a commit or prepare). */
