@@ -18,6 +18,10 @@ import org.cairndb.txn.Txn;
  *
  * Once a transaction has failed with a {@link TransactionException} (deadlock, lock timeout,
  * conflict, timeout) it has already been rolled back; {@link #abort()} is then a no-op.
+ *
+ * <p>A transaction is used by one thread at a time (it may pass from thread to thread, as an XA
+ * branch does); the environment and its databases are shared by all threads. Closing the
+ * environment rolls back the transactions still active.
  */
 public final class Transaction implements AutoCloseable {
 
