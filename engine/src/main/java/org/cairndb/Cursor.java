@@ -117,8 +117,8 @@ public final class Cursor implements AutoCloseable {
 
     private boolean step(boolean forward) {
         if (key != null) {
-            byte[] from = key;
-            return placed(settle(advanceTree(from, forward), from, forward, false), from, forward);
+            byte[] at = key;
+            return placed(settle(advanceTree(at, forward), at, forward, false), at, forward);
         }
         if (gapKey == null) {
             return forward ? firstInRange() : lastInRange();
