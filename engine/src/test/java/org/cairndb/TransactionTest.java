@@ -87,6 +87,24 @@ class TransactionTest {
         }
     }
 
+    /**
+     * A transaction rolled back (by its timeout, from the background thread) after its caller checked
+     * it and before it took its snapshot: the snapshot is refused, not registered for good. It was
+     * registered after the end had released everything, and held back page reuse and the pruning
+     * of conflict information for as long as the environment stayed open.
+     */
+    @Test
+    void aTransactionEndedBeforeItTookItsSnapshotLeavesNoneBehind() {
+        db.put(null, b("k"), b("v"));
+        Transaction txn = env.beginTransaction(); // SNAPSHOT: takes its snapshot at its first read
+        var txns = env.internals().txns();
+        txn.abort(); // as the timeout would, between the caller's check and its read
+        TransactionStateException e = assertThrows(TransactionStateException.class, () -> txns.readVersion(txn.txn()));
+        assertEquals("cannot read in transaction " + txn.id() + ": it is aborted (rolled back)", e.getMessage());
+        db.put(null, b("k"), b("w"));
+        assertEquals(txns.current().ts(), txns.minSnapshotTs(), "no snapshot is left registered");
+    }
+
     /** Ending a transaction twice names what was attempted (it said "cannot use" for a commit or prepare). */
     @Test
     void aSecondCommitOrPrepareSaysWhatWasAttempted() {

@@ -269,7 +269,16 @@ public final class TxnManager {
 
     Version snapshot(Txn txn) {
         Version s = txn.snapshot;
-        if (s == null) {
+        if (s != null) {
+            return s;
+        }
+        // Under the transaction's monitor, as its end releases the snapshot there: a transaction
+        // rolled back (by its timeout) between its caller's check and this point registered a
+        // snapshot nothing would ever release, holding back page reuse and pruning for good.
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                throw txn.stateError("read in");
+            }
             Object token = txn;
             // Register before reading the version so that no page it needs can be reused in between.
             snapshots.put(token, current);
@@ -277,8 +286,8 @@ public final class TxnManager {
             snapshots.put(token, s);
             txn.snapshot = s;
             txn.snapshotToken = token;
+            return s;
         }
-        return s;
     }
 
     /** Pins the newest version for a short read outside any snapshot; release with {@link #unpin}. */
