@@ -18,6 +18,13 @@ import org.cairndb.util.Bytes;
  * one, it sees the latest committed state as of its opening (like a statement in SQL's READ
  * COMMITTED). Close it when done (it holds a snapshot).
  *
+ * <p>A new cursor is on no key: {@link #next()} then moves to the first key of the range and
+ * {@link #prev()} to the last. A move that finds no key leaves the cursor beside the key it came
+ * from: after {@code next()} returned false, {@code next()} goes on returning false (unless the
+ * transaction has since written a key further on) and {@code prev()} returns to the last key;
+ * after {@code prev()} returned false, the reverse. After a {@link #seek} that found nothing, the
+ * cursor lies just before the key sought: {@code prev()} moves to the last key before it.
+ *
  * <pre>{@code
  * try (Cursor c = db.openCursor(txn, from, to)) {
  *     for (boolean ok = c.first(); ok; ok = c.next()) {
@@ -39,6 +46,15 @@ public final class Cursor implements AutoCloseable {
     private final Object pinToken;
     private byte[] key;
     private byte[] value;
+    /**
+     * When the cursor is on no key: the key it lies beside (the last key it was on, or the key a
+     * failed seek sought), or null if it has never been placed. The cursor used to forget where it
+     * was when a move found nothing, so that a next() after running off the end started again at
+     * the first key, and a next() after a seek beyond the last key returned the first.
+     */
+    private byte[] gapKey;
+    /** Whether the cursor lies just after {@link #gapKey} (having run off the end forward), else just before it. */
+    private boolean gapAfterKey;
     private boolean closed;
 
     Cursor(EnvironmentImpl env, DatabaseImpl db, Txn txn, byte[] from, byte[] to) {
@@ -53,9 +69,10 @@ public final class Cursor implements AutoCloseable {
         Version v;
         if (txn == null || txn.isolation() == IsolationLevel.READ_COMMITTED) {
             // No snapshot of a transaction keeps this version's pages: the cursor pins the version
-            // it opens on, or a checkpoint could free and reuse pages it is about to read.
+            // it opens on, or a checkpoint could free and reuse pages it is about to read. A
+            // transaction's end releases its cursors' pins as it releases its snapshot.
             pinToken = this;
-            v = env.txns().pin(pinToken);
+            v = txn == null ? env.txns().pin(pinToken) : env.txns().pinForCursor(txn, pinToken);
         } else {
             pinToken = null;
             v = env.txns().readVersion(txn);
@@ -67,44 +84,83 @@ public final class Cursor implements AutoCloseable {
 
     /** Moves to the first key of the range. */
     public boolean first() {
-        return move(this::firstInRange);
+        return move(() -> placed(firstInRange(), null, false));
     }
 
     /** Moves to the last key of the range. */
     public boolean last() {
-        return move(this::lastInRange);
+        return move(() -> placed(lastInRange(), null, false));
     }
 
-    /** Moves to the first key {@code >= key} in the range. */
+    /** Moves to the first key {@code >= target} in the range; if there is none, the cursor lies just before {@code target}. */
     public boolean seek(byte[] target) {
-        return move(() -> seekTo(target));
+        if (target == null) {
+            throw new IllegalArgumentException("the key to seek must not be null");
+        }
+        return move(() -> {
+            byte[] t = from != null && Bytes.compare(target, from) < 0 ? from : target;
+            // Sought at or past the range's end: the cursor lies before the end, so that prev() finds the last key.
+            byte[] before = to != null && Bytes.compare(t, to) >= 0 ? to : t;
+            return placed(seekTo(t), before.clone(), false);
+        });
     }
 
-    /** Moves to the next key. */
+    /** Moves to the next key (the first of the range if the cursor was never placed). */
     public boolean next() {
-        return move(() -> key == null ? firstInRange() : settle(advanceTree(key, true), key, true));
+        return move(() -> step(true));
     }
 
-    /** Moves to the previous key. */
+    /** Moves to the previous key (the last of the range if the cursor was never placed). */
     public boolean prev() {
-        return move(() -> key == null ? lastInRange() : settle(advanceTree(key, false), key, false));
+        return move(() -> step(false));
+    }
+
+    private boolean step(boolean forward) {
+        if (key != null) {
+            byte[] at = key;
+            return placed(settle(advanceTree(at, forward), at, forward, false), at, forward);
+        }
+        if (gapKey == null) {
+            return forward ? firstInRange() : lastInRange();
+        }
+        if (gapAfterKey == forward) {
+            // Moving away from the key the cursor lies beside: past it.
+            return settle(advanceTree(gapKey, forward), gapKey, forward, false) && placed(true, null, false);
+        }
+        // Moving towards it: the key itself comes first.
+        boolean found = forward ? seekTo(gapKey) : settle(tree.floor(gapKey) ? tree.key() : null, gapKey, false, true);
+        return found && placed(true, null, false);
+    }
+
+    /**
+     * After a move: on a key if {@code found}; otherwise beside {@code gap} (after it when
+     * {@code after}), or, with no gap, never placed. Returns {@code found}.
+     */
+    private boolean placed(boolean found, byte[] gap, boolean after) {
+        if (found) {
+            gapKey = null;
+        } else {
+            gapKey = gap;
+            gapAfterKey = after;
+        }
+        return found;
     }
 
     private boolean firstInRange() {
-        return from == null ? settle(treeFirst(), null, true) : seekTo(from);
+        return from == null ? settle(treeFirst(), null, true, false) : seekTo(from);
     }
 
     private boolean lastInRange() {
         if (to == null) {
-            return settle(tree.last() ? tree.key() : null, null, false);
+            return settle(tree.last() ? tree.key() : null, null, false, false);
         }
-        return settle(tree.lower(to) ? tree.key() : null, to, false);
+        return settle(tree.lower(to) ? tree.key() : null, to, false, false);
     }
 
-    private boolean seekTo(byte[] target) {
-        byte[] t = from != null && Bytes.compare(target, from) < 0 ? from : target;
+    /** The first key {@code >= t} (at or after the range's start). */
+    private boolean seekTo(byte[] t) {
         byte[] found = tree.ceiling(t) ? tree.key() : null;
-        return settleCeiling(found, t);
+        return settle(found, t, true, true);
     }
 
     /**
@@ -139,8 +195,10 @@ public final class Cursor implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            if (pinToken != null) {
+            if (pinToken != null && txn == null) {
                 env.txns().unpin(pinToken);
+            } else if (pinToken != null) {
+                env.txns().unpinCursor(txn, pinToken);
             }
         }
     }
@@ -162,24 +220,12 @@ public final class Cursor implements AutoCloseable {
         return ok ? tree.key() : null;
     }
 
-    private boolean settleCeiling(byte[] treeKey, byte[] target) {
-        NavigableMap<byte[], byte[]> ws = writes();
-        byte[] t = treeKey;
-        while (t != null && ws != null && ws.get(t) == WriteSet.TOMBSTONE) {
-            t = tree.next() ? tree.key() : null;
-        }
-        Map.Entry<byte[], byte[]> w = ws == null ? null : ws.ceilingEntry(target);
-        while (w != null && w.getValue() == WriteSet.TOMBSTONE) {
-            w = ws.higherEntry(w.getKey());
-        }
-        return choose(t, w, true);
-    }
-
     /**
-     * Given the tree's candidate after {@code after} (exclusive; null = from the edge), finds the
-     * nearest visible key in the direction of travel, merging in the transaction's writes.
+     * Given the tree's candidate beyond {@code after} in the direction of travel (exclusive, or
+     * inclusive when {@code inclusive}; null = from the edge), finds the nearest visible key in
+     * that direction, merging in the transaction's writes.
      */
-    private boolean settle(byte[] treeKey, byte[] after, boolean forward) {
+    private boolean settle(byte[] treeKey, byte[] after, boolean forward, boolean inclusive) {
         NavigableMap<byte[], byte[]> ws = writes();
         byte[] t = treeKey;
         while (t != null && ws != null && ws.get(t) == WriteSet.TOMBSTONE) {
@@ -189,6 +235,8 @@ public final class Cursor implements AutoCloseable {
         if (ws != null) {
             if (after == null) {
                 w = forward ? ws.firstEntry() : ws.lastEntry();
+            } else if (inclusive) {
+                w = forward ? ws.ceilingEntry(after) : ws.floorEntry(after);
             } else {
                 w = forward ? ws.higherEntry(after) : ws.lowerEntry(after);
             }

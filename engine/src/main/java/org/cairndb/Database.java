@@ -265,7 +265,13 @@ public final class Database {
 
     private Txn own(Transaction txn) {
         if (txn.env() != env) {
-            throw new IllegalArgumentException("transaction " + txn.id() + " belongs to another environment");
+            // Said which: "another environment" misled when it was this one's home, opened anew since.
+            EnvironmentImpl other = txn.env();
+            throw new IllegalArgumentException(other.isClosed() && other.home().home().equals(env.home().home())
+                    ? "transaction " + txn.id() + " was begun before environment " + env.home().home() + " was closed and"
+                            + " opened again; begin a new transaction"
+                    : "transaction " + txn.id() + " belongs to environment " + other.home().home() + ", not to "
+                            + env.home().home() + " of " + this);
         }
         return txn.txn();
     }

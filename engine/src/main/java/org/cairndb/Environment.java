@@ -49,6 +49,10 @@ public final class Environment implements AutoCloseable {
      * @throws CorruptionException        if the log or a data file is damaged beyond a torn tail
      */
     public static Environment open(Path home, EnvironmentConfig config) {
+        if (home == null || config == null) {
+            throw new IllegalArgumentException(home == null ? "the environment's home directory must not be null"
+                    : "the configuration of environment " + home + " must not be null (use new EnvironmentConfig())");
+        }
         return new Environment(EnvironmentImpl.open(home, config));
     }
 
@@ -75,8 +79,12 @@ public final class Environment implements AutoCloseable {
         return new Database(this, env, env.openDatabase(name, create));
     }
 
+    /** Whether a database of that name exists (false for a name no database can have). */
     public boolean databaseExists(String name) {
         env.checkUsable();
+        if (name == null) {
+            throw new IllegalArgumentException("the database name must not be null");
+        }
         return env.catalog().byName(name) != null;
     }
 
@@ -95,8 +103,13 @@ public final class Environment implements AutoCloseable {
         return beginTransaction(new TransactionConfig());
     }
 
+    /** Begins a transaction; what {@code config} leaves unset comes from the environment's configuration. */
     public Transaction beginTransaction(TransactionConfig config) {
         env.checkUsable();
+        if (config == null) {
+            throw new IllegalArgumentException("the transaction configuration must not be null (use new TransactionConfig()"
+                    + " or beginTransaction())");
+        }
         Txn t = env.txns().begin(config.isolation(), config.durability(), nanos(config.timeout()),
                 nanos(config.lockTimeout()));
         return new Transaction(env, t);
@@ -190,7 +203,11 @@ public final class Environment implements AutoCloseable {
         return env;
     }
 
-    /** Checkpoints and closes. Unfinished transactions are lost; prepared ones stay prepared. */
+    /**
+     * Checkpoints and closes. Commits under way finish first; unfinished transactions are rolled
+     * back (a thread waiting for a lock is woken with an {@link IllegalStateException} saying the
+     * environment was closed); prepared ones stay prepared.
+     */
     @Override
     public void close() {
         env.close();

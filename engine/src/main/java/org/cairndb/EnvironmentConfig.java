@@ -156,20 +156,37 @@ public final class EnvironmentConfig {
         return this;
     }
 
-    /** Checkpoint after this many KB written to the log since the last one; 0 turns the trigger off. */
+    /**
+     * Checkpoint after this many KB written to the log since the last one; 0 turns the trigger off.
+     * At most {@code Long.MAX_VALUE / 1024}: a larger value overflowed in bytes and made the
+     * background thread checkpoint every second.
+     */
     public EnvironmentConfig checkpointKBytes(long kbytes) {
-        this.checkpointKBytes = nonNegative(kbytes, "checkpoint kbytes");
+        if (nonNegative(kbytes, "checkpoint kbytes") > Long.MAX_VALUE / 1024) {
+            throw new IllegalArgumentException("checkpoint kbytes " + kbytes + " is more than the largest accepted, "
+                    + Long.MAX_VALUE / 1024 + " (0 turns the trigger off)");
+        }
+        this.checkpointKBytes = kbytes;
         return this;
     }
 
     /** Checkpoint after this many minutes since the last one; 0 turns the trigger off. */
     public EnvironmentConfig checkpointMinutes(long minutes) {
-        return checkpointInterval(Duration.ofMinutes(nonNegative(minutes, "checkpoint minutes")));
+        if (nonNegative(minutes, "checkpoint minutes") > org.cairndb.util.Timeouts.MAX.toMinutes()) {
+            throw new IllegalArgumentException("checkpoint minutes " + minutes + " is longer than the longest accepted, "
+                    + org.cairndb.util.Timeouts.MAX.toMinutes() + " (" + org.cairndb.util.Timeouts.MAX.toDays()
+                    + " days; 0 turns the trigger off)");
+        }
+        return checkpointInterval(Duration.ofMinutes(minutes));
     }
 
-    /** Checkpoint after this much time since the last one; zero turns the trigger off. */
+    /**
+     * Checkpoint after this much time since the last one; zero turns the trigger off. At most
+     * {@link org.cairndb.util.Timeouts#MAX}: a longer one overflowed in milliseconds and stopped the
+     * background thread (no more checkpoints, no more transaction timeouts).
+     */
     public EnvironmentConfig checkpointInterval(Duration interval) {
-        this.checkpointInterval = nonNegative(interval, "checkpoint interval");
+        this.checkpointInterval = org.cairndb.util.Timeouts.check(interval, "checkpoint interval");
         return this;
     }
 
@@ -209,7 +226,8 @@ public final class EnvironmentConfig {
      * a consistent version of the file.
      */
     public EnvironmentConfig pageReuseDelay(Duration delay) {
-        this.pageReuseDelay = nonNegative(delay, "page reuse delay");
+        // Bounded like a timeout: a delay too long for a long of milliseconds failed every checkpoint.
+        this.pageReuseDelay = org.cairndb.util.Timeouts.check(delay, "page reuse delay");
         return this;
     }
 
@@ -288,7 +306,7 @@ public final class EnvironmentConfig {
 
     /** More directories holding log segments for catastrophic recovery (restored archives). */
     public EnvironmentConfig logSources(java.util.List<Path> dirs) {
-        this.logSources = java.util.List.copyOf(dirs);
+        this.logSources = java.util.List.copyOf(require(dirs, "log sources"));
         return this;
     }
 
@@ -496,9 +514,9 @@ public final class EnvironmentConfig {
             case "cairn.durability" -> durability(parseEnum(Durability.class, value));
             case "cairn.isolation" -> isolation(parseEnum(IsolationLevel.class, value));
             case "cairn.cache.size" -> cacheSize(parseSize(value));
-            case "cairn.page.size" -> pageSize(Math.toIntExact(parseSize(value)));
+            case "cairn.page.size" -> pageSize(parseIntSize(value, "page size"));
             case "cairn.log.segment.size" -> logSegmentSize(parseSize(value));
-            case "cairn.log.buffer.size" -> logBufferSize(Math.toIntExact(parseSize(value)));
+            case "cairn.log.buffer.size" -> logBufferSize(parseIntSize(value, "log buffer size"));
             case "cairn.checkpoint.kbytes" -> checkpointKBytes(parseLong(value));
             case "cairn.checkpoint.minutes" -> checkpointMinutes(parseLong(value));
             case "cairn.checkpointer.enabled" -> checkpointerEnabled(parseBoolean(value));
@@ -561,6 +579,15 @@ public final class EnvironmentConfig {
         }
     }
 
+    /** A size that must fit an int: out of range is refused as a bad value (not a bare "integer overflow"). */
+    private static int parseIntSize(String value, String what) {
+        long v = parseSize(value);
+        if (v != (int) v) {
+            throw new IllegalArgumentException(what + " " + v + " is out of range (at most " + Integer.MAX_VALUE + " bytes)");
+        }
+        return (int) v;
+    }
+
     /** Parses {@code 250}, {@code 250ms}, {@code 10s}, {@code 5min}, {@code 1h}. */
     public static Duration parseDuration(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
@@ -590,13 +617,6 @@ public final class EnvironmentConfig {
     private static long nonNegative(long value, String what) {
         if (value < 0) {
             throw new IllegalArgumentException(what + " must not be negative: " + value);
-        }
-        return value;
-    }
-
-    private static Duration nonNegative(Duration value, String what) {
-        if (value == null || value.isNegative()) {
-            throw new IllegalArgumentException(what + " must be zero or more: " + value);
         }
         return value;
     }

@@ -18,6 +18,10 @@ import org.cairndb.txn.Txn;
  *
  * Once a transaction has failed with a {@link TransactionException} (deadlock, lock timeout,
  * conflict, timeout) it has already been rolled back; {@link #abort()} is then a no-op.
+ *
+ * <p>A transaction is used by one thread at a time (it may pass from thread to thread, as an XA
+ * branch does); the environment and its databases are shared by all threads. Closing the
+ * environment rolls back the transactions still active.
  */
 public final class Transaction implements AutoCloseable {
 
@@ -75,6 +79,13 @@ public final class Transaction implements AutoCloseable {
 
     /** Commits with the given durability instead of the configured one. */
     public void commit(Durability durability) {
+        // Refused before it is set: a null durability reached the commit pipeline, where the leader
+        // of the next round failed on it with the commit still queued, and every later commit of
+        // the environment failed behind it.
+        if (durability == null) {
+            throw new IllegalArgumentException("cannot commit transaction " + txn.id() + " with a null durability; "
+                    + "commit() uses the transaction's own");
+        }
         txn.durability(durability);
         commit();
     }

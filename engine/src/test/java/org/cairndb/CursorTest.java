@@ -124,6 +124,70 @@ class CursorTest {
         }
     }
 
+    /**
+     * A move that finds nothing leaves the cursor beside the key it came from. It used to forget its
+     * place: next() after running off the end started again at the first key (a loop calling next()
+     * until false, run twice, saw everything twice), and next() after a seek beyond the last key
+     * returned the first key, one before the key sought.
+     */
+    @Test
+    void aMoveThatFindsNothingKeepsTheCursorAtThatEnd() {
+        for (int i = 0; i < 10; i += 2) {
+            db.put(null, k(i), b("v" + i));
+        }
+        try (Cursor c = db.openCursor(null)) {
+            int n = 0;
+            while (c.next()) {
+                n++;
+            }
+            assertEquals(5, n);
+            assertFalse(c.next(), "still past the end");
+            assertNull(c.key());
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()), "back from past the end: the last key");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            assertFalse(c.prev(), "still before the start");
+            assertTrue(c.next());
+            assertEquals("00000", s(c.key()), "on from before the start: the first key");
+            assertFalse(c.seek(k(9)));
+            assertFalse(c.next(), "nothing after a key beyond the last");
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()), "before the key sought: the last key below it");
+            assertFalse(c.seek(k(9)));
+            assertTrue(c.prev());
+            assertEquals("00008", s(c.key()));
+        }
+        try (Cursor c = db.openCursor(null, k(2), k(7))) {
+            assertFalse(c.seek(k(9)), "sought past the range");
+            assertFalse(c.next());
+            assertTrue(c.prev());
+            assertEquals("00006", s(c.key()), "the last key of the range");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            assertTrue(c.next());
+            assertEquals("00002", s(c.key()));
+        }
+        try (Transaction t = env.beginTransaction(); Cursor c = db.openCursor(t)) {
+            assertTrue(c.last());
+            assertFalse(c.next());
+            db.put(t, k(20), b("mine"));
+            db.delete(t, k(8));
+            assertTrue(c.next(), "a key the transaction wrote further on is found");
+            assertEquals("00020", s(c.key()));
+            assertFalse(c.next());
+            assertTrue(c.prev());
+            assertEquals("00020", s(c.key()));
+            assertTrue(c.prev());
+            assertEquals("00006", s(c.key()), "the deleted key is skipped");
+            assertTrue(c.first());
+            assertFalse(c.prev());
+            db.delete(t, k(0));
+            assertTrue(c.next());
+            assertEquals("00002", s(c.key()), "the first key it was beside is gone: the next one");
+        }
+    }
+
     @Test
     void emptyDatabaseAndClosedCursor() {
         Cursor c = db.openCursor(null);
@@ -166,6 +230,34 @@ class CursorTest {
             // A get in the same transaction reads the newest committed value.
             assertTrue(s(db.get(rc, k(5))).startsWith("new-3-5-"));
             rc.commit();
+        }
+    }
+
+    /**
+     * A cursor of a READ_COMMITTED transaction left open when the transaction ends keeps nothing
+     * pinned, as a SNAPSHOT transaction's does not: it kept the version it opened on pinned for
+     * good, so that no page freed after it was reused again and the conflict information of every
+     * later commit stayed in memory.
+     */
+    @Test
+    void aReadCommittedCursorLeftOpenReleasesItsVersionWhenTheTransactionEnds() {
+        db.put(null, k(1), b("v"));
+        var txns = env.internals().txns();
+        for (boolean commit : new boolean[] {true, false}) {
+            Transaction rc = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.READ_COMMITTED));
+            Cursor left = db.openCursor(rc);
+            Cursor closed = db.openCursor(rc);
+            assertTrue(left.first());
+            closed.close();
+            if (commit) {
+                rc.commit();
+            } else {
+                rc.abort();
+            }
+            db.put(null, k(2), b("later"));
+            assertEquals(txns.current().ts(), txns.minSnapshotTs(), "no version is held back by the cursor left open");
+            org.junit.jupiter.api.Assertions.assertThrows(TransactionStateException.class, left::next);
+            left.close();
         }
     }
 

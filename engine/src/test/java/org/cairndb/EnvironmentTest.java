@@ -140,6 +140,35 @@ class EnvironmentTest {
         }
     }
 
+    /**
+     * Null arguments to the environment's methods are refused saying which; they used to fail with
+     * a NullPointerException from deep inside (a map lookup, the transaction manager, the path code).
+     */
+    @Test
+    void nullArgumentsAreRefusedNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Environment.open(null));
+        assertEquals("the environment's home directory must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Environment.open(dir, null));
+        assertTrue(e.getMessage().startsWith("the configuration of environment " + dir + " must not be null"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().logSources(null));
+        assertEquals("log sources must not be null", e.getMessage());
+        try (Environment env = TestSupport.open(dir)) {
+            env.openDatabase("t");
+            e = assertThrows(IllegalArgumentException.class, () -> env.databaseExists(null));
+            assertEquals("the database name must not be null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.removeDatabase(null));
+            assertEquals("the database name must not be null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.openDatabase(null));
+            assertEquals("the database name must not be null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.beginTransaction(null));
+            assertTrue(e.getMessage().startsWith("the transaction configuration must not be null"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.removeDatabase("../t"));
+            assertTrue(e.getMessage().contains("may only contain"), e.getMessage());
+            assertFalse(env.databaseExists("../t"));
+            assertEquals(List.of("t"), env.databaseNames(), "nothing was changed");
+        }
+    }
+
     @Test
     void arraysPassedInAndReturnedAreNotShared() {
         try (Environment env = TestSupport.open(dir)) {

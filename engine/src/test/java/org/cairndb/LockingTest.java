@@ -79,7 +79,10 @@ class LockingTest {
         awaitWaiters(1, Duration.ofSeconds(5));
         waiterThread.get().interrupt();
         LockTimeoutException e = waiter.get(10, TimeUnit.SECONDS);
-        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        // Like a lock timeout's message: who waited for what, held by whom, and that it was rolled back.
+        assertEquals("transaction " + e.txnId() + " was interrupted while it waited for key 'a' in database 't'"
+                + " held by transaction " + holder.id() + "; transaction " + e.txnId() + " was rolled back",
+                e.getMessage());
         holder.commit();
         assertEquals("2", s(db.get(null, b("a"))));
     }
@@ -220,6 +223,40 @@ class LockingTest {
             other.commit();
         }
         assertEquals("free", s(db.get(null, b("held"))));
+    }
+
+    /**
+     * Closing the environment rolls back the transaction that holds a lock, so a thread waiting for
+     * it is woken and told the environment closed. It used to wait out its whole lock timeout for a
+     * holder that could never finish, and was then told of a lock timeout.
+     */
+    @Test
+    void closingTheEnvironmentWakesAThreadWaitingForALock() throws Exception {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
+            Transaction t = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofMinutes(5)));
+            try {
+                db.put(t, b("a"), b("3"));
+                return "got the lock";
+            } catch (IllegalStateException e) {
+                return e.getMessage();
+            } finally {
+                t.close();
+            }
+        });
+        awaitWaiters(1, Duration.ofSeconds(5));
+        env.close();
+        String seen = waiter.get(20, TimeUnit.SECONDS);
+        // Woken by the roll-back of its own transaction or, if the holder's came first and handed it
+        // the lock, told so as its write goes on: either way, that the environment is closed.
+        assertTrue(seen.equals("environment " + dir + " is closed") || seen.equals("environment " + dir + " is closed;"
+                + " transaction " + (holder.id() + 1) + " was rolled back while it waited for key 'a' in database 't'"), seen);
+        assertEquals("ABORTED", holder.state(), "the holder was rolled back by the close");
+        holder.close();
+        try (Environment again = TestSupport.open(dir)) {
+            assertEquals("1", s(again.openDatabase("t").get(null, b("a"))), "neither write reached the log");
+        }
     }
 
     private void awaitWaiting(Transaction t, Duration max) throws InterruptedException {

@@ -85,7 +85,10 @@ public final class Catalog {
 
     /** Database names are file names: letters, digits, '_', '-', '.', 1 to 100 characters, not starting with '.'. */
     public static String checkName(String name) {
-        if (name == null || name.isEmpty()) {
+        if (name == null) {
+            throw new IllegalArgumentException("the database name must not be null");
+        }
+        if (name.isEmpty()) {
             throw new IllegalArgumentException("the database name is empty; it must have 1 to 100 characters");
         }
         if (name.length() > 100) {

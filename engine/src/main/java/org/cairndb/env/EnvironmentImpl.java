@@ -73,6 +73,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean recoveryCheckpointPending;
     private volatile boolean daemonStop;
     private volatile boolean closed;
+    private final Object closeLock = new Object();
     private volatile EnvironmentFailureException failure;
     /** Things noticed while opening the data files, for the recovery report. */
     private final List<String> openNotes = new ArrayList<>();
@@ -561,6 +562,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     /** Removes a database and its data file, durably. */
     public void removeDatabase(String name) {
         checkUsable();
+        Catalog.checkName(name);
         if (config.inspectOnly()) {
             throw readOnly("remove database '" + name + "'");
         }
@@ -573,9 +575,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
             db.beginRemoval();
             try {
-                if (txns.hasWritesIn(db.id())) {
+                Txn writer = txns.writerIn(db.id());
+                if (writer != null) {
                     throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written"
-                            + " to it; commit or roll it back first");
+                            + " to it (" + writer.describe() + "); commit or roll it back first");
                 }
                 appendDurably(new DatabaseRemoveRecord(db.id(), name));
                 dropDatabaseFile(db);
@@ -831,8 +834,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     // ---- close ----
 
-    /** Checkpoints and closes. Active transactions are rolled back; prepared ones stay prepared in the log. */
+    /**
+     * Checkpoints and closes. Active transactions are rolled back; prepared ones stay prepared in the
+     * log. Serialized: a second caller waits for the first close to finish, rather than check-
+     * pointing, closing the log and releasing the lock a second time alongside it.
+     */
     public void close() {
+        synchronized (closeLock) { // not this: fail() takes that, from threads the close waits for
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         if (closed) {
             return;
         }
@@ -841,6 +854,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": commits still under way after 30 s;"
                     + " closing anyway (they will fail, and recovery decides their outcome at the next open)");
         }
+        txns.abortActiveAtClose("environment " + home.home() + " is closed"); // what checkUsable says from now on
         stopDaemon();
         RuntimeException error = null;
         try {

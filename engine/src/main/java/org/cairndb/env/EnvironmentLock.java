@@ -176,7 +176,15 @@ final class EnvironmentLock implements Closeable {
 
     /** Claims {@code home} for this JVM, or refuses: a second open here must not even touch the lock file. */
     private static java.nio.file.Path holdInThisProcess(EnvironmentHome home, String purpose) {
-        java.nio.file.Path key = home.home();
+        // The real path: the same home reached through a symbolic link passed a check by the path as
+        // given, went on to open the lock file, and its refusal closed that channel, dropping the
+        // first open's lock (another process could then open the environment alongside it).
+        java.nio.file.Path key;
+        try {
+            key = org.cairndb.util.RealPaths.of(home.home());
+        } catch (IOException e) {
+            key = home.home(); // unreadable: the open fails on the directory itself, naming it
+        }
         String holder = HELD.putIfAbsent(key, purpose == null ? "" : purpose);
         if (holder != null) {
             throw new EnvironmentLockedException("environment " + home.home() + " is in use by process "
@@ -271,8 +279,21 @@ final class EnvironmentLock implements Closeable {
         }
     }
 
+    /** Set by the first {@link #close}. */
+    private boolean closed;
+
+    /**
+     * Releases the lock; a second call does nothing. It used to forget the home's claim in this JVM
+     * again, and if the home had been opened anew in between, that dropped the new open's claim: a
+     * later second open went on to the lock file and, refused, closed its channel, which drops the
+     * process's lock on the file.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (lock != null && lock.isValid()) {
                 lock.release();

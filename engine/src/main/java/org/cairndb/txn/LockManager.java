@@ -120,7 +120,7 @@ public final class LockManager {
                     if (cycle != null) {
                         throw deadlock(txn, cycle);
                     }
-                    txn.checkNotAbortedWhileWaiting();
+                    txn.checkNotAbortedWhileWaiting(describe(key));
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw timeout(txn, e, timeoutNanos);
@@ -130,7 +130,10 @@ public final class LockManager {
                 return true;
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                throw new LockTimeoutException(txn.id(), "interrupted while waiting for " + describe(key));
+                Txn holder = e.owner;
+                throw new LockTimeoutException(txn.id(), "transaction " + txn.id() + " was interrupted while it waited for "
+                        + describe(key) + " held by " + (holder == null ? "nobody" : holder.describe()) + "; transaction "
+                        + txn.id() + " was rolled back");
             } finally {
                 txn.waitingFor = null;
                 txn.waitingKey = null;

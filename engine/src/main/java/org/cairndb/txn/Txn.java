@@ -46,6 +46,11 @@ public final class Txn {
     Version snapshot;
     Object snapshotToken;
     /**
+     * READ_COMMITTED: the pins of this transaction's open cursors (null until the first), released
+     * when each closes or, at the latest, when the transaction ends, as a snapshot is.
+     */
+    List<Object> cursorPins;
+    /**
      * SNAPSHOT: keys locked by getForUpdate after a newer commit than the snapshot; they were read at
      * the newest version, so writing them is no conflict (null until the first).
      */
@@ -190,9 +195,12 @@ public final class Txn {
      */
     private boolean finishing;
 
-    /** Claims the transaction for its commit or prepare; throws as {@link #checkActive} does if it may no longer finish. */
-    synchronized void beginFinishing() {
-        checkActive();
+    /**
+     * Claims the transaction for its commit or prepare ({@code action}, for the error); throws as
+     * {@link #checkActive} does if it may no longer finish.
+     */
+    synchronized void beginFinishing(String action) {
+        checkActive(action);
         finishing = true;
     }
 
@@ -201,8 +209,29 @@ public final class Txn {
         return !finishing && transition(State.ACTIVE, State.ABORTED, reason);
     }
 
+    /** Set when the transaction was rolled back because its environment closed (see {@link #endByClose}). */
+    private volatile boolean endedByClose;
+
+    /**
+     * Rolls the transaction back because its environment is closing ({@code reason} says which),
+     * unless a commit or prepare has begun; whether it did. A thread waiting for a lock is then told
+     * that, not that it timed out.
+     */
+    synchronized boolean endByClose(String reason) {
+        if (finishing || !transition(State.ACTIVE, State.ABORTED, reason)) {
+            return false;
+        }
+        endedByClose = true;
+        return true;
+    }
+
     /** Throws unless the transaction may read and write. */
     public void checkActive() {
+        checkActive("use");
+    }
+
+    /** Throws unless the transaction may read and write; the error says it cannot {@code action} it ("commit"). */
+    void checkActive(String action) {
         State s = state;
         if (s == State.ACTIVE) {
             if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
@@ -210,22 +239,38 @@ public final class Txn {
             }
             return;
         }
-        throw stateError("use");
+        throw stateError(action);
     }
 
-    TransactionStateException stateError(String action) {
+    /**
+     * The error for {@code action} on this transaction, which is not active. One rolled back by the
+     * close of its environment says what every call on a closed environment says (an
+     * {@link IllegalStateException}): no retry can help, unlike after a deadlock or timeout.
+     */
+    RuntimeException stateError(String action) {
+        if (endedByClose) {
+            return new IllegalStateException(abortReason);
+        }
         State s = state;
         String why = s == State.ABORTED && abortReason != null ? " (" + abortReason + ")" : "";
         return new TransactionStateException("cannot " + action + " transaction " + id + ": it is " + s.name().toLowerCase()
                 + why);
     }
 
-    /** Called while waiting for a lock: stops the wait if another thread rolled this transaction back. */
-    void checkNotAbortedWhileWaiting() {
-        if (state == State.ABORTED) {
-            throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for a lock"
-                    + (abortReason != null ? " (" + abortReason + ")" : ""));
+    /**
+     * Called while waiting for {@code what} (a lock, described): stops the wait if another thread
+     * rolled this transaction back.
+     */
+    void checkNotAbortedWhileWaiting(String what) {
+        if (state != State.ABORTED) {
+            return;
         }
+        if (endedByClose) {
+            throw new IllegalStateException(abortReason + "; transaction " + id + " was rolled back while it waited for "
+                    + what);
+        }
+        throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for " + what
+                + (abortReason != null ? " (" + abortReason + ")" : ""));
     }
 
     /** The completion of a prepared transaction under way ("commit" or "rollback"), or null. */

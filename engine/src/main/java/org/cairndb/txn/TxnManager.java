@@ -269,7 +269,16 @@ public final class TxnManager {
 
     Version snapshot(Txn txn) {
         Version s = txn.snapshot;
-        if (s == null) {
+        if (s != null) {
+            return s;
+        }
+        // Under the transaction's monitor, as its end releases the snapshot there: a transaction
+        // rolled back (by its timeout) between its caller's check and this point registered a
+        // snapshot nothing would ever release, holding back page reuse and pruning for good.
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                throw txn.stateError("read in");
+            }
             Object token = txn;
             // Register before reading the version so that no page it needs can be reused in between.
             snapshots.put(token, current);
@@ -277,8 +286,8 @@ public final class TxnManager {
             snapshots.put(token, s);
             txn.snapshot = s;
             txn.snapshotToken = token;
+            return s;
         }
-        return s;
     }
 
     /** Pins the newest version for a short read outside any snapshot; release with {@link #unpin}. */
@@ -291,6 +300,49 @@ public final class TxnManager {
 
     public void unpin(Object token) {
         snapshots.remove(token);
+    }
+
+    /**
+     * Pins the newest version for a cursor of READ_COMMITTED transaction {@code txn}, until
+     * {@link #unpinCursor} or the end of the transaction, whichever comes first: a cursor left open
+     * after its transaction ended (it can no longer be used) kept its version pinned for good, so
+     * that no freed page was reused again and the conflict information of every later commit was
+     * kept in memory.
+     */
+    public Version pinForCursor(Txn txn, Object token) {
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                throw txn.stateError("open a cursor in");
+            }
+            if (txn.cursorPins == null) {
+                txn.cursorPins = new ArrayList<>(2);
+            }
+            txn.cursorPins.add(token);
+            return pin(token);
+        }
+    }
+
+    /** Releases a pin taken with {@link #pinForCursor} (nothing if the transaction's end released it). */
+    public void unpinCursor(Txn txn, Object token) {
+        synchronized (txn) {
+            if (txn.cursorPins != null && txn.cursorPins.remove(token)) {
+                unpin(token);
+            }
+        }
+    }
+
+    /** The versions {@code txn} kept readable (its snapshot, its cursors' pins): released once it can read no more. */
+    private void releaseReadViews(Txn txn) {
+        if (txn.snapshotToken != null) {
+            snapshots.remove(txn.snapshotToken);
+            txn.snapshotToken = null;
+        }
+        if (txn.cursorPins != null) {
+            for (Object token : txn.cursorPins) {
+                snapshots.remove(token);
+            }
+            txn.cursorPins = null;
+        }
     }
 
     /**
@@ -447,7 +499,7 @@ public final class TxnManager {
             throw txn.stateError("heuristically commit");
         }
         if (!wasPrepared) {
-            beginFinishing(txn);
+            beginFinishing(txn, "commit");
         } else {
             claimCompletion(txn, "commit");
         }
@@ -858,10 +910,7 @@ public final class TxnManager {
             }
             locks.releaseAll(txn, txn.locks);
             txn.locks.clear();
-            if (txn.snapshotToken != null) {
-                snapshots.remove(txn.snapshotToken);
-                txn.snapshotToken = null;
-            }
+            releaseReadViews(txn);
             txn.writes.clear();
             active.remove(txn.id());
         }
@@ -888,7 +937,7 @@ public final class TxnManager {
     }
 
     private void prepareOpen(Txn txn, byte[] globalId) {
-        checkActive(txn);
+        checkActive(txn, false, "prepare");
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
         }
@@ -898,7 +947,7 @@ public final class TxnManager {
                         + p.describe());
             }
         }
-        beginFinishing(txn);
+        beginFinishing(txn, "prepare");
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
             sequenceLock.lock();
             try {
@@ -950,9 +999,8 @@ public final class TxnManager {
             throw failures.fail("cannot write the PREPARE record", e);
         }
         txn.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
-        if (txn.snapshotToken != null) {
-            snapshots.remove(txn.snapshotToken);
-            txn.snapshotToken = null;
+        synchronized (txn) {
+            releaseReadViews(txn);
         }
     }
 
@@ -1229,20 +1277,20 @@ public final class TxnManager {
      * reaper would do a moment later), so that the exception leaves it rolled back, its locks freed.
      */
     public void checkActive(Txn txn) {
-        checkActive(txn, false);
+        checkActive(txn, false, "use");
     }
 
-    /** Claims {@code txn} for its commit or prepare, rolling it back if it is past its timeout. */
-    private void beginFinishing(Txn txn) {
-        checkActive(txn, true);
+    /** Claims {@code txn} for its commit or prepare ({@code action}), rolling it back if it is past its timeout. */
+    private void beginFinishing(Txn txn, String action) {
+        checkActive(txn, true, action);
     }
 
-    private void checkActive(Txn txn, boolean claimForFinishing) {
+    private void checkActive(Txn txn, boolean claimForFinishing, String action) {
         try {
             if (claimForFinishing) {
-                txn.beginFinishing();
+                txn.beginFinishing(action);
             } else {
-                txn.checkActive();
+                txn.checkActive(action);
             }
         } catch (TransactionTimeoutException e) {
             expire(txn);
@@ -1260,14 +1308,28 @@ public final class TxnManager {
         return true;
     }
 
-    /** Whether any transaction that is not finished has written to database {@code dbId}. */
-    public boolean hasWritesIn(int dbId) {
+    /**
+     * At close, once no commit is under way: rolls back every active transaction (prepared ones stay
+     * prepared, and one whose commit or prepare has begun is left to it), so that a thread waiting
+     * for a lock one of them holds, or waiting itself, is woken and told {@code reason} instead of
+     * waiting out its lock timeout for a holder that can never finish.
+     */
+    public void abortActiveAtClose(String reason) {
         for (Txn t : active.values()) {
-            if (t.writes.forDatabase(dbId) != null) {
-                return true;
+            if (finish(t, () -> t.endByClose(reason), Txn.State.ABORTED)) {
+                aborts.increment();
             }
         }
-        return false;
+    }
+
+    /** A transaction that is not finished and has written to database {@code dbId}, or null. */
+    public Txn writerIn(int dbId) {
+        for (Txn t : active.values()) {
+            if (t.writes.forDatabase(dbId) != null) {
+                return t;
+            }
+        }
+        return null;
     }
 
     // ---- statistics ----

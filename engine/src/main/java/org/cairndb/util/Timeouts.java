@@ -6,7 +6,9 @@ import java.time.Duration;
  * The bounds of a timeout. Timeouts become nanoseconds (a long holds about 292 years of them) and
  * deadlines {@code System.nanoTime() + timeout}: a value of a few hundred years overflowed there and
  * failed the open with "long overflow", or would have made every wait time out at once. A hundred
- * years is "never" for every practical purpose and far from either limit.
+ * years is "never" for every practical purpose and far from either limit. The other durations of
+ * the configuration (checkpoint interval, page reuse delay) become milliseconds and are bounded
+ * the same way.
  */
 public final class Timeouts {
 

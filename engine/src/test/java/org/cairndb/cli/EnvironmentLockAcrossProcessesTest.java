@@ -26,6 +26,9 @@ class EnvironmentLockAcrossProcessesTest {
     @TempDir
     Path home;
 
+    @TempDir
+    Path elsewhere;
+
     private static String probe(Path home) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(),
@@ -59,5 +62,23 @@ class EnvironmentLockAcrossProcessesTest {
         } finally {
             env.close();
         }
+    }
+
+    /**
+     * The same, with the second open reaching the home through a symbolic link: it got past the
+     * check (made with the path as given), and its refusal dropped the first open's lock.
+     */
+    @Test
+    void aRefusedSecondOpenThroughASymbolicLinkKeepsOtherProcessesOut() throws Exception {
+        Path link = java.nio.file.Files.createSymbolicLink(elsewhere.resolve("link"), home);
+        Environment env = Environment.open(home);
+        try {
+            EnvironmentLockedException e = assertThrows(EnvironmentLockedException.class, () -> Environment.open(link));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("this process"), e.getMessage());
+            assertEquals("LOCKED", probe(home), "another process opened an environment this JVM has open");
+        } finally {
+            env.close();
+        }
+        Environment.open(link).close(); // free again once closed
     }
 }

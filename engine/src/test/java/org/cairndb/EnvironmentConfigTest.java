@@ -1,0 +1,76 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.cairndb.util.Timeouts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Settings at their limits: refused in one line naming them, or accepted and working. */
+class EnvironmentConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private static IllegalArgumentException refused(String key, String value) {
+        Properties p = new Properties();
+        p.setProperty(key, value);
+        return assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().withProperties(p, "cairn.properties"));
+    }
+
+    /** Values too large for their type used to fail with a bare "integer overflow" or "long overflow". */
+    @Test
+    void valuesThatOverflowAreNamedLikeAnyBadValue() {
+        for (String[] kv : new String[][] {{"cairn.page.size", "4g"}, {"cairn.log.buffer.size", "4g"},
+                {"cairn.log.buffer.size", "-4g"}, {"cairn.checkpoint.minutes", "999999999999999999"},
+                {"cairn.checkpoint.kbytes", "9223372036854775807"}}) {
+            IllegalArgumentException e = refused(kv[0], kv[1]);
+            assertTrue(e.getMessage().startsWith("cairn.properties: " + kv[0] + "=" + kv[1] + ": "), e.getMessage());
+        }
+        assertTrue(refused("cairn.page.size", "4g").getMessage().contains("page size 4294967296 is out of range"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().checkpointMinutes(Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("checkpoint minutes") && e.getMessage().contains("36500 days"), e.getMessage());
+    }
+
+    /**
+     * A checkpoint interval or page reuse delay too long for a long of milliseconds was accepted;
+     * the interval then killed the background thread (no more checkpoints, no transaction
+     * timeouts), the delay failed the open with "long overflow". Now both are bounded as timeouts
+     * are, and the longest accepted works.
+     */
+    @Test
+    void durationsTooLongForMillisecondsAreRefusedAndTheLongestAcceptedWorks() throws Exception {
+        Duration tooLong = Duration.ofSeconds(Long.MAX_VALUE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().checkpointInterval(tooLong));
+        assertTrue(e.getMessage().startsWith("checkpoint interval of PT") && e.getMessage().contains("36500 days"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().pageReuseDelay(tooLong));
+        assertTrue(e.getMessage().startsWith("page reuse delay of PT"), e.getMessage());
+        assertTrue(refused("cairn.page.reuse.delay", "9223372036854775807s").getMessage()
+                .startsWith("cairn.properties: cairn.page.reuse.delay=9223372036854775807s: page reuse delay of"));
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().checkpointKBytes(Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("checkpoint kbytes"), e.getMessage());
+
+        EnvironmentConfig longest = TestSupport.config().checkpointerEnabled(true).checkpointInterval(Timeouts.MAX)
+                .pageReuseDelay(Timeouts.MAX).checkpointKBytes(Long.MAX_VALUE / 1024);
+        try (Environment env = Environment.open(dir, longest)) {
+            Database db = env.openDatabase("d");
+            db.put(null, b("k"), b("v"));
+            assertTrue(env.checkpoint(true).performed());
+            Transaction t = env.beginTransaction(new TransactionConfig().timeout(Duration.ofMillis(50)));
+            db.put(t, b("t"), b("v"));
+            // Only the background thread can roll it back: this thread does not touch it again.
+            TestSupport.awaitTrue(() -> !t.isActive(), "the background thread rolling back the timed-out transaction");
+            assertEquals("ABORTED", t.state());
+        }
+    }
+}

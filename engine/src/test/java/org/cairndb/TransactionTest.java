@@ -1,0 +1,125 @@
+package org.cairndb;
+
+import static org.cairndb.TestSupport.b;
+import static org.cairndb.TestSupport.s;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The transaction handle as an application uses it, misuse included. */
+class TransactionTest {
+
+    @TempDir
+    Path dir;
+
+    @TempDir
+    Path otherHome;
+
+    private Environment env;
+    private Database db;
+
+    @BeforeEach
+    void setUp() {
+        env = TestSupport.open(dir);
+        db = env.openDatabase("d");
+    }
+
+    @AfterEach
+    void tearDown() {
+        env.close();
+    }
+
+    /**
+     * A null durability given to commit used to be queued with the commit; the leader of the next
+     * round then failed on it (a NullPointerException) and left it at the head of the queue, so that
+     * every later commit of the environment, auto-commit writes included, failed the same way.
+     */
+    @Test
+    void aCommitWithANullDurabilityIsRefusedAndHarmsNothing() {
+        try (Transaction txn = env.beginTransaction()) {
+            db.put(txn, b("k"), b("v"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> txn.commit(null));
+            assertTrue(e.getMessage().contains("transaction " + txn.id()) && e.getMessage().contains("null durability"),
+                    e.getMessage());
+            assertTrue(txn.isActive(), "the refused commit left the transaction as it was");
+            txn.commit();
+        }
+        assertEquals("v", s(db.get(null, b("k"))));
+        db.put(null, b("after"), b("1"));
+        assertEquals("1", s(db.get(null, b("after"))), "later commits go on");
+    }
+
+    /** A database a running transaction wrote to is not removed; the refusal names the transaction (it did not). */
+    @Test
+    void aDatabaseARunningTransactionWroteToIsNotRemovedAndTheRefusalNamesIt() {
+        try (Transaction txn = env.beginTransaction()) {
+            db.put(txn, b("k"), b("v"));
+            CairnException e = assertThrows(CairnException.class, () -> env.removeDatabase("d"));
+            assertEquals("cannot remove database 'd': an unfinished transaction has written to it (transaction " + txn.id()
+                    + "); commit or roll it back first", e.getMessage());
+            txn.commit();
+        }
+        assertEquals("v", s(db.get(null, b("k"))));
+        env.removeDatabase("d");
+        assertEquals(java.util.List.of(), env.databaseNames());
+    }
+
+    /** A transaction used with a database of another environment, or of this one opened again, is refused saying which. */
+    @Test
+    void aTransactionOfAnotherOpenIsRefusedSayingWhich() {
+        Transaction stale = env.beginTransaction();
+        env.close();
+        env = TestSupport.open(dir);
+        db = env.openDatabase("d");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db.put(stale, b("k"), b("v")));
+        assertEquals("transaction " + stale.id() + " was begun before environment " + dir + " was closed and opened again;"
+                + " begin a new transaction", e.getMessage());
+        try (Environment other = TestSupport.open(otherHome); Transaction foreign = other.beginTransaction()) {
+            e = assertThrows(IllegalArgumentException.class, () -> db.get(foreign, b("k")));
+            assertEquals("transaction " + foreign.id() + " belongs to environment " + otherHome + ", not to " + dir
+                    + " of database 'd'", e.getMessage());
+        }
+    }
+
+    /**
+     * A transaction rolled back (by its timeout, from the background thread) after its caller checked
+     * it and before it took its snapshot: the snapshot is refused, not registered for good. It was
+     * registered after the end had released everything, and held back page reuse and the pruning
+     * of conflict information for as long as the environment stayed open.
+     */
+    @Test
+    void aTransactionEndedBeforeItTookItsSnapshotLeavesNoneBehind() {
+        db.put(null, b("k"), b("v"));
+        Transaction txn = env.beginTransaction(); // SNAPSHOT: takes its snapshot at its first read
+        var txns = env.internals().txns();
+        txn.abort(); // as the timeout would, between the caller's check and its read
+        TransactionStateException e = assertThrows(TransactionStateException.class, () -> txns.readVersion(txn.txn()));
+        assertEquals("cannot read in transaction " + txn.id() + ": it is aborted (rolled back)", e.getMessage());
+        db.put(null, b("k"), b("w"));
+        assertEquals(txns.current().ts(), txns.minSnapshotTs(), "no snapshot is left registered");
+    }
+
+    /** Ending a transaction twice names what was attempted (it said "cannot use" for a commit or prepare). */
+    @Test
+    void aSecondCommitOrPrepareSaysWhatWasAttempted() {
+        Transaction txn = env.beginTransaction();
+        db.put(txn, b("k"), b("v"));
+        txn.commit();
+        TransactionStateException e = assertThrows(TransactionStateException.class, txn::commit);
+        assertEquals("cannot commit transaction " + txn.id() + ": it is committed", e.getMessage());
+        e = assertThrows(TransactionStateException.class, () -> txn.prepare(b("g")));
+        assertEquals("cannot prepare transaction " + txn.id() + ": it is committed", e.getMessage());
+        Transaction rolledBack = env.beginTransaction();
+        rolledBack.abort();
+        e = assertThrows(TransactionStateException.class, rolledBack::commit);
+        assertEquals("cannot commit transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+        e = assertThrows(TransactionStateException.class, () -> db.get(rolledBack, b("k")));
+        assertEquals("cannot use transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+    }
+}
