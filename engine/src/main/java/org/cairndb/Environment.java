@@ -147,14 +147,22 @@ public final class Environment implements AutoCloseable {
 
     /** The heuristic outcome recorded for this global id, or null. */
     public HeuristicOutcome heuristicOutcome(byte[] globalId) {
+        requireGlobalId(globalId);
         env.checkUsable();
         return env.txns().heuristic(globalId);
     }
 
     /** Forgets a heuristic outcome, durably. Returns false if none was recorded for this global id. */
     public boolean forgetHeuristic(byte[] globalId) {
+        requireGlobalId(globalId);
         env.checkUsable();
         return env.txns().forget(globalId);
+    }
+
+    private static void requireGlobalId(byte[] globalId) {
+        if (globalId == null) {
+            throw new IllegalArgumentException("the global transaction id must not be null");
+        }
     }
 
     /**

@@ -148,9 +148,10 @@ public final class EnvironmentConfig {
         return this;
     }
 
+    /** Memory for log records not yet written to the segment: 64 KiB to 1 GiB (it is allocated whole at open). */
     public EnvironmentConfig logBufferSize(int bytes) {
-        if (bytes < (64 << 10)) {
-            throw new IllegalArgumentException("log buffer size " + bytes + " is below 64 KiB");
+        if (bytes < (64 << 10) || bytes > (1 << 30)) {
+            throw new IllegalArgumentException("log buffer size " + bytes + " is outside 64 KiB .. 1 GiB");
         }
         this.logBufferSize = bytes;
         return this;

@@ -35,6 +35,9 @@ class EnvironmentConfigTest {
             assertTrue(e.getMessage().startsWith("cairn.properties: " + kv[0] + "=" + kv[1] + ": "), e.getMessage());
         }
         assertTrue(refused("cairn.page.size", "4g").getMessage().contains("page size 4294967296 is out of range"));
+        // Allocated whole at open: 1.5 GiB fits an int and failed the open with an OutOfMemoryError.
+        assertTrue(refused("cairn.log.buffer.size", "1536m").getMessage().contains("log buffer size 1610612736 is outside"
+                + " 64 KiB .. 1 GiB"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new EnvironmentConfig().checkpointMinutes(Long.MAX_VALUE));
         assertTrue(e.getMessage().contains("checkpoint minutes") && e.getMessage().contains("36500 days"), e.getMessage());

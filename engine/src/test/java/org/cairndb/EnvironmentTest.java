@@ -162,6 +162,10 @@ class EnvironmentTest {
             assertEquals("the database name must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.beginTransaction(null));
             assertTrue(e.getMessage().startsWith("the transaction configuration must not be null"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.heuristicOutcome(null));
+            assertEquals("the global transaction id must not be null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> env.forgetHeuristic(null));
+            assertEquals("the global transaction id must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.removeDatabase("../t"));
             assertTrue(e.getMessage().contains("may only contain"), e.getMessage());
             assertFalse(env.databaseExists("../t"));
