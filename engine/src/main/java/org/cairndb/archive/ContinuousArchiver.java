@@ -39,6 +39,11 @@ public final class ContinuousArchiver {
     private volatile long lastArchivedMillis;
     private volatile long failures;
     private volatile String lastError;
+    /** What the archive answered when last asked, without writing, whether it takes this home's segments (null: it does). */
+    private String refusalAhead;
+    private long refusalAskedNanos;
+    private boolean refusalAsked;
+    private static final long REFUSAL_ASK_NANOS = 10_000_000_000L;
 
     /**
      * Archives the segments of environment {@code environmentId} in {@code home}; before each pass
@@ -144,6 +149,9 @@ public final class ContinuousArchiver {
      */
     public ArchiveOwner.Claim takeOver() throws IOException {
         ArchiveOwner.Claim before = ArchiveOwner.takeOver(io, archiveDir, environmentId, home, "taken over through the API");
+        synchronized (this) {
+            refusalAsked = false; // ask again at the next pass
+        }
         wake();
         return before;
     }
@@ -166,9 +174,14 @@ public final class ContinuousArchiver {
             try {
                 int n = archiveFinished();
                 if (n > 0) {
+                    synchronized (this) {
+                        refusalAsked = true; // this home has just written there
+                        refusalAskedNanos = System.nanoTime();
+                        refusalAhead = null;
+                    }
                     LOG.log(System.Logger.Level.DEBUG, () -> "archived " + n + " log segments to " + archiveDir);
                 }
-                lastError = null;
+                lastError = refusalAhead();
                 backoff = 1000;
                 await(1000);
             } catch (IOException | RuntimeException e) {
@@ -180,6 +193,35 @@ public final class ContinuousArchiver {
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
             }
         }
+    }
+
+    /**
+     * Whether the archive would refuse this home's segments, asked without writing, at the first
+     * pass and then every ten seconds while nothing is copied (a pass that copies has just been
+     * allowed to): a copy opened beside its original (a
+     * failover server) only met the refusal when its first segment filled, which at 16 MB a segment
+     * can be hours after the start, and its status said nothing was wrong until then. Logged once
+     * when the answer becomes a refusal; the status shows it as the last error (not as a failure:
+     * nothing failed yet).
+     */
+    private synchronized String refusalAhead() {
+        if (refusalAsked && System.nanoTime() - refusalAskedNanos < REFUSAL_ASK_NANOS) {
+            return refusalAhead == null ? null : "refused ahead (nothing archived yet): " + refusalAhead;
+        }
+        refusalAsked = true;
+        refusalAskedNanos = System.nanoTime();
+        String refusal;
+        try {
+            refusal = io.exists(archiveDir) ? ArchiveOwner.refusal(io, archiveDir, environmentId, home) : null;
+        } catch (IOException | RuntimeException e) {
+            refusal = null; // a pass that writes meets whatever is wrong, and reports it
+        }
+        if (refusal != null && !refusal.equals(refusalAhead)) {
+            LOG.log(System.Logger.Level.WARNING, "continuous archiving of " + home + " to " + archiveDir
+                    + " will be refused when its first segment is finished: " + refusal);
+        }
+        refusalAhead = refusal;
+        return refusal == null ? null : "refused ahead (nothing archived yet): " + refusal;
     }
 
     private void await(long millis) {

@@ -111,6 +111,34 @@ class ArchiveOwnershipTest {
         }
     }
 
+    /**
+     * The copy's status said nothing was wrong until its first segment filled (16 MB by default:
+     * hours, for a failover server) and its archiving was refused. It says so from the start now.
+     */
+    @Test
+    void aCopyOpenedBesideTheOriginalIsToldAtOnceThatItsArchivingWillBeRefused() throws Exception {
+        archivedOriginalAndACopy(2);
+        try (Environment dup = Environment.open(copy, config(archive))) {
+            long current = dup.internals().log().currentSegment();
+            TestSupport.awaitTrue(() -> status(dup).lastError() != null, "the copy's status to tell of the refusal");
+            String error = status(dup).lastError();
+            assertTrue(error.startsWith("refused ahead (nothing archived yet): ") && error.contains(original.toRealPath()
+                    .toString()) && error.contains("--take-over"), error);
+            assertEquals(0, status(dup).failures(), "nothing failed yet");
+            assertEquals(current, dup.internals().log().currentSegment(), "no segment of the copy's was finished");
+
+            dup.internals().archiver().takeOver();
+            TestSupport.awaitTrue(() -> {
+                dup.internals().archiver().wake();
+                return status(dup).lastError() == null;
+            }, "the warning to go once the copy writes there");
+        }
+        try (Environment orig = Environment.open(original, config(archive))) {
+            TestSupport.awaitTrue(() -> status(orig).lastError() != null, "the old original to be told in turn");
+            assertTrue(status(orig).lastError().contains(copy.toRealPath().toString()), status(orig)::toString);
+        }
+    }
+
     @Test
     void theCopyTakesTheArchiveOverOnceTheOriginalsHomeIsGone() throws Exception {
         archivedOriginalAndACopy(2);
