@@ -164,15 +164,23 @@ class ProcedureKillTest {
         return HotbackupCommandTest.environment(round, n);
     }
 
-    /** Opens (a copy of, when {@code copyFirst}) {@code home} and checks that "db" holds exactly {@code keys}. */
-    private static void assertHolds(Path home, boolean copyFirst, List<Integer> keys, String what) throws IOException {
+    /**
+     * Opens {@code home}, or a fresh copy of it when {@code copyFirst} (a backup is checked without
+     * being changed by the check, so that it can be verified or opened again after).
+     */
+    private static Environment openOrCopy(Path home, boolean copyFirst) throws IOException {
         Path open = home;
         if (copyFirst) {
             open = home.resolveSibling(home.getFileName() + "-opened");
             TestSupport.deleteTree(open);
             TestSupport.copyTree(home, open);
         }
-        try (Environment env = Environment.open(open, new EnvironmentConfig().allowCreate(false))) {
+        return Environment.open(open, new EnvironmentConfig().allowCreate(false));
+    }
+
+    /** Opens (a copy of, when {@code copyFirst}) {@code home} and checks that "db" holds exactly {@code keys}. */
+    private static void assertHolds(Path home, boolean copyFirst, List<Integer> keys, String what) throws IOException {
+        try (Environment env = openOrCopy(home, copyFirst)) {
             Database db = env.openDatabase("db", false);
             for (int k : keys) {
                 assertTrue(db.get(null, TestEnvironments.b(String.format("k%06d", k))) != null, "key " + k + " in " + home
@@ -395,13 +403,7 @@ class ProcedureKillTest {
     /** {@code home} holds the writer's keys {@code acked} and the first {@code initial} keys of the fixture. */
     private static void assertHoldsAcked(Path home, boolean copyFirst, List<Long> acked, int initial, String what)
             throws IOException {
-        Path open = home;
-        if (copyFirst) {
-            open = home.resolveSibling(home.getFileName() + "-opened");
-            TestSupport.deleteTree(open);
-            TestSupport.copyTree(home, open);
-        }
-        try (Environment env = Environment.open(open, new EnvironmentConfig().allowCreate(false))) {
+        try (Environment env = openOrCopy(home, copyFirst)) {
             Database db = env.openDatabase("db", false);
             for (long n : acked) {
                 assertTrue(db.get(null, TestEnvironments.b(ProcedureChild.key(n))) != null, "acknowledged commit "
