@@ -28,15 +28,19 @@ public final class ArchiveFork {
     }
 
     /**
-     * Moves the archived segments from {@code cutSegment} on that differ from the log's (in
-     * {@code logDir}, already cut) into {@code archiveDir/asideName}; returns what it did (or why
-     * it left them) for the recovery report, or null when the archive holds none.
+     * Moves the archived segments that hold log after {@code cut} (every later segment, and the one
+     * holding the cut when it has bytes from the cut on) into {@code archiveDir/asideName}; returns
+     * what it did (or why it left them) for the recovery report, or null when the archive holds none.
+     * Called before the log is cut, so that a rerun of a recovery interrupted after its cut, which no
+     * longer reaches the target, finds nothing of this left to do.
      */
-    public static String moveAside(FileIO io, Path archiveDir, UUID environment, Path home, Path logDir, long cutSegment,
-            String asideName) throws IOException {
+    public static String moveAside(FileIO io, Path archiveDir, UUID environment, Path home, long cut, String asideName)
+            throws IOException {
+        long cutSegment = org.cairndb.log.Lsn.segment(cut);
         List<Long> old = new ArrayList<>();
         for (long seg : SegmentFiles.list(io, archiveDir)) {
-            if (seg > cutSegment || seg == cutSegment && !sameAsLog(io, archiveDir, logDir, seg)) {
+            if (seg > cutSegment || seg == cutSegment
+                    && holdsBytesFrom(io, archiveDir.resolve(SegmentFiles.name(seg)), org.cairndb.log.Lsn.offset(cut))) {
                 old.add(seg);
             }
         }
@@ -73,8 +77,23 @@ public final class ArchiveFork {
                 + " history";
     }
 
-    private static boolean sameAsLog(FileIO io, Path archiveDir, Path logDir, long seg) throws IOException {
-        Path own = logDir.resolve(SegmentFiles.name(seg));
-        return io.exists(own) && SegmentCopier.identical(io, own, archiveDir.resolve(SegmentFiles.name(seg)));
+    /** Whether {@code file} holds a byte other than zero at or after {@code offset} (segments are zero-filled ahead). */
+    private static boolean holdsBytesFrom(FileIO io, Path file, long offset) throws IOException {
+        try (org.cairndb.io.StorageFile f = io.open(file, false, false)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+            for (long pos = offset; ; ) {
+                buf.clear();
+                int n = f.read(buf, pos);
+                if (n <= 0) {
+                    return false;
+                }
+                for (int i = 0; i < n; i++) {
+                    if (buf.get(i) != 0) {
+                        return true;
+                    }
+                }
+                pos += n;
+            }
+        }
     }
 }

@@ -478,6 +478,14 @@ public final class RecoveryManager {
         } catch (TargetReached reached) {
             // found
         }
+        if (!found[0] && start != Lsn.NULL && earlierAside(env.home().logDir(), start) != null) {
+            // An earlier run of a recovery stopping exactly where the data files start (this one, cut
+            // off by a crash after its checkpoint) moved the log after that point aside: the log ends
+            // there, and recovering to its end is what that run finished.
+            notes.add("the log after " + Lsn.toString(start) + " was moved aside by an earlier recovery to that point ("
+                    + earlierAside(env.home().logDir(), start) + "); transaction " + target.value() + " is not after it");
+            return;
+        }
         if (!found[0]) {
             throw new org.cairndb.CairnException("recovery target transaction " + target.value() + " does not commit in the"
                     + " log after the data files' checkpoint (" + Lsn.toString(start) + "): it committed before, or it"
@@ -560,30 +568,39 @@ public final class RecoveryManager {
             if (seg > cutSegment) {
                 Path p = logDir.resolve(SegmentFiles.name(seg));
                 env.io().rename(p, aside.resolve(p.getFileName()));
+                // The new name first: with the old one's removal durable and the new one not, a
+                // power loss in between would leave the segment in neither directory.
+                env.io().syncDirectory(aside);
                 env.io().syncDirectory(logDir);
                 moved++;
             }
         }
-        env.io().syncDirectory(aside);
         Path p = logDir.resolve(SegmentFiles.name(cutSegment));
-        if (env.io().exists(p)) {
+        Path kept = aside.resolve(p.getFileName());
+        boolean cutNow = env.io().exists(p);
+        if (cutNow && !env.io().exists(kept)) {
             // Through the file layer and forced before the segment is zeroed: the old history's
-            // tail must survive a crash right after that.
-            org.cairndb.archive.SegmentCopier.copyReplacing(env.io(), p, aside.resolve(p.getFileName()), null);
+            // tail must survive a crash right after that. A copy already there is whole (copied
+            // under a temporary name) and was taken by an earlier run of this recovery, maybe from
+            // the segment before it was cut: copied again, the cut segment would replace it.
+            org.cairndb.archive.SegmentCopier.copyReplacing(env.io(), p, kept, null);
+        }
+        moved += countAlreadyAside(aside, cutSegment, segments);
+        String note = "moved the log after the target (" + Counted.of(moved + (cutNow ? 1 : 0), "segment")
+                + ") aside into " + env.home().home().relativize(aside) + "; it is kept, and no later open replays it";
+        if (env.config().archiveEnabled() && environmentId != null) {
+            // Before the cut: once the log ends at the cut, a rerun of a recovery to a time or an
+            // LSN no longer reaches its target (the log ends before it) and would not come here.
+            String archived = org.cairndb.archive.ArchiveFork.moveAside(env.io(), env.archiveDirectory(), environmentId,
+                    env.home().home(), cut, asideName);
+            if (archived != null) {
+                note += "; " + archived;
+            }
+        }
+        if (cutNow) {
             try (StorageFile f = env.io().open(p, true, false)) {
                 f.zeroFill(Lsn.offset(cut), f.size());
                 f.force(false);
-            }
-            moved++;
-        }
-        moved += countAlreadyAside(aside, cutSegment, segments);
-        String note = "moved the log after the target (" + Counted.of(moved, "segment") + ") aside into "
-                + env.home().home().relativize(aside) + "; it is kept, and no later open replays it";
-        if (env.config().archiveEnabled() && environmentId != null) {
-            String archived = org.cairndb.archive.ArchiveFork.moveAside(env.io(), env.archiveDirectory(), environmentId,
-                    env.home().home(), logDir, cutSegment, asideName);
-            if (archived != null) {
-                note += "; " + archived;
             }
         }
         return note;
@@ -594,19 +611,21 @@ public final class RecoveryManager {
      * same recovery, killed part way, began (the same cut), else a new one named by the time.
      */
     private String asideName(Path logDir, long cut) throws IOException {
+        String earlier = earlierAside(logDir, cut);
+        return earlier != null ? earlier : "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+    }
+
+    /** The name of the directory in {@code logDir} into which an earlier recovery moved the log after {@code cut}, or null. */
+    private static String earlierAside(Path logDir, long cut) throws IOException {
         String suffix = "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
-        if (java.nio.file.Files.isDirectory(logDir)) {
-            try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(logDir)) {
-                java.util.Optional<String> earlier = s.filter(java.nio.file.Files::isDirectory)
-                        .map(d -> d.getFileName().toString()).filter(n -> n.startsWith("after-") && n.endsWith(suffix))
-                        .sorted().findFirst();
-                if (earlier.isPresent()) {
-                    return earlier.get();
-                }
-            }
+        if (!java.nio.file.Files.isDirectory(logDir)) {
+            return null;
         }
-        return "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + suffix;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(logDir)) {
+            return s.filter(java.nio.file.Files::isDirectory).map(d -> d.getFileName().toString())
+                    .filter(n -> n.startsWith("after-") && n.endsWith(suffix)).sorted().findFirst().orElse(null);
+        }
     }
 
     /** Segments after the cut that an earlier, killed run of this recovery moved aside already (for the report). */
