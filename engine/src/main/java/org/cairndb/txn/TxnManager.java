@@ -1280,6 +1280,11 @@ public final class TxnManager {
         checkActive(txn, false, "use");
     }
 
+    /** As {@link #checkActive(Txn)}; a refusal says it cannot {@code action} the transaction ("set the timeout of"). */
+    public void checkActive(Txn txn, String action) {
+        checkActive(txn, false, action);
+    }
+
     /** Claims {@code txn} for its commit or prepare ({@code action}), rolling it back if it is past its timeout. */
     private void beginFinishing(Txn txn, String action) {
         checkActive(txn, true, action);
