@@ -249,8 +249,15 @@ public final class TxnManager {
         return t;
     }
 
-    public Txn begin() {
-        return begin(null, null, -1, -1);
+    /**
+     * The transaction of one auto-commit operation, with the environment's settings; its failures
+     * speak of the write rather than of a transaction the caller never saw.
+     */
+    public Txn beginAutoCommit() {
+        Txn t = begin(null, null, -1, -1);
+        // Before it can hold or wait for a lock, where others' messages describe it.
+        t.markAutoCommit();
+        return t;
     }
 
     // ---- snapshots ----
@@ -451,8 +458,8 @@ public final class TxnManager {
             txn.writes.put(dbId, key, value);
         }
         if (txn.writes.bytes() > maxTxnBytes) {
-            String msg = "transaction " + txn.id() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
-                    + maxTxnBytes + " (cairn.txn.max.bytes); it was rolled back";
+            String msg = txn.describe() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
+                    + maxTxnBytes + " (cairn.txn.max.bytes); " + txn.rolledBack();
             abortQuietly(txn, msg);
             throw new org.cairndb.TransactionException(txn.id(), msg);
         }
