@@ -152,6 +152,20 @@ class EnvironmentTest {
         assertTrue(e.getMessage().startsWith("the configuration of environment " + dir + " must not be null"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().logSources(null));
         assertEquals("log sources must not be null", e.getMessage());
+        // These failed with a NullPointerException from inside (List.copyOf, Path.resolve, Properties, Instant).
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().logSources(java.util.Arrays.asList(dir, null)));
+        assertEquals("log source 2 of 2 must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().withPropertiesFrom(null));
+        assertEquals("the environment's home directory must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().archiveDirectory(null));
+        assertEquals("the environment's home directory must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().withProperties(null, "test"));
+        assertEquals("the properties (test) must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().overrides(null, "test"));
+        assertEquals("the properties (test) must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecoveryTarget.time(null, true));
+        assertEquals("the recovery target's time must not be null", e.getMessage());
         try (Environment env = TestSupport.open(dir)) {
             env.openDatabase("t");
             e = assertThrows(IllegalArgumentException.class, () -> env.databaseExists(null));
