@@ -177,24 +177,35 @@ public final class Cursor implements AutoCloseable {
     }
 
 
-    /** The current key (a copy), or null when the cursor is not on a record. */
+    /**
+     * The current key (a copy), or null when the cursor is not on a record. Refused once the cursor
+     * is closed, as every other use is: it went on returning the last key.
+     */
     public byte[] key() {
+        checkOpen();
         return key == null ? null : Arrays.copyOf(key, key.length);
     }
 
-    /** The current value (a copy), or null when the cursor is not on a record. */
+    /** The current value (a copy), or null when the cursor is not on a record; refused once the cursor is closed. */
     public byte[] value() {
+        checkOpen();
         return value == null ? null : Arrays.copyOf(value, value.length);
     }
 
+    /** Whether the cursor is on a record; refused once the cursor is closed. */
     public boolean isValid() {
+        checkOpen();
         return key != null;
     }
 
+    /** Closes the cursor; a second close does nothing. Every other method is then refused. */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
+            key = null;
+            value = null;
+            gapKey = null;
             if (pinToken != null && txn == null) {
                 env.txns().unpin(pinToken);
             } else if (pinToken != null) {
@@ -277,15 +288,19 @@ public final class Cursor implements AutoCloseable {
     }
 
     private void check() {
-        if (closed) {
-            throw new IllegalStateException("cursor is closed");
-        }
+        checkOpen();
         env.checkUsable();
         if (txn != null) {
             env.txns().checkActive(txn);
         }
         if (db.isRemoved()) {
             throw db.removedError(WHILE_OPEN);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("cursor over database '" + db.name() + "' is closed");
         }
     }
 }

@@ -252,7 +252,7 @@ public final class Database {
     }
 
     private void autoCommit(java.util.function.Consumer<Txn> work) {
-        Txn t = env.txns().begin();
+        Txn t = env.txns().beginAutoCommit();
         try {
             work.accept(t);
             env.txns().commit(t);

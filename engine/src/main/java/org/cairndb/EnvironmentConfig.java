@@ -268,7 +268,7 @@ public final class EnvironmentConfig {
 
     /** The archive directory of the environment in {@code home}: {@link #archiveDir} resolved against it. */
     public Path archiveDirectory(Path home) {
-        return home.resolve(archiveDir).normalize();
+        return require(home, HOME).resolve(archiveDir).normalize();
     }
 
     /** The file layer beneath the engine; tests put a fault-injecting one here. */
@@ -307,7 +307,11 @@ public final class EnvironmentConfig {
 
     /** More directories holding log segments for catastrophic recovery (restored archives). */
     public EnvironmentConfig logSources(java.util.List<Path> dirs) {
-        this.logSources = java.util.List.copyOf(require(dirs, "log sources"));
+        require(dirs, "log sources");
+        for (int i = 0; i < dirs.size(); i++) {
+            require(dirs.get(i), "log source " + (i + 1) + " of " + dirs.size());
+        }
+        this.logSources = java.util.List.copyOf(dirs);
         return this;
     }
 
@@ -442,7 +446,7 @@ public final class EnvironmentConfig {
      * is left as it was. An unknown key or a bad value is an error naming the file, key and value.
      */
     public EnvironmentConfig withPropertiesFrom(Path home) {
-        Path file = home.resolve(PROPERTIES_FILE);
+        Path file = require(home, HOME).resolve(PROPERTIES_FILE);
         if (!Files.isRegularFile(file)) {
             return withOverrides(copy());
         }
@@ -477,6 +481,7 @@ public final class EnvironmentConfig {
 
     /** Applies the given properties (keys as in {@link #PROPERTY_KEYS}), returning a new configuration. */
     public EnvironmentConfig withProperties(Properties props, String source) {
+        require(props, "the properties (" + source + ")");
         EnvironmentConfig c = copy();
         for (Map.Entry<String, String> e : new TreeMap<>(toMap(props)).entrySet()) {
             String key = e.getKey();
@@ -607,6 +612,8 @@ public final class EnvironmentConfig {
             throw new IllegalArgumentException("not a duration (use a number with ms, s, min or h)");
         }
     }
+
+    private static final String HOME = "the environment's home directory";
 
     private static <T> T require(T value, String what) {
         if (value == null) {

@@ -27,6 +27,9 @@ public final class RecoveryTarget {
 
     /** Stop at the last transaction committed at or before (inclusive) or before (exclusive) {@code time}. */
     public static RecoveryTarget time(Instant time, boolean inclusive) {
+        if (time == null) {
+            throw new IllegalArgumentException("the recovery target's time must not be null");
+        }
         // Commit times are whole milliseconds. A target between two of them keeps the commits before
         // it either way: inclusive "at or before" rounds it down, exclusive "before" rounds it up.
         long millis = time.toEpochMilli();

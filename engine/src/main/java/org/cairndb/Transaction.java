@@ -128,13 +128,27 @@ public final class Transaction implements AutoCloseable {
         return g == null ? null : g.clone();
     }
 
-    /** Sets the timeout counted from now; zero removes it. */
+    /**
+     * Sets the timeout counted from now; zero removes it. Only an active transaction has one: on a
+     * prepared or ended one this is refused (it used to be accepted and ignored), and on one already
+     * past its timeout it rolls it back and fails, as any other operation would.
+     */
     public void setTimeout(Duration timeout) {
-        txn.timeoutNanos(org.cairndb.util.Timeouts.check(timeout, "transaction timeout").toNanos());
+        long nanos = org.cairndb.util.Timeouts.check(timeout, "transaction timeout").toNanos();
+        checkActive("set the timeout of");
+        txn.timeoutNanos(nanos);
     }
 
+    /** Sets how long each lock wait may last; refused like {@link #setTimeout} unless the transaction is active. */
     public void setLockTimeout(Duration timeout) {
-        txn.lockTimeoutNanos(org.cairndb.util.Timeouts.check(timeout, "lock timeout").toNanos());
+        long nanos = org.cairndb.util.Timeouts.check(timeout, "lock timeout").toNanos();
+        checkActive("set the lock timeout of");
+        txn.lockTimeoutNanos(nanos);
+    }
+
+    private void checkActive(String action) {
+        env.checkUsable();
+        env.txns().checkActive(txn, action);
     }
 
     /** Rolls back if still active; a prepared transaction stays prepared. */

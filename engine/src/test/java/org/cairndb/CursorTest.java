@@ -196,7 +196,22 @@ class CursorTest {
         assertFalse(c.next());
         c.close();
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, c::first);
-        assertTrue(e.getMessage().contains("closed"));
+        assertEquals("cursor over database 't' is closed", e.getMessage());
+    }
+
+    /** The record a cursor was on when it was closed: key() and value() went on returning it. */
+    @Test
+    void aClosedCursorNoLongerGivesItsRecord() {
+        db.put(null, k(1), b("v"));
+        Cursor c = db.openCursor(null);
+        assertTrue(c.first());
+        c.close();
+        c.close();
+        for (org.junit.jupiter.api.function.Executable use : List.<org.junit.jupiter.api.function.Executable>of(
+                c::key, c::value, c::isValid)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, use);
+            assertEquals("cursor over database 't' is closed", e.getMessage());
+        }
     }
 
     /**

@@ -152,6 +152,20 @@ class EnvironmentTest {
         assertTrue(e.getMessage().startsWith("the configuration of environment " + dir + " must not be null"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().logSources(null));
         assertEquals("log sources must not be null", e.getMessage());
+        // These failed with a NullPointerException from inside (List.copyOf, Path.resolve, Properties, Instant).
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().logSources(java.util.Arrays.asList(dir, null)));
+        assertEquals("log source 2 of 2 must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().withPropertiesFrom(null));
+        assertEquals("the environment's home directory must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().archiveDirectory(null));
+        assertEquals("the environment's home directory must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().withProperties(null, "test"));
+        assertEquals("the properties (test) must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EnvironmentConfig().overrides(null, "test"));
+        assertEquals("the properties (test) must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecoveryTarget.time(null, true));
+        assertEquals("the recovery target's time must not be null", e.getMessage());
         try (Environment env = TestSupport.open(dir)) {
             env.openDatabase("t");
             e = assertThrows(IllegalArgumentException.class, () -> env.databaseExists(null));
@@ -271,6 +285,49 @@ class EnvironmentTest {
                     assertTrue(d.get(null, b(k)) != null, "round " + round + ": acknowledged " + k + " is missing");
                 }
             }
+        }
+    }
+
+    /**
+     * An interrupted thread closing the environment while a commit was under way spun for as long
+     * as the commit took (up to 30 s): the wait parked, and a park returns at once while the
+     * interrupt is set. The close now sleeps until the commit ends, lets it finish as before, and
+     * leaves the thread interrupted.
+     */
+    @Test
+    void anInterruptedCloseWaitsForACommitUnderWayWithoutSpinning() throws Exception {
+        java.util.function.Predicate<Path> logSegment = p -> p.getFileName().toString().matches("log\\.\\d{10}");
+        org.cairndb.io.FaultInjectingFileIO io = new org.cairndb.io.FaultInjectingFileIO(org.cairndb.io.NioFileIO.INSTANCE,
+                dir.resolve("scratch"), 1);
+        Path home = dir.resolve("env");
+        Environment env = Environment.open(home, TestSupport.config().fileIO(io));
+        Database db = env.openDatabase("t");
+        Transaction t = env.beginTransaction();
+        db.put(t, b("k"), b("v"));
+        long written = env.internals().log().writtenLsn();
+        Duration slowForce = Duration.ofMillis(1500);
+        io.forceLatency(slowForce, logSegment);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> commit = pool.submit(() -> t.commit());
+            TestSupport.awaitTrue(() -> env.internals().log().writtenLsn() > written, "the commit record written");
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpuBefore = threads.getCurrentThreadCpuTime();
+            Thread.currentThread().interrupt();
+            env.close();
+            long cpuMillis = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1_000_000;
+            assertTrue(Thread.interrupted(), "the closing thread keeps its interrupt status");
+            assertTrue(commit.isDone(), "the close waited for the commit under way");
+            commit.get();
+            // Spinning burnt about the whole force (1.5 s); sleeping, the close's own work takes a fraction of it.
+            assertTrue(cpuMillis < slowForce.toMillis() / 3, "the close used " + cpuMillis + " ms of CPU");
+        } finally {
+            Thread.interrupted();
+            pool.shutdownNow();
+        }
+        io.forceLatency(Duration.ZERO, logSegment);
+        try (Environment again = TestSupport.open(home)) {
+            assertEquals("v", s(again.openDatabase("t").get(null, b("k"))), "the commit the close waited for is kept");
         }
     }
 

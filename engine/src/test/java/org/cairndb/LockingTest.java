@@ -100,6 +100,43 @@ class LockingTest {
         holder.commit();
     }
 
+    /**
+     * An auto-commit write that timed out was reported as "transaction N was rolled back", naming a
+     * transaction the caller never began; it speaks of the write now, and still of key, database and holder.
+     */
+    @Test
+    void aLockTimeoutOfAnAutoCommitWriteSpeaksOfTheWrite() {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db.put(null, b("a"), b("3")));
+        assertEquals("lock timeout after 2000 ms: a single-operation (auto-commit) write waited for key 'a' in database"
+                + " 't' held by transaction " + holder.id() + "; the write was not made", e.getMessage());
+        holder.commit();
+        assertEquals("2", s(db.get(null, b("a"))));
+    }
+
+    @Test
+    void anInterruptedAutoCommitWriteSpeaksOfTheWrite() throws Exception {
+        Transaction holder = env.beginTransaction();
+        db.put(holder, b("a"), b("2"));
+        AtomicReference<Thread> waiterThread = new AtomicReference<>();
+        CompletableFuture<LockTimeoutException> waiter = CompletableFuture.supplyAsync(() -> {
+            waiterThread.set(Thread.currentThread());
+            try {
+                return assertThrows(LockTimeoutException.class, () -> db.delete(null, b("a")));
+            } finally {
+                Thread.interrupted();
+            }
+        });
+        awaitWaiters(1, Duration.ofSeconds(5));
+        waiterThread.get().interrupt();
+        assertEquals("a single-operation (auto-commit) write was interrupted while it waited for key 'a' in database 't'"
+                + " held by transaction " + holder.id() + "; the write was not made",
+                waiter.get(10, TimeUnit.SECONDS).getMessage());
+        holder.commit();
+        assertEquals("2", s(db.get(null, b("a"))));
+    }
+
     @Test
     void deadlockPicksOneVictimAndNamesTheCycle() throws Exception {
         Transaction t1 = env.beginTransaction(new TransactionConfig().lockTimeout(Duration.ofSeconds(20)));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,5 +122,37 @@ class TransactionTest {
         assertEquals("cannot commit transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
         e = assertThrows(TransactionStateException.class, () -> db.get(rolledBack, b("k")));
         assertEquals("cannot use transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+    }
+
+    /**
+     * Setting a timeout on a transaction that could no longer use it was accepted and ignored: the
+     * caller believed it set. It is refused as every other use of such a transaction is.
+     */
+    @Test
+    void aTimeoutOfATransactionNoLongerActiveIsRefused() {
+        Transaction committed = env.beginTransaction();
+        db.put(committed, b("k"), b("v"));
+        committed.commit();
+        TransactionStateException e = assertThrows(TransactionStateException.class,
+                () -> committed.setTimeout(Duration.ofSeconds(1)));
+        assertEquals("cannot set the timeout of transaction " + committed.id() + ": it is committed", e.getMessage());
+        e = assertThrows(TransactionStateException.class, () -> committed.setLockTimeout(Duration.ofSeconds(1)));
+        assertEquals("cannot set the lock timeout of transaction " + committed.id() + ": it is committed", e.getMessage());
+
+        Transaction rolledBack = env.beginTransaction();
+        rolledBack.abort();
+        e = assertThrows(TransactionStateException.class, () -> rolledBack.setTimeout(Duration.ZERO));
+        assertEquals("cannot set the timeout of transaction " + rolledBack.id() + ": it is aborted (rolled back)",
+                e.getMessage());
+
+        // Its timeout ran until prepare: a prepared transaction waits for its outcome, however long.
+        Transaction prepared = env.beginTransaction();
+        db.put(prepared, b("p"), b("v"));
+        prepared.prepare(b("g"));
+        e = assertThrows(TransactionStateException.class, () -> prepared.setTimeout(Duration.ofMillis(1)));
+        assertEquals("cannot set the timeout of transaction " + prepared.id() + ": it is prepared", e.getMessage());
+        assertTrue(prepared.isPrepared(), "the refusal left it prepared");
+        prepared.commit();
+        assertEquals("v", s(db.get(null, b("p"))));
     }
 }

@@ -131,9 +131,9 @@ public final class LockManager {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 Txn holder = e.owner;
-                throw new LockTimeoutException(txn.id(), "transaction " + txn.id() + " was interrupted while it waited for "
-                        + describe(key) + " held by " + (holder == null ? "nobody" : holder.describe()) + "; transaction "
-                        + txn.id() + " was rolled back");
+                throw new LockTimeoutException(txn.id(), txn.describe() + " was interrupted while it waited for "
+                        + describe(key) + " held by " + (holder == null ? "nobody" : holder.describe()) + "; "
+                        + txn.rolledBack());
             } finally {
                 txn.waitingFor = null;
                 txn.waitingKey = null;
@@ -344,8 +344,8 @@ public final class LockManager {
     private LockTimeoutException timeout(Txn txn, Entry e, long timeoutNanos) {
         Txn holder = e.owner;
         return new LockTimeoutException(txn.id(), "lock timeout after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-                + " ms: transaction " + txn.id() + " waited for " + describe(e.key) + " held by "
-                + (holder == null ? "nobody" : holder.describe()) + "; transaction " + txn.id() + " was rolled back");
+                + " ms: " + txn.describe() + " waited for " + describe(e.key) + " held by "
+                + (holder == null ? "nobody" : holder.describe()) + "; " + txn.rolledBack());
     }
 
     String describe(LockKey key) {

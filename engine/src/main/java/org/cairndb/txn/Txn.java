@@ -266,10 +266,9 @@ public final class Txn {
             return;
         }
         if (endedByClose) {
-            throw new IllegalStateException(abortReason + "; transaction " + id + " was rolled back while it waited for "
-                    + what);
+            throw new IllegalStateException(abortReason + "; " + rolledBack() + " while it waited for " + what);
         }
-        throw new TransactionTimeoutException(id, "transaction " + id + " was rolled back while waiting for " + what
+        throw new TransactionTimeoutException(id, rolledBack() + " while waiting for " + what
                 + (abortReason != null ? " (" + abortReason + ")" : ""));
     }
 
@@ -300,8 +299,32 @@ public final class Txn {
         return true;
     }
 
-    /** "transaction 12 (prepared, global id 0x...)" for messages. */
+    /**
+     * The transaction behind one auto-commit operation ({@code db.put(null, ...)}): the caller never
+     * saw it, so messages speak of its write, not of "transaction 12". Set before it is published.
+     */
+    private boolean autoCommit;
+
+    void markAutoCommit() {
+        autoCommit = true;
+    }
+
+    /**
+     * What became of this transaction after it failed: "transaction 12 was rolled back", or for an
+     * auto-commit operation "the write was not made".
+     */
+    String rolledBack() {
+        return autoCommit ? "the write was not made" : "transaction " + id + " was rolled back";
+    }
+
+    /**
+     * "transaction 12 (prepared, global id 0x...)" for messages; "a single-operation (auto-commit)
+     * write" for one the caller did not begin.
+     */
     public String describe() {
+        if (autoCommit) {
+            return "a single-operation (auto-commit) write";
+        }
         StringBuilder sb = new StringBuilder("transaction ").append(id);
         if (state == State.PREPARED && globalId != null) {
             sb.append(" (prepared, in doubt, global id 0x").append(Bytes.hex(globalId)).append(")");

@@ -116,6 +116,9 @@ public final class TxnManager {
     private volatile Consumer<Txn> commitThrottle = t -> { };
     private final LongAdder logWriters = new LongAdder();
     private volatile String closingMessage;
+    /** The thread in {@link #quiesce}, woken as each operation under way ends; null otherwise. */
+    private volatile Thread closer;
+    private static final long QUIESCE_RECHECK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
     /** Why nothing may be written (an environment opened only to inspect it), or null. */
     private volatile String readOnlyReason;
 
@@ -179,6 +182,10 @@ public final class TxnManager {
 
     private void exitLogWrite() {
         logWriters.decrement();
+        Thread c = closer;
+        if (c != null) {
+            LockSupport.unpark(c);
+        }
     }
 
     /**
@@ -190,13 +197,29 @@ public final class TxnManager {
     public boolean quiesce(String message, java.time.Duration max) {
         closingMessage = message;
         long deadline = System.nanoTime() + max.toNanos();
-        while (logWriters.sum() != 0) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
+        // The closer parks until the last operation under way ends and wakes it. An interrupt must not
+        // end the wait (the log would close under those operations), and parking returns at once while
+        // the thread is interrupted: the closer spun for the whole wait. The interrupt is taken off for
+        // the wait and put back after, for the caller to see.
+        boolean interrupted = false;
+        closer = Thread.currentThread();
+        try {
+            while (logWriters.sum() != 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // Bounded all the same: the last operation may have ended just before it could see the closer.
+                LockSupport.parkNanos(this, Math.min(left, QUIESCE_RECHECK_NANOS));
+                interrupted |= Thread.interrupted();
             }
-            LockSupport.parkNanos(200_000);
+            return true;
+        } finally {
+            closer = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return true;
     }
 
     public void attachLog(LogManager log) {
@@ -249,8 +272,15 @@ public final class TxnManager {
         return t;
     }
 
-    public Txn begin() {
-        return begin(null, null, -1, -1);
+    /**
+     * The transaction of one auto-commit operation, with the environment's settings; its failures
+     * speak of the write rather than of a transaction the caller never saw.
+     */
+    public Txn beginAutoCommit() {
+        Txn t = begin(null, null, -1, -1);
+        // Before it can hold or wait for a lock, where others' messages describe it.
+        t.markAutoCommit();
+        return t;
     }
 
     // ---- snapshots ----
@@ -451,8 +481,8 @@ public final class TxnManager {
             txn.writes.put(dbId, key, value);
         }
         if (txn.writes.bytes() > maxTxnBytes) {
-            String msg = "transaction " + txn.id() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
-                    + maxTxnBytes + " (cairn.txn.max.bytes); it was rolled back";
+            String msg = txn.describe() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
+                    + maxTxnBytes + " (cairn.txn.max.bytes); " + txn.rolledBack();
             abortQuietly(txn, msg);
             throw new org.cairndb.TransactionException(txn.id(), msg);
         }
@@ -1278,6 +1308,11 @@ public final class TxnManager {
      */
     public void checkActive(Txn txn) {
         checkActive(txn, false, "use");
+    }
+
+    /** As {@link #checkActive(Txn)}; a refusal says it cannot {@code action} the transaction ("set the timeout of"). */
+    public void checkActive(Txn txn, String action) {
+        checkActive(txn, false, action);
     }
 
     /** Claims {@code txn} for its commit or prepare ({@code action}), rolling it back if it is past its timeout. */
