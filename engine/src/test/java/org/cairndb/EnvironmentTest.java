@@ -332,6 +332,45 @@ class EnvironmentTest {
     }
 
     /**
+     * The same for a checkpoint the background thread is writing: an interrupted close stopped
+     * waiting for it at once (Thread.join of an interrupted thread) and went on to close the log
+     * and the files under it.
+     */
+    @Test
+    void anInterruptedCloseWaitsForABackgroundCheckpointUnderWay() throws Exception {
+        java.util.function.Predicate<Path> dataFile = p -> p.getFileName().toString().endsWith(".cdb");
+        org.cairndb.io.FaultInjectingFileIO io = new org.cairndb.io.FaultInjectingFileIO(org.cairndb.io.NioFileIO.INSTANCE,
+                dir.resolve("scratch"), 1);
+        Path home = dir.resolve("env");
+        Environment env = Environment.open(home, TestSupport.config().fileIO(io).checkpointerEnabled(true).checkpointKBytes(1));
+        Thread daemon = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("cairn-daemon " + home.getFileName())).findFirst().orElseThrow();
+        io.forceLatency(Duration.ofMillis(1500), dataFile);
+        Database db = env.openDatabase("t");
+        for (int i = 0; i < 20; i++) {
+            db.put(null, b("k" + i), new byte[200]); // past the 1 KB checkpoint trigger
+        }
+        TestSupport.awaitTrue(() -> {
+            StackTraceElement[] stack = daemon.getStackTrace(); // parked in the slow force of a data file
+            return java.util.Arrays.stream(stack).anyMatch(f -> f.getMethodName().equals("parkNanos"))
+                    && java.util.Arrays.stream(stack).anyMatch(f -> f.getClassName().startsWith(
+                            org.cairndb.io.FaultInjectingFileIO.class.getName()));
+        }, "the background checkpoint forcing a data file");
+        try {
+            Thread.currentThread().interrupt();
+            env.close();
+            assertTrue(Thread.interrupted(), "the closing thread keeps its interrupt status");
+            assertFalse(daemon.isAlive(), "the close waited for the checkpoint under way");
+        } finally {
+            Thread.interrupted();
+        }
+        io.forceLatency(Duration.ZERO, dataFile);
+        try (Environment again = TestSupport.open(home)) {
+            assertEquals(20, again.openDatabase("t").count());
+        }
+    }
+
+    /**
      * Databases removed and created again while other threads write to them, with checkpoints, then
      * a crash: each write either lands or fails with DatabaseNotFoundException, removals are refused
      * while a transaction has written, and the environment recovers. (The race a chaos run found, a

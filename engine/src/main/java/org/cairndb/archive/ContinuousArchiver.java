@@ -279,11 +279,7 @@ public final class ContinuousArchiver {
         wake();
         Thread t = thread;
         if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            org.cairndb.util.Threads.joinUninterruptibly(t, 30_000);
         }
     }
 }

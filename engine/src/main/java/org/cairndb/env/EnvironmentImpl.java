@@ -941,11 +941,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         Thread d = daemon;
         if (d != null && d != Thread.currentThread()) {
             wakeDaemon();
-            try {
-                d.join(60_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // Also when the closing thread is interrupted: the close goes on to close the log and the
+            // files, which a checkpoint in progress is still writing.
+            org.cairndb.util.Threads.joinUninterruptibly(d, 60_000);
         }
     }
 

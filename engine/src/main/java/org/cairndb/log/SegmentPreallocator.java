@@ -131,11 +131,7 @@ final class SegmentPreallocator {
             t = thread;
         }
         if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            org.cairndb.util.Threads.joinUninterruptibly(t, 10_000);
         }
     }
 }

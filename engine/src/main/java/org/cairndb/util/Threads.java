@@ -1,0 +1,36 @@
+package org.cairndb.util;
+
+/** Waiting for the engine's own background threads when an environment closes. */
+public final class Threads {
+
+    private Threads() {
+    }
+
+    /**
+     * Waits up to {@code millis} for {@code t} to end, also when the calling thread is or becomes
+     * interrupted; the interrupt is kept for the caller. A close must not go on (closing the log and
+     * the files) while a checkpoint, an archiving pass or a preallocation still uses them, and
+     * {@link Thread#join(long)} of an interrupted thread returns at once.
+     */
+    public static void joinUninterruptibly(Thread t, long millis) {
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        try {
+            while (t.isAlive()) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    t.join(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
