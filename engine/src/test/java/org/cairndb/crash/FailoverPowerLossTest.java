@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.TreeSet;
-import org.cairndb.Cursor;
 import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
@@ -19,6 +18,7 @@ import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.FaultInjectingFileIO.CrashOptions;
 import org.cairndb.io.FileIO;
 import org.cairndb.io.NioFileIO;
+import org.cairndb.KeyedCommits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,8 +48,8 @@ class FailoverPowerLossTest {
         }
         TestSupport.copyTree(home, pristine.resolve("home"));
         TestSupport.copyTree(copy, pristine.resolve("copy"));
-        TreeSet<String> acked = keys("a", 20);
-        acked.addAll(keys("b", 150));
+        TreeSet<String> acked = KeyedCommits.named("a", 0, 20);
+        acked.addAll(KeyedCommits.named("b", 0, 150));
         int crashes = 0;
         for (int n = 1; ; n++) {
             TestSupport.deleteTree(home);
@@ -82,7 +82,7 @@ class FailoverPowerLossTest {
             crashes++;
             what += " (" + fio.crashReport() + ")";
             try (Environment again = Environment.open(home, config(NioFileIO.INSTANCE))) {
-                assertEquals(acked, all(again), "the environment after the power loss; " + what);
+                assertEquals(acked, KeyedCommits.keys(again), "the environment after the power loss; " + what);
                 try {
                     Failover.update(again.internals(), copy, BackupOptions.defaults());
                 } catch (RuntimeException e) {
@@ -90,7 +90,7 @@ class FailoverPowerLossTest {
                 }
             }
             try (Environment failedOver = Environment.open(copy, config(NioFileIO.INSTANCE).allowCreate(false))) {
-                assertEquals(acked, all(failedOver), "the copy after the update run again; " + what);
+                assertEquals(acked, KeyedCommits.keys(failedOver), "the copy after the update run again; " + what);
             }
         }
         System.out.println("[crash-test] failover update: " + crashes + " power losses, each run again");
@@ -101,24 +101,6 @@ class FailoverPowerLossTest {
         for (int i = 0; i < n; i++) {
             db.put(null, (prefix + i).getBytes(StandardCharsets.US_ASCII), new byte[1500]);
         }
-    }
-
-    private static TreeSet<String> keys(String prefix, int n) {
-        TreeSet<String> out = new TreeSet<>();
-        for (int i = 0; i < n; i++) {
-            out.add(prefix + i);
-        }
-        return out;
-    }
-
-    private static TreeSet<String> all(Environment env) {
-        TreeSet<String> out = new TreeSet<>();
-        try (Cursor c = env.openDatabase("t", false).openCursor(null)) {
-            while (c.next()) {
-                out.add(new String(c.key(), StandardCharsets.US_ASCII));
-            }
-        }
-        return out;
     }
 
     private static EnvironmentConfig config(FileIO io) {

@@ -1,10 +1,13 @@
 package org.cairndb.crash;
 
+import static org.cairndb.KeyedCommits.commit;
+import static org.cairndb.KeyedCommits.keys;
+import static org.cairndb.KeyedCommits.named;
+import static org.cairndb.KeyedCommits.union;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -15,14 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
-import org.cairndb.Cursor;
-import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryTarget;
 import org.cairndb.TestSupport;
-import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.HotBackup;
 import org.cairndb.io.FaultInjectingFileIO;
@@ -83,7 +83,7 @@ class PointInTimeRecoveryPowerLossTest {
             TestSupport.copyTree(archive, pristine.resolve("archive"));
         }
         Map<String, byte[]> oldHistory = segments(home.resolve("log"));
-        TreeSet<String> expected = union(named("base", 10), named("old", KEPT));
+        TreeSet<String> expected = union(named("base", 0, 10), named("old", 0, KEPT));
         int crashes = 0;
         for (int n = 1; ; n++) {
             restore(pristine, home, archive, archiving);
@@ -210,43 +210,6 @@ class PointInTimeRecoveryPowerLossTest {
         for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, dir)) {
             out.put(SegmentFiles.name(seg), Files.readAllBytes(dir.resolve(SegmentFiles.name(seg))));
         }
-        return out;
-    }
-
-    private static List<Long> commit(Environment env, String prefix, int from, int to) {
-        Database db = env.openDatabase("t", true);
-        List<Long> ids = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            try (Transaction t = env.beginTransaction()) {
-                db.put(t, (prefix + i).getBytes(StandardCharsets.US_ASCII), new byte[1500]);
-                ids.add(t.id());
-                t.commit();
-            }
-        }
-        return ids;
-    }
-
-    private static TreeSet<String> keys(Environment env) {
-        TreeSet<String> out = new TreeSet<>();
-        try (Cursor c = env.openDatabase("t", false).openCursor(null)) {
-            while (c.next()) {
-                out.add(new String(c.key(), StandardCharsets.US_ASCII));
-            }
-        }
-        return out;
-    }
-
-    private static TreeSet<String> named(String prefix, int n) {
-        TreeSet<String> out = new TreeSet<>();
-        for (int i = 0; i < n; i++) {
-            out.add(prefix + i);
-        }
-        return out;
-    }
-
-    private static TreeSet<String> union(TreeSet<String> a, TreeSet<String> b) {
-        TreeSet<String> out = new TreeSet<>(a);
-        out.addAll(b);
         return out;
     }
 

@@ -1,26 +1,25 @@
 package org.cairndb.procedures;
 
+import static org.cairndb.KeyedCommits.commit;
+import static org.cairndb.KeyedCommits.keys;
+import static org.cairndb.KeyedCommits.named;
+import static org.cairndb.KeyedCommits.union;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.cairndb.Cursor;
-import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryTarget;
 import org.cairndb.TestSupport;
-import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.HotBackup;
 import org.cairndb.io.NioFileIO;
@@ -43,45 +42,6 @@ class PointInTimeRecoveryArchiveTest {
     private EnvironmentConfig config(Path archive) {
         return TestSupport.config().logSegmentSize(64 << 10).archiveEnabled(true).archiveDir(archive);
     }
-
-    /** Commits {@code n} keys named {@code prefix}i, one per transaction; returns their transaction ids. */
-    private static List<Long> commit(Environment env, String prefix, int n) {
-        Database db = env.openDatabase("t", true);
-        List<Long> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            try (Transaction t = env.beginTransaction()) {
-                db.put(t, (prefix + i).getBytes(StandardCharsets.US_ASCII), new byte[1500]);
-                ids.add(t.id());
-                t.commit();
-            }
-        }
-        return ids;
-    }
-
-    private static TreeSet<String> keys(Environment env) {
-        TreeSet<String> out = new TreeSet<>();
-        try (Cursor c = env.openDatabase("t", false).openCursor(null)) {
-            while (c.next()) {
-                out.add(new String(c.key(), StandardCharsets.US_ASCII));
-            }
-        }
-        return out;
-    }
-
-    private static TreeSet<String> named(String prefix, int from, int to) {
-        TreeSet<String> out = new TreeSet<>();
-        for (int i = from; i < to; i++) {
-            out.add(prefix + i);
-        }
-        return out;
-    }
-
-    private static TreeSet<String> union(TreeSet<String> a, TreeSet<String> b) {
-        TreeSet<String> out = new TreeSet<>(a);
-        out.addAll(b);
-        return out;
-    }
-
     private static Map<String, byte[]> contents(Path dir) throws Exception {
         Map<String, byte[]> out = new HashMap<>();
         for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, dir)) {
@@ -97,9 +57,9 @@ class PointInTimeRecoveryArchiveTest {
         Path backup = tmp.resolve("backup");
         List<Long> ids;
         try (Environment env = Environment.open(home, config(archive))) {
-            commit(env, "base", 10);
+            commit(env, "base", 0, 10);
             HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
-            ids = commit(env, "old", 200); // some 300 KB: several segments, archived as they finish
+            ids = commit(env, "old", 0, 200); // some 300 KB: several segments, archived as they finish
         }
         // The admin undoes a mistake in place: the data files from the backup, the home's own log.
         TestSupport.deleteTree(home.resolve("data"));
@@ -119,7 +79,7 @@ class PointInTimeRecoveryArchiveTest {
 
         try (Environment env = Environment.open(home, config(archive))) {
             assertEquals(union(named("base", 0, 10), named("old", 0, kept)), keys(env));
-            commit(env, "new", 150);
+            commit(env, "new", 0, 150);
             TestSupport.awaitArchived(env);
             assertNull(env.internals().archiveStatus().lastError());
             assertEquals(0, env.internals().archiveStatus().failures(), env.internals().archiveStatus().toString());
@@ -145,9 +105,9 @@ class PointInTimeRecoveryArchiveTest {
         Path archive = tmp.resolve("archive");
         Path backup = tmp.resolve("backup");
         try (Environment env = Environment.open(home, config(archive))) {
-            commit(env, "base", 10);
+            commit(env, "base", 0, 10);
             HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
-            List<Long> ids = commit(env, "old", 200);
+            List<Long> ids = commit(env, "old", 0, 200);
             TestSupport.awaitArchived(env);
             Map<String, byte[]> before = contents(archive);
 
@@ -167,7 +127,7 @@ class PointInTimeRecoveryArchiveTest {
             try (var s = Files.list(archive)) {
                 assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("after-")));
             }
-            commit(env, "more", 100);
+            commit(env, "more", 0, 100);
             TestSupport.awaitArchived(env);
             assertNull(env.internals().archiveStatus().lastError());
         }
