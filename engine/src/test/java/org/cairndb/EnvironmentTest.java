@@ -332,9 +332,9 @@ class EnvironmentTest {
     }
 
     /**
-     * The same for a checkpoint the background thread is writing: an interrupted close stopped
-     * waiting for it at once (Thread.join of an interrupted thread) and went on to close the log
-     * and the files under it.
+     * The same for a checkpoint the background thread is writing: the close must not close the
+     * log and the files under it. (Thread.join of an interrupted closer returns at once; the
+     * checkpointer's monitor held the close back all the same, and the join no longer gives up.)
      */
     @Test
     void anInterruptedCloseWaitsForABackgroundCheckpointUnderWay() throws Exception {
