@@ -174,11 +174,7 @@ public final class ContinuousArchiver {
             try {
                 int n = archiveFinished();
                 if (n > 0) {
-                    synchronized (this) {
-                        refusalAsked = true; // this home has just written there
-                        refusalAskedNanos = System.nanoTime();
-                        refusalAhead = null;
-                    }
+                    answered(null); // this home has just written there
                     LOG.log(System.Logger.Level.DEBUG, () -> "archived " + n + " log segments to " + archiveDir);
                 }
                 lastError = refusalAhead();
@@ -205,23 +201,27 @@ public final class ContinuousArchiver {
      * nothing failed yet).
      */
     private synchronized String refusalAhead() {
-        if (refusalAsked && System.nanoTime() - refusalAskedNanos < REFUSAL_ASK_NANOS) {
-            return refusalAhead == null ? null : "refused ahead (nothing archived yet): " + refusalAhead;
+        if (!refusalAsked || System.nanoTime() - refusalAskedNanos >= REFUSAL_ASK_NANOS) {
+            String refusal;
+            try {
+                refusal = io.exists(archiveDir) ? ArchiveOwner.refusal(io, archiveDir, environmentId, home) : null;
+            } catch (IOException | RuntimeException e) {
+                refusal = null; // a pass that writes meets whatever is wrong, and reports it
+            }
+            if (refusal != null && !refusal.equals(refusalAhead)) {
+                LOG.log(System.Logger.Level.WARNING, "continuous archiving of " + home + " to " + archiveDir
+                        + " will be refused when its first segment is finished: " + refusal);
+            }
+            answered(refusal);
         }
+        return refusalAhead == null ? null : "refused ahead (nothing archived yet): " + refusalAhead;
+    }
+
+    /** Records the archive's answer ({@code refusal}, or null: it takes this home's segments), asked now. */
+    private synchronized void answered(String refusal) {
         refusalAsked = true;
         refusalAskedNanos = System.nanoTime();
-        String refusal;
-        try {
-            refusal = io.exists(archiveDir) ? ArchiveOwner.refusal(io, archiveDir, environmentId, home) : null;
-        } catch (IOException | RuntimeException e) {
-            refusal = null; // a pass that writes meets whatever is wrong, and reports it
-        }
-        if (refusal != null && !refusal.equals(refusalAhead)) {
-            LOG.log(System.Logger.Level.WARNING, "continuous archiving of " + home + " to " + archiveDir
-                    + " will be refused when its first segment is finished: " + refusal);
-        }
         refusalAhead = refusal;
-        return refusal == null ? null : "refused ahead (nothing archived yet): " + refusal;
     }
 
     private void await(long millis) {

@@ -70,14 +70,13 @@ final class StatCommand extends CairnCommand {
         // Before this process has checkpointed, the engine's counters know no checkpoint; the data file
         // headers do: each names when it was last checkpointed and where its recovery starts.
         long lastMillis = 0;
-        long recoveryStart = Long.MAX_VALUE;
         for (DatabaseImpl db : env.internals().catalog().all()) {
             lastMillis = Math.max(lastMillis, db.file().header().checkpointMillis());
-            recoveryStart = Math.min(recoveryStart, db.file().header().checkpointLsn());
         }
+        long recoveryStart = org.cairndb.recovery.RecoveryManager.startLsn(env.internals().catalog());
         boolean checkpointedHere = s.checkpoints() > 0;
         row(checkpointedHere ? s.lastCheckpointLsn() : "-", "Last CHECKPOINT record written since open (LSN)");
-        row(checkpointedHere || recoveryStart == Long.MAX_VALUE ? s.recoveryStartLsn() : Lsn.toString(recoveryStart),
+        row(checkpointedHere || recoveryStart == Lsn.NULL ? s.recoveryStartLsn() : Lsn.toString(recoveryStart),
                 "Recovery would start at (LSN)");
         row(checkpointedHere || lastMillis == 0 ? Instant.ofEpochMilli(s.lastCheckpointMillis())
                 : Instant.ofEpochMilli(lastMillis), "Last checkpoint");

@@ -60,12 +60,16 @@ final class EnvironmentLock implements Closeable {
      */
     static String copyingHolder(EnvironmentHome home) {
         try {
-            String content = java.nio.file.Files.readString(home.lockFile(), StandardCharsets.UTF_8);
-            int mark = content.indexOf("\n" + COPYING);
-            return mark < 0 ? null : content.substring(0, mark).trim();
+            return copyingHolder(java.nio.file.Files.readString(home.lockFile(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The holder's line of lock file contents {@code content} that carry {@link #COPYING}, else null. */
+    private static String copyingHolder(String content) {
+        int mark = content.indexOf("\n" + COPYING);
+        return mark < 0 ? null : content.substring(0, mark).trim();
     }
 
     /** The lock of an open: refused while another process holds it, or when the home is an unfinished copy. */
@@ -106,12 +110,11 @@ final class EnvironmentLock implements Closeable {
      * previous one, and a copy holding that is whole: it opens.
      */
     private static void refuseUnfinishedCopy(StorageFile f, EnvironmentHome home) throws IOException {
-        String content = read(f);
-        int mark = content.indexOf("\n" + COPYING);
-        if (mark < 0 || java.nio.file.Files.exists(home.home().resolve(org.cairndb.backup.BackupManifest.FILE_NAME))) {
+        String copier = copyingHolder(read(f));
+        if (copier == null || java.nio.file.Files.exists(home.home().resolve(org.cairndb.backup.BackupManifest.FILE_NAME))) {
             return;
         }
-        throw new org.cairndb.CairnException(home.home() + " is an unfinished copy: " + content.substring(0, mark).trim()
+        throw new org.cairndb.CairnException(home.home() + " is an unfinished copy: " + copier
                 + " was copying files into it and stopped before they were all there (no "
                 + org.cairndb.backup.BackupManifest.FILE_NAME + "), so it would recover without commits it must hold;"
                 + " take the backup again into an empty directory (remove or move this one away first)");

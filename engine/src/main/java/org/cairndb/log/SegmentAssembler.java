@@ -96,17 +96,12 @@ public final class SegmentAssembler {
      * null, is the only environment accepted. A segment left aside by an interrupted earlier
      * assembly is put back first. (A normal open of the environment since then has deleted it
      * instead: the log went on in the segment that replaced it.)
-     */
-    public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId) throws IOException {
-        return assemble(io, logDir, sources, environmentId, Lsn.NULL);
-    }
-
-    /**
-     * Like {@link #assemble(FileIO, Path, List, UUID)}, for a replay that starts at {@code startLsn}
-     * (the data files' checkpoint; {@link Lsn#NULL} for none, when every segment is gathered).
-     * Segments before its segment are never read: they are neither copied into {@code log/} nor
-     * compared (a restore from a long archive copied every archived segment, doubling the disk it
-     * needed for nothing), and one note says how many were left where they are.
+     *
+     * <p>The replay starts at {@code startLsn} (the data files' checkpoint; {@link Lsn#NULL} for
+     * none, when every segment is gathered). Segments before its segment are never read: they are
+     * neither copied into {@code log/} nor compared (a restore from a long archive copied every
+     * archived segment, doubling the disk it needed for nothing), and one note says how many were
+     * left where they are.
      */
     public static Assembly assemble(FileIO io, Path logDir, List<Path> sources, UUID environmentId, long startLsn)
             throws IOException {

@@ -88,7 +88,7 @@ class InterruptedAssemblyTest {
         assertEquals(1, CrashRig.segments(restored).size());
 
         Path logDir = restored.resolve("log");
-        SegmentAssembler.assemble(NioFileIO.INSTANCE, logDir, List.of(home.resolve("log")), null);
+        SegmentAssembler.assemble(NioFileIO.INSTANCE, logDir, List.of(home.resolve("log")), null, org.cairndb.log.Lsn.NULL);
         // ...and the process stops here, before recovery is done and the assembly committed.
         assertTrue(Files.exists(logDir.resolve("log.0000000001.before-assembly")),
                 "the assembly kept the copy it replaced aside");

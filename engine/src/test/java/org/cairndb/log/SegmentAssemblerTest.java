@@ -111,7 +111,7 @@ class SegmentAssemblerTest {
         Map<String, byte[]> before = files(logDir);
 
         StorageException e = assertThrows(StorageException.class,
-                () -> SegmentAssembler.assemble(io, logDir, List.of(archive), env));
+                () -> SegmentAssembler.assemble(io, logDir, List.of(archive), env, Lsn.NULL));
         assertTrue(e.getMessage().startsWith(logDir.resolve(seg) + ": differs from " + archive.resolve(seg) + " from offset "
                 + parting + " on, where both hold valid log records"), e.getMessage());
         assertTrue(e.getMessage().contains("different histories") && e.getMessage().contains("point-in-time recovery")
@@ -131,12 +131,12 @@ class SegmentAssemblerTest {
         Files.createDirectories(logDir);
         String seg = SegmentFiles.name(Lsn.segment(cut));
         StorageException e = assertThrows(StorageException.class,
-                () -> SegmentAssembler.assemble(io, logDir, List.of(old, after), env));
+                () -> SegmentAssembler.assemble(io, logDir, List.of(old, after), env, Lsn.NULL));
         assertTrue(e.getMessage().startsWith(old.resolve(seg) + ": differs from " + after.resolve(seg) + " from offset "
                 + Files.mismatch(old.resolve(seg), after.resolve(seg)) + " on"), e.getMessage());
         assertEquals(Map.of(), files(logDir));
         // Given one history only, each is taken whole.
-        SegmentAssembler.assemble(io, logDir, List.of(after), env).commit();
+        SegmentAssembler.assemble(io, logDir, List.of(after), env, Lsn.NULL).commit();
         assertSameFiles(segments(after), files(logDir));
     }
 
@@ -162,7 +162,7 @@ class SegmentAssemblerTest {
         long parting = Files.mismatch(old.resolve(seg), after.resolve(seg));
         assertTrue(parting < SegmentHeader.SIZE, "the headers differ: " + parting);
         StorageException e = assertThrows(StorageException.class,
-                () -> SegmentAssembler.assemble(io, logDir, List.of(old, after), env));
+                () -> SegmentAssembler.assemble(io, logDir, List.of(old, after), env, Lsn.NULL));
         assertTrue(e.getMessage().contains("from offset " + parting + " on"), e.getMessage());
         assertEquals(Map.of(), files(logDir));
     }
@@ -188,7 +188,7 @@ class SegmentAssemblerTest {
         }
         Path backup = cutCopy(archive, lsns.get(120), "backup");
 
-        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(backup, archive), env);
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(backup, archive), env, Lsn.NULL);
         a.commit();
         assertArrayEquals(Files.readAllBytes(archive.resolve(seg)), Files.readAllBytes(logDir.resolve(seg)));
         assertTrue(a.notes().stream().anyMatch(n -> n.startsWith(seg + ": took the copy from " + archive)
@@ -230,7 +230,7 @@ class SegmentAssemblerTest {
         Files.createDirectories(logDir);
         Path again = dir.resolve("x").resolve("..").resolve("archive");
         Files.createDirectories(dir.resolve("x"));
-        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive, again), env);
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive, again), env, Lsn.NULL);
         a.commit();
         assertSameFiles(segments(archive), files(logDir));
         assertEquals(1, a.notes().size(), a.notes()::toString);
@@ -250,7 +250,7 @@ class SegmentAssemblerTest {
         other.close();
         Path logDir = dir.resolve("log");
         Files.createDirectories(logDir);
-        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(mine, foreign), env);
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(mine, foreign), env, Lsn.NULL);
         a.commit();
         assertSameFiles(segments(mine), files(logDir));
         assertTrue(a.notes().stream().anyMatch(n -> n.startsWith("ignored " + foreign.resolve("log.0000000001"))
@@ -282,7 +282,7 @@ class SegmentAssemblerTest {
         try (StorageFile f = io.open(damaged, true, false)) {
             f.zeroFill(0, SegmentHeader.SIZE); // a zeroed sector where the header was
         }
-        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive), env);
+        SegmentAssembler.Assembly a = SegmentAssembler.assemble(io, logDir, List.of(archive), env, Lsn.NULL);
         a.commit();
         assertTrue(a.notes().stream().anyMatch(n -> n.startsWith(SegmentFiles.name(last) + ": the only copy, from " + archive)
                 && n.contains("damaged header")), a.notes()::toString);
