@@ -69,6 +69,7 @@ public final class EnvironmentConfig {
     private java.util.List<Path> logSources = java.util.List.of();
     private boolean inspectOnly;
     private boolean noCheckpoints;
+    private boolean logRecoveryReport = true;
     private Properties overrides = new Properties();
     private String overridesSource;
 
@@ -101,6 +102,7 @@ public final class EnvironmentConfig {
         c.logSources = logSources;
         c.inspectOnly = inspectOnly;
         c.noCheckpoints = noCheckpoints;
+        c.logRecoveryReport = logRecoveryReport;
         c.overrides = overrides;
         c.overridesSource = overridesSource;
         return c;
@@ -371,6 +373,21 @@ public final class EnvironmentConfig {
 
     public boolean noCheckpoints() {
         return noCheckpoints || inspectOnly;
+    }
+
+    /**
+     * Whether open logs the recovery report at INFO (default true). A layer that opens the
+     * environment and logs the report itself, with what it alone knows (the resource adapter adds
+     * the environment's name, the recovery mode and the whole start's time), turns it off so that
+     * the server log holds the report once; the engine then logs it at DEBUG.
+     */
+    public EnvironmentConfig logRecoveryReport(boolean log) {
+        this.logRecoveryReport = log;
+        return this;
+    }
+
+    public boolean logRecoveryReport() {
+        return logRecoveryReport;
     }
 
     public RecoveryTarget recoveryTarget() {

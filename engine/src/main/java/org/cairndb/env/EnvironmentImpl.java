@@ -261,7 +261,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 outcome.lastCheckpointMillis());
         recoveryReport = outcome.report();
         if (!fresh) {
-            LOG.log(System.Logger.Level.INFO, "opened " + home.home() + ": " + recoveryReport);
+            LOG.log(config.logRecoveryReport() ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                    "opened " + home.home() + ": " + recoveryReport);
         }
         boolean plainRedo = !config.catastrophicRecovery() && config.recoveryTarget() == null && outcome.tail() == null
                 && outcome.report().notes().isEmpty();

@@ -269,7 +269,9 @@ public final class ManagedEnvironment {
 
     private Environment openAndReport() {
         EnvironmentSettings.RecoveryMode mode = settings.recovery();
-        EnvironmentConfig c = settings.config().copy();
+        // The line below logs the report with the environment's name, mode and time: the engine's
+        // own line would say the same again.
+        EnvironmentConfig c = settings.config().copy().logRecoveryReport(false);
         long t0 = System.currentTimeMillis();
         Environment e;
         String how;
@@ -288,7 +290,7 @@ public final class ManagedEnvironment {
                 LOG.log(System.Logger.Level.WARNING, "normal recovery of Cairn environment '" + name() + "' failed ("
                         + ex.getMessage() + "); trying catastrophic recovery, as Recovery=normal-then-catastrophic allows");
                 how = "catastrophic recovery after normal recovery failed";
-                e = Environment.open(settings.home(), settings.config().copy().catastrophicRecovery(true));
+                e = Environment.open(settings.home(), c.copy().catastrophicRecovery(true));
             }
         }
         RecoveryReport r = e.recoveryReport();

@@ -11,6 +11,12 @@ import jakarta.resource.spi.ResourceAdapterInternalException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
@@ -85,5 +91,46 @@ class ManagedEnvironmentRecoveryTest extends AdapterFixture {
         assertEquals("0707", admin("unit").getInDoubtBranches().get(0).getGlobalId());
         admin("unit").heuristicRollback("0x0707");
         assertEquals(0, admin("unit").getPreparedTransactions());
+    }
+
+    /**
+     * The recovery report reaches the server log once, in the adapter's line that names the
+     * environment and the recovery mode, not a second time in the engine's own line.
+     */
+    @Test
+    void theRecoveryReportIsLoggedOnce() throws Exception {
+        try (Environment env = openDirectly()) {
+            env.openDatabase("t").put(null, b("k"), b("v"));
+        }
+        List<LogRecord> infos = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.INFO.intValue()) {
+                    infos.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger cairn = Logger.getLogger("org.cairndb");
+        cairn.addHandler(capture);
+        try {
+            ra = adapter(dir, "unit", "homes");
+            ra.start(ctx);
+        } finally {
+            cairn.removeHandler(capture);
+        }
+        List<String> reports = infos.stream().map(LogRecord::getMessage)
+                .filter(m -> m.contains("recovery replayed the log")).toList();
+        assertEquals(1, reports.size(), "the report once: " + reports);
+        assertTrue(reports.get(0).startsWith("Cairn environment 'unit' opened in ") && reports.get(0).contains(
+                "with normal recovery"), reports.get(0));
     }
 }
