@@ -478,12 +478,13 @@ public final class RecoveryManager {
         } catch (TargetReached reached) {
             // found
         }
-        if (!found[0] && start != Lsn.NULL && earlierAside(env.home().logDir(), start) != null) {
+        String aside = start == Lsn.NULL ? null : latestAside(env.home().logDir(), start);
+        if (!found[0] && aside != null) {
             // An earlier run of a recovery stopping exactly where the data files start (this one, cut
             // off by a crash after its checkpoint) moved the log after that point aside: the log ends
             // there, and recovering to its end is what that run finished.
             notes.add("the log after " + Lsn.toString(start) + " was moved aside by an earlier recovery to that point ("
-                    + earlierAside(env.home().logDir(), start) + "); transaction " + target.value() + " is not after it");
+                    + aside + "); transaction " + target.value() + " is not after it");
             return;
         }
         if (!found[0]) {
@@ -608,24 +609,110 @@ public final class RecoveryManager {
 
     /**
      * The name of the directory the log after {@code cut} goes into: the one an earlier run of the
-     * same recovery, killed part way, began (the same cut), else a new one named by the time.
+     * same recovery, killed part way, began, else a new one named by the time. An earlier directory
+     * for the same cut is that run's only while taking it up loses nothing: none of the segments to
+     * be moved (from log/, or from the archive by {@link org.cairndb.archive.ArchiveFork}) is there
+     * under its name already with other bytes, and its copy of the cut segment, if any, is the one in log/ (the run
+     * stopped before the cut). Otherwise it holds a history an earlier, finished recovery to the
+     * same target moved aside, and the log after the cut now is another one, written since: it gets
+     * a directory of its own, or the older history's segments would be replaced by renames onto
+     * their names and the new one's tail zeroed by the cut with no copy kept.
      */
     private String asideName(Path logDir, long cut) throws IOException {
-        String earlier = earlierAside(logDir, cut);
-        return earlier != null ? earlier : "after-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+        String suffix = "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+        List<String> earlier = asideDirs(logDir, suffix);
+        for (int i = earlier.size() - 1; i >= 0; i--) {
+            if (takesUpLosslessly(logDir, earlier.get(i), cut)) {
+                return earlier.get(i);
+            }
+        }
+        String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(Instant.now());
+        String name = "after-" + time + suffix;
+        for (int n = 2; earlier.contains(name); n++) {
+            name = "after-" + time + "-" + n + suffix; // a second recovery to the same cut within the second
+        }
+        return name;
     }
 
-    /** The name of the directory in {@code logDir} into which an earlier recovery moved the log after {@code cut}, or null. */
-    private static String earlierAside(Path logDir, long cut) throws IOException {
-        String suffix = "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut);
+    /**
+     * Whether {@code segment} is {@code kept} as a killed run of the cut leaves it: the same bytes
+     * before {@code offset}, and from there on each byte the kept one's or zero (the zeroing, begun
+     * and not forced, may have reached the disk in part). A new history written after a finished cut
+     * has other bytes there.
+     */
+    private boolean partlyCutFrom(Path segment, Path kept, long offset) throws IOException {
+        try (StorageFile a = env.io().open(segment, false, false); StorageFile b = env.io().open(kept, false, false)) {
+            if (a.size() != b.size()) {
+                return false;
+            }
+            java.nio.ByteBuffer ba = java.nio.ByteBuffer.allocate(1 << 16);
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(1 << 16);
+            for (long pos = 0; ; pos += ba.capacity()) {
+                ba.clear();
+                bb.clear();
+                int na = a.read(ba, pos);
+                int nb = b.read(bb, pos);
+                if (na != nb) {
+                    return false;
+                }
+                if (na <= 0) {
+                    return true;
+                }
+                for (int i = 0; i < na; i++) {
+                    byte x = ba.get(i);
+                    if (x != bb.get(i) && (pos + i < offset || x != 0)) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The directory of the latest recovery that moved the log after {@code cut} aside, or null. */
+    private static String latestAside(Path logDir, long cut) throws IOException {
+        List<String> all = asideDirs(logDir, "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut));
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** The directories in {@code logDir} into which recoveries moved the log after the cut {@code suffix} names, by name. */
+    private static List<String> asideDirs(Path logDir, String suffix) throws IOException {
         if (!java.nio.file.Files.isDirectory(logDir)) {
-            return null;
+            return List.of();
         }
         try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(logDir)) {
             return s.filter(java.nio.file.Files::isDirectory).map(d -> d.getFileName().toString())
-                    .filter(n -> n.startsWith("after-") && n.endsWith(suffix)).sorted().findFirst().orElse(null);
+                    .filter(n -> n.startsWith("after-") && n.endsWith(suffix)).sorted().toList();
         }
+    }
+
+    private boolean takesUpLosslessly(Path logDir, String asideName, long cut) throws IOException {
+        long cutSegment = Lsn.segment(cut);
+        Path aside = logDir.resolve(asideName);
+        for (long seg : SegmentFiles.list(env.io(), logDir)) {
+            Path there = aside.resolve(SegmentFiles.name(seg));
+            if (seg > cutSegment && env.io().exists(there)
+                    && !org.cairndb.archive.SegmentCopier.identical(env.io(), logDir.resolve(SegmentFiles.name(seg)), there)) {
+                return false; // (the same file in both: a move whose removal from log/ a power loss undid)
+            }
+            if (seg == cutSegment && env.io().exists(there)
+                    && !partlyCutFrom(logDir.resolve(SegmentFiles.name(seg)), there, Lsn.offset(cut))) {
+                return false;
+            }
+        }
+        if (env.config().archiveEnabled()) {
+            Path archive = env.archiveDirectory();
+            if (env.io().exists(archive)) {
+                for (long seg : SegmentFiles.list(env.io(), archive)) {
+                    Path there = archive.resolve(asideName).resolve(SegmentFiles.name(seg));
+                    if (seg >= cutSegment && env.io().exists(there) && !org.cairndb.archive.SegmentCopier.identical(
+                            env.io(), archive.resolve(SegmentFiles.name(seg)), there)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** Segments after the cut that an earlier, killed run of this recovery moved aside already (for the report). */

@@ -306,4 +306,54 @@ class PointInTimeRecoveryTest {
         assertEquals(1, r.err().strip().lines().count(), r::toString);
         assertEquals(base, keysIn(restore));
     }
+
+    /**
+     * A second recovery to the same target, after the first one's environment wrote a new history:
+     * the admin puts the backup's data files back and recovers to the same transaction again. The
+     * log after the cut is now the new history; it must be kept beside the old one, not poured into
+     * the first recovery's directory (whose segments bear the same names and would be replaced, and
+     * whose kept copy of the cut segment would stand for the new one, whose tail the cut zeroes).
+     */
+    @Test
+    void aSecondRecoveryToTheSameTargetKeepsBothHistoriesAside() throws Exception {
+        int k = pick();
+        String txn = Long.toString(txns.get(k));
+        Path home = dir.resolve("twice");
+        TestSupport.copyTree(backup, home);
+        Cairn.ok("recover", "-h", home.toString(), "--logs", envLog.toString(), "--to-txn", txn);
+        Path logDir = home.resolve("log");
+        List<Path> asides = asideDirs(logDir);
+        assertEquals(1, asides.size(), asides::toString);
+        Map<String, byte[]> oldHistory = segments(asides.get(0));
+
+        try (Environment env = Environment.open(home, new EnvironmentConfig().allowCreate(false)
+                .logSegmentSize(64 << 10))) {
+            Database db = env.openDatabase("t", false);
+            for (int i = 0; i < 600; i++) {
+                commit(env, db, String.format("new-%04d", i), new HashMap<>());
+            }
+        }
+        long cutSegment = Lsn.segment(lsns.get(k));
+        Map<String, byte[]> newHistory = segments(logDir);
+        newHistory.keySet().removeIf(name -> org.cairndb.log.SegmentFiles.number(name) < cutSegment);
+        assertTrue(newHistory.size() > 1, "the new history fills segments after the cut's: " + newHistory.keySet());
+
+        TestSupport.deleteTree(home.resolve("data"));
+        TestSupport.copyTree(backup.resolve("data"), home.resolve("data"));
+        Cairn.ok("recover", "-c", "-h", home.toString(), "--to-txn", txn);
+        assertEquals(firstCommits(k + 1), keysIn(home));
+
+        assertSegmentsEqual(oldHistory, segments(asides.get(0)));
+        List<Path> now = asideDirs(logDir);
+        assertEquals(2, now.size(), "a directory for each history after the target: " + now);
+        now.remove(asides.get(0));
+        assertSegmentsEqual(newHistory, segments(now.get(0)));
+    }
+
+    private static List<Path> asideDirs(Path logDir) throws Exception {
+        try (var s = Files.list(logDir)) {
+            return new ArrayList<>(s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("after-"))
+                    .sorted().toList());
+        }
+    }
 }
