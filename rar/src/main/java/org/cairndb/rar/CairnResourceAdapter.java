@@ -34,16 +34,16 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
     private String isolationLevel = "SNAPSHOT";
     private String cacheSize = "";
     private String lockTimeout = "10s";
-    private Long checkpointKBytes = 65536L;
-    private Long checkpointMinutes = 5L;
+    private String checkpointKBytes = "65536";
+    private String checkpointMinutes = "5";
     private String archiveDirectory = "";
-    private Boolean logAutoRemove = Boolean.FALSE;
+    private String logAutoRemove = "false";
     private String backupRoot = "";
     private String failoverDirectory = "";
     private String failoverInterval = "15min";
     private String recovery = "normal";
-    private Long connectionWaitSeconds = 60L;
-    private Long startWaitSeconds = 10L;
+    private String connectionWaitSeconds = "60";
+    private String startWaitSeconds = "10";
 
     private transient Map<String, ManagedEnvironment> environments = Map.of();
 
@@ -194,19 +194,19 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
         this.lockTimeout = lockTimeout;
     }
 
-    public Long getCheckpointKBytes() {
+    public String getCheckpointKBytes() {
         return checkpointKBytes;
     }
 
-    public void setCheckpointKBytes(Long checkpointKBytes) {
+    public void setCheckpointKBytes(String checkpointKBytes) {
         this.checkpointKBytes = checkpointKBytes;
     }
 
-    public Long getCheckpointMinutes() {
+    public String getCheckpointMinutes() {
         return checkpointMinutes;
     }
 
-    public void setCheckpointMinutes(Long checkpointMinutes) {
+    public void setCheckpointMinutes(String checkpointMinutes) {
         this.checkpointMinutes = checkpointMinutes;
     }
 
@@ -218,11 +218,11 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
         this.archiveDirectory = archiveDirectory;
     }
 
-    public Boolean getLogAutoRemove() {
+    public String getLogAutoRemove() {
         return logAutoRemove;
     }
 
-    public void setLogAutoRemove(Boolean logAutoRemove) {
+    public void setLogAutoRemove(String logAutoRemove) {
         this.logAutoRemove = logAutoRemove;
     }
 
@@ -258,19 +258,19 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
         this.recovery = recovery;
     }
 
-    public Long getConnectionWaitSeconds() {
+    public String getConnectionWaitSeconds() {
         return connectionWaitSeconds;
     }
 
-    public void setConnectionWaitSeconds(Long connectionWaitSeconds) {
+    public void setConnectionWaitSeconds(String connectionWaitSeconds) {
         this.connectionWaitSeconds = connectionWaitSeconds;
     }
 
-    public Long getStartWaitSeconds() {
+    public String getStartWaitSeconds() {
         return startWaitSeconds;
     }
 
-    public void setStartWaitSeconds(Long startWaitSeconds) {
+    public void setStartWaitSeconds(String startWaitSeconds) {
         this.startWaitSeconds = startWaitSeconds;
     }
 }

@@ -164,7 +164,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                 // few hundred years overflowed them, failing the open with a bare "long overflow".
                 naming("LockTimeout", lock, () -> c.lockTimeout(atMostAYear(EnvironmentConfig.parseDuration(lock))));
             }
-            c.logAutoRemove(Boolean.TRUE.equals(ra.getLogAutoRemove()));
+            c.logAutoRemove(flag(ra.getLogAutoRemove(), "LogAutoRemove", name));
             String archive = str(ra.getArchiveDirectory(), "ArchiveDirectory", name);
             if (!archive.isEmpty()) {
                 c.archiveEnabled(true).archiveDir(archiveOutsideOwnFiles(archive, home, name));
@@ -173,9 +173,9 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             throw new IllegalArgumentException(e.getMessage().startsWith("cairn.") || e.getMessage().contains("=")
                     ? e.getMessage() : "environment '" + name + "': " + e.getMessage(), e);
         }
-        long kbytes = atMost(nonNegative(ra.getCheckpointKBytes(), "CheckpointKBytes", 65536), "CheckpointKBytes",
+        long kbytes = atMost(count(ra.getCheckpointKBytes(), "CheckpointKBytes", name, 65536), "CheckpointKBytes",
                 Long.MAX_VALUE / 1024);
-        long minutes = atMost(nonNegative(ra.getCheckpointMinutes(), "CheckpointMinutes", 5), "CheckpointMinutes",
+        long minutes = atMost(count(ra.getCheckpointMinutes(), "CheckpointMinutes", name, 5), "CheckpointMinutes",
                 MAX_MINUTES);
         // In the config, not beside it: the home's cairn.properties overrides them there, as it does
         // the other settings, and the adapter's timer reads the result.
@@ -215,9 +215,9 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         }
         String recovery = str(ra.getRecovery(), "Recovery", name);
         RecoveryMode mode = RecoveryMode.parse(recovery.isEmpty() ? "normal" : recovery);
-        long connectionWait = atMost(nonNegative(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", 60),
+        long connectionWait = atMost(count(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", name, 60),
                 "ConnectionWaitSeconds", MAX_MINUTES * 60);
-        long startWait = atMost(nonNegative(ra.getStartWaitSeconds(), "StartWaitSeconds", 10), "StartWaitSeconds",
+        long startWait = atMost(count(ra.getStartWaitSeconds(), "StartWaitSeconds", name, 10), "StartWaitSeconds",
                 MAX_MINUTES * 60);
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
                 failover == null ? Duration.ZERO : failoverEvery, Duration.ofSeconds(connectionWait),
@@ -323,14 +323,38 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         }
     }
 
-    private static long nonNegative(Number value, String property, long dflt) {
-        if (value == null) {
+    /**
+     * A whole number of at least 0 ({@code dflt} when empty), with system properties expanded: the
+     * shipped ra.xml gives {@code ${cairn.checkpoint.kbytes:65536}} and the like, so that an admin
+     * sets them with -D options as the string properties, without repacking the archive.
+     */
+    private static long count(String value, String property, String envName, long dflt) {
+        String text = str(value, property, envName);
+        if (text.isEmpty()) {
             return dflt;
         }
-        if (value.longValue() < 0) {
-            throw new IllegalArgumentException(property + "=" + value + ": must not be negative");
+        long n;
+        try {
+            n = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + "=" + text + ": not a whole number");
         }
-        return value.longValue();
+        if (n < 0) {
+            throw new IllegalArgumentException(property + "=" + text + ": must not be negative");
+        }
+        return n;
+    }
+
+    /** {@code true} or {@code false} (any case; empty is false), with system properties expanded. */
+    private static boolean flag(String value, String property, String envName) {
+        String text = str(value, property, envName);
+        if (text.isEmpty() || text.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (text.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(property + "=" + text + ": not true or false");
     }
 
     private static String require(String value, String property, List<String> problems) {

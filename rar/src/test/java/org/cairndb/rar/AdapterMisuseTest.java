@@ -56,7 +56,7 @@ class AdapterMisuseTest extends AdapterFixture {
         lock.setLockTimeout("10 seconds");
         assertTrue(refusal(lock).contains("LockTimeout=10 seconds"));
         CairnResourceAdapter minutes = adapter("unit", "homes");
-        minutes.setCheckpointMinutes(Long.MAX_VALUE);
+        minutes.setCheckpointMinutes(Long.toString(Long.MAX_VALUE));
         assertTrue(refusal(minutes).contains("CheckpointMinutes=" + Long.MAX_VALUE + ": must be at most"));
         CairnResourceAdapter dots = adapter("..", "homes");
         assertTrue(refusal(dots).contains("environment name '..'"));

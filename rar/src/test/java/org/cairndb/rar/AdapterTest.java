@@ -169,7 +169,7 @@ class AdapterTest extends AdapterFixture {
     @Test
     void checkpointsAndFailoverUpdatesRunOnTheServersTimer() throws Exception {
         CairnResourceAdapter a = adapter();
-        a.setCheckpointKBytes(1L);
+        a.setCheckpointKBytes("1");
         a.setFailoverDirectory("failover/{env}");
         a.setFailoverInterval("1s");
         CairnConnectionFactory cf = start(a);
@@ -194,7 +194,7 @@ class AdapterTest extends AdapterFixture {
     @Test
     void startReturnsBeforeRecoveryEndsAndConnectionsWaitForIt() throws Exception {
         CairnResourceAdapter a = adapter();
-        a.setStartWaitSeconds(0L);
+        a.setStartWaitSeconds("0");
         CairnConnectionFactory cf = start(a);
         try (CairnConnection c = cf.getConnection()) { // waits for the recovery Work if it is still running
             c.putString("t", "k", "v");

@@ -68,10 +68,12 @@ class EnvironmentSettingsTest {
         assertRefused("CacheSize=99999999999g: not a size", a -> a.setCacheSize("99999999999g"));
         assertRefused("LockTimeout=-1s: lock timeout must be zero or more", a -> a.setLockTimeout("-1s"));
         assertRefused("IsolationLevel=CHAOS: not one of", a -> a.setIsolationLevel("CHAOS"));
-        assertRefused("CheckpointKBytes=-1: must not be negative", a -> a.setCheckpointKBytes(-1L));
+        assertRefused("CheckpointKBytes=-1: must not be negative", a -> a.setCheckpointKBytes("-1"));
         assertRefused("ConnectionWaitSeconds=" + Long.MAX_VALUE + ": must be at most",
-                a -> a.setConnectionWaitSeconds(Long.MAX_VALUE));
-        assertRefused("StartWaitSeconds=-5: must not be negative", a -> a.setStartWaitSeconds(-5L));
+                a -> a.setConnectionWaitSeconds(Long.toString(Long.MAX_VALUE)));
+        assertRefused("StartWaitSeconds=-5: must not be negative", a -> a.setStartWaitSeconds("-5"));
+        assertRefused("ConnectionWaitSeconds=1min: not a whole number", a -> a.setConnectionWaitSeconds("1min"));
+        assertRefused("LogAutoRemove=yes: not true or false", a -> a.setLogAutoRemove("yes"));
         assertRefused("FailoverInterval=often: not a duration", a -> {
             a.setFailoverDirectory("failover");
             a.setFailoverInterval("often");
@@ -158,7 +160,8 @@ class EnvironmentSettingsTest {
             a.setFailoverInterval("");
             a.setRecovery("");
             a.setCheckpointKBytes(null);
-            a.setConnectionWaitSeconds(null);
+            a.setConnectionWaitSeconds(" ");
+            a.setLogAutoRemove("");
             EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
             org.cairndb.EnvironmentConfig defaults = new org.cairndb.EnvironmentConfig();
             assertEquals(defaults.durability(), s.config().durability());
@@ -166,6 +169,7 @@ class EnvironmentSettingsTest {
             assertEquals(EnvironmentSettings.RecoveryMode.NORMAL, s.recovery());
             assertEquals(65536, s.config().checkpointKBytes());
             assertEquals(Duration.ofSeconds(60), s.connectionWait());
+            assertEquals(false, s.config().logAutoRemove());
             assertEquals(dir.resolve("payara/data/cairn/unit"), s.home());
             assertEquals(dir.resolve("payara/data/cairn-backups"), s.backupRoot());
             System.setProperty("jboss.server.data.dir", dir.resolve("wildfly").toString());
@@ -173,6 +177,35 @@ class EnvironmentSettingsTest {
         } finally {
             restore("com.sun.aas.instanceRoot", payara);
             restore("jboss.server.data.dir", wildfly);
+        }
+    }
+
+    /**
+     * The numbers and the flag read system properties as the string properties do (the shipped
+     * ra.xml gives ${cairn.start.wait.seconds:10} and the like): an admin waits longer for a long
+     * recovery with a -D option instead of repacking the archive. They were typed Long and Boolean,
+     * which the container converts before the adapter sees them, so ${...} could not be used.
+     */
+    @Test
+    void numbersAndTheFlagTakeSystemProperties() {
+        System.setProperty("cairn.test.start.wait", "600");
+        System.setProperty("cairn.test.autoremove", "TRUE");
+        try {
+            CairnResourceAdapter a = adapter(dir, "unit", "homes");
+            a.setStartWaitSeconds("${cairn.test.start.wait:10}");
+            a.setConnectionWaitSeconds("${cairn.test.connection.wait:90}");
+            a.setCheckpointMinutes("${cairn.test.minutes:7}");
+            a.setLogAutoRemove("${cairn.test.autoremove:false}");
+            EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
+            assertEquals(Duration.ofSeconds(600), s.startWait());
+            assertEquals(Duration.ofSeconds(90), s.connectionWait(), "the default after the colon");
+            assertEquals(Duration.ofMinutes(7), s.config().checkpointInterval());
+            assertEquals(true, s.config().logAutoRemove());
+            System.setProperty("cairn.test.start.wait", "soon");
+            assertRefused("StartWaitSeconds=soon: not a whole number", b -> b.setStartWaitSeconds("${cairn.test.start.wait}"));
+        } finally {
+            System.clearProperty("cairn.test.start.wait");
+            System.clearProperty("cairn.test.autoremove");
         }
     }
 

@@ -59,7 +59,7 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
     @Test
     void aFailedEnvironmentGetsNoMoreScheduledWork() throws Exception {
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setCheckpointKBytes(1L);
+        a.setCheckpointKBytes("1");
         a.setFailoverDirectory("failover/{env}");
         start(a);
         write();
@@ -113,7 +113,7 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
 
         Files.writeString(home.resolve("cairn.properties"), "cairn.checkpoint.kbytes=0\n");
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setCheckpointKBytes(1L);
+        a.setCheckpointKBytes("1");
         start(a);
         write();
         assertEquals(0, tick(), "the home turned the log-volume trigger off");
@@ -147,9 +147,9 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
     void aScheduledCheckpointArchivesAndRemovesTheLogNoLongerNeeded() throws Exception {
         smallSegments();
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setCheckpointKBytes(1L);
+        a.setCheckpointKBytes("1");
         a.setArchiveDirectory("archive");
-        a.setLogAutoRemove(true);
+        a.setLogAutoRemove("true");
         start(a);
         writeSegments();
         Path home = dir.resolve("homes/unit");
@@ -171,9 +171,9 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
         Path archive = dir.resolve("archive");
         Files.writeString(archive, "not a directory");
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setCheckpointKBytes(1L);
+        a.setCheckpointKBytes("1");
         a.setArchiveDirectory(archive.toString());
-        a.setLogAutoRemove(true);
+        a.setLogAutoRemove("true");
         start(a);
         writeSegments();
         assertEquals(1, tick());

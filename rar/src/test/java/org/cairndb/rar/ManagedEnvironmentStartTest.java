@@ -54,8 +54,8 @@ class ManagedEnvironmentStartTest extends AdapterFixture {
     void aConnectionRequestGivesUpOnARecoveryPastItsWait() throws Exception {
         ctx.holdWork = new CountDownLatch(1);
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setStartWaitSeconds(0L);
-        a.setConnectionWaitSeconds(0L);
+        a.setStartWaitSeconds("0");
+        a.setConnectionWaitSeconds("0");
         ra = a;
         ra.start(ctx);
         ManagedEnvironment me = ra.environment("unit");
@@ -80,7 +80,7 @@ class ManagedEnvironmentStartTest extends AdapterFixture {
     void aStopDuringRecoveryClosesTheEnvironmentOnceRecoveryEnds() throws Exception {
         ctx.holdWork = new CountDownLatch(1);
         CairnResourceAdapter a = adapter(dir, "unit", "homes");
-        a.setStartWaitSeconds(0L);
+        a.setStartWaitSeconds("0");
         a.start(ctx);
         ManagedEnvironment me = a.environment("unit");
         Thread stopper = new Thread(a::stop, "stopper");
@@ -117,7 +117,7 @@ class ManagedEnvironmentStartTest extends AdapterFixture {
     @Test
     void withoutABootstrapContextTheAdapterUsesItsOwnThreads() throws Exception {
         ra = adapter(dir, "unit", "homes");
-        ra.setCheckpointKBytes(1L);
+        ra.setCheckpointKBytes("1");
         ra.start(null);
         writeAndAwaitACheckpoint();
     }
@@ -127,7 +127,7 @@ class ManagedEnvironmentStartTest extends AdapterFixture {
     void withoutATimerFromTheServerTheAdapterUsesItsOwn() throws Exception {
         ctx.timers = TestBootstrapContext.Timers.UNAVAILABLE;
         ra = adapter(dir, "unit", "homes");
-        ra.setCheckpointKBytes(1L);
+        ra.setCheckpointKBytes("1");
         ra.start(ctx);
         writeAndAwaitACheckpoint();
     }
