@@ -137,6 +137,15 @@ public final class SegmentCopier {
 
     /** Whether two files hold the same bytes. */
     public static boolean identical(FileIO io, Path a, Path b) throws IOException {
+        return sameOrZeroedFrom(io, a, b, Long.MAX_VALUE);
+    }
+
+    /**
+     * Whether {@code a} is {@code b} with zeros written over any of its bytes from {@code offset}
+     * on: the same size, the same bytes before {@code offset}, and from there each byte of {@code a}
+     * the one of {@code b} or zero (a segment cut there, the cut perhaps reaching the disk in part).
+     */
+    public static boolean sameOrZeroedFrom(FileIO io, Path a, Path b, long offset) throws IOException {
         try (StorageFile fa = io.open(a, false, false); StorageFile fb = io.open(b, false, false)) {
             if (fa.size() != fb.size()) {
                 return false;
@@ -154,8 +163,10 @@ public final class SegmentCopier {
                 if (na <= 0) {
                     return true;
                 }
-                if (!Arrays.equals(ba.array(), 0, na, bb.array(), 0, nb)) {
-                    return false;
+                for (int i = Arrays.mismatch(ba.array(), 0, na, bb.array(), 0, nb); i >= 0 && i < na; i++) {
+                    if (ba.get(i) != bb.get(i) && (pos + i < offset || ba.get(i) != 0)) {
+                        return false;
+                    }
                 }
             }
         }

@@ -635,40 +635,6 @@ public final class RecoveryManager {
         return name;
     }
 
-    /**
-     * Whether {@code segment} is {@code kept} as a killed run of the cut leaves it: the same bytes
-     * before {@code offset}, and from there on each byte the kept one's or zero (the zeroing, begun
-     * and not forced, may have reached the disk in part). A new history written after a finished cut
-     * has other bytes there.
-     */
-    private boolean partlyCutFrom(Path segment, Path kept, long offset) throws IOException {
-        try (StorageFile a = env.io().open(segment, false, false); StorageFile b = env.io().open(kept, false, false)) {
-            if (a.size() != b.size()) {
-                return false;
-            }
-            java.nio.ByteBuffer ba = java.nio.ByteBuffer.allocate(1 << 16);
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(1 << 16);
-            for (long pos = 0; ; pos += ba.capacity()) {
-                ba.clear();
-                bb.clear();
-                int na = a.read(ba, pos);
-                int nb = b.read(bb, pos);
-                if (na != nb) {
-                    return false;
-                }
-                if (na <= 0) {
-                    return true;
-                }
-                for (int i = 0; i < na; i++) {
-                    byte x = ba.get(i);
-                    if (x != bb.get(i) && (pos + i < offset || x != 0)) {
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-
     /** The directory of the latest recovery that moved the log after {@code cut} aside, or null. */
     private static String latestAside(Path logDir, long cut) throws IOException {
         List<String> all = asideDirs(logDir, "-at-" + Lsn.segment(cut) + "_" + Lsn.offset(cut));
@@ -696,8 +662,9 @@ public final class RecoveryManager {
                 return false; // (the same file in both: a move whose removal from log/ a power loss undid)
             }
             if (seg == cutSegment && env.io().exists(there)
-                    && !partlyCutFrom(logDir.resolve(SegmentFiles.name(seg)), there, Lsn.offset(cut))) {
-                return false;
+                    && !org.cairndb.archive.SegmentCopier.sameOrZeroedFrom(env.io(), logDir.resolve(SegmentFiles.name(seg)),
+                            there, Lsn.offset(cut))) {
+                return false; // (a killed run's copy is the segment before the cut, which it may have begun)
             }
         }
         if (env.config().archiveEnabled()) {
