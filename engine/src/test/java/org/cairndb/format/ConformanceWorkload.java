@@ -44,13 +44,20 @@ final class ConformanceWorkload {
     static final String TALL = "tall", EMPTY = "empty", WIDE = "wide";
     static final String ACCOUNTS = "accounts", HISTORY = "history", UNICODE = "Values.of_every-size" + "x".repeat(80), SCRATCH = "scratch";
     static final byte[] GID_COMMITTED = b("gid-committed"), GID_ABORTED = b("gid-aborted"), GID_IN_DOUBT = b("gid-in-doubt"),
-            GID_ROLLED_BACK = b("gid-heuristic-rollback");
-    static final byte[] LOCKED_KEY = b("acct-0007");
+            GID_ROLLED_BACK = b("gid-heuristic-rollback"), GID_FULL_SCAN = b("gid-full-scan");
+    static final byte[] LOCKED_KEY = b("acct-0007"), READ_KEY = b("acct-0002");
     static final byte[] RANGE_FROM = b("acct-0010"), RANGE_TO = b("acct-0020");
 
     final Path home;
     final Path archive;
     final Path backup;
+    /** A split-layout backup, not recovered. */
+    final Path split;
+    /** A flat backup taken in the first session and updated in the second. */
+    final Path updated;
+    String updatedManifestBefore;
+    /** log/log.next.tmp while the environment was open, if it was there. */
+    byte[] nextSegmentWhileOpen;
     final long startMillis = System.currentTimeMillis();
     long endMillis;
     final Map<String, TreeMap<Key, byte[]>> model = new LinkedHashMap<>();
@@ -73,6 +80,8 @@ final class ConformanceWorkload {
         this.home = dir.resolve("home");
         this.archive = dir.resolve("archive");
         this.backup = dir.resolve("backup");
+        this.split = dir.resolve("split");
+        this.updated = dir.resolve("updated");
     }
 
     EnvironmentConfig config() {
@@ -119,6 +128,7 @@ final class ConformanceWorkload {
             checkpoints.add(env.checkpoint(true));
             prepareAndCommit(env, accounts);
             prepareAndAbort(env, accounts);
+            prepareAfterFullScan(env, history);
             prepare(env, history, GID_IN_DOUBT, b("in-doubt"));
             prepare(env, history, GID_ROLLED_BACK, b("rolled-back"));
             for (int i = 0; i < 100; i++) {
@@ -132,6 +142,9 @@ final class ConformanceWorkload {
                     backupLockFile.put(p.phase(), e.toString());
                 }
             }));
+            HotBackup.run(env.internals(), split, BackupOptions.defaults().withSplitLayout(true).withRecover(false));
+            HotBackup.run(env.internals(), updated, BackupOptions.defaults().withCheckpointFirst(true));
+            updatedManifestBefore = Files.readString(updated.resolve("backup.manifest"));
             checkpoints.add(env.checkpoint(true));
         }
         lockFileAfterClose = Files.readString(home.resolve("cairn.lock"), StandardCharsets.UTF_8);
@@ -140,6 +153,8 @@ final class ConformanceWorkload {
             for (int i = 0; i < 3000; i++) {
                 commit(env, wide, b(String.format("w-%05d", i)), randomBytes(i % 97));
             }
+            Path next = home.resolve("log/log.next.tmp");
+            nextSegmentWhileOpen = Files.exists(next) ? Files.readAllBytes(next) : null;
             Transaction inDoubt = env.preparedTransaction(GID_IN_DOUBT);
             inDoubt.heuristicCommit();
             commits.put(inDoubt.id(), pending.remove(inDoubt.id()));
@@ -149,6 +164,7 @@ final class ConformanceWorkload {
             env.forgetHeuristic(GID_ROLLED_BACK);
             commit(env, env.openDatabase(ACCOUNTS), b("after-forget"), b("x"));
             checkpoints.add(env.checkpoint(true));
+            HotBackup.run(env.internals(), updated, BackupOptions.defaults().withUpdate(true));
             awaitArchived(env);
         }
         endMillis = System.currentTimeMillis();
@@ -200,6 +216,7 @@ final class ConformanceWorkload {
     private void prepareAndCommit(Environment env, Database accounts) {
         Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SERIALIZABLE));
         accounts.getForUpdate(t, LOCKED_KEY);
+        accounts.get(t, READ_KEY);
         try (Cursor c = accounts.openCursor(t, RANGE_FROM, RANGE_TO)) {
             for (boolean ok = c.first(); ok; ok = c.next()) {
                 c.key();
@@ -209,6 +226,23 @@ final class ConformanceWorkload {
         record(t.id(), ACCOUNTS, b("prepared-commit"), b("yes"));
         t.prepare(GID_COMMITTED);
         preparedTxn.put("committed", t.id());
+        t.commit();
+        commits.put(t.id(), pending.remove(t.id()));
+        applyToModel(t.id());
+    }
+
+    /** A SERIALIZABLE transaction that scanned a whole database: a range open at both ends. */
+    private void prepareAfterFullScan(Environment env, Database db) {
+        Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SERIALIZABLE));
+        try (Cursor c = db.openCursor(t)) {
+            for (boolean ok = c.first(); ok; ok = c.next()) {
+                c.key();
+            }
+        }
+        db.put(t, b("after-full-scan"), b("z"));
+        record(t.id(), db.name(), b("after-full-scan"), b("z"));
+        t.prepare(GID_FULL_SCAN);
+        preparedTxn.put("full-scan", t.id());
         t.commit();
         commits.put(t.id(), pending.remove(t.id()));
         applyToModel(t.id());
