@@ -114,6 +114,26 @@ class TruncatedUnevenSegmentTest {
         assertRefused(crashed, last, segmentSize);
     }
 
+    /** A log reopened with a larger segment size: its last segment was appended past its header's size. */
+    @Test
+    void aSegmentReopenedWithALargerSegmentSizeAndCutShortIsRefused() throws IOException {
+        Path home = tmp.resolve("resized");
+        Path crashed = tmp.resolve("resized-crashed");
+        try (Environment env = Environment.open(home, config(64 << 10))) {
+            commit(env, env.openDatabase("db", true), "small", 100);
+        }
+        try (Environment env = Environment.open(home, config(1 << 20))) {
+            Database db = env.openDatabase("db");
+            for (int i = 0; i < 400; i++) { // 100 KB of commits, more than the first segment's 64 KiB
+                commit(env, db, "k" + i, 200);
+            }
+            TestSupport.copyTree(home, crashed);
+        }
+        Path last = lastSegment(crashed);
+        truncate(last, recordsEnd(crashed) - 10); // the last, acknowledged commit cut
+        assertRefused(crashed, last, 1 << 20);
+    }
+
     private static void assertRefused(Path home, Path segment, long segmentSize) {
         try (Environment env = Environment.open(home, config(segmentSize))) {
             fail("recovery took a truncated segment's cut for a torn tail and dropped an acknowledged commit: "
