@@ -39,6 +39,9 @@ record DocumentedManifest(String format, int version, String cairnVersion, UUID 
             }
         });
         JsonNode last = m.get("lastCommit");
+        if (last != null && last.isNull()) {
+            throw new AssertionError(file + ": 'lastCommit' is null; without one it is absent");
+        }
         List<Prepared> prepared = new ArrayList<>();
         for (JsonNode p : required(m, "preparedTransactions", file)) {
             prepared.add(new Prepared(required(p, "txnId", file).asLong(), hex(required(p, "globalId", file)),
@@ -53,7 +56,7 @@ record DocumentedManifest(String format, int version, String cairnVersion, UUID 
                 text(m, "cairnVersion", file), UUID.fromString(text(m, "environmentId", file)), text(m, "source", file),
                 text(m, "layout", file), Instant.parse(text(m, "startedAt", file)), Instant.parse(text(m, "finishedAt", file)),
                 lsn(text(m, "startLsn", file)), lsn(text(m, "endLsn", file)), required(m, "recovered", file).asBoolean(),
-                last == null || last.isNull() ? null : new LastCommit(required(last, "txnId", file).asLong(),
+                last == null ? null : new LastCommit(required(last, "txnId", file).asLong(),
                         Instant.parse(required(last, "committedAt", file).asText())),
                 prepared, files);
     }
