@@ -9,7 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code cairn.lock}'s text (docs/file-format.md, "The home directory"): "process &lt;pid&gt; on
+ * {@code cairn.lock}'s text (docs/file-format.md, "The home directory"), UTF-8 lines separated by a
+ * newline: "process &lt;pid&gt; on
  * &lt;host&gt; since &lt;time&gt;", for an update followed by "(failover update of &lt;dir&gt;)" or
  * "(hot backup to &lt;dir&gt;)"; while a backup or update copies in, a second line "files are being
  * copied in: ...".
@@ -20,12 +21,17 @@ record DocumentedLockFile(long pid, String host, String since, String purpose, S
             "process (\\d+) on (\\S+) since (\\S+)(?: \\((failover update of .+|hot backup to .+)\\))?");
 
     static DocumentedLockFile read(Path file) throws IOException {
+        // Lines separated (not ended) by "\n": the holder's line, then perhaps the copying mark.
         List<String> lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
+        if (lines.size() > 2) {
+            throw new AssertionError(file + ": " + lines.size() + " lines, at most 2 documented: " + lines);
+        }
         Matcher m = HOLDER.matcher(lines.get(0));
         if (!m.matches()) {
             throw new AssertionError(file + ": first line '" + lines.get(0) + "' is not 'process <pid> on <host> since <time>'");
         }
-        String copying = lines.size() > 1 && !lines.get(1).isEmpty() ? lines.get(1) : null;
+        java.time.Instant.parse(m.group(3)); // ISO-8601, UTC
+        String copying = lines.size() > 1 ? lines.get(1) : null;
         if (copying != null && !copying.startsWith("files are being copied in: ")) {
             throw new AssertionError(file + ": second line '" + copying + "' is not 'files are being copied in: ...'");
         }

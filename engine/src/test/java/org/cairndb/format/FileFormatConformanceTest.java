@@ -119,6 +119,9 @@ class FileFormatConformanceTest {
             durable = r.durableLsn();
             long t = r.decoded() instanceof Commit c ? c.time() : r.decoded() instanceof Prepare p ? p.time()
                     : r.decoded() instanceof Abort a ? a.time() : -1;
+            if (r.type() >= DocumentedPayload.CHECKPOINT) {
+                assertEquals(0, r.txnId(), what + ": no transaction");
+            }
             if (t >= 0) {
                 assertTrue(t >= time, what + ": commit, prepare and abort times never decrease");
                 assertTrue(t >= work.startMillis && t <= work.endMillis, what);
@@ -180,6 +183,7 @@ class FileFormatConformanceTest {
         Commit c = (Commit) only(DocumentedPayload.COMMIT, work.preparedTxn.get("committed")).decoded();
         assertEquals(prepare.lsn(), c.prepareLsn());
         assertNull(c.globalId());
+        assertEquals(List.of(), c.operations(), "a prepared transaction's operations are in its PREPARE record only");
 
         DocumentedRecord abortedPrepare = only(DocumentedPayload.PREPARE, work.preparedTxn.get("aborted"));
         DocumentedRecord abort = only(DocumentedPayload.ABORT, work.preparedTxn.get("aborted"));
@@ -191,6 +195,7 @@ class FileFormatConformanceTest {
         assertEquals(DocumentedRecord.HEURISTIC, heuristicCommit.flags());
         assertArrayEquals(ConformanceWorkload.GID_IN_DOUBT, ((Commit) heuristicCommit.decoded()).globalId());
         assertEquals(only(DocumentedPayload.PREPARE, inDoubt).lsn(), ((Commit) heuristicCommit.decoded()).prepareLsn());
+        assertEquals(List.of(), ((Commit) heuristicCommit.decoded()).operations());
 
         long rolledBack = work.preparedTxn.get("gid-heuristic-rollback");
         DocumentedRecord heuristicAbort = only(DocumentedPayload.ABORT, rolledBack);
@@ -498,6 +503,10 @@ class FileFormatConformanceTest {
             }
             assertEquals(present, new java.util.TreeSet<>(m.files().stream().map(DocumentedManifest.FileEntry::path).toList()),
                     copy + ": files");
+            List<Long> segments = present.stream().filter(p -> p.matches("(log/)?log\\.\\d{10}"))
+                    .map(p -> Long.parseLong(p.substring(p.length() - 10))).sorted().toList();
+            assertEquals(Lsn.segment(m.startLsn()), segments.get(0), copy + ": segments from the one of startLsn on");
+            assertEquals(Lsn.segment(m.endLsn()) - segments.get(0) + 1, segments.size(), copy + ": no gap, up to endLsn's");
         }
     }
 
