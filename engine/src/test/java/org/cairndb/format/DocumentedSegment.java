@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A whole log segment as docs/file-format.md lays it out: the 64-byte header, then records one after
- * the other from offset 64, then (in a segment created at its full size and not filled) a record
- * length of zero followed only by zeros. Decoding stops at the first record that fails its checks
+ * the other from offset 64, then a record length of zero followed only by zeros, or the end of the
+ * file. Decoding stops at the first record that fails its checks
  * and says so in {@link #problem}: the document's reader would see a torn tail or damage there.
  */
 record DocumentedSegment(Path file, long numberInName, DocumentedSegmentHeader header, List<DocumentedRecord> records,

@@ -14,7 +14,7 @@ import java.util.UUID;
  * 24 16  environment id (UUID, most significant long first)
  * 40  8  creation time, ms since the epoch
  * 48  8  end offset of the previous segment's last record (0 for the first segment)
- * 56  4  size of the file when the segment began, in KiB
+ * 56  4  size the segment was created with, in KiB (grown for a large record included)
  * 60  4  CRC-32C of bytes 0..59
  * </pre>
  */

@@ -6,12 +6,12 @@ import java.util.List;
 
 /**
  * Space map bytes (docs/file-format.md): 8 file size in pages; 4 number of pending extents; per
- * pending extent 8 first page, 4 pages, 8 time freed (ms); then the allocation bitmap, bit p mod 8 of
- * byte p/8 set when page p is in use or pending.
+ * pending extent 8 first page, 4 pages, 8 time freed (ms); then the allocation bitmap, (file size in
+ * pages + 7) / 8 bytes, bit p mod 8 of byte p/8 set when page p is in use or pending.
  */
 record DocumentedSpaceMap(long filePages, List<Extent> pending, BitSet used, int bitmapBytes) {
 
-    /** Time freed of the extents freed by the generation that wrote the map (undocumented until checked). */
+    /** Time freed of the extents freed by the checkpoint that wrote the map: the header's checkpoint time. */
     static final long FREED_BY_THIS_GENERATION = Long.MAX_VALUE;
 
     record Extent(long first, int pages, long freedMillis) {
