@@ -64,6 +64,36 @@ class LockFileConformanceTest {
         assertFalse(Files.exists(dir.resolve("cairn.lock")), "an inspecting open creates none where there is none");
     }
 
+    @Test
+    void aFailoverUpdateNamesItselfInTheCopysLockFileWhileCopying() throws IOException {
+        Path home = dir.resolve("home");
+        Path copy = dir.resolve("failover");
+        java.util.Map<String, String> seen = new java.util.LinkedHashMap<>();
+        try (Environment env = TestSupport.open(home)) {
+            Database db = env.openDatabase("db", true);
+            try (Transaction t = env.beginTransaction()) {
+                db.put(t, b("k"), b("v"));
+                t.commit();
+            }
+            org.cairndb.backup.Failover.update(env.internals(), copy, org.cairndb.backup.BackupOptions.defaults()
+                    .withProgress(p -> {
+                        try {
+                            seen.put(p.phase(), Files.readString(copy.resolve("cairn.lock")));
+                        } catch (IOException e) {
+                            seen.put(p.phase(), e.toString());
+                        }
+                    }));
+        }
+        Path copying = dir.resolve("lock-while-copying");
+        Files.writeString(copying, seen.get("log"));
+        DocumentedLockFile lock = DocumentedLockFile.read(copying);
+        assertEquals("failover update of " + copy.toAbsolutePath(), lock.purpose(), seen.toString());
+        assertEquals(true, lock.copyingLine() != null, seen.toString());
+        assertNull(DocumentedLockFile.read(copy.resolve("cairn.lock")).copyingLine(), "finished: no copying mark");
+        DocumentedManifest m = DocumentedManifest.read(copy.resolve("backup.manifest"));
+        assertEquals(true, m.recovered());
+    }
+
     private static List<String> list(Path d) throws IOException {
         try (var s = Files.list(d)) {
             return List.copyOf(new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
