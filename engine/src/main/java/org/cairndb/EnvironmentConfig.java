@@ -142,6 +142,10 @@ public final class EnvironmentConfig {
         return this;
     }
 
+    /**
+     * Size of the log segments created from now on: 64 KiB to 1 GiB, rounded up to a whole KiB (the
+     * unit a segment's header records its size in, against which recovery tells a truncated segment).
+     */
     public EnvironmentConfig logSegmentSize(long bytes) {
         if (bytes < (64L << 10) || bytes > (1L << 30)) {
             throw new IllegalArgumentException("log segment size " + bytes + " is outside 64 KiB .. 1 GiB");

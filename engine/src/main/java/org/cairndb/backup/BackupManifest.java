@@ -1,6 +1,7 @@
 package org.cairndb.backup;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -36,7 +37,9 @@ import org.cairndb.io.FileIO;
  */
 public record BackupManifest(String format, int version, String cairnVersion, String environmentId, String source,
         String layout, String startedAt, String finishedAt, String startLsn, String endLsn, boolean recovered,
-        LastCommit lastCommit, List<Prepared> preparedTransactions, List<FileEntry> files) {
+        // Absent, not null, when there is none, as the class comment and docs/file-format.md say.
+        @JsonInclude(JsonInclude.Include.NON_NULL) LastCommit lastCommit, List<Prepared> preparedTransactions,
+        List<FileEntry> files) {
 
     public static final String FILE_NAME = "backup.manifest";
     public static final String FORMAT = "cairn-backup";

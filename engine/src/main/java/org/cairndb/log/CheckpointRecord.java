@@ -15,8 +15,8 @@ import org.cairndb.util.VarInts;
  * <pre>
  * size  field
  *    8  start LSN: where recovery must begin
- *    8  checkpoint time, milliseconds since the epoch
- *    8  next transaction id
+ *    8  checkpoint time, milliseconds since the epoch (after every data file was written)
+ *    8  next transaction id when the checkpoint began (records after the start LSN may have higher ones)
  *    4  next database id
  *  var  number of databases, then for each:
  *          4 database id, 8 data file generation, var name length, name (UTF-8)

@@ -31,7 +31,8 @@ import org.cairndb.io.StorageFile;
  * forced, and the next one begins: a file zero-filled in advance by {@link SegmentPreallocator}
  * (so that a force is a data-only {@code fdatasync} that changes no file size), renamed to its
  * final name, given its header, forced, and its directory entry synced. A record larger than a
- * whole segment gets a segment of its own, grown to fit.
+ * whole segment gets a segment of its own, grown to fit before its header is written: the header
+ * records the size the segment really has, so that recovery can tell a cut in it from a torn tail.
  *
  * <h2>Failure</h2>
  * If a write or force fails the manager stops accepting records: the caller's environment is no
@@ -66,7 +67,6 @@ public final class LogManager implements Closeable {
     private ByteBuffer spare;
     private StorageFile current;
     private long currentSegment;
-    private boolean currentGrown;
 
     private volatile long writtenLsn;
     private volatile long durableLsn;
@@ -85,10 +85,10 @@ public final class LogManager implements Closeable {
         this.readOnly = readOnly;
         this.logDir = logDir;
         this.environmentId = environmentId;
-        this.segmentSize = segmentSize;
+        this.segmentSize = wholeKiB(segmentSize);
         this.active = ByteBuffer.allocate(bufferSize);
         this.spare = ByteBuffer.allocate(bufferSize);
-        this.preallocator = new SegmentPreallocator(io, logDir, segmentSize);
+        this.preallocator = new SegmentPreallocator(io, logDir, this.segmentSize);
     }
 
     /**
@@ -107,9 +107,10 @@ public final class LogManager implements Closeable {
             StorageFile f = io.open(logDir.resolve(SegmentFiles.name(seg)), true, false);
             log.current = f;
             log.currentSegment = seg;
-            long size = f.size();
-            log.currentGrown = size < segmentSize;
-            log.segmentLimit = Math.max(size, segmentSize);
+            // Appends stay within the size the segment's header records (a segment made when the
+            // configured size was smaller is not grown past it; the next segment has the new size),
+            // and a segment grown for one large record takes no other.
+            log.segmentLimit = Math.min(f.size(), log.segmentSize);
             log.appendLsn = endLsn;
             log.activeStartLsn = endLsn;
             log.writtenLsn = endLsn;
@@ -164,8 +165,7 @@ public final class LogManager implements Closeable {
                 if (Lsn.offset(appendLsn) + size > segmentLimit && Lsn.offset(appendLsn) > SegmentHeader.SIZE) {
                     switchSegmentLocked(size);
                 } else if (Lsn.offset(appendLsn) + size > segmentLimit) {
-                    segmentLimit = Lsn.offset(appendLsn) + size;
-                    currentGrown = true;
+                    growEmptySegmentLocked(SegmentHeader.SIZE + size);
                 }
                 if (active.remaining() < size) {
                     drainActiveLocked();
@@ -333,14 +333,14 @@ public final class LogManager implements Closeable {
 
     private void forceLocked() throws IOException {
         long target = writtenLsn;
-        current.force(currentGrown);
+        current.force(false);
         forces.incrementAndGet();
         durableLsn = target;
     }
 
     private void switchSegmentLocked(int recordSize) throws IOException {
         drainActiveLocked();
-        current.force(currentGrown);
+        current.force(false);
         forces.incrementAndGet();
         durableLsn = writtenLsn;
         long previousEnd = Lsn.offset(appendLsn);
@@ -351,19 +351,62 @@ public final class LogManager implements Closeable {
     private void beginSegment(long number, long previousEnd, long minSize) throws IOException {
         Path path = logDir.resolve(SegmentFiles.name(number));
         StorageFile f = preallocator.take(path);
-        long size = f.size();
-        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size & ~1023L).encode(), 0);
+        long size = growTo(f, minSize);
+        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
         f.force(true);
         io.syncDirectory(logDir);
         current = f;
         currentSegment = number;
-        currentGrown = minSize > size;
-        segmentLimit = Math.max(size, minSize);
+        // A grown segment holds its one record only, not small ones in the rest of its last KiB.
+        segmentLimit = minSize > segmentSize ? minSize : size;
         long start = Lsn.of(number, SegmentHeader.SIZE);
         appendLsn = start;
         activeStartLsn = start;
         writtenLsn = start;
         durableLsn = start;
+    }
+
+    /**
+     * A record too large for the current segment, which holds no record yet (the log was opened
+     * at the end of an empty segment): grows the segment, and rewrites its header with the new
+     * size, before the record is written into it. A crash while the header is rewritten leaves a
+     * torn header with nothing after it, which recovery removes as a segment never begun.
+     */
+    private void growEmptySegmentLocked(long minSize) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.SIZE);
+        current.readFully(b, 0);
+        b.flip();
+        SegmentHeader old = SegmentHeader.decode(b);
+        long size = growTo(current, minSize);
+        current.write(new SegmentHeader(currentSegment, environmentId, System.currentTimeMillis(), old.previousEnd(), size)
+                .encode(), 0);
+        current.force(true);
+        segmentLimit = minSize;
+    }
+
+    /**
+     * Zero-fills {@code f} up to {@code minSize} (in whole KiB) when it is shorter, and returns its
+     * size. A segment is given its full size, grown for a record larger than a segment included,
+     * before its header records that size: recovery refuses a segment shorter than its header says
+     * as truncated, so a segment grown after its header was written (or a size the header, in KiB,
+     * rounded down) let a cut in its last bytes pass for a torn tail and drop acknowledged commits.
+     */
+    private static long growTo(StorageFile f, long minSize) throws IOException {
+        long size = f.size();
+        if (minSize > size) {
+            long grown = wholeKiB(minSize);
+            f.zeroFill(size, grown);
+            size = grown;
+        }
+        return size;
+    }
+
+    /**
+     * Sizes of segments are whole KiB, the unit their header records them in ({@code
+     * cairn.log.segment.size} is rounded up).
+     */
+    static long wholeKiB(long bytes) {
+        return (bytes + 1023) & ~1023L;
     }
 
     private void checkUsable() throws IOException {

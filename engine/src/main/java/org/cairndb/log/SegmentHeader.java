@@ -16,7 +16,7 @@ import org.cairndb.util.Checksums;
  *     24   16 environment id (UUID: most significant long, then least significant long)
  *     40    8 creation time, milliseconds since the epoch
  *     48    8 end offset of the previous segment (where its last record ends; 0 for the first)
- *     56    4 size of the file when the segment began, in KiB (segments are created at full size)
+ *     56    4 size the segment was created with, in KiB (its full size, grown for a large record included)
  *     60    4 CRC-32C of bytes 0..59
  * </pre>
  *

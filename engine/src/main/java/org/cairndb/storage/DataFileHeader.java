@@ -24,17 +24,18 @@ import org.cairndb.util.Checksums;
  *     40    4 database id
  *     44    4 reserved (0)
  *     48    8 checkpoint LSN: recovery of this version starts here
- *     56    8 checkpoint time, milliseconds since the epoch
+ *     56    8 checkpoint time, milliseconds since the epoch: when this header was written
+ *              (the time the pending extents this checkpoint freed are counted from)
  *     64    8 root page (0: empty database)
  *     72    8 number of records
  *     80    8 file size in pages (high-water mark)
  *     88    8 first page of the space map (0: none)
  *     96    4 pages of the space map
  *    100    4 reserved (0)
- *    104    8 next transaction id at this checkpoint
+ *    104    8 next transaction id when this checkpoint began
  *    112    4 next database id at this checkpoint
  *    116    2 length of the database name
- *    118  ... database name, UTF-8 (at most 255 bytes)
+ *    118  ... database name, UTF-8 (at most 255 bytes; names are 1..100 ASCII characters)
  *    376    8 last commit the checkpoint holds: transaction id (0: unknown)
  *    384    8 its commit time, milliseconds since the epoch (0: unknown)
  *    392    8 where it lies in the log: the end LSN of its COMMIT record, or for a NOT_DURABLE

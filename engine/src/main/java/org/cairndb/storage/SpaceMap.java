@@ -28,8 +28,10 @@ import org.cairndb.util.MonotonicClock;
  *
  * <p>On disk the map is a run of SPACE_MAP pages (see {@code PageFormat}) holding, big-endian:
  * {@code 8} file size in pages, {@code 4} number of pending extents, per extent {@code 8} first
- * page, {@code 4} pages, {@code 8} time freed (ms), then the allocation bitmap (bit {@code p % 8}
- * of byte {@code p / 8} set when page {@code p} is in use or pending).
+ * page, {@code 4} pages, {@code 8} time freed (ms; {@code Long.MAX_VALUE} for extents freed by the
+ * checkpoint that wrote the map, whose header's checkpoint time stands in), then the allocation
+ * bitmap, {@code (pageCount + 7) / 8} bytes (bit {@code p % 8} of byte {@code p / 8} set when page
+ * {@code p} is in use or pending).
  */
 final class SpaceMap {
 
