@@ -1,12 +1,10 @@
 package org.cairndb.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -43,7 +41,6 @@ class CrashRecoveryIT {
     private static final String SERVER = "crash";
     private static final String BASE = Support.CRASH_HTTP + "/crash";
     private static final int MANAGEMENT_PORT = Support.CRASH_MANAGEMENT;
-    private static final int HTTP_PORT = java.net.URI.create(Support.CRASH_HTTP).getPort();
 
     @ArquillianResource
     private ContainerController controller;
@@ -109,22 +106,9 @@ class CrashRecoveryIT {
     }
 
     private void crash(String key, String value, TestXAResource.Mode mode) throws Exception {
-        assertEquals(1, serverProcesses(), "the crash server's JVM is found by its command line");
-        assertThrows(IOException.class, () -> Support.get(BASE, "/crash",
-                Map.of("op", "write", "key", key, "value", value, "mode", mode.name())),
-                "the server halts in the middle of the transaction");
-        // Arquillian's stop asks a live process to shut down (and fails when it cannot connect): wait
-        // until the process itself has gone, not only its ports.
-        Support.await("the crashed server's process to exit", Duration.ofSeconds(60),
-                () -> serverProcesses() == 0 && !Support.listening(MANAGEMENT_PORT) && !Support.listening(HTTP_PORT));
+        CrashServer.crash(() -> Support.get(BASE, "/crash", Map.of("op", "write", "key", key, "value", value,
+                "mode", mode.name())));
         System.err.println("CrashRecoveryIT: the server died in " + mode);
-    }
-
-    /** Live JVMs running the crash server (its base directory is on their command line). */
-    private static long serverProcesses() {
-        String base = System.getProperty("crash.base");
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains("jboss-modules")
-                && c.contains("-Djboss.server.base.dir=" + base)).orElse(false)).count();
     }
 
     private void restart() {
@@ -161,8 +145,7 @@ class CrashRecoveryIT {
 
     /** Cairn's recovery reports in the crash server's log, oldest first. */
     private static java.util.List<String> recoveryReports() throws IOException {
-        Path log = Path.of(System.getProperty("crash.base"), "log", "server.log");
-        Matcher m = Pattern.compile("Cairn environment 'default' opened .*").matcher(Files.readString(log));
+        Matcher m = Pattern.compile("Cairn environment 'default' opened .*").matcher(Files.readString(CrashServer.serverLog()));
         java.util.List<String> out = new java.util.ArrayList<>();
         while (m.find()) {
             out.add(m.group());

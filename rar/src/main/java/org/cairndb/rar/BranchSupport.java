@@ -4,6 +4,7 @@ import jakarta.resource.ResourceException;
 import java.util.List;
 import java.util.function.Function;
 import javax.transaction.xa.XAResource;
+import org.cairndb.LockTimeoutException;
 import org.cairndb.Transaction;
 
 /**
@@ -29,6 +30,13 @@ public interface BranchSupport {
 
     /** Forgets the heuristic decision on {@code id}; false if there was none. */
     boolean forget(String id);
+
+    /**
+     * The same lock timeout with the Xid of the in-doubt branch holding the lock added to its message, if
+     * the holder is one; otherwise {@code e} itself. For work outside XA: inside a branch the XA layer
+     * does this already.
+     */
+    LockTimeoutException explain(LockTimeoutException e);
 
     /** One managed connection's side of XA. */
     interface Branches {

@@ -19,6 +19,7 @@ import javax.transaction.xa.XAResource;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentFailureException;
+import org.cairndb.LockTimeoutException;
 import org.cairndb.Transaction;
 
 /**
@@ -249,18 +250,32 @@ public class CairnManagedConnection implements ManagedConnection {
                 }
                 return branches.call(op);
             }
-            synchronized (localLock) {
-                Transaction t = local;
-                if (t != null) {
-                    return op.apply(t);
+            try {
+                synchronized (localLock) {
+                    Transaction t = local;
+                    if (t != null) {
+                        return op.apply(t);
+                    }
                 }
-            }
-            try (Transaction t = env.beginTransaction()) {
-                T result = op.apply(t);
-                t.commit();
-                return result;
+                try (Transaction t = env.beginTransaction()) {
+                    T result = op.apply(t);
+                    t.commit();
+                    return result;
+                }
+            } catch (LockTimeoutException e) {
+                // The engine names an in-doubt holder by its global id alone; the in-doubt list and
+                // the admin's decisions name it by its Xid, as XA work is told.
+                throw namingInDoubtHolder(e);
             }
         });
+    }
+
+    private LockTimeoutException namingInDoubtHolder(LockTimeoutException e) {
+        try {
+            return me.branches().explain(e);
+        } catch (RuntimeException closedMeanwhile) {
+            return e; // the environment closed or failed since: the engine's message still names the holder
+        }
     }
 
     Database database(String name) {

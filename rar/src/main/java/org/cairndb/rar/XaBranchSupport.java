@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 import javax.transaction.xa.XAResource;
 import org.cairndb.Environment;
+import org.cairndb.LockTimeoutException;
 import org.cairndb.Transaction;
 import org.cairndb.xa.CairnXAResource;
 import org.cairndb.xa.CairnXid;
@@ -55,6 +56,11 @@ final class XaBranchSupport implements BranchSupport {
                 xa.release();
             }
         };
+    }
+
+    @Override
+    public LockTimeoutException explain(LockTimeoutException e) {
+        return inDoubt.explain(e);
     }
 
     @Override

@@ -479,6 +479,41 @@ class AdapterTest extends AdapterFixture {
         mc.destroy();
     }
 
+    /**
+     * A writer outside XA (auto-commit, or a local transaction) blocked by an in-doubt branch got the
+     * engine's message alone, naming the holder by its global id in hex; only work inside an XA branch
+     * was told the holder's Xid, the name the in-doubt list and the admin's decisions use.
+     */
+    @Test
+    void aWriterOutsideXaBlockedByAnInDoubtBranchIsToldItsXid() throws Exception {
+        CairnResourceAdapter a = adapter();
+        a.setLockTimeout("200ms");
+        CairnConnectionFactory cf = start(a);
+        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        org.cairndb.xa.CairnXid xid = new org.cairndb.xa.CairnXid(131077, b("in-doubt"), b("b1"));
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("x", "held", "prepared");
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        xa.prepare(xid);
+        try (CairnConnection c = cf.getConnection()) {
+            org.cairndb.LockTimeoutException e = assertThrows(org.cairndb.LockTimeoutException.class,
+                    () -> c.putString("x", "held", "auto-commit"));
+            assertTrue(e.getMessage().contains("in-doubt XA branch " + xid), e.getMessage());
+        }
+        CairnManagedConnection local = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection lh = (CairnConnection) local.getConnection(null, null);
+        local.getLocalTransaction().begin();
+        org.cairndb.LockTimeoutException e = assertThrows(org.cairndb.LockTimeoutException.class,
+                () -> lh.putString("x", "held", "local"));
+        assertTrue(e.getMessage().contains("in-doubt XA branch " + xid), e.getMessage());
+        local.getLocalTransaction().rollback();
+        xa.rollback(xid);
+        local.destroy();
+        mc.destroy();
+    }
+
     @Test
     void inDoubtBranchesAreListedAndDecidedByAnAdmin() throws Exception {
         CairnConnectionFactory cf = start(adapter());

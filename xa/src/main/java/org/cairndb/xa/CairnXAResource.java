@@ -455,8 +455,8 @@ public final class CairnXAResource implements XAResource {
 
     private static XAException heuristicError(CairnXid x, HeuristicOutcome h, String action) {
         return XaErrors.error(h.committed() ? XAException.XA_HEURCOM : XAException.XA_HEURRB, "cannot " + action
-                + " branch " + x + ": an administrator already " + (h.committed() ? "committed" : "rolled back")
-                + " it heuristically at " + h.decidedAt() + " (forget it once the transaction is settled)");
+                + " branch " + x + ": an administrator already " + (h.committed() ? "committed it" : "rolled it back")
+                + " heuristically at " + h.decidedAt() + " (forget it once the transaction is settled)");
     }
 
     /** A prepared branch ended between our look-up and our call: report what happened to it. */

@@ -41,6 +41,21 @@ public class CrashBean {
         }
     }
 
+    /** Writes {@code key} in a JTA transaction of its own, Cairn its only resource (waits for the key's lock). */
+    public void update(String key, String value) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            c.putString(DB, key, value);
+        }
+    }
+
+    /** Writes {@code key} outside any JTA transaction: an auto-commit write. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public void put(String key, String value) throws ResourceException {
+        try (CairnConnection c = cairn.getConnection()) {
+            c.putString(DB, key, value);
+        }
+    }
+
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public String read(String key) throws ResourceException {
         try (CairnConnection c = cairn.getConnection()) {
