@@ -54,6 +54,8 @@ import org.cairndb.TransactionStateException;
  * <p>Not {@link java.io.Serializable}: a resource fronts an open environment of this process.
  */
 public final class CairnXAResource implements XAResource {
+    private static final System.Logger LOG = System.getLogger(CairnXAResource.class.getName());
+
 
     private final Environment env;
     private final BranchRegistry registry;
@@ -404,6 +406,7 @@ public final class CairnXAResource implements XAResource {
         try (BranchRegistry.Completion held = registry.complete(x)) {
             byte[] gid = XidCodec.encode(x);
             if (env.forgetHeuristic(gid)) {
+                LOG.log(System.Logger.Level.INFO, "forgot the heuristic outcome of branch " + x);
                 return;
             }
             if (registry.get(x) != null || env.preparedTransaction(gid) != null) {
@@ -454,6 +457,18 @@ public final class CairnXAResource implements XAResource {
     }
 
     private static XAException heuristicError(CairnXid x, HeuristicOutcome h, String action) {
+        // The transaction manager's own log tells of this only in its words (Narayana: "commit on ...
+        // failed with exception XA_HEURRB"); the admin looking at Cairn's side learns here whether the
+        // decisions agreed, and that the outcome stays recorded until it is forgotten.
+        boolean agreed = h.committed() == action.equals("commit");
+        LOG.log(agreed ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "the transaction manager asked to "
+                + action + " branch " + x + ", which an administrator had already "
+                + (h.committed() ? "committed" : "rolled back") + " heuristically at " + h.decidedAt()
+                + (agreed ? " (the same outcome)" : ": the outcomes differ, and this branch's writes are "
+                + (h.committed() ? "committed" : "rolled back") + " while the global transaction's other branches are "
+                + (h.committed() ? "rolled back" : "committed") + " as decided")
+                + "; reported " + (h.committed() ? "XA_HEURCOM" : "XA_HEURRB") + "; the outcome stays recorded until"
+                + " forget (the transaction manager's, or the admin's)");
         return XaErrors.error(h.committed() ? XAException.XA_HEURCOM : XAException.XA_HEURRB, "cannot " + action
                 + " branch " + x + ": an administrator already " + (h.committed() ? "committed it" : "rolled it back")
                 + " heuristically at " + h.decidedAt() + " (forget it once the transaction is settled)");

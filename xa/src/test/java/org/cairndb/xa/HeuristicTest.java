@@ -200,4 +200,47 @@ class HeuristicTest {
         assertTrue(admin.heuristics().isEmpty());
         assertNull(env.preparedTransaction(XidCodec.encode(xid())));
     }
+
+    /**
+     * Cairn's side of the server log says when the transaction manager meets an administrator's
+     * decision, whether the two agree, and when the outcome is forgotten: the manager's own log
+     * tells it only in its terms (Narayana: "commit on ... failed with exception XA_HEURRB").
+     */
+    @Test
+    void meetingTheManagersDecisionAndForgettingAreLogged() throws Exception {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(CairnXAResource.class.getName());
+        logger.addHandler(capture);
+        try {
+            Xid x = prepared("k", "v");
+            admin.heuristicRollback(x);
+            assertXa(XA_HEURRB, () -> xa.commit(x, false));
+            assertXa(XA_HEURRB, () -> xa.rollback(x));
+            xa.forget(x);
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertEquals(3, records.size(), records.stream().map(java.util.logging.LogRecord::getMessage).toList()::toString);
+        assertEquals(java.util.logging.Level.WARNING, records.get(0).getLevel());
+        assertTrue(records.get(0).getMessage().contains("asked to commit branch")
+                && records.get(0).getMessage().contains("the outcomes differ"), records.get(0).getMessage());
+        assertEquals(java.util.logging.Level.INFO, records.get(1).getLevel());
+        assertTrue(records.get(1).getMessage().contains("(the same outcome)"), records.get(1).getMessage());
+        assertTrue(records.get(2).getMessage().startsWith("forgot the heuristic outcome of branch "),
+                records.get(2).getMessage());
+    }
 }
