@@ -168,7 +168,12 @@ public final class HotBackup {
             // full disk, an I/O error) left them only in a directory that, after a first update, is
             // no failover copy and is to be moved away or emptied: without an archive the
             // environment's log history was lost with it.
-            List<Path> removed = env.logArchive().removeArchivable(moved::contains);
+            // The environment closed meanwhile (the copy is complete all the same): they stay, and the
+            // next update finds them in the copy already and moves them then.
+            List<Path> removed;
+            synchronized (env.checkpointer()) {
+                removed = env.isClosed() ? List.of() : env.logArchive().removeArchivable(moved::contains);
+            }
             LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
         }
         report("done", true);
@@ -215,6 +220,8 @@ public final class HotBackup {
         long firstNeeded;
         BackupPins.Pin pin;
         synchronized (env.checkpointer()) {
+            // Not once the close has begun: it would release the home while the copy pinned it.
+            env.checkUsable();
             startLsn = env.logArchive().recoveryStartLsn();
             firstNeeded = copysLast > 0 ? copysLast : Lsn.segment(startLsn);
             // From the copy's last segment too when that lies before the recovery start: log removal

@@ -73,6 +73,14 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean recoveryCheckpointPending;
     private volatile boolean daemonStop;
     private volatile boolean closed;
+    /**
+     * Set under the checkpointer's monitor when the close is about to take its own checkpoint: from
+     * then on a checkpoint, a log removal or a backup's pin (all taken under that monitor) is refused
+     * as if the environment were closed. One that waited for the monitor while the close went on
+     * otherwise ran after the log was closed, failed the environment ("checkpoint failed: the log is
+     * closed") and wrote data files the close was closing (AdminChaosTest).
+     */
+    private volatile boolean closing;
     private final Object closeLock = new Object();
     private volatile EnvironmentFailureException failure;
     /** Things noticed while opening the data files, for the recovery report. */
@@ -660,12 +668,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             throw readOnly("checkpoint");
         }
         CheckpointResult r;
-        try {
-            r = checkpointer.run(force, reason);
-        } catch (IOException e) {
-            throw fail("checkpoint failed", e);
+        synchronized (checkpointer) {
+            checkUsable(); // again: the close may have begun while this waited for a checkpoint under way
+            try {
+                r = checkpointer.run(force, reason);
+            } catch (IOException e) {
+                throw fail("checkpoint failed", e);
+            }
+            removeUnneededSegmentsAfter("after a checkpoint of");
         }
-        removeUnneededSegmentsAfter("after a checkpoint of");
         return r;
     }
 
@@ -675,7 +686,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * load) never removed any, since no checkpoint came due by volume or time while it ran.
      */
     private void removeUnneededSegments() throws IOException {
-        List<Path> removed = logArchive().removeArchivable();
+        List<Path> removed = logArchive().removeArchivableAtCheckpoint();
         if (!removed.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "removed " + removed.size() + " log segments nothing needs any more");
         }
@@ -811,13 +822,14 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (f != null) {
             throw new EnvironmentFailureException(f.getMessage(), f.getCause());
         }
-        if (closed) {
+        if (closed || closing) {
             throw new IllegalStateException("environment " + home.home() + " is closed");
         }
     }
 
+    /** Closed, or closing past the point where its checkpoint begins (see {@link #closing}). */
     public boolean isClosed() {
-        return closed;
+        return closed || closing;
     }
 
     // ---- statistics ----
@@ -856,6 +868,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         txns.abortActiveAtClose("environment " + home.home() + " is closed"); // what checkUsable says from now on
         stopDaemon();
+        synchronized (checkpointer) {
+            closing = true; // a checkpoint, removal or backup pin waiting for the monitor is refused from now on
+        }
         RuntimeException error = null;
         try {
             if (failure == null) {
