@@ -23,7 +23,9 @@ import org.cairndb.txn.Txn;
  * applied);</li>
  * <li>a prepared (in-doubt) transaction's PREPARE record is in it or after it;</li>
  * <li>a running hot backup or failover update needs it: it is at or after the recovery start the
- * copy began with, or, for an update, the last segment the copy already held if that is earlier;</li>
+ * copy began with, or, for an update, the last segment the copy already held if that is earlier,
+ * or, for a failover update, any segment that was in the log directory when it began (it moves
+ * those into its copy, and they leave the environment when it is complete);</li>
  * <li>continuous archiving is on and has not archived it yet.</li>
  * </ul>
  */

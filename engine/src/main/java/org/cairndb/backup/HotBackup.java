@@ -36,7 +36,8 @@ import org.cairndb.util.RealPaths;
  * <li><b>Optional checkpoint</b> ({@code -c}), so that the copy needs less log.</li>
  * <li><b>Pin</b>, under the checkpoint lock so that no checkpoint or log removal is half-way: note
  * where recovery of the data files would start now (S) and pin every log segment from S's segment
- * on, and every data-file page freed from now on. Writers go on committing; checkpoints go on
+ * on (a failover update: from the oldest segment in the log directory, which it moves into its
+ * copy), and every data-file page freed from now on. Writers go on committing; checkpoints go on
  * writing data files, but only into pages free before the pin, so every page reachable from any
  * header the copy may read stays as it is.</li>
  * <li><b>Copy the data files</b>, each read front to back: its header first, then pages, which
@@ -226,7 +227,18 @@ public final class HotBackup {
             firstNeeded = copysLast > 0 ? copysLast : Lsn.segment(startLsn);
             // From the copy's last segment too when that lies before the recovery start: log removal
             // during the copy took those segments, and the update failed for want of them.
-            pin = env.backupPins().pin(Math.min(firstNeeded, Lsn.segment(startLsn)), owner);
+            long pinFrom = Math.min(firstNeeded, Lsn.segment(startLsn));
+            if (moved != null) {
+                // A failover update moves the segments nothing else needs into its copy, the oldest in
+                // the log directory first: they are its until then. Pinned only from the recovery
+                // start, other removers (automatic removal, cairn archive -d) took those it had not
+                // copied yet, and without an archive the update failed for want of them.
+                List<Long> inLog = SegmentFiles.list(env.io(), env.home().logDir());
+                if (!inLog.isEmpty()) {
+                    pinFrom = Math.min(pinFrom, inLog.get(0));
+                }
+            }
+            pin = env.backupPins().pin(pinFrom, owner);
         }
         long endLsn;
         try {
