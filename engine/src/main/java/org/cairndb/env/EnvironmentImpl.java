@@ -74,9 +74,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean daemonStop;
     private volatile boolean closed;
     /**
-     * Set under the checkpointer's monitor when the close is about to take its own checkpoint: from
-     * then on a checkpoint, a log removal or a backup's pin (all taken under that monitor) is refused
-     * as if the environment were closed. One that waited for the monitor while the close went on
+     * Set under the checkpointer's monitor and the catalog's write lock when the close is about to
+     * take its own checkpoint: from then on a checkpoint, a log removal or a backup's pin (all taken
+     * under that monitor), and a database creation or removal (under that lock) is refused as if
+     * the environment were closed. One that waited for the monitor while the close went on
      * otherwise ran after the log was closed, failed the environment ("checkpoint failed: the log is
      * closed") and wrote data files the close was closing (AdminChaosTest).
      */
@@ -534,6 +535,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         catalog.lock().writeLock().lock();
         try {
+            checkUsable(); // again: the close may have begun while this waited for the catalog
             db = catalog.byName(name);
             if (db != null) {
                 return db;
@@ -576,6 +578,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         catalog.lock().writeLock().lock();
         try {
+            checkUsable(); // again: the close may have begun while this waited for the catalog
             DatabaseImpl db = catalog.byName(name);
             if (db == null) {
                 throw new DatabaseNotFoundException("cannot remove database '" + name + "': it does not exist in environment "
@@ -869,7 +872,16 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         txns.abortActiveAtClose("environment " + home.home() + " is closed"); // what checkUsable says from now on
         stopDaemon();
         synchronized (checkpointer) {
-            closing = true; // a checkpoint, removal or backup pin waiting for the monitor is refused from now on
+            // From now on a checkpoint, log removal or backup pin waiting for the monitor is refused,
+            // and so is a database creation or removal waiting for the catalog; one holding it
+            // finishes first (without checkpoints at close nothing else would hold the close back
+            // until it had reached the log).
+            catalog.lock().writeLock().lock();
+            try {
+                closing = true;
+            } finally {
+                catalog.lock().writeLock().unlock();
+            }
         }
         RuntimeException error = null;
         try {
