@@ -44,14 +44,16 @@ import org.junit.jupiter.api.io.TempDir;
  * threads run SYNC bank transfers ({@link BankWorkload}) and one commits named keys
  * ({@link KeyedCommits}), while three administrator threads run, in a seeded random order with
  * seeded pauses, checkpoints, archive listings and removals, hot backups into fresh directories,
- * updates of one backup, failover updates of one copy, and the creation, use and removal of
- * databases of their own; continuous archiving (on in most runs) copies 64 KiB segments that roll
+ * updates of one backup, failover updates of two copies, and the creation, use and removal of
+ * databases of a few shared names (with backups with and without recovery, flat and split, some
+ * checkpointing first, some rate-limited); continuous archiving (on in most runs) copies 64 KiB segments that roll
  * every few dozen commits, and automatic log removal is on in some runs. A closer thread closes
  * the environment once a seeded share of the procedures is done, so that the last ones race the
  * close.
  *
  * <p>After each run: every procedure either succeeded or was refused for a reason it names (the
- * environment is closed); no thread is left running past its deadline; the archive never lacks a
+ * environment is closed; a database another administrator removed or wrote to; without an
+ * archive, segments an update needs removed between two updates); no thread is left running past its deadline; the archive never lacks a
  * segment listed as archivable; continuous archiving counted no failure; every backup and every
  * state a failover or backup update left (copied aside right after it) recovers catastrophically
  * in its own directory to a bank whose balances agree with its history and that holds every
@@ -59,7 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged commit; and no temporary file ({@code *.copying}, {@code *.tmp}, a segment kept
  * aside by an assembly) is left anywhere but the next segment prepared ahead in the home's log.
  *
- * <p>Each test run covers {@code cairn.procedures.rounds} runs (default 6) from one printed seed;
+ * <p>Each test run covers {@code cairn.procedures.rounds} runs (default 15) from one printed seed;
  * to hunt, run many: {@code -Dcairn.procedures.rounds=200}.
  */
 class AdminChaosTest {
@@ -73,7 +75,7 @@ class AdminChaosTest {
     @Test
     void adminProceduresRacingEachOtherAndTheWritersLoseNothing() throws Exception {
         long seed = Seeds.seed("adminProceduresRacingEachOtherAndTheWritersLoseNothing");
-        int runs = Seeds.rounds(6);
+        int runs = Seeds.rounds(15);
         for (int run = 0; run < runs; run++) {
             Path dir = root.resolve("run-" + run);
             new Run(dir, seed + run).go();
@@ -101,7 +103,7 @@ class AdminChaosTest {
         private final AtomicInteger proceduresDone = new AtomicInteger();
         private final AtomicInteger names = new AtomicInteger();
         private final ReentrantLock updatedLock = new ReentrantLock();
-        private final ReentrantLock failoverLock = new ReentrantLock();
+        private final ReentrantLock[] failoverLocks = {new ReentrantLock(), new ReentrantLock()};
         private BankWorkload bank;
 
         Run(Path dir, long seed) {
@@ -243,7 +245,8 @@ class AdminChaosTest {
                     updateAndKeep(env, dir.resolve("updated"), updatedLock, what, r, false);
                 } else if (op < 80) {
                     what = "failover update";
-                    updateAndKeep(env, dir.resolve("failover"), failoverLock, what, r, true);
+                    int copy = r.nextInt(failoverLocks.length); // two copies: their updates may run at once
+                    updateAndKeep(env, dir.resolve("failover-" + copy), failoverLocks[copy], what, r, true);
                 } else {
                     // Names shared by the administrators: one may remove the database another writes to.
                     what = "database create and remove";
