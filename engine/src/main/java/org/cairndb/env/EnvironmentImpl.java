@@ -79,7 +79,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * under that monitor), and a database creation or removal (under that lock) is refused as if
      * the environment were closed. One that waited for the monitor while the close went on
      * otherwise ran after the log was closed, failed the environment ("checkpoint failed: the log is
-     * closed") and wrote data files the close was closing (AdminChaosTest).
+     * closed") and wrote data files the close was closing; a creation or removal failed it likewise
+     * ("cannot write the log: the log is closed"). Found by AdminChaosTest; shown by CheckpointTest and
+     * EnvironmentTest.
      */
     private volatile boolean closing;
     private final Object closeLock = new Object();
