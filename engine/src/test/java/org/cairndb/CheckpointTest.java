@@ -3,11 +3,16 @@ package org.cairndb;
 import static org.cairndb.TestSupport.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.io.PausingFileIO;
 import org.cairndb.log.Lsn;
+import org.cairndb.log.SegmentFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,5 +92,66 @@ class CheckpointTest {
             assertTrue(env.stats().checkpoints() > before, "memory pressure checkpoints");
             assertTrue(env.stats().dirtyBytes() <= 2L << 20, "dirty bytes " + env.stats().dirtyBytes());
         }
+    }
+
+    /**
+     * A checkpoint or a log removal asked for while the environment closes (held here between the
+     * close's checkpoint, after which its log is closed, and its removal of the segments that
+     * checkpoint made unneeded) is refused as on a closed environment. Both used to pass the check
+     * for a closed environment, wait for the checkpointer's monitor and run once the close let it go:
+     * the checkpoint wrote the data files the close was closing, then failed the environment
+     * ("checkpoint failed: the log is closed; close it and open it again to run recovery"), and the
+     * removal changed the log of a home the close had released.
+     */
+    @Test
+    void aCheckpointOrLogRemovalAskedForWhileTheEnvironmentClosesIsRefusedAsClosed() throws Exception {
+        PausingFileIO io = new PausingFileIO(NioFileIO.INSTANCE);
+        EnvironmentConfig cfg = TestSupport.config().logSegmentSize(64 << 10).logAutoRemove(true);
+        Environment env = Environment.open(dir, cfg.copy().fileIO(io));
+        KeyedCommits.commit(env, "k", 0, 120); // about 180 KB of log: three segments the close's checkpoint makes unneeded
+        io.pauseAtDelete(p -> SegmentFiles.number(p.getFileName().toString()) > 0);
+        Thread closer = new Thread(env::close, "closer");
+        closer.start();
+        assertTrue(io.awaitPaused(30), "the close removes the segments its checkpoint made unneeded");
+        AtomicReference<Throwable> checkpoint = new AtomicReference<>();
+        AtomicReference<Throwable> removal = new AtomicReference<>();
+        Thread c = failureOf(() -> env.checkpoint(true), checkpoint);
+        Thread r = failureOf(() -> env.internals().logArchive().removeArchivable(), removal);
+        for (Thread t : new Thread[] {c, r}) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (t.isAlive() && t.getState() != Thread.State.BLOCKED) {
+                assertTrue(System.nanoTime() < deadline, t.getName() + " neither ended nor waited for the checkpointer");
+                Thread.onSpinWait();
+            }
+        }
+        io.release();
+        for (Thread t : new Thread[] {closer, c, r}) {
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " did not end");
+        }
+        for (Throwable refused : new Throwable[] {checkpoint.get(), removal.get()}) {
+            assertInstanceOf(IllegalStateException.class, refused, "refused as on a closed environment, not: " + refused);
+            assertEquals("environment " + env.home() + " is closed", refused.getMessage());
+        }
+        try (Environment again = Environment.open(dir, cfg)) {
+            assertEquals(KeyedCommits.named("k", 0, 120), KeyedCommits.keys(again));
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Starts a thread running {@code step}; what it throws goes into {@code failure}. */
+    private static Thread failureOf(Step step, AtomicReference<Throwable> failure) {
+        Thread t = new Thread(() -> {
+            try {
+                step.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "step");
+        t.start();
+        return t;
     }
 }

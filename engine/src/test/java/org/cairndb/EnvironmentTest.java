@@ -371,6 +371,81 @@ class EnvironmentTest {
     }
 
     /**
+     * A database created or removed by a thread that passed the check for a closed environment just
+     * before the close began, and got the catalog only after the close had closed the log, failed
+     * the environment ("cannot write the log: the log is closed"; close it and open it again to run
+     * recovery) instead of being refused. Without checkpoints at close (as {@code cairn archive -d}
+     * opens an environment) nothing held the close back; with them, the creation could still reach
+     * the log just after the close's checkpoint let the catalog go. Here a reader of the catalog,
+     * played by the test, holds the creation and the removal back: each is now made before the close
+     * goes on, or refused as on a closed environment, and the environment never fails.
+     */
+    @Test
+    void aDatabaseCreatedOrRemovedAsTheEnvironmentClosesIsMadeOrRefusedButNeverFailsIt() throws Exception {
+        Path home = dir.resolve("env");
+        try (Environment env = TestSupport.open(home)) {
+            env.openDatabase("old");
+        }
+        Environment env = Environment.open(home, TestSupport.config().noCheckpoints(true));
+        java.util.concurrent.locks.ReentrantReadWriteLock catalog = env.internals().catalog().lock();
+        java.util.Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Thread> threads = new java.util.ArrayList<>();
+        catalog.readLock().lock();
+        try {
+            threads.add(failureInto(failures, "create", () -> env.openDatabase("new")));
+            threads.add(failureInto(failures, "remove", () -> env.removeDatabase("old")));
+            for (Thread t : threads) {
+                awaitEndedOrAtTheCatalog(t);
+            }
+            threads.add(failureInto(failures, "close", env::close));
+            awaitEndedOrAtTheCatalog(threads.get(2));
+        } finally {
+            catalog.readLock().unlock();
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " did not end");
+        }
+        assertNull(failures.get("close"), "the close");
+        for (String step : List.of("create", "remove")) {
+            Throwable f = failures.get(step);
+            assertTrue(f == null || f instanceof IllegalStateException && f.getMessage().equals("environment " + env.home()
+                    + " is closed"), "the " + step + " was made or refused as on a closed environment, not: " + f);
+        }
+        try (Environment again = TestSupport.open(home)) {
+            assertEquals(!failures.containsKey("create"), again.databaseExists("new"), "the creation, if it was made");
+            assertEquals(failures.containsKey("remove"), again.databaseExists("old"), "the removal, if it was made");
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Starts a thread named {@code name} running {@code step}; what it throws goes into {@code failures}. */
+    private static Thread failureInto(java.util.Map<String, Throwable> failures, String name, Step step) {
+        Thread t = new Thread(() -> {
+            try {
+                step.run();
+            } catch (Throwable e) {
+                failures.put(name, e);
+            }
+        }, name);
+        t.start();
+        return t;
+    }
+
+    /** Waits until {@code t} has ended or waits for the catalog's write lock. */
+    private static void awaitEndedOrAtTheCatalog(Thread t) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (t.isAlive() && java.util.Arrays.stream(t.getStackTrace()).noneMatch(f -> f.getClassName().equals(
+                java.util.concurrent.locks.ReentrantReadWriteLock.WriteLock.class.getName()))) {
+            assertTrue(System.nanoTime() < deadline, t.getName() + " neither ended nor waited for the catalog");
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
      * Databases removed and created again while other threads write to them, with checkpoints, then
      * a crash: each write either lands or fails with DatabaseNotFoundException, removals are refused
      * while a transaction has written, and the environment recovers. (The race a chaos run found, a

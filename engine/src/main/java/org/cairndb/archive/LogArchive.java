@@ -23,7 +23,9 @@ import org.cairndb.txn.Txn;
  * applied);</li>
  * <li>a prepared (in-doubt) transaction's PREPARE record is in it or after it;</li>
  * <li>a running hot backup or failover update needs it: it is at or after the recovery start the
- * copy began with, or, for an update, the last segment the copy already held if that is earlier;</li>
+ * copy began with, or, for an update, the last segment the copy already held if that is earlier,
+ * or, for a failover update, any segment that was in the log directory when it began (it moves
+ * those into its copy, and they leave the environment when it is complete);</li>
  * <li>continuous archiving is on and has not archived it yet.</li>
  * </ul>
  */
@@ -148,19 +150,38 @@ public final class LogArchive {
      */
     public List<Path> removeArchivable(java.util.function.Predicate<Path> which) throws IOException {
         synchronized (env.checkpointer()) {
-            List<Path> removed = new ArrayList<>();
-            for (SegmentStatus s : segments()) {
-                if (!s.archivable() || !which.test(s.path())) {
-                    break; // keep the chain contiguous: never remove a segment after one that is kept
-                }
-                env.io().delete(s.path());
-                removed.add(s.path());
-            }
-            if (!removed.isEmpty()) {
-                env.io().syncDirectory(env.home().logDir());
-            }
-            return removed;
+            // Not once the close has begun: it removes what its own checkpoint made unneeded, and after
+            // it the home is no longer this process's to change (another may have opened it).
+            env.checkUsable();
+            return removeLocked(which);
         }
+    }
+
+    /**
+     * The environment's own removal after its checkpoints ({@code cairn.log.autoremove}), the
+     * close's included: as {@link #removeArchivable()}, without asking whether the environment is
+     * still open.
+     */
+    public List<Path> removeArchivableAtCheckpoint() throws IOException {
+        synchronized (env.checkpointer()) {
+            return removeLocked(p -> true);
+        }
+    }
+
+    /** Removes the oldest archivable segments {@code which} accepts; the caller holds the checkpointer's monitor. */
+    private List<Path> removeLocked(java.util.function.Predicate<Path> which) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        for (SegmentStatus s : segments()) {
+            if (!s.archivable() || !which.test(s.path())) {
+                break; // keep the chain contiguous: never remove a segment after one that is kept
+            }
+            env.io().delete(s.path());
+            removed.add(s.path());
+        }
+        if (!removed.isEmpty()) {
+            env.io().syncDirectory(env.home().logDir());
+        }
+        return removed;
     }
 
     /** Where recovery would start now: the oldest checkpoint LSN among the data files (or the last checkpoint's). */

@@ -36,7 +36,8 @@ import org.cairndb.util.RealPaths;
  * <li><b>Optional checkpoint</b> ({@code -c}), so that the copy needs less log.</li>
  * <li><b>Pin</b>, under the checkpoint lock so that no checkpoint or log removal is half-way: note
  * where recovery of the data files would start now (S) and pin every log segment from S's segment
- * on, and every data-file page freed from now on. Writers go on committing; checkpoints go on
+ * on (a failover update: from the oldest segment in the log directory, which it moves into its
+ * copy), and every data-file page freed from now on. Writers go on committing; checkpoints go on
  * writing data files, but only into pages free before the pin, so every page reachable from any
  * header the copy may read stays as it is.</li>
  * <li><b>Copy the data files</b>, each read front to back: its header first, then pages, which
@@ -168,7 +169,12 @@ public final class HotBackup {
             // full disk, an I/O error) left them only in a directory that, after a first update, is
             // no failover copy and is to be moved away or emptied: without an archive the
             // environment's log history was lost with it.
-            List<Path> removed = env.logArchive().removeArchivable(moved::contains);
+            // The environment closed meanwhile (the copy is complete all the same): they stay, and the
+            // next update finds them in the copy already and moves them then.
+            List<Path> removed;
+            synchronized (env.checkpointer()) {
+                removed = env.isClosed() ? List.of() : env.logArchive().removeArchivable(moved::contains);
+            }
             LOG.log(System.Logger.Level.DEBUG, () -> owner + ": moved " + removed.size() + " unneeded segments");
         }
         report("done", true);
@@ -215,11 +221,24 @@ public final class HotBackup {
         long firstNeeded;
         BackupPins.Pin pin;
         synchronized (env.checkpointer()) {
+            // Not once the close has begun: it would release the home while the copy pinned it.
+            env.checkUsable();
             startLsn = env.logArchive().recoveryStartLsn();
             firstNeeded = copysLast > 0 ? copysLast : Lsn.segment(startLsn);
             // From the copy's last segment too when that lies before the recovery start: log removal
             // during the copy took those segments, and the update failed for want of them.
-            pin = env.backupPins().pin(Math.min(firstNeeded, Lsn.segment(startLsn)), owner);
+            long pinFrom = Math.min(firstNeeded, Lsn.segment(startLsn));
+            if (moved != null) {
+                // A failover update moves the segments nothing else needs into its copy, the oldest in
+                // the log directory first: they are its until then. Pinned only from the recovery
+                // start, other removers (automatic removal, cairn archive -d) took those it had not
+                // copied yet, and without an archive the update failed for want of them.
+                List<Long> inLog = SegmentFiles.list(env.io(), env.home().logDir());
+                if (!inLog.isEmpty()) {
+                    pinFrom = Math.min(pinFrom, inLog.get(0));
+                }
+            }
+            pin = env.backupPins().pin(pinFrom, owner);
         }
         long endLsn;
         try {

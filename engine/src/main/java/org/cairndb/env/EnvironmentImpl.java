@@ -73,6 +73,17 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile boolean recoveryCheckpointPending;
     private volatile boolean daemonStop;
     private volatile boolean closed;
+    /**
+     * Set under the checkpointer's monitor and the catalog's write lock when the close is about to
+     * take its own checkpoint: from then on a checkpoint, a log removal or a backup's pin (all taken
+     * under that monitor), and a database creation or removal (under that lock) is refused as if
+     * the environment were closed. One that waited for the monitor while the close went on
+     * otherwise ran after the log was closed, failed the environment ("checkpoint failed: the log is
+     * closed") and wrote data files the close was closing; a creation or removal failed it likewise
+     * ("cannot write the log: the log is closed"). Found by AdminChaosTest; shown by CheckpointTest and
+     * EnvironmentTest.
+     */
+    private volatile boolean closing;
     private final Object closeLock = new Object();
     private volatile EnvironmentFailureException failure;
     /** Things noticed while opening the data files, for the recovery report. */
@@ -527,6 +538,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         catalog.lock().writeLock().lock();
         try {
+            checkUsable(); // again: the close may have begun while this waited for the catalog
             db = catalog.byName(name);
             if (db != null) {
                 return db;
@@ -569,6 +581,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         catalog.lock().writeLock().lock();
         try {
+            checkUsable(); // again: the close may have begun while this waited for the catalog
             DatabaseImpl db = catalog.byName(name);
             if (db == null) {
                 throw new DatabaseNotFoundException("cannot remove database '" + name + "': it does not exist in environment "
@@ -661,12 +674,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             throw readOnly("checkpoint");
         }
         CheckpointResult r;
-        try {
-            r = checkpointer.run(force, reason);
-        } catch (IOException e) {
-            throw fail("checkpoint failed", e);
+        synchronized (checkpointer) {
+            checkUsable(); // again: the close may have begun while this waited for a checkpoint under way
+            try {
+                r = checkpointer.run(force, reason);
+            } catch (IOException e) {
+                throw fail("checkpoint failed", e);
+            }
+            removeUnneededSegmentsAfter("after a checkpoint of");
         }
-        removeUnneededSegmentsAfter("after a checkpoint of");
         return r;
     }
 
@@ -676,7 +692,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
      * load) never removed any, since no checkpoint came due by volume or time while it ran.
      */
     private void removeUnneededSegments() throws IOException {
-        List<Path> removed = logArchive().removeArchivable();
+        List<Path> removed = logArchive().removeArchivableAtCheckpoint();
         if (!removed.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "removed " + removed.size() + " log segments nothing needs any more");
         }
@@ -812,13 +828,14 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (f != null) {
             throw new EnvironmentFailureException(f.getMessage(), f.getCause());
         }
-        if (closed) {
+        if (closed || closing) {
             throw new IllegalStateException("environment " + home.home() + " is closed");
         }
     }
 
+    /** Closed, or closing past the point where its checkpoint begins (see {@link #closing}). */
     public boolean isClosed() {
-        return closed;
+        return closed || closing;
     }
 
     // ---- statistics ----
@@ -857,6 +874,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         }
         txns.abortActiveAtClose("environment " + home.home() + " is closed"); // what checkUsable says from now on
         stopDaemon();
+        synchronized (checkpointer) {
+            // From now on a checkpoint, log removal or backup pin waiting for the monitor is refused,
+            // and so is a database creation or removal waiting for the catalog; one holding it
+            // finishes first (without checkpoints at close nothing else would hold the close back
+            // until it had reached the log).
+            catalog.lock().writeLock().lock();
+            try {
+                closing = true;
+            } finally {
+                catalog.lock().writeLock().unlock();
+            }
+        }
         RuntimeException error = null;
         try {
             if (failure == null) {

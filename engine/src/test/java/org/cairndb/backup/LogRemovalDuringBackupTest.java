@@ -155,6 +155,39 @@ class LogRemovalDuringBackupTest {
     }
 
     /**
+     * A first failover update moves every segment the environment no longer needs into the copy,
+     * from the oldest one in its log directory, below the recovery start it pins from. Without an
+     * archive, log removal meanwhile took the ones it had not copied yet, and the update failed
+     * ("log segment ... is needed by the backup ... but is neither in ... nor in the archive ...; take
+     * a new full backup"): its pin began at the recovery start, so it kept none of the segments it
+     * was moving from other removers. They are its to move: removal leaves them, and they leave the
+     * environment once the copy is complete.
+     */
+    @Test
+    void aFirstFailoverUpdateKeepsTheSegmentsItMovesFromOtherRemovers() throws Exception {
+        Path home = dir.resolve("env");
+        Path copy = dir.resolve("failover");
+        long acked;
+        try (Environment env = Environment.open(home, HotBackupTest.cfg().fileIO(io)); Writer w = new Writer(env, 0)) {
+            w.awaitAcked(3500);
+            env.checkpoint(true);
+            long start = recoveryStartSegment(env);
+            assertTrue(start >= 3, "at least two segments no longer needed, before the recovery start");
+            acked = w.acked();
+            io.pauseAtOpen(p -> segmentCopyInto(copy, p));
+            Future<?> run = pool.submit(() -> Failover.update(env.internals(), copy, BackupOptions.defaults()));
+            List<Long> removed = removeWhileHeld(env, run);
+            assertTrue(removed.isEmpty(), "removed " + removed + ", which the update is moving into its copy");
+            io.release();
+            run.get(60, TimeUnit.SECONDS);
+            assertTrue(SegmentFiles.list(NioFileIO.INSTANCE, home.resolve("log")).stream().allMatch(s -> s >= start),
+                    "the segments before the recovery start were moved into the copy");
+            assertTrue(SegmentFiles.list(NioFileIO.INSTANCE, copy.resolve("log")).contains(1L), "the copy holds the first segment");
+        }
+        HotBackupTest.assertVerifiesAndRecoversHolding(copy, acked);
+    }
+
+    /**
      * With continuous archiving, removal may take the copy's last segment and those after it just
      * before an update pins them (here: while it locks its copy). The update takes them from the
      * archive.

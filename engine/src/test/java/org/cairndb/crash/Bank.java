@@ -25,14 +25,14 @@ import org.cairndb.TransactionException;
  * <li>every transfer acknowledged under SYNC is in the history.</li>
  * </ul>
  */
-final class Bank {
+public final class Bank {
 
-    static final String ACCOUNTS = "accounts";
-    static final String HISTORY = "history";
+    public static final String ACCOUNTS = "accounts";
+    public static final String HISTORY = "history";
     static final long INITIAL = 1000;
 
     /** A transfer of {@code amount} from account {@code from} to account {@code to}. */
-    record Transfer(String id, int from, int to, long amount) {
+    public record Transfer(String id, int from, int to, long amount) {
         byte[] historyKey() {
             return historyKey(id);
         }
@@ -79,7 +79,7 @@ final class Bank {
     }
 
     /** Creates the two databases and the accounts, durably, unless they exist. */
-    static void create(Environment env, int n) {
+    public static void create(Environment env, int n) {
         Database acc = env.openDatabase(ACCOUNTS);
         env.openDatabase(HISTORY);
         if (acc.count() > 0) {
@@ -122,7 +122,7 @@ final class Bank {
     }
 
     /** The committed state: balances and the history present. */
-    record State(long[] balances, Map<String, Transfer> history) {
+    public record State(long[] balances, Map<String, Transfer> history) {
     }
 
     static State read(Environment env, int n) {
@@ -161,7 +161,7 @@ final class Bank {
      * Checks the invariants and that every transfer in {@code mustHave} is present; returns the state.
      * {@code context} goes into every failure message (seed, round, crash report).
      */
-    static State verify(Environment env, int n, Collection<String> mustHave, String context) {
+    public static State verify(Environment env, int n, Collection<String> mustHave, String context) {
         State s = read(env, n);
         long sum = 0;
         for (long b : s.balances()) {

@@ -21,7 +21,7 @@ import org.cairndb.TransactionConfig;
  * whose commit returned before another's commit began must be present if the other one is.
  * Optionally a further thread checkpoints at random moments.
  */
-final class BankWorkload {
+public final class BankWorkload {
 
     /** A transfer whose commit was attempted: clock values at the call and at the return (0 if it never returned). */
     static final class Attempt {
@@ -48,7 +48,7 @@ final class BankWorkload {
     private volatile boolean stop;
     private int firstAccount;
 
-    BankWorkload(Environment env, int accounts, String prefix, Durability durability) {
+    public BankWorkload(Environment env, int accounts, String prefix, Durability durability) {
         this.env = env;
         this.accounts = accounts;
         this.prefix = prefix;
@@ -62,7 +62,7 @@ final class BankWorkload {
     }
 
     /** Starts {@code threads} transfer threads and, if {@code checkpointEvery} > 0, a thread checkpointing after a random 1..2x that many acks. */
-    BankWorkload start(int threadCount, long seed, int checkpointEvery) {
+    public BankWorkload start(int threadCount, long seed, int checkpointEvery) {
         Database acc = env.openDatabase(Bank.ACCOUNTS, false);
         Database hist = env.openDatabase(Bank.HISTORY, false);
         TransactionConfig config = new TransactionConfig().durability(durability).lockTimeout(Duration.ofSeconds(2));
@@ -122,7 +122,7 @@ final class BankWorkload {
         return this;
     }
 
-    long acked() {
+    public long acked() {
         return ackedCount.get();
     }
 
@@ -130,7 +130,7 @@ final class BankWorkload {
         return checkpoints.get();
     }
 
-    List<Throwable> failures() {
+    public List<Throwable> failures() {
         return new ArrayList<>(failures);
     }
 
@@ -147,7 +147,7 @@ final class BankWorkload {
     }
 
     /** Stops every thread and waits for them (they end at their next commit or failure). */
-    void stopAndJoin(Duration timeout) throws InterruptedException {
+    public void stopAndJoin(Duration timeout) throws InterruptedException {
         stop = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Thread t : threads) {
@@ -161,7 +161,7 @@ final class BankWorkload {
     }
 
     /** Ids of the transfers whose commit returned. */
-    List<String> ackedIds() {
+    public List<String> ackedIds() {
         List<String> ids = new ArrayList<>();
         for (Attempt a : attempts.values()) {
             if (a.acked != 0) {
