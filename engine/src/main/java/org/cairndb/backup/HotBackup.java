@@ -422,10 +422,20 @@ public final class HotBackup {
             }
             String name = SegmentFiles.name(seg);
             Path copy = logTarget.resolve(name);
-            Path ours = sources(name).stream().filter(Files::exists).findFirst().orElse(null);
+            Path ours = null;
+            long diff = -1;
+            for (Path source : sources(name)) {
+                try {
+                    diff = SegmentCopier.firstDifference(env.io(), source, copy);
+                    ours = source;
+                    break;
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // Not there, or removed since (log removal runs beside an update until its pin):
+                    // the next source (the archive), else gone from both, below.
+                }
+            }
             String problem;
             if (ours != null) {
-                long diff = SegmentCopier.firstDifference(env.io(), ours, copy);
                 problem = diff < 0 ? null : writtenSince(ours, copy, seg, diff);
             } else {
                 // Gone from both after it was finished (its copy was compared when it was made), or never written here.

@@ -18,6 +18,7 @@ import org.cairndb.DirectorySnapshot;
 import org.cairndb.Environment;
 import org.cairndb.TestSupport;
 import org.cairndb.backup.HotBackupTest.Writer;
+import org.cairndb.io.PausingFileIO;
 import org.cairndb.log.SegmentFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,6 +152,46 @@ class UpdateRefusalTest {
                         && e.getMessage().contains("nothing was changed"), e.getMessage());
                 assertEquals(before, state(copy), "the refused update left " + copy + " exactly as it found it");
             }
+        }
+    }
+
+    /**
+     * Log removal runs beside an update until the update pins the log. An update comparing the
+     * copy's last segment with the environment's found it in the log directory, and log removal took
+     * it before the comparison opened it: the update failed with a bare NoSuchFileException. It is
+     * now refused as when the segment was gone before the update began, naming it.
+     */
+    @Test
+    void aSegmentRemovedAsTheUpdateComparesItIsRefusedByName() throws Exception {
+        Path copy = dir.resolve("copy");
+        PausingFileIO io = new PausingFileIO(org.cairndb.io.NioFileIO.INSTANCE);
+        try (Environment env = Environment.open(dir.resolve("env"), HotBackupTest.cfg().fileIO(io))) {
+            Database db = env.openDatabase("t");
+            db.put(null, b("first"), b("v"));
+            HotBackup.run(env.internals(), copy, BackupOptions.defaults());
+            long copysLast = env.internals().log().currentSegment();
+            for (int i = 0; env.internals().log().currentSegment() < copysLast + 3; i++) {
+                db.put(null, b("k" + i), new byte[1000]);
+            }
+            env.checkpoint(true);
+            Path segment = env.internals().home().logDir().resolve(SegmentFiles.name(copysLast));
+            io.pauseAtOpen(segment::equals);
+            java.util.concurrent.CompletableFuture<Void> update = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    HotBackup.run(env.internals(), copy, BackupOptions.defaults().withUpdate(true));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertTrue(io.awaitPaused(60), "the update compares " + segment);
+            env.internals().logArchive().removeArchivable();
+            assertTrue(Files.notExists(segment), "log removal took " + segment);
+            io.release();
+            Throwable e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> update.get(60, java.util.concurrent.TimeUnit.SECONDS)).getCause();
+            assertTrue(e instanceof CairnException && e.getMessage().startsWith("log segment "
+                    + SegmentFiles.name(copysLast) + " is needed by the backup in " + copy)
+                    && e.getMessage().contains("nothing was changed"), String.valueOf(e));
         }
     }
 }
