@@ -51,6 +51,12 @@ final class Homes {
     static Path requireEnvironment(Path home) {
         requireDirectory(home);
         EnvironmentHome h = EnvironmentHome.detect(home); // a flat backup (files side by side) is one too
+        // An environment's data/ or log/ looks flat too; the commands that only read files (verify,
+        // printlog, archive -l/-s) would take it as a home and succeed on it, open or not.
+        String part = h.flat() ? EnvironmentHome.partOfAnEnvironment(home) : null;
+        if (part != null) {
+            throw new CommandFailedException(part);
+        }
         if (!h.flat() && !Files.isDirectory(h.logDir()) && !Files.isDirectory(h.dataDir())) {
             throw new CommandFailedException(home + " is not a Cairn environment (it has no log/ or data/ directory)");
         }
