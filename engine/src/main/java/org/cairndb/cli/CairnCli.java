@@ -115,6 +115,14 @@ public final class CairnCli implements Callable<Integer> {
                     : "unknown command '" + first + "'; the commands are " + String.join(", ",
                             ex.getCommandLine().getSubcommands().keySet());
         }
+        CommandLine root = ex.getCommandLine().getParent();
+        if (root != null && root.getParseResult() != null && !root.getParseResult().unmatched().isEmpty()
+                && root.getParseResult().unmatched().get(0).startsWith("-")) {
+            // The command was found, but options came before it (cairn -h HOME stat, Berkeley DB's
+            // order): the command then misses them, and saying so would point at the wrong thing.
+            return "options come after the command: cairn " + ex.getCommandLine().getCommandName() + " "
+                    + root.getParseResult().unmatched().get(0) + " ...";
+        }
         if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
             CommandLine.ParseResult partial = ex.getCommandLine().getParseResult();
             if (partial != null && !partial.unmatched().isEmpty()) {

@@ -79,6 +79,18 @@ class CairnCliTest {
         assertTrue(r.err().contains("options come after the command: cairn COMMAND -h ..."), r::toString);
     }
 
+    /**
+     * Berkeley DB's habit, the home before the command ({@code cairn -h /srv/store stat}), was told
+     * "Missing required option: '-h HOME'": the command was found, and the -h before it dropped.
+     */
+    @Test
+    void theHomeGivenBeforeTheCommandIsNamedAsSuch() {
+        CliRun.Result r = CliRun.run("-h", dir.toString(), "stat");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn stat: options come after the command: cairn stat -h ..."), r::toString);
+    }
+
     @Test
     void unknownCommandIsAUsageError() {
         CliRun.Result r = CliRun.run("frobnicate", "-h", dir.toString());
