@@ -129,6 +129,12 @@ public final class CairnCli implements Callable<Integer> {
             return "options come after the command: cairn " + ex.getCommandLine().getCommandName() + " "
                     + root.getParseResult().unmatched().get(0) + " ...";
         }
+        if (ex.getCommandLine().getCommandSpec().userObject() instanceof VerifybackupCommand
+                && ex.getCommandLine().getParseResult() != null
+                && ex.getCommandLine().getParseResult().originalArgs().contains("-h")) {
+            // Every other command takes -h HOME; this one alone its directory as an argument.
+            return "the backup directory is the argument, without -h: cairn verifybackup DIR";
+        }
         if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
             CommandLine.ParseResult partial = ex.getCommandLine().getParseResult();
             if (partial != null && !partial.unmatched().isEmpty()) {
