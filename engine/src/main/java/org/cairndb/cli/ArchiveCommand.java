@@ -155,6 +155,12 @@ final class ArchiveCommand extends CairnCommand {
             }
             dir = config.archiveDirectory(h);
         }
+        if (!Files.isDirectory(dir)) {
+            // A typo would otherwise be created and claimed, and the command say it worked.
+            throw new CommandFailedException("archive directory " + dir + (Files.exists(dir) ? " is not a directory"
+                    : " does not exist") + ": there is no archive to take over there; check the path (continuous"
+                    + " archiving creates its directory when it first archives)");
+        }
         org.cairndb.io.FileIO io = Homes.config().fileIO();
         java.util.UUID id = EnvironmentIdentity.of(io, h);
         if (id == null) {

@@ -1,6 +1,8 @@
 package org.cairndb.cli;
 
 import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -44,11 +46,16 @@ public final class CairnCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         ConsoleLogging.configure();
-        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)),
+        // Not System.out, which keeps write errors (a full disk, a closed pipe) to itself.
+        StandardOutput stdout = new StandardOutput(new FileOutputStream(FileDescriptor.out));
+        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)),
                 true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int status = run(args, out, err, System.in);
-        out.flush();
+        int status = run(args, out, err, System.in); // flushes out
+        if (stdout.failed() && status == ExitCodes.OK) {
+            err.println("cairn: " + StandardOutput.FAILED);
+            status = ExitCodes.FAILED;
+        }
         err.flush();
         System.exit(status);
     }
@@ -60,8 +67,7 @@ public final class CairnCli implements Callable<Integer> {
         // disk would end with status 0 and a truncated file.
         out.flush();
         if (out.checkError()) {
-            err.println("cairn: writing to standard output failed (a full disk, or a closed pipe?): what was written"
-                    + " is incomplete");
+            err.println("cairn: " + StandardOutput.FAILED);
             err.flush();
             return status == ExitCodes.OK ? ExitCodes.FAILED : status;
         }
@@ -114,6 +120,20 @@ public final class CairnCli implements Callable<Integer> {
             return first.startsWith("-") ? "options come after the command: cairn COMMAND " + first + " ..."
                     : "unknown command '" + first + "'; the commands are " + String.join(", ",
                             ex.getCommandLine().getSubcommands().keySet());
+        }
+        CommandLine root = ex.getCommandLine().getParent();
+        if (root != null && root.getParseResult() != null && !root.getParseResult().unmatched().isEmpty()
+                && root.getParseResult().unmatched().get(0).startsWith("-")) {
+            // The command was found, but options came before it (cairn -h HOME stat, Berkeley DB's
+            // order): the command then misses them, and saying so would point at the wrong thing.
+            return "options come after the command: cairn " + ex.getCommandLine().getCommandName() + " "
+                    + root.getParseResult().unmatched().get(0) + " ...";
+        }
+        if (ex.getCommandLine().getCommandSpec().userObject() instanceof VerifybackupCommand
+                && ex.getCommandLine().getParseResult() != null
+                && ex.getCommandLine().getParseResult().originalArgs().contains("-h")) {
+            // Every other command takes -h HOME; this one alone its directory as an argument.
+            return "the backup directory is the argument, without -h: cairn verifybackup DIR";
         }
         if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
             CommandLine.ParseResult partial = ex.getCommandLine().getParseResult();

@@ -47,8 +47,11 @@ final class CheckpointCommand extends CairnCommand {
 
     @Override
     public Integer call() {
-        if ((kbytes != null && kbytes <= 0) || (minutes != null && minutes <= 0)) {
-            throw new CommandFailedException(ExitCodes.USAGE, "-k and -p take a positive number");
+        if (kbytes != null && kbytes <= 0) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-k takes a positive number of kilobytes, not " + kbytes);
+        }
+        if (minutes != null && minutes <= 0) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-p takes a positive number of minutes, not " + minutes);
         }
         if (!once && kbytes == null && minutes == null) {
             throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"

@@ -41,6 +41,7 @@ final class FailoverCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
+        target = target.toAbsolutePath().normalize(); // every message names it so, whatever the current directory
         boolean first = HotbackupCommand.readManifest(target) == null;
         try (Environment env = HotbackupCommand.open(home.home)) {
             Path logDir = env.internals().home().logDir();
@@ -57,7 +58,7 @@ final class FailoverCommand extends CairnCommand {
             List<Long> moved = new ArrayList<>(before);
             moved.removeAll(SegmentFiles.list(env.internals().io(), logDir));
             out().printf(Locale.ROOT, "%s failover copy %s of %s: %s, %.1f MB copied in %.1f s; %s; log %s .. %s%n",
-                    first ? "created the" : "updated the", target.toAbsolutePath().normalize(), env.home(), Counted.of(r.filesCopied(), "file"),
+                    first ? "created the" : "updated the", target, env.home(), Counted.of(r.filesCopied(), "file"),
                     r.bytesCopied() / 1e6, r.durationMillis() / 1000.0, moved.isEmpty()
                             ? "no segment was unneeded in the environment"
                             : "moved " + Counted.of(moved.size(), "segment") + " the environment no longer needs into it ("

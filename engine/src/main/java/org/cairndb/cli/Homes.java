@@ -36,6 +36,11 @@ final class Homes {
         for (String key : System.getProperties().stringPropertyNames()) {
             if (EnvironmentConfig.PROPERTY_KEYS.containsKey(key)) {
                 given.setProperty(key, System.getProperty(key));
+            } else if (inAConfigurationFamily(key)) {
+                // cairn.cache.sise=4g: in cairn.properties it is refused; here it would be ignored,
+                // and the open would go on without the setting the admin believes given.
+                throw new CommandFailedException(ExitCodes.USAGE, OVERRIDES_SOURCE + ": " + key + " is no configuration"
+                        + " key (the keys are " + new java.util.TreeSet<>(EnvironmentConfig.PROPERTY_KEYS.keySet()) + ")");
             }
         }
         try {
@@ -47,10 +52,35 @@ final class Homes {
         }
     }
 
+    /**
+     * Whether {@code key} shares its first part with a configuration key ({@code cairn.cache.} with
+     * {@code cairn.cache.size}, {@code cairn.durability} itself): such a -D option can only be a
+     * setting, mistyped. Other {@code cairn.*} properties (the launcher's {@code cairn.bench.home},
+     * {@code cairn.debug}, the tests' seeds) are not settings.
+     */
+    private static boolean inAConfigurationFamily(String key) {
+        if (!key.startsWith("cairn.")) {
+            return false;
+        }
+        String family = familyOf(key);
+        return EnvironmentConfig.PROPERTY_KEYS.keySet().stream().anyMatch(k -> familyOf(k).equals(family));
+    }
+
+    private static String familyOf(String key) {
+        int dot = key.indexOf('.', "cairn.".length());
+        return dot < 0 ? key : key.substring(0, dot);
+    }
+
     /** Fails with a one-line reason unless {@code home} is an existing Cairn environment. */
     static Path requireEnvironment(Path home) {
         requireDirectory(home);
         EnvironmentHome h = EnvironmentHome.detect(home); // a flat backup (files side by side) is one too
+        // An environment's data/ or log/ looks flat too; the commands that only read files (verify,
+        // printlog, archive -l/-s) would take it as a home and succeed on it, open or not.
+        String part = h.flat() ? EnvironmentHome.partOfAnEnvironment(home) : null;
+        if (part != null) {
+            throw new CommandFailedException(part);
+        }
         if (!h.flat() && !Files.isDirectory(h.logDir()) && !Files.isDirectory(h.dataDir())) {
             throw new CommandFailedException(home + " is not a Cairn environment (it has no log/ or data/ directory)");
         }

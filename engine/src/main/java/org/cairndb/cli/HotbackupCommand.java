@@ -61,6 +61,7 @@ final class HotbackupCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
+        target = target.toAbsolutePath().normalize(); // every message names it so, whatever the current directory
         if (maxRate < 0 || Double.isNaN(maxRate)) {
             throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a number of MB/s, or 0 for no limit, not "
                     + maxRate);
@@ -103,12 +104,12 @@ final class HotbackupCommand extends CairnCommand {
     private void summary(Path envHome, BackupResult r) {
         BackupManifest m = r.manifest();
         out().printf(Locale.ROOT, "%s %s to %s: %d files, %.1f MB copied in %.1f s (%.1f MB/s); log %s .. %s; %s layout%n",
-                update ? "updated the backup of" : "backed up", envHome, target.toAbsolutePath().normalize(), r.filesCopied(),
+                update ? "updated the backup of" : "backed up", envHome, target, r.filesCopied(),
                 r.bytesCopied() / 1e6, r.durationMillis() / 1000.0,
                 r.durationMillis() == 0 ? 0.0 : r.bytesCopied() / 1e6 / (r.durationMillis() / 1000.0), m.startLsn(),
                 m.endLsn(), m.layout());
         printRecovery(out(), r);
-        out().println("manifest: " + target.toAbsolutePath().normalize().resolve(BackupManifest.FILE_NAME) + " ("
+        out().println("manifest: " + target.resolve(BackupManifest.FILE_NAME) + " ("
                 + Counted.of(m.files().size(), "file") + (m.preparedTransactions().isEmpty() ? ""
                 : ", " + m.preparedTransactions().size() + " prepared transactions in doubt") + ")");
         out().flush();

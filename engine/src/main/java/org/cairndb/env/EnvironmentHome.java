@@ -85,6 +85,31 @@ public record EnvironmentHome(Path home, boolean flat) {
         }
     }
 
+    /**
+     * Why {@code dir} is no home, if it is the {@code data/} or {@code log/} directory of an
+     * environment (so named, beside its sibling): given as the home by mistake, it looks like a flat
+     * backup (data files, or segments, side by side), and taken as one it would be reported as
+     * missing its log, or listed and verified as a tiny environment. Null if it is not such a part.
+     */
+    public static String partOfAnEnvironment(Path dir) {
+        Path h = dir.toAbsolutePath().normalize();
+        Path parent = h.getParent();
+        Path name = h.getFileName();
+        if (parent == null || name == null) {
+            return null;
+        }
+        String sibling = switch (name.toString()) {
+            case "data" -> "log";
+            case "log" -> "data";
+            default -> null;
+        };
+        if (sibling == null || !Files.isDirectory(parent.resolve(sibling))) {
+            return null;
+        }
+        return h + " is the " + name + "/ directory of the environment in " + parent
+                + ", not an environment itself: give " + parent + " as the home";
+    }
+
     /** The database name of a data file name, or null if it is not one. */
     public static String databaseName(String fileName) {
         return fileName.endsWith(DataFile.SUFFIX) && fileName.length() > DataFile.SUFFIX.length()

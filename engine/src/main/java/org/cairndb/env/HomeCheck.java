@@ -91,26 +91,11 @@ final class HomeCheck {
         }
     }
 
-    /**
-     * The {@code data/} or {@code log/} directory of an environment, given as its home by mistake,
-     * looks like a flat backup (data files, or segments, with no subdirectories); opened as one it
-     * would be reported as missing its log, and an open that writes would put a lock file (and
-     * recovered data files) into it. A flat directory so named beside its sibling is refused instead.
-     */
+    /** The data/ or log/ directory of an environment is refused as a home (see EnvironmentHome). */
     private static void refusePartOfAnEnvironment(Path h) {
-        Path parent = h.getParent();
-        Path name = h.getFileName();
-        if (parent == null || name == null) {
-            return;
-        }
-        String sibling = switch (name.toString()) {
-            case "data" -> "log";
-            case "log" -> "data";
-            default -> null;
-        };
-        if (sibling != null && Files.isDirectory(parent.resolve(sibling))) {
-            throw new CairnException(h + " is the " + name + "/ directory of the environment in " + parent
-                    + ", not an environment itself: give " + parent + " as the home");
+        String reason = EnvironmentHome.partOfAnEnvironment(h);
+        if (reason != null) {
+            throw new CairnException(reason);
         }
     }
 

@@ -368,4 +368,19 @@ class ArchiveCommandTest {
         assertEquals(ExitCodes.USAGE, mixed.exit(), mixed::toString);
         assertFalse(Files.exists(dir.resolve("a")), "nothing was written");
     }
+
+    /**
+     * A mistyped DIR was created, claimed and reported as "no home had claimed it yet", with exit
+     * status 0: the admin believed the archive handed over, and the real one still refused the copy.
+     */
+    @Test
+    void takeOverOfADirectoryThatDoesNotExistIsRefused() throws Exception {
+        open("").close();
+        Path typo = dir.resolve("archvie");
+        CliRun.Result r = CliRun.run("archive", "-h", home.toString(), "--take-over", typo.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("archive directory " + typo + " does not exist"), r::toString);
+        assertFalse(Files.exists(typo), "nothing was created");
+    }
 }

@@ -79,6 +79,28 @@ class CairnCliTest {
         assertTrue(r.err().contains("options come after the command: cairn COMMAND -h ..."), r::toString);
     }
 
+    /**
+     * Berkeley DB's habit, the home before the command ({@code cairn -h /srv/store stat}), was told
+     * "Missing required option: '-h HOME'": the command was found, and the -h before it dropped.
+     */
+    @Test
+    void theHomeGivenBeforeTheCommandIsNamedAsSuch() {
+        CliRun.Result r = CliRun.run("-h", dir.toString(), "stat");
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn stat: options come after the command: cairn stat -h ..."), r::toString);
+    }
+
+    /** verifybackup -h DIR, the habit of every other command, was told "Unknown option: '-h'". */
+    @Test
+    void verifybackupGivenDashHIsToldToDropIt() {
+        CliRun.Result r = CliRun.run("verifybackup", "-h", dir.toString());
+        assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn verifybackup: the backup directory is the argument, without -h: cairn"
+                + " verifybackup DIR"), r::toString);
+    }
+
     @Test
     void unknownCommandIsAUsageError() {
         CliRun.Result r = CliRun.run("frobnicate", "-h", dir.toString());

@@ -70,7 +70,9 @@ class CheckpointCommandTest {
         for (String option : new String[] {"-k", "-p"}) {
             CliRun.Result r = CliRun.run("checkpoint", "-h", home.toString(), option, "0");
             assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
-            assertTrue(r.err().contains("-k and -p take a positive number"), r::toString);
+            // The message named neither the option nor the value.
+            assertTrue(r.err().contains(option + " takes a positive number of " + (option.equals("-k") ? "kilobytes"
+                    : "minutes") + ", not 0"), r::toString);
         }
     }
 

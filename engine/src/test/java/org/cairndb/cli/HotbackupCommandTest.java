@@ -305,6 +305,40 @@ class HotbackupCommandTest {
     }
 
     /**
+     * A backup given as a relative path and cut short left a lock file naming it as given ("hot
+     * backup to backup"): every later refusal (recover, stat, an open, run from any other directory)
+     * then quoted that path, which says nothing about where the backup was going. It is named by its
+     * absolute path, like the summary names it.
+     */
+    @Test
+    void anUnfinishedBackupGivenByARelativePathIsNamedByItsAbsolutePath() throws Exception {
+        Path home = environment(3000);
+        Path backup = dir.resolve("backup");
+        Path relative = Path.of("").toAbsolutePath().relativize(backup);
+        assertFalse(relative.isAbsolute());
+        long dataFiles = 0;
+        try (var files = Files.list(home.resolve("data"))) {
+            for (Path f : files.toList()) {
+                dataFiles += Files.size(f);
+            }
+        }
+        // The disk fills while the log is copied: the data files are in place, an unfinished copy.
+        HotbackupCommand.fileIOForTests = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 42)
+                .spaceLimit(dataFiles + (1 << 19));
+        CliRun.Result r;
+        try {
+            r = CliRun.run("hotbackup", "-h", home.toString(), "-b", relative.toString());
+        } finally {
+            HotbackupCommand.fileIOForTests = null;
+        }
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertTrue(r.err().contains(" to " + backup + " failed: "), r::toString);
+        CliRun.Result rc = CliRun.run("recover", "-c", "-h", backup.toString());
+        assertEquals(ExitCodes.FAILED, rc.exit(), rc::toString);
+        assertTrue(rc.err().contains("(hot backup to " + backup + ")"), rc::toString);
+    }
+
+    /**
      * A backup holding an in-doubt transaction and a heuristic outcome, looked at with stat, dump
      * and bench --check: its log stays as it was, so it is still a copy of the source's history
      * and a restore with the source's later log works.

@@ -110,7 +110,8 @@ class LookOnlyCommandsTest {
         List<Arguments> list = new ArrayList<>();
         for (String part : List.of("data", "log")) {
             for (String command : List.of("stat", "dump -l", "archive", "bench --check", "recover", "recover -c",
-                    "checkpoint -1", "hotbackup -b " + "/nonexistent-backup-target")) {
+                    "checkpoint -1", "hotbackup -b " + "/nonexistent-backup-target", "verify", "printlog",
+                    "archive -l", "archive -s")) {
                 list.add(Arguments.of(part, command));
             }
         }
@@ -120,7 +121,9 @@ class LookOnlyCommandsTest {
     /**
      * An environment's data/ or log/ directory given as the home looked like a flat backup: every
      * command said a log segment was missing and suggested catastrophic recovery, and the writing
-     * ones left a lock file (and recovered data files) inside it.
+     * ones left a lock file (and recovered data files) inside it. The commands that only read files
+     * took it as a flat home: printlog of data/ printed nothing, verify of log/ verified no database,
+     * archive -l/-s listed the directory's files, all with exit status 0.
      */
     @ParameterizedTest(name = "{1} on the environment's {0}/")
     @MethodSource("partsOfAnEnvironment")
