@@ -103,8 +103,8 @@ final class HotbackupCommand extends CairnCommand {
 
     private void summary(Path envHome, BackupResult r) {
         BackupManifest m = r.manifest();
-        out().printf(Locale.ROOT, "%s %s to %s: %d files, %.1f MB copied in %.1f s (%.1f MB/s); log %s .. %s; %s layout%n",
-                update ? "updated the backup of" : "backed up", envHome, target, r.filesCopied(),
+        out().printf(Locale.ROOT, "%s %s to %s: %s, %.1f MB copied in %.1f s (%.1f MB/s); log %s .. %s; %s layout%n",
+                update ? "updated the backup of" : "backed up", envHome, target, Counted.of(r.filesCopied(), "file"),
                 r.bytesCopied() / 1e6, r.durationMillis() / 1000.0,
                 r.durationMillis() == 0 ? 0.0 : r.bytesCopied() / 1e6 / (r.durationMillis() / 1000.0), m.startLsn(),
                 m.endLsn(), m.layout());

@@ -33,8 +33,8 @@ final class VerifyCommand extends CairnCommand {
                     d.name(), d.records(), d.treePages(), d.depth(), d.overflowValues(), d.pagesInFile());
         }
         if (report.log() != null) {
-            out().printf("log: %d segments, %d records, ends at %s%n", report.log().segments(), report.log().records(),
-                    report.log().endLsn());
+            out().printf("log: %s, %s, ends at %s%n", org.cairndb.util.Counted.of(report.log().segments(), "segment"),
+                    org.cairndb.util.Counted.of(report.log().records(), "record"), report.log().endLsn());
         }
         for (String w : report.warnings()) {
             out().println("warning: " + w);
