@@ -25,7 +25,7 @@ class VerifyCommandTest {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().contains("database alpha: 100 records"), r::toString);
         assertTrue(r.out().contains("database beta: 10 records"), r::toString);
-        assertTrue(r.out().contains("log: 1 segments"), r::toString);
+        assertTrue(r.out().contains("log: 1 segment, "), r::toString);
         assertTrue(r.out().endsWith("no problems" + System.lineSeparator()), r::toString);
         assertEquals("", r.err());
     }
