@@ -140,6 +140,9 @@ public final class HotBackup {
             if (previous != null) {
                 checkStillACopy(previous, logTarget);
             }
+            // Made with the process's umask; the copy is owner-only from its first file on, not only
+            // once finished (restrictToOwner at the end covers what the recovery writes).
+            SegmentCopier.ownerOnly(org.cairndb.env.EnvironmentHome.detect(target).lockFile());
             SegmentCopier.createOwnerOnlyDirectory(dataTarget);
             SegmentCopier.createOwnerOnlyDirectory(logTarget);
             copied = copy(moved, previous, dataTarget, logTarget);

@@ -97,6 +97,36 @@ class HotBackupTest {
         }
     }
 
+    /**
+     * While the copy is being made, its lock file (which names the process copying) is owner-only
+     * like every file copied in: it was made with the process's umask (rw-r--r--) and restricted
+     * only when the backup finished.
+     */
+    @Test
+    void aCopyIsOwnerOnlyWhileItIsMade() throws Exception {
+        org.cairndb.io.PausingFileIO io = new org.cairndb.io.PausingFileIO(org.cairndb.io.NioFileIO.INSTANCE);
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(dir.resolve("env"), cfg().fileIO(io))) {
+            env.openDatabase("t").put(null, TestSupport.b("k"), TestSupport.b("v"));
+            io.pauseAtOpen(p -> p.startsWith(backup) && p.getFileName().toString().startsWith(org.cairndb.log.SegmentFiles.PREFIX));
+            java.util.concurrent.CompletableFuture<BackupResult> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertTrue(io.awaitPaused(60), "the backup reaches its log");
+            try {
+                assertOwnerOnly(backup);
+            } finally {
+                io.release();
+            }
+            running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertOwnerOnly(backup);
+        }
+    }
+
     /** Every directory of the copy is rwx------ and every file rw-------, the manifest and lock file included. */
     static void assertOwnerOnly(Path root) throws java.io.IOException {
         List<String> open = new ArrayList<>();
