@@ -103,6 +103,20 @@ public final class SegmentCopier {
 
     /** {@link #firstDifference(FileIO, Path, Path)} from offset {@code from} on. */
     public static long firstDifference(FileIO io, Path file, Path copy, long from) throws IOException {
+        return firstMismatch(io, file, copy, from, false);
+    }
+
+    /**
+     * The first offset from {@code from} on at which {@code copy} holds a byte other than zero that
+     * {@code file} does not hold at the same place, or -1: a copy read from {@code file} while it was
+     * being appended to holds its bytes, with zeros where a write had not reached yet (a record
+     * caught half-written), and nothing else.
+     */
+    public static long firstForeignByte(FileIO io, Path file, Path copy, long from) throws IOException {
+        return firstMismatch(io, file, copy, from, true);
+    }
+
+    private static long firstMismatch(FileIO io, Path file, Path copy, long from, boolean zerosAgree) throws IOException {
         try (StorageFile fa = io.open(file, false, false); StorageFile fb = io.open(copy, false, false)) {
             long size = fb.size();
             ByteBuffer a = ByteBuffer.allocate(CHUNK);
@@ -113,8 +127,8 @@ public final class SegmentCopier {
                 int nb = readFully(fb, b, pos);
                 int na = readFully(fa, a, pos);
                 for (int i = 0; i < nb; i++) {
-                    byte expected = i < na ? a.get(i) : 0;
-                    if (b.get(i) != expected) {
+                    byte got = b.get(i);
+                    if (got != (i < na ? a.get(i) : 0) && !(zerosAgree && got == 0)) {
                         return pos + i;
                     }
                 }

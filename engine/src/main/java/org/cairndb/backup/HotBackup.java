@@ -473,8 +473,11 @@ public final class HotBackup {
             if (stop == SegmentReader.Stop.CLEAN_END) {
                 return null;
             }
+            // After the copy's last whole record: the environment's bytes, or zeros where the copy
+            // was read before a write reached them (the log's last segment is copied while it is
+            // written, and may end in a record caught half-written).
             long end = Math.max(r.offset(), diff);
-            return SegmentCopier.firstDifference(env.io(), ours, copy, end) < 0 ? null
+            return SegmentCopier.firstForeignByte(env.io(), ours, copy, end) < 0 ? null
                     : "bytes that are no record at offset " + r.offset();
         }
     }

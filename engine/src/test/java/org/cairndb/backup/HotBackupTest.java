@@ -188,6 +188,69 @@ class HotBackupTest {
         }
     }
 
+    /**
+     * A backup copies the log's last segment while the log is being written, so the copy may end in
+     * a record caught half-written (its first bytes there, the rest still zeros when read). An
+     * update compares that segment with the environment's before replacing it, and took the half
+     * record for bytes written into the copy since (it was opened and written to), refusing every
+     * later update of a perfectly good copy (found by AdminChaosTest). Zeros where the environment
+     * has its record are what a copy made mid-write holds; any other byte still refuses the update.
+     */
+    @Test
+    void anUpdateTakesUpACopyWhoseLastSegmentCaughtARecordHalfWritten() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(home, cfg())) {
+            Database db = env.openDatabase("t");
+            for (int i = 0; i < 20; i++) {
+                db.put(null, b("before" + i), new byte[300]);
+            }
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+            long end = org.cairndb.log.Lsn.parse(BackupManifest.read(backup).endLsn());
+            for (int i = 0; i < 20; i++) {
+                db.put(null, b("after" + i), new byte[300]);
+            }
+            // The copy's last segment as a copy made while the first record after its end was being
+            // written: the environment's bytes, that record's first half, zeros from there on.
+            String name = org.cairndb.log.SegmentFiles.name(org.cairndb.log.Lsn.segment(end));
+            byte[] ours = Files.readAllBytes(home.resolve("log").resolve(name));
+            long[] next = new long[2];
+            new org.cairndb.log.LogScanner(org.cairndb.io.NioFileIO.INSTANCE, home.resolve("log")).scan(
+                    org.cairndb.log.Lsn.NULL, null, f -> {
+                        if (next[1] == 0 && f.lsn() >= end) {
+                            next[0] = f.lsn();
+                            next[1] = f.endLsn();
+                        }
+                    });
+            assertTrue(next[1] > next[0] && org.cairndb.log.Lsn.segment(next[0]) == org.cairndb.log.Lsn.segment(end));
+            int cut = (int) (org.cairndb.log.Lsn.offset(next[0]) + (next[1] - next[0]) / 2);
+            byte[] caught = ours.clone();
+            java.util.Arrays.fill(caught, cut, caught.length, (byte) 0);
+            Files.write(backup.resolve(name), caught);
+
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
+            db.put(null, b("last"), b("x"));
+        }
+        try (Environment restored = Environment.open(backup, cfg().allowCreate(false))) {
+            Database t = restored.openDatabase("t", false);
+            assertNotNull(t.get(null, b("after19")), "the update brought the copy forward");
+        }
+        // Another byte there is still the copy's own writing: refused.
+        try (Environment env = Environment.open(home, cfg())) {
+            Path copy = dir.resolve("written");
+            HotBackup.run(env.internals(), copy, BackupOptions.defaults().withRecover(false));
+            long end = org.cairndb.log.Lsn.parse(BackupManifest.read(copy).endLsn());
+            Path seg = copy.resolve(org.cairndb.log.SegmentFiles.name(org.cairndb.log.Lsn.segment(end)));
+            byte[] bytes = Files.readAllBytes(seg);
+            bytes[(int) org.cairndb.log.Lsn.offset(end) + 10] = 42;
+            Files.write(seg, bytes);
+            env.openDatabase("t").put(null, b("more"), new byte[300]);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HotBackup.run(env.internals(), copy, BackupOptions.defaults().withUpdate(true)));
+            assertTrue(e.getMessage().contains("written to since its last update"), e.getMessage());
+        }
+    }
+
     private static java.util.Map<String, String> logFingerprint(Path dir) throws java.io.IOException {
         java.util.Map<String, String> m = new java.util.TreeMap<>();
         try (var s = Files.list(dir)) {
