@@ -476,6 +476,12 @@ public final class TxnManager {
     /** Adds a write to the transaction's write set, enforcing the size limit. */
     public void addWrite(Txn txn, int dbId, byte[] key, byte[] value) {
         checkWritable("write in transaction " + txn.id());
+        String closing = closingMessage;
+        if (closing != null) {
+            // The close rolls back every active transaction, one after another: a write whose lock
+            // the roll-back of an earlier one handed over must not land in one not reached yet.
+            throw new IllegalStateException(closing);
+        }
         synchronized (txn) {
             checkActive(txn);
             txn.writes.put(dbId, key, value);
