@@ -38,6 +38,7 @@ final class OutOfMemoryInRecovery {
                 + ". Recovery replays each transaction whole and needs about 4 times the largest one (at most"
                 + " cairn.txn.max.bytes) besides the cache"
                 + (needed > maxHeap ? ", here at least " + mib(needed) : "")
+                + (cacheBytes > maxHeap / 2 ? "; the cache takes more than half of the heap (cairn.cache.size)" : "")
                 + ": give the JVM a larger heap (-Xmx; for the cairn command CAIRN_JAVA_OPTS) and open it again."
                 + " What recovery had written so far is consistent: it starts again from the last checkpoint", e);
     }
