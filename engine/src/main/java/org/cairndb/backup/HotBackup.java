@@ -154,8 +154,8 @@ public final class HotBackup {
         if (options.recover()) {
             report("recovery", true);
             // Through the environment's file layer, as every other file of the copy is written.
-            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().fileIO(env.io()).cacheSize(64L << 20)
-                    .checkpointerEnabled(false));
+            recovery = EnvironmentImpl.recoverCopy(target, new EnvironmentConfig().fileIO(env.io())
+                    .cacheSize(copyCacheSize(Runtime.getRuntime().maxMemory())).checkpointerEnabled(false));
         }
         report("manifest", true);
         BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, 1, version(),
@@ -609,5 +609,16 @@ public final class HotBackup {
     static String version() {
         String v = HotBackup.class.getPackage().getImplementationVersion();
         return v != null ? v : "development";
+    }
+
+    /**
+     * The cache of the copy's recovery: 64 MiB, but no more than an eighth of the heap (and at least
+     * 4 MiB). It runs beside the environment's own cache (a quarter of the heap by default) and
+     * replays up to half of it before writing pages out; a fixed 64 MiB took a 64 MB heap whole,
+     * so that updating a backup of the smallest records ran out of memory where the environment
+     * itself recovered in a heap of that size.
+     */
+    static long copyCacheSize(long maxHeap) {
+        return Math.max(4L << 20, Math.min(64L << 20, maxHeap / 8));
     }
 }

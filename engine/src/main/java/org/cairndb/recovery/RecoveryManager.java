@@ -131,6 +131,11 @@ public final class RecoveryManager {
     /** The checkpoint start of the last batch handed to the applier (the recovery's start before the first). */
     private long lastBatchStart;
     private long lastProgress = System.nanoTime();
+    /** The last record visited and the largest, for the error when the heap is too small. */
+    private long lastFrameLsn = Lsn.NULL;
+    private int lastFrameSize;
+    private long largestFrameLsn = Lsn.NULL;
+    private int largestFrameSize;
 
     public RecoveryManager(EnvironmentImpl env) {
         this(env, null, true);
@@ -200,24 +205,12 @@ public final class RecoveryManager {
         }
         LogScanner.Result result = null;
         arena.allocateAhead("cairn-recovery-slabs " + env.home().home().getFileName());
-        try (arena; BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
-            applier = a;
-            if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.LSN) {
-                // Stop before reading past the target, so that damage just after it does not stop
-                // the recovery of everything before it (the visitor's check then never fires).
-                scanner.stopAt(target.inclusive() ? target.value() + 1 : target.value());
-            }
-            try {
-                result = scanner.scan(start, expectedEnv, this::visit);
-            } catch (TargetReached reached) {
-                targetReached = true;
-            } catch (LogScanner.StopReached stopped) {
-                cutLsn = stopped.lsn();
-                targetReached = true;
-            }
-            drain();
-        } finally {
-            applier = null;
+        try {
+            result = replay(scanner, start, expectedEnv);
+        } catch (OutOfMemoryError e) {
+            // Caught once the replay's threads have stopped and its buffers are garbage.
+            throw OutOfMemoryInRecovery.of(e, env.home().logDir(), lastFrameLsn, lastFrameSize, largestFrameSize,
+                    largestFrameLsn, env.config().cacheSize());
         }
         UUID envId = result != null ? result.environmentId() : expectedEnv != null ? expectedEnv : scannedEnv;
         long end = result != null ? result.endLsn() : targetReached ? cutLsn : Lsn.NULL;
@@ -294,6 +287,31 @@ public final class RecoveryManager {
                 !sawData && !targetReached && tail == null);
     }
 
+    /** Reads the log from {@code start} and applies it; returns the scan's result (null at a target). */
+    private LogScanner.Result replay(LogScanner scanner, long start, UUID expectedEnv) throws IOException {
+        LogScanner.Result result = null;
+        try (arena; BatchApplier a = new BatchApplier(env, env.txns().current().ts())) {
+            applier = a;
+            if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.LSN) {
+                // Stop before reading past the target, so that damage just after it does not stop
+                // the recovery of everything before it (the visitor's check then never fires).
+                scanner.stopAt(target.inclusive() ? target.value() + 1 : target.value());
+            }
+            try {
+                result = scanner.scan(start, expectedEnv, this::visit);
+            } catch (TargetReached reached) {
+                targetReached = true;
+            } catch (LogScanner.StopReached stopped) {
+                cutLsn = stopped.lsn();
+                targetReached = true;
+            }
+            drain();
+        } finally {
+            applier = null;
+        }
+        return result;
+    }
+
     /** Where a scan finds again the heuristic outcomes met so far: the last CHECKPOINT record met, else the start. */
     private long heuristicsFrom() {
         return lastCheckpointLsn != Lsn.NULL ? lastCheckpointLsn : startLsn;
@@ -308,6 +326,12 @@ public final class RecoveryManager {
     private void visit(RecordFrame frame) throws IOException {
         LogRecord rec;
         staged.clear();
+        lastFrameLsn = frame.lsn();
+        lastFrameSize = frame.size();
+        if (frame.size() > largestFrameSize) {
+            largestFrameSize = frame.size();
+            largestFrameLsn = frame.lsn();
+        }
         if (firstReplayedLsn == Lsn.NULL) {
             firstReplayedLsn = frame.lsn();
         }
