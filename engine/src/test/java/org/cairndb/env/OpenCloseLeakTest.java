@@ -182,6 +182,45 @@ class OpenCloseLeakTest {
         }
     }
 
+
+    /** A close whose own checkpoint fails (the disk full under the data files) still gives everything back. */
+    @Test
+    void aCloseWhoseCheckpointFails() throws Exception {
+        Path home = dir.resolve("env");
+        try (Environment env = Environment.open(home, TestSupport.config())) {
+            env.openDatabase("t");
+        }
+        LeakProbe before = LeakProbe.take();
+        List<WeakReference<Object>> closed = new ArrayList<>();
+        List<String> outcomes = new ArrayList<>();
+        int cycles = CYCLES / 3;
+        for (int cycle = 0; cycle < cycles; cycle++) {
+            outcomes.add(closeOnAFullDisk(home, cycle, closed));
+        }
+        assertTrue(outcomes.stream().anyMatch(o -> o.contains("No space left")), "no close failed: " + outcomes);
+        LeakProbe.assertNoneOpenUnder(dir);
+        LeakProbe.take().assertNothingAccumulatedSince(before, cycles);
+        LeakProbe.assertCollected(closed, "environments whose close failed");
+    }
+
+    private String closeOnAFullDisk(Path home, int cycle, List<WeakReference<Object>> closed) {
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch-" + cycle), cycle);
+        Environment env = Environment.open(home, TestSupport.config().fileIO(io));
+        Database db = env.openDatabase("t", false);
+        for (int i = 0; i < 200; i++) {
+            db.put(null, b("k" + cycle + "-" + i), new byte[1000]);
+        }
+        io.spaceLimit(0); // the log segment is preallocated: the commits fit, the data files cannot grow
+        closed.add(new WeakReference<>(env));
+        closed.add(new WeakReference<>(env.internals()));
+        try {
+            env.close();
+            return "closed";
+        } catch (CairnException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The cycles, in a method of their own so that no local variable of the test keeps the environment. */
     private void backUpAndRestore(Path home, Path archive, int cycles, List<WeakReference<Object>> closed) throws Exception {
         Environment env = Environment.open(home, config(archive));
