@@ -46,6 +46,9 @@ final class LeakProbe {
     void assertNothingAccumulatedSince(LeakProbe before, int cycles) throws Exception {
         awaitNoCairnThreadsBut(before.cairnThreads);
         LeakProbe now = take();
+        System.out.println("after " + cycles + " cycles: descriptors " + before.fds + " -> " + now.fds + ", Cairn threads "
+                + before.cairnThreads + " -> " + now.cairnThreads + ", registries " + before.registries + " -> "
+                + now.registries);
         assertEquals(before.registries, now.registries, "static registries after " + cycles + " cycles");
         assertTrue(now.fds <= before.fds + FD_TOLERANCE, "open file descriptors grew from " + before.fds + " to "
                 + now.fds + " in " + cycles + " cycles: " + fdTargets());

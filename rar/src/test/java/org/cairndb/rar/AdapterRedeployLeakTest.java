@@ -73,6 +73,9 @@ class AdapterRedeployLeakTest {
         assertEquals(before.registries, registries(), "the engine's static registries after " + CYCLES + " cycles");
         assertEquals(List.of(), openUnder(dir), "files still open");
         long fds = fdCount();
+        System.out.println("after " + CYCLES + " cycles: descriptors " + before.fds + " -> " + fds + ", threads "
+                + before.threads.size() + " -> " + liveThreadIds().size() + ", registries " + before.registries + " -> "
+                + registries() + ", " + stopped.size() + " objects to be collected");
         assertTrue(fds <= before.fds + 5, "open file descriptors grew from " + before.fds + " to " + fds);
         awaitCollected(stopped);
     }
