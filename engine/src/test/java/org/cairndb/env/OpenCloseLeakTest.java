@@ -193,7 +193,7 @@ class OpenCloseLeakTest {
         LeakProbe before = LeakProbe.take();
         List<WeakReference<Object>> closed = new ArrayList<>();
         List<String> outcomes = new ArrayList<>();
-        int cycles = CYCLES / 3;
+        int cycles = CYCLES / 6; // each close waits for its failing checkpoint
         for (int cycle = 0; cycle < cycles; cycle++) {
             outcomes.add(closeOnAFullDisk(home, cycle, closed));
         }
