@@ -88,6 +88,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private volatile EnvironmentFailureException failure;
     /** Things noticed while opening the data files, for the recovery report. */
     private final List<String> openNotes = new ArrayList<>();
+    /** What layers above the engine keep per environment (see {@link #attachment}). */
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Object> attachments = new java.util.concurrent.ConcurrentHashMap<>();
     /** Data files found blank (creation cut short by a crash); recovery must recreate them from the log. */
     private final List<Path> blankFiles = new ArrayList<>();
 
@@ -831,6 +833,16 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         if (closed || closing) {
             throw new IllegalStateException("environment " + home.home() + " is closed");
         }
+    }
+
+    /**
+     * The object of type {@code type} kept with this environment, made by {@code create} on first
+     * use (the XA layer's branches, for one). It lives exactly as long as the environment: a static
+     * map keyed by environment would have to let go of it itself, and a weak-keyed one kept the
+     * values of collected environments, with whatever they reach, until it was next looked up.
+     */
+    public <T> T attachment(Class<T> type, java.util.function.Supplier<? extends T> create) {
+        return type.cast(attachments.computeIfAbsent(type, t -> create.get()));
     }
 
     /** Closed, or closing past the point where its checkpoint begins (see {@link #closing}). */

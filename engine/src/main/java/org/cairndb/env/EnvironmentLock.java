@@ -211,14 +211,26 @@ final class EnvironmentLock implements Closeable {
                     : "environment " + home.home() + " is in use by " + holder
                             + "; close it there first (only one process may open an environment)");
         }
-        if (refuseUnfinishedCopy) {
+        try {
+            return claim(io, home, f, l, key, purpose, refuseUnfinishedCopy);
+        } catch (IOException | RuntimeException e) {
+            // Given back at once: the channel kept the lock on the home (against every other
+            // process) and its descriptor until a garbage collection happened to close it.
             try {
-                refuseUnfinishedCopy(f, home);
-            } catch (IOException | RuntimeException e) {
                 l.release();
                 f.close();
-                throw e;
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
             }
+            throw e;
+        }
+    }
+
+    /** Under the lock {@code l} on {@code f}: refuses an unfinished copy, else writes the holder's line. */
+    private static EnvironmentLock claim(FileIO io, EnvironmentHome home, StorageFile f, FileLock l, java.nio.file.Path key,
+            String purpose, boolean refuseUnfinishedCopy) throws IOException {
+        if (refuseUnfinishedCopy) {
+            refuseUnfinishedCopy(f, home);
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
                 + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (purpose == null ? "" : " (" + purpose + ")");

@@ -1,7 +1,5 @@
 package org.cairndb.xa;
 
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.cairndb.Environment;
@@ -17,9 +15,6 @@ import org.cairndb.Environment;
  */
 final class BranchRegistry {
 
-    /** Weak keys: a registry goes away with its environment. Registries hold no reference to it. */
-    private static final Map<Environment, BranchRegistry> REGISTRIES = new WeakHashMap<>();
-
     private final ConcurrentHashMap<CairnXid, XaBranch> branches = new ConcurrentHashMap<>();
     /** Completion locks of the Xids being completed right now; one per Xid, so that others never wait. */
     private final ConcurrentHashMap<CairnXid, ReentrantLock> completing = new ConcurrentHashMap<>();
@@ -27,10 +22,14 @@ final class BranchRegistry {
     private BranchRegistry() {
     }
 
+    /**
+     * The registry of {@code env}, kept with the environment itself, so that it goes with it. (It was
+     * a static map with weak keys: the entry of a collected environment held its branches, their
+     * transactions and through them the closed environment's internals, until the map was next
+     * looked up.)
+     */
     static BranchRegistry of(Environment env) {
-        synchronized (REGISTRIES) {
-            return REGISTRIES.computeIfAbsent(env, e -> new BranchRegistry());
-        }
+        return env.internals().attachment(BranchRegistry.class, BranchRegistry::new);
     }
 
     XaBranch get(CairnXid xid) {
