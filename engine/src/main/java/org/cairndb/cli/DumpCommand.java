@@ -46,6 +46,9 @@ final class DumpCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, list ? "-l lists databases; do not name one"
                     : "name the database to dump (or -l to list them)");
         }
+        if (database != null) {
+            DatabaseNameArgument.requireValid(database);
+        }
         if (list && file != null) {
             throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
                     + " a dump (redirect the listing instead)");

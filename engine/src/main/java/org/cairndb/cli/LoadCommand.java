@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cairndb.Database;
 import org.cairndb.Environment;
-import org.cairndb.env.Catalog;
 import org.cairndb.tools.DumpLoader;
 import org.cairndb.tools.DumpReader;
 import org.cairndb.util.Counted;
@@ -71,11 +70,7 @@ final class LoadCommand extends CairnCommand {
         if (batch < 1) {
             throw new CommandFailedException(ExitCodes.USAGE, "--batch must be at least 1");
         }
-        try {
-            Catalog.checkName(database);
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailedException(ExitCodes.USAGE, e.getMessage());
-        }
+        DatabaseNameArgument.requireValid(database);
     }
 
     /** A step that reads the dump. */

@@ -35,6 +35,9 @@ final class StatCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
+        if (database != null) {
+            DatabaseNameArgument.requireValid(database);
+        }
         try (Environment env = Homes.openToInspect(home.home)) {
             if (database != null) {
                 env.openDatabase(database, false); // names the existing databases if it is not one

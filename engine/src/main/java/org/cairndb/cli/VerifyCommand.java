@@ -26,6 +26,7 @@ final class VerifyCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
+        databases.forEach(DatabaseNameArgument::requireValid);
         Homes.requireEnvironment(home.home);
         Verifier.Report report = new Verifier(home.home).verify(databases);
         for (Verifier.DatabaseSummary d : report.databases()) {

@@ -254,6 +254,26 @@ class DumpLoadCommandTest {
         assertTrue(Files.notExists(dir.resolve("escape.cdb")));
     }
 
+    /**
+     * A name no database can have is a command-line error for every command that takes one, as it
+     * is for load: dump, stat -d and verify reported it as a failed operation (exit 1).
+     */
+    @Test
+    void aNameNoDatabaseCanHaveIsACommandLineErrorEverywhere() throws IOException {
+        TestEnvironments.create(source, "db", 3);
+        for (String name : List.of("", "a/b", "x".repeat(101))) {
+            for (String[] args : List.of(new String[] {"dump", "-h", source.toString(), name},
+                    new String[] {"stat", "-h", source.toString(), "-d", name},
+                    new String[] {"verify", "-h", source.toString(), name})) {
+                CliRun.Result r = CliRun.run(args);
+                assertEquals(ExitCodes.USAGE, r.exit(), r::toString);
+                assertEquals(1, r.errLines().length, r::toString);
+                assertTrue(r.err().startsWith("cairn " + args[0] + ": ") && (r.err().contains("1 to 100")
+                        || r.err().contains("may only contain letters")), r::toString);
+            }
+        }
+    }
+
     @Test
     void aRefusedHeaderLeavesAFreshDirectoryEmpty() throws IOException {
         Path garbage = Files.writeString(dir.resolve("g"), "garbage\n");
