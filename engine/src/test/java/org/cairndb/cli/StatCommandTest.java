@@ -13,6 +13,10 @@ class StatCommandTest {
     @TempDir
     Path home;
 
+    /** For directories beside the environment (an archive, a copy), removed with the test. */
+    @TempDir
+    Path beside;
+
     @Test
     void environmentAndEveryDatabase() {
         TestEnvironments.create(home, "alpha", 123);
@@ -97,7 +101,7 @@ class StatCommandTest {
         TestEnvironments.create(home, "alpha", 3);
         assertTrue(CliRun.run("stat", "-h", home.toString()).out().contains("off\tContinuous archiving (cairn.archive.enabled)"));
 
-        Path archive = home.resolveSibling(home.getFileName() + "-archive");
+        Path archive = beside.resolve("archive");
         java.nio.file.Files.writeString(home.resolve("cairn.properties"), "cairn.log.segment.size=64k\n"
                 + "cairn.archive.enabled=true\ncairn.archive.dir=" + archive.toString().replace('\\', '/') + "\n");
         try (org.cairndb.Environment env = org.cairndb.Environment.open(home, ArchiveCommandTest.config())) {
@@ -112,7 +116,7 @@ class StatCommandTest {
         assertTrue(r.out().contains("0\tArchiving failures since open"), r::toString);
         assertFalse(r.out().contains("Archiving refused"), r::toString);
 
-        Path copy = home.resolveSibling(home.getFileName() + "-copy");
+        Path copy = beside.resolve("copy");
         org.cairndb.TestSupport.copyTree(home, copy);
         CliRun.Result c = CliRun.run("stat", "-h", copy.toString());
         assertTrue(c.out().contains("is written by " + home.toRealPath() + ", which still holds this environment")
