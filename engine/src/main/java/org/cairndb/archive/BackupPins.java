@@ -18,6 +18,8 @@ public final class BackupPins {
         private final long segment;
         private final long sinceMillis;
         private final String owner;
+        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        private volatile String stopReason;
 
         private Pin(long id, long segment, long sinceMillis, String owner) {
             this.id = id;
@@ -38,9 +40,38 @@ public final class BackupPins {
             return owner;
         }
 
+        /**
+         * Checks that the copy may go on, after waiting {@code nanos} (a rate limit's pause), cut
+         * short when it is stopped meanwhile.
+         *
+         * @throws IllegalStateException naming the copy and why it was stopped
+         */
+        public void pause(long nanos) {
+            try {
+                if (nanos > 0) {
+                    stopped.await(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            String why = stopReason;
+            if (why != null) {
+                throw new IllegalStateException(owner + " stopped unfinished: " + why
+                        + "; run it again once the environment is open");
+            }
+        }
+
+        private void stop(String why) {
+            stopReason = why;
+            stopped.countDown();
+        }
+
         @Override
         public void close() {
-            pins.remove(id);
+            synchronized (pins) {
+                pins.remove(id);
+                pins.notifyAll();
+            }
         }
     }
 
@@ -88,6 +119,37 @@ public final class BackupPins {
             }
         }
         return oldest == null ? null : oldest.owner;
+    }
+
+    /**
+     * Tells every running copy to stop at its next chunk ({@link Pin#pause} throws from then on),
+     * for a close: once the home's lock is released, another process may open it and reuse the
+     * pages and remove the segments the pins were keeping. New pins are refused by the close itself.
+     */
+    public void stopAll(String why) {
+        for (Pin p : pins.values()) {
+            p.stop(why);
+        }
+    }
+
+    /** Waits until no copy holds a pin, at most {@code timeout}; false if some still does then. */
+    public boolean awaitNone(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (pins) {
+            while (!pins.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(pins, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return pins.isEmpty();
+                }
+            }
+            return true;
+        }
     }
 
     public int count() {

@@ -1,6 +1,6 @@
 package org.cairndb.archive;
 
-/** Keeps a copy below a number of bytes per second (for {@code --max-rate}), by waiting between chunks. */
+/** Keeps a copy below a number of bytes per second (for {@code --max-rate}): says how long to wait between chunks. */
 public final class RateLimiter {
 
     private final double bytesPerNano;
@@ -14,17 +14,10 @@ public final class RateLimiter {
         this.bytesPerNano = megabytesPerSecond * 1_000_000 / 1e9;
     }
 
-    /** Accounts for {@code n} bytes, waiting until they fit under the rate. */
-    public void acquire(long n) {
+    /** Accounts for {@code n} more bytes; returns the nanoseconds to wait before the next ones (0 when under the rate). */
+    public long delayNanos(long n) {
         bytes += n;
         long due = start + (long) (bytes / bytesPerNano);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            try {
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return Math.max(0, due - System.nanoTime());
     }
 }

@@ -25,7 +25,7 @@ public final class SegmentCopier {
     }
 
     /** Copies {@code from} to {@code to} unless an identical {@code to} exists; returns bytes copied (0 if identical). */
-    public static long copyOnce(FileIO io, Path from, Path to, RateLimiter limiter) throws IOException {
+    public static long copyOnce(FileIO io, Path from, Path to, CopyPace pace) throws IOException {
         if (io.exists(to)) {
             if (identical(io, from, to)) {
                 return 0;
@@ -33,12 +33,29 @@ public final class SegmentCopier {
             throw new FileAlreadyExistsException(to.toString(), from.toString(), to + " already exists and differs from "
                     + from + "; it is never overwritten: find out which copy is right and move the other away");
         }
-        return copyReplacing(io, from, to, limiter);
+        return copyReplacing(io, from, to, pace);
     }
 
-    /** Copies {@code from} over {@code to} (via a temporary file and an atomic rename); returns bytes copied. */
-    public static long copyReplacing(FileIO io, Path from, Path to, RateLimiter limiter) throws IOException {
+    /**
+     * Copies {@code from} over {@code to} (via a temporary file and an atomic rename); returns bytes
+     * copied. {@code pace} (may be null) is told of every chunk.
+     */
+    public static long copyReplacing(FileIO io, Path from, Path to, CopyPace pace) throws IOException {
         Path tmp = to.resolveSibling(to.getFileName() + ".copying");
+        try {
+            return copyThrough(io, from, tmp, to, pace);
+        } catch (IOException | RuntimeException e) {
+            // A copy stopped half-way (its pace stopped it, the disk filled) leaves no part behind.
+            try {
+                io.delete(tmp);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static long copyThrough(FileIO io, Path from, Path tmp, Path to, CopyPace pace) throws IOException {
         long total = 0;
         try (StorageFile in = io.open(from, false, false); StorageFile out = io.open(tmp, true, true)) {
             out.truncate(0);
@@ -53,8 +70,8 @@ public final class SegmentCopier {
                 buf.flip();
                 out.write(buf, total);
                 total += n;
-                if (limiter != null) {
-                    limiter.acquire(n);
+                if (pace != null) {
+                    pace.copied(n);
                 }
             }
             out.force(true);

@@ -64,6 +64,11 @@ import org.cairndb.util.RealPaths;
  * in the target (its permissions included) it checks that the copy's log still holds only this
  * environment's bytes (plus checkpoint records, which opening a copy to look at it adds): a copy
  * that was opened and written to has a history of its own, and is left alone.
+ *
+ * Closing the environment during steps 3 to 5 stops the copy at its next chunk (an exception that
+ * names the copy and the close), and the close waits for that before it releases the home: after
+ * the release nothing keeps the pinned pages and segments, which another process may then reuse or
+ * remove. The copy is left unfinished, without a manifest.
  */
 public final class HotBackup {
 
@@ -78,6 +83,8 @@ public final class HotBackup {
     private final BackupOptions options;
     private final String owner;
     private final RateLimiter limiter;
+    /** This copy's pin while it copies: it is told to stop when the environment closes. */
+    private BackupPins.Pin pin;
     private final long t0 = System.currentTimeMillis();
     private long lastProgress = System.currentTimeMillis();
     private int files;
@@ -222,7 +229,6 @@ public final class HotBackup {
         long copysLast = previous == null ? 0 : highestSegment(logTarget, 0);
         long startLsn;
         long firstNeeded;
-        BackupPins.Pin pin;
         synchronized (env.checkpointer()) {
             // Not once the close has begun: it would release the home while the copy pinned it.
             env.checkUsable();
@@ -241,7 +247,7 @@ public final class HotBackup {
                     pinFrom = Math.min(pinFrom, inLog.get(0));
                 }
             }
-            pin = env.backupPins().pin(pinFrom, owner);
+            this.pin = env.backupPins().pin(pinFrom, owner);
         }
         long endLsn;
         try {
@@ -385,9 +391,10 @@ public final class HotBackup {
                 return;
             }
             for (Path f : fresh) {
+                pin.pause(0);
                 copied.add(f);
                 try {
-                    bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), limiter);
+                    bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), this::paced);
                     files++;
                 } catch (java.nio.file.NoSuchFileException e) {
                     // Removed while we copied: its DATABASE_REMOVE is in the log the copy replays.
@@ -524,6 +531,7 @@ public final class HotBackup {
      * before the backup's pin are not held) is found in the archive on the second try.
      */
     private void copySegment(String name, Path to, boolean finished) throws IOException {
+        pin.pause(0);
         for (Path from : sources(name)) {
             if (!Files.exists(from)) {
                 continue;
@@ -532,7 +540,7 @@ public final class HotBackup {
                 if (finished && Files.exists(to) && SegmentCopier.identical(env.io(), from, to)) {
                     return;
                 }
-                bytes += SegmentCopier.copyReplacing(env.io(), from, to, limiter);
+                bytes += SegmentCopier.copyReplacing(env.io(), from, to, this::paced);
             } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
                 continue;
             }
@@ -591,6 +599,14 @@ public final class HotBackup {
             copySegment(p.getFileName().toString(), logTarget.resolve(p.getFileName()), true);
             moved.add(p);
         }
+    }
+
+    /**
+     * After each chunk the copy wrote: waits as {@code --max-rate} asks, and stops the copy (with an
+     * exception naming it) when the environment is closing, whose home it must not read on from.
+     */
+    private void paced(long n) {
+        pin.pause(limiter == null ? 0 : limiter.delayNanos(n));
     }
 
     private void report(String phase, boolean always) {

@@ -898,6 +898,14 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 catalog.lock().writeLock().unlock();
             }
         }
+        // A backup or failover update still copying stops at its next chunk, and the close waits for
+        // it: once the lock is released another process may open the home and reuse the pages and
+        // remove the segments its pin was keeping, and the copy would go on reading them.
+        backupPins.stopAll("environment " + home.home() + " was closed while it copied");
+        if (!backupPins.awaitNone(java.time.Duration.ofSeconds(30))) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + home.home() + ": " + backupPins.oldestOwnerBesides(null)
+                    + " has not stopped after 30 s; closing anyway (its copy is unfinished)");
+        }
         RuntimeException error = null;
         try {
             if (failure == null) {
