@@ -49,6 +49,10 @@ final class DumpCommand extends CairnCommand {
         if (database != null) {
             DatabaseNameArgument.requireValid(database);
         }
+        if (list && printable) {
+            throw new CommandFailedException(ExitCodes.USAGE, "-p applies to a dump (format=print); -l lists the"
+                    + " databases, one name a line");
+        }
         if (list && file != null) {
             throw new CommandFailedException(ExitCodes.USAGE, "-l lists the databases on standard output; -f applies to"
                     + " a dump (redirect the listing instead)");

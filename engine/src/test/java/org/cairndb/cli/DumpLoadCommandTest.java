@@ -113,6 +113,10 @@ class DumpLoadCommandTest {
         assertEquals(List.of("alpha", "beta"), r.out().lines().toList());
         assertEquals(ExitCodes.USAGE, CliRun.run("dump", "-h", source.toString(), "-l", "alpha").exit());
         assertEquals(ExitCodes.USAGE, CliRun.run("dump", "-h", source.toString()).exit());
+        // -p shapes a dump; with -l it was accepted and did nothing.
+        CliRun.Result p = CliRun.run("dump", "-h", source.toString(), "-l", "-p");
+        assertEquals(ExitCodes.USAGE, p.exit(), p::toString);
+        assertTrue(p.err().contains("-p applies to a dump"), p::toString);
     }
 
     @Test
