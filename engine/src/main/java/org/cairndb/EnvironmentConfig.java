@@ -34,6 +34,7 @@ public final class EnvironmentConfig {
             Map.entry("cairn.page.size", "page size of new databases, 8k to 64k (default 8k)"),
             Map.entry("cairn.log.segment.size", "size of one log segment (default 16m)"),
             Map.entry("cairn.log.buffer.size", "log buffer size (default 1m)"),
+            Map.entry("cairn.open.data.files", "most data files (one per database) kept open at once (default 256)"),
             Map.entry("cairn.checkpoint.kbytes", "checkpoint after this many KB of log (default 65536; 0 = off)"),
             Map.entry("cairn.checkpoint.minutes", "checkpoint after this many minutes (default 5; 0 = off)"),
             Map.entry("cairn.checkpointer.enabled", "run checkpoints in a background thread (default true)"),
@@ -53,6 +54,7 @@ public final class EnvironmentConfig {
     private int pageSize = 8192;
     private long logSegmentSize = 16L << 20;
     private int logBufferSize = 1 << 20;
+    private int openDataFiles = 256;
     private long checkpointKBytes = 65536;
     private Duration checkpointInterval = Duration.ofMinutes(5);
     private boolean checkpointerEnabled = true;
@@ -86,6 +88,7 @@ public final class EnvironmentConfig {
         c.pageSize = pageSize;
         c.logSegmentSize = logSegmentSize;
         c.logBufferSize = logBufferSize;
+        c.openDataFiles = openDataFiles;
         c.checkpointKBytes = checkpointKBytes;
         c.checkpointInterval = checkpointInterval;
         c.checkpointerEnabled = checkpointerEnabled;
@@ -160,6 +163,20 @@ public final class EnvironmentConfig {
             throw new IllegalArgumentException("log buffer size " + bytes + " is outside 64 KiB .. 1 GiB");
         }
         this.logBufferSize = bytes;
+        return this;
+    }
+
+    /**
+     * At most this many data files (one per database) open at once: the least recently used idle
+     * one is closed, and opened again when next needed. Each open file takes one of the process's
+     * file descriptors, whose limit (often 1,024) an environment of many databases would otherwise
+     * reach. 1 to 1,000,000.
+     */
+    public EnvironmentConfig openDataFiles(int files) {
+        if (files < 1 || files > 1_000_000) {
+            throw new IllegalArgumentException("open data files " + files + " is outside 1 .. 1000000");
+        }
+        this.openDataFiles = files;
         return this;
     }
 
@@ -430,6 +447,10 @@ public final class EnvironmentConfig {
         return logBufferSize;
     }
 
+    public int openDataFiles() {
+        return openDataFiles;
+    }
+
     public long checkpointKBytes() {
         return checkpointKBytes;
     }
@@ -544,6 +565,7 @@ public final class EnvironmentConfig {
             case "cairn.page.size" -> pageSize(parseIntSize(value, "page size"));
             case "cairn.log.segment.size" -> logSegmentSize(parseSize(value));
             case "cairn.log.buffer.size" -> logBufferSize(parseIntSize(value, "log buffer size"));
+            case "cairn.open.data.files" -> openDataFiles(parseOpenFiles(value));
             case "cairn.checkpoint.kbytes" -> checkpointKBytes(parseLong(value));
             case "cairn.checkpoint.minutes" -> checkpointMinutes(parseLong(value));
             case "cairn.checkpointer.enabled" -> checkpointerEnabled(parseBoolean(value));
@@ -580,6 +602,14 @@ public final class EnvironmentConfig {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a whole number");
         }
+    }
+
+    private static int parseOpenFiles(String value) {
+        long n = parseLong(value.trim());
+        if (n < 1 || n > 1_000_000) {
+            throw new IllegalArgumentException("open data files " + n + " is outside 1 .. 1000000");
+        }
+        return (int) n;
     }
 
     /** Parses {@code 123}, {@code 64k}, {@code 16m}, {@code 1g}. */

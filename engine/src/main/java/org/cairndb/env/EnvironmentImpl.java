@@ -55,6 +55,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private final EnvironmentHome home;
     private final EnvironmentConfig config;
     private final FileIO io;
+    /** {@link #io} for data files, keeping at most {@code cairn.open.data.files} of them open. */
+    private final org.cairndb.io.PooledFileIO dataIO;
     private final EnvironmentLock lock;
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final PageCache cache;
@@ -97,6 +99,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         this.home = home;
         this.config = config;
         this.io = config.fileIO();
+        this.dataIO = new org.cairndb.io.PooledFileIO(io, config.openDataFiles());
         this.lock = lock;
         this.cache = new PageCache(config.cacheSize(), dirtyBytes::get);
         LockManager locks = new LockManager(catalog::nameOf);
@@ -355,7 +358,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 blankFiles.add(path);
                 continue;
             }
-            DataFile df = DataFile.open(io, path, envId, !config.inspectOnly(), cache, dirtyBytes);
+            DataFile df = DataFile.open(dataIO, path, envId, !config.inspectOnly(), cache, dirtyBytes);
             if (df.headerNote() != null) {
                 openNotes.add(df.headerNote());
                 LOG.log(System.Logger.Level.WARNING, df.headerNote());
@@ -413,7 +416,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     }
 
     private boolean isBlankFile(Path path) throws IOException {
-        try (org.cairndb.io.StorageFile f = io.open(path, false, false)) {
+        try (org.cairndb.io.StorageFile f = dataIO.open(path, false, false)) {
             return DataFile.isBlank(f);
         }
     }
@@ -562,7 +565,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         DataFile df = config.inspectOnly()
                 ? DataFile.inMemory(home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
                         catalog.nextDbId(), cache, dirtyBytes)
-                : DataFile.create(io, home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
+                : DataFile.create(dataIO, home.dataFile(name), environmentId, id, name, pageSize, lsn, txns.nextTxnId(),
                         catalog.nextDbId(), cache, dirtyBytes);
         DatabaseImpl db = new DatabaseImpl(id, name, df);
         catalog.add(db);

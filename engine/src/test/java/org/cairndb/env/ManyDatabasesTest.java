@@ -1,0 +1,123 @@
+package org.cairndb.env;
+
+import static org.cairndb.TestSupport.b;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cairndb.Database;
+import org.cairndb.Environment;
+import org.cairndb.EnvironmentConfig;
+import org.cairndb.Transaction;
+import org.cairndb.io.ForwardingFileIO;
+import org.cairndb.io.ForwardingStorageFile;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.io.StorageFile;
+import org.cairndb.storage.DataFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An environment of more databases than it may keep files open. Each database is a data file, and
+ * every one was held open from its creation or the environment's open to the close: past the
+ * process's limit on open files (1,024 is a common default) no database could be created, and the
+ * environment could not be opened again at all ("Too many open files").
+ */
+class ManyDatabasesTest {
+
+    private static final int DATABASES = 120;
+    private static final int OPEN = 10;
+
+    @TempDir
+    Path dir;
+
+    /** Counts the data files open at once beneath the engine. */
+    private static final class DataFileCounter extends ForwardingFileIO {
+        final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger most = new AtomicInteger();
+
+        DataFileCounter() {
+            super(NioFileIO.INSTANCE);
+        }
+
+        @Override
+        public StorageFile open(Path path, boolean write, boolean create) throws IOException {
+            StorageFile f = super.open(path, write, create);
+            if (!path.getFileName().toString().endsWith(DataFile.SUFFIX)) {
+                return f;
+            }
+            most.accumulateAndGet(open.incrementAndGet(), Math::max);
+            return new ForwardingStorageFile(f) {
+                private boolean closed;
+
+                @Override
+                public synchronized void close() throws IOException {
+                    if (!closed) {
+                        closed = true;
+                        open.decrementAndGet();
+                    }
+                    super.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void moreDatabasesThanOpenFilesAreCreatedWrittenReopenedAndRead() throws Exception {
+        Path home = dir.resolve("home");
+        DataFileCounter io = new DataFileCounter();
+        EnvironmentConfig config = new EnvironmentConfig().fileIO(io).openDataFiles(OPEN).cacheSize(1 << 20);
+        try (Environment env = Environment.open(home, config)) {
+            for (int d = 0; d < DATABASES; d++) {
+                Database db = env.openDatabase("db" + d, true);
+                try (Transaction t = env.beginTransaction()) {
+                    for (int i = 0; i < 20; i++) {
+                        db.put(t, b("k" + i), b("db" + d + "/v" + i + "/" + "x".repeat(300)));
+                    }
+                    t.commit();
+                }
+                if (d % 40 == 39) {
+                    env.checkpoint(true); // pages written to many files, each forced
+                }
+            }
+            checkEvery(env);
+        }
+        assertEquals(0, io.open.get(), "data files left open after close");
+        assertTrue(io.most.get() <= OPEN, "at most " + OPEN + " data files open at once, were " + io.most.get());
+
+        io.most.set(0);
+        // Reopened, read through a cache too small to hold them (so pages come from every file), written again.
+        try (Environment env = Environment.open(home, config.copy().allowCreate(false))) {
+            assertEquals(DATABASES, env.databaseNames().size());
+            checkEvery(env);
+            for (int d = 0; d < DATABASES; d += 7) {
+                env.openDatabase("db" + d, false).put(null, b("after"), b("reopen"));
+            }
+            env.checkpoint(true);
+        }
+        assertTrue(io.most.get() <= OPEN, "at most " + OPEN + " data files open at once after the reopen, were " + io.most.get());
+        assertEquals(0, io.open.get());
+
+        // The limit comes from cairn.properties too.
+        Files.writeString(home.resolve(EnvironmentConfig.PROPERTIES_FILE), "cairn.open.data.files=5\n");
+        io.most.set(0);
+        try (Environment env = Environment.open(home, new EnvironmentConfig().fileIO(io).allowCreate(false).cacheSize(1 << 20))) {
+            checkEvery(env);
+            assertArrayEquals(b("reopen"), env.openDatabase("db7", false).get(null, b("after")));
+        }
+        assertTrue(io.most.get() <= 5, "cairn.open.data.files=5, but " + io.most.get() + " were open at once");
+    }
+
+    private static void checkEvery(Environment env) {
+        for (int d = 0; d < DATABASES; d++) {
+            Database db = env.openDatabase("db" + d, false);
+            for (int i = 0; i < 20; i += 3) {
+                assertArrayEquals(b("db" + d + "/v" + i + "/" + "x".repeat(300)), db.get(null, b("k" + i)), "db" + d + " k" + i);
+            }
+        }
+    }
+}
