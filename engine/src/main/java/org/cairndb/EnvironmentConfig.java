@@ -34,7 +34,7 @@ public final class EnvironmentConfig {
             Map.entry("cairn.page.size", "page size of new databases, 8k to 64k (default 8k)"),
             Map.entry("cairn.log.segment.size", "size of one log segment (default 16m)"),
             Map.entry("cairn.log.buffer.size", "log buffer size (default 1m)"),
-            Map.entry("cairn.open.data.files", "most data files (one per database) kept open at once (default 256)"),
+            Map.entry("cairn.open.data.files", "most data files (one per database) kept open at once (default 100)"),
             Map.entry("cairn.checkpoint.kbytes", "checkpoint after this many KB of log (default 65536; 0 = off)"),
             Map.entry("cairn.checkpoint.minutes", "checkpoint after this many minutes (default 5; 0 = off)"),
             Map.entry("cairn.checkpointer.enabled", "run checkpoints in a background thread (default true)"),
@@ -54,7 +54,7 @@ public final class EnvironmentConfig {
     private int pageSize = 8192;
     private long logSegmentSize = 16L << 20;
     private int logBufferSize = 1 << 20;
-    private int openDataFiles = 256;
+    private int openDataFiles = 100;
     private long checkpointKBytes = 65536;
     private Duration checkpointInterval = Duration.ofMinutes(5);
     private boolean checkpointerEnabled = true;
