@@ -94,6 +94,15 @@ public final class TxnManager {
     private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
+    /**
+     * The prepared transactions by global id, and those of them that protect scanned ranges
+     * (SERIALIZABLE): every commit checks its writes against the latter, and every prepare and XA
+     * completion looks up the former. Scanning all prepared transactions there cost each commit
+     * 0.8 ms, under the sequence lock, with 16,000 in doubt (a transaction manager away for a while).
+     * Kept with {@link #prepared} by {@link #addPrepared} and {@link #removePrepared}.
+     */
+    private final ConcurrentHashMap<ByteBuffer, Txn> preparedByGid = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Txn> preparedWithRanges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ByteBuffer, HeuristicOutcome> heuristics = new ConcurrentHashMap<>();
     /**
      * A scan of the log from here finds every heuristic outcome not yet forgotten: the last CHECKPOINT
@@ -542,7 +551,7 @@ public final class TxnManager {
         if (txn.writes.isEmpty()) {
             if (wasPrepared) {
                 logPreparedOutcome(txn, true, heuristic);
-                prepared.remove(txn.id());
+                removePrepared(txn);
             }
             finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
             commits.increment();
@@ -561,7 +570,7 @@ public final class TxnManager {
         sequence(txn, record, !wasPrepared);
         awaitPublished(txn);
         if (wasPrepared) {
-            prepared.remove(txn.id());
+            removePrepared(txn);
         }
         finish(txn, wasPrepared ? Txn.State.PREPARED : Txn.State.ACTIVE, Txn.State.COMMITTED, null);
         commits.increment();
@@ -664,10 +673,10 @@ public final class TxnManager {
      * prepares register their ranges.
      */
     private String writeIntoPreparedRange(Txn txn) {
-        if (prepared.isEmpty()) {
+        if (preparedWithRanges.isEmpty()) {
             return null;
         }
-        for (Txn p : prepared.values()) {
+        for (Txn p : preparedWithRanges.values()) {
             LockKey key = p == txn ? null : firstWriteIn(txn.writes, p.protectedRanges);
             if (key != null) {
                 return "serialization failure: " + locks.describe(key) + " lies in a range scanned by " + p.describe()
@@ -908,7 +917,7 @@ public final class TxnManager {
             try {
                 claimCompletion(txn, "rollback");
                 logPreparedOutcome(txn, false, heuristic);
-                prepared.remove(txn.id());
+                removePrepared(txn);
                 finish(txn, Txn.State.PREPARED, Txn.State.ABORTED, "rolled back after prepare");
                 aborts.increment();
             } finally {
@@ -977,11 +986,10 @@ public final class TxnManager {
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
         }
-        for (Txn p : prepared.values()) {
-            if (java.util.Arrays.equals(p.globalId, globalId)) {
-                throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
-                        + p.describe());
-            }
+        Txn same = preparedByGid.get(ByteBuffer.wrap(globalId));
+        if (same != null) {
+            throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
+                    + same.describe());
         }
         beginFinishing(txn, "prepare");
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
@@ -1008,6 +1016,14 @@ public final class TxnManager {
             PrepareRecord rec;
             sequenceLock.lock();
             try {
+                Txn twin = preparedByGid.get(ByteBuffer.wrap(globalId));
+                if (twin != null) {
+                    // Checked again where prepares register: two prepares of one global id at once
+                    // both passed the check above.
+                    abortQuietly(txn, "global id already used");
+                    throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
+                            + twin.describe() + "; transaction " + txn.id() + " was rolled back");
+                }
                 String conflict = writeIntoPreparedRange(txn);
                 if (conflict == null && txn.isolation() == IsolationLevel.SERIALIZABLE) {
                     conflict = preparedWriteIntoScannedRange(txn);
@@ -1025,13 +1041,13 @@ public final class TxnManager {
                 txn.globalId = globalId.clone();
                 txn.prepareMillis = now;
                 txn.protectedRanges = scanned;
-                prepared.put(txn.id(), txn);
+                addPrepared(txn);
             } finally {
                 sequenceLock.unlock();
             }
             log.sync(lsn + rec.size());
         } catch (IOException e) {
-            prepared.remove(txn.id());
+            removePrepared(txn);
             throw failures.fail("cannot write the PREPARE record", e);
         }
         txn.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
@@ -1131,7 +1147,7 @@ public final class TxnManager {
         t.prepareLsn = prepareLsn;
         t.prepareMillis = prepareMillis;
         t.transition(Txn.State.ACTIVE, Txn.State.PREPARED, null);
-        prepared.put(txnId, t);
+        addPrepared(t);
         active.put(txnId, t);
         nextTxnId.accumulateAndGet(txnId + 1, Math::max);
         return t;
@@ -1144,12 +1160,23 @@ public final class TxnManager {
     }
 
     public Txn preparedByGlobalId(byte[] globalId) {
-        for (Txn t : prepared.values()) {
-            if (java.util.Arrays.equals(t.globalId, globalId)) {
-                return t;
-            }
+        return globalId == null ? null : preparedByGid.get(ByteBuffer.wrap(globalId));
+    }
+
+    /** Registers a transaction as prepared (its global id and ranges set). */
+    private void addPrepared(Txn t) {
+        prepared.put(t.id(), t);
+        preparedByGid.put(ByteBuffer.wrap(t.globalId), t);
+        if (!t.protectedRanges.isEmpty()) {
+            preparedWithRanges.put(t.id(), t);
         }
-        return null;
+    }
+
+    private void removePrepared(Txn t) {
+        if (prepared.remove(t.id()) != null) {
+            preparedByGid.remove(ByteBuffer.wrap(t.globalId), t);
+            preparedWithRanges.remove(t.id());
+        }
     }
 
     // ---- heuristic outcomes ----
