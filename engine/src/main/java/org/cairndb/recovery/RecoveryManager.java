@@ -1,7 +1,6 @@
 package org.cairndb.recovery;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +27,7 @@ import org.cairndb.log.LogRecordType;
 import org.cairndb.log.LogScanner;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.Op;
+import org.cairndb.log.PayloadInput;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
@@ -93,13 +93,13 @@ public final class RecoveryManager {
     private final WriteList staged = new WriteList();
     private final Op.Sink stage = new Op.Sink() {
         @Override
-        public void put(int dbId, byte[] key, ByteBuffer b, int valueLength) {
+        public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {
             if (valueLength > ValueArena.LARGEST) {
                 byte[] value = new byte[valueLength];
-                b.get(value);
+                in.get(value);
                 staged.add(dbId, key, value);
             } else {
-                int at = arena.append(b, valueLength);
+                int at = arena.append(in, valueLength);
                 staged.add(dbId, key, arena.slab(), at, valueLength);
             }
         }
