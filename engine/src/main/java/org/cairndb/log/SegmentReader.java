@@ -282,8 +282,18 @@ public final class SegmentReader implements Closeable {
         long badLsn = Lsn.of(segment, badOffset);
         for (long at = badOffset + 1; at + LogRecord.OVERHEAD <= fileSize; at++) {
             ensure(at, Math.min(LogRecord.HEADER_SIZE, fileSize - at));
-            int len = chunk.getInt((int) (at - chunkStart));
+            int p = (int) (at - chunkStart);
+            int len = chunk.getInt(p);
             if (len < LogRecord.OVERHEAD || at + len > fileSize) {
+                continue;
+            }
+            // Only a record whose durable LSN lies past the bad bytes proves anything, and a record's
+            // durable LSN never lies past its own start (the log cannot have been forced beyond a
+            // record not yet written): looked at before the checksum, which inside a large value of
+            // random bytes would otherwise be computed over megabytes at every offset whose bytes read
+            // as a plausible length (seconds per megabyte searched).
+            long durable = chunk.getLong(p + 16);
+            if (durable <= badLsn || durable > Lsn.of(segment, at)) {
                 continue;
             }
             if (tryRead(at) == Stop.RECORD && frame.durableLsn() > badLsn) {
