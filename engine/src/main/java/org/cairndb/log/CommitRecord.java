@@ -24,6 +24,8 @@ public final class CommitRecord extends LogRecord {
     private final long commitMillis;
     private final long prepareLsn;
     private final List<Op> ops;
+    /** How many writes the record holds: those of {@link #ops}, or those a decoding handed to a sink instead. */
+    private final int opCount;
     private final byte[] heuristicGlobalId;
 
     public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops) {
@@ -35,10 +37,16 @@ public final class CommitRecord extends LogRecord {
      * global id) without its transaction manager.
      */
     public CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops, byte[] heuristicGlobalId) {
+        this(txnId, commitMillis, prepareLsn, ops, ops.size(), heuristicGlobalId);
+    }
+
+    private CommitRecord(long txnId, long commitMillis, long prepareLsn, List<Op> ops, int opCount,
+            byte[] heuristicGlobalId) {
         super(txnId);
         this.commitMillis = commitMillis;
         this.prepareLsn = prepareLsn;
         this.ops = ops;
+        this.opCount = opCount;
         this.heuristicGlobalId = heuristicGlobalId;
     }
 
@@ -63,6 +71,7 @@ public final class CommitRecord extends LogRecord {
         return prepareLsn;
     }
 
+    /** The writes; none when the record was decoded with a sink that received them (see {@link LogRecord#decode(RecordFrame, Op.Sink)}). */
     public List<Op> ops() {
         return ops;
     }
@@ -88,10 +97,6 @@ public final class CommitRecord extends LogRecord {
         }
     }
 
-    static CommitRecord read(long txnId, byte flags, ByteBuffer b) {
-        return read(txnId, flags, b, null);
-    }
-
     /**
      * Decodes a COMMIT record for recovery's replay: its writes go to {@code sink} as they are
      * decoded (so that the values can be copied straight to where recovery keeps them) and the
@@ -101,31 +106,51 @@ public final class CommitRecord extends LogRecord {
         if (frame.type() != LogRecordType.COMMIT) {
             throw new IllegalArgumentException("not a COMMIT record: " + frame.type());
         }
-        return read(frame.txnId(), frame.flags(), frame.payload(), sink);
+        return read(frame.txnId(), frame.flags(), frame.input(), sink);
     }
 
-    private static CommitRecord read(long txnId, byte flags, ByteBuffer b, Op.Sink sink) {
-        long time = b.getLong();
-        long prepareLsn = b.getLong();
+    /** Decodes the payload; with a {@code sink}, the writes go to it and the record keeps only their number. */
+    static CommitRecord read(long txnId, byte flags, PayloadInput in, Op.Sink sink) {
+        long time = in.getLong();
+        long prepareLsn = in.getLong();
         List<Op> ops;
+        int[] count = new int[1];
         if (sink == null) {
-            ops = Op.readAll(b);
+            ops = Op.readAll(in);
+            count[0] = ops.size();
         } else {
-            Op.readAll(b, sink);
+            Op.readAll(in, counting(sink, count));
             ops = List.of();
         }
         byte[] gid = null;
         if ((flags & FLAG_HEURISTIC) != 0) {
-            gid = new byte[org.cairndb.util.VarInts.getInt(b, b.remaining())];
-            b.get(gid);
+            gid = new byte[org.cairndb.util.VarInts.getInt(in, in.remaining())];
+            in.get(gid);
         }
-        return new CommitRecord(txnId, time, prepareLsn, ops, gid);
+        return new CommitRecord(txnId, time, prepareLsn, ops, count[0], gid);
+    }
+
+    /** {@code sink}, counting the writes it receives in {@code count[0]}. */
+    static Op.Sink counting(Op.Sink sink, int[] count) {
+        return new Op.Sink() {
+            @Override
+            public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {
+                count[0]++;
+                sink.put(dbId, key, in, valueLength);
+            }
+
+            @Override
+            public void delete(int dbId, byte[] key) {
+                count[0]++;
+                sink.delete(dbId, key);
+            }
+        };
     }
 
     @Override
     public String describe() {
         return (heuristic() ? "HEURISTIC " : "") + "COMMIT txn " + txnId() + " at " + Instant.ofEpochMilli(commitMillis)
                 + (prepareLsn != 0 ? " of prepared txn (PREPARE at " + Lsn.toString(prepareLsn) + ")" : "")
-                + ", " + ops.size() + " ops";
+                + ", " + opCount + " ops";
     }
 }

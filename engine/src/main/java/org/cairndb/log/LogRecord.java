@@ -72,17 +72,26 @@ public abstract class LogRecord {
         b.putInt(Checksums.crc32c(b, start, end));
     }
 
-    /** Decodes a record from a frame that {@link LogReader} has already checked. */
+    /** Decodes a record from a frame that {@link SegmentReader} has already checked. */
     public static LogRecord decode(RecordFrame frame) {
-        ByteBuffer p = frame.payload();
+        return decode(frame, null);
+    }
+
+    /**
+     * Decodes a record from a frame that {@link SegmentReader} has already checked. With {@code
+     * writes} not null, a COMMIT's or PREPARE's writes are handed to it as they are decoded instead of
+     * being kept in the record, which then knows only how many there were: so that a reader may
+     * skip values it does not need instead of holding a whole transaction's.
+     */
+    public static LogRecord decode(RecordFrame frame, Op.Sink writes) {
         return switch (frame.type()) {
-            case COMMIT -> CommitRecord.read(frame.txnId(), frame.flags(), p);
-            case PREPARE -> PrepareRecord.read(frame.txnId(), p);
-            case ABORT -> AbortRecord.read(frame.txnId(), frame.flags(), p);
-            case CHECKPOINT -> CheckpointRecord.read(p);
-            case DATABASE_CREATE -> DatabaseCreateRecord.read(p);
-            case DATABASE_REMOVE -> DatabaseRemoveRecord.read(p);
-            case FORGET -> ForgetRecord.read(p);
+            case COMMIT -> CommitRecord.read(frame.txnId(), frame.flags(), frame.input(), writes);
+            case PREPARE -> PrepareRecord.read(frame.txnId(), frame.input(), writes);
+            case ABORT -> AbortRecord.read(frame.txnId(), frame.flags(), frame.wholePayload());
+            case CHECKPOINT -> CheckpointRecord.read(frame.wholePayload());
+            case DATABASE_CREATE -> DatabaseCreateRecord.read(frame.wholePayload());
+            case DATABASE_REMOVE -> DatabaseRemoveRecord.read(frame.wholePayload());
+            case FORGET -> ForgetRecord.read(frame.wholePayload());
         };
     }
 }

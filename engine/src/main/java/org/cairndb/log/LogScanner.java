@@ -52,6 +52,22 @@ public final class LogScanner {
         this.logDir = logDir;
     }
 
+    /** Records larger than this are read in pieces (see {@link #readingLargeRecordsInPieces}). */
+    private int holdLimit = Integer.MAX_VALUE;
+
+    /**
+     * Makes the scan read a record larger than a piece (1 MiB) in pieces, its checksum still checked
+     * over every byte, instead of whole: the visitor then reads its payload through
+     * {@link RecordFrame#input()} during the visit, and may skip the values. For readers that look at
+     * records without replaying them ({@code cairn printlog}, {@code verify}, {@code verifybackup}),
+     * whose memory is then a piece whatever the size of the transactions logged. Recovery, which
+     * keeps every value it replays, reads records whole.
+     */
+    public LogScanner readingLargeRecordsInPieces() {
+        this.holdLimit = SegmentReader.PIECE;
+        return this;
+    }
+
     /** Where {@link #stopAt} stops the scan: no record at or after it is read. */
     private long stopAt = Lsn.NULL;
 
@@ -201,6 +217,7 @@ public final class LogScanner {
             throw new CorruptionException(path, 0, "bad segment header: " + e.getMessage()
                     + "; catastrophic recovery from a backup is needed");
         }
+        r.holdingRecordsUpTo(holdLimit);
         if (r.header() == null) {
             // Blank: either later segments exist, or (in the last segment) records follow it.
             String why = r.zerosFrom(SegmentHeader.SIZE) ? "later segments exist" : "records follow it";

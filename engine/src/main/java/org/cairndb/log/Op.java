@@ -69,35 +69,48 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
     }
 
     /**
-     * Receives decoded writes one at a time: the key is decoded, and a put's value is left at the
-     * buffer's position for the receiver to copy where it wants it (recovery's replay copies it into
-     * a slab; {@link #readAll(ByteBuffer)} into an array of its own).
+     * Receives decoded writes one at a time: the key is decoded, and a put's value is left next in
+     * the payload for the receiver to copy where it wants it (recovery's replay copies it into a
+     * slab; {@link #readAll(PayloadInput)} into an array of its own) or to skip ({@code cairn
+     * printlog} and {@code verify}, which need only its length).
      */
     public interface Sink {
 
-        /** A put: exactly {@code valueLength} bytes of value follow at {@code b}'s position and must be consumed. */
-        void put(int dbId, byte[] key, ByteBuffer b, int valueLength);
+        /** A put: exactly {@code valueLength} bytes of value come next in {@code in} and must be read or skipped. */
+        void put(int dbId, byte[] key, PayloadInput in, int valueLength);
 
         void delete(int dbId, byte[] key);
     }
 
+    /** Takes each write without reading its value: for readers that only count or describe the writes. */
+    public static final Sink SKIP_VALUES = new Sink() {
+        @Override
+        public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {
+            in.skip(valueLength);
+        }
+
+        @Override
+        public void delete(int dbId, byte[] key) {
+        }
+    };
+
     /** Decodes a list of writes (as {@link #writeAll} wrote it), handing each to {@code sink}. */
-    static void readAll(ByteBuffer b, Sink sink) {
-        int n = VarInts.getInt(b, b.remaining());
+    static void readAll(PayloadInput in, Sink sink) {
+        int n = VarInts.getInt(in, in.remaining());
         for (int i = 0; i < n; i++) {
-            byte kind = b.get();
+            byte kind = in.get();
             if (kind != PUT && kind != DELETE) {
                 throw new IllegalArgumentException("unknown operation kind " + kind);
             }
-            int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
-            byte[] key = new byte[VarInts.getInt(b, b.remaining())];
-            b.get(key);
+            int dbId = VarInts.getInt(in, Integer.MAX_VALUE);
+            byte[] key = new byte[VarInts.getInt(in, in.remaining())];
+            in.get(key);
             if (kind == PUT) {
-                int length = VarInts.getInt(b, b.remaining());
-                int end = b.position() + length;
-                sink.put(dbId, key, b, length);
-                if (b.position() != end) {
-                    throw new IllegalStateException("the receiver of a put consumed " + (b.position() - end + length)
+                int length = VarInts.getInt(in, in.remaining());
+                int end = in.remaining() - length;
+                sink.put(dbId, key, in, length);
+                if (in.remaining() != end) {
+                    throw new IllegalStateException("the receiver of a put consumed " + (end + length - in.remaining())
                             + " bytes of a " + length + "-byte value");
                 }
             } else {
@@ -106,13 +119,13 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
         }
     }
 
-    static List<Op> readAll(ByteBuffer b) {
+    static List<Op> readAll(PayloadInput in) {
         List<Op> ops = new ArrayList<>();
-        readAll(b, new Sink() {
+        readAll(in, new Sink() {
             @Override
-            public void put(int dbId, byte[] key, ByteBuffer buf, int valueLength) {
+            public void put(int dbId, byte[] key, PayloadInput values, int valueLength) {
                 byte[] value = new byte[valueLength];
-                buf.get(value);
+                values.get(value);
                 ops.add(Op.put(dbId, key, value));
             }
 
@@ -126,7 +139,15 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
 
     @Override
     public String toString() {
-        return (kind == PUT ? "put db " + dbId + " " + Bytes.describe(key) + " (" + value.length + " bytes)"
-                : "delete db " + dbId + " " + Bytes.describe(key));
+        return kind == PUT ? describePut(dbId, key, value.length) : describeDelete(dbId, key);
+    }
+
+    /** How {@code cairn printlog -v} shows a put, whose value it does not show. */
+    public static String describePut(int dbId, byte[] key, int valueLength) {
+        return "put db " + dbId + " " + Bytes.describe(key) + " (" + valueLength + " bytes)";
+    }
+
+    public static String describeDelete(int dbId, byte[] key) {
+        return "delete db " + dbId + " " + Bytes.describe(key);
     }
 }

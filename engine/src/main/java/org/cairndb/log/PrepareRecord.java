@@ -35,6 +35,8 @@ public final class PrepareRecord extends LogRecord {
     private final long prepareMillis;
     private final byte[] globalId;
     private final List<Op> ops;
+    /** How many writes the record holds: those of {@link #ops}, or those a decoding handed to a sink instead. */
+    private final int opCount;
     private final List<LockedKey> locked;
     private final List<ScannedRange> ranges;
 
@@ -62,10 +64,16 @@ public final class PrepareRecord extends LogRecord {
 
     public PrepareRecord(long txnId, long prepareMillis, byte[] globalId, List<Op> ops, List<LockedKey> locked,
             List<ScannedRange> ranges) {
+        this(txnId, prepareMillis, globalId, ops, ops.size(), locked, ranges);
+    }
+
+    private PrepareRecord(long txnId, long prepareMillis, byte[] globalId, List<Op> ops, int opCount,
+            List<LockedKey> locked, List<ScannedRange> ranges) {
         super(txnId);
         this.prepareMillis = prepareMillis;
         this.globalId = globalId;
         this.ops = ops;
+        this.opCount = opCount;
         this.locked = locked;
         this.ranges = ranges;
     }
@@ -78,6 +86,7 @@ public final class PrepareRecord extends LogRecord {
         return globalId;
     }
 
+    /** The writes; none when the record was decoded with a sink that received them (see {@link LogRecord#decode(RecordFrame, Op.Sink)}). */
     public List<Op> ops() {
         return ops;
     }
@@ -148,46 +157,55 @@ public final class PrepareRecord extends LogRecord {
         }
     }
 
-    private static byte[] getBound(ByteBuffer b) {
-        int n = VarInts.getInt(b, b.remaining() + 1);
+    private static byte[] getBound(PayloadInput in) {
+        int n = VarInts.getInt(in, in.remaining() + 1);
         if (n == 0) {
             return null;
         }
         byte[] bound = new byte[n - 1];
-        b.get(bound);
+        in.get(bound);
         return bound;
     }
 
-    static PrepareRecord read(long txnId, ByteBuffer b) {
-        long time = b.getLong();
-        byte[] gid = new byte[VarInts.getInt(b, b.remaining())];
-        b.get(gid);
-        List<Op> ops = Op.readAll(b);
+    /** Decodes the payload; with a {@code sink}, the writes go to it and the record keeps only their number. */
+    static PrepareRecord read(long txnId, PayloadInput in, Op.Sink sink) {
+        long time = in.getLong();
+        byte[] gid = new byte[VarInts.getInt(in, in.remaining())];
+        in.get(gid);
+        List<Op> ops;
+        int[] count = new int[1];
+        if (sink == null) {
+            ops = Op.readAll(in);
+            count[0] = ops.size();
+        } else {
+            Op.readAll(in, CommitRecord.counting(sink, count));
+            ops = List.of();
+        }
         List<LockedKey> locked = new ArrayList<>();
-        if (b.hasRemaining()) {
-            int n = VarInts.getInt(b, b.remaining());
+        if (in.hasRemaining()) {
+            int n = VarInts.getInt(in, in.remaining());
             for (int i = 0; i < n; i++) {
-                int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
-                byte[] key = new byte[VarInts.getInt(b, b.remaining())];
-                b.get(key);
+                int dbId = VarInts.getInt(in, Integer.MAX_VALUE);
+                byte[] key = new byte[VarInts.getInt(in, in.remaining())];
+                in.get(key);
                 locked.add(new LockedKey(dbId, key));
             }
         }
         List<ScannedRange> ranges = new ArrayList<>();
-        if (b.hasRemaining()) {
-            int n = VarInts.getInt(b, b.remaining());
+        if (in.hasRemaining()) {
+            int n = VarInts.getInt(in, in.remaining());
             for (int i = 0; i < n; i++) {
-                int dbId = VarInts.getInt(b, Integer.MAX_VALUE);
-                ranges.add(new ScannedRange(dbId, getBound(b), getBound(b)));
+                int dbId = VarInts.getInt(in, Integer.MAX_VALUE);
+                ranges.add(new ScannedRange(dbId, getBound(in), getBound(in)));
             }
         }
-        return new PrepareRecord(txnId, time, gid, ops, locked, ranges);
+        return new PrepareRecord(txnId, time, gid, ops, count[0], locked, ranges);
     }
 
     @Override
     public String describe() {
         return "PREPARE txn " + txnId() + " global id 0x" + Bytes.hex(globalId) + " at "
-                + Instant.ofEpochMilli(prepareMillis) + ", " + ops.size() + " ops"
+                + Instant.ofEpochMilli(prepareMillis) + ", " + opCount + " ops"
                 + (locked.isEmpty() ? "" : ", " + locked.size() + " more keys locked")
                 + (ranges.isEmpty() ? "" : ", " + ranges.size() + " ranges scanned");
     }

@@ -1,7 +1,6 @@
 package org.cairndb.recovery;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +27,7 @@ import org.cairndb.log.LogRecordType;
 import org.cairndb.log.LogScanner;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.Op;
+import org.cairndb.log.PayloadInput;
 import org.cairndb.log.PrepareRecord;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentFiles;
@@ -93,13 +93,13 @@ public final class RecoveryManager {
     private final WriteList staged = new WriteList();
     private final Op.Sink stage = new Op.Sink() {
         @Override
-        public void put(int dbId, byte[] key, ByteBuffer b, int valueLength) {
+        public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {
             if (valueLength > ValueArena.LARGEST) {
                 byte[] value = new byte[valueLength];
-                b.get(value);
+                in.get(value);
                 staged.add(dbId, key, value);
             } else {
-                int at = arena.append(b, valueLength);
+                int at = arena.append(in, valueLength);
                 staged.add(dbId, key, arena.slab(), at, valueLength);
             }
         }
@@ -113,6 +113,8 @@ public final class RecoveryManager {
     private long batchByteLimit;
     private final Map<Long, PrepareRecord> preparedRecords = new HashMap<>();
     private final Map<Long, Long> preparedLsns = new HashMap<>();
+    /** The size of each PREPARE record in {@link #preparedRecords}, for the error when the heap is too small to restore it. */
+    private final Map<Long, Integer> preparedSizes = new HashMap<>();
     private final Set<Integer> unknownDbs = new HashSet<>();
     private final Map<Integer, Long> unknownDbFirstLsn = new HashMap<>();
     private final Set<Integer> removedIds = new HashSet<>();
@@ -244,14 +246,7 @@ public final class RecoveryManager {
         checkMissingDatabases();
         env.checkBlankFilesRecreated();
         notes.addAll(0, env.openNotes());
-        int restored = 0;
-        for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
-            PrepareRecord p = e.getValue();
-            env.txns().restorePrepared(e.getKey(), p.globalId(), p.ops(), p.lockedKeys(), p.scannedRanges(),
-                    preparedLsns.get(e.getKey()),
-                    p.prepareMillis());
-            restored++;
-        }
+        int restored = restorePrepared();
         env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()), heuristicsFrom());
         env.txns().ensureNextTxnId(maxTxnId + 1);
         if (lastCheckpoint != null) {
@@ -285,6 +280,44 @@ public final class RecoveryManager {
                 lastCheckpoint == null ? start : lastCheckpoint.startLsn(),
                 lastCheckpoint == null ? 0 : lastCheckpoint.checkpointMillis(), tail,
                 !sawData && !targetReached && tail == null);
+    }
+
+    /**
+     * Restores the transactions still prepared at the end of the log, each with its writes and a
+     * lock on each key, held in memory until their outcome is decided. That takes more memory than
+     * their replay did (a write set entry and a lock for each write, besides the decoded writes):
+     * when the heap is too small for it, the error names the transaction, its PREPARE record and
+     * the heap to give, as the replay's does, instead of a bare OutOfMemoryError.
+     */
+    private int restorePrepared() {
+        long allWrites = 0;
+        long allBytes = 0;
+        for (Map.Entry<Long, PrepareRecord> r : preparedRecords.entrySet()) {
+            allWrites += r.getValue().ops().size();
+            allBytes += preparedSizes.get(r.getKey());
+        }
+        int restored = 0;
+        long txnId = 0;
+        // Room to say what went wrong: when the heap is full, the message needs a little. Large enough
+        // to be given whole regions of its own (G1 gives a new object no room freed inside a region
+        // still in use), so that dropping it makes that room.
+        byte[] reserve = new byte[2 << 20];
+        try {
+            for (Map.Entry<Long, PrepareRecord> e : preparedRecords.entrySet()) {
+                txnId = e.getKey();
+                PrepareRecord p = e.getValue();
+                env.txns().restorePrepared(txnId, p.globalId(), p.ops(), p.lockedKeys(), p.scannedRanges(),
+                        preparedLsns.get(txnId), p.prepareMillis());
+                restored++;
+            }
+            java.lang.ref.Reference.reachabilityFence(reserve);
+        } catch (OutOfMemoryError e) {
+            reserve = null;
+            throw OutOfMemoryInRecovery.restoring(e, env.home().logDir(), txnId, preparedRecords.get(txnId).ops().size(),
+                    preparedLsns.get(txnId), preparedSizes.get(txnId), restored, preparedRecords.size(), allWrites,
+                    allBytes, env.config().cacheSize());
+        }
+        return restored;
     }
 
     /** Reads the log from {@code start} and applies it; returns the scan's result (null at a target). */
@@ -364,6 +397,7 @@ public final class RecoveryManager {
             if (c.prepareLsn() != Lsn.NULL) {
                 PrepareRecord p = preparedRecords.remove(c.txnId());
                 preparedLsns.remove(c.txnId());
+                preparedSizes.remove(c.txnId());
                 if (p == null && c.prepareLsn() < startLsn) {
                     // Decided before the checkpoint that moved the start past its PREPARE (a checkpoint
                     // keeps the start at or before every PREPARE still in doubt): the data files hold
@@ -398,6 +432,7 @@ public final class RecoveryManager {
         } else if (rec instanceof PrepareRecord p) {
             preparedRecords.put(p.txnId(), p);
             preparedLsns.put(p.txnId(), frame.lsn());
+            preparedSizes.put(p.txnId(), frame.size());
         } else if (rec instanceof AbortRecord a) {
             if (preparedRecords.remove(a.txnId()) != null) {
                 rolledBack++;
@@ -406,6 +441,7 @@ public final class RecoveryManager {
                 noteHeuristic(a.heuristicGlobalId(), a.txnId(), false, a.abortMillis());
             }
             preparedLsns.remove(a.txnId());
+            preparedSizes.remove(a.txnId());
         } else if (rec instanceof CheckpointRecord cp) {
             lastCheckpoint = cp;
             lastCheckpointLsn = frame.lsn();

@@ -1,9 +1,9 @@
 package org.cairndb.recovery;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.cairndb.log.PayloadInput;
 
 /**
  * Where recovery's reading thread puts the values it decodes: copied one after another into
@@ -58,7 +58,7 @@ final class ValueArena implements AutoCloseable {
      * Copies the next {@code length} bytes of {@code b} (at most {@link #LARGEST}) into the current
      * slab, or a new one when they do not fit; returns where they start in {@link #slab()}.
      */
-    int append(ByteBuffer b, int length) {
+    int append(PayloadInput b, int length) {
         if (slab == null || slab.length - used < length) {
             slab = nextSlab();
             used = 0;

@@ -2,15 +2,15 @@ package org.cairndb.tools;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.cairndb.io.FileIO;
-import org.cairndb.log.CommitRecord;
 import org.cairndb.log.LogRecord;
+import org.cairndb.log.LogRecordType;
 import org.cairndb.log.LogScanner;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.Op;
-import org.cairndb.log.PrepareRecord;
+import org.cairndb.log.PayloadInput;
 import org.cairndb.log.RecordFrame;
 import org.cairndb.log.SegmentHeader;
 
@@ -53,7 +53,7 @@ public final class LogPrinter {
         long[] printed = new long[1];
         LogScanner.Result result;
         try {
-            result = new LogScanner(io, logDir).scan(start, null, frame -> {
+            result = new LogScanner(io, logDir).readingLargeRecordsInPieces().scan(start, null, frame -> {
                 if (frame.lsn() < from) {
                     return;
                 }
@@ -74,21 +74,41 @@ public final class LogPrinter {
         return new Summary(printed[0], Lsn.toString(result.endLsn()), result.tail());
     }
 
-    private void printRecord(RecordFrame frame, PrintWriter out) {
-        LogRecord rec;
+    /**
+     * Prints one record. Its values are skipped, not read: a put shows only its value's length, so
+     * a transaction of several 16 MiB values is printed in a piece of memory (the scan reads large
+     * records in pieces). With {@code showOps}, its writes are decoded a second time to print them
+     * under its line, one at a time, rather than kept.
+     */
+    private void printRecord(RecordFrame frame, PrintWriter out) throws IOException {
         String description;
+        boolean decoded;
         try {
-            rec = frame.decode();
-            description = rec.describe();
+            description = LogRecord.decode(frame, Op.SKIP_VALUES).describe();
+            decoded = true;
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // reading the segment failed: no fault of the record
         } catch (RuntimeException e) {
-            rec = null;
+            decoded = false;
             description = "UNDECODABLE (" + frame.size() + " bytes, valid checksum): " + e.getMessage();
         }
         out.printf("%-14s %-15s txn %-8d %s%n", Lsn.toString(frame.lsn()), frame.type(), frame.txnId(), description);
-        if (showOps && rec != null) {
-            List<Op> ops = rec instanceof CommitRecord c ? c.ops() : rec instanceof PrepareRecord p ? p.ops() : List.of();
-            for (Op op : ops) {
-                out.println("    " + op);
+        if (showOps && decoded && (frame.type() == LogRecordType.COMMIT || frame.type() == LogRecordType.PREPARE)) {
+            try {
+                LogRecord.decode(frame, new Op.Sink() {
+                    @Override
+                    public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {
+                        in.skip(valueLength);
+                        out.println("    " + Op.describePut(dbId, key, valueLength));
+                    }
+
+                    @Override
+                    public void delete(int dbId, byte[] key) {
+                        out.println("    " + Op.describeDelete(dbId, key));
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
         }
     }

@@ -28,7 +28,14 @@ public final class VarInts {
         buf.put((byte) v);
     }
 
+    /** Where {@link #get(Source)} reads from: a stream of bytes that is not one buffer. */
+    public interface Source {
+        byte get();
+    }
+
     public static long get(ByteBuffer buf) {
+        // The same loop as get(Source), kept apart: pages are decoded through this one, and a method
+        // reference per call is an allocation the JIT does not always remove.
         long v = 0;
         int shift = 0;
         while (true) {
@@ -44,9 +51,33 @@ public final class VarInts {
         }
     }
 
+    public static long get(Source in) {
+        long v = 0;
+        int shift = 0;
+        while (true) {
+            byte b = in.get();
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+            shift += 7;
+            if (shift > 63) {
+                throw new IllegalArgumentException("variable-length integer longer than 10 bytes");
+            }
+        }
+    }
+
     /** Reads a value that must fit in a non-negative int no larger than {@code max}. */
     public static int getInt(ByteBuffer buf, int max) {
-        long v = get(buf);
+        return checkedInt(get(buf), max);
+    }
+
+    /** Reads a value that must fit in a non-negative int no larger than {@code max}. */
+    public static int getInt(Source in, int max) {
+        return checkedInt(get(in), max);
+    }
+
+    private static int checkedInt(long v, int max) {
         if (v < 0 || v > max) {
             throw new IllegalArgumentException("length " + v + " exceeds the limit " + max);
         }

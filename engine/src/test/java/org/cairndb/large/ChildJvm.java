@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a program of the test classpath in a child JVM with a heap of its own (so that a heap limit
  * is real), and returns what it printed once it has exited with status 0; fails the test, with the
- * output, when it does not finish in time or fails.
+ * output, when it does not finish in time or fails; or, with {@link #exec}, returns how it ended.
  */
 final class ChildJvm {
 
     private ChildJvm() {
+    }
+
+    /** How a child ended: its exit status and everything it printed (standard output and error). */
+    record Outcome(int exit, String output) {
     }
 
     /**
@@ -27,6 +31,14 @@ final class ChildJvm {
      * @param heap    the heap option, such as {@code -Xmx256m}
      */
     static String run(Path dir, String name, String heap, Duration timeout, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        Outcome o = exec(dir, name, heap, timeout, main, args);
+        assertEquals(0, o.exit(), "the " + name + " failed:\n" + o.output());
+        return o.output();
+    }
+
+    /** Like {@link #run}, for a child that may fail: returns its exit status with its output. */
+    static Outcome exec(Path dir, String name, String heap, Duration timeout, Class<?> main, String... args)
             throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path out = dir.resolve(name + ".out");
@@ -39,8 +51,7 @@ final class ChildJvm {
             p.destroyForcibly().waitFor();
         }
         String output = Files.readString(out);
-        assertTrue(finished, "the " + name + " did not finish in " + timeout.toMinutes() + " minutes:\n" + output);
-        assertEquals(0, p.exitValue(), "the " + name + " failed:\n" + output);
-        return output;
+        assertTrue(finished, "the " + name + " did not finish in " + timeout.toSeconds() + " s:\n" + output);
+        return new Outcome(p.exitValue(), output);
     }
 }

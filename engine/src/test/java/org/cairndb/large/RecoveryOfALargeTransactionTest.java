@@ -41,6 +41,36 @@ class RecoveryOfALargeTransactionTest {
         assertTrue(again.contains("recovered: ") && again.contains("1 transaction redone"), again);
     }
 
+    /**
+     * A prepared transaction is restored whole and held, each write with a lock, which takes more
+     * than its replay: a transaction of 200,000 small writes prepared (a 4 MB PREPARE record) is
+     * replayed in 40 MB but not restored there. That ended in a bare OutOfMemoryError; the error now
+     * names the transaction, its PREPARE record and the heap to give, which is enough.
+     */
+    @Test
+    void aHeapTooSmallToRestoreAPreparedTransactionIsSaidSo() throws IOException, InterruptedException {
+        Path home = dir.resolve("env");
+        String written = ChildJvm.run(dir, "prepare child", "-Xmx512m", Duration.ofMinutes(2),
+                CrashedPreparedTransaction.class, "prepare", home.toString(), "200000");
+        assertTrue(written.contains("prepared"), written);
+
+        String out = prepared("-Xmx40m", home);
+        Matcher m = Pattern.compile("refused: recovery ran out of memory restoring prepared transaction \\d+ \\(200000 writes;"
+                + " its PREPARE record is at " + Pattern.quote(home.resolve("log").toString()) + "/log\\.\\d+ offset \\d+,"
+                + " of (\\d+) bytes\\), in a heap of at most 40 MiB.*, here at least (\\d+) MiB: give the JVM a larger heap"
+                + " \\(-Xmx").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Long.parseLong(m.group(1)) > 200_000 * 16, out);
+
+        String again = prepared("-Xmx" + m.group(2) + "m", home);
+        assertTrue(again.contains("recovered: ") && again.contains("1 prepared restored"), again);
+    }
+
+    private String prepared(String heap, Path home) throws IOException, InterruptedException {
+        return ChildJvm.run(dir, "restore child", heap, Duration.ofMinutes(2), CrashedPreparedTransaction.class, "recover",
+                home.toString());
+    }
+
     private String child(String heap, String role, Path home) throws IOException, InterruptedException {
         return ChildJvm.run(dir, role + " child", heap, Duration.ofMinutes(2), CrashedLargeTransaction.class, role,
                 home.toString());

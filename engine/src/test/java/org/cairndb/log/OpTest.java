@@ -18,13 +18,13 @@ class OpTest {
 
     @Test
     void decodingOneWriteAtATimeGivesTheSameWritesAndLeavesTheBufferWhereDecodingWholeDoes() {
-        ByteBuffer whole = encoded();
+        PayloadInput whole = PayloadInput.of(encoded());
         List<Op> expected = Op.readAll(whole);
-        ByteBuffer b = encoded();
+        PayloadInput b = PayloadInput.of(encoded());
         List<Op> got = new ArrayList<>();
         Op.readAll(b, new Op.Sink() {
             @Override
-            public void put(int dbId, byte[] key, ByteBuffer buf, int valueLength) {
+            public void put(int dbId, byte[] key, PayloadInput buf, int valueLength) {
                 byte[] v = new byte[valueLength];
                 buf.get(v);
                 got.add(Op.put(dbId, key, v));
@@ -35,7 +35,7 @@ class OpTest {
                 got.add(Op.delete(dbId, key));
             }
         });
-        assertEquals(whole.position(), b.position());
+        assertEquals(whole.remaining(), b.remaining());
         assertEquals(expected.size(), got.size());
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(expected.get(i).kind(), got.get(i).kind());
@@ -47,10 +47,10 @@ class OpTest {
 
     @Test
     void aReceiverThatDoesNotTakeTheWholeValueIsCaught() {
-        ByteBuffer b = encoded();
+        PayloadInput b = PayloadInput.of(encoded());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Op.readAll(b, new Op.Sink() {
             @Override
-            public void put(int dbId, byte[] key, ByteBuffer buf, int valueLength) {
+            public void put(int dbId, byte[] key, PayloadInput buf, int valueLength) {
                 buf.get(); // one byte of three
             }
 
