@@ -113,15 +113,8 @@ public final class CommitRecord extends LogRecord {
     static CommitRecord read(long txnId, byte flags, PayloadInput in, Op.Sink sink) {
         long time = in.getLong();
         long prepareLsn = in.getLong();
-        List<Op> ops;
         int[] count = new int[1];
-        if (sink == null) {
-            ops = Op.readAll(in);
-            count[0] = ops.size();
-        } else {
-            Op.readAll(in, counting(sink, count));
-            ops = List.of();
-        }
+        List<Op> ops = readOps(in, sink, count);
         byte[] gid = null;
         if ((flags & FLAG_HEURISTIC) != 0) {
             gid = new byte[org.cairndb.util.VarInts.getInt(in, in.remaining())];
@@ -130,8 +123,22 @@ public final class CommitRecord extends LogRecord {
         return new CommitRecord(txnId, time, prepareLsn, ops, count[0], gid);
     }
 
+    /**
+     * The writes of a COMMIT or PREPARE payload: as a list, or with a {@code sink} handed to it one
+     * by one (an empty list returned). Either way their number goes into {@code count[0]}.
+     */
+    static List<Op> readOps(PayloadInput in, Op.Sink sink, int[] count) {
+        if (sink == null) {
+            List<Op> ops = Op.readAll(in);
+            count[0] = ops.size();
+            return ops;
+        }
+        Op.readAll(in, counting(sink, count));
+        return List.of();
+    }
+
     /** {@code sink}, counting the writes it receives in {@code count[0]}. */
-    static Op.Sink counting(Op.Sink sink, int[] count) {
+    private static Op.Sink counting(Op.Sink sink, int[] count) {
         return new Op.Sink() {
             @Override
             public void put(int dbId, byte[] key, PayloadInput in, int valueLength) {

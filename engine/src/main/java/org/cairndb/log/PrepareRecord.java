@@ -172,15 +172,8 @@ public final class PrepareRecord extends LogRecord {
         long time = in.getLong();
         byte[] gid = new byte[VarInts.getInt(in, in.remaining())];
         in.get(gid);
-        List<Op> ops;
         int[] count = new int[1];
-        if (sink == null) {
-            ops = Op.readAll(in);
-            count[0] = ops.size();
-        } else {
-            Op.readAll(in, CommitRecord.counting(sink, count));
-            ops = List.of();
-        }
+        List<Op> ops = CommitRecord.readOps(in, sink, count);
         List<LockedKey> locked = new ArrayList<>();
         if (in.hasRemaining()) {
             int n = VarInts.getInt(in, in.remaining());
