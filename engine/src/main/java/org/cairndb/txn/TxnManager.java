@@ -1008,7 +1008,13 @@ public final class TxnManager {
             PrepareRecord rec;
             sequenceLock.lock();
             try {
-                String conflict = writeIntoPreparedRange(txn);
+                // Validated again, in the step that registers it as prepared: a commit into a range it
+                // scanned, made while it waited above for the locks of the keys it read, found it not
+                // yet prepared (so nothing refused that commit), and the first validation came before.
+                String conflict = txn.isolation() == IsolationLevel.SERIALIZABLE ? validate(txn) : null;
+                if (conflict == null) {
+                    conflict = writeIntoPreparedRange(txn);
+                }
                 if (conflict == null && txn.isolation() == IsolationLevel.SERIALIZABLE) {
                     conflict = preparedWriteIntoScannedRange(txn);
                 }
