@@ -408,11 +408,12 @@ public final class TxnManager {
      * Locks a key for writing. Under SNAPSHOT and SERIALIZABLE, fails with
      * {@link WriteConflictException} (rolling the transaction back) when another transaction
      * committed the key after this one's snapshot, unless this transaction locked the key with
-     * {@link #lockForUpdate} and so read its newest version.
+     * {@link #lockForUpdate} and so read its newest version. Returns true in that case: what the
+     * transaction knows of the key is then that newest version, not its snapshot's.
      */
-    public void lockForWrite(Txn txn, LockKey key) {
+    public boolean lockForWrite(Txn txn, LockKey key) {
         checkWritable("write in transaction " + txn.id());
-        lock(txn, key, false);
+        return lock(txn, key, false);
     }
 
     /**
