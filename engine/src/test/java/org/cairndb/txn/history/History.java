@@ -65,7 +65,7 @@ public final class History {
     /** One transaction. {@code first} is when its first operation began; {@code commitStart} when commit (or prepare) was called. */
     public static final class Txn {
         final int index;
-        final IsolationLevel isolation;
+        IsolationLevel isolation;
         final List<Op> ops = new ArrayList<>();
         volatile Outcome outcome = Outcome.RUNNING;
         volatile String failure;

@@ -67,7 +67,8 @@ class ListAppendCheckerTest {
     }
 
     private List<String> check(IsolationLevel level) {
-        return new ListAppendChecker(new History(txns, finals), level).check();
+        txns.forEach(t -> t.isolation = level);
+        return new ListAppendChecker(new History(txns, finals)).check();
     }
 
     private void assertFound(IsolationLevel level, String anomaly) {

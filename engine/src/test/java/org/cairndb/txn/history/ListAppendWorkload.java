@@ -42,7 +42,11 @@ import org.cairndb.txn.history.History.Txn;
  */
 public final class ListAppendWorkload {
 
-    /** How a run is shaped. {@code lockingAppends}: the share of appends that read with getForUpdate. */
+    /**
+     * How a run is shaped. {@code level}: of every transaction, or null for a random level each.
+     * {@code lockingAppends}: the share of appends that read with getForUpdate (all of them under
+     * READ_COMMITTED, which would lose updates otherwise).
+     */
     public record Shape(IsolationLevel level, int threads, int databases, int keys, Duration length, double lockingAppends,
             double prepares, boolean checkpoints) {
     }
@@ -140,10 +144,16 @@ public final class ListAppendWorkload {
     }
 
     private void runOne(Random rnd) {
-        Txn h = new Txn(txnCount.getAndIncrement(), shape.level());
+        boolean autoCommit = rnd.nextInt(20) == 0;
+        IsolationLevel level = shape.level() != null ? shape.level()
+                : autoCommit ? IsolationLevel.READ_COMMITTED : IsolationLevel.values()[rnd.nextInt(3)];
+        Txn h = new Txn(txnCount.getAndIncrement(), level);
         txns.add(h);
-        Transaction t = env.beginTransaction(new TransactionConfig().isolation(shape.level())
-                .lockTimeout(Duration.ofMillis(300)));
+        if (autoCommit) {
+            autoCommitRead(h, rnd);
+            return;
+        }
+        Transaction t = env.beginTransaction(new TransactionConfig().isolation(level).lockTimeout(Duration.ofMillis(300)));
         h.engineId = t.id();
         boolean handedOver = false;
         try {
@@ -158,7 +168,7 @@ public final class ListAppendWorkload {
                 } else if (choice < 45) {
                     scan(t, h, k.db(), rnd);
                 } else {
-                    append(t, h, k, rnd.nextDouble() < shape.lockingAppends());
+                    append(t, h, k, level == IsolationLevel.READ_COMMITTED || rnd.nextDouble() < shape.lockingAppends(), rnd);
                 }
             }
             int end = rnd.nextInt(100);
@@ -195,6 +205,24 @@ public final class ListAppendWorkload {
         }
     }
 
+    /** A get or a cursor scan without a transaction: one read of the newest committed state. */
+    private void autoCommitRead(Txn h, Random rnd) {
+        try {
+            int d = rnd.nextInt(dbs.size());
+            if (rnd.nextBoolean()) {
+                int k = rnd.nextInt(shape.keys());
+                long start = System.nanoTime();
+                List<Long> seen = parse(dbs.get(d).get(null, key(k)));
+                h.add(new Op(Kind.GET, new Key(d, k), seen, 0, false, -1, start, System.nanoTime()));
+            } else {
+                scan(null, h, d, rnd);
+            }
+            h.outcome = Outcome.COMMITTED;
+        } catch (RuntimeException | Error e) {
+            unexpected.add(new AssertionError("auto-commit read T" + h.index + " failed", e));
+        }
+    }
+
     private void failed(Txn h, Outcome o, RuntimeException e) {
         h.outcome = o;
         h.failure = e.getMessage();
@@ -215,7 +243,7 @@ public final class ListAppendWorkload {
         }
     }
 
-    private void append(Transaction t, Txn h, Key k, boolean locking) {
+    private void append(Transaction t, Txn h, Key k, boolean locking, Random rnd) {
         Database db = dbs.get(k.db());
         h.triedWrite = true;
         long start = System.nanoTime();
@@ -226,7 +254,21 @@ public final class ListAppendWorkload {
                 : new String(before, StandardCharsets.US_ASCII) + "," + element;
         // Recorded before the put: a put that fails (conflict, deadlock) leaves the element unread by anyone.
         h.add(new Op(Kind.APPEND, k, seen, element, locking, -1, start, System.nanoTime()));
-        db.put(t, key(k.key()), value.getBytes(StandardCharsets.US_ASCII));
+        byte[] v = value.getBytes(StandardCharsets.US_ASCII);
+        int how = rnd.nextInt(6);
+        if (how == 0 && before == null) {
+            if (!db.putIfAbsent(t, key(k.key()), v)) {
+                throw new AssertionError("T" + h.index + ": putIfAbsent found " + k + ", which it had read as absent");
+            }
+        } else if (how == 1 && before != null) {
+            // The same append through a tombstone in the write set.
+            if (!db.delete(t, key(k.key()))) {
+                throw new AssertionError("T" + h.index + ": delete found no " + k + ", which it had read as " + seen);
+            }
+            db.put(t, key(k.key()), v);
+        } else {
+            db.put(t, key(k.key()), v);
+        }
     }
 
     /** A cursor scan over a random range of one database, forwards or backwards; keys not met read as empty. */
