@@ -73,6 +73,7 @@ public final class ListAppendChecker {
             checkReads(t);
             checkOutcome(t);
         }
+        checkDeadlockVictims();
         if (problems.isEmpty()) {
             buildGraph();
             checkCycles();
@@ -141,6 +142,30 @@ public final class ListAppendChecker {
         }
         if (t.outcome == History.Outcome.WRITE_CONFLICT && t.isolation == IsolationLevel.SERIALIZABLE && !t.writes()) {
             problem("read-only SERIALIZABLE transaction failed: " + t);
+        }
+    }
+
+    /**
+     * Exactly one transaction of a deadlock is its victim: two DeadlockExceptions naming the same
+     * cycle (the same transactions) mean two of its members were rolled back for it.
+     */
+    private void checkDeadlockVictims() {
+        Map<Set<Long>, Txn> victims = new HashMap<>();
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("transaction (\\d+)");
+        for (Txn t : nodes) {
+            if (t.outcome != History.Outcome.DEADLOCK || t.failure == null || !t.failure.startsWith("deadlock: ")) {
+                continue;
+            }
+            String cycle = t.failure.substring(0, t.failure.indexOf(';') < 0 ? t.failure.length() : t.failure.indexOf(';'));
+            Set<Long> members = new HashSet<>();
+            java.util.regex.Matcher m = id.matcher(cycle);
+            while (m.find()) {
+                members.add(Long.parseLong(m.group(1)));
+            }
+            Txn other = victims.putIfAbsent(members, t);
+            if (other != null) {
+                problem("two victims of one deadlock " + members + ": " + other + " and " + t);
+            }
         }
     }
 

@@ -180,4 +180,17 @@ class ListAppendCheckerTest {
         finals(X, 1);
         assertFound(IsolationLevel.READ_COMMITTED, "stale read");
     }
+
+    @Test
+    void twoVictimsOfOneDeadlockAreReported() {
+        Txn a = txn(Outcome.DEADLOCK, get(X));
+        a.failure = "deadlock: transaction 7 waits for transaction 9, transaction 9 waits for transaction 7; transaction 7 was"
+                + " chosen as the victim and rolled back";
+        Txn b = txn(Outcome.DEADLOCK, get(Y));
+        b.failure = "deadlock: transaction 9 waits for transaction 7, transaction 7 waits for transaction 9; transaction 9 was"
+                + " chosen as the victim and rolled back";
+        finals(X);
+        finals(Y);
+        assertFound(IsolationLevel.SNAPSHOT, "two victims of one deadlock");
+    }
 }

@@ -25,6 +25,7 @@ import org.cairndb.IsolationLevel;
 import org.cairndb.LockTimeoutException;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
+import org.cairndb.TransactionStateException;
 import org.cairndb.TransactionTimeoutException;
 import org.cairndb.WriteConflictException;
 import org.cairndb.txn.history.History.Key;
@@ -153,7 +154,12 @@ public final class ListAppendWorkload {
             autoCommitRead(h, rnd);
             return;
         }
-        Transaction t = env.beginTransaction(new TransactionConfig().isolation(level).lockTimeout(Duration.ofMillis(300)));
+        TransactionConfig config = new TransactionConfig().isolation(level).lockTimeout(Duration.ofMillis(300));
+        if (rnd.nextInt(30) == 0) {
+            // Rolled back by its timeout in the middle of its work now and then (during a lock wait mostly).
+            config.timeout(Duration.ofMillis(1 + rnd.nextInt(3)));
+        }
+        Transaction t = env.beginTransaction(config);
         h.engineId = t.id();
         boolean handedOver = false;
         try {
@@ -195,6 +201,12 @@ public final class ListAppendWorkload {
         } catch (LockTimeoutException e) {
             failed(h, Outcome.LOCK_TIMEOUT, e);
         } catch (TransactionTimeoutException e) {
+            failed(h, Outcome.TIMEOUT, e);
+        } catch (TransactionStateException e) {
+            // Rolled back by the timeout between two operations: the next one is refused so.
+            if (!String.valueOf(e.getMessage()).contains("past its timeout")) {
+                unexpected.add(new AssertionError("T" + h.index + " (engine txn " + h.engineId + ") failed", e));
+            }
             failed(h, Outcome.TIMEOUT, e);
         } catch (RuntimeException | Error e) {
             unexpected.add(new AssertionError("T" + h.index + " (engine txn " + h.engineId + ") failed", e));
