@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Concurrent list-append histories at each isolation level (and with the three mixed), checked by {@link ListAppendChecker}
- * against docs/isolation.md: eight threads over three databases of five keys, gets, cursor scans
+ * against docs/isolation.md: eight threads over three databases of five keys at a time, gets, cursor scans
  * and appends, some transactions aborting themselves, some prepared and completed by another
  * thread, some runs with checkpoints throughout over a 1 MiB cache whose freed pages are reused at
  * once. The final lists must also survive a close and reopen. Seeds: -Dcairn.history.seed=,

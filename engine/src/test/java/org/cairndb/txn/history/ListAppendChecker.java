@@ -267,22 +267,48 @@ public final class ListAppendChecker {
         }
         // Every commit that returned before the read (or its transaction's snapshot) began is visible.
         long from = snapshotRead(t, op) ? t.first : op.start();
-        int needed = 0;
-        Txn missed = null;
-        for (int i = 0; i < fin.size(); i++) {
-            Txn w = writers.get(fin.get(i)).txn();
-            if (w != t && w.commitEnd < from && i + 1 > needed) {
-                needed = i + 1;
-                missed = w;
-            }
-        }
+        int needed = visibleBefore(op.key(), from);
         if (r.size() < needed) {
+            Txn missed = writers.get(fin.get(needed - 1)).txn();
             problem("stale read: " + t + " read " + op.key() + " as " + r + " in [" + op + "], without " + missed
                     + ", whose commit returned before " + (snapshotRead(t, op) ? "the transaction's first operation" : "the read")
                     + " began");
             return false;
         }
         return true;
+    }
+
+    /** Per key: the commit-return times of its final list's elements, sorted, and the furthest position returned by each. */
+    private final Map<Key, long[][]> returned = new HashMap<>();
+
+    /** How long a prefix of the key's final list had returned from commit before {@code time}. */
+    private int visibleBefore(Key key, long time) {
+        long[][] r = returned.computeIfAbsent(key, k -> {
+            List<Long> fin = history.finalLists.getOrDefault(k, List.of());
+            Integer[] order = new Integer[fin.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, java.util.Comparator.comparingLong(i -> writers.get(fin.get(i)).txn().commitEnd));
+            long[] ends = new long[order.length];
+            long[] furthest = new long[order.length];
+            for (int j = 0; j < order.length; j++) {
+                ends[j] = writers.get(fin.get(order[j])).txn().commitEnd;
+                furthest[j] = Math.max(j == 0 ? 0 : furthest[j - 1], order[j] + 1);
+            }
+            return new long[][] {ends, furthest};
+        });
+        int lo = 0;
+        int hi = r[0].length; // first index whose end is >= time
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (r[0][mid] < time) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo == 0 ? 0 : (int) r[1][lo - 1];
     }
 
     // ---- the dependency graph ----

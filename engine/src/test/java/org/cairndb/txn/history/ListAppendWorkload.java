@@ -125,17 +125,23 @@ public final class ListAppendWorkload {
         return new History(new ArrayList<>(txns), finalLists());
     }
 
-    /** Each key's list, read in one snapshot. */
+    /** Each key's list, read in one snapshot (a key never appended to is left out: its list is empty). */
     public Map<Key, List<Long>> finalLists() {
         Map<Key, List<Long>> lists = new LinkedHashMap<>();
         try (Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SNAPSHOT))) {
             for (int d = 0; d < dbs.size(); d++) {
-                for (int k = 0; k < shape.keys(); k++) {
-                    lists.put(new Key(d, k), parse(dbs.get(d).get(t, key(k))));
+                try (Cursor c = dbs.get(d).openCursor(t)) {
+                    for (boolean ok = c.first(); ok; ok = c.next()) {
+                        lists.put(new Key(d, index(c.key())), parse(c.value()));
+                    }
                 }
             }
         }
         return lists;
+    }
+
+    private static int index(byte[] key) {
+        return Integer.parseInt(new String(key, StandardCharsets.US_ASCII).substring(1));
     }
 
     private static final class AssertionErrorWithCause extends AssertionError {
@@ -166,7 +172,7 @@ public final class ListAppendWorkload {
             int ops = 1 + rnd.nextInt(5);
             for (int i = 0; i < ops; i++) {
                 int choice = rnd.nextInt(100);
-                Key k = new Key(rnd.nextInt(dbs.size()), rnd.nextInt(shape.keys()));
+                Key k = new Key(rnd.nextInt(dbs.size()), window() * shape.keys() + rnd.nextInt(shape.keys()));
                 if (choice < 30) {
                     long start = System.nanoTime();
                     List<Long> seen = parse(dbs.get(k.db()).get(t, key(k.key())));
@@ -222,7 +228,7 @@ public final class ListAppendWorkload {
         try {
             int d = rnd.nextInt(dbs.size());
             if (rnd.nextBoolean()) {
-                int k = rnd.nextInt(shape.keys());
+                int k = window() * shape.keys() + rnd.nextInt(shape.keys());
                 long start = System.nanoTime();
                 List<Long> seen = parse(dbs.get(d).get(null, key(k)));
                 h.add(new Op(Kind.GET, new Key(d, k), seen, 0, false, -1, start, System.nanoTime()));
@@ -285,15 +291,23 @@ public final class ListAppendWorkload {
 
     /** A cursor scan over a random range of one database, forwards or backwards; keys not met read as empty. */
     private void scan(Transaction t, Txn h, int d, Random rnd) {
-        int from = rnd.nextInt(shape.keys());
-        int to = from + 1 + rnd.nextInt(shape.keys() - from);
+        int base = window() * shape.keys();
+        int from = base + rnd.nextInt(shape.keys());
+        int to = from + 1 + rnd.nextInt(base + shape.keys() - from);
         boolean forward = rnd.nextBoolean();
         int id = scans.incrementAndGet();
         long start = System.nanoTime();
         Map<Integer, List<Long>> met = new LinkedHashMap<>();
-        try (Cursor c = dbs.get(d).openCursor(t, key(from), to < shape.keys() ? key(to) : null)) {
+        try (Cursor c = dbs.get(d).openCursor(t, key(from), rnd.nextInt(4) == 0 ? null : key(to))) {
             for (boolean ok = forward ? c.first() : c.last(); ok; ok = forward ? c.next() : c.prev()) {
-                int k = Integer.parseInt(new String(c.key(), StandardCharsets.US_ASCII).substring(1));
+                int k = index(c.key());
+                if (k >= to) {
+                    // A scan without an end bound goes on past the keys it records.
+                    if (forward) {
+                        break;
+                    }
+                    continue;
+                }
                 if (met.put(k, parse(c.value())) != null) {
                     throw new AssertionError("scan#" + id + " of T" + h.index + " met key " + k + " twice");
                 }
@@ -310,8 +324,19 @@ public final class ListAppendWorkload {
         }
     }
 
+    /**
+     * The window of keys in use: every {@value #APPENDS_PER_WINDOW} appends the run moves on to the
+     * next {@code keys} keys of each database, so that lists (and the history) stay small however
+     * long it runs, while the contention stays that of {@code keys} keys.
+     */
+    private int window() {
+        return (int) (elements.get() / APPENDS_PER_WINDOW);
+    }
+
+    private static final int APPENDS_PER_WINDOW = 2000;
+
     static byte[] key(int k) {
-        return String.format("k%02d", k).getBytes(StandardCharsets.US_ASCII);
+        return String.format("k%05d", k).getBytes(StandardCharsets.US_ASCII);
     }
 
     static List<Long> parse(byte[] value) {
