@@ -208,8 +208,9 @@ public final class ListAppendChecker {
             if (r == null) {
                 continue;
             }
-            boolean ok = checkVersion(t, op, r);
-            if (ok && snapshotRead(t, op) && !lockedKeys.contains(op.key())) {
+            boolean fromSnapshot = snapshotRead(t, op) && !lockedKeys.contains(op.key());
+            boolean ok = checkVersion(t, op, r, fromSnapshot);
+            if (ok && fromSnapshot) {
                 List<Long> before = firstRead.putIfAbsent(op.key(), r);
                 if (before != null && !before.equals(r)) {
                     problem("non-repeatable read (" + (op.kind() == Kind.SCAN ? "phantom or " : "") + "read skew) in " + t
@@ -233,7 +234,7 @@ public final class ListAppendChecker {
     }
 
     /** Checks the version a read saw; whether it is a version of the key's order (edges can be drawn). */
-    private boolean checkVersion(Txn t, Op op, List<Long> r) {
+    private boolean checkVersion(Txn t, Op op, List<Long> r, boolean fromSnapshot) {
         List<Long> fin = history.finalLists.getOrDefault(op.key(), List.of());
         for (long el : r) {
             Writer w = writers.get(el);
@@ -248,6 +249,12 @@ public final class ListAppendChecker {
             if (w.txn().commitStart > op.end()) {
                 problem("dirty read: " + t + " read element " + el + " in [" + op + "] before " + w.txn()
                         + " began to commit");
+                return false;
+            }
+            // A snapshot is taken during the transaction's first operation: nothing committed after it.
+            if (fromSnapshot && w.txn().commitStart > t.ops.get(0).end()) {
+                problem("late snapshot: " + t + " read element " + el + " in [" + op + "], of " + w.txn()
+                        + ", which began to commit after the transaction's first operation ended");
                 return false;
             }
         }
@@ -266,12 +273,12 @@ public final class ListAppendChecker {
             }
         }
         // Every commit that returned before the read (or its transaction's snapshot) began is visible.
-        long from = snapshotRead(t, op) ? t.first : op.start();
+        long from = fromSnapshot ? t.first : op.start();
         int needed = visibleBefore(op.key(), from);
         if (r.size() < needed) {
             Txn missed = writers.get(fin.get(needed - 1)).txn();
             problem("stale read: " + t + " read " + op.key() + " as " + r + " in [" + op + "], without " + missed
-                    + ", whose commit returned before " + (snapshotRead(t, op) ? "the transaction's first operation" : "the read")
+                    + ", whose commit returned before " + (fromSnapshot ? "the transaction's first operation" : "the read")
                     + " began");
             return false;
         }

@@ -193,4 +193,19 @@ class ListAppendCheckerTest {
         finals(Y);
         assertFound(IsolationLevel.SNAPSHOT, "two victims of one deadlock");
     }
+
+    @Test
+    void aSnapshotReadOfACommitBegunAfterTheFirstOperationIsLate() {
+        Txn w = txn(Outcome.COMMITTED, append(X, 1));
+        w.commitStart = 10;
+        w.commitEnd = 11;
+        Txn r = new Txn(txns.size() + 1, IsolationLevel.SNAPSHOT);
+        r.add(new Op(Kind.GET, Y, List.of(), 0, false, -1, 5, 6));
+        r.add(new Op(Kind.GET, X, List.of(1L), 0, false, -1, 20, 21));
+        r.outcome = Outcome.USER_ABORT;
+        txns.add(r);
+        finals(X, 1);
+        assertEquals(List.of(), check(IsolationLevel.READ_COMMITTED));
+        assertFound(IsolationLevel.SNAPSHOT, "late snapshot");
+    }
 }

@@ -333,7 +333,7 @@ public final class ListAppendWorkload {
         return (int) (elements.get() / APPENDS_PER_WINDOW);
     }
 
-    private static final int APPENDS_PER_WINDOW = 2000;
+    private static final int APPENDS_PER_WINDOW = 600;
 
     static byte[] key(int k) {
         return String.format("k%05d", k).getBytes(StandardCharsets.US_ASCII);
