@@ -47,7 +47,8 @@ class IsolationHistoryTest {
         long seed = Long.getLong("cairn.history.seed", System.nanoTime());
         System.out.println("[history] " + levelName + " seed " + seed + " (repeat with -Dcairn.history.seed=" + seed + ")");
         Duration length = Duration.ofSeconds(Long.getLong("cairn.history.seconds", 2));
-        ListAppendWorkload.Shape shape = new ListAppendWorkload.Shape(level, 8, 3, 5, length, locking, prepares, checkpoints);
+        ListAppendWorkload.Shape shape = new ListAppendWorkload.Shape(level, 8, 3, 5, length, locking, prepares, checkpoints,
+                false);
         EnvironmentConfig config = new EnvironmentConfig().cacheSize(1L << 20).checkpointerEnabled(false)
                 .durability(Durability.NO_SYNC).pageReuseDelay(Duration.ZERO).logSegmentSize(1L << 20);
         History history;
@@ -66,5 +67,36 @@ class IsolationHistoryTest {
         assertEquals(history.finalLists, reopened, "the final lists after a reopen (seed " + seed + ")");
         assertTrue(outcomes.getOrDefault(Outcome.COMMITTED, 0) > 100, "too few commits to check anything: " + outcomes);
         assertEquals(0, outcomes.getOrDefault(Outcome.RUNNING, 0), "transactions left unfinished: " + outcomes);
+    }
+
+    /**
+     * Each thread leaves its last transaction prepared; the environment then stops as a crash would
+     * (WRITE_NO_SYNC: every commit reached the OS). After recovery each must be prepared again, is
+     * committed or rolled back there, and the whole history, across the crash, must hold what the level promises.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({ "READ_COMMITTED, 1.0", "SNAPSHOT, 0.3", "SERIALIZABLE, 0.3" })
+    void preparedTransactionsLeftInDoubtByACrashAreDecidedAfterRecovery(IsolationLevel level, double locking)
+            throws Exception {
+        long seed = Long.getLong("cairn.history.seed", System.nanoTime());
+        System.out.println("[history] " + level + " with a crash, seed " + seed + " (repeat with -Dcairn.history.seed=" + seed + ")");
+        ListAppendWorkload.Shape shape = new ListAppendWorkload.Shape(level, 8, 3, 5, Duration.ofSeconds(1), locking, 0.2,
+                true, true);
+        EnvironmentConfig config = new EnvironmentConfig().cacheSize(1L << 20).checkpointerEnabled(false)
+                .durability(Durability.WRITE_NO_SYNC).pageReuseDelay(Duration.ZERO).logSegmentSize(1L << 20);
+        Environment env = Environment.open(dir, config);
+        ListAppendWorkload workload = new ListAppendWorkload(env, shape, seed);
+        workload.run();
+        int inDoubt = env.preparedTransactions().size();
+        env.internals().abandon();
+        History history;
+        try (Environment again = Environment.open(dir, config)) {
+            assertEquals(inDoubt, again.preparedTransactions().size(), "prepared transactions restored (seed " + seed + ")");
+            history = workload.resolveInDoubt(again);
+        }
+        List<String> problems = new ListAppendChecker(history).check();
+        assertEquals(List.of(), problems, level + " seed " + seed + ":\n" + String.join("\n", problems));
+        assertTrue(inDoubt > 0, "no transaction was left in doubt");
+        assertTrue(history.txns.stream().noneMatch(t -> t.outcome == Outcome.RUNNING), "transactions left unfinished");
     }
 }

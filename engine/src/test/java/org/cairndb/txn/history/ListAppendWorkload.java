@@ -49,8 +49,14 @@ public final class ListAppendWorkload {
      * READ_COMMITTED, which would lose updates otherwise).
      */
     public record Shape(IsolationLevel level, int threads, int databases, int keys, Duration length, double lockingAppends,
-            double prepares, boolean checkpoints) {
+            double prepares, boolean checkpoints, boolean inDoubtAtEnd) {
     }
+
+    /** A transaction each thread prepared last and left in doubt (with {@code inDoubtAtEnd}), to decide after a crash. */
+    private record InDoubt(Txn txn, byte[] globalId, boolean commit) {
+    }
+
+    private final List<InDoubt> inDoubt = Collections.synchronizedList(new ArrayList<>());
 
     private final Environment env;
     private final Shape shape;
@@ -83,7 +89,12 @@ public final class ListAppendWorkload {
                 Random rnd = new Random(seed * 1_000_003L + w);
                 workers.add(pool.submit(() -> {
                     while (System.nanoTime() < deadline && unexpected.isEmpty()) {
-                        runOne(rnd);
+                        runOne(rnd, false);
+                    }
+                    for (int tries = 0; shape.inDoubtAtEnd() && tries < 20 && unexpected.isEmpty(); tries++) {
+                        if (runOne(rnd, true)) {
+                            break;
+                        }
                     }
                     return null;
                 }));
@@ -125,12 +136,38 @@ public final class ListAppendWorkload {
         return new History(new ArrayList<>(txns), finalLists());
     }
 
-    /** Each key's list, read in one snapshot (a key never appended to is left out: its list is empty). */
+    /**
+     * After a crash: decides, in the environment opened again, each transaction left in doubt
+     * (it must have been restored as prepared), and returns the history with the final lists read there.
+     */
+    public History resolveInDoubt(Environment reopened) {
+        for (InDoubt d : inDoubt) {
+            Transaction p = reopened.preparedTransaction(d.globalId());
+            if (p == null) {
+                throw new AssertionError(d.txn() + " was prepared, and not restored as prepared after the crash");
+            }
+            if (d.commit()) {
+                p.commit();
+                d.txn().commitEnd = System.nanoTime();
+                d.txn().outcome = Outcome.COMMITTED;
+            } else {
+                p.abort();
+                d.txn().outcome = Outcome.USER_ABORT;
+            }
+        }
+        return new History(new ArrayList<>(txns), finalLists(reopened));
+    }
+
     public Map<Key, List<Long>> finalLists() {
+        return finalLists(env);
+    }
+
+    /** Each key's list, read in one snapshot (a key never appended to is left out: its list is empty). */
+    public Map<Key, List<Long>> finalLists(Environment in) {
         Map<Key, List<Long>> lists = new LinkedHashMap<>();
-        try (Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SNAPSHOT))) {
+        try (Transaction t = in.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SNAPSHOT))) {
             for (int d = 0; d < dbs.size(); d++) {
-                try (Cursor c = dbs.get(d).openCursor(t)) {
+                try (Cursor c = in.openDatabase("h" + d).openCursor(t)) {
                     for (boolean ok = c.first(); ok; ok = c.next()) {
                         lists.put(new Key(d, index(c.key())), parse(c.value()));
                     }
@@ -150,18 +187,22 @@ public final class ListAppendWorkload {
         }
     }
 
-    private void runOne(Random rnd) {
+    /**
+     * Runs one random transaction. {@code leaveInDoubt}: a writing one that prepares and is left
+     * prepared, for the crash to find; returns whether it was.
+     */
+    private boolean runOne(Random rnd, boolean leaveInDoubt) {
         boolean autoCommit = rnd.nextInt(20) == 0;
         IsolationLevel level = shape.level() != null ? shape.level()
                 : autoCommit ? IsolationLevel.READ_COMMITTED : IsolationLevel.values()[rnd.nextInt(3)];
         Txn h = new Txn(txnCount.getAndIncrement(), level);
         txns.add(h);
-        if (autoCommit) {
+        if (autoCommit && !leaveInDoubt) {
             autoCommitRead(h, rnd);
-            return;
+            return false;
         }
         TransactionConfig config = new TransactionConfig().isolation(level).lockTimeout(Duration.ofMillis(300));
-        if (rnd.nextInt(30) == 0) {
+        if (rnd.nextInt(30) == 0 && !leaveInDoubt) {
             // Rolled back by its timeout in the middle of its work now and then (during a lock wait mostly).
             config.timeout(Duration.ofMillis(1 + rnd.nextInt(3)));
         }
@@ -184,7 +225,18 @@ public final class ListAppendWorkload {
                 }
             }
             int end = rnd.nextInt(100);
-            if (end < 5) {
+            if (leaveInDoubt && h.writes()) {
+                byte[] gid = ("d" + h.index).getBytes(StandardCharsets.US_ASCII);
+                h.commitStart = System.nanoTime();
+                t.prepare(gid);
+                h.prepared = true;
+                handedOver = true;
+                inDoubt.add(new InDoubt(h, gid, rnd.nextInt(4) != 0));
+                return true;
+            } else if (leaveInDoubt) {
+                t.abort();
+                h.outcome = Outcome.USER_ABORT;
+            } else if (end < 5) {
                 t.abort();
                 h.outcome = Outcome.USER_ABORT;
             } else if (h.writes() && rnd.nextDouble() < shape.prepares()) {
@@ -221,6 +273,7 @@ public final class ListAppendWorkload {
                 t.close();
             }
         }
+        return false;
     }
 
     /** A get or a cursor scan without a transaction: one read of the newest committed state. */
