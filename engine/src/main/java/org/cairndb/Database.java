@@ -81,7 +81,8 @@ public final class Database {
      * this one ends (the "select for update" of SQL). Under READ_COMMITTED it returns the latest
      * committed value; under SNAPSHOT too when the key was committed after this transaction's
      * snapshot (a locking read waits for the lock and then reads the newest value, it never fails with
-     * a write conflict); under SERIALIZABLE such a key is a {@link WriteConflictException}.
+     * a write conflict); under SERIALIZABLE such a key is a {@link WriteConflictException}. A later
+     * {@link #delete} or {@link #putIfAbsent} of the key judges its presence by that newest value too.
      */
     public byte[] getForUpdate(Transaction txn, byte[] key) {
         checkKey(key);
@@ -98,14 +99,16 @@ public final class Database {
         if (pending != null) {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
         }
-        if (!newest) {
-            return read(t, k, true);
-        }
-        // Committed after this transaction's snapshot: read the newest version, which the lock now holds still.
+        return newest ? copy(readNewest(k)) : read(t, k, true);
+    }
+
+    /** The newest committed value of a key this transaction holds locked, committed after its snapshot. */
+    private byte[] readNewest(byte[] k) {
+        TxnManager tm = env.txns();
         Object token = new Object();
         Version v = tm.pin(token);
         try {
-            return copy(lookup(v, k));
+            return lookup(v, k);
         } finally {
             tm.unpin(token);
         }
@@ -139,8 +142,8 @@ public final class Database {
     private boolean putIfAbsent(Txn t, byte[] key, byte[] value) {
         env.txns().checkActive(t);
         byte[] k = key.clone();
-        env.txns().lockForWrite(t, new LockKey(db.id(), k));
-        if (exists(t, k)) {
+        boolean newest = env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        if (exists(t, k, newest)) {
             return false;
         }
         addWrite(t, k, value.clone());
@@ -162,8 +165,8 @@ public final class Database {
     private boolean delete(Txn t, byte[] key) {
         env.txns().checkActive(t);
         byte[] k = key.clone();
-        env.txns().lockForWrite(t, new LockKey(db.id(), k));
-        if (!exists(t, k)) {
+        boolean newest = env.txns().lockForWrite(t, new LockKey(db.id(), k));
+        if (!exists(t, k, newest)) {
             return false;
         }
         addWrite(t, k, WriteSet.TOMBSTONE);
@@ -207,12 +210,18 @@ public final class Database {
         }
     }
 
-    private boolean exists(Txn t, byte[] k) {
+    /**
+     * Whether the key is there for this transaction's write. {@code newest}: it read the key with
+     * getForUpdate at a commit newer than its snapshot (see {@link TxnManager#lockForWrite}), which
+     * is then what it knows of the key: judged by the snapshot, a delete of an item inserted after
+     * it found nothing, and putIfAbsent overwrote a key inserted after it.
+     */
+    private boolean exists(Txn t, byte[] k, boolean newest) {
         byte[] pending = t.writes().get(db.id(), k);
         if (pending != null) {
             return pending != WriteSet.TOMBSTONE;
         }
-        return read(t, k, false) != null;
+        return (newest ? readNewest(k) : read(t, k, false)) != null;
     }
 
     /**

@@ -163,6 +163,32 @@ class IsolationTest {
         assertEquals("20", s(db.get(null, b("x"))), "a was rolled back: x keeps the other commit");
     }
 
+    /**
+     * A key read with getForUpdate at a commit newer than the snapshot is the key the transaction
+     * writes, so delete and putIfAbsent must judge its presence by that newest commit too. They
+     * looked at the snapshot: a queue consumer that took an item inserted after its snapshot
+     * (getForUpdate, then delete) was told the delete found nothing and left the item for the next
+     * consumer, and putIfAbsent over a key inserted after the snapshot overwrote it, reporting it absent.
+     */
+    @Test
+    void underSnapshotDeleteAndPutIfAbsentAfterALockingReadSeeWhatItRead() {
+        Transaction a = begin(IsolationLevel.SNAPSHOT);
+        assertEquals("10", s(db.get(a, b("y")))); // a's snapshot is taken here
+        db.put(null, b("item"), b("work"));
+        db.put(null, b("slot"), b("taken"));
+        db.delete(null, b("x"));
+        assertEquals("work", s(db.getForUpdate(a, b("item"))));
+        assertTrue(db.delete(a, b("item")), "the item a locked and read is there to delete");
+        assertEquals("taken", s(db.getForUpdate(a, b("slot"))));
+        assertFalse(db.putIfAbsent(a, b("slot"), b("mine")), "the slot a locked and read is taken");
+        assertNull(db.getForUpdate(a, b("x")));
+        assertTrue(db.putIfAbsent(a, b("x"), b("11")), "x, deleted after a's snapshot, is absent");
+        a.commit();
+        assertNull(db.get(null, b("item")), "the item was consumed");
+        assertEquals("taken", s(db.get(null, b("slot"))));
+        assertEquals("11", s(db.get(null, b("x"))));
+    }
+
     @Test
     void underSnapshotALockingReadWaitsForTheHolderAndThenReadsItsCommit() throws Exception {
         Transaction holder = begin(IsolationLevel.SNAPSHOT);

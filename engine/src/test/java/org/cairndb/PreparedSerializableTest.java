@@ -138,4 +138,40 @@ class PreparedSerializableTest {
             assertEquals("v1", s(d.get(null, b("k"))));
         }
     }
+
+    /**
+     * P scanned k1..k5 (seeing nothing) and read r; it wrote x. W read x (absent: P's write is its own)
+     * and wrote k2: each misses the other's write, a write skew. P prepares: it validates its reads,
+     * then waits for the lock on r, which L holds. W commits in that window, into P's range, before P
+     * is registered as prepared (so W's commit did not refuse it). P must fail when it gets the lock,
+     * as it fails when W commits before its validation; it was prepared and then committed, and the
+     * concurrent history checker (IsolationHistoryTest) found the G2 cycle.
+     */
+    @Test
+    void aRangeScannedByAPreparingTransactionCannotChangeBetweenItsValidationAndItsRegistration() throws Exception {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            Transaction p = env.beginTransaction(SERIALIZABLE);
+            try (Cursor c = d.openCursor(p, b("k1"), b("k5"))) {
+                assertTrue(!c.first(), "the range is empty");
+            }
+            assertNull(d.get(p, b("r")));
+            d.put(p, b("x"), b("k1..k5 was empty"));
+            Transaction l = env.beginTransaction();
+            d.getForUpdate(l, b("r"));
+            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
+            TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
+                    "P to wait for the lock on r");
+            Transaction w = env.beginTransaction(SERIALIZABLE);
+            assertNull(d.get(w, b("x")));
+            d.put(w, b("k2"), b("x was absent"));
+            w.commit();
+            l.abort();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> preparing.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof WriteConflictException, String.valueOf(e.getCause()));
+            assertTrue(e.getCause().getMessage().contains("range scanned by transaction " + p.id()), e.getCause().getMessage());
+            assertTrue(env.preparedTransactions().isEmpty());
+            assertNull(d.get(null, b("x")));
+        }
+    }
 }

@@ -417,11 +417,12 @@ public final class TxnManager {
      * Locks a key for writing. Under SNAPSHOT and SERIALIZABLE, fails with
      * {@link WriteConflictException} (rolling the transaction back) when another transaction
      * committed the key after this one's snapshot, unless this transaction locked the key with
-     * {@link #lockForUpdate} and so read its newest version.
+     * {@link #lockForUpdate} and so read its newest version. Returns true in that case: what the
+     * transaction knows of the key is then that newest version, not its snapshot's.
      */
-    public void lockForWrite(Txn txn, LockKey key) {
+    public boolean lockForWrite(Txn txn, LockKey key) {
         checkWritable("write in transaction " + txn.id());
-        lock(txn, key, false);
+        return lock(txn, key, false);
     }
 
     /**
@@ -1024,7 +1025,13 @@ public final class TxnManager {
                     throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
                             + twin.describe() + "; transaction " + txn.id() + " was rolled back");
                 }
-                String conflict = writeIntoPreparedRange(txn);
+                // Validated again, in the step that registers it as prepared: a commit into a range it
+                // scanned, made while it waited above for the locks of the keys it read, found it not
+                // yet prepared (so nothing refused that commit), and the first validation came before.
+                String conflict = txn.isolation() == IsolationLevel.SERIALIZABLE ? validate(txn) : null;
+                if (conflict == null) {
+                    conflict = writeIntoPreparedRange(txn);
+                }
                 if (conflict == null && txn.isolation() == IsolationLevel.SERIALIZABLE) {
                     conflict = preparedWriteIntoScannedRange(txn);
                 }
