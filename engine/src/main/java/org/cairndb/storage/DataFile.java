@@ -367,6 +367,18 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         }
         DataFileHeader old = header;
         long generation = old.generation() + 1;
+        if (unchangedSince(old, root, recordCount, versionTs)) {
+            // Nothing to write but the header, which must still move on (its checkpoint LSN is where
+            // recovery starts for this file, and archive listing and backups go by the lowest):
+            // one write and one force, instead of a new space map, two forces and the old map's
+            // pages to reuse later. An environment of many databases checkpoints each of them.
+            DataFileHeader next = old.next(lsn, System.currentTimeMillis(), old.rootPage(), recordCount, old.pageCount(),
+                    old.spaceMapPage(), old.spaceMapPages(), nextTxnId, nextDbId, lastCommit);
+            file.write(next.encode(), (generation % 2) * pageSize);
+            file.force(false);
+            header = next;
+            return new CheckpointOutcome(generation, 0, 0, 0);
+        }
         long freed = 0;
         for (long[] ext : space.release(old.generation(), minSnapshotTs, reuseBefore)) {
             for (long p = ext[0]; p < ext[0] + ext[1]; p++) {
@@ -398,6 +410,18 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         header = next;
         space.stampCollected(generation, MonotonicClock.SYSTEM.millis()); // the clock of backup pins
         return new CheckpointOutcome(generation, batch.pages(), batch.bytes(), freed);
+    }
+
+    /**
+     * Whether the version to checkpoint is the one the current header names, with nothing the
+     * space map would record differently: the same root and record count, no replaced page to
+     * collect, nothing allocated since. Pending pages then wait to be freed until the database
+     * next changes (freeing them means writing a new map).
+     */
+    private boolean unchangedSince(DataFileHeader old, Page root, long recordCount, long versionTs) {
+        boolean sameRoot = root == null ? old.rootPage() == 0 : root.isSaved() && root.pos() == old.rootPage();
+        return sameRoot && recordCount == old.recordCount() && old.spaceMapPage() != 0
+                && space.pageCount() == old.pageCount() && !space.hasCollectable(versionTs);
     }
 
     /**

@@ -87,6 +87,16 @@ final class SpaceMap {
         }
     }
 
+    /** Whether {@link #collect} with {@code versionTs} would move anything. */
+    boolean hasCollectable(long versionTs) {
+        for (Incoming in : incoming) {
+            if (in.ts() <= versionTs) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Starts the reuse clock of the extents pending for {@code generation}: its header is now durable. */
     void stampCollected(long generation, long millis) {
         for (java.util.ListIterator<Pending> it = pending.listIterator(); it.hasNext(); ) {
