@@ -152,7 +152,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /**
      * Who was last copying files into {@code dir} (a hot backup or failover update, as its lock file
-     * names it), when nothing has opened or recovered the copy since; null otherwise. A backup taken
+     * names it), when the copy did not finish (its recovery included) and nothing has opened it
+     * since; null otherwise. A backup taken
      * with {@code --no-recover} keeps that line after it ends, so it says that files changed after
      * the manifest only together with files that disagree with it.
      */
@@ -162,12 +163,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /**
      * Takes the line that marks {@code dir} as a copy being made out of its lock file, once its
-     * manifest is written: the copy's recovery does so when it takes the lock, but a backup taken
-     * without recovery kept the line, and verifybackup could not tell it from an update that stopped.
+     * manifest is written (the copy's recovery, before it, keeps the line: should it fail, the copy
+     * is unfinished); without this, verifybackup could not tell a finished copy from an update that
+     * stopped.
      */
     public static void copyFinished(FileIO io, Path dir) throws IOException {
-        try (java.io.Closeable l = EnvironmentLock.acquireToRecoverCopy(io, EnvironmentHome.detect(dir))) {
-            // taking it as a copy's recovery does rewrites the file with the holder's line alone
+        try (java.io.Closeable l = EnvironmentLock.acquireToFinishCopy(io, EnvironmentHome.detect(dir))) {
+            // taking it rewrites the file with the holder's line alone
         } catch (org.cairndb.EnvironmentLockedException openedMeanwhile) {
             // whoever opened the copy rewrote the file when it took the lock
         }
