@@ -550,7 +550,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             int id = catalog.allocateId();
             LogRecord rec = new DatabaseCreateRecord(id, config.pageSize(), name);
             long lsn = appendDurably(rec);
-            return createDatabaseFile(id, name, config.pageSize(), lsn);
+            try {
+                return createDatabaseFile(id, name, config.pageSize(), lsn);
+            } catch (IOException e) {
+                // The log says the database exists now, and its file is missing or blank: going on, the
+                // next checkpoint would put the creation behind the recovery start, and no open would
+                // accept the blank file. Failed, the environment checkpoints no more, and the reopen
+                // replays the creation.
+                throw fail("cannot create data file " + home.dataFile(name) + " of database '" + name + "'", e);
+            }
         } catch (IOException e) {
             throw new StorageException(home.dataFile(name), "cannot create database '" + name + "': " + e.getMessage(), e);
         } finally {
