@@ -365,10 +365,22 @@ public final class LogManager implements Closeable {
     private void beginSegment(long number, long previousEnd, long minSize) throws IOException {
         Path path = logDir.resolve(SegmentFiles.name(number));
         StorageFile f = preallocator.take(path);
-        long size = growTo(f, minSize);
-        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
-        f.force(true);
-        io.syncDirectory(logDir);
+        long size;
+        try {
+            size = growTo(f, minSize);
+            f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
+            f.force(true);
+            io.syncDirectory(logDir);
+        } catch (IOException | RuntimeException e) {
+            // The log fails with this error and never takes the segment as its current one: nothing
+            // else would close it (the close closes the current segment only).
+            try {
+                f.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         current = f;
         currentSegment = number;
         // A grown segment holds its one record only, not small ones in the rest of its last KiB.
