@@ -107,6 +107,19 @@ public final class LogManager implements Closeable {
     public static LogManager open(FileIO io, Path logDir, UUID environmentId, long endLsn, long segmentSize,
             int bufferSize, long firstSegment) throws IOException {
         LogManager log = new LogManager(io, logDir, environmentId, segmentSize, bufferSize, null);
+        try {
+            log.openAt(endLsn, firstSegment);
+        } catch (IOException | RuntimeException e) {
+            // The caller gets no log to close: the segment opened and the preallocator's thread
+            // (started by the first segment's creation) would stay behind.
+            log.abandon();
+            throw e;
+        }
+        return log;
+    }
+
+    private void openAt(long endLsn, long firstSegment) throws IOException {
+        LogManager log = this;
         io.delete(logDir.resolve(SegmentFiles.PREALLOCATED));
         if (endLsn == Lsn.NULL) {
             log.beginSegment(firstSegment, 0, SegmentHeader.SIZE);
@@ -125,7 +138,6 @@ public final class LogManager implements Closeable {
             log.durableLsn = endLsn;
         }
         log.preallocator.start();
-        return log;
     }
 
     /**

@@ -82,6 +82,36 @@ class LogManagerTest {
         }
     }
 
+    /**
+     * Found by FaultSweepTest: creating a new environment whose first segment could not be written
+     * (or forced, or its directory synced) failed the open, but left the segment preallocator's
+     * thread running for good (and the next segment it was preparing open): the caller got no log
+     * to close.
+     */
+    @Test
+    void aLogWhoseFirstSegmentCannotBeMadeLeavesNoThreadNorFile() throws Exception {
+        List<String> threadsBefore = org.cairndb.env.LeakProbe.cairnThreads();
+        org.cairndb.io.FaultInjectingFileIO fio = new org.cairndb.io.FaultInjectingFileIO(NioFileIO.INSTANCE,
+                dir.resolve("scratch"), 1);
+        Path home = Files.createDirectories(dir.resolve("home"));
+        // The first force is the zero-filled file's, before the preallocator starts; the second the header's.
+        fio.failForce(2, home.resolve(SegmentFiles.name(1))::equals, false);
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> LogManager.open(fio, home, env, Lsn.NULL, 64 << 10, 64 << 10, 1));
+        assertTrue(e.getMessage().contains(SegmentFiles.name(1)), e.getMessage());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        List<String> extra;
+        do {
+            extra = new ArrayList<>(org.cairndb.env.LeakProbe.cairnThreads());
+            threadsBefore.forEach(extra::remove);
+            if (!extra.isEmpty()) {
+                Thread.sleep(10);
+            }
+        } while (!extra.isEmpty() && System.nanoTime() < deadline);
+        assertEquals(List.of(), extra, "threads left behind by the failed open");
+        assertEquals(List.of(), fio.openHandles(), "files left open by the failed open");
+    }
+
     @Test
     void recordsRoundTripAcrossSegmentsIncludingOneLargerThanASegment() throws Exception {
         LogManager log = open(Lsn.NULL);
