@@ -39,12 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  * and from then on; the power fails at each write, force, truncation and directory sync, and right
  * after each write, torn. Where an operation makes more than {@link #MAX_RUNS} of one kind, every
  * k-th is swept from a seeded start (so that the suite stays fast; each run covers other indices):
- * {@code -Dcairn.sweep.runs=1000} sweeps them all (about three times as long), and
+ * {@code -Dcairn.sweep.runs=1000} sweeps them all (about five times as long), and
  * {@code -Dcairn.crash.seed} repeats a run.
  */
 class FaultSweepTest {
 
-    private static final int MAX_RUNS = Integer.getInteger("cairn.sweep.runs", 12);
+    private static final int MAX_RUNS = Integer.getInteger("cairn.sweep.runs", 8);
     private static final Mode[] ALL = Mode.values();
 
     @TempDir
