@@ -356,8 +356,18 @@ class FaultSweepTest {
 
     @Test
     void aPrepareThenCommit() throws Exception {
+        twoPhase("two-phase", true);
+    }
+
+    @Test
+    void aPrepareThenRollback() throws Exception {
+        twoPhase("two-phase-rollback", false);
+    }
+
+    /** Prepare, then commit or roll back; after a failure the coordinator completes it as it decided. */
+    private void twoPhase(String name, boolean commit) throws Exception {
         byte[] gid = b("sweep-gid");
-        sweep("two-phase", new Scenario() {
+        sweep(name, new Scenario() {
             @Override
             public void prepare(Path dir) {
                 home(dir, 300, 100);
@@ -366,7 +376,7 @@ class FaultSweepTest {
             @Override
             public TreeSet<String> after(TreeSet<String> before) {
                 TreeSet<String> out = new TreeSet<>(before);
-                for (int j = 0; j < 10; j++) {
+                for (int j = 0; commit && j < 10; j++) {
                     out.add("t/x" + j);
                 }
                 return out;
@@ -380,18 +390,22 @@ class FaultSweepTest {
                     db.put(t, b("x" + j), new byte[300]);
                 }
                 t.prepare(gid);
-                run.promised = true; // prepared: a crash may no longer lose it, only its coordinator may roll it back
+                run.promised = commit; // prepared: a crash may no longer lose it, only its coordinator may roll it back
                 run.steps.add("prepare");
-                t.commit();
+                if (commit) {
+                    t.commit();
+                } else {
+                    t.abort();
+                }
             }
 
-            /** The coordinator's part: commits what it saw prepared, rolls back what it did not. */
+            /** The coordinator's part: completes what it saw prepared as it decided, rolls back what it did not. */
             @Override
             public Environment reopen(Run run) {
                 Environment env = Environment.open(run.home(), config(NioFileIO.INSTANCE));
                 Transaction t = env.preparedTransaction(gid);
                 if (t != null) {
-                    if (run.steps.contains("prepare")) {
+                    if (commit && run.steps.contains("prepare")) {
                         t.commit();
                     } else {
                         t.abort();
