@@ -416,13 +416,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     private boolean isBlankFile(Path path) throws IOException {
         try (org.cairndb.io.StorageFile f = io.open(path, false, false)) {
-            return DataFile.isBlank(f);
+            return DataFile.isUnfinishedCreation(f);
         }
     }
 
     /**
-     * After replay: a blank data file is a creation a crash cut short (its directory entry reached
-     * disk, its contents did not). No checkpoint can have completed since, so its DATABASE_CREATE is
+     * After replay: a blank data file (or one whose only header write was torn) is a creation a
+     * crash cut short (its directory entry reached disk, its contents did not, or not whole). No checkpoint can have completed since, so its DATABASE_CREATE is
      * in the replayed log and replay has just created the file anew. If it has not, the file is
      * damaged, not new.
      */
@@ -430,7 +430,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         for (Path p : blankFiles) {
             String name = EnvironmentHome.databaseName(p.getFileName().toString());
             if (catalog.byName(name) == null) {
-                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank) and the log does not"
+                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank, or holds only a torn"
+                        + " first header) and the log does not"
                         + " create it after the last checkpoint; restore the file from a backup and run catastrophic"
                         + " recovery (cairn recover -c)");
             }
