@@ -155,7 +155,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /**
      * Who was last copying files into {@code dir} (a hot backup or failover update, as its lock file
-     * names it), when nothing has opened or recovered the copy since; null otherwise. A backup taken
+     * names it), when the copy did not finish (its recovery included) and nothing has opened it
+     * since; null otherwise. A backup taken
      * with {@code --no-recover} keeps that line after it ends, so it says that files changed after
      * the manifest only together with files that disagree with it.
      */
@@ -165,12 +166,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /**
      * Takes the line that marks {@code dir} as a copy being made out of its lock file, once its
-     * manifest is written: the copy's recovery does so when it takes the lock, but a backup taken
-     * without recovery kept the line, and verifybackup could not tell it from an update that stopped.
+     * manifest is written (the copy's recovery, before it, keeps the line: should it fail, the copy
+     * is unfinished); without this, verifybackup could not tell a finished copy from an update that
+     * stopped.
      */
     public static void copyFinished(FileIO io, Path dir) throws IOException {
-        try (java.io.Closeable l = EnvironmentLock.acquireToRecoverCopy(io, EnvironmentHome.detect(dir))) {
-            // taking it as a copy's recovery does rewrites the file with the holder's line alone
+        try (java.io.Closeable l = EnvironmentLock.acquireToFinishCopy(io, EnvironmentHome.detect(dir))) {
+            // taking it rewrites the file with the holder's line alone
         } catch (org.cairndb.EnvironmentLockedException openedMeanwhile) {
             // whoever opened the copy rewrote the file when it took the lock
         }
@@ -417,13 +419,13 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     private boolean isBlankFile(Path path) throws IOException {
         try (org.cairndb.io.StorageFile f = dataIO.open(path, false, false)) {
-            return DataFile.isBlank(f);
+            return DataFile.isUnfinishedCreation(f);
         }
     }
 
     /**
-     * After replay: a blank data file is a creation a crash cut short (its directory entry reached
-     * disk, its contents did not). No checkpoint can have completed since, so its DATABASE_CREATE is
+     * After replay: a blank data file (or one whose only header write was torn) is a creation a
+     * crash cut short (its directory entry reached disk, its contents did not, or not whole). No checkpoint can have completed since, so its DATABASE_CREATE is
      * in the replayed log and replay has just created the file anew. If it has not, the file is
      * damaged, not new.
      */
@@ -431,7 +433,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         for (Path p : blankFiles) {
             String name = EnvironmentHome.databaseName(p.getFileName().toString());
             if (catalog.byName(name) == null) {
-                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank) and the log does not"
+                throw new org.cairndb.CorruptionException(p, 0, "no valid header (the file is blank, or holds only a torn"
+                        + " first header) and the log does not"
                         + " create it after the last checkpoint; restore the file from a backup and run catastrophic"
                         + " recovery (cairn recover -c)");
             }
@@ -551,7 +554,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             int id = catalog.allocateId();
             LogRecord rec = new DatabaseCreateRecord(id, config.pageSize(), name);
             long lsn = appendDurably(rec);
-            return createDatabaseFile(id, name, config.pageSize(), lsn);
+            try {
+                return createDatabaseFile(id, name, config.pageSize(), lsn);
+            } catch (IOException e) {
+                // The log says the database exists now, and its file is missing or blank: going on, the
+                // next checkpoint would put the creation behind the recovery start, and no open would
+                // accept the blank file. Failed, the environment checkpoints no more, and the reopen
+                // replays the creation.
+                throw fail("cannot create data file " + home.dataFile(name) + " of database '" + name + "'", e);
+            }
         } catch (IOException e) {
             throw new StorageException(home.dataFile(name), "cannot create database '" + name + "': " + e.getMessage(), e);
         } finally {

@@ -74,7 +74,7 @@ final class EnvironmentLock implements Closeable {
 
     /** The lock of an open: refused while another process holds it, or when the home is an unfinished copy. */
     static EnvironmentLock acquire(FileIO io, EnvironmentHome home) throws IOException {
-        return acquire(io, home, null, true);
+        return acquire(io, home, null, true, false);
     }
 
     /**
@@ -82,19 +82,29 @@ final class EnvironmentLock implements Closeable {
      * {@code purpose}, and the file keeps saying that files were being copied in if the process dies.
      */
     static EnvironmentLock acquireForCopying(FileIO io, EnvironmentHome home, String purpose) throws IOException {
-        return acquire(io, home, purpose, false);
+        return acquire(io, home, purpose, false, false);
     }
 
-    /** The lock of the recovery of a copy whose files are all there (its manifest comes after the recovery). */
+    /**
+     * The lock of the recovery of a copy whose files are all there (its manifest comes after the
+     * recovery). The lock file keeps the copier's {@link #COPYING} line: the copy is not finished
+     * until its manifest is written, and should the recovery fail, the line is what tells
+     * verifybackup (and an open) that the copy stopped half-way, not that its files were damaged.
+     */
     static EnvironmentLock acquireToRecoverCopy(FileIO io, EnvironmentHome home) throws IOException {
-        return acquire(io, home, null, false);
+        return acquire(io, home, null, false, true);
     }
 
-    private static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose, boolean refuseUnfinishedCopy)
-            throws IOException {
+    /** The lock taken once a copy's manifest is written, which rewrites the file without the {@link #COPYING} line. */
+    static EnvironmentLock acquireToFinishCopy(FileIO io, EnvironmentHome home) throws IOException {
+        return acquire(io, home, null, false, false);
+    }
+
+    private static EnvironmentLock acquire(FileIO io, EnvironmentHome home, String purpose, boolean refuseUnfinishedCopy,
+            boolean keepCopyingLine) throws IOException {
         java.nio.file.Path key = holdInThisProcess(home, purpose);
         try {
-            return lockFile(io, home, key, purpose, refuseUnfinishedCopy);
+            return lockFile(io, home, key, purpose, refuseUnfinishedCopy, keepCopyingLine);
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
             throw e;
@@ -199,7 +209,7 @@ final class EnvironmentLock implements Closeable {
     }
 
     private static EnvironmentLock lockFile(FileIO io, EnvironmentHome home, java.nio.file.Path key, String purpose,
-            boolean refuseUnfinishedCopy) throws IOException {
+            boolean refuseUnfinishedCopy, boolean keepCopyingLine) throws IOException {
         StorageFile f = io.open(home.lockFile(), true, true);
         FileLock l = tryLock(f, false);
         if (l == null) {
@@ -212,7 +222,7 @@ final class EnvironmentLock implements Closeable {
                             + "; close it there first (only one process may open an environment)");
         }
         try {
-            return claim(io, home, f, l, key, purpose, refuseUnfinishedCopy);
+            return claim(io, home, f, l, key, purpose, refuseUnfinishedCopy, keepCopyingLine);
         } catch (IOException | RuntimeException e) {
             // Given back at once: the channel kept the lock on the home (against every other
             // process) and its descriptor until a garbage collection happened to close it.
@@ -226,11 +236,17 @@ final class EnvironmentLock implements Closeable {
         }
     }
 
-    /** Under the lock {@code l} on {@code f}: refuses an unfinished copy, else writes the holder's line. */
+    /**
+     * Under the lock {@code l} on {@code f}: refuses an unfinished copy, else writes the holder's line
+     * (or, with {@code keepCopyingLine}, leaves a file that carries {@link #COPYING} as it is).
+     */
     private static EnvironmentLock claim(FileIO io, EnvironmentHome home, StorageFile f, FileLock l, java.nio.file.Path key,
-            String purpose, boolean refuseUnfinishedCopy) throws IOException {
+            String purpose, boolean refuseUnfinishedCopy, boolean keepCopyingLine) throws IOException {
         if (refuseUnfinishedCopy) {
             refuseUnfinishedCopy(f, home);
+        }
+        if (keepCopyingLine && copyingHolder(read(f)) != null) {
+            return new EnvironmentLock(f, l, key);
         }
         String me = "process " + ManagementFactory.getRuntimeMXBean().getPid() + " on " + hostName() + " since "
                 + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (purpose == null ? "" : " (" + purpose + ")");

@@ -107,6 +107,19 @@ public final class LogManager implements Closeable {
     public static LogManager open(FileIO io, Path logDir, UUID environmentId, long endLsn, long segmentSize,
             int bufferSize, long firstSegment) throws IOException {
         LogManager log = new LogManager(io, logDir, environmentId, segmentSize, bufferSize, null);
+        try {
+            log.openAt(endLsn, firstSegment);
+        } catch (IOException | RuntimeException e) {
+            // The caller gets no log to close: the segment opened and the preallocator's thread
+            // (started by the first segment's creation) would stay behind.
+            log.abandon();
+            throw e;
+        }
+        return log;
+    }
+
+    private void openAt(long endLsn, long firstSegment) throws IOException {
+        LogManager log = this;
         io.delete(logDir.resolve(SegmentFiles.PREALLOCATED));
         if (endLsn == Lsn.NULL) {
             log.beginSegment(firstSegment, 0, SegmentHeader.SIZE);
@@ -125,7 +138,6 @@ public final class LogManager implements Closeable {
             log.durableLsn = endLsn;
         }
         log.preallocator.start();
-        return log;
     }
 
     /**
@@ -365,10 +377,22 @@ public final class LogManager implements Closeable {
     private void beginSegment(long number, long previousEnd, long minSize) throws IOException {
         Path path = logDir.resolve(SegmentFiles.name(number));
         StorageFile f = preallocator.take(path);
-        long size = growTo(f, minSize);
-        f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
-        f.force(true);
-        io.syncDirectory(logDir);
+        long size;
+        try {
+            size = growTo(f, minSize);
+            f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
+            f.force(true);
+            io.syncDirectory(logDir);
+        } catch (IOException | RuntimeException e) {
+            // The log fails with this error and never takes the segment as its current one: nothing
+            // else would close it (the close closes the current segment only).
+            try {
+                f.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         current = f;
         currentSegment = number;
         // A grown segment holds its one record only, not small ones in the rest of its last KiB.

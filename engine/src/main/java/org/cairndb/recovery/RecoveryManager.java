@@ -609,7 +609,8 @@ public final class RecoveryManager {
     /**
      * Point-in-time recovery: keeps the log after the cut out of reach of later opens, without
      * deleting it. Later segments are moved into {@code log/after-<time>-at-<cut>/}, the highest
-     * first, then the segment holding the cut is copied whole there and zeroed from the cut on. In
+     * first, then the segment holding the cut is copied whole there and zeroed from the cut on (see
+     * {@link #cutSegment}). In
      * that order a process killed part way leaves log/ an unbroken chain of the old history
      * (shorter, never with a gap or a cut segment before segments that follow it), so the same
      * recovery run again reaches the same cut and finishes the move, into the same directory. With
@@ -659,12 +660,35 @@ public final class RecoveryManager {
             }
         }
         if (cutNow) {
-            try (StorageFile f = env.io().open(p, true, false)) {
-                f.zeroFill(Lsn.offset(cut), f.size());
-                f.force(false);
-            }
+            cutSegment(p, Lsn.offset(cut));
         }
         return note;
+    }
+
+    /**
+     * Zeroes segment {@code p} from {@code offset} on, so that a power loss leaves it either whole or
+     * cut: a copy cut under a temporary name, forced, replaces it by a rename. Zeroed in place, a
+     * power loss part way could leave zeros followed by records of the old history that had reached
+     * the disk before, which every later scan (the same recovery run again included) refuses as a
+     * damaged segment.
+     */
+    private void cutSegment(Path p, long offset) throws IOException {
+        Path cutting = p.resolveSibling(p.getFileName() + ".cut");
+        try (StorageFile in = env.io().open(p, false, false); StorageFile out = env.io().open(cutting, true, true)) {
+            out.truncate(0);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(offset, 1 << 20));
+            for (long pos = 0; pos < offset; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), offset - pos));
+                in.readFully(buf, pos);
+                buf.flip();
+                out.write(buf, pos);
+                pos += buf.limit();
+            }
+            out.zeroFill(offset, in.size());
+            out.force(true);
+        }
+        env.io().rename(cutting, p);
+        env.io().syncDirectory(p.getParent());
     }
 
     /**

@@ -197,6 +197,31 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         return true;
     }
 
+    /**
+     * True if the file's creation did not finish: it is blank ({@link #isBlank}), or its first header
+     * copy is blank, as a new file's is, and no valid second copy follows, as when a power loss tore
+     * the one header write a creation makes. (Every later header write goes into the first slot
+     * first, so a file that ever held a second header has a first one that is not blank.)
+     */
+    public static boolean isUnfinishedCreation(StorageFile f) throws IOException {
+        if (isBlank(f)) {
+            return true;
+        }
+        ByteBuffer first = ByteBuffer.allocate(DataFileHeader.SIZE);
+        f.read(first, 0);
+        for (int i = 0; i < first.position(); i++) {
+            if (first.get(i) != 0) {
+                return false;
+            }
+        }
+        try {
+            readHeaderChoice(f, f.path());
+            return false;
+        } catch (CorruptionException noValidCopy) {
+            return true;
+        }
+    }
+
     /** What was unusual about this file's header when it was opened, or null. */
     public String headerNote() {
         return headerNote;

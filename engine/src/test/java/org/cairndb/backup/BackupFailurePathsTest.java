@@ -93,6 +93,45 @@ class BackupFailurePathsTest {
     }
 
     /**
+     * Found by FaultSweepTest: an update whose recovery of the copy fails (an I/O error writing a
+     * copied data file) has replaced segments the previous manifest lists. The copy's recovery
+     * rewrote the lock file without the line saying files were being copied in, so verifybackup
+     * took the update's files for damage ("changed after the backup", "take the backup again")
+     * instead of naming the unfinished update and its rerun as the cure. The recovery now keeps the
+     * line; only a finished copy (its manifest written) drops it.
+     */
+    @Test
+    void anUpdateWhoseRecoveryOfTheCopyFailsIsNamedAsUnfinished() throws Exception {
+        FaultInjectingFileIO io = faults();
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        try (Environment env = Environment.open(home, cfg(io))) {
+            Database db = env.openDatabase("t");
+            for (int i = 0; i < 300; i++) {
+                db.put(null, b(String.format("k%08d", i)), new byte[300]);
+            }
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults());
+            for (int i = 300; i < 2000; i++) {
+                db.put(null, b(String.format("k%08d", i)), new byte[300]);
+            }
+            // Copied files arrive under temporary names: the first write to t.cdb itself is the recovery's.
+            io.failWrite(1, p -> p.equals(backup.resolve("t.cdb")), false);
+            org.cairndb.StorageException e = assertThrows(org.cairndb.StorageException.class,
+                    () -> HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true)));
+            assertTrue(e.getMessage().contains("cannot recover the copy"), e.getMessage());
+            BackupVerifier.Report r = new BackupVerifier(backup).verify();
+            assertFalse(r.ok(), "the update changed files the previous manifest lists");
+            assertTrue(r.problems().toString().contains("stopped before it finished"),
+                    "verifybackup names the unfinished update: " + r.problems());
+            io.clearFaults();
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withUpdate(true));
+        }
+        BackupVerifier.Report r = new BackupVerifier(backup).verify();
+        assertTrue(r.ok(), "the update run again finished the copy: " + r.problems());
+        HotBackupTest.assertHoldsAtLeast(backup, 1999);
+    }
+
+    /**
      * A first backup that fails half-way leaves a directory without a manifest: run again without
      * -u it is refused (not empty), with -u it is refused (no manifest); neither message may send the
      * admin to the other one, and the environment keeps working.

@@ -210,6 +210,34 @@ class DiskFullTest {
         assertAllThere(home, acked, "after the log ran out of space");
     }
 
+    /**
+     * Found by FaultSweepTest: a database creation whose data file cannot be written after its
+     * creation record is in the log. It failed with a StorageException and the environment went on;
+     * its next checkpoint put the creation behind the recovery start, and every later open refused the
+     * blank data file as corruption. The environment now stops (the log and the files disagree), and
+     * the reopen replays the creation.
+     */
+    @Test
+    void aDatabaseWhoseFileCannotBeWrittenStopsTheEnvironment() throws Exception {
+        Path home = createBank();
+        FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("s"), 3)
+                .failWrite(1, p -> p.getFileName().toString().equals("fresh.cdb"), false);
+        Environment env = Environment.open(home, CrashRig.config(fio, Durability.SYNC).checkpointerEnabled(false));
+        EnvironmentFailureException e = assertThrows(EnvironmentFailureException.class, () -> env.openDatabase("fresh", true));
+        assertTrue(e.getMessage().contains("fresh.cdb") && e.getMessage().contains("Input/output error"), e.getMessage());
+        assertRefusesWork(env, "fresh.cdb");
+        env.close();
+        try (Environment again = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+            Database fresh = again.openDatabase("fresh", false);
+            fresh.put(null, Bank.bytes("k"), Bank.bytes("v"));
+            again.checkpoint(true);
+        }
+        try (Environment again = Environment.open(home, CrashRig.config(NioFileIO.INSTANCE, Durability.SYNC))) {
+            assertEquals("v", new String(again.openDatabase("fresh", false).get(null, Bank.bytes("k"))));
+        }
+        assertTrue(new org.cairndb.tools.Verifier(home).verify(List.of()).ok());
+    }
+
     /** The disk fills during a checkpoint: the checkpoint fails naming the problem; nothing committed is lost. */
     @Test
     void aCheckpointRunsOutOfSpace() throws Exception {

@@ -27,6 +27,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.HotBackup;
 import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.FaultInjectingFileIO.CrashOptions;
+import org.cairndb.io.FaultInjectingFileIO.TornWrite;
 import org.cairndb.io.FileIO;
 import org.cairndb.io.NioFileIO;
 import org.cairndb.log.SegmentFiles;
@@ -69,6 +70,41 @@ class PointInTimeRecoveryPowerLossTest {
     @Test
     void aTimeTargetWithTheArchiveSurvivesPowerLossAtEveryStep() throws Exception {
         run(true, true);
+    }
+
+    /**
+     * Found by FaultSweepTest: the segment holding the target was zeroed from the cut on in place.
+     * A power loss part way through that write, with part of it on the disk, left zeros followed by
+     * records of the old history that had been on the disk before: the same recovery run again
+     * refused the segment as damaged ("record checksum mismatch ... the valid record at offset N
+     * shows these bytes had been forced"). The segment is now cut in a copy that replaces it.
+     */
+    @Test
+    void aCutTornByThePowerLossIsRunAgain() throws Exception {
+        Path home = tmp.resolve("home");
+        Path archive = tmp.resolve("archive");
+        RecoveryTarget target = prepare(home, archive, false, true);
+        Path logDir = home.resolve("log").toAbsolutePath().normalize();
+        // The first write past a segment's header into a segment (or its copy being cut) in log/
+        // itself is the one that zeroes it from the cut on; every other unforced change survives.
+        FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 3);
+        fio.crashOnWriteAt(1, (p, pos) -> pos > 0 && p.getParent().equals(logDir)
+                && p.getFileName().toString().startsWith("log.0"), CrashOptions.tear(FaultInjectingFileIO.Tear.PREFIX,
+                        p -> true).keepProbability(1).keepDirectoryChanges(1));
+        try {
+            Environment.open(home, recovery(fio, archive, false, target)).internals().abandon();
+        } catch (RuntimeException expected) {
+            // the power loss
+        }
+        assertTrue(fio.isCrashed(), "the power failed during the cut");
+        TornWrite torn = fio.crashReport().torn();
+        assertTrue(torn != null && torn.bytesPersisted() > 0, "part of the cut reached the disk: " + fio.crashReport());
+        try (Environment env = Environment.open(home, recovery(NioFileIO.INSTANCE, archive, false, target))) {
+            assertEquals(union(named("base", 0, 10), named("old", 0, KEPT)), keys(env), fio.crashReport().toString());
+        }
+        try (Environment env = Environment.open(home, config(NioFileIO.INSTANCE, archive, false))) {
+            assertEquals(union(named("base", 0, 10), named("old", 0, KEPT)), keys(env));
+        }
     }
 
     private void run(boolean archiving, boolean byTime) throws Exception {

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * adapter) must not accumulate: open file descriptors, Cairn threads, entries in the engine's static
  * registries, and the closed environments themselves.
  */
-final class LeakProbe {
+public final class LeakProbe {
 
     /** Descriptors the JVM itself may open in between (class loading, the GC log, jar files). */
     static final int FD_TOLERANCE = 5;
@@ -71,7 +71,7 @@ final class LeakProbe {
         return rest;
     }
 
-    static List<String> cairnThreads() {
+    public static List<String> cairnThreads() {
         List<String> names = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.isAlive() && t.getName().startsWith("cairn")) {

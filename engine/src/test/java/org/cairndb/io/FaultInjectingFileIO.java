@@ -57,6 +57,10 @@ import java.util.function.Predicate;
  * reached the page cache, optionally tearing exactly that write; {@link #crashOnForce} crashes
  * instead of the n-th matching force; {@link #crashAfterOperations} crashes at the n-th write,
  * force or truncation of any file. The operation that triggers a crash throws.</li>
+ * <li><b>Sweeps.</b> {@link #operations} counts every operation by {@link Operation kind} (writes,
+ * forces, truncations, directory syncs, renames, deletions, file creations), so that a test can run
+ * a scenario once to count them and then again with {@link #failOperation} failing each in turn.
+ * {@link #openHandles} tells which files are still open through this layer.</li>
  * </ul>
  */
 public final class FaultInjectingFileIO implements FileIO {
@@ -74,6 +78,24 @@ public final class FaultInjectingFileIO implements FileIO {
         SECTORS,
         /** PREFIX or SECTORS, chosen at random. */
         ANY
+    }
+
+    /**
+     * The kinds of operation {@link #operations} counts and {@link #failOperation} can fail. The
+     * first four are those {@link #crashAfterOperations} counts.
+     */
+    public enum Operation {
+        WRITE("write"), FORCE("force"), TRUNCATE("truncation"), SYNC_DIRECTORY("directory sync"), RENAME("rename"),
+        DELETE("deletion"), CREATE("creation");
+
+        private final String noun;
+
+        Operation(String noun) {
+            this.noun = noun;
+        }
+
+        /** The kinds {@link #crashAfterOperations} counts. */
+        public static final java.util.Set<Operation> CRASH_POINTS = java.util.EnumSet.of(WRITE, FORCE, TRUNCATE, SYNC_DIRECTORY);
     }
 
     /** What a crash does beyond losing every unforced change. */
@@ -220,6 +242,10 @@ public final class FaultInjectingFileIO implements FileIO {
     private volatile CrashOptions crashOnForceOptions;
     private volatile Countdown crashAfterOps;
     private volatile CrashOptions crashAfterOpsOptions;
+    private volatile Countdown operationFault;
+    private volatile java.util.Set<Operation> operationFaultKinds = java.util.EnumSet.noneOf(Operation.class);
+    private final Map<Operation, AtomicLong> operationCounts = new java.util.EnumMap<>(Operation.class);
+    private volatile String lastFailedOperation;
 
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong forces = new AtomicLong();
@@ -236,6 +262,9 @@ public final class FaultInjectingFileIO implements FileIO {
         this.scratch = scratch.toAbsolutePath().normalize();
         this.seed = seed;
         this.random = new Random(seed);
+        for (Operation o : Operation.values()) {
+            operationCounts.put(o, new AtomicLong());
+        }
         try {
             Files.createDirectories(this.scratch);
         } catch (IOException e) {
@@ -305,10 +334,56 @@ public final class FaultInjectingFileIO implements FileIO {
         return this;
     }
 
-    /** Removes the force and write faults. */
+    /**
+     * The {@code n}-th operation (1 = the next one) of one of the given {@code kinds} throws an I/O
+     * error naming the operation and the file, doing nothing; with {@code sticky}, every later one
+     * of those kinds does too (a device gone bad, or a full disk for writes and creations).
+     */
+    public FaultInjectingFileIO failOperation(long n, java.util.Set<Operation> kinds, boolean sticky) {
+        operationFaultKinds = java.util.EnumSet.copyOf(kinds);
+        operationFault = new Countdown(n, p -> true, sticky);
+        return this;
+    }
+
+    /** How many operations of the given kinds were attempted through this layer (failed ones included). */
+    public long operations(java.util.Set<Operation> kinds) {
+        long n = 0;
+        for (Operation o : kinds) {
+            n += operationCounts.get(o).get();
+        }
+        return n;
+    }
+
+    /** The operation {@link #failOperation} failed last (kind and file), or null. */
+    public String lastFailedOperation() {
+        return lastFailedOperation;
+    }
+
+    /** Files still open through this layer (handles not closed), until a crash closes them all. */
+    public List<Path> openHandles() {
+        List<Path> open = new ArrayList<>();
+        for (Handle h : handles) {
+            open.add(h.path);
+        }
+        Collections.sort(open);
+        return open;
+    }
+
+    /** Counts an operation and fails it if {@link #failOperation} says so. */
+    private void operation(Operation kind, Path p) throws IOException {
+        operationCounts.get(kind).incrementAndGet();
+        Countdown f = operationFault;
+        if (f != null && operationFaultKinds.contains(kind) && f.hit(p)) {
+            lastFailedOperation = kind.noun + " of " + p;
+            throw new IOException("Input/output error (simulated: " + kind.noun + " of " + p + " failed)");
+        }
+    }
+
+    /** Removes the force, write and operation faults. */
     public FaultInjectingFileIO clearFaults() {
         forceFault = null;
         writeFault = null;
+        operationFault = null;
         return this;
     }
 
@@ -452,6 +527,9 @@ public final class FaultInjectingFileIO implements FileIO {
                 if (n == null) {
                     // A file put there behind this layer's back counts as durable; a new one is empty until forced.
                     boolean existed = Files.isRegularFile(p);
+                    if (!existed && write && create) {
+                        operation(Operation.CREATE, p);
+                    }
                     f = delegate.open(p, write, create); // throws if it does not exist and may not be created
                     n = new Node(++nodeIds, p, existed ? f.size() : 0);
                     nodes.add(n);
@@ -518,6 +596,7 @@ public final class FaultInjectingFileIO implements FileIO {
         Path p = abs(path);
         enter(p);
         try {
+            operation(Operation.DELETE, p);
             synchronized (namespace) {
                 DirState d = dir(p.getParent());
                 Node n = d.current.remove(p.getFileName().toString());
@@ -543,6 +622,7 @@ public final class FaultInjectingFileIO implements FileIO {
         Path t = abs(target);
         enter(s);
         try {
+            operation(Operation.RENAME, s);
             synchronized (namespace) {
                 DirState ds = dir(s.getParent());
                 DirState dt = dir(t.getParent());
@@ -576,6 +656,7 @@ public final class FaultInjectingFileIO implements FileIO {
         boolean crashNow = false;
         enter(p);
         try {
+            operation(Operation.SYNC_DIRECTORY, p);
             if (crashTrigger(crashOnForce, p) || crashTrigger(crashAfterOps, p)) {
                 crashNow = true;
             } else {
@@ -832,6 +913,7 @@ public final class FaultInjectingFileIO implements FileIO {
 
     private void write(Handle h, ByteBuffer src, long pos) throws IOException {
         Path p = h.path;
+        operation(Operation.WRITE, p);
         Countdown wf = writeFault;
         if (wf != null && wf.hit(p)) {
             throw new IOException("Input/output error (simulated: write of " + src.remaining() + " bytes at " + pos + " to "
@@ -891,6 +973,7 @@ public final class FaultInjectingFileIO implements FileIO {
 
     private void force(Handle h, boolean metadata) throws IOException {
         Path p = h.path;
+        operation(Operation.FORCE, p);
         if (crashTrigger(crashOnForce, p)) {
             throw new CrashNow(crashOnForceOptions, null, "instead of forcing " + p.getFileName());
         }
@@ -927,6 +1010,7 @@ public final class FaultInjectingFileIO implements FileIO {
 
     private void truncate(Handle h, long newSize) throws IOException {
         Path p = h.path;
+        operation(Operation.TRUNCATE, p);
         if (crashTrigger(crashAfterOps, p)) {
             throw new CrashNow(crashAfterOpsOptionsOrLoss(), null, "instead of truncating " + p.getFileName());
         }

@@ -51,6 +51,67 @@ class LogManagerTest {
         return c;
     }
 
+    /**
+     * Found by FaultSweepTest: a segment switch that failed after it had opened the next segment
+     * (writing its header, forcing it, syncing the directory) left that segment open for good: the
+     * log closes only its current segment, which the failed switch had not made it yet. Each such
+     * failure leaked a file descriptor (and on Windows would keep the file from being deleted).
+     */
+    @Test
+    void aFailedSegmentSwitchLeavesNoFileOpen() throws Exception {
+        for (int failing = 1; failing <= 2; failing++) { // the header write, the force
+            Path home = dir.resolve("switch-" + failing);
+            Files.createDirectories(home);
+            org.cairndb.io.FaultInjectingFileIO fio = new org.cairndb.io.FaultInjectingFileIO(NioFileIO.INSTANCE,
+                    dir.resolve("scratch-" + failing), failing);
+            LogManager log = LogManager.open(fio, home, env, Lsn.NULL, 64 << 10, 64 << 10, 1);
+            Path second = home.resolve(SegmentFiles.name(2));
+            if (failing == 1) {
+                fio.failWrite(1, second::equals, false);
+            } else {
+                fio.failForce(1, second::equals, false);
+            }
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> {
+                for (int i = 1; i <= 200; i++) {
+                    log.append(commit(i, 1000));
+                }
+            });
+            assertTrue(e.getMessage().contains(second.toString()), e.getMessage());
+            log.abandon();
+            assertEquals(List.of(), fio.openHandles(), "files left open after a failed switch to " + second);
+        }
+    }
+
+    /**
+     * Found by FaultSweepTest: creating a new environment whose first segment could not be written
+     * (or forced, or its directory synced) failed the open, but left the segment preallocator's
+     * thread running for good (and the next segment it was preparing open): the caller got no log
+     * to close.
+     */
+    @Test
+    void aLogWhoseFirstSegmentCannotBeMadeLeavesNoThreadNorFile() throws Exception {
+        List<String> threadsBefore = org.cairndb.env.LeakProbe.cairnThreads();
+        org.cairndb.io.FaultInjectingFileIO fio = new org.cairndb.io.FaultInjectingFileIO(NioFileIO.INSTANCE,
+                dir.resolve("scratch"), 1);
+        Path home = Files.createDirectories(dir.resolve("home"));
+        // The first force is the zero-filled file's, before the preallocator starts; the second the header's.
+        fio.failForce(2, home.resolve(SegmentFiles.name(1))::equals, false);
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> LogManager.open(fio, home, env, Lsn.NULL, 64 << 10, 64 << 10, 1));
+        assertTrue(e.getMessage().contains(SegmentFiles.name(1)), e.getMessage());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        List<String> extra;
+        do {
+            extra = new ArrayList<>(org.cairndb.env.LeakProbe.cairnThreads());
+            threadsBefore.forEach(extra::remove);
+            if (!extra.isEmpty()) {
+                Thread.sleep(10);
+            }
+        } while (!extra.isEmpty() && System.nanoTime() < deadline);
+        assertEquals(List.of(), extra, "threads left behind by the failed open");
+        assertEquals(List.of(), fio.openHandles(), "files left open by the failed open");
+    }
+
     @Test
     void recordsRoundTripAcrossSegmentsIncludingOneLargerThanASegment() throws Exception {
         LogManager log = open(Lsn.NULL);
