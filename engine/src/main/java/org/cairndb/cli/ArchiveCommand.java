@@ -268,7 +268,7 @@ final class ArchiveCommand extends CairnCommand {
         Path startFile = null;
         for (Path p : listDataFiles(layout)) {
             try (StorageFile f = NioFileIO.INSTANCE.open(p, false, false)) {
-                if (DataFile.isBlank(f)) {
+                if (DataFile.isUnfinishedCreation(f)) {
                     continue;
                 }
                 DataFileHeader header = DataFile.readHeader(f, p);

@@ -200,6 +200,25 @@ class ArchiveCommandTest {
         }
     }
 
+    /**
+     * A data file whose creation a power loss tore (its first header slot blank, as a new file's
+     * is, its one header write torn) is a creation recovery redoes from the log; the listing beside
+     * the running application, worked out from the data files, failed on it as damage.
+     */
+    @Test
+    void besideARunningApplicationATornCreationIsNoDamage() throws Exception {
+        try (Environment env = fiveSegmentsCheckpointedInTheFourth()) {
+            java.nio.file.Path torn = home.resolve("data").resolve("torn" + org.cairndb.storage.DataFile.SUFFIX);
+            byte[] bytes = new byte[2 * 8192];
+            java.util.Arrays.fill(bytes, 8192, 8192 + 100, (byte) 0x5A); // half a header, no valid copy
+            java.nio.file.Files.write(torn, bytes);
+            CliRun.Result unneeded = CliRun.run("archive", "-h", home.toString(), "-v");
+            assertEquals(0, unneeded.exit(), unneeded::toString);
+            assertTrue(lines(unneeded).get(3).startsWith("kept log/log.0000000004: recovery needs it: data/db.cdb"),
+                    unneeded::toString);
+        }
+    }
+
     @Test
     void continuousArchivingKeepsSegmentsUntilCopiedAndVerboseShowsItsState() throws Exception {
         Path archive = dir.resolve("archive-disk");
