@@ -112,6 +112,67 @@ class ManyDatabasesTest {
         assertTrue(io.most.get() <= 5, "cairn.open.data.files=5, but " + io.most.get() + " were open at once");
     }
 
+    /**
+     * Writers and readers over many databases through few open files and a cache too small for
+     * them, with checkpoints running: files are closed and opened again under concurrent reads,
+     * writes and forces. Every committed value must read back, then and after a reopen.
+     */
+    @Test
+    void concurrentWorkOverMoreDatabasesThanOpenFiles() throws Exception {
+        Path home = dir.resolve("busy");
+        DataFileCounter io = new DataFileCounter();
+        EnvironmentConfig config = new EnvironmentConfig().fileIO(io).openDataFiles(3).cacheSize(1 << 20)
+                .durability(org.cairndb.Durability.WRITE_NO_SYNC);
+        int dbs = 40;
+        java.util.concurrent.ConcurrentHashMap<String, String> committed = new java.util.concurrent.ConcurrentHashMap<>();
+        try (Environment env = Environment.open(home, config)) {
+            for (int d = 0; d < dbs; d++) {
+                env.openDatabase("db" + d, true);
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+            java.util.List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+            for (int w = 0; w < 4; w++) {
+                int worker = w;
+                work.add(pool.submit(() -> {
+                    java.util.Random r = new java.util.Random(worker);
+                    int n = 0;
+                    while (System.nanoTime() < deadline) {
+                        String db = "db" + r.nextInt(dbs);
+                        String key = "w" + worker + "-" + r.nextInt(200);
+                        String value = key + "@" + n++ + "/" + "v".repeat(r.nextInt(400));
+                        env.openDatabase(db, false).put(null, b(key), b(value));
+                        committed.put(db + "/" + key, value);
+                        String other = "db" + r.nextInt(dbs);
+                        String otherKey = "w" + worker + "-" + r.nextInt(200);
+                        String expected = committed.get(other + "/" + otherKey);
+                        byte[] got = env.openDatabase(other, false).get(null, b(otherKey));
+                        assertArrayEquals(expected == null ? null : b(expected), got, other + "/" + otherKey);
+                    }
+                    return null;
+                }));
+            }
+            work.add(pool.submit(() -> {
+                while (System.nanoTime() < deadline) {
+                    env.checkpoint(true);
+                }
+                return null;
+            }));
+            pool.shutdown();
+            for (java.util.concurrent.Future<?> f : work) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(0, io.open.get(), "data files left open after close");
+        try (Environment env = Environment.open(home, config.copy().allowCreate(false))) {
+            for (java.util.Map.Entry<String, String> e : committed.entrySet()) {
+                String[] dbKey = e.getKey().split("/", 2);
+                assertArrayEquals(b(e.getValue()), env.openDatabase(dbKey[0], false).get(null, b(dbKey[1])), e.getKey());
+            }
+        }
+        assertTrue(committed.size() > 100, "the run did some work: " + committed.size());
+    }
+
     private static void checkEvery(Environment env) {
         for (int d = 0; d < DATABASES; d++) {
             Database db = env.openDatabase("db" + d, false);
