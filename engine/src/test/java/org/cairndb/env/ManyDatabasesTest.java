@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.Transaction;
-import org.cairndb.io.ForwardingFileIO;
-import org.cairndb.io.ForwardingStorageFile;
-import org.cairndb.io.NioFileIO;
-import org.cairndb.io.StorageFile;
+import org.cairndb.io.CountingFileIO;
 import org.cairndb.storage.DataFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,41 +30,10 @@ class ManyDatabasesTest {
     @TempDir
     Path dir;
 
-    /** Counts the data files open at once beneath the engine. */
-    private static final class DataFileCounter extends ForwardingFileIO {
-        final AtomicInteger open = new AtomicInteger();
-        final AtomicInteger most = new AtomicInteger();
-
-        DataFileCounter() {
-            super(NioFileIO.INSTANCE);
-        }
-
-        @Override
-        public StorageFile open(Path path, boolean write, boolean create) throws IOException {
-            StorageFile f = super.open(path, write, create);
-            if (!path.getFileName().toString().endsWith(DataFile.SUFFIX)) {
-                return f;
-            }
-            most.accumulateAndGet(open.incrementAndGet(), Math::max);
-            return new ForwardingStorageFile(f) {
-                private boolean closed;
-
-                @Override
-                public synchronized void close() throws IOException {
-                    if (!closed) {
-                        closed = true;
-                        open.decrementAndGet();
-                    }
-                    super.close();
-                }
-            };
-        }
-    }
-
     @Test
     void moreDatabasesThanOpenFilesAreCreatedWrittenReopenedAndRead() throws Exception {
         Path home = dir.resolve("home");
-        DataFileCounter io = new DataFileCounter();
+        CountingFileIO io = CountingFileIO.ofNamesEndingWith(DataFile.SUFFIX);
         EnvironmentConfig config = new EnvironmentConfig().fileIO(io).openDataFiles(OPEN).cacheSize(1 << 20);
         try (Environment env = Environment.open(home, config)) {
             for (int d = 0; d < DATABASES; d++) {
@@ -120,7 +84,7 @@ class ManyDatabasesTest {
     @Test
     void concurrentWorkOverMoreDatabasesThanOpenFiles() throws Exception {
         Path home = dir.resolve("busy");
-        DataFileCounter io = new DataFileCounter();
+        CountingFileIO io = CountingFileIO.ofNamesEndingWith(DataFile.SUFFIX);
         EnvironmentConfig config = new EnvironmentConfig().fileIO(io).openDataFiles(3).cacheSize(1 << 20)
                 .durability(org.cairndb.Durability.WRITE_NO_SYNC);
         int dbs = 40;

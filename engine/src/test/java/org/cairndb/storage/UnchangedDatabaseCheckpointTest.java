@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
-import org.cairndb.io.ForwardingFileIO;
-import org.cairndb.io.ForwardingStorageFile;
-import org.cairndb.io.NioFileIO;
-import org.cairndb.io.StorageFile;
+import org.cairndb.io.CountingFileIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,41 +25,11 @@ class UnchangedDatabaseCheckpointTest {
     @TempDir
     Path dir;
 
-    /** Counts writes and forces of the data file of database "idle". */
-    private static final class IdleFileCounter extends ForwardingFileIO {
-        final AtomicInteger writes = new AtomicInteger();
-        final AtomicInteger forces = new AtomicInteger();
-
-        IdleFileCounter() {
-            super(NioFileIO.INSTANCE);
-        }
-
-        @Override
-        public StorageFile open(Path path, boolean write, boolean create) throws IOException {
-            StorageFile f = super.open(path, write, create);
-            if (!path.getFileName().toString().equals("idle" + DataFile.SUFFIX)) {
-                return f;
-            }
-            return new ForwardingStorageFile(f) {
-                @Override
-                public void write(ByteBuffer src, long position) throws IOException {
-                    writes.incrementAndGet();
-                    super.write(src, position);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    forces.incrementAndGet();
-                    super.force(metadata);
-                }
-            };
-        }
-    }
-
     @Test
     void onlyTheHeaderOfAnUnchangedDatabaseIsWrittenAndItStillMovesOn() throws Exception {
         Path home = dir.resolve("home");
-        IdleFileCounter io = new IdleFileCounter();
+        // Writes and forces of the data file of database "idle".
+        CountingFileIO io = CountingFileIO.ofNamesEndingWith("idle" + DataFile.SUFFIX);
         EnvironmentConfig config = new EnvironmentConfig().fileIO(io).checkpointerEnabled(false).logSegmentSize(64 << 10);
         try (Environment env = Environment.open(home, config)) {
             Database idle = env.openDatabase("idle", true);
