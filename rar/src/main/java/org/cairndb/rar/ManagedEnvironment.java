@@ -676,6 +676,14 @@ public final class ManagedEnvironment {
             }
             e = env;
         }
+        if (e != null) {
+            // A backup or failover update still copying stops at its next chunk, as the close would
+            // stop it: it can be run again, and an undeploy is not held up for minutes by it. Stopped
+            // now, not by the close, it ends (its failure notification sent) while the MBean is still
+            // registered and a console's listener still hears it.
+            e.internals().backupPins().stopAll("environment " + e.home() + " was closed while it copied"
+                    + " (the resource adapter stopped)");
+        }
         int running = awaitIdle(System.currentTimeMillis() + STOP_WAIT_MILLIS);
         if (running > 0) {
             LOG.log(System.Logger.Level.WARNING, "Cairn environment '" + name() + "': " + running + " operation(s) still"
