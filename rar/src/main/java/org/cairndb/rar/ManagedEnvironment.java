@@ -645,10 +645,13 @@ public final class ManagedEnvironment {
             } else {
                 wm.scheduleWork(w);
             }
-        } catch (WorkException e) {
+        } catch (WorkException | RuntimeException | Error e) {
+            // Not only a refusal: a server's work manager that breaks (an unchecked exception), or no
+            // native thread left for our own. Counted as running and flagged as scheduled, work that
+            // never started kept the next ones from being scheduled and stop() waiting for it.
             endOperation();
             onRejected.run();
-            LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e);
         }
     }
 
