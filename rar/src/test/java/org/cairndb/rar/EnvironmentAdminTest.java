@@ -240,4 +240,30 @@ class EnvironmentAdminTest extends AdapterFixture {
         }
         assertTrue(admin.checkpoint(true).isPerformed());
     }
+
+    /**
+     * Every admin operation on an environment that failed while serving is refused, saying why (the
+     * failure), as a JDK exception without a cause; stop() then completes and unregisters the MBean.
+     */
+    @Test
+    void everyOperationOfAFailedEnvironmentIsRefusedSayingWhy() throws Exception {
+        ra.environment("unit").environment().internals().fail("simulated log write failure",
+                new java.io.IOException("disk gone"));
+        List<org.junit.jupiter.api.function.Executable> ops = List.of(() -> admin.checkpoint(true),
+                admin::listArchivableLogs, admin::listAllLogs, admin::describeLogs, admin::listDataFiles,
+                admin::removeArchivableLogs, admin::takeOverArchive, () -> admin.hotBackup("b1", true),
+                () -> admin.updateBackup("b1"), admin::updateFailover, admin::verify,
+                () -> admin.heuristicCommit("0x01:0x01:0x01"), () -> admin.heuristicRollback("0x01:0x01:0x01"),
+                () -> admin.forget("0x01:0x01:0x01"));
+        for (org.junit.jupiter.api.function.Executable op : ops) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, op);
+            assertTrue(e.getMessage().contains("failed") && e.getMessage().contains("disk gone"), e.getMessage());
+            assertNull(e.getCause());
+        }
+        assertFalse(Files.exists(dir.resolve("backups/b1")), "nothing was written");
+        CairnResourceAdapter failed = ra;
+        ra = null;
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), failed::stop);
+        assertFalse(server.isRegistered(name));
+    }
 }
