@@ -112,4 +112,48 @@ class ManagedEnvironmentFaultTest extends AdapterFixture {
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(ManagedEnvironment.objectName("unit")));
         assertTrue(io.openHandles().isEmpty(), "files left open: " + io.openHandles());
     }
+
+    /**
+     * Scheduled checkpoints whose data-file writes fail: the first fails the environment (logged
+     * once, as an error), the MBean says FAILED naming the file, and the ticks that follow schedule
+     * nothing more (no error a second).
+     */
+    @Test
+    void aScheduledCheckpointThatCannotWriteFailsTheEnvironmentVisiblyAndOnce() throws Exception {
+        createEnvironment();
+        ctx.timers = TestBootstrapContext.Timers.MANUAL;
+        io = new FaultInjectingFileIO(NioFileIO.INSTANCE, dir.resolve("scratch"), 1);
+        ctx.holdWork = new CountDownLatch(1);
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setStartWaitSeconds("0");
+        a.setCheckpointKBytes("1");
+        ra = a;
+        ra.start(ctx);
+        ManagedEnvironment me = ra.environment("unit");
+        me.settings().config().fileIO(io);
+        ctx.holdWork.countDown();
+        assertEquals(ManagedEnvironment.State.OPEN, me.awaitOpenState());
+        TestAdapters.await("the open's own checkpoint", () -> ctx.idle());
+        io.failWrite(1, p -> p.toString().contains("/data/"), true);
+        for (int round = 0; round < 3; round++) {
+            try (CairnConnection c = ((CairnConnectionFactory) factory(ra, "unit").createConnectionFactory()).getConnection()) {
+                for (int i = 0; i < 50; i++) {
+                    c.putString("t", "k" + round + "-" + i, "x".repeat(100));
+                }
+            } catch (RuntimeException | jakarta.resource.ResourceException e) {
+                // a failed environment refuses the writes: what the state then says is checked below
+            }
+            ctx.tick();
+            TestAdapters.await("the tick's work to end", ctx::idle);
+        }
+        // A checkpoint that cannot write a page fails the environment (its pages are in doubt): the
+        // state says so, naming the file, and the timer schedules nothing more for it.
+        assertEquals("FAILED", admin("unit").getState());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> admin("unit").getCommits());
+        assertTrue(e.getMessage().contains("checkpoint failed") && e.getMessage().contains("t.cdb"), e.getMessage());
+        io.clearFaults();
+        int works = ctx.worksStarted.get();
+        ctx.tick();
+        assertEquals(works, ctx.worksStarted.get(), "no more scheduled work for a failed environment");
+    }
 }
