@@ -645,10 +645,13 @@ public final class ManagedEnvironment {
             } else {
                 wm.scheduleWork(w);
             }
-        } catch (WorkException e) {
+        } catch (WorkException | RuntimeException | Error e) {
+            // Not only a refusal: a server's work manager that breaks (an unchecked exception), or no
+            // native thread left for our own. Counted as running and flagged as scheduled, work that
+            // never started kept the next ones from being scheduled and stop() waiting for it.
             endOperation();
             onRejected.run();
-            LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "the server refused the " + what + ": " + e);
         }
     }
 
@@ -675,6 +678,14 @@ public final class ManagedEnvironment {
                 Thread.currentThread().interrupt();
             }
             e = env;
+        }
+        if (e != null) {
+            // A backup or failover update still copying stops at its next chunk, as the close would
+            // stop it: it can be run again, and an undeploy is not held up for minutes by it. Stopped
+            // now, not by the close, it ends (its failure notification sent) while the MBean is still
+            // registered and a console's listener still hears it.
+            e.internals().backupPins().stopAll("environment " + e.home() + " was closed while it copied"
+                    + " (the resource adapter stopped)");
         }
         int running = awaitIdle(System.currentTimeMillis() + STOP_WAIT_MILLIS);
         if (running > 0) {

@@ -189,4 +189,81 @@ class EnvironmentAdminTest extends AdapterFixture {
         e = assertThrows(IllegalStateException.class, admin::takeOverArchive);
         assertTrue(e.getMessage().contains("ArchiveDirectory"), e.getMessage());
     }
+
+    /**
+     * A hot backup whose writes into the target fail part way (here a log segment's place in the
+     * target is taken, as a full disk or a failing device would refuse it): the operation fails with
+     * a JDK exception naming the file and the problem, the failure is notified, the target is left
+     * without a manifest (an unfinished backup), and the environment keeps serving.
+     */
+    @Test
+    void aHotBackupWhoseWritesFailLeavesAnUnfinishedTargetAndTheEnvironmentServing() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            c.putString("t", "before", "v");
+        }
+        Path target = dir.resolve("backups/b1");
+        List<Path> blocked = new CopyOnWriteArrayList<>();
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        javax.management.NotificationListener listener = (n, hb) -> {
+            seen.add(n);
+            if (n.getType().equals(EnvironmentAdmin.OPERATION_PROGRESS) && blocked.isEmpty()) {
+                try (var segments = Files.list(dir.resolve("homes/unit/log"))) {
+                    for (Path s : segments.toList()) {
+                        Path taken = target.resolve(s.getFileName());
+                        Files.createDirectories(taken.resolve("in-the-way"));
+                        blocked.add(taken);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        server.addNotificationListener(name, listener, null, null);
+        try {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> admin.hotBackup("b1", false));
+            assertFalse(blocked.isEmpty(), "the copy reported progress before the log");
+            assertTrue(e.getClass().getName().startsWith("java.") && e.getCause() == null, e.toString());
+            assertTrue(e.getMessage().contains("hotBackup failed") && e.getMessage().contains(target.toString()),
+                    e.getMessage());
+            assertTrue(seen.stream().anyMatch(n -> n.getType().equals(EnvironmentAdmin.OPERATION_FAILED)
+                    && n.getMessage().contains(e.getMessage())), seen.toString());
+        } finally {
+            server.removeNotificationListener(name, listener);
+        }
+        assertFalse(Files.exists(target.resolve(org.cairndb.backup.BackupManifest.FILE_NAME)), "left unfinished");
+        assertEquals("OPEN", admin.getState());
+        assertEquals(0, admin.getRunningBackups(), "its pin was let go");
+        try (CairnConnection c = cf.getConnection()) {
+            c.putString("t", "after", "v");
+            assertEquals("v", c.getString("t", "before"));
+        }
+        assertTrue(admin.checkpoint(true).isPerformed());
+    }
+
+    /**
+     * Every admin operation on an environment that failed while serving is refused, saying why (the
+     * failure), as a JDK exception without a cause; stop() then completes and unregisters the MBean.
+     */
+    @Test
+    void everyOperationOfAFailedEnvironmentIsRefusedSayingWhy() throws Exception {
+        ra.environment("unit").environment().internals().fail("simulated log write failure",
+                new java.io.IOException("disk gone"));
+        List<org.junit.jupiter.api.function.Executable> ops = List.of(() -> admin.checkpoint(true),
+                admin::listArchivableLogs, admin::listAllLogs, admin::describeLogs, admin::listDataFiles,
+                admin::removeArchivableLogs, admin::takeOverArchive, () -> admin.hotBackup("b1", true),
+                () -> admin.updateBackup("b1"), admin::updateFailover, admin::verify,
+                () -> admin.heuristicCommit("0x01:0x01:0x01"), () -> admin.heuristicRollback("0x01:0x01:0x01"),
+                () -> admin.forget("0x01:0x01:0x01"));
+        for (org.junit.jupiter.api.function.Executable op : ops) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, op);
+            assertTrue(e.getMessage().contains("failed") && e.getMessage().contains("disk gone"), e.getMessage());
+            assertNull(e.getCause());
+        }
+        assertFalse(Files.exists(dir.resolve("backups/b1")), "nothing was written");
+        CairnResourceAdapter failed = ra;
+        ra = null;
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), failed::stop);
+        assertFalse(server.isRegistered(name));
+    }
 }

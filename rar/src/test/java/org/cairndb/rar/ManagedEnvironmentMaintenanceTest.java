@@ -203,4 +203,33 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
         assertEquals(1, tick());
         assertTrue(Files.exists(dir.resolve("backups/failover/unit/backup.manifest")), admin("unit").getLastFailoverUpdate());
     }
+
+    /**
+     * A work manager that breaks (throws an unchecked exception instead of a WorkException) when a
+     * tick hands it scheduled work: the tick survives, the work is scheduled again at the next tick
+     * once the server takes work again, and stop() does not wait for work that never started. The
+     * adapter counted the work as running before it handed it over and only a WorkException undid
+     * that: no checkpoint was scheduled again (its flag stayed set), and stop() waited its two
+     * minutes for an operation that did not exist.
+     */
+    @Test
+    void scheduledWorkTheServerFailsToTakeIsScheduledAgainAndHoldsNoStopBack() throws Exception {
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setCheckpointKBytes("1");
+        start(a);
+        write();
+        ctx.breakWork = new IllegalStateException("the work manager's pool is broken");
+        assertEquals(0, tick(), "nothing taken");
+        ctx.breakWork = null;
+        long checkpoints = me.environment().stats().checkpoints();
+        assertEquals(1, tick(), "the checkpoint is scheduled again");
+        assertTrue(me.environment().stats().checkpoints() > checkpoints);
+        write();
+        ctx.breakWork = new IllegalStateException("the work manager's pool is broken");
+        assertEquals(0, tick());
+        CairnResourceAdapter started = ra;
+        ra = null;
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), started::stop,
+                "stop() waits for no work that never started");
+    }
 }

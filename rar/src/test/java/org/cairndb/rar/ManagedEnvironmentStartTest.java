@@ -215,4 +215,49 @@ class ManagedEnvironmentStartTest extends AdapterFixture {
         assertTrue(server.isRegistered(ManagedEnvironment.objectName("unit")));
         assertEquals(dir.resolve("second/unit").toString(), admin("unit").getHome());
     }
+
+    /**
+     * Recovery fails on a corrupt file: the start fails naming the home and the file, nothing is left
+     * registered or running (no cairn thread, no timer), and once the file is whole again a start works.
+     */
+    @Test
+    void aStartWhoseRecoveryMeetsACorruptFileFailsNamingItAndLeavesNothingBehind() throws Exception {
+        ra = adapter(dir, "unit", "homes");
+        ra.start(ctx);
+        CairnConnectionFactory cf = (CairnConnectionFactory) factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            c.putString("t", "k", "v");
+        }
+        ra.stop();
+        ra = null;
+        java.nio.file.Path home = dir.resolve("homes/unit");
+        java.nio.file.Path file;
+        try (var files = java.nio.file.Files.list(home.resolve("data"))) {
+            file = files.filter(f -> f.getFileName().toString().equals("t.cdb")).findFirst().orElseThrow();
+        }
+        byte[] whole = java.nio.file.Files.readAllBytes(file);
+        byte[] bad = whole.clone();
+        for (int i = 0; i < Math.min(bad.length, 65536); i++) { // both header pages, whatever their size
+            bad[i] ^= 0x5a;
+        }
+        java.nio.file.Files.write(file, bad);
+        long timers = ctx.timersCreated.get();
+
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        String m = assertThrows(ResourceAdapterInternalException.class, () -> a.start(ctx)).getMessage();
+        assertTrue(m.contains(home.toString()) && m.contains(file.getFileName().toString()), m);
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(ManagedEnvironment.objectName("unit")));
+        assertEquals(timers, ctx.timersCreated.get(), "no timer for an environment that did not open");
+        TestAdapters.await("the recovery Work to end", ctx::idle);
+        assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("cairn")),
+                "no thread of the environment left");
+
+        java.nio.file.Files.write(file, whole);
+        ra = adapter(dir, "unit", "homes");
+        ra.start(ctx);
+        assertEquals(ManagedEnvironment.State.OPEN, ra.environment("unit").awaitOpenState(), "nothing was left locked");
+        try (CairnConnection c = ((CairnConnectionFactory) factory(ra, "unit").createConnectionFactory()).getConnection()) {
+            assertEquals("v", c.getString("t", "k"));
+        }
+    }
 }

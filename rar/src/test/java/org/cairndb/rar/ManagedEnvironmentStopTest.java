@@ -9,12 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.MBeanServer;
 import javax.management.NotificationListener;
 import javax.management.ObjectName;
+import org.cairndb.rar.admin.BackupInfo;
 import org.cairndb.rar.admin.CairnEnvironmentMXBean;
 import org.cairndb.rar.admin.EnvironmentAdmin;
 import org.cairndb.rar.admin.VerifyInfo;
@@ -82,5 +87,80 @@ class ManagedEnvironmentStopTest extends AdapterFixture {
         assertFalse(stopper.isAlive() || verifier.isAlive());
         assertTrue(verified.get() instanceof VerifyInfo v && v.isOk(), String.valueOf(verified.get()));
         assertFalse(server.isRegistered(name));
+    }
+
+    /**
+     * stop() while a JMX hot backup copies: the copy stops unfinished at once (no waiting up to two
+     * minutes for it), the operation fails naming why, its failure notification goes out while the
+     * MBean is still registered (a remote console's listener is gone once it is not), and nothing is
+     * left registered. stop() used to wait for the copy to end, however long it took, then unregister
+     * the MBean before the close stopped it: the end of a copy still running then was never heard of.
+     */
+    @Test
+    void stopStopsARunningHotBackupAndItsFailureIsNotified() throws Exception {
+        CairnResourceAdapter ra = adapter(dir, "unit", "homes");
+        ra.start(ctx);
+        assertEquals(ManagedEnvironment.State.OPEN, ra.environment("unit").awaitOpenState());
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 20; i++) {
+                c.putString("t" + i % 3, "k" + i, "v");
+            }
+        }
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = ManagedEnvironment.objectName("unit");
+        CountDownLatch copying = new CountDownLatch(1);
+        List<String> endedWhileRegistered = new CopyOnWriteArrayList<>();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        NotificationListener listener = (n, hb) -> {
+            if (n.getType().equals(EnvironmentAdmin.OPERATION_PROGRESS) && copying.getCount() > 0) {
+                copying.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (n.getType().equals(EnvironmentAdmin.OPERATION_FAILED)
+                    || n.getType().equals(EnvironmentAdmin.OPERATION_COMPLETED)) {
+                ended.add(n.getType() + ": " + n.getMessage());
+                if (server.isRegistered(name)) {
+                    endedWhileRegistered.add(n.getType());
+                }
+            }
+        };
+        server.addNotificationListener(name, listener, null, null);
+        CairnEnvironmentMXBean admin = admin("unit");
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread backup = new Thread(() -> {
+            try {
+                outcome.set(admin.hotBackup("b1", false));
+            } catch (RuntimeException e) {
+                outcome.set(e);
+            }
+        }, "backup");
+        backup.start();
+        assertTrue(copying.await(20, TimeUnit.SECONDS), "the backup copies");
+
+        long t0 = System.currentTimeMillis();
+        Thread stopper = new Thread(ra::stop, "stopper");
+        stopper.start();
+        TestAdapters.awaitWaitingIn(stopper, "awaitIdle");
+        release.countDown();
+        stopper.join(30_000);
+        backup.join(30_000);
+        assertFalse(stopper.isAlive() || backup.isAlive());
+        assertTrue(System.currentTimeMillis() - t0 < 30_000, "stop did not wait for the copy to end");
+        assertTrue(outcome.get() instanceof RuntimeException e && e.getMessage().contains("stopped unfinished")
+                && e.getMessage().contains("was closed while it copied"), String.valueOf(outcome.get()));
+        assertEquals(1, ended.size(), ended.toString());
+        assertTrue(ended.get(0).startsWith(EnvironmentAdmin.OPERATION_FAILED) && ended.get(0).contains("stopped unfinished"),
+                ended.toString());
+        assertEquals(List.of(EnvironmentAdmin.OPERATION_FAILED), endedWhileRegistered, "sent while a listener can hear it");
+        assertFalse(server.isRegistered(name));
+        Path target = dir.resolve("backups/b1");
+        assertTrue(Files.isDirectory(target));
+        try (var files = Files.list(target)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("manifest")), "left unfinished");
+        }
     }
 }

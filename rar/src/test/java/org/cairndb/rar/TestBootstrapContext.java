@@ -31,6 +31,11 @@ final class TestBootstrapContext implements BootstrapContext, AutoCloseable {
     final AtomicInteger timersCreated = new AtomicInteger();
     /** When set, the work manager refuses every Work with this reason (a saturated or stopping server). */
     volatile String refuseWork;
+    /**
+     * When set, the work manager throws this (unchecked) instead of taking or refusing Work: a
+     * server's pool that breaks (no native thread left) rather than refusing with a WorkException.
+     */
+    volatile RuntimeException breakWork;
     /** When set, accepted Work waits for this latch before it runs (a recovery that takes long). */
     volatile CountDownLatch holdWork;
     /** What {@link #createTimer()} gives. */
@@ -60,6 +65,10 @@ final class TestBootstrapContext implements BootstrapContext, AutoCloseable {
 
         @Override
         public long startWork(Work work) throws WorkRejectedException {
+            RuntimeException broken = breakWork;
+            if (broken != null) {
+                throw broken;
+            }
             String refusal = refuseWork;
             if (refusal != null) {
                 throw new WorkRejectedException(refusal);
