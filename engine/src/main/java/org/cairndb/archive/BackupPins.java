@@ -77,12 +77,25 @@ public final class BackupPins {
 
     private final ConcurrentHashMap<Long, Pin> pins = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
+    /** Why {@link #stopAll} stopped every copy (null until then). Guarded by {@link #pins}. */
+    private String stopReason;
 
-    /** Pins segments from {@code segment} on, and pages freed from now on. */
+    /**
+     * Pins segments from {@code segment} on, and pages freed from now on.
+     *
+     * @throws IllegalStateException once {@link #stopAll} was called: a copy that got past its own
+     *         checks before the stop but pins after it would otherwise run on unstopped
+     */
     public Pin pin(long segment, String owner) {
-        Pin p = new Pin(nextId.incrementAndGet(), segment, MonotonicClock.SYSTEM.millis(), owner);
-        pins.put(p.id, p);
-        return p;
+        synchronized (pins) {
+            if (stopReason != null) {
+                throw new IllegalStateException(owner + " stopped unfinished: " + stopReason
+                        + "; run it again once the environment is open");
+            }
+            Pin p = new Pin(nextId.incrementAndGet(), segment, MonotonicClock.SYSTEM.millis(), owner);
+            pins.put(p.id, p);
+            return p;
+        }
     }
 
     /** The lowest segment any running backup needs, or {@link Long#MAX_VALUE}. */
@@ -124,11 +137,14 @@ public final class BackupPins {
     /**
      * Tells every running copy to stop at its next chunk ({@link Pin#pause} throws from then on),
      * for a close: once the home's lock is released, another process may open it and reuse the
-     * pages and remove the segments the pins were keeping. New pins are refused by the close itself.
+     * pages and remove the segments the pins were keeping. New pins are refused from then on.
      */
     public void stopAll(String why) {
-        for (Pin p : pins.values()) {
-            p.stop(why);
+        synchronized (pins) {
+            stopReason = why;
+            for (Pin p : pins.values()) {
+                p.stop(why);
+            }
         }
     }
 

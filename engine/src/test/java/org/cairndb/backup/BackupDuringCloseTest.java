@@ -82,4 +82,27 @@ class BackupDuringCloseTest {
             assertNotNull(HotBackup.run(again.internals(), dir.resolve("backup2"), BackupOptions.defaults()).manifest());
         }
     }
+
+    /**
+     * A copy that passed its checks before the stop but pins after it (the adapter stops copies
+     * before it waits for its operations, then closes) must not run on unstopped: its pin is refused.
+     */
+    @Test
+    void aPinAfterTheStopIsRefusedAndOneBeforeItStops() {
+        BackupPins pins = new BackupPins();
+        BackupPins.Pin before = pins.pin(1, "hot backup to /b1");
+        before.pause(0); // not stopped yet
+        pins.stopAll("environment /h was closed while it copied");
+        IllegalStateException stopped = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> before.pause(0));
+        assertTrue(stopped.getMessage().startsWith("hot backup to /b1 stopped unfinished: environment /h was closed"),
+                stopped.getMessage());
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> pins.pin(1, "failover update of /f"));
+        assertTrue(refused.getMessage().startsWith("failover update of /f stopped unfinished: environment /h was closed"),
+                refused.getMessage());
+        before.close();
+        assertEquals(0, pins.count());
+        assertTrue(pins.awaitNone(java.time.Duration.ZERO));
+    }
 }
