@@ -557,6 +557,12 @@ public final class ManagedEnvironment {
             lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + ": " + describe(r);
             return r;
+        } catch (IOException | RuntimeException ex) {
+            // Shown as LastFailoverUpdate shows a failed update: the last backup the admin asked for is
+            // not there, and the attribute says why (it named the last success until now).
+            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+                    + " failed: " + ex.getMessage();
+            throw ex;
         } finally {
             endOperation();
         }

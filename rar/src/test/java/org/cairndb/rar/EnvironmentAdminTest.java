@@ -232,6 +232,9 @@ class EnvironmentAdminTest extends AdapterFixture {
             server.removeNotificationListener(name, listener);
         }
         assertFalse(Files.exists(target.resolve(org.cairndb.backup.BackupManifest.FILE_NAME)), "left unfinished");
+        // LastBackup shows the failure, as LastFailoverUpdate does: the admin sees the backup is missing, and why.
+        assertTrue(admin.getLastBackup().contains("failed") && admin.getLastBackup().contains(target.toString()),
+                admin.getLastBackup());
         assertEquals("OPEN", admin.getState());
         assertEquals(0, admin.getRunningBackups(), "its pin was let go");
         try (CairnConnection c = cf.getConnection()) {
