@@ -58,6 +58,11 @@ class FaultSweepTest {
         new FaultSweep(tmp, name, s, MAX_RUNS).sweep(ALL);
     }
 
+    /** Fails the reads of the operation instead of its changes, once and from then on. */
+    private void sweepReads(String name, Scenario s) throws Exception {
+        new FaultSweep(tmp, name, s, MAX_RUNS).reads().sweep(Mode.FAIL_ONCE, Mode.FAIL_FROM_THEN_ON);
+    }
+
     // ---- starting points ----
 
     /** A home with database "t" of {@code records} records of {@code size} bytes, committed in groups of ten. */
@@ -479,7 +484,17 @@ class FaultSweepTest {
 
     @Test
     void aHotBackup() throws Exception {
-        sweep("backup", new Scenario() {
+        sweep("backup", hotBackup());
+    }
+
+    /** The data and log files a hot backup copies are read: a failed read fails the backup, naming the file. */
+    @Test
+    void readsOfAHotBackup() throws Exception {
+        sweepReads("backup-reads", hotBackup());
+    }
+
+    private static Scenario hotBackup() {
+        return new Scenario() {
             @Override
             public void prepare(Path dir) {
                 home(dir, 300, 500);
@@ -500,7 +515,7 @@ class FaultSweepTest {
                 }
                 assertBackupHolds(backup, run.before);
             }
-        });
+        };
     }
 
     @Test
@@ -967,7 +982,7 @@ class FaultSweepTest {
     @Test
     void readsOfDataPagesByACursorAndGets() throws Exception {
         int records = 8000;
-        new FaultSweep(tmp, "reads", new Scenario() {
+        sweepReads("reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
                 try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
@@ -1031,7 +1046,7 @@ class FaultSweepTest {
             public void afterwards(Run run, Environment env) {
                 act(run.env == env ? run : withEnv(run, env)); // committed data intact once the fault clears
             }
-        }, MAX_RUNS).reads().sweep(Mode.FAIL_ONCE, Mode.FAIL_FROM_THEN_ON);
+        });
     }
 
     private static Run withEnv(Run run, Environment env) {
@@ -1042,7 +1057,7 @@ class FaultSweepTest {
     @Test
     void readsOfARecovery() throws Exception {
         TreeSet<String> expected = new TreeSet<>();
-        new FaultSweep(tmp, "recovery-reads", new Scenario() {
+        sweepReads("recovery-reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
                 home(dir, 200, 100);
@@ -1072,7 +1087,7 @@ class FaultSweepTest {
                 found.remove(FaultSweep.PROBE);
                 assertEquals(expected, found, "every commit acknowledged before the stop");
             }
-        }, MAX_RUNS).reads().sweep(Mode.FAIL_ONCE, Mode.FAIL_FROM_THEN_ON);
+        });
     }
 
     // ---- continuous archiving while the environment is open ----
@@ -1085,7 +1100,17 @@ class FaultSweepTest {
      */
     @Test
     void archivingByTheRunningEnvironment() throws Exception {
-        sweep("archive-open", new Scenario() {
+        sweep("archive-open", archivingWhileOpen());
+    }
+
+    /** The archiver reads the segments it copies (and the copies it compares): a failed read is a failed pass. */
+    @Test
+    void readsOfArchivingByTheRunningEnvironment() throws Exception {
+        sweepReads("archive-open-reads", archivingWhileOpen());
+    }
+
+    private static Scenario archivingWhileOpen() {
+        return new Scenario() {
             private EnvironmentConfig config(Path dir, org.cairndb.io.FileIO io) {
                 return FaultSweep.config(io).archiveEnabled(true).archiveDir(dir.resolve("archive"));
             }
@@ -1184,7 +1209,7 @@ class FaultSweepTest {
                 TestSupport.awaitArchived(env);
                 assertArchivedWhole(run);
             }
-        });
+        };
     }
 
     // ---- checks of copies ----
