@@ -1185,6 +1185,13 @@ class FaultSweepTest {
                     run.env.internals().archiver().wake();
                     org.cairndb.ArchiveStatus s = run.env.internals().archiveStatus();
                     if (s.lastArchivedSegment() >= finished && s.lastError() == null) {
+                        String failed = run.fio.lastFailedOperation();
+                        // The archiver's: what it writes, and (the commits read nothing) what it reads.
+                        boolean archivers = failed != null && (failed.contains(run.dir.resolve("archive").toString())
+                                || failed.startsWith("read"));
+                        if (archivers && s.failures() == failuresBefore) {
+                            throw new AssertionError("the " + failed + " failed, and the archive status never said so: " + s);
+                        }
                         return; // archived (after a retry, if a failure was reported)
                     }
                     if (!reported && s.failures() > failuresBefore) {
