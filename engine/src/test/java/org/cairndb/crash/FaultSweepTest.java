@@ -1061,6 +1061,60 @@ class FaultSweepTest {
         return run;
     }
 
+    /** A commit whose puts land in leaves the cache let go: the reads it needs fail, and the commit with them. */
+    @Test
+    void readsOfACommit() throws Exception {
+        int records = 8000;
+        sweepReads("commit-reads", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    Database db = env.openDatabase("t", true);
+                    for (int i = 0; i < records; i += 100) {
+                        try (Transaction t = env.beginTransaction()) {
+                            for (int j = i; j < i + 100; j++) {
+                                String k = String.format("k%05d", j);
+                                db.put(t, b(k), valueOf(k));
+                            }
+                            t.commit();
+                        }
+                    }
+                    env.checkpoint(true);
+                }
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.fio).cacheSize(1 << 20));
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                TreeSet<String> out = new TreeSet<>(before);
+                for (int i = 0; i < records; i += 400) {
+                    out.add(String.format("t/k%05d-n", i));
+                }
+                return out;
+            }
+
+            @Override
+            public void act(Run run) {
+                try {
+                    Database db = run.env.openDatabase("t", false);
+                    try (Transaction t = run.env.beginTransaction()) {
+                        for (int i = 0; i < records; i += 400) {
+                            String k = String.format("k%05d-n", i);
+                            db.put(t, b(k), valueOf(k)); // beside k{i}: into its leaf
+                        }
+                        t.commit();
+                    }
+                } catch (RuntimeException e) {
+                    throw assertNamesFile(run, e);
+                }
+            }
+        });
+    }
+
     @Test
     void readsOfARecovery() throws Exception {
         TreeSet<String> expected = new TreeSet<>();
