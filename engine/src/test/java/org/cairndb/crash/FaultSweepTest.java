@@ -988,7 +988,7 @@ class FaultSweepTest {
 
     @Test
     void readsOfDataPagesByACursorAndGets() throws Exception {
-        int records = 8000;
+        int records = 5000;
         sweepReads("reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
@@ -1064,7 +1064,7 @@ class FaultSweepTest {
     /** A commit whose puts land in leaves the cache let go: the reads it needs fail, and the commit with them. */
     @Test
     void readsOfACommit() throws Exception {
-        int records = 8000;
+        int records = 5000;
         sweepReads("commit-reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
