@@ -12,9 +12,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.cairndb.Cursor;
 import org.cairndb.Database;
+import org.cairndb.Durability;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
+import org.cairndb.HeuristicOutcome;
 import org.cairndb.RecoveryTarget;
 import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
@@ -40,18 +43,31 @@ import org.junit.jupiter.api.io.TempDir;
  * after each write, torn. Where an operation makes more than {@link #MAX_RUNS} of one kind, every
  * k-th is swept from a seeded start (so that the suite stays fast; each run covers other indices):
  * {@code -Dcairn.sweep.runs=1000} sweeps them all (about five times as long), and
- * {@code -Dcairn.crash.seed} repeats a run.
+ * {@code -Dcairn.crash.seed} repeats a run. Reads fail in the scenarios named so (once and from
+ * then on); {@code -Dcairn.sweep.reads=true} fails the reads of every scenario instead of its changes.
  */
 class FaultSweepTest {
 
     private static final int MAX_RUNS = Integer.getInteger("cairn.sweep.runs", 8);
     private static final Mode[] ALL = Mode.values();
+    /** {@code -Dcairn.sweep.reads=true}: every scenario fails its reads instead of its changes. */
+    private static final boolean READS_EVERYWHERE = Boolean.getBoolean("cairn.sweep.reads");
+
 
     @TempDir
     Path tmp;
 
     private void sweep(String name, Scenario s) throws Exception {
-        new FaultSweep(tmp, name, s, MAX_RUNS).sweep(ALL);
+        if (READS_EVERYWHERE) {
+            sweepReads(name, s);
+        } else {
+            new FaultSweep(tmp, name, s, MAX_RUNS).sweep(ALL);
+        }
+    }
+
+    /** Fails the reads of the operation instead of its changes, once and from then on. */
+    private void sweepReads(String name, Scenario s) throws Exception {
+        new FaultSweep(tmp, name, s, MAX_RUNS).reads().sweep(Mode.FAIL_ONCE, Mode.FAIL_FROM_THEN_ON);
     }
 
     // ---- starting points ----
@@ -475,7 +491,17 @@ class FaultSweepTest {
 
     @Test
     void aHotBackup() throws Exception {
-        sweep("backup", new Scenario() {
+        sweep("backup", hotBackup());
+    }
+
+    /** The data and log files a hot backup copies are read: a failed read fails the backup, naming the file. */
+    @Test
+    void readsOfAHotBackup() throws Exception {
+        sweepReads("backup-reads", hotBackup());
+    }
+
+    private static Scenario hotBackup() {
+        return new Scenario() {
             @Override
             public void prepare(Path dir) {
                 home(dir, 300, 500);
@@ -496,7 +522,7 @@ class FaultSweepTest {
                 }
                 assertBackupHolds(backup, run.before);
             }
-        });
+        };
     }
 
     @Test
@@ -706,6 +732,552 @@ class FaultSweepTest {
                 assertEquals(expected, found, "the commits up to the target, no other");
             }
         });
+    }
+
+    // ---- unsynced commits made durable ----
+
+    @Test
+    void writeNoSyncCommitsThenACheckpoint() throws Exception {
+        unsynced("nosync-checkpoint", Durability.WRITE_NO_SYNC, run -> run.env.checkpoint(true));
+    }
+
+    /** A SYNC commit makes the NO_SYNC commits before it durable too: the application's explicit sync. */
+    @Test
+    void noSyncCommitsThenASyncCommit() throws Exception {
+        unsynced("nosync-sync", Durability.NO_SYNC, run -> {
+            try (Transaction t = run.env.beginTransaction()) {
+                run.env.openDatabase("t", false).put(t, b("synced"), b("s"));
+                t.commit(Durability.SYNC);
+            }
+        });
+    }
+
+    @Test
+    void noSyncCommitsThenAClose() throws Exception {
+        unsynced("nosync-close", Durability.NO_SYNC, run -> run.env.close());
+    }
+
+    private interface Step {
+        void run(Run run) throws Exception;
+    }
+
+    /**
+     * Groups of commits of {@code durability}, then {@code makeDurable}: acknowledged, every group
+     * survives; failed, the durable records and a prefix of the groups (each whole, in commit order).
+     */
+    private void unsynced(String name, Durability durability, Step makeDurable) throws Exception {
+        int groups = 12;
+        sweep(name, new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                home(dir, 200, 100);
+            }
+
+            @Override
+            public void setUp(Run run) {
+                Database db = run.env.openDatabase("t", false);
+                for (int g = 0; g < groups; g++) {
+                    try (Transaction t = run.env.beginTransaction()) {
+                        for (int j = 0; j < 10; j++) {
+                            db.put(t, b(String.format("w%02d-%02d", g, j)), new byte[700]); // 84 KB in all: over a segment
+                        }
+                        t.commit(durability);
+                    }
+                }
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                return name.equals("nosync-sync") ? with(before, "t/synced") : before;
+            }
+
+            @Override
+            public void act(Run run) throws Exception {
+                makeDurable.run(run);
+            }
+
+            @Override
+            public boolean allowedAfterFailure(Run run, TreeSet<String> found) {
+                TreeSet<String> expect = new TreeSet<>(run.before);
+                expect.removeIf(e -> e.startsWith("t/w"));
+                found = new TreeSet<>(found);
+                found.remove("t/synced"); // never acknowledged: a failed sync commit may still have reached the log
+                for (int g = 0; g <= groups; g++) {
+                    if (found.equals(expect)) {
+                        return true;
+                    }
+                    for (int j = 0; g < groups && j < 10; j++) {
+                        expect.add(String.format("t/w%02d-%02d", g, j));
+                    }
+                }
+                return false;
+            }
+        });
+    }
+
+    // ---- heuristic decisions ----
+
+    @Test
+    void aHeuristicCommit() throws Exception {
+        heuristic("heuristic-commit", true);
+    }
+
+    @Test
+    void aHeuristicRollback() throws Exception {
+        heuristic("heuristic-rollback", false);
+    }
+
+    /** A home with transaction {@code gid} prepared (ten records "t/x*"), left in doubt by a close. */
+    private static void homeInDoubt(Path dir, byte[] gid) {
+        home(dir, 200, 100);
+        try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+            Database db = env.openDatabase("t", false);
+            Transaction t = env.beginTransaction();
+            for (int j = 0; j < 10; j++) {
+                db.put(t, b("x" + j), new byte[300]);
+            }
+            t.prepare(gid);
+        }
+    }
+
+    /**
+     * An admin's heuristic decision on a prepared transaction: acknowledged, the outcome and its
+     * effect survive the reopen; failed, the transaction is either still prepared with no outcome
+     * recorded (and the decision, taken again, works) or decided with its outcome recorded.
+     */
+    private void heuristic(String name, boolean commit) throws Exception {
+        byte[] gid = b("sweep-heuristic");
+        sweep(name, new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                homeInDoubt(dir, gid);
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                TreeSet<String> out = new TreeSet<>(before);
+                for (int j = 0; commit && j < 10; j++) {
+                    out.add("t/x" + j);
+                }
+                return out;
+            }
+
+            @Override
+            public void act(Run run) {
+                Transaction t = run.env.preparedTransaction(gid);
+                if (commit) {
+                    t.heuristicCommit();
+                } else {
+                    t.heuristicRollback();
+                }
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) {
+                HeuristicOutcome outcome = env.heuristicOutcome(gid);
+                Transaction t = env.preparedTransaction(gid);
+                boolean effect = FaultSweep.state(env).contains("t/x0");
+                if (run.acked) {
+                    assertTrue(outcome != null && t == null, "an acknowledged decision is remembered: " + outcome
+                            + ", still prepared: " + (t != null));
+                }
+                if (outcome != null) {
+                    assertEquals(commit, outcome.committed(), "the outcome recorded is the one decided");
+                    assertTrue(t == null, "a transaction with a recorded outcome is no longer prepared");
+                    assertEquals(commit, effect, "the records are there exactly when it was committed");
+                } else {
+                    assertTrue(t != null && !effect, "without an outcome the transaction is still in doubt");
+                    if (commit) { // taken again, the decision works
+                        t.heuristicCommit();
+                    } else {
+                        t.heuristicRollback();
+                    }
+                    assertEquals(commit, env.heuristicOutcome(gid).committed());
+                }
+            }
+        });
+    }
+
+    @Test
+    void aForgetOfAHeuristicOutcome() throws Exception {
+        byte[] gid = b("sweep-forget");
+        sweep("heuristic-forget", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                homeInDoubt(dir, gid);
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    env.preparedTransaction(gid).heuristicCommit();
+                }
+            }
+
+            @Override
+            public void act(Run run) {
+                assertTrue(run.env.forgetHeuristic(gid), "an outcome to forget");
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) {
+                HeuristicOutcome outcome = env.heuristicOutcome(gid);
+                if (run.acked) {
+                    assertEquals(null, outcome, "an acknowledged forget survives the reopen");
+                } else if (outcome != null) {
+                    assertTrue(outcome.committed(), "the outcome kept is the one recorded");
+                    assertTrue(env.forgetHeuristic(gid), "forgotten, taken again");
+                }
+                assertEquals(null, env.preparedTransaction(gid), "nothing prepared comes back");
+            }
+        });
+    }
+
+    /** A checkpoint that removes the log holding a heuristic decision: the outcome lives on in the checkpoint. */
+    @Test
+    void aCheckpointAfterAHeuristicDecision() throws Exception {
+        byte[] gid = b("sweep-heuristic-cp");
+        sweep("heuristic-checkpoint", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                homeInDoubt(dir, gid);
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    env.preparedTransaction(gid).heuristicRollback();
+                    commit(env, "u", 0, 200, 500); // the decision's segment is finished
+                }
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.fio).logAutoRemove(true));
+            }
+
+            @Override
+            public void act(Run run) {
+                run.env.checkpoint(true);
+            }
+
+            @Override
+            public Environment reopen(Run run) {
+                return Environment.open(run.home(), config(NioFileIO.INSTANCE).logAutoRemove(true));
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) {
+                HeuristicOutcome outcome = env.heuristicOutcome(gid);
+                assertTrue(outcome != null && !outcome.committed(), "the heuristic rollback is still remembered: " + outcome);
+                assertEquals(null, env.preparedTransaction(gid), "nothing prepared comes back");
+            }
+        });
+    }
+
+    // ---- reads that fail ----
+
+    /** Values a read can be checked against: the key, repeated. */
+    private static byte[] valueOf(String key) {
+        return (key + "|").repeat(40).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** A read failed: its message names the file whose read failed. */
+    private static RuntimeException assertNamesFile(Run run, RuntimeException e) {
+        String failed = run.fio.lastFailedOperation();
+        if (failed != null) {
+            String file = Path.of(failed.substring(failed.lastIndexOf(" of ") + 4)).getFileName().toString();
+            if (!String.valueOf(e.getMessage()).contains(file)) {
+                throw new AssertionError("the failure of a " + failed + " does not name " + file + ": " + e, e);
+            }
+        }
+        return e;
+    }
+
+    @Test
+    void readsOfDataPagesByACursorAndGets() throws Exception {
+        int records = 5000;
+        sweepReads("reads", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    Database db = env.openDatabase("t", true);
+                    for (int i = 0; i < records; i += 100) {
+                        try (Transaction t = env.beginTransaction()) {
+                            for (int j = i; j < i + 100; j++) {
+                                String k = String.format("k%05d", j);
+                                db.put(t, b(k), valueOf(k));
+                            }
+                            t.commit();
+                        }
+                    }
+                    env.checkpoint(true); // the pages are in the data file, read from there after the reopen
+                }
+            }
+
+            /** A cache far smaller than the data: the pages the state before the act read are gone again. */
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.fio).cacheSize(1 << 20));
+            }
+
+            @Override
+            public void act(Run run) {
+                try {
+                    scan(run);
+                } catch (RuntimeException e) {
+                    assertNamesFile(run, e);
+                    if (run.what.contains(Mode.FAIL_ONCE.name())) {
+                        scan(run); // the fault is gone: the same environment reads every record right, from its cache or the file
+                    }
+                    throw e;
+                }
+            }
+
+            private void scan(Run run) {
+                {
+                    Database db = run.env.openDatabase("t", false);
+                    int n = 0;
+                    try (Cursor c = db.openCursor(null)) {
+                        while (c.next()) {
+                            String k = new String(c.key(), java.nio.charset.StandardCharsets.US_ASCII);
+                            if (k.equals("probe")) {
+                                continue; // the sweep's commit after the act, seen when the check runs again
+                            }
+                            assertEquals(String.format("k%05d", n), k, "the cursor's " + n + "th key");
+                            assertArrayEquals(valueOf(k), c.value(), "the value of " + k);
+                            n++;
+                        }
+                    }
+                    assertEquals(records, n, "records a cursor sees");
+                    for (int i = 7; i < records; i += 97) {
+                        String k = String.format("k%05d", i);
+                        assertArrayEquals(valueOf(k), db.get(null, b(k)), "get of " + k);
+                    }
+                }
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) {
+                act(run.env == env ? run : withEnv(run, env)); // committed data intact once the fault clears
+            }
+        });
+    }
+
+    private static Run withEnv(Run run, Environment env) {
+        run.env = env;
+        return run;
+    }
+
+    /** A commit whose puts land in leaves the cache let go: the reads it needs fail, and the commit with them. */
+    @Test
+    void readsOfACommit() throws Exception {
+        int records = 5000;
+        sweepReads("commit-reads", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    Database db = env.openDatabase("t", true);
+                    for (int i = 0; i < records; i += 100) {
+                        try (Transaction t = env.beginTransaction()) {
+                            for (int j = i; j < i + 100; j++) {
+                                String k = String.format("k%05d", j);
+                                db.put(t, b(k), valueOf(k));
+                            }
+                            t.commit();
+                        }
+                    }
+                    env.checkpoint(true);
+                }
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.fio).cacheSize(1 << 20));
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                TreeSet<String> out = new TreeSet<>(before);
+                for (int i = 0; i < records; i += 400) {
+                    out.add(String.format("t/k%05d-n", i));
+                }
+                return out;
+            }
+
+            @Override
+            public void act(Run run) {
+                try {
+                    Database db = run.env.openDatabase("t", false);
+                    try (Transaction t = run.env.beginTransaction()) {
+                        for (int i = 0; i < records; i += 400) {
+                            String k = String.format("k%05d-n", i);
+                            db.put(t, b(k), valueOf(k)); // beside k{i}: into its leaf
+                        }
+                        t.commit();
+                    }
+                } catch (RuntimeException e) {
+                    throw assertNamesFile(run, e);
+                }
+            }
+        });
+    }
+
+    @Test
+    void readsOfARecovery() throws Exception {
+        TreeSet<String> expected = new TreeSet<>();
+        sweepReads("recovery-reads", new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                home(dir, 200, 100);
+                Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE));
+                commit(env, "r", 0, 200, 400); // over segments, none checkpointed
+                expected.addAll(FaultSweep.state(env));
+                env.internals().abandon();
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return null; // the open is the operation
+            }
+
+            @Override
+            public void act(Run run) {
+                try {
+                    run.env = Environment.open(run.home(), config(run.fio));
+                } catch (RuntimeException e) {
+                    throw assertNamesFile(run, e);
+                }
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) {
+                TreeSet<String> found = FaultSweep.state(env);
+                found.remove(FaultSweep.PROBE);
+                assertEquals(expected, found, "every commit acknowledged before the stop");
+            }
+        });
+    }
+
+    // ---- continuous archiving while the environment is open ----
+
+    /**
+     * Commits that finish segments, which the environment's archiver copies in the background. A
+     * failure must show in the archive status, naming what failed; once the fault clears (a fault
+     * that happened once) the archiver's next pass archives them; the archive never holds under a
+     * segment's name anything but that segment.
+     */
+    @Test
+    void archivingByTheRunningEnvironment() throws Exception {
+        sweep("archive-open", archivingWhileOpen());
+    }
+
+    /** The archiver reads the segments it copies (and the copies it compares): a failed read is a failed pass. */
+    @Test
+    void readsOfArchivingByTheRunningEnvironment() throws Exception {
+        sweepReads("archive-open-reads", archivingWhileOpen());
+    }
+
+    private static Scenario archivingWhileOpen() {
+        return new Scenario() {
+            private EnvironmentConfig config(Path dir, org.cairndb.io.FileIO io) {
+                return FaultSweep.config(io).archiveEnabled(true).archiveDir(dir.resolve("archive"));
+            }
+
+            @Override
+            public void prepare(Path dir) throws Exception {
+                home(dir, 100, 500);
+                try (Environment env = Environment.open(dir.resolve("home"), config(dir, NioFileIO.INSTANCE))) {
+                    TestSupport.awaitArchived(env);
+                }
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.dir, run.fio));
+            }
+
+            /** Groups of ten of the act's commits acknowledged in the current run. */
+            private int acked;
+
+            @Override
+            public void setUp(Run run) throws Exception {
+                acked = 0;
+                TestSupport.awaitArchived(run.env); // nothing left for the archiver before the fault is armed
+            }
+
+            /** A commit failed: those acknowledged are there, the failed one may be. */
+            @Override
+            public boolean allowedAfterFailure(Run run, TreeSet<String> found) {
+                for (int g = acked; g <= acked + 1; g++) {
+                    TreeSet<String> expect = new TreeSet<>(run.before);
+                    for (int j = 0; j < g * 10; j++) {
+                        expect.add(String.format("t/a%05d", j));
+                    }
+                    if (found.equals(expect)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                TreeSet<String> out = new TreeSet<>(before);
+                for (int j = 0; j < 60; j++) {
+                    out.add(String.format("t/a%05d", j));
+                }
+                return out;
+            }
+
+            @Override
+            public void act(Run run) throws Exception {
+                long failuresBefore = run.env.internals().archiveStatus().failures();
+                for (int g = 0; g < 6; g++) { // 30 KB: the segment the home began is finished
+                    commit(run.env, "a", g * 10, g * 10 + 10, 500);
+                    acked = g + 1;
+                }
+                run.steps.add("commits");
+                long finished = run.env.internals().log().currentSegment() - 1;
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+                boolean reported = false;
+                while (true) {
+                    // Asked for a pass at each look, as an admin waiting would (the archiver's own
+                    // retry comes a second later at the earliest: too slow for a sweep).
+                    run.env.internals().archiver().wake();
+                    org.cairndb.ArchiveStatus s = run.env.internals().archiveStatus();
+                    if (s.lastArchivedSegment() >= finished && s.lastError() == null) {
+                        String failed = run.fio.lastFailedOperation();
+                        // The archiver's: what it writes, and (the commits read nothing) what it reads.
+                        boolean archivers = failed != null && (failed.contains(run.dir.resolve("archive").toString())
+                                || failed.startsWith("read"));
+                        if (archivers && s.failures() == failuresBefore) {
+                            throw new AssertionError("the " + failed + " failed, and the archive status never said so: " + s);
+                        }
+                        return; // archived (after a retry, if a failure was reported)
+                    }
+                    if (!reported && s.failures() > failuresBefore) {
+                        reported = true;
+                        run.steps.add("failure reported");
+                        if (!run.what.contains(Mode.FAIL_ONCE.name())) {
+                            throw new java.io.IOException("the archiver reports: " + s.lastError()); // checked: names the failure
+                        }
+                        if (!String.valueOf(s.lastError()).contains("Input/output error")) {
+                            throw new AssertionError("the archive status does not say what failed: " + s.lastError());
+                        } // the fault is gone: the next pass must archive
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the archiver neither archived up to " + finished + " nor reported a"
+                                + " failure" + (reported ? " (it reported one; its retry did not succeed)" : "") + ": " + s);
+                    }
+                    Thread.sleep(5);
+                }
+            }
+
+            @Override
+            public Environment reopen(Run run) {
+                assertArchivedWhole(run);
+                return Environment.open(run.home(), config(run.dir, NioFileIO.INSTANCE));
+            }
+
+            @Override
+            public void afterwards(Run run, Environment env) throws Exception {
+                TestSupport.awaitArchived(env);
+                assertArchivedWhole(run);
+            }
+        };
     }
 
     // ---- checks of copies ----

@@ -82,11 +82,13 @@ public final class FaultInjectingFileIO implements FileIO {
 
     /**
      * The kinds of operation {@link #operations} counts and {@link #failOperation} can fail. The
-     * first four are those {@link #crashAfterOperations} counts.
+     * first four are those {@link #crashAfterOperations} counts. {@link #READ} (a read of a file's
+     * bytes) is in none of the sets below: a sweep of changes fails only the operations that change
+     * something, a sweep of reads asks for it by name.
      */
     public enum Operation {
         WRITE("write"), FORCE("force"), TRUNCATE("truncation"), SYNC_DIRECTORY("directory sync"), RENAME("rename"),
-        DELETE("deletion"), CREATE("creation");
+        DELETE("deletion"), CREATE("creation"), READ("read");
 
         private final String noun;
 
@@ -96,6 +98,9 @@ public final class FaultInjectingFileIO implements FileIO {
 
         /** The kinds {@link #crashAfterOperations} counts. */
         public static final java.util.Set<Operation> CRASH_POINTS = java.util.EnumSet.of(WRITE, FORCE, TRUNCATE, SYNC_DIRECTORY);
+
+        /** Every kind that changes a file or a directory (all but {@link #READ}). */
+        public static final java.util.Set<Operation> CHANGES = java.util.EnumSet.complementOf(java.util.EnumSet.of(READ));
     }
 
     /** What a crash does beyond losing every unforced change. */
@@ -371,11 +376,15 @@ public final class FaultInjectingFileIO implements FileIO {
 
     /** Counts an operation and fails it if {@link #failOperation} says so. */
     private void operation(Operation kind, Path p) throws IOException {
+        operation(kind, p, () -> "");
+    }
+
+    private void operation(Operation kind, Path p, java.util.function.Supplier<String> detail) throws IOException {
         operationCounts.get(kind).incrementAndGet();
         Countdown f = operationFault;
         if (f != null && operationFaultKinds.contains(kind) && f.hit(p)) {
-            lastFailedOperation = kind.noun + " of " + p;
-            throw new IOException("Input/output error (simulated: " + kind.noun + " of " + p + " failed)");
+            lastFailedOperation = kind.noun + detail.get() + " of " + p;
+            throw new IOException("Input/output error (simulated: " + lastFailedOperation + " failed)");
         }
     }
 
@@ -1141,6 +1150,7 @@ public final class FaultInjectingFileIO implements FileIO {
         public int read(ByteBuffer dst, long position) throws IOException {
             in();
             try {
+                FaultInjectingFileIO.this.operation(Operation.READ, path, () -> " of " + dst.remaining() + " bytes at " + position);
                 return file.read(dst, position);
             } finally {
                 exit();
