@@ -222,7 +222,13 @@ public final class HotBackup {
         }
         // Commits acknowledged with WRITE_NO_SYNC or NO_SYNC may still be in the log buffer: written
         // (and forced) now, they are in the log the copy takes.
-        env.log().syncAll();
+        try {
+            env.log().syncAll();
+        } catch (IOException e) {
+            // The log stops at its first failed write or force; the environment with it, at once, as
+            // after a failed commit or checkpoint (it went on reporting nothing until a commit met it).
+            throw env.fail("cannot write the log out before the " + owner, e);
+        }
         // An update goes on from the last segment the copy has (copied while it was being written),
         // looked up before moving: the environment may have removed segments after that one that the
         // move cannot bring (automatic log removal, cairn archive -d), which come from the archive.

@@ -355,4 +355,36 @@ class BackupFailurePathsTest {
             }
         }
     }
+
+    /**
+     * The backup forces the log first (commits acknowledged without a force are then in the copy).
+     * When that force failed, the backup failed but the environment went on as if nothing had
+     * happened: open, reporting no failure, until a commit met the log the failure had stopped.
+     * It fails now, at once, naming the log's failure, as a failed commit or checkpoint fails it.
+     */
+    @Test
+    void aFailedLogForceAtTheBackupsStartFailsTheEnvironment() throws Exception {
+        FaultInjectingFileIO io = faults();
+        Path home = dir.resolve("home");
+        try (Environment env = Environment.open(home, cfg(io))) {
+            org.cairndb.Database db = env.openDatabase("t", true);
+            db.put(null, org.cairndb.TestSupport.b("synced"), org.cairndb.TestSupport.b("v"));
+            try (org.cairndb.Transaction t = env.beginTransaction(new org.cairndb.TransactionConfig()
+                    .durability(org.cairndb.Durability.NO_SYNC))) {
+                db.put(t, org.cairndb.TestSupport.b("unsynced"), org.cairndb.TestSupport.b("v"));
+                t.commit();
+            }
+            io.failForce(1, p -> p.getParent().getFileName().toString().equals("log"), true);
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> HotBackup.run(env.internals(), dir.resolve("b"), BackupOptions.defaults()));
+            org.cairndb.EnvironmentFailureException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.cairndb.EnvironmentFailureException.class, () -> env.internals().checkUsable(),
+                    "the environment went on after its log could not be forced: " + e);
+            org.junit.jupiter.api.Assertions.assertTrue(failed.getMessage().contains("log"), failed.getMessage());
+        }
+        io.clearFaults();
+        try (Environment env = Environment.open(home, cfg(io))) {
+            org.junit.jupiter.api.Assertions.assertNotNull(env.openDatabase("t", false).get(null, org.cairndb.TestSupport.b("synced")));
+        }
+    }
 }
