@@ -56,8 +56,7 @@ public final class BackupPins {
             }
             String why = stopReason;
             if (why != null) {
-                throw new IllegalStateException(owner + " stopped unfinished: " + why
-                        + "; run it again once the environment is open");
+                throw stopped(owner, why);
             }
         }
 
@@ -89,8 +88,7 @@ public final class BackupPins {
     public Pin pin(long segment, String owner) {
         synchronized (pins) {
             if (stopReason != null) {
-                throw new IllegalStateException(owner + " stopped unfinished: " + stopReason
-                        + "; run it again once the environment is open");
+                throw stopped(owner, stopReason);
             }
             Pin p = new Pin(nextId.incrementAndGet(), segment, MonotonicClock.SYSTEM.millis(), owner);
             pins.put(p.id, p);
@@ -132,6 +130,11 @@ public final class BackupPins {
             }
         }
         return oldest == null ? null : oldest.owner;
+    }
+
+    /** What a copy stopped by {@link #stopAll}, or refused a pin after it, fails with. */
+    private static IllegalStateException stopped(String owner, String why) {
+        return new IllegalStateException(owner + " stopped unfinished: " + why + "; run it again once the environment is open");
     }
 
     /**

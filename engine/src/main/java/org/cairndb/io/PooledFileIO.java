@@ -162,23 +162,26 @@ public final class PooledFileIO extends ForwardingFileIO {
             });
         }
 
-        @Override
-        public void write(ByteBuffer src, long position) throws IOException {
-            call(f -> {
-                f.write(src, position);
-                return null;
-            });
-            // Counted once done: a force that began before it then leaves the file unforced.
+        /** A call that changes the file: counted once done, so that a force that began before it leaves the file unforced. */
+        private void change(Call<?> c) throws IOException {
+            call(c);
             writes.incrementAndGet();
         }
 
         @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+            change(f -> {
+                f.write(src, position);
+                return null;
+            });
+        }
+
+        @Override
         public void zeroFill(long from, long to) throws IOException {
-            call(f -> {
+            change(f -> {
                 f.zeroFill(from, to);
                 return null;
             });
-            writes.incrementAndGet();
         }
 
         @Override
@@ -200,11 +203,10 @@ public final class PooledFileIO extends ForwardingFileIO {
 
         @Override
         public void truncate(long size) throws IOException {
-            call(f -> {
+            change(f -> {
                 f.truncate(size);
                 return null;
             });
-            writes.incrementAndGet();
         }
 
         @Override

@@ -187,7 +187,12 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
 
     /** True if both header pages of the file hold nothing but zeros (or the file is shorter than them). */
     public static boolean isBlank(StorageFile f) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(2 * 8192);
+        return zerosAtStart(f, 2 * 8192);
+    }
+
+    /** True if the file's first {@code length} bytes (as many as it has) are zeros. */
+    private static boolean zerosAtStart(StorageFile f, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
         f.read(b, 0);
         for (int i = 0; i < b.position(); i++) {
             if (b.get(i) != 0) {
@@ -207,12 +212,8 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         if (isBlank(f)) {
             return true;
         }
-        ByteBuffer first = ByteBuffer.allocate(DataFileHeader.SIZE);
-        f.read(first, 0);
-        for (int i = 0; i < first.position(); i++) {
-            if (first.get(i) != 0) {
-                return false;
-            }
+        if (!zerosAtStart(f, DataFileHeader.SIZE)) {
+            return false;
         }
         try {
             readHeaderChoice(f, f.path());

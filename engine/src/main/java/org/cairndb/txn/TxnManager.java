@@ -987,10 +987,9 @@ public final class TxnManager {
         if (globalId == null || globalId.length == 0) {
             throw new IllegalArgumentException("a prepared transaction needs a non-empty global id");
         }
-        Txn same = preparedByGid.get(ByteBuffer.wrap(globalId));
-        if (same != null) {
-            throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
-                    + same.describe());
+        String inUse = globalIdInUse(globalId);
+        if (inUse != null) {
+            throw new TransactionStateException(inUse);
         }
         beginFinishing(txn, "prepare");
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
@@ -1017,13 +1016,12 @@ public final class TxnManager {
             PrepareRecord rec;
             sequenceLock.lock();
             try {
-                Txn twin = preparedByGid.get(ByteBuffer.wrap(globalId));
+                String twin = globalIdInUse(globalId);
                 if (twin != null) {
                     // Checked again where prepares register: two prepares of one global id at once
                     // both passed the check above.
                     abortQuietly(txn, "global id already used");
-                    throw new TransactionStateException("global id 0x" + Bytes.hex(globalId) + " is already used by prepared "
-                            + twin.describe() + "; transaction " + txn.id() + " was rolled back");
+                    throw new TransactionStateException(twin + "; transaction " + txn.id() + " was rolled back");
                 }
                 // Validated again, in the step that registers it as prepared: a commit into a range it
                 // scanned, made while it waited above for the locks of the keys it read, found it not
@@ -1168,6 +1166,12 @@ public final class TxnManager {
 
     public Txn preparedByGlobalId(byte[] globalId) {
         return globalId == null ? null : preparedByGid.get(ByteBuffer.wrap(globalId));
+    }
+
+    /** Why a prepare cannot take {@code globalId} (a prepared transaction has it), or null. */
+    private String globalIdInUse(byte[] globalId) {
+        Txn same = preparedByGlobalId(globalId);
+        return same == null ? null : "global id 0x" + Bytes.hex(globalId) + " is already used by prepared " + same.describe();
     }
 
     /** Registers a transaction as prepared (its global id and ranges set). */
