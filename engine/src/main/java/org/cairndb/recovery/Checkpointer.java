@@ -54,6 +54,8 @@ public final class Checkpointer {
     private volatile long lastCheckpointLsn;
     private volatile long logBytesAtLast;
     private final AtomicLong checkpoints = new AtomicLong();
+    /** The failure of a checkpoint, after which none runs (guarded by this). */
+    private IOException failed;
 
     public Checkpointer(Catalog catalog, TxnManager txns, PageCache cache, LongSupplier reuseBeforeMillis) {
         this.catalog = catalog;
@@ -69,6 +71,23 @@ public final class Checkpointer {
 
     /** Runs a checkpoint; unless {@code force}, does nothing when nothing changed since the last one. */
     public synchronized CheckpointResult run(boolean force, String reason) throws IOException {
+        if (failed != null) {
+            // The failed one may have left pages it allocated unwritten, its tree marked as saved in
+            // them; a later checkpoint would write a header naming them. The background thread fails
+            // the environment after its run returns, and an explicit checkpoint waiting for the
+            // monitor got in before that and made the data files unopenable.
+            throw new IOException("an earlier checkpoint failed (" + failed.getMessage() + "); reopen the environment"
+                    + " to recover", failed);
+        }
+        try {
+            return runOnce(force, reason);
+        } catch (IOException e) {
+            failed = e;
+            throw e;
+        }
+    }
+
+    private CheckpointResult runOnce(boolean force, String reason) throws IOException {
         long t0 = System.nanoTime();
         catalog.lock().readLock().lock();
         try {

@@ -269,4 +269,38 @@ class DiskFullTest {
         assertNotNull(fio.spaceLeft() == 0 ? "" : null);
         assertEquals(0, fio.spaceLeft());
     }
+
+    /**
+     * A checkpoint whose data-file write failed leaves pages allocated and its tree marked as saved
+     * in them. The background thread fails the environment only after its checkpoint returned, so a
+     * checkpoint waiting meanwhile ran next and wrote a header naming the unwritten pages: every
+     * later open refused the file as corrupt (found by FaultSweepTest). After a failed checkpoint no
+     * other runs; the reopen recovers everything from the log.
+     */
+    @Test
+    void noCheckpointRunsAfterOneFailed() throws Exception {
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 11);
+        Path home = tmp.resolve("after-failed-checkpoint");
+        org.cairndb.EnvironmentConfig config = new org.cairndb.EnvironmentConfig().fileIO(io).checkpointerEnabled(false);
+        try (Environment env = Environment.open(home, config)) {
+            org.cairndb.Database db = env.openDatabase("t", true);
+            for (int i = 0; i < 300; i++) {
+                db.put(null, org.cairndb.TestSupport.b("k" + i), new byte[200]);
+            }
+            io.failWrite(1, p -> p.getFileName().toString().equals("t.cdb"), false);
+            org.cairndb.recovery.Checkpointer checkpointer = env.internals().checkpointer();
+            assertThrows(java.io.IOException.class, () -> checkpointer.run(true, "first"));
+            java.io.IOException again = assertThrows(java.io.IOException.class, () -> checkpointer.run(true, "second"),
+                    "a checkpoint ran after one failed");
+            assertTrue(again.getMessage().contains("an earlier checkpoint failed"), again.getMessage());
+            env.internals().abandon();
+        }
+        io.clearFaults();
+        try (Environment env = Environment.open(home, config)) {
+            org.cairndb.Database db = env.openDatabase("t", false);
+            for (int i = 0; i < 300; i++) {
+                assertTrue(db.get(null, org.cairndb.TestSupport.b("k" + i)) != null, "k" + i);
+            }
+        }
+    }
 }
