@@ -69,9 +69,7 @@ class MidRecoveryCheckpointTest {
             FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-" + n), n);
             // A data file's n-th force: the first ones belong to recovery's own checkpoints, the replay some 18 times the cache.
             fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
-            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, config(fio, 1L << 20)).close(),
-                    "the power failed at data-file force " + n + " during recovery");
-            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            openAndCloseThroughThePowerLoss(fio, config(fio, 1L << 20), "data-file force " + n);
             assertEverythingCommittedIsThere("after a power loss at data-file force " + n + " (" + fio.crashReport() + ")");
         }
     }
@@ -90,8 +88,10 @@ class MidRecoveryCheckpointTest {
      * Small records spread over a tree much larger than the cache: one batch of the replay (bounded
      * in log bytes, some 25,000 writes here) touches every leaf, so recovery checkpoints in the
      * middle of batches, recording the batch's own start. A power loss at any of the first forces
-     * of those checkpoints: the next open recovers every record. Twelve data-file forces during the
-     * replay take six checkpoints, more than the three batch boundaries give.
+     * of those checkpoints: the next open recovers every record. The open makes 10 to 14 data-file
+     * forces (how many checkpoints the replay takes depends on how fast each runs beside it; counted
+     * over 16 runs), more than the three batch boundaries give; the points chosen lie within every
+     * run's (a point past the last force once made this test fail by chance).
      */
     @Test
     void aPowerLossDuringACheckpointInTheMiddleOfABatchLosesNothing() throws IOException {
@@ -101,14 +101,12 @@ class MidRecoveryCheckpointTest {
         int records = 60_000;
         writeScattered(env, b, records, 2000, MidRecoveryCheckpointTest::smallValue);
         env.internals().abandon();
-        for (int n : new int[] {3, 8, 12}) {
+        for (int n : new int[] {3, 6, 9}) {
             home = tmp.resolve("small-" + n);
             TestSupport.copyTree(small, home);
             FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-small-" + n), n);
             fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
-            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home, config(fio, 1L << 20)).close(),
-                    "the power failed at data-file force " + n + " during recovery");
-            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            openAndCloseThroughThePowerLoss(fio, config(fio, 1L << 20), "data-file force " + n);
             try (Environment again = Environment.open(home, config(NioFileIO.INSTANCE, 1L << 20))) {
                 Database d = again.openDatabase("b", false);
                 assertEquals(records, d.count(), "after a power loss at data-file force " + n);
@@ -146,9 +144,8 @@ class MidRecoveryCheckpointTest {
             TestSupport.copyTree(source, home);
             FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch-pitr-" + n), n);
             fio.crashOnForce(n, CrashRig::isDataFile, CrashOptions.tear(FaultInjectingFileIO.Tear.ANY, CrashRig::isDataFile));
-            RuntimeException e = assertThrows(RuntimeException.class, () -> Environment.open(home,
-                    config(fio, 1L << 20).catastrophicRecovery(true).recoveryTarget(toTarget)).close());
-            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+            openAndCloseThroughThePowerLoss(fio, config(fio, 1L << 20).catastrophicRecovery(true).recoveryTarget(toTarget),
+                    "data-file force " + n);
             try (Environment again = Environment.open(home,
                     config(NioFileIO.INSTANCE, 1L << 20).catastrophicRecovery(true).recoveryTarget(toTarget))) {
                 Database d = again.openDatabase("a", false);
@@ -158,6 +155,23 @@ class MidRecoveryCheckpointTest {
                 }
             }
         }
+    }
+
+    /**
+     * Opens (recovering) and closes through a power loss set up in {@code fio}. The power fails
+     * during recovery's own checkpoints, and the open fails saying so; or, when the replay needed
+     * fewer forces than on other runs, in the checkpoint that follows recovery in the background
+     * once the open has returned: the environment then fails there and its close abandons it
+     * quietly (the failure was the background thread's to report). Either way the power must
+     * have failed, which the next open then has to survive.
+     */
+    private void openAndCloseThroughThePowerLoss(FaultInjectingFileIO fio, EnvironmentConfig config, String where) {
+        try {
+            Environment.open(home, config).close();
+        } catch (RuntimeException e) {
+            assertTrue(CrashRig.chainMentions(e, "simulated power loss"), CrashRig.describe(e));
+        }
+        assertTrue(fio.isCrashed(), "the power failed at " + where + " during or right after recovery");
     }
 
     /** Puts keys 0..records-1 in a scattered order (a permutation), {@code perTransaction} to a commit. */
