@@ -670,10 +670,45 @@ class FaultSweepTest {
         pointInTimeRecovery("pitr-archive", true);
     }
 
+    /**
+     * Recovery reads the backup's data files and every segment up to the target: a failed read must
+     * stop it naming the file, never end the replay early as if the log ended there (the commits
+     * after the failed read silently missing). Run again without the fault, it recovers exactly the
+     * commits up to the target.
+     */
+    @Test
+    void readsOfAPointInTimeRecovery() throws Exception {
+        sweepReads("pitr-reads", pointInTimeRecoveryScenario(false, false, true));
+    }
+
+    /** As above, the segments read from the archive (the home's own are gone). */
+    @Test
+    void readsOfAPointInTimeRecoveryFromTheArchive() throws Exception {
+        sweepReads("pitr-archive-reads", pointInTimeRecoveryScenario(true, true, true));
+    }
+
+    /**
+     * The home's finished segments are gone: recovery gathers them from the archive into log/, and
+     * then moves the archive's copies of the old history aside. A failure after that must leave the
+     * gathered ones in log/, or the rerun finds the log ending before the target.
+     */
+    @Test
+    void aPointInTimeRecoveryFromTheArchive() throws Exception {
+        sweep("pitr-from-archive", pointInTimeRecoveryScenario(true, true, false));
+    }
+
     private void pointInTimeRecovery(String name, boolean archiving) throws Exception {
+        sweep(name, pointInTimeRecoveryScenario(archiving, false, false));
+    }
+
+    /**
+     * A recovery to a time of a home whose data files a backup replaced; {@code homeLogLost}: the
+     * home's finished segments are gone (the archive holds them); {@code reads}: a failure names the file.
+     */
+    private static Scenario pointInTimeRecoveryScenario(boolean archiving, boolean homeLogLost, boolean reads) {
         TreeSet<String> expected = new TreeSet<>();
         RecoveryTarget[] target = new RecoveryTarget[1];
-        sweep(name, new Scenario() {
+        return new Scenario() {
             private EnvironmentConfig config(Run run, org.cairndb.io.FileIO io) {
                 return config(run.dir, io);
             }
@@ -702,6 +737,13 @@ class FaultSweepTest {
                 }
                 TestSupport.deleteTree(home.resolve("data"));
                 TestSupport.copyTree(backup.resolve("data"), home.resolve("data"));
+                if (homeLogLost) {
+                    // The home's finished segments are lost: recovery reads them from the archive.
+                    Path archive = dir.resolve("archive");
+                    for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, archive)) {
+                        Files.deleteIfExists(home.resolve("log").resolve(SegmentFiles.name(seg)));
+                    }
+                }
             }
 
             @Override
@@ -711,7 +753,11 @@ class FaultSweepTest {
 
             @Override
             public void act(Run run) {
-                run.env = Environment.open(run.home(), recovery(config(run, run.fio)));
+                try {
+                    run.env = Environment.open(run.home(), recovery(config(run, run.fio)));
+                } catch (RuntimeException e) {
+                    throw reads ? assertNamesFile(run, e) : e;
+                }
             }
 
             private EnvironmentConfig recovery(EnvironmentConfig c) {
@@ -731,7 +777,7 @@ class FaultSweepTest {
                 found.remove(FaultSweep.PROBE);
                 assertEquals(expected, found, "the commits up to the target, no other");
             }
-        });
+        };
     }
 
     // ---- unsynced commits made durable ----
