@@ -98,7 +98,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private EnvironmentImpl(EnvironmentHome home, EnvironmentConfig config, EnvironmentLock lock) {
         this.home = home;
         this.config = config;
-        this.io = config.fileIO();
+        this.io = org.cairndb.io.NamingFileIO.of(config.fileIO()); // a failing read or write names its file
         this.dataIO = new org.cairndb.io.PooledFileIO(io, config.openDataFiles());
         this.lock = lock;
         this.cache = new PageCache(config.cacheSize(), dirtyBytes::get);
