@@ -291,7 +291,9 @@ public final class SegmentAssembler {
             List<Path> damaged) throws IOException {
         SegmentReader r;
         try {
-            r = SegmentReader.open(io, path, segment);
+            // Two copies of a segment are read side by side: records beyond a piece are checked and
+            // compared a piece at a time, never held whole (a COMMIT may be tens of MiB).
+            r = SegmentReader.open(io, path, segment).holdingRecordsUpTo(SegmentReader.PIECE);
         } catch (IllegalArgumentException e) {
             notes.add("ignored " + path + ": its header is unreadable (" + e.getMessage() + ")");
             noteDamaged(io, path, segment, damaged);
