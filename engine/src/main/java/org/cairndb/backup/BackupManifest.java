@@ -84,15 +84,18 @@ public record BackupManifest(String format, int version, String cairnVersion, St
         if (!Files.isRegularFile(file)) {
             return null;
         }
+        BackupManifest m;
         try (InputStream in = Files.newInputStream(file)) {
-            BackupManifest m = JSON.readValue(in, BackupManifest.class);
-            if (!FORMAT.equals(m.format())) {
-                throw new IOException(file + " is not a Cairn backup manifest (format " + m.format() + ")");
-            }
-            return m;
+            m = JSON.readValue(in, BackupManifest.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IOException(file + " is not a readable backup manifest: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw org.cairndb.io.NamingFileIO.named(file, "cannot read it", e); // a failing disk names no file itself
         }
+        if (!FORMAT.equals(m.format())) {
+            throw new IOException(file + " is not a Cairn backup manifest (format " + m.format() + ")");
+        }
+        return m;
     }
 
     /** Size and SHA-256 of every file under {@code dir} that belongs in a manifest (data files, segments, cairn.properties). */
@@ -120,16 +123,27 @@ public record BackupManifest(String format, int version, String cairnVersion, St
     }
 
     public static String sha256(Path file) throws IOException {
+        return sha256(org.cairndb.io.NioFileIO.INSTANCE, file);
+    }
+
+    /** The SHA-256 of {@code file}, read through {@code io}; a failed read names the file. */
+    public static String sha256(org.cairndb.io.FileIO io, Path file) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
+        try (org.cairndb.io.StorageFile f = org.cairndb.io.NamingFileIO.of(io).open(file, false, false)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            for (long pos = 0; ; ) {
+                buf.clear();
+                int n = f.read(buf, pos);
+                if (n <= 0) {
+                    break;
+                }
+                md.update(buf.array(), 0, n);
+                pos += n;
             }
         }
         return HexFormat.of().formatHex(md.digest());

@@ -15,7 +15,6 @@ import org.cairndb.archive.ArchiveOwner;
 import org.cairndb.archive.EnvironmentIdentity;
 import org.cairndb.archive.LogArchive;
 import org.cairndb.env.EnvironmentHome;
-import org.cairndb.io.NioFileIO;
 import org.cairndb.io.StorageFile;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.SegmentFiles;
@@ -185,7 +184,7 @@ final class ArchiveCommand extends CairnCommand {
         Path dir = env.internals().archiveDirectory();
         try {
             return Files.isDirectory(dir)
-                    ? ArchiveOwner.refusal(NioFileIO.INSTANCE, dir, env.internals().environmentId(), h) : null;
+                    ? ArchiveOwner.refusal(Homes.io(), dir, env.internals().environmentId(), h) : null;
         } catch (IOException e) {
             return null; // what archiving itself would find is not this listing's concern
         }
@@ -249,7 +248,7 @@ final class ArchiveCommand extends CairnCommand {
             return List.of();
         }
         List<Path> out = new ArrayList<>();
-        for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, layout.logDir())) {
+        for (long seg : SegmentFiles.list(Homes.io(), layout.logDir())) {
             out.add(layout.logDir().resolve(SegmentFiles.name(seg)));
         }
         return out;
@@ -267,7 +266,7 @@ final class ArchiveCommand extends CairnCommand {
         long start = Long.MAX_VALUE;
         Path startFile = null;
         for (Path p : listDataFiles(layout)) {
-            try (StorageFile f = NioFileIO.INSTANCE.open(p, false, false)) {
+            try (StorageFile f = Homes.io().open(p, false, false)) {
                 if (DataFile.isUnfinishedCreation(f)) {
                     continue;
                 }

@@ -14,12 +14,23 @@ import org.cairndb.util.RealPaths;
 final class Homes {
 
     /**
-     * The file layer every command opens environments with; tests put one here that refuses writes
-     * (read-only media) or that stops a procedure at a chosen write (a process killed part way).
+     * The file layer every command opens environments with (and reads files with, see {@link #io()});
+     * tests put one here that refuses writes (read-only media), that stops a procedure at a chosen
+     * write (a process killed part way) or that fails a chosen read.
      */
     static volatile FileIO fileIOForTests;
 
     private Homes() {
+    }
+
+    /**
+     * The file layer of the commands that read files without opening an environment (verify,
+     * printlog, verifybackup, archive -l and its listings): {@link #fileIOForTests} if a test put
+     * one there (to fail a read), else the plain one.
+     */
+    static FileIO io() {
+        FileIO io = fileIOForTests;
+        return io != null ? io : org.cairndb.io.NioFileIO.INSTANCE;
     }
 
     /** Where {@link #config()} takes its settings from, as an error about one of them names it. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.cairndb.env.EnvironmentHome;
-import org.cairndb.io.NioFileIO;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.SegmentFiles;
 import org.cairndb.tools.LogPrinter;
@@ -42,7 +41,7 @@ final class PrintlogCommand extends CairnCommand {
         Homes.requireEnvironment(home.home);
         Path logDir = EnvironmentHome.detect(home.home).logDir();
         checkWithinTheLog(logDir, fromLsn);
-        LogPrinter.Summary s = new LogPrinter(NioFileIO.INSTANCE, logDir, verbose).print(fromLsn, toLsn, out());
+        LogPrinter.Summary s = new LogPrinter(Homes.io(), logDir, verbose).print(fromLsn, toLsn, out());
         if (s.tail() != null) {
             note("the log ends at " + Lsn.toString(s.tail().lsn()) + " with " + s.tail().bytes()
                     + " bytes of an unfinished write (" + s.tail().problem() + "); recovery cuts them off");
@@ -74,7 +73,7 @@ final class PrintlogCommand extends CairnCommand {
         if (fromLsn == Lsn.NULL) {
             return;
         }
-        List<Long> segments = SegmentFiles.list(NioFileIO.INSTANCE, logDir);
+        List<Long> segments = SegmentFiles.list(Homes.io(), logDir);
         long segment = Lsn.segment(fromLsn);
         if (segments.isEmpty() || segment < segments.get(0) || segment > segments.get(segments.size() - 1)) {
             throw new CommandFailedException(ExitCodes.USAGE, "--from " + Lsn.toString(fromLsn) + " is outside the log: "

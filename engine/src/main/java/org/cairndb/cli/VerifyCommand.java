@@ -28,7 +28,7 @@ final class VerifyCommand extends CairnCommand {
     public Integer call() throws IOException {
         databases.forEach(DatabaseNameArgument::requireValid);
         Homes.requireEnvironment(home.home);
-        Verifier.Report report = new Verifier(home.home).verify(databases);
+        Verifier.Report report = new Verifier(Homes.io(), home.home).verify(databases);
         for (Verifier.DatabaseSummary d : report.databases()) {
             out().printf("database %s: %d records, %d tree pages, depth %d, %d overflow values, file of %d pages%n",
                     d.name(), d.records(), d.treePages(), d.depth(), d.overflowValues(), d.pagesInFile());

@@ -24,7 +24,7 @@ final class VerifybackupCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException {
-        BackupVerifier.Report r = new BackupVerifier(directory).verify();
+        BackupVerifier.Report r = new BackupVerifier(Homes.io(), directory).verify();
         if (r.manifest() != null) {
             out().printf(Locale.ROOT, "backup of environment %s (from %s), %s layout, taken %s .. %s, log %s .. %s%s%n",
                     r.manifest().environmentId(), r.manifest().source(), r.manifest().layout(), r.manifest().startedAt(),

@@ -98,7 +98,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private EnvironmentImpl(EnvironmentHome home, EnvironmentConfig config, EnvironmentLock lock) {
         this.home = home;
         this.config = config;
-        this.io = config.fileIO();
+        this.io = org.cairndb.io.NamingFileIO.of(config.fileIO()); // a failing read or write names its file
         this.dataIO = new org.cairndb.io.PooledFileIO(io, config.openDataFiles());
         this.lock = lock;
         this.cache = new PageCache(config.cacheSize(), dirtyBytes::get);
@@ -254,12 +254,18 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             }
         }
         RecoveryManager.Outcome outcome;
+        // Looking repairs nothing: a torn tail is reported and left, an unused last segment stays.
+        RecoveryManager recovery = new RecoveryManager(this, config.recoveryTarget(), !inspect);
         try {
-            // Looking repairs nothing: a torn tail is reported and left, an unused last segment stays.
-            outcome = new RecoveryManager(this, config.recoveryTarget(), !inspect).recover(expected);
+            outcome = recovery.recover(expected);
         } catch (IOException | RuntimeException e) {
-            if (assembly != null) {
-                assembly.rollback(); // a refused catastrophic recovery leaves log/ as it found it
+            // A refused catastrophic recovery leaves log/ as it found it. Once a point-in-time
+            // recovery began to move the old history aside (the archive's copies included), the
+            // gathered segments are the only copies of the log up to the target left in reach: taken
+            // back out, a rerun would find the log ending before the target and lose the commits in
+            // them. They stay, as a killed run leaves them, and the rerun finishes the move.
+            if (assembly != null && !recovery.movingAside()) {
+                assembly.rollback();
             }
             throw e;
         }

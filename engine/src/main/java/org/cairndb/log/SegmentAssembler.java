@@ -27,7 +27,8 @@ import org.cairndb.util.Counted;
  * back what the recovery undid and lose what was committed since, so the assembly is refused,
  * naming both copies and the offset where they part, before anything is copied. Bytes after a
  * copy's valid end (zeros, a torn write) are not compared. The copies of a segment are read side by
- * side, once each, comparing records as they are validated. A copy of another environment, or one
+ * side, once each, comparing records as they are validated (a record larger than a piece, 1 MiB,
+ * is checked and compared a piece at a time, and so read twice). A copy of another environment, or one
  * with an unreadable header, never wins; but when every copy of a segment has a damaged header
  * over records, one is taken into {@code log/} all the same, so that recovery refuses it by name
  * rather than end the log before it. Copies are written under a temporary name, forced and
@@ -291,7 +292,9 @@ public final class SegmentAssembler {
             List<Path> damaged) throws IOException {
         SegmentReader r;
         try {
-            r = SegmentReader.open(io, path, segment);
+            // Two copies of a segment are read side by side: records beyond a piece are checked and
+            // compared a piece at a time, never held whole (a COMMIT may be tens of MiB).
+            r = SegmentReader.open(io, path, segment).holdingRecordsUpTo(SegmentReader.PIECE);
         } catch (IllegalArgumentException e) {
             notes.add("ignored " + path + ": its header is unreadable (" + e.getMessage() + ")");
             noteDamaged(io, path, segment, damaged);

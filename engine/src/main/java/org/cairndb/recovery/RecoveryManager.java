@@ -188,6 +188,18 @@ public final class RecoveryManager {
             boolean dataFilesCurrent) {
     }
 
+    /** Set once the log after the target began to move aside (see {@link #movingAside()}). */
+    private boolean movingAside;
+
+    /**
+     * Whether this point-in-time recovery began to move the log after its target aside, in log/ and
+     * in the archive: from then on the segments catastrophic recovery gathered into log/ must stay
+     * there even if the recovery fails, for the archive's copies of them may be aside already.
+     */
+    public boolean movingAside() {
+        return movingAside;
+    }
+
     /** Runs normal recovery over the data files already opened into the environment's catalog. */
     public Outcome recover(UUID expectedEnv) throws IOException {
         long t0 = System.nanoTime();
@@ -618,6 +630,7 @@ public final class RecoveryManager {
      * ({@link org.cairndb.archive.ArchiveFork}).
      */
     private String moveAside(long cut, UUID environmentId) throws IOException {
+        movingAside = true;
         Path logDir = env.home().logDir();
         String asideName = asideName(logDir, cut);
         Path aside = logDir.resolve(asideName);

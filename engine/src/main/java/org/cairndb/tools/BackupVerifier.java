@@ -84,7 +84,7 @@ public final class BackupVerifier {
     }
 
     public BackupVerifier(FileIO io, Path dir) {
-        this.io = io;
+        this.io = org.cairndb.io.NamingFileIO.of(io); // a failing read names its file
         this.dir = dir.toAbsolutePath().normalize();
     }
 
@@ -179,7 +179,7 @@ public final class BackupVerifier {
                         + " (truncated, or changed after the backup)"));
                 continue;
             }
-            String sha = BackupManifest.sha256(p);
+            String sha = BackupManifest.sha256(io, p);
             if (!sha.equalsIgnoreCase(f.sha256())) {
                 problems.add(new Problem(p, "SHA-256 " + sha + " differs from the manifest's " + f.sha256()
                         + ": the file was damaged or changed after the backup"));

@@ -41,7 +41,7 @@ public final class LogPrinter {
 
     /** @param showOps also print each put and delete of COMMIT and PREPARE records, indented */
     public LogPrinter(FileIO io, Path logDir, boolean showOps) {
-        this.io = io;
+        this.io = org.cairndb.io.NamingFileIO.of(io); // a failing read names its file
         this.logDir = logDir;
         this.showOps = showOps;
     }

@@ -98,7 +98,7 @@ public final class Verifier {
     }
 
     public Verifier(FileIO io, Path home) {
-        this.io = io;
+        this.io = org.cairndb.io.NamingFileIO.of(io); // a failing read names its file
         this.home = EnvironmentHome.detect(home); // a flat backup holds data files and segments side by side
     }
 

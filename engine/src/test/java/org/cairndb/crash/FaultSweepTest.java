@@ -670,10 +670,45 @@ class FaultSweepTest {
         pointInTimeRecovery("pitr-archive", true);
     }
 
+    /**
+     * Recovery reads the backup's data files and every segment up to the target: a failed read must
+     * stop it naming the file, never end the replay early as if the log ended there (the commits
+     * after the failed read silently missing). Run again without the fault, it recovers exactly the
+     * commits up to the target.
+     */
+    @Test
+    void readsOfAPointInTimeRecovery() throws Exception {
+        sweepReads("pitr-reads", pointInTimeRecoveryScenario(false, false, true));
+    }
+
+    /** As above, the segments read from the archive (the home's own are gone). */
+    @Test
+    void readsOfAPointInTimeRecoveryFromTheArchive() throws Exception {
+        sweepReads("pitr-archive-reads", pointInTimeRecoveryScenario(true, true, true));
+    }
+
+    /**
+     * The home's finished segments are gone: recovery gathers them from the archive into log/, and
+     * then moves the archive's copies of the old history aside. A failure after that must leave the
+     * gathered ones in log/, or the rerun finds the log ending before the target.
+     */
+    @Test
+    void aPointInTimeRecoveryFromTheArchive() throws Exception {
+        sweep("pitr-from-archive", pointInTimeRecoveryScenario(true, true, false));
+    }
+
     private void pointInTimeRecovery(String name, boolean archiving) throws Exception {
+        sweep(name, pointInTimeRecoveryScenario(archiving, false, false));
+    }
+
+    /**
+     * A recovery to a time of a home whose data files a backup replaced; {@code homeLogLost}: the
+     * home's finished segments are gone (the archive holds them); {@code reads}: a failure names the file.
+     */
+    private static Scenario pointInTimeRecoveryScenario(boolean archiving, boolean homeLogLost, boolean reads) {
         TreeSet<String> expected = new TreeSet<>();
         RecoveryTarget[] target = new RecoveryTarget[1];
-        sweep(name, new Scenario() {
+        return new Scenario() {
             private EnvironmentConfig config(Run run, org.cairndb.io.FileIO io) {
                 return config(run.dir, io);
             }
@@ -702,6 +737,13 @@ class FaultSweepTest {
                 }
                 TestSupport.deleteTree(home.resolve("data"));
                 TestSupport.copyTree(backup.resolve("data"), home.resolve("data"));
+                if (homeLogLost) {
+                    // The home's finished segments are lost: recovery reads them from the archive.
+                    Path archive = dir.resolve("archive");
+                    for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, archive)) {
+                        Files.deleteIfExists(home.resolve("log").resolve(SegmentFiles.name(seg)));
+                    }
+                }
             }
 
             @Override
@@ -711,7 +753,11 @@ class FaultSweepTest {
 
             @Override
             public void act(Run run) {
-                run.env = Environment.open(run.home(), recovery(config(run, run.fio)));
+                try {
+                    run.env = Environment.open(run.home(), recovery(config(run, run.fio)));
+                } catch (RuntimeException e) {
+                    throw reads ? assertNamesFile(run, e) : e;
+                }
             }
 
             private EnvironmentConfig recovery(EnvironmentConfig c) {
@@ -731,7 +777,7 @@ class FaultSweepTest {
                 found.remove(FaultSweep.PROBE);
                 assertEquals(expected, found, "the commits up to the target, no other");
             }
-        });
+        };
     }
 
     // ---- unsynced commits made durable ----
@@ -979,7 +1025,10 @@ class FaultSweepTest {
         String failed = run.fio.lastFailedOperation();
         if (failed != null) {
             String file = Path.of(failed.substring(failed.lastIndexOf(" of ") + 4)).getFileName().toString();
-            if (!String.valueOf(e.getMessage()).contains(file)) {
+            // The simulated error names the file itself ("Input/output error (simulated: read of ...
+            // of FILE failed)"); a real one does not: the file must be named besides.
+            String message = String.valueOf(e.getMessage()).replaceAll(" \\(simulated: [^)]*\\)", "");
+            if (!message.contains(file)) {
                 throw new AssertionError("the failure of a " + failed + " does not name " + file + ": " + e, e);
             }
         }
@@ -1149,6 +1198,132 @@ class FaultSweepTest {
                 assertEquals(expected, found, "every commit acknowledged before the stop");
             }
         });
+    }
+
+    // ---- the background checkpointer ----
+
+    /**
+     * Commits, then the checkpoint the background thread runs for them (by log volume: 16 KB; or by
+     * time: every 400 ms). A write, force or read failing inside it must fail the environment with
+     * a message naming the file; every later operation gets that error; the reopen recovers every
+     * acknowledged commit. (The checkpoint reads nothing here, its pages being in the cache: a sweep
+     * of reads fails only the commits', as {@link #readsOfACommit} does.)
+     */
+    @Test
+    void aBackgroundCheckpoint() throws Exception {
+        sweep("background-checkpoint", backgroundCheckpoint(300, 8L << 20));
+    }
+
+    private static Scenario backgroundCheckpoint(int records, long cache) {
+        return new Scenario() {
+            @Override
+            public void prepare(Path dir) {
+                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+                    Database db = env.openDatabase("t", true);
+                    for (int i = 0; i < records; i += 100) {
+                        try (Transaction t = env.beginTransaction()) {
+                            for (int j = i; j < Math.min(records, i + 100); j++) {
+                                String k = String.format("k%05d", j);
+                                db.put(t, b(k), valueOf(k));
+                            }
+                            t.commit();
+                        }
+                    }
+                    env.checkpoint(true);
+                }
+            }
+
+            @Override
+            public Environment open(Run run) {
+                return Environment.open(run.home(), config(run.fio).cacheSize(cache).checkpointerEnabled(true)
+                        .checkpointKBytes(16).checkpointInterval(java.time.Duration.ofMillis(400)));
+            }
+
+            /** Groups of ten of the act's commits acknowledged in the current run. */
+            private int acked;
+
+            @Override
+            public void setUp(Run run) {
+                acked = 0;
+            }
+
+            @Override
+            public TreeSet<String> after(TreeSet<String> before) {
+                TreeSet<String> out = new TreeSet<>(before);
+                for (int j = 0; j < 60; j++) {
+                    out.add(String.format("t/k%05d-u", j * 83 % records));
+                }
+                return out;
+            }
+
+            /** The background checkpoint failed the environment during the commits: those acknowledged are there. */
+            @Override
+            public boolean allowedAfterFailure(Run run, TreeSet<String> found) {
+                for (int g = acked; g <= acked + 1; g++) {
+                    TreeSet<String> expect = new TreeSet<>(run.before);
+                    for (int j = 0; j < g * 10; j++) {
+                        expect.add(String.format("t/k%05d-u", j * 83 % records));
+                    }
+                    if (found.equals(expect)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            @Override
+            public void act(Run run) throws Exception {
+                Database db = run.env.openDatabase("t", false);
+                try {
+                    for (int g = 0; g < 6; g++) { // some 20 KB of log, into leaves all over the tree
+                        try (Transaction t = run.env.beginTransaction()) {
+                            for (int j = g * 10; j < g * 10 + 10; j++) {
+                                String k = String.format("k%05d-u", j * 83 % records);
+                                db.put(t, b(k), valueOf(k)); // beside k{n}: into its leaf
+                            }
+                            t.commit();
+                        }
+                        acked = g + 1;
+                    }
+                } catch (RuntimeException e) {
+                    throw assertNamesFile(run, e);
+                }
+                run.steps.add("commits");
+                org.cairndb.recovery.Checkpointer checkpointer = run.env.internals().checkpointer();
+                long after = checkpointer.checkpoints();
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+                // Until a checkpoint that began after the commits finished, with no fault struck; a
+                // fault that struck it must fail the environment. (The next segment's preallocation,
+                // in the background too, may fail unreported: the log creates the segment itself.)
+                while (true) {
+                    try {
+                        run.env.internals().checkUsable();
+                    } catch (org.cairndb.EnvironmentFailureException failed) {
+                        assertNamesFile(run, failed);
+                        try (Transaction t = run.env.beginTransaction()) { // every later operation gets the same error
+                            db.put(t, b("later"), b("x"));
+                            t.commit();
+                            throw new AssertionError("a commit after the failed background checkpoint succeeded");
+                        } catch (org.cairndb.EnvironmentFailureException later) {
+                            assertEquals(failed.getMessage(), later.getMessage(), "a later commit is told the failure");
+                        }
+                        run.steps.add("the environment failed");
+                        throw failed;
+                    }
+                    String failed = run.fio.lastFailedOperation();
+                    boolean struck = failed != null && !failed.contains(SegmentFiles.PREALLOCATED);
+                    if (checkpointer.checkpoints() > after && !struck) {
+                        return;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError(struck ? "the " + failed + " failed, and the environment went on as if"
+                                + " nothing had: " + run.env.stats() : "no background checkpoint ran, and the environment"
+                                + " did not fail: " + run.env.stats());
+                    }
+                    Thread.sleep(5);
+                }
+            }
+        };
     }
 
     // ---- continuous archiving while the environment is open ----

@@ -104,6 +104,35 @@ class LogToolsInASmallHeapTest {
         assertTrue(out.contains("verified backup " + backup + ": no problems"), out);
     }
 
+    /**
+     * Catastrophic recovery's first step reads the copies of each segment side by side and compares
+     * their records: it read each record whole, twice over (one buffer per copy), and ran out of
+     * memory on the 48 MiB COMMIT. Here the log/ of a copy of the home, whose segments are the same
+     * bytes, meets the home's own log as a source: every record of the two is compared.
+     */
+    @Test
+    void theAssemblyComparesTheCopiesOfALargeRecordAPieceAtATime() throws IOException, InterruptedException {
+        Path copy = dir.resolve("assembled");
+        copyTree(home, copy);
+        String out = ChildJvm.run(dir, "assembly", HEAP, TIMEOUT, AssemblyOfLargeRecords.class,
+                copy.resolve("log").toString(), home.resolve("log").toString());
+        assertTrue(out.contains("assembled: []"), out); // the same copies: nothing to take
+    }
+
+    /** As above, one copy damaged inside the large record: the whole copy is taken, in the same heap. */
+    @Test
+    void theAssemblyTakesTheWholeCopyOverOneDamagedInsideALargeRecord() throws IOException, InterruptedException {
+        Path copy = dir.resolve("assembled-flipped");
+        copyTree(home, copy);
+        RecordFrame large = largestCommit(copy.resolve("log"));
+        Path segment = copy.resolve("log").resolve(SegmentFiles.name(Lsn.segment(large.lsn())));
+        flip(segment, Lsn.offset(large.lsn()) + large.size() / 2);
+        String out = ChildJvm.run(dir, "assembly of a damaged copy", HEAP, TIMEOUT, AssemblyOfLargeRecords.class,
+                copy.resolve("log").toString(), home.resolve("log").toString());
+        assertTrue(out.contains(segment.getFileName() + ": took the copy from " + home.resolve("log")) && out.contains(
+                "over the one in " + copy.resolve("log") + " (valid to offset " + Lsn.offset(large.lsn()) + ")"), out);
+    }
+
     private static String cairn(String name, String... args) throws IOException, InterruptedException {
         return ChildJvm.run(dir, name, HEAP, TIMEOUT, CairnCli.class, args);
     }

@@ -99,6 +99,50 @@ class PointInTimeRecoveryArchiveTest {
         }
     }
 
+    /**
+     * The home's log is lost but for the segment being written; recovery takes the rest from the
+     * archive into log/, reaches the target, moves the archive's copies of the old history aside,
+     * and then fails to cut the segment holding the target (an I/O error). The failed recovery took
+     * the segments it had gathered back out of log/, while the archive's copies were already moved
+     * aside: run again, it found the log ending before the target, "recovered to its end" and
+     * silently lost the commits in those segments. Run again, it must recover exactly the commits
+     * up to the target.
+     */
+    @Test
+    void aRecoveryThatFailsAtTheCutAfterTheArchiveMovedAsideRecoversEverythingRunAgain() throws Exception {
+        Path home = tmp.resolve("home");
+        Path archive = tmp.resolve("archive");
+        Path backup = tmp.resolve("backup");
+        List<Long> ids;
+        try (Environment env = Environment.open(home, config(archive))) {
+            commit(env, "base", 0, 10);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withSplitLayout(true));
+            ids = commit(env, "old", 0, 200);
+            TestSupport.awaitArchived(env);
+        }
+        TestSupport.deleteTree(home.resolve("data"));
+        TestSupport.copyTree(backup.resolve("data"), home.resolve("data"));
+        for (long seg : SegmentFiles.list(NioFileIO.INSTANCE, archive)) {
+            Files.delete(home.resolve("log").resolve(SegmentFiles.name(seg))); // lost: the archive holds them
+        }
+        int kept = 120;
+        RecoveryTarget target = RecoveryTarget.transaction(ids.get(kept - 1), true);
+        org.cairndb.io.FaultInjectingFileIO io = new org.cairndb.io.FaultInjectingFileIO(NioFileIO.INSTANCE,
+                tmp.resolve("scratch"), 1).failWrite(1, p -> p.getFileName().toString().endsWith(".cut"), false);
+        org.cairndb.CairnException e = org.junit.jupiter.api.Assertions.assertThrows(org.cairndb.CairnException.class,
+                () -> Environment.open(home, config(archive).fileIO(io).catastrophicRecovery(true).recoveryTarget(target))
+                        .close());
+        assertTrue(e.getMessage().contains(".cut"), e::toString);
+        try (Environment env = Environment.open(home, config(archive).catastrophicRecovery(true).recoveryTarget(target))) {
+            String notes = String.join("\n", env.recoveryReport().notes());
+            assertTrue(notes.contains("stopped at the recovery target"), notes);
+            assertEquals(union(named("base", 0, 10), named("old", 0, kept)), keys(env));
+        }
+        try (Environment env = Environment.open(home, config(archive))) {
+            assertEquals(union(named("base", 0, 10), named("old", 0, kept)), keys(env));
+        }
+    }
+
     @Test
     void aRestoredCopyTakenBackInTimeLeavesTheRunningOriginalsArchiveAlone() throws Exception {
         Path home = tmp.resolve("home");
