@@ -57,6 +57,11 @@ final class CheckpointCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"
                     + " (see cairn checkpoint --help)");
         }
+        if (once && (kbytes != null || minutes != null)) {
+            // -1 exits after one checkpoint, so a schedule given with it would be ignored in silence.
+            throw new CommandFailedException(ExitCodes.USAGE, "-1 checkpoints once and exits, -k and -p keep"
+                    + " checkpointing until interrupted: give -1, or -k and/or -p, not both");
+        }
         CheckpointSchedule schedule = new CheckpointSchedule(kbytes == null ? 0 : kbytes, minutes == null ? 0 : minutes);
         if (once) {
             try (Environment env = Homes.openExisting(home.home)) {
