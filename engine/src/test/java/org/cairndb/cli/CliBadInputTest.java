@@ -202,6 +202,24 @@ class CliBadInputTest {
         cases.add(usage("Invalid value for option '--max-rate': 'abc'", "hotbackup", "-h", "@ENV", "-b", "@NEW",
                 "--max-rate", "abc"));
         cases.add(usage("'-b': an empty path", "hotbackup", "-h", "@ENV", "-b", ""));
+        // refused before the environment is opened, whose recovery and lock would change the home
+        cases.add(failure("backup target @ENV lies inside the environment's own files", "hotbackup", "-h", "@ENV", "-b",
+                "@ENV"));
+        cases.add(failure("backup target @ENV/data/x lies inside the environment's own files", "hotbackup", "-h",
+                "@ENV", "-b", "@ENV/data/x"));
+        cases.add(failure("backup target @ENV/archive/b lies inside the log archive directory", "hotbackup", "-h",
+                "@ENV", "-b", "@ENV/archive/b"));
+        cases.add(failure("backup target @FILE is not a directory", "hotbackup", "-h", "@ENV", "-b", "@FILE"));
+        cases.add(failure("backup target @PHOTOS is not empty and holds no backup.manifest", "hotbackup", "-h", "@ENV",
+                "-b", "@PHOTOS"));
+        cases.add(failure("cannot update @NONE: it does not exist", "hotbackup", "-h", "@ENV", "-u", "-b", "@NONE"));
+        cases.add(failure("cannot update @EMPTY: it holds no backup.manifest", "hotbackup", "-h", "@ENV", "-u", "-b",
+                "@EMPTY"));
+        cases.add(failure("backup target @ENV/log lies inside the environment's own files", "failover", "-h", "@ENV",
+                "-b", "@ENV/log"));
+        cases.add(failure("backup target @FILE is not a directory", "failover", "-h", "@ENV", "-b", "@FILE"));
+        cases.add(failure("failover directory @PHOTOS is not empty but holds no backup.manifest", "failover", "-h",
+                "@ENV", "-b", "@PHOTOS"));
         cases.add(usage("Missing required option: '-b DIR'", "failover", "-h", "@ENV"));
         cases.add(usage("'-b': an empty path", "failover", "-h", "@ENV", "-b", ""));
         return cases.stream();
