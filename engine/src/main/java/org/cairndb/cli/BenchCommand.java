@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
                 "                                  commits/s and latency p50/p99/max",
                 "  --check                         balances sum to N x 1000, agree with history",
                 "  --check-acks F                  every id acknowledged in F is in the history",
-                "Steps given together run in that order. Without -h the environment is target/bench-env."})
+                "Steps given together run in that order; an option of a step not given is refused. Without -h the"
+                        + " environment is target/bench-env."})
 final class BenchCommand extends CairnCommand {
 
     /** Set by bin/cairn so that the default environment is the repository's, whatever the current directory. */

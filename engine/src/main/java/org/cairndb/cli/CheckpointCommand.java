@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
         description = {"Write the committed state to the data files so that recovery can start later in the log,"
                 + " like db_checkpoint.",
                 "",
-                "With -1, checkpoint once and exit. With -k and/or -p, keep the environment open and checkpoint"
-                        + " whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
+                "With -1, checkpoint once and exit. With -k and/or -p (instead of -1), keep the environment open and"
+                        + " checkpoint whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
                 "",
                 "Only one process may open an environment, so this command cannot run beside the application that"
                         + " uses it. The engine checkpoints by itself, as these two settings say:",
