@@ -30,6 +30,15 @@ public final class Failover {
     }
 
     /** Brings the failover copy in {@code dir} up to date (creating it on the first call). */
+    /**
+     * Refuses a failover directory {@link #update} would refuse, without the environment: see
+     * {@link HotBackup#checkTarget(org.cairndb.env.EnvironmentHome, Path, Path, boolean, boolean)}.
+     */
+    public static void checkTarget(org.cairndb.env.EnvironmentHome home, Path archiveDirectory, Path dir)
+            throws IOException {
+        HotBackup.checkTarget(home, archiveDirectory, dir, HotBackup.readForUpdate(dir) != null, true);
+    }
+
     public static BackupResult update(EnvironmentImpl env, Path dir, BackupOptions options) throws IOException {
         boolean exists = HotBackup.readForUpdate(dir) != null;
         BackupOptions o = options.withUpdate(exists).withSplitLayout(true).withRecover(true);

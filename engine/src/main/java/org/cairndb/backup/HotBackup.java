@@ -14,6 +14,7 @@ import org.cairndb.RecoveryReport;
 import org.cairndb.archive.BackupPins;
 import org.cairndb.archive.RateLimiter;
 import org.cairndb.archive.SegmentCopier;
+import org.cairndb.env.EnvironmentHome;
 import org.cairndb.env.EnvironmentImpl;
 import org.cairndb.log.LogRecordType;
 import org.cairndb.log.Lsn;
@@ -290,24 +291,43 @@ public final class HotBackup {
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
     private BackupManifest checkTarget(boolean failover) throws IOException {
-        Path home = env.home().home();
+        BackupManifest m = checkTarget(env.home(), env.archiveDirectory(), target, options.update(), failover);
+        if (m != null && !m.environmentId().equals(env.environmentId().toString())) {
+            throw new IllegalArgumentException("cannot update " + target + ": it is a backup of environment "
+                    + m.environmentId() + ", not of this one (" + env.environmentId() + ")");
+        }
+        return m;
+    }
+
+    /**
+     * Refuses a target no backup (or, with {@code failover}, failover update) of the environment in
+     * {@code envHome} may use: the environment's own files or archive directory, a plain file, a
+     * directory holding other files, an update of a directory without a manifest. It needs only the
+     * home's layout and archive directory, so a command checks the target before it opens the
+     * environment, whose recovery and lock would otherwise change the home for a command that is
+     * then refused. Returns the existing manifest for an update (whose environment the caller
+     * checks), null for a new backup.
+     */
+    public static BackupManifest checkTarget(EnvironmentHome envHome, Path archiveDirectory, Path target,
+            boolean update, boolean failover) throws IOException {
+        Path home = envHome.home();
         // Compared by real path: a home or target spelled through a symbolic link (/srv/store linking
         // to /data/store) must not slip a backup into the environment's log/, data/ or archive.
         Path realTarget = RealPaths.of(target);
         Path realHome = RealPaths.of(home);
-        if (realTarget.equals(realHome) || realTarget.startsWith(RealPaths.of(env.home().dataDir()))
-                || realTarget.startsWith(RealPaths.of(env.home().logDir()))) {
+        if (realTarget.equals(realHome) || realTarget.startsWith(RealPaths.of(envHome.dataDir()))
+                || realTarget.startsWith(RealPaths.of(envHome.logDir()))) {
             throw new IllegalArgumentException("backup target " + target + " lies inside the environment's own files ("
                     + home + "); choose a directory elsewhere");
         }
-        Path archive = env.archiveDirectory().toAbsolutePath().normalize();
+        Path archive = archiveDirectory.toAbsolutePath().normalize();
         if (realTarget.startsWith(RealPaths.of(archive))) {
             // The archive holds finished segments under their own names; a backup there would put
             // copies of unfinished ones beside them, which the archiver then refuses as different.
             throw new IllegalArgumentException("backup target " + target + " lies inside the log archive directory ("
                     + archive + "); choose a directory elsewhere");
         }
-        if (!options.update()) {
+        if (!update) {
             if (Files.isDirectory(target)) {
                 try (Stream<Path> s = Files.list(target)) {
                     // The lock file alone is what a backup that stopped before copying anything leaves.
@@ -342,10 +362,6 @@ public final class HotBackup {
         if (m == null) {
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
                     + " (not a complete backup); take a full backup instead");
-        }
-        if (!m.environmentId().equals(env.environmentId().toString())) {
-            throw new IllegalArgumentException("cannot update " + target + ": it is a backup of environment "
-                    + m.environmentId() + ", not of this one (" + env.environmentId() + ")");
         }
         return m;
     }

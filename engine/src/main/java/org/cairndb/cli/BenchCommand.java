@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
                 "                                  commits/s and latency p50/p99/max",
                 "  --check                         balances sum to N x 1000, agree with history",
                 "  --check-acks F                  every id acknowledged in F is in the history",
-                "Steps given together run in that order. Without -h the environment is target/bench-env."})
+                "Steps given together run in that order; an option of a step not given is refused. Without -h the"
+                        + " environment is target/bench-env."})
 final class BenchCommand extends CairnCommand {
 
     /** Set by bin/cairn so that the default environment is the repository's, whatever the current directory. */
@@ -38,10 +39,10 @@ final class BenchCommand extends CairnCommand {
     int threads = 1;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Run transfers for S seconds.")
-    long seconds;
+    Long seconds; // null when not given, so that a 0 given is named as not positive
 
     @Option(names = "--transactions", paramLabel = "M", description = "Run M transfers in all.")
-    long transactions;
+    Long transactions;
 
     @Option(names = "--durability", paramLabel = "D",
             description = "Commit durability: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -62,20 +63,12 @@ final class BenchCommand extends CairnCommand {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        boolean run = seconds != 0 || transactions != 0;
-        if (!init && !run && !check && checkAcks == null) {
-            throw new CommandFailedException(ExitCodes.USAGE, "nothing to do: give --init, --seconds or --transactions,"
-                    + " --check or --check-acks");
-        }
+        boolean run = seconds != null || transactions != null;
+        requireSteps(run);
         Bench.RunConfig config = null;
         if (run) {
-            if (seconds < 0 || transactions < 0 || (seconds != 0 && transactions != 0)) {
-                throw new CommandFailedException(ExitCodes.USAGE, "give one of --seconds S and --transactions M, positive");
-            }
-            if (threads < 1 || progressSeconds < 1) {
-                throw new CommandFailedException(ExitCodes.USAGE, "--threads and --progress must be at least 1");
-            }
-            config = new Bench.RunConfig(threads, seconds, transactions, durability, ackFile, progressSeconds * 1000);
+            config = new Bench.RunConfig(threads, seconds == null ? 0 : seconds, transactions == null ? 0 : transactions,
+                    durability, ackFile, progressSeconds * 1000);
         }
         Path h = home != null ? home : Path.of(System.getProperty(DEFAULT_HOME_PROPERTY, "target/bench-env"));
         if (run && ackFile != null) {
@@ -94,7 +87,8 @@ final class BenchCommand extends CairnCommand {
         }
         if (init) {
             if (accounts < 2 || accounts > Bench.MAX_ACCOUNTS) {
-                throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS);
+                throw new CommandFailedException(ExitCodes.USAGE, "--accounts must be from 2 to " + Bench.MAX_ACCOUNTS
+                        + ", not " + accounts);
             }
             if (Files.exists(h) && !Files.isDirectory(h)) {
                 // createDirectories would say only "already exists"
@@ -130,6 +124,53 @@ final class BenchCommand extends CairnCommand {
             throw new CommandFailedException("check failed: " + failure);
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Refuses a command line that asks for nothing, or whose values cannot be used, before anything
+     * is opened. An option given without the step it belongs to (--accounts without --init,
+     * --threads without a run) would be ignored in silence, so that a user who meant 5 accounts
+     * or 16 clients would measure something else: it is named instead.
+     */
+    private void requireSteps(boolean run) {
+        if (!init && !run && !check && checkAcks == null) {
+            throw new CommandFailedException(ExitCodes.USAGE, "nothing to do: give --init, --seconds or --transactions,"
+                    + " --check or --check-acks");
+        }
+        if (!init && given("--accounts")) {
+            throw usage("--accounts goes with --init (the accounts of a run or check are those --init created)");
+        }
+        if (!run) {
+            for (String option : new String[] {"--threads", "--durability", "--ack-file", "--progress"}) {
+                if (given(option)) {
+                    throw usage(option + " goes with a run: give --seconds S or --transactions M too");
+                }
+            }
+            return;
+        }
+        if (seconds != null && transactions != null) {
+            throw usage("give one of --seconds S and --transactions M, not both");
+        }
+        if (seconds != null && seconds <= 0) {
+            throw usage("--seconds takes a positive number of seconds, not " + seconds);
+        }
+        if (transactions != null && transactions <= 0) {
+            throw usage("--transactions takes a positive number of transfers, not " + transactions);
+        }
+        if (threads < 1) {
+            throw usage("--threads takes a positive number of clients, not " + threads);
+        }
+        if (progressSeconds < 1) {
+            throw usage("--progress takes a positive number of seconds, not " + progressSeconds);
+        }
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private static CommandFailedException usage(String message) {
+        return new CommandFailedException(ExitCodes.USAGE, message);
     }
 
     /** Prints a check's outcome; returns the first failure so far. */

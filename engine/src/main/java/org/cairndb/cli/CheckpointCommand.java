@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
         description = {"Write the committed state to the data files so that recovery can start later in the log,"
                 + " like db_checkpoint.",
                 "",
-                "With -1, checkpoint once and exit. With -k and/or -p, keep the environment open and checkpoint"
-                        + " whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
+                "With -1, checkpoint once and exit. With -k and/or -p (instead of -1), keep the environment open and"
+                        + " checkpoint whenever KB of log were written or MIN minutes passed, until interrupted (Ctrl-C).",
                 "",
                 "Only one process may open an environment, so this command cannot run beside the application that"
                         + " uses it. The engine checkpoints by itself, as these two settings say:",
@@ -56,6 +56,11 @@ final class CheckpointCommand extends CairnCommand {
         if (!once && kbytes == null && minutes == null) {
             throw new CommandFailedException(ExitCodes.USAGE, "give at least one of -1, -k KB and -p MIN"
                     + " (see cairn checkpoint --help)");
+        }
+        if (once && (kbytes != null || minutes != null)) {
+            // -1 exits after one checkpoint, so a schedule given with it would be ignored in silence.
+            throw new CommandFailedException(ExitCodes.USAGE, "-1 checkpoints once and exits, -k and -p keep"
+                    + " checkpointing until interrupted: give -1, or -k and/or -p, not both");
         }
         CheckpointSchedule schedule = new CheckpointSchedule(kbytes == null ? 0 : kbytes, minutes == null ? 0 : minutes);
         if (once) {

@@ -12,6 +12,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.Failover;
+import org.cairndb.env.EnvironmentHome;
 import org.cairndb.log.SegmentFiles;
 import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
@@ -43,6 +44,8 @@ final class FailoverCommand extends CairnCommand {
     public Integer call() throws IOException {
         target = target.toAbsolutePath().normalize(); // every message names it so, whatever the current directory
         boolean first = HotbackupCommand.readManifest(target) == null;
+        Failover.checkTarget(EnvironmentHome.detect(home.home), HotbackupCommand.archiveDirectoryBeforeOpening(home.home),
+                target);
         try (Environment env = HotbackupCommand.open(home.home)) {
             Path logDir = env.internals().home().logDir();
             List<Long> before = SegmentFiles.list(env.internals().io(), logDir);

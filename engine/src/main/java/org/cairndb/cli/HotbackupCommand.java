@@ -11,6 +11,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.HotBackup;
+import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.FileIO;
 import org.cairndb.util.Counted;
 import picocli.CommandLine.Command;
@@ -66,6 +67,8 @@ final class HotbackupCommand extends CairnCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a number of MB/s, or 0 for no limit, not "
                     + maxRate);
         }
+        HotBackup.checkTarget(EnvironmentHome.detect(home.home), archiveDirectoryBeforeOpening(home.home), target, update,
+                false);
         BackupOptions options = new BackupOptions(checkpointFirst, update, split, !noRecover, maxRate, this::progress);
         if (update && split) {
             BackupManifest m = readManifest(target);
@@ -133,6 +136,18 @@ final class HotbackupCommand extends CairnCommand {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The archive directory of the environment in {@code home}, read from its configuration without
+     * opening it: a target is checked before the open, since opening runs recovery and rewrites the
+     * lock file, which a command refused for a mistyped -b should not do to the home. The backup
+     * checks the target again once the environment is open (and then also that an updated backup is
+     * of this environment).
+     */
+    static Path archiveDirectoryBeforeOpening(Path home) {
+        Homes.requireEnvironment(home);
+        return Homes.config().withPropertiesFrom(home).archiveDirectory(home.toAbsolutePath().normalize());
     }
 
     /** Opens an existing environment for a backup command, with the test file layer if one is set. */

@@ -116,7 +116,9 @@ public final class Verifier {
                 }
             }
         } else {
-            for (String name : databases) {
+            // Each name once: a database named twice (cairn verify -h H db db) would otherwise be read
+            // twice and reported as a second file using its own database id.
+            for (String name : new java.util.LinkedHashSet<>(databases)) {
                 Path path = home.dataFile(name);
                 if (!Files.isRegularFile(path)) {
                     // Verify reads files only, not the catalog in the log, so it cannot tell a lost data

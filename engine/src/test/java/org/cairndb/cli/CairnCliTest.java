@@ -203,6 +203,13 @@ class CairnCliTest {
         assertTrue(r.err().contains("--no-such-flag"), r::toString);
     }
 
+    /** The line docs/cli.md shows for a mistyped option, exactly (it once showed the option twice). */
+    @Test
+    void aMistypedOptionPrintsTheLineTheDocsShow() {
+        CliRun.Result r = CliRun.run("dump", "-h", dir.toString(), "--no-such-flag", "db");
+        assertEquals("cairn dump: Unknown option: '--no-such-flag' (see cairn dump --help)", r.err().strip(), r::toString);
+    }
+
     @ParameterizedTest
     @MethodSource("commands")
     void wrongFlagIsNamedEvenWhenHomeIsMissingToo(List<String> command) {

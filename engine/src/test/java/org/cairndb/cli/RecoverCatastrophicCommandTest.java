@@ -43,6 +43,19 @@ class RecoverCatastrophicCommandTest {
         assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "0"), "positive");
     }
 
+    /** As docs/cli.md says: a target past the end of the log replays all of it, moves nothing aside, and says so. */
+    @Test
+    void aTargetAfterTheEndOfTheLogRecoversToTheEndAndSaysSo() throws Exception {
+        Path home = home();
+        CliRun.Result r = CliRun.run("recover", "-h", home.toString(), "--to-lsn", "99/99");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("the log ends before the recovery target, LSN 99/99 (inclusive): recovered to its end"),
+                r::toString);
+        try (java.util.stream.Stream<Path> log = Files.list(home.resolve("log"))) {
+            assertTrue(log.noneMatch(p -> p.getFileName().toString().startsWith("after-")), r::toString);
+        }
+    }
+
     @Test
     void aMissingLogsDirectoryIsNamed() {
         Path none = dir.resolve("no-such-archive");

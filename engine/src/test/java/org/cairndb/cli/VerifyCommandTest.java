@@ -51,6 +51,15 @@ class VerifyCommandTest {
         assertTrue(!r.out().contains("alpha") && !r.out().contains("log:"), r::toString);
     }
 
+    /** A database named twice is verified once, not reported as a second file using its own database id. */
+    @Test
+    void aDatabaseNamedTwiceIsVerifiedOnce() {
+        TestEnvironments.create(home, "alpha", 100);
+        CliRun.Result r = CliRun.run("verify", "-h", home.toString(), "alpha", "alpha");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(1, r.out().split("database alpha: 100 records", -1).length - 1, r::toString);
+    }
+
     @Test
     void damageFailsWithOneLineNamingFileAndOffset() throws IOException {
         TestEnvironments.create(home, "alpha", 100);
