@@ -451,6 +451,11 @@ class EnvironmentTest {
      * while a transaction has written, and the environment recovers. (The race a chaos run found, a
      * write that passed the database check before a removal and reached the log after it, needs
      * a checkpoint between the two; this test guards the path but did not reproduce that race.)
+     * Until a round has removed the database once, a removal refused three times in a row because a
+     * write was under way is tried with the writers held back between two writes: the round used to
+     * count on luck alone for a moment without a write (under load as few as three removals in its
+     * ten seconds; a round with none failed the test, "no removal succeeded"). Later removals race
+     * the writers as before.
      */
     @Test
     void removingADatabaseWhileItIsWrittenLeavesALogThatRecovers() throws Exception {
@@ -461,6 +466,8 @@ class EnvironmentTest {
             Environment env = Environment.open(home, config);
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.Queue<Throwable> unexpected = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            // Each write holds it shared; taken exclusively, no write is under way.
+            java.util.concurrent.locks.ReadWriteLock betweenWrites = new java.util.concurrent.locks.ReentrantReadWriteLock(true);
             List<Thread> writers = new java.util.ArrayList<>();
             for (int w = 0; w < 3; w++) {
                 int id = w;
@@ -468,7 +475,12 @@ class EnvironmentTest {
                     for (int i = 0; !stop.get(); i++) {
                         try {
                             Database d = env.openDatabase("x");
-                            d.put(null, b("k" + id + "-" + (i % 50)), new byte[100]);
+                            betweenWrites.readLock().lock();
+                            try {
+                                d.put(null, b("k" + id + "-" + (i % 50)), new byte[100]);
+                            } finally {
+                                betweenWrites.readLock().unlock();
+                            }
                         } catch (DatabaseNotFoundException e) {
                             // removed between opening and writing: expected
                         } catch (Throwable e) {
@@ -481,16 +493,28 @@ class EnvironmentTest {
                 writers.add(th);
             }
             int removed = 0;
+            int refusedInARow = 0;
             long deadline = System.nanoTime() + 10_000_000_000L;
             for (int i = 0; removed < 40 && System.nanoTime() < deadline; i++) {
+                boolean heldBack = removed == 0 && refusedInARow >= 3;
+                if (heldBack) {
+                    betweenWrites.writeLock().lock();
+                }
                 try {
                     env.removeDatabase("x");
                     removed++;
+                    refusedInARow = 0;
                 } catch (DatabaseNotFoundException e) {
                     // not created again yet
                 } catch (CairnException e) {
                     if (!e.getMessage().contains("an unfinished transaction has written to it")) {
                         throw e;
+                    }
+                    assertFalse(heldBack, "refused while no write was under way: " + e.getMessage());
+                    refusedInARow++;
+                } finally {
+                    if (heldBack) {
+                        betweenWrites.writeLock().unlock();
                     }
                 }
                 if (i % 5 == 0) {

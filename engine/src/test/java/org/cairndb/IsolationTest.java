@@ -193,6 +193,7 @@ class IsolationTest {
     void underSnapshotALockingReadWaitsForTheHolderAndThenReadsItsCommit() throws Exception {
         Transaction holder = begin(IsolationLevel.SNAPSHOT);
         Transaction waiter = begin(IsolationLevel.SNAPSHOT);
+        waiter.setLockTimeout(java.time.Duration.ofMinutes(1)); // woken by the holder's commit, not by the 2 s default
         assertEquals("10", s(db.get(waiter, b("y")))); // the waiter's snapshot predates the holder's commit
         int held = Integer.parseInt(s(db.getForUpdate(holder, b("x"))));
         String[] read = new String[1];

@@ -22,6 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** Lock waits, hand-over, timeouts, deadlock victims and transaction timeouts. */
 class LockingTest {
 
+    /**
+     * The lock timeout of a waiter the test wakes itself (by a commit, an interrupt): not under
+     * test, and the environment's 2 s could pass on a loaded machine before the test got to it.
+     */
+    private static final Duration WAITS_OUT_THE_TEST = Duration.ofMinutes(1);
+
     @TempDir
     Path dir;
     Environment env;
@@ -45,7 +51,8 @@ class LockingTest {
         Transaction holder = env.beginTransaction();
         db.put(holder, b("a"), b("2"));
         CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
-            try (Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.READ_COMMITTED))) {
+            try (Transaction t = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.READ_COMMITTED)
+                    .lockTimeout(WAITS_OUT_THE_TEST))) {
                 String v = s(db.getForUpdate(t, b("a")));
                 db.put(t, b("a"), b(v + "+"));
                 t.commit();
@@ -66,7 +73,7 @@ class LockingTest {
         AtomicReference<Thread> waiterThread = new AtomicReference<>();
         CompletableFuture<LockTimeoutException> waiter = CompletableFuture.supplyAsync(() -> {
             waiterThread.set(Thread.currentThread());
-            Transaction t = env.beginTransaction();
+            Transaction t = env.beginTransaction(new TransactionConfig().lockTimeout(WAITS_OUT_THE_TEST));
             try {
                 LockTimeoutException e = assertThrows(LockTimeoutException.class, () -> db.put(t, b("a"), b("3")));
                 assertFalse(t.isActive(), "the interrupted waiter's transaction was rolled back");
@@ -117,6 +124,10 @@ class LockingTest {
 
     @Test
     void anInterruptedAutoCommitWriteSpeaksOfTheWrite() throws Exception {
+        // An auto-commit write waits as long as the environment says: here longer than the test takes to interrupt it.
+        env.close();
+        env = Environment.open(dir, TestSupport.config().lockTimeout(WAITS_OUT_THE_TEST));
+        db = env.openDatabase("t");
         Transaction holder = env.beginTransaction();
         db.put(holder, b("a"), b("2"));
         AtomicReference<Thread> waiterThread = new AtomicReference<>();
@@ -237,8 +248,11 @@ class LockingTest {
     @Test
     void theOperationThatFindsTheTimeoutPassedRollsTheTransactionBackAndFreesItsLocks() throws InterruptedException {
         for (String next : new String[] {"get", "put", "cursor", "commit"}) {
-            Transaction t = env.beginTransaction(new TransactionConfig().timeout(Duration.ofMillis(50)));
+            Transaction t = env.beginTransaction();
             db.put(t, b("held"), b("by " + next));
+            // Set after the write: counted from the begin, a 50 ms timeout could pass before the write
+            // on a loaded machine, which then failed instead of the operation under test.
+            t.setTimeout(Duration.ofMillis(50));
             long began = System.nanoTime();
             TestSupport.awaitTrue(() -> System.nanoTime() - began > Duration.ofMillis(60).toNanos(), "the timeout to pass");
             TransactionTimeoutException e = assertThrows(TransactionTimeoutException.class, () -> {

@@ -23,6 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PreparedSerializableTest {
 
+    /**
+     * The lock timeout of a transaction the test frees by its next steps: not under test, and the
+     * 2 s of {@link TestSupport#config()} could pass on a loaded machine before those steps ran.
+     */
+    private static final java.time.Duration WAITS_OUT_THE_TEST = java.time.Duration.ofMinutes(1);
+
     @TempDir
     Path dir;
 
@@ -127,6 +133,7 @@ class PreparedSerializableTest {
             d.put(p, b("x"), b("derived from v0"));
             Transaction w = env.beginTransaction();
             d.put(w, b("k"), b("v1"));
+            p.setLockTimeout(WAITS_OUT_THE_TEST); // its wait ends by the test's next steps, not by a timeout
             CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
             TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
                     "P to wait for the lock on k");
@@ -159,6 +166,7 @@ class PreparedSerializableTest {
             d.put(p, b("x"), b("k1..k5 was empty"));
             Transaction l = env.beginTransaction();
             d.getForUpdate(l, b("r"));
+            p.setLockTimeout(WAITS_OUT_THE_TEST); // its wait ends by the test's next steps, not by a timeout
             CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
             TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
                     "P to wait for the lock on r");

@@ -67,14 +67,17 @@ class TimeoutRaceTest {
         return new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1);
     }
 
-    /** A transaction with the test's timeout, counted from {@code began}, that has written {@code value} under "k". */
+    /**
+     * A transaction that has written {@code value} under "k", with the test's timeout counted from
+     * {@code began}. The timeout is set after the write: set before it, a write that a loaded machine
+     * delayed past it failed instead of the commit or prepare under test.
+     */
     private record Timed(Transaction txn, long began) {
         static Timed write(Environment env, Database db, String value) {
-            long began = System.nanoTime();
             Transaction t = env.beginTransaction();
-            t.setTimeout(TIMEOUT);
             db.put(t, b("k"), b(value));
-            return new Timed(t, began);
+            t.setTimeout(TIMEOUT);
+            return new Timed(t, System.nanoTime()); // no earlier than the timeout's start: waiting from it waits long enough
         }
     }
 

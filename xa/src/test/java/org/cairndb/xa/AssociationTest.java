@@ -192,8 +192,10 @@ class AssociationTest {
      */
     @Test
     void aJoinThatWaitedForASuccessfulPrepareIsXaerProto() throws Exception {
+        // The prepare waits for a lock until the test commits its holder: a minute, not the 2 s default, which
+        // a loaded machine could spend before the test got there.
         try (Environment serial = Environment.open(dir.resolve("serial"),
-                XaTestSupport.config().isolation(org.cairndb.IsolationLevel.SERIALIZABLE))) {
+                XaTestSupport.config().isolation(org.cairndb.IsolationLevel.SERIALIZABLE).lockTimeout(java.time.Duration.ofMinutes(1)))) {
             Database t = serial.openDatabase("t");
             CairnXAResource a = new CairnXAResource(serial);
             CairnXAResource b = new CairnXAResource(serial);

@@ -160,6 +160,12 @@ class CompletionTest {
 
     @Test
     void aDeadlockVictimBranchEndsWithRbdeadlock() throws Exception {
+        // The first branch waits until the test closes the cycle: up to a minute, not the 2 s of the test
+        // configuration, which a loaded machine could spend first (a lock timeout instead of a deadlock).
+        env.close();
+        env = Environment.open(dir.resolve("env"), XaTestSupport.config().lockTimeout(Duration.ofMinutes(1)));
+        db = env.openDatabase("t");
+        xa = new CairnXAResource(env);
         CairnXAResource other = new CairnXAResource(env);
         Xid a = xid();
         Xid c = xid();
