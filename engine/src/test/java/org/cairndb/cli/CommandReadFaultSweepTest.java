@@ -21,6 +21,7 @@ import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.HotBackup;
+import org.cairndb.crash.FaultSweep;
 import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.FaultInjectingFileIO.Operation;
 import org.cairndb.io.NioFileIO;
@@ -156,12 +157,7 @@ class CommandReadFaultSweepTest {
         }
 
         private List<Long> indices(long count) {
-            List<Long> out = new ArrayList<>();
-            long step = Math.max(1, (count + MAX_RUNS - 1) / MAX_RUNS);
-            for (long n = 1 + (step > 1 ? random.nextLong(step) : 0); n <= count; n += step) {
-                out.add(n);
-            }
-            return out;
+            return FaultSweep.sampledIndices(count, MAX_RUNS, random);
         }
 
         private void runOnce(long n, boolean sticky) throws Exception {

@@ -37,7 +37,7 @@ import org.cairndb.tools.Verifier;
  * holds every acknowledged change and nothing rolled back, that the files verify, and that no
  * file handle or thread of the failed operation is left.
  */
-final class FaultSweep {
+public final class FaultSweep {
 
     /** How the N-th operation goes wrong. */
     enum Mode {
@@ -188,6 +188,11 @@ final class FaultSweep {
 
     /** 1..count, or every k-th of them from a random start when there are more than maxRuns. */
     private List<Long> indices(long count) {
+        return sampledIndices(count, maxRuns, random);
+    }
+
+    /** 1..count, or every k-th of them from a random start when there are more than {@code maxRuns}. */
+    public static List<Long> sampledIndices(long count, int maxRuns, Random random) {
         List<Long> out = new ArrayList<>();
         long step = Math.max(1, (count + maxRuns - 1) / maxRuns);
         for (long n = 1 + (step > 1 ? random.nextLong(step) : 0); n <= count; n += step) {

@@ -91,6 +91,27 @@ class FaultSweepTest {
         }
     }
 
+    /**
+     * A home with database "t" of {@code records} keys {@code k00000...} holding {@link #valueOf}
+     * their key, committed a hundred to a transaction and checkpointed, so that its pages are read
+     * from the data file after a reopen.
+     */
+    private static void checkpointedHome(Path dir, int records) {
+        try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
+            Database db = env.openDatabase("t", true);
+            for (int i = 0; i < records; i += 100) {
+                try (Transaction t = env.beginTransaction()) {
+                    for (int j = i; j < Math.min(records, i + 100); j++) {
+                        String k = String.format("k%05d", j);
+                        db.put(t, b(k), valueOf(k));
+                    }
+                    t.commit();
+                }
+            }
+            env.checkpoint(true);
+        }
+    }
+
     private static TreeSet<String> with(TreeSet<String> before, String... entries) {
         TreeSet<String> out = new TreeSet<>(before);
         out.addAll(List.of(entries));
@@ -1041,19 +1062,7 @@ class FaultSweepTest {
         sweepReads("reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
-                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
-                    Database db = env.openDatabase("t", true);
-                    for (int i = 0; i < records; i += 100) {
-                        try (Transaction t = env.beginTransaction()) {
-                            for (int j = i; j < i + 100; j++) {
-                                String k = String.format("k%05d", j);
-                                db.put(t, b(k), valueOf(k));
-                            }
-                            t.commit();
-                        }
-                    }
-                    env.checkpoint(true); // the pages are in the data file, read from there after the reopen
-                }
+                checkpointedHome(dir, records); // the pages are in the data file, read from there after the reopen
             }
 
             /** A cache far smaller than the data: the pages the state before the act read are gone again. */
@@ -1117,19 +1126,7 @@ class FaultSweepTest {
         sweepReads("commit-reads", new Scenario() {
             @Override
             public void prepare(Path dir) {
-                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
-                    Database db = env.openDatabase("t", true);
-                    for (int i = 0; i < records; i += 100) {
-                        try (Transaction t = env.beginTransaction()) {
-                            for (int j = i; j < i + 100; j++) {
-                                String k = String.format("k%05d", j);
-                                db.put(t, b(k), valueOf(k));
-                            }
-                            t.commit();
-                        }
-                    }
-                    env.checkpoint(true);
-                }
+                checkpointedHome(dir, records);
             }
 
             @Override
@@ -1218,19 +1215,7 @@ class FaultSweepTest {
         return new Scenario() {
             @Override
             public void prepare(Path dir) {
-                try (Environment env = Environment.open(dir.resolve("home"), config(NioFileIO.INSTANCE))) {
-                    Database db = env.openDatabase("t", true);
-                    for (int i = 0; i < records; i += 100) {
-                        try (Transaction t = env.beginTransaction()) {
-                            for (int j = i; j < Math.min(records, i + 100); j++) {
-                                String k = String.format("k%05d", j);
-                                db.put(t, b(k), valueOf(k));
-                            }
-                            t.commit();
-                        }
-                    }
-                    env.checkpoint(true);
-                }
+                checkpointedHome(dir, records);
             }
 
             @Override
