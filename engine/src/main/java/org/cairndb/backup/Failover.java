@@ -29,7 +29,6 @@ public final class Failover {
     private Failover() {
     }
 
-    /** Brings the failover copy in {@code dir} up to date (creating it on the first call). */
     /**
      * Refuses a failover directory {@link #update} would refuse, without the environment: see
      * {@link HotBackup#checkTarget(org.cairndb.env.EnvironmentHome, Path, Path, boolean, boolean)}.
@@ -39,6 +38,7 @@ public final class Failover {
         HotBackup.checkTarget(home, archiveDirectory, dir, HotBackup.readForUpdate(dir) != null, true);
     }
 
+    /** Brings the failover copy in {@code dir} up to date (creating it on the first call). */
     public static BackupResult update(EnvironmentImpl env, Path dir, BackupOptions options) throws IOException {
         boolean exists = HotBackup.readForUpdate(dir) != null;
         BackupOptions o = options.withUpdate(exists).withSplitLayout(true).withRecover(true);
