@@ -488,7 +488,9 @@ public final class HotBackup {
      * only (bytes after its last valid record must again be the environment's); else what is there.
      */
     private String writtenSince(Path ours, Path copy, long seg, long diff) throws IOException {
-        try (SegmentReader r = SegmentReader.open(env.io(), copy, seg)) {
+        // Only each record's type and place are looked at: a large one (a transaction of several
+        // 16 MiB values written in the copy) is checked a piece at a time, not held whole.
+        try (SegmentReader r = SegmentReader.open(env.io(), copy, seg).holdingRecordsUpTo(SegmentReader.PIECE)) {
             if (r.header() == null || diff < SegmentHeader.SIZE) {
                 return "another segment header";
             }
