@@ -47,6 +47,9 @@ public interface BranchSupport {
         /** The engine transaction of the branch the resource is associated with right now, or null. */
         Transaction transaction();
 
+        /** The branches the XAResource is still associated with (active, or suspended), as text; empty if none. */
+        List<String> associations();
+
         /** Runs {@code op} in the associated branch's transaction, recording why the engine rolled it back. */
         <T> T call(Function<Transaction, T> op);
 

@@ -47,6 +47,11 @@ final class XaBranchSupport implements BranchSupport {
             }
 
             @Override
+            public List<String> associations() {
+                return xa.associations();
+            }
+
+            @Override
             public <T> T call(Function<Transaction, T> op) {
                 return xa.call(op);
             }

@@ -116,6 +116,22 @@ public final class CairnXAResource implements XAResource {
         return associated == null ? null : associated.xid;
     }
 
+    /**
+     * The branches this resource is associated with: the active association first, then the
+     * suspended ones, each as its Xid's text form, suspended ones followed by " (suspended)"; empty
+     * when end has been called for every branch. An adapter must not pool a connection with any left.
+     */
+    public synchronized List<String> associations() {
+        List<String> out = new ArrayList<>();
+        if (associated != null) {
+            out.add(associated.xid.toString());
+        }
+        for (CairnXid x : suspended.keySet()) {
+            out.add(x + " (suspended)");
+        }
+        return out;
+    }
+
     private synchronized XaBranch current() {
         if (associated == null) {
             throw new IllegalStateException("this XA resource of " + env + " is not associated with a transaction branch"
