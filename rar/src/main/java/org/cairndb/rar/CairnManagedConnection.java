@@ -50,7 +50,7 @@ public class CairnManagedConnection implements ManagedConnection {
         this.mcf = mcf;
         this.me = me;
         this.env = me.awaitOpen();
-        this.branches = me.connectBranches();
+        this.branches = me.connectBranches(this::localWork);
     }
 
     CairnManagedConnectionFactory factory() {
@@ -200,6 +200,12 @@ public class CairnManagedConnection implements ManagedConnection {
         }
     }
 
+    /** Why an XA start must be refused (XAER_OUTSIDE): a local transaction is under way; else null. */
+    private String localWork() {
+        return local == null ? null : "this Cairn connection has a local transaction under way; commit or roll it"
+                + " back first";
+    }
+
     void endLocal(boolean commit) throws ResourceException {
         Transaction t;
         synchronized (localLock) {
@@ -253,7 +259,8 @@ public class CairnManagedConnection implements ManagedConnection {
             if (branches.transaction() != null) {
                 if (local != null) {
                     // Work would go to the XA branch while the local transaction stays open: one unit
-                    // of work split between two outcomes.
+                    // of work split between two outcomes. (The XA start is refused in this case; a
+                    // begin and a start racing on two threads can still get here.)
                     throw new java.lang.IllegalStateException("this Cairn connection has a local transaction under way"
                             + " and is also enlisted in an XA transaction; finish the local transaction first");
                 }
