@@ -186,6 +186,32 @@ class AssociationTest {
     }
 
     /**
+     * Branches of one global transaction with different branch qualifiers (loosely coupled: a
+     * transaction manager that does not join) are separate engine transactions, as XA allows: one
+     * does not see the other's writes, and one that wants a key the other holds waits for its lock
+     * like any other transaction (here past its lock timeout: XA_RBTIMEOUT), while the other commits.
+     */
+    @Test
+    void looselyCoupledBranchesAreSeparateTransactions() throws Exception {
+        CairnXid a = xid();
+        CairnXid b = XaTestSupport.branch(a, "loose");
+        r1.start(a, TMNOFLAGS);
+        put(r1, "k", "from a");
+        r2.start(b, TMNOFLAGS);
+        assertNull(r2.call(t -> db.get(t, b("k"))), "no uncommitted write of the other branch is seen");
+        assertThrows(org.cairndb.LockTimeoutException.class, () -> r2.run(t -> {
+            t.setLockTimeout(java.time.Duration.ofMillis(50));
+            db.put(t, b("k"), b("from b"));
+        }));
+        assertXa(javax.transaction.xa.XAException.XA_RBTIMEOUT, () -> r2.end(b, TMSUCCESS));
+        r1.end(a, TMSUCCESS);
+        assertEquals(XA_OK, r1.prepare(a));
+        assertXa(javax.transaction.xa.XAException.XA_RBTIMEOUT, () -> r2.prepare(b));
+        r1.commit(a, false);
+        assertEquals("from a", s(db.get(null, b("k"))));
+    }
+
+    /**
      * A join that waits for the branch while its prepare runs (here the prepare of a SERIALIZABLE
      * branch waits for the lock of a key it read) gets what a join after the prepare gets:
      * XAER_PROTO, the branch being prepared, not XAER_NOTA, which would say it never existed.
