@@ -3,6 +3,7 @@ package org.cairndb.rar;
 import jakarta.resource.ResourceException;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.transaction.xa.XAResource;
 import org.cairndb.LockTimeoutException;
 import org.cairndb.Transaction;
@@ -13,8 +14,12 @@ import org.cairndb.Transaction;
  */
 public interface BranchSupport {
 
-    /** A fresh per-connection XA endpoint: one for each managed connection, and one for each recovery scan. */
-    Branches connect();
+    /**
+     * A fresh per-connection XA endpoint: one for each managed connection, and one for each recovery
+     * scan. While {@code outside} gives a reason (the connection's local transaction), starting a
+     * branch is refused with XAER_OUTSIDE.
+     */
+    Branches connect(Supplier<String> outside);
 
     /** Prepared (in-doubt) branches, oldest first, as the admin MBean shows them. */
     List<InDoubt> inDoubt();
@@ -46,6 +51,9 @@ public interface BranchSupport {
 
         /** The engine transaction of the branch the resource is associated with right now, or null. */
         Transaction transaction();
+
+        /** The branches the XAResource is still associated with (active, or suspended), as text; empty if none. */
+        List<String> associations();
 
         /** Runs {@code op} in the associated branch's transaction, recording why the engine rolled it back. */
         <T> T call(Function<Transaction, T> op);

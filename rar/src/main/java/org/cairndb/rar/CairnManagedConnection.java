@@ -50,7 +50,7 @@ public class CairnManagedConnection implements ManagedConnection {
         this.mcf = mcf;
         this.me = me;
         this.env = me.awaitOpen();
-        this.branches = me.connectBranches();
+        this.branches = me.connectBranches(this::localWork);
     }
 
     CairnManagedConnectionFactory factory() {
@@ -85,9 +85,11 @@ public class CairnManagedConnection implements ManagedConnection {
 
     /**
      * Invalidates every handle; the connection goes back to the pool. Refused while a local
-     * transaction is active (as the Connectors API allows): back in the pool, the connection would do
-     * its next user's work in that transaction, and lose it with the transaction. The server then
-     * destroys the connection instead, which rolls the transaction back.
+     * transaction is active, or while the XAResource is still associated with a branch (end not
+     * called, or only TMSUSPEND), as the Connectors API allows: back in the pool, the connection would
+     * do its next user's work in that transaction, and lose it with the transaction. The server then
+     * destroys the connection instead, which rolls the local transaction back and ends the XA
+     * association as end(TMFAIL) would.
      */
     @Override
     public void cleanup() throws ResourceException {
@@ -97,6 +99,13 @@ public class CairnManagedConnection implements ManagedConnection {
                         + " it cannot go back to the pool (commit or roll the transaction back first, or destroy the"
                         + " connection, which rolls it back)");
             }
+        }
+        List<String> enlisted = branches.associations();
+        if (!enlisted.isEmpty()) {
+            throw new IllegalStateException("this Cairn managed connection is still associated with XA transaction"
+                    + " branch " + String.join(", ", enlisted) + " (its XAResource's end was not called): it cannot go"
+                    + " back to the pool, where its next user's work would run in that branch (end the association"
+                    + " first, or destroy the connection, which ends it as end(TMFAIL) would)");
         }
         for (CairnConnectionImpl h : handles) {
             h.invalidate("its managed connection was cleaned up by the server");
@@ -191,6 +200,12 @@ public class CairnManagedConnection implements ManagedConnection {
         }
     }
 
+    /** Why an XA start must be refused (XAER_OUTSIDE): a local transaction is under way; else null. */
+    private String localWork() {
+        return local == null ? null : "this Cairn connection has a local transaction under way; commit or roll it"
+                + " back first";
+    }
+
     void endLocal(boolean commit) throws ResourceException {
         Transaction t;
         synchronized (localLock) {
@@ -244,7 +259,8 @@ public class CairnManagedConnection implements ManagedConnection {
             if (branches.transaction() != null) {
                 if (local != null) {
                     // Work would go to the XA branch while the local transaction stays open: one unit
-                    // of work split between two outcomes.
+                    // of work split between two outcomes. (The XA start is refused in this case; a
+                    // begin and a start racing on two threads can still get here.)
                     throw new java.lang.IllegalStateException("this Cairn connection has a local transaction under way"
                             + " and is also enlisted in an XA transaction; finish the local transaction first");
                 }

@@ -407,9 +407,9 @@ public final class ManagedEnvironment {
         });
     }
 
-    public BranchSupport.Branches connectBranches() {
+    public BranchSupport.Branches connectBranches(java.util.function.Supplier<String> outside) {
         environment();
-        return branches.connect();
+        return branches.connect(outside);
     }
 
     public BranchSupport branches() {

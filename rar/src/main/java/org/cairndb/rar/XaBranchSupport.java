@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.transaction.xa.XAResource;
 import org.cairndb.Environment;
 import org.cairndb.LockTimeoutException;
@@ -33,8 +34,8 @@ final class XaBranchSupport implements BranchSupport {
     }
 
     @Override
-    public Branches connect() {
-        CairnXAResource xa = new CairnXAResource(env);
+    public Branches connect(Supplier<String> outside) {
+        CairnXAResource xa = new CairnXAResource(env, outside);
         return new Branches() {
             @Override
             public XAResource xaResource() {
@@ -44,6 +45,11 @@ final class XaBranchSupport implements BranchSupport {
             @Override
             public Transaction transaction() {
                 return xa.transaction();
+            }
+
+            @Override
+            public List<String> associations() {
+                return xa.associations();
             }
 
             @Override

@@ -175,9 +175,14 @@ class AdapterMisuseTest extends AdapterFixture {
         return new LocalWork(mc, h, lt);
     }
 
-    /** Work on a connection with a local transaction under way that is also enlisted in XA is refused, not split. */
+    /**
+     * An XA start (new branch, join or resume) on a connection with a local transaction under way is
+     * XAER_OUTSIDE, as XA says of a resource manager doing work outside a global transaction, and
+     * changes nothing: the association suspended stays, to be resumed once the local transaction ends.
+     * The start was accepted, and only the next piece of work was refused.
+     */
     @Test
-    void workInALocalTransactionAndAnXaBranchAtOnceIsRefused() throws Exception {
+    void anXaStartWhileALocalTransactionIsUnderWayIsXaerOutside() throws Exception {
         LocalWork w = startLocalWork();
         CairnManagedConnection mc = w.mc();
         CairnConnection h = w.handle();
@@ -185,13 +190,30 @@ class AdapterMisuseTest extends AdapterFixture {
         javax.transaction.xa.Xid xid = new org.cairndb.xa.CairnXid(7, "g".getBytes(StandardCharsets.UTF_8),
                 "b".getBytes(StandardCharsets.UTF_8));
         javax.transaction.xa.XAResource xa = mc.getXAResource();
-        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.putString("t", "b", "2"));
-        assertTrue(e.getMessage().contains("local transaction under way"), e.getMessage());
-        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
-        xa.rollback(xid);
+        javax.transaction.xa.XAException e = assertThrows(javax.transaction.xa.XAException.class,
+                () -> xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS));
+        assertEquals(javax.transaction.xa.XAException.XAER_OUTSIDE, e.errorCode, e.getMessage());
+        assertTrue(e.getMessage().contains("local transaction"), e.getMessage());
+        h.putString("t", "b", "2");
         lt.rollback();
         assertNull(h.getString("t", "a"));
+        assertNull(h.getString("t", "b"));
+
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS); // the Xid is free: nothing was started
+        h.putString("t", "branch", "x");
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUSPEND);
+        lt.begin(); // XA lets a suspended association's connection work outside the branch
+        h.putString("t", "local", "y");
+        e = assertThrows(javax.transaction.xa.XAException.class,
+                () -> xa.start(xid, javax.transaction.xa.XAResource.TMRESUME));
+        assertEquals(javax.transaction.xa.XAException.XAER_OUTSIDE, e.errorCode, e.getMessage());
+        lt.commit();
+        xa.start(xid, javax.transaction.xa.XAResource.TMRESUME);
+        assertEquals("x", h.getString("t", "branch"));
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        xa.rollback(xid);
+        assertEquals("y", h.getString("t", "local"));
+        assertNull(h.getString("t", "branch"));
         mc.destroy();
     }
 

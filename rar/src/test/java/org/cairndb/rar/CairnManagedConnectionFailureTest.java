@@ -160,6 +160,37 @@ class CairnManagedConnectionFailureTest extends AdapterFixture {
     }
 
     /**
+     * cleanup() while the connection's XAResource is still associated with a branch (active or
+     * suspended: end was not called) is refused like a local transaction, naming the branch. It was
+     * accepted: back in the pool, the connection ran its next user's auto-commit work in that branch,
+     * and the branch's rollback took that work with it.
+     */
+    @Test
+    void cleanupWhileAnXaBranchIsAssociatedIsRefused() throws Exception {
+        XAResource xa = mc.getXAResource();
+        CairnXid active = new CairnXid(1, b("g"), b("active"));
+        xa.start(active, XAResource.TMNOFLAGS);
+        handle.putString("x", "k", "in-branch");
+        jakarta.resource.spi.IllegalStateException e = assertThrows(jakarta.resource.spi.IllegalStateException.class,
+                mc::cleanup);
+        assertTrue(e.getMessage().contains("XA transaction branch " + active), e.getMessage());
+        assertEquals("in-branch", handle.getString("x", "k"), "the handles stay valid");
+
+        xa.end(active, XAResource.TMSUSPEND);
+        e = assertThrows(jakarta.resource.spi.IllegalStateException.class, mc::cleanup);
+        assertTrue(e.getMessage().contains(active + " (suspended)"), e.getMessage());
+
+        xa.end(active, XAResource.TMSUCCESS);
+        xa.rollback(active);
+        mc.cleanup();
+        assertFalse(handle.isValid(1));
+        CairnConnection next = (CairnConnection) mc.getConnection(null, null);
+        next.putString("x", "next", "auto-commit");
+        assertEquals("auto-commit", ((CairnConnection) connect().getConnection(null, null)).getString("x", "next"));
+        assertNull(next.getString("x", "k"), "the branch's work was rolled back");
+    }
+
+    /**
      * destroy() of a connection still associated with an XA branch ends the association as failed:
      * the transaction manager's prepare, through another connection, hears the branch was rolled back.
      */

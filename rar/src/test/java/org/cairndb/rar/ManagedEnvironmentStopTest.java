@@ -163,4 +163,54 @@ class ManagedEnvironmentStopTest extends AdapterFixture {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("manifest")), "left unfinished");
         }
     }
+
+    /**
+     * stop() with one XA branch prepared and one still active, then a new start: the prepared branch
+     * is in doubt and recoverable through a new connection, what was committed is there, the active
+     * branch's work is gone; the old connection's handle and XAResource say the environment is closed
+     * (XAER_RMFAIL), and the pool no longer matches the old connection.
+     */
+    @Test
+    void preparedBranchesSurviveAStopAndActiveOnesAreRolledBack() throws Exception {
+        ra = adapter(dir, "unit", "homes");
+        ra.start(ctx);
+        CairnManagedConnectionFactory mcf = TestAdapters.factory(ra, "unit");
+        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        org.cairndb.xa.CairnXid prepared = new org.cairndb.xa.CairnXid(1, "p".getBytes(), "1".getBytes());
+        xa.start(prepared, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("t", "prepared", "yes");
+        xa.end(prepared, javax.transaction.xa.XAResource.TMSUCCESS);
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, xa.prepare(prepared));
+        h.putString("t", "committed", "yes");
+        org.cairndb.xa.CairnXid active = new org.cairndb.xa.CairnXid(1, "a".getBytes(), "1".getBytes());
+        xa.start(active, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("t", "active", "yes");
+
+        ra.stop();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> h.getString("t", "committed"));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+        javax.transaction.xa.XAException rmfail = assertThrows(javax.transaction.xa.XAException.class,
+                () -> xa.recover(javax.transaction.xa.XAResource.TMSTARTRSCAN));
+        assertEquals(javax.transaction.xa.XAException.XAER_RMFAIL, rmfail.errorCode, rmfail.getMessage());
+
+        ra.start(ctx);
+        assertNull(mcf.matchManagedConnections(java.util.Set.of(mc), null, null), "the old connection is not reused");
+        CairnManagedConnection next = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        javax.transaction.xa.XAResource nxa = next.getXAResource();
+        javax.transaction.xa.Xid[] inDoubt = nxa.recover(javax.transaction.xa.XAResource.TMSTARTRSCAN);
+        assertEquals(List.of(prepared), List.of(inDoubt));
+        javax.transaction.xa.XAException gone = assertThrows(javax.transaction.xa.XAException.class,
+                () -> nxa.rollback(active));
+        assertEquals(javax.transaction.xa.XAException.XAER_NOTA, gone.errorCode, gone.getMessage());
+        CairnConnection nh = (CairnConnection) next.getConnection(null, null);
+        assertEquals("yes", nh.getString("t", "committed"));
+        assertNull(nh.getString("t", "active"));
+        assertNull(nh.getString("t", "prepared"), "in doubt: not committed yet");
+        nxa.commit(inDoubt[0], false);
+        assertEquals("yes", nh.getString("t", "prepared"));
+        mc.destroy();
+        next.destroy();
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
@@ -63,16 +64,28 @@ public final class CairnXAResource implements XAResource {
     /** The environment's {@code cairn.txn.timeout}, exactly (it need not be whole seconds); zero for none. */
     private final Duration defaultTimeout;
     private volatile int timeoutSeconds;
+    /** Why the connection is doing work outside a global transaction right now, or null: start is then XAER_OUTSIDE. */
+    private final Supplier<String> outside;
 
     // Association state of this resource; guarded by this.
     private XaBranch associated;
     private final Map<CairnXid, XaBranch> suspended = new HashMap<>();
 
     public CairnXAResource(Environment env) {
+        this(env, () -> null);
+    }
+
+    /**
+     * A resource whose connection may also do work outside any global transaction (a resource
+     * adapter's local transaction): while {@code outside} gives a reason, every {@link #start} is
+     * XAER_OUTSIDE with that reason, and changes nothing.
+     */
+    public CairnXAResource(Environment env, Supplier<String> outside) {
         this.env = env;
         this.registry = BranchRegistry.of(env);
         this.inDoubt = new InDoubtBranches(env);
         this.defaultTimeout = env.config().txnTimeout();
+        this.outside = outside;
     }
 
     /** The environment this resource fronts. */
@@ -116,6 +129,22 @@ public final class CairnXAResource implements XAResource {
         return associated == null ? null : associated.xid;
     }
 
+    /**
+     * The branches this resource is associated with: the active association first, then the
+     * suspended ones, each as its Xid's text form, suspended ones followed by " (suspended)"; empty
+     * when end has been called for every branch. An adapter must not pool a connection with any left.
+     */
+    public synchronized List<String> associations() {
+        List<String> out = new ArrayList<>();
+        if (associated != null) {
+            out.add(associated.xid.toString());
+        }
+        for (CairnXid x : suspended.keySet()) {
+            out.add(x + " (suspended)");
+        }
+        return out;
+    }
+
     private synchronized XaBranch current() {
         if (associated == null) {
             throw new IllegalStateException("this XA resource of " + env + " is not associated with a transaction branch"
@@ -132,6 +161,11 @@ public final class CairnXAResource implements XAResource {
         if (flags != TMNOFLAGS && flags != TMJOIN && flags != TMRESUME) {
             throw XaErrors.error(XAException.XAER_INVAL, "start of branch " + x + " with flags 0x"
                     + Integer.toHexString(flags) + ": only one of TMNOFLAGS, TMJOIN, TMRESUME is allowed");
+        }
+        String elsewhere = outside.get();
+        if (elsewhere != null) {
+            throw XaErrors.error(XAException.XAER_OUTSIDE, "cannot start branch " + x + " with flags 0x"
+                    + Integer.toHexString(flags) + ": " + elsewhere);
         }
         try {
             synchronized (this) {

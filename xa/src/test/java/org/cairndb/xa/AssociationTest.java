@@ -186,6 +186,61 @@ class AssociationTest {
     }
 
     /**
+     * A resource whose connection says it is working outside any global transaction refuses every
+     * start with XAER_OUTSIDE and that reason, and changes nothing: no branch is begun, and a
+     * suspended association stays, to be resumed once the other work is over.
+     */
+    @Test
+    void aStartWhileTheConnectionWorksOutsideIsXaerOutside() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> elsewhere = new java.util.concurrent.atomic.AtomicReference<>();
+        CairnXAResource r = new CairnXAResource(env, elsewhere::get);
+        Xid x = xid();
+        r.start(x, TMNOFLAGS);
+        put(r, "a", "1");
+        r.end(x, TMSUSPEND);
+        elsewhere.set("a local transaction is under way");
+        Xid y = xid();
+        for (int flags : new int[] {TMNOFLAGS, TMJOIN, TMRESUME}) {
+            Xid which = flags == TMNOFLAGS ? y : x;
+            String m = assertXa(javax.transaction.xa.XAException.XAER_OUTSIDE, () -> r.start(which, flags)).getMessage();
+            assertTrue(m.contains("a local transaction is under way"), m);
+        }
+        assertXa(XAER_NOTA, () -> r1.start(y, TMJOIN)); // nothing was begun
+        elsewhere.set(null);
+        r.start(x, TMRESUME);
+        assertEquals("1", s(r.call(t -> db.get(t, b("a")))));
+        r.end(x, TMSUCCESS);
+        r.commit(x, true);
+        assertEquals("1", s(db.get(null, b("a"))));
+    }
+
+    /**
+     * Branches of one global transaction with different branch qualifiers (loosely coupled: a
+     * transaction manager that does not join) are separate engine transactions, as XA allows: one
+     * does not see the other's writes, and one that wants a key the other holds waits for its lock
+     * like any other transaction (here past its lock timeout: XA_RBTIMEOUT), while the other commits.
+     */
+    @Test
+    void looselyCoupledBranchesAreSeparateTransactions() throws Exception {
+        CairnXid a = xid();
+        CairnXid b = XaTestSupport.branch(a, "loose");
+        r1.start(a, TMNOFLAGS);
+        put(r1, "k", "from a");
+        r2.start(b, TMNOFLAGS);
+        assertNull(r2.call(t -> db.get(t, b("k"))), "no uncommitted write of the other branch is seen");
+        assertThrows(org.cairndb.LockTimeoutException.class, () -> r2.run(t -> {
+            t.setLockTimeout(java.time.Duration.ofMillis(50));
+            db.put(t, b("k"), b("from b"));
+        }));
+        assertXa(javax.transaction.xa.XAException.XA_RBTIMEOUT, () -> r2.end(b, TMSUCCESS));
+        r1.end(a, TMSUCCESS);
+        assertEquals(XA_OK, r1.prepare(a));
+        assertXa(javax.transaction.xa.XAException.XA_RBTIMEOUT, () -> r2.prepare(b));
+        r1.commit(a, false);
+        assertEquals("from a", s(db.get(null, b("k"))));
+    }
+
+    /**
      * A join that waits for the branch while its prepare runs (here the prepare of a SERIALIZABLE
      * branch waits for the lock of a key it read) gets what a join after the prepare gets:
      * XAER_PROTO, the branch being prepared, not XAER_NOTA, which would say it never existed.
