@@ -95,4 +95,38 @@ class CmtIT {
         assertThrows(jakarta.transaction.RollbackException.class, ut::commit);
         assertNull(store.get(DB, "doomed"));
     }
+
+    /**
+     * The transaction manager's reaper rolls a transaction back at its timeout from its own thread
+     * while the bean goes on. Writes the bean then makes must not commit on their own, outside the
+     * transaction: through the handle it holds (WildFly destroys the managed connection behind a
+     * handle still open at the rollback; elsewhere the adapter refuses the work, see
+     * ThreadTransaction), nor through a handle asked for afterwards. Nothing is written.
+     */
+    @Test
+    @OperateOnDeployment("war")
+    void writesAfterTheTransactionTimedOutAreRefusedNotCommittedAlone() throws Exception {
+        ut.setTransactionTimeout(1);
+        String outcome;
+        try {
+            ut.begin();
+            try {
+                outcome = store.writeOnPastTheTimeout(DB, "timed-out-kept", "timed-out-fresh");
+            } finally {
+                try {
+                    ut.rollback();
+                } catch (IllegalStateException | jakarta.transaction.SystemException alreadyEnded) {
+                    // The reaper rolled it back; the thread is let go of it either way.
+                }
+            }
+        } finally {
+            ut.setTransactionTimeout(0);
+        }
+        for (String attempt : outcome.split(" \\| ")) {
+            org.junit.jupiter.api.Assertions.assertNotEquals("written", attempt, outcome);
+        }
+        assertNull(store.get(DB, "timed-out-kept"), outcome);
+        assertNull(store.get(DB, "timed-out-fresh"), outcome);
+        System.out.println("[cmt] writes past the timeout: " + outcome);
+    }
 }

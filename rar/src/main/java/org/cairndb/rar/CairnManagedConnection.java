@@ -273,6 +273,17 @@ public class CairnManagedConnection implements ManagedConnection {
                         return op.apply(t);
                     }
                 }
+                String jta = me.threadTransactionFinishedOrDoomed();
+                if (jta != null) {
+                    // The transaction manager ended this connection's branch (a timeout, from its
+                    // reaper's thread) while the caller is still inside the transaction: auto-commit
+                    // would put this work outside it. See ThreadTransaction.
+                    throw new java.lang.IllegalStateException("the JTA transaction of this thread is " + jta
+                            + ", and this Cairn connection is no longer enlisted in it (a transaction that"
+                            + " passes its timeout is rolled back by the transaction manager): the work would"
+                            + " commit on its own, outside that transaction, so it was refused and nothing was"
+                            + " written; end the transaction and retry in a new one");
+                }
                 try (Transaction t = env.beginTransaction()) {
                     T result = op.apply(t);
                     t.commit();

@@ -56,6 +56,7 @@ public final class ManagedEnvironment {
 
     private final EnvironmentSettings settings;
     private final BootstrapContext ctx;
+    private final ThreadTransaction threadTransaction;
     private final CountDownLatch started = new CountDownLatch(1);
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicBoolean checkpointRunning = new AtomicBoolean();
@@ -80,6 +81,12 @@ public final class ManagedEnvironment {
     ManagedEnvironment(EnvironmentSettings settings, BootstrapContext ctx) {
         this.settings = settings;
         this.ctx = ctx;
+        this.threadTransaction = ThreadTransaction.of(ctx);
+    }
+
+    /** See {@link ThreadTransaction#finishedOrDoomed()}. */
+    String threadTransactionFinishedOrDoomed() {
+        return threadTransaction.finishedOrDoomed();
     }
 
     public String name() {

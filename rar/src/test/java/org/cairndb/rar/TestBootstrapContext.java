@@ -38,6 +38,8 @@ final class TestBootstrapContext implements BootstrapContext, AutoCloseable {
     volatile RuntimeException breakWork;
     /** When set, accepted Work waits for this latch before it runs (a recovery that takes long). */
     volatile CountDownLatch holdWork;
+    /** What {@link #getTransactionSynchronizationRegistry()} gives (none by default, as outside a server). */
+    volatile TransactionSynchronizationRegistry registry;
     /** What {@link #createTimer()} gives. */
     volatile Timers timers = Timers.REAL;
     private final List<ManualTimer> manual = new CopyOnWriteArrayList<>();
@@ -200,7 +202,7 @@ final class TestBootstrapContext implements BootstrapContext, AutoCloseable {
 
     @Override
     public TransactionSynchronizationRegistry getTransactionSynchronizationRegistry() {
-        return null;
+        return registry;
     }
 
     @Override

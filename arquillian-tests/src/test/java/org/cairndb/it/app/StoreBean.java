@@ -21,6 +21,9 @@ public class StoreBean {
     @Resource
     private SessionContext ctx;
 
+    @Resource
+    private jakarta.transaction.TransactionSynchronizationRegistry registry;
+
     /** Writes in the caller's (or a new) JTA transaction. */
     public void put(String db, String key, String value) throws ResourceException {
         try (CairnConnection c = cairn.getConnection()) {
@@ -34,6 +37,43 @@ public class StoreBean {
             for (String k : keys) {
                 c.putString(db, k, value);
             }
+        }
+    }
+
+    /**
+     * Writes in the caller's transaction, waits (up to a minute) until the transaction manager has
+     * rolled that transaction back at its timeout, then tries a write through the same handle and
+     * one through a handle asked for afterwards: for each, "written" if it went through, else the
+     * refusal's message (the two joined by " | ").
+     */
+    public String writeOnPastTheTimeout(String db, String kept, String fresh) throws Exception {
+        try (CairnConnection c = cairn.getConnection()) {
+            c.putString(db, kept, "inside");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+            while (registry.getTransactionStatus() == jakarta.transaction.Status.STATUS_ACTIVE) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the transaction was still active a minute past its timeout");
+                }
+                Thread.sleep(20); // polling the condition, with the deadline above
+            }
+            return attempt(() -> c.putString(db, kept, "past the timeout")) + " | " + attempt(() -> {
+                try (CairnConnection again = cairn.getConnection()) {
+                    again.putString(db, fresh, "past the timeout");
+                }
+            });
+        }
+    }
+
+    private interface Write {
+        void run() throws Exception;
+    }
+
+    private static String attempt(Write w) {
+        try {
+            w.run();
+            return "written";
+        } catch (Exception refused) {
+            return refused.getClass().getSimpleName() + ": " + refused.getMessage();
         }
     }
 
