@@ -80,6 +80,35 @@ class PayaraCmtIT {
         assertNull(store().get(DB, "failed"), String.valueOf(e));
     }
 
+    /**
+     * A transaction that passes its timeout while the bean goes on writing: whatever Payara's
+     * transaction manager does at the timeout, no write of the bean commits on its own, outside the
+     * transaction (the adapter refuses work on a connection in no branch while the thread's
+     * transaction is finished or doomed).
+     */
+    @Test
+    void writesPastTheTransactionTimeoutDoNotCommitOnTheirOwn() throws Exception {
+        ut.setTransactionTimeout(1);
+        String outcome;
+        try {
+            ut.begin();
+            try {
+                outcome = store().writeOnPastTheTimeout(DB, "timed-out-1", "timed-out-2", 10);
+            } finally {
+                try {
+                    ut.rollback();
+                } catch (IllegalStateException | jakarta.transaction.SystemException alreadyEnded) {
+                    // The transaction manager rolled it back at the timeout.
+                }
+            }
+        } finally {
+            ut.setTransactionTimeout(0);
+        }
+        System.out.println("[payara-cmt] writes past the timeout: " + outcome);
+        assertNull(store().get(DB, "timed-out-1"), outcome);
+        assertNull(store().get(DB, "timed-out-2"), outcome);
+    }
+
     @Test
     void aCallerTransactionSpansTheBeansCallsAndRollsBackAsOne() throws Exception {
         ut.begin();

@@ -33,6 +33,9 @@ public class LedgerStore {
     @Resource
     private SessionContext ctx;
 
+    @Resource
+    private jakarta.transaction.TransactionSynchronizationRegistry registry;
+
     @Resource(lookup = "java:appserver/TransactionManager")
     private TransactionManager tm;
 
@@ -40,6 +43,30 @@ public class LedgerStore {
     public void put(String db, String key, String value) throws ResourceException {
         try (CairnConnection c = cairn.getConnection()) {
             c.putString(db, key, value);
+        }
+    }
+
+    /**
+     * Writes in the caller's transaction, waits up to {@code waitSeconds} for the transaction
+     * manager to act on the transaction's timeout (the thread's transaction no longer active), then
+     * tries a second write through the same handle. Returns how the transaction stood and what the
+     * second write did.
+     */
+    public String writeOnPastTheTimeout(String db, String first, String second, int waitSeconds) throws Exception {
+        try (CairnConnection c = cairn.getConnection()) {
+            c.putString(db, first, "inside");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(waitSeconds);
+            while (registry.getTransactionStatus() == jakarta.transaction.Status.STATUS_ACTIVE
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling the condition, with the deadline above
+            }
+            String status = "status " + registry.getTransactionStatus();
+            try {
+                c.putString(db, second, "past the timeout");
+                return status + ", second write accepted";
+            } catch (RuntimeException refused) {
+                return status + ", second write refused: " + refused.getMessage();
+            }
         }
     }
 
