@@ -45,7 +45,13 @@ public class CairnManagedConnectionFactory implements ManagedConnectionFactory, 
         }
         ManagedEnvironment me = ra.environment(environmentName);
         me.awaitOpen();
-        return new CairnManagedConnection(this, me);
+        try {
+            return new CairnManagedConnection(this, me);
+        } catch (IllegalStateException closedMeanwhile) {
+            // The environment failed or closed between the wait and the connection's own look at it:
+            // the server expects a ResourceException from here, with the reason.
+            throw new ResourceException(closedMeanwhile.getMessage(), closedMeanwhile);
+        }
     }
 
     @Override
