@@ -70,6 +70,8 @@ public final class CairnXAResource implements XAResource {
     // Association state of this resource; guarded by this.
     private XaBranch associated;
     private final Map<CairnXid, XaBranch> suspended = new HashMap<>();
+    /** Branches whose association {@link #release()} ended: the transaction manager's end still gets their XA_RB* code. */
+    private final Map<CairnXid, XaBranch> released = new HashMap<>();
 
     public CairnXAResource(Environment env) {
         this(env, () -> null);
@@ -276,6 +278,13 @@ public final class CairnXAResource implements XAResource {
                     suspended.remove(x);
                     b.dissociate(flags == TMFAIL);
                     return;
+                }
+                XaBranch gone = released.remove(x);
+                if (gone != null) {
+                    // Its connection was destroyed while associated (release()): the transaction
+                    // manager's end learns the branch was rolled back, so that it goes on to roll it
+                    // back (which removes it); XAER_PROTO would make it skip the rollback.
+                    throw gone.rollbackError("end");
                 }
                 existing(x, "end");
                 throw XaErrors.error(XAException.XAER_PROTO, "cannot end branch " + x + ": this resource is not"
@@ -594,8 +603,8 @@ public final class CairnXAResource implements XAResource {
 
     /**
      * Ends every association this resource still has, as end(TMFAIL) would: for the resource adapter
-     * when it destroys a connection that is still enlisted. The branches stay, rollback-only, until
-     * their transaction manager rolls them back.
+     * when it destroys a connection that is still enlisted. The branches stay, rolled back, until
+     * their transaction manager rolls them back; its end for one of them gets XA_RBROLLBACK.
      */
     public void release() {
         List<XaBranch> ends = new ArrayList<>();
@@ -606,10 +615,15 @@ public final class CairnXAResource implements XAResource {
             }
             ends.addAll(suspended.values());
             suspended.clear();
+            for (XaBranch b : ends) {
+                released.put(b.xid, b);
+            }
         }
         for (XaBranch b : ends) {
             try {
-                b.dissociate(true);
+                b.rollBack(XAException.XA_RBROLLBACK, false, "its connection was destroyed by the server while"
+                        + " associated with it");
+                b.dissociate(false);
             } catch (XAException | RuntimeException e) {
                 // rolled back already: nothing more to do
             }

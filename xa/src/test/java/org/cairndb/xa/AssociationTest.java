@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 import org.cairndb.Database;
@@ -376,6 +377,39 @@ class AssociationTest {
         assertXa(XA_RBROLLBACK, () -> r2.prepare(x));
         assertXa(XA_RBROLLBACK, () -> r2.prepare(y));
         r1.start(xid(), TMNOFLAGS); // usable again
+    }
+
+    /**
+     * The transaction manager still holds the resource of a connection the server destroyed, and
+     * ends its branch: XA_RBROLLBACK, naming why, so that it goes on to roll the branch back (which
+     * removes it). XAER_PROTO made Narayana skip that rollback, leaving the branch registered until
+     * the environment closed.
+     */
+    @Test
+    void anEndAfterReleaseSaysRolledBackAndTheRollbackThatFollowsRemovesTheBranch() throws Exception {
+        Xid x = xid();
+        Xid y = xid();
+        r1.start(x, TMNOFLAGS);
+        put(r1, "x", "1");
+        r1.end(x, TMSUSPEND);
+        r1.start(y, TMNOFLAGS);
+        put(r1, "y", "1");
+        r1.release();
+        for (Xid each : new Xid[] {x, y}) {
+            XAException e = assertXa(XA_RBROLLBACK, () -> r1.end(each, TMSUCCESS));
+            assertTrue(e.getMessage().contains("its connection was destroyed by the server"), e.getMessage());
+            r1.rollback(each);
+            assertXa(XAER_NOTA, () -> r1.rollback(each));
+            assertXa(XAER_NOTA, () -> r1.end(each, TMSUCCESS));
+        }
+        assertEquals(0, r2.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN).length);
+        Xid z = xid();
+        r2.start(z, TMNOFLAGS);
+        put(r2, "x", "2"); // not blocked: the released branches' locks are gone
+        r2.end(z, TMSUCCESS);
+        r2.commit(z, true);
+        assertEquals("2", s(db.get(null, b("x"))));
+        assertNull(db.get(null, b("y")));
     }
 
     @Test
