@@ -90,8 +90,16 @@ public final class Transaction implements AutoCloseable {
         commit();
     }
 
-    /** Rolls back. A no-op if the transaction was already rolled back. */
+    /**
+     * Rolls back. A no-op if the transaction was already rolled back: by a {@link TransactionException},
+     * or by the close of its environment.
+     */
     public void abort() {
+        if (txn.state() == Txn.State.ABORTED) {
+            // Before the environment check: after the close it threw "environment ... is closed", and
+            // the abort of a catch or finally block replaced the error being handled.
+            return;
+        }
         env.checkUsable();
         env.txns().abort(txn);
     }

@@ -125,6 +125,38 @@ class TransactionTest {
     }
 
     /**
+     * abort() of a transaction already rolled back is a no-op, as its javadoc says, also once the
+     * environment is closed (whose close rolled it back) or when a timeout rolled it back: it threw
+     * "environment ... is closed", so that the abort of a catch or finally block replaced the error
+     * being handled. A prepared transaction is still refused: its roll-back must be logged.
+     */
+    @Test
+    void abortOfATransactionAlreadyRolledBackIsANoOpAfterTheEnvironmentClosed() {
+        Transaction active = env.beginTransaction();
+        db.put(active, b("k"), b("uncommitted"));
+        Transaction victim = env.beginTransaction();
+        victim.abort();
+        Transaction prepared = env.beginTransaction();
+        db.put(prepared, b("p"), b("prepared"));
+        prepared.prepare(b("g"));
+        env.close();
+        assertEquals("ABORTED", active.state(), "the close rolled it back");
+        active.abort();
+        victim.abort();
+        assertEquals("ABORTED", active.state());
+        IllegalStateException e = assertThrows(IllegalStateException.class, prepared::abort);
+        assertEquals("environment " + env.home() + " is closed", e.getMessage());
+        assertTrue(prepared.isPrepared(), "the refusal left it prepared");
+        env = TestSupport.open(dir);
+        db = env.openDatabase("d");
+        assertEquals(null, db.get(null, b("k")), "the rolled-back write is not there");
+        Transaction again = env.preparedTransaction(b("g"));
+        assertTrue(again != null && again.isPrepared(), "the prepared transaction stayed prepared");
+        again.commit();
+        assertEquals("prepared", s(db.get(null, b("p"))));
+    }
+
+    /**
      * Setting a timeout on a transaction that could no longer use it was accepted and ignored: the
      * caller believed it set. It is refused as every other use of such a transaction is.
      */
