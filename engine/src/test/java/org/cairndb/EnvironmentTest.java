@@ -176,6 +176,9 @@ class EnvironmentTest {
             assertEquals("the database name must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.beginTransaction(null));
             assertTrue(e.getMessage().startsWith("the transaction configuration must not be null"), e.getMessage());
+            // It answered null, "no such prepared transaction", hiding the caller's mistake.
+            e = assertThrows(IllegalArgumentException.class, () -> env.preparedTransaction(null));
+            assertEquals("the global transaction id must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.heuristicOutcome(null));
             assertEquals("the global transaction id must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.forgetHeuristic(null));
