@@ -107,7 +107,9 @@ public final class Transaction implements AutoCloseable {
     /**
      * First phase of a two-phase commit: makes the transaction's writes durable in a PREPARE record
      * under {@code globalId}, keeping its locks. It then survives crashes and can only be committed
-     * or rolled back.
+     * or rolled back. A global id another prepared transaction has, or whose heuristic outcome is
+     * remembered (until {@link Environment#forgetHeuristic}), is refused with a
+     * {@link TransactionStateException}.
      */
     public void prepare(byte[] globalId) {
         env.checkUsable();

@@ -1168,10 +1168,21 @@ public final class TxnManager {
         return globalId == null ? null : preparedByGid.get(ByteBuffer.wrap(globalId));
     }
 
-    /** Why a prepare cannot take {@code globalId} (a prepared transaction has it), or null. */
+    /**
+     * Why a prepare cannot take {@code globalId}, or null: a prepared transaction has it, or a heuristic
+     * outcome not yet forgotten is remembered under it (a heuristic decision on the new transaction
+     * would replace that outcome, unforgotten). Final under the sequence lock, which outcomes are
+     * registered under.
+     */
     private String globalIdInUse(byte[] globalId) {
         Txn same = preparedByGlobalId(globalId);
-        return same == null ? null : "global id 0x" + Bytes.hex(globalId) + " is already used by prepared " + same.describe();
+        if (same != null) {
+            return "global id 0x" + Bytes.hex(globalId) + " is already used by prepared " + same.describe();
+        }
+        HeuristicOutcome decided = heuristic(globalId);
+        return decided == null ? null : "global id 0x" + Bytes.hex(globalId) + " is already used by transaction "
+                + decided.txnId() + ", heuristically " + (decided.committed() ? "committed" : "rolled back")
+                + " and not yet forgotten (Environment.forgetHeuristic)";
     }
 
     /** Registers a transaction as prepared (its global id and ranges set). */
