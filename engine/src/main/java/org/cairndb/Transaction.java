@@ -20,8 +20,10 @@ import org.cairndb.txn.Txn;
  * conflict, timeout) it has already been rolled back; {@link #abort()} is then a no-op.
  *
  * <p>A transaction is used by one thread at a time (it may pass from thread to thread, as an XA
- * branch does); the environment and its databases are shared by all threads. Closing the
- * environment rolls back the transactions still active.
+ * branch does); the environment and its databases are shared by all threads. While its commit or
+ * prepare runs, an abort, close or second commit from another thread is refused with a
+ * {@link TransactionStateException}. Closing the environment rolls back the transactions still
+ * active.
  */
 public final class Transaction implements AutoCloseable {
 

@@ -558,7 +558,12 @@ public final class TxnManager {
             commits.increment();
             return;
         }
-        commitThrottle.accept(txn);
+        try {
+            commitThrottle.accept(txn);
+        } catch (RuntimeException | Error e) {
+            txn.endFinishing(); // nothing was written: the transaction is its owner's again
+            throw e;
+        }
         Durability d = txn.durability();
         java.util.function.LongFunction<LogRecord> record = null;
         if (d != Durability.NOT_DURABLE || wasPrepared) {
@@ -932,7 +937,7 @@ public final class TxnManager {
         if (s != Txn.State.ACTIVE) {
             throw txn.stateError("abort");
         }
-        if (finish(txn, Txn.State.ACTIVE, Txn.State.ABORTED, "rolled back")) {
+        if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
             aborts.increment();
         }
     }
