@@ -203,7 +203,7 @@ public final class Txn {
         checkActive(action);
         if (finishing) {
             // Another thread's commit or prepare (a transaction is used by one thread at a time): both
-            // went on, logging it twice.
+            // would go on, each logging and publishing it.
             throw underWay(action);
         }
         finishing = true;
@@ -222,8 +222,8 @@ public final class Txn {
     /**
      * Rolls the transaction back at its owner's request; whether it did (false if it was no longer
      * active). Refused while a commit or prepare runs in another thread: rolled back under it, the
-     * commit returned as if it had committed, its writes gone from memory (and in the log if it had
-     * already taken them).
+     * commit returned as if it had committed, its writes gone (from memory; the log keeps them if
+     * its record had already taken them).
      */
     synchronized boolean abortByOwner(String reason) {
         if (state == State.ACTIVE && finishing) {

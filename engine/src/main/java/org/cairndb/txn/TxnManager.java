@@ -561,7 +561,9 @@ public final class TxnManager {
         try {
             commitThrottle.accept(txn);
         } catch (RuntimeException | Error e) {
-            txn.endFinishing(); // nothing was written: the transaction is its owner's again
+            if (!wasPrepared) {
+                txn.endFinishing(); // nothing was written: the transaction is its owner's again
+            }
             throw e;
         }
         Durability d = txn.durability();
