@@ -181,12 +181,8 @@ public final class Database {
     /** A cursor over the keys in {@code [from, to)}; a null bound is open. */
     public Cursor openCursor(Transaction txn, byte[] from, byte[] to) {
         check();
-        if (from != null) {
-            checkKey(from);
-        }
-        if (to != null) {
-            checkKey(to);
-        }
+        checkBound(from, "start", "from");
+        checkBound(to, "end", "to");
         return new Cursor(env, db, txn == null ? null : own(txn), from == null ? null : from.clone(),
                 to == null ? null : to.clone());
     }
@@ -296,26 +292,43 @@ public final class Database {
         return b == null ? null : Arrays.copyOf(b, b.length);
     }
 
-    static void checkKey(byte[] key) {
+    private void checkKey(byte[] key) {
         if (key == null) {
-            throw new IllegalArgumentException("key must not be null");
+            throw new IllegalArgumentException("key for " + this + " must not be null");
         }
         if (key.length == 0) {
-            throw new IllegalArgumentException("key must not be empty");
+            throw new IllegalArgumentException("key for " + this + " must not be empty: keys are 1 to " + MAX_KEY_SIZE
+                    + " bytes");
         }
         if (key.length > MAX_KEY_SIZE) {
-            throw new IllegalArgumentException("key of " + key.length + " bytes is larger than the maximum of "
-                    + MAX_KEY_SIZE + " bytes");
+            throw new IllegalArgumentException("key of " + key.length + " bytes for " + this
+                    + " is larger than the maximum of " + MAX_KEY_SIZE + " bytes");
         }
     }
 
-    static void checkValue(byte[] value) {
+    /** The {@code end} ("start") of a cursor's range, argument {@code name} ("from"); null leaves it open. */
+    private void checkBound(byte[] bound, String end, String name) {
+        if (bound == null) {
+            return;
+        }
+        String what = "the " + end + " (" + name + ") of a cursor's range in " + this;
+        if (bound.length == 0) {
+            throw new IllegalArgumentException(what + " must not be empty: keys are 1 to " + MAX_KEY_SIZE + " bytes; a null "
+                    + end + " leaves the range open");
+        }
+        if (bound.length > MAX_KEY_SIZE) {
+            throw new IllegalArgumentException(what + " has " + bound.length + " bytes, more than the largest key ("
+                    + MAX_KEY_SIZE + " bytes)");
+        }
+    }
+
+    private void checkValue(byte[] value) {
         if (value == null) {
-            throw new IllegalArgumentException("value must not be null (use delete to remove a key)");
+            throw new IllegalArgumentException("value for " + this + " must not be null (use delete to remove a key)");
         }
         if (value.length > MAX_VALUE_SIZE) {
-            throw new IllegalArgumentException("value of " + value.length + " bytes is larger than the maximum of "
-                    + MAX_VALUE_SIZE + " bytes (16 MiB)");
+            throw new IllegalArgumentException("value of " + value.length + " bytes for " + this
+                    + " is larger than the maximum of " + MAX_VALUE_SIZE + " bytes (16 MiB)");
         }
     }
 

@@ -132,8 +132,13 @@ public final class Environment implements AutoCloseable {
         return list;
     }
 
-    /** A handle on the prepared transaction with this global id, to commit or roll it back; null if none. */
+    /**
+     * A handle on the prepared transaction with this global id, to commit or roll it back; null if
+     * none. A null global id is refused, as by {@link #heuristicOutcome}: it was answered "none",
+     * hiding the caller's mistake.
+     */
     public Transaction preparedTransaction(byte[] globalId) {
+        requireGlobalId(globalId);
         env.checkUsable();
         Txn t = env.txns().preparedByGlobalId(globalId);
         return t == null ? null : new Transaction(env, t);

@@ -20,8 +20,10 @@ import org.cairndb.txn.Txn;
  * conflict, timeout) it has already been rolled back; {@link #abort()} is then a no-op.
  *
  * <p>A transaction is used by one thread at a time (it may pass from thread to thread, as an XA
- * branch does); the environment and its databases are shared by all threads. Closing the
- * environment rolls back the transactions still active.
+ * branch does); the environment and its databases are shared by all threads. While its commit or
+ * prepare runs, an abort, close or second commit from another thread is refused with a
+ * {@link TransactionStateException}. Closing the environment rolls back the transactions still
+ * active.
  */
 public final class Transaction implements AutoCloseable {
 
@@ -90,8 +92,16 @@ public final class Transaction implements AutoCloseable {
         commit();
     }
 
-    /** Rolls back. A no-op if the transaction was already rolled back. */
+    /**
+     * Rolls back. A no-op if the transaction was already rolled back: by a {@link TransactionException},
+     * or by the close of its environment.
+     */
     public void abort() {
+        if (txn.state() == Txn.State.ABORTED) {
+            // Before the environment check: after the close it threw "environment ... is closed", and
+            // the abort of a catch or finally block replaced the error being handled.
+            return;
+        }
         env.checkUsable();
         env.txns().abort(txn);
     }
@@ -99,7 +109,9 @@ public final class Transaction implements AutoCloseable {
     /**
      * First phase of a two-phase commit: makes the transaction's writes durable in a PREPARE record
      * under {@code globalId}, keeping its locks. It then survives crashes and can only be committed
-     * or rolled back.
+     * or rolled back. A global id another prepared transaction has, or whose heuristic outcome is
+     * remembered (until {@link Environment#forgetHeuristic}), is refused with a
+     * {@link TransactionStateException}.
      */
     public void prepare(byte[] globalId) {
         env.checkUsable();

@@ -276,6 +276,29 @@ class CursorTest {
         }
     }
 
+    /**
+     * A bad bound of a cursor's range is refused naming the bound and the database: it was refused
+     * as "key must not be empty" or "key of 4097 bytes is larger than ...", which named no key the
+     * caller had given.
+     */
+    @Test
+    void aBadRangeBoundIsRefusedNamingTheBoundAndTheDatabase() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> db.openCursor(null, new byte[0], k(5)));
+        assertEquals("the start (from) of a cursor's range in database 't' must not be empty: keys are 1 to 4096 bytes;"
+                + " a null start leaves the range open", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> db.openCursor(null, k(1), new byte[4097]));
+        assertEquals("the end (to) of a cursor's range in database 't' has 4097 bytes, more than the largest key"
+                + " (4096 bytes)", e.getMessage());
+        db.put(null, k(1), b("v"));
+        byte[] largest = new byte[4096];
+        java.util.Arrays.fill(largest, (byte) 0xff);
+        try (Cursor c = db.openCursor(null, k(1), largest)) {
+            assertTrue(c.first(), "bounds of the largest key's size are fine");
+        }
+    }
+
     /** A database removed while cursors are open: they say so (they said "cannot read page 3: null"). */
     @Test
     void cursorsOfARemovedDatabaseSayItWasRemoved() {

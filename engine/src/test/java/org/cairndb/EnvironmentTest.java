@@ -115,12 +115,18 @@ class EnvironmentTest {
             db.put(null, b("ok"), b("fine"));
             IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
                     () -> db.put(null, new byte[4097], b("v")));
-            assertTrue(k.getMessage().contains("4097"), k.getMessage());
+            // Each refusal names the database too (they named only the size).
+            assertEquals("key of 4097 bytes for database 't' is larger than the maximum of 4096 bytes", k.getMessage());
             IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
                     () -> db.put(null, b("k"), new byte[(16 << 20) + 1]));
-            assertTrue(v.getMessage().contains("16 MiB"), v.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> db.put(null, new byte[0], b("v")));
-            assertThrows(IllegalArgumentException.class, () -> db.put(null, b("k"), null));
+            assertEquals("value of 16777217 bytes for database 't' is larger than the maximum of 16777216 bytes (16 MiB)",
+                    v.getMessage());
+            k = assertThrows(IllegalArgumentException.class, () -> db.put(null, new byte[0], b("v")));
+            assertEquals("key for database 't' must not be empty: keys are 1 to 4096 bytes", k.getMessage());
+            k = assertThrows(IllegalArgumentException.class, () -> db.get(null, null));
+            assertEquals("key for database 't' must not be null", k.getMessage());
+            v = assertThrows(IllegalArgumentException.class, () -> db.put(null, b("k"), null));
+            assertEquals("value for database 't' must not be null (use delete to remove a key)", v.getMessage());
             // The largest key and value are fine.
             byte[] bigKey = new byte[4096];
             bigKey[0] = 1;
@@ -176,6 +182,9 @@ class EnvironmentTest {
             assertEquals("the database name must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.beginTransaction(null));
             assertTrue(e.getMessage().startsWith("the transaction configuration must not be null"), e.getMessage());
+            // It answered null, "no such prepared transaction", hiding the caller's mistake.
+            e = assertThrows(IllegalArgumentException.class, () -> env.preparedTransaction(null));
+            assertEquals("the global transaction id must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.heuristicOutcome(null));
             assertEquals("the global transaction id must not be null", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> env.forgetHeuristic(null));

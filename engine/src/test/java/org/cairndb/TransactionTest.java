@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -122,6 +125,97 @@ class TransactionTest {
         assertEquals("cannot commit transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
         e = assertThrows(TransactionStateException.class, () -> db.get(rolledBack, b("k")));
         assertEquals("cannot use transaction " + rolledBack.id() + ": it is aborted (rolled back)", e.getMessage());
+    }
+
+    /**
+     * abort() of a transaction already rolled back is a no-op, as its javadoc says, also once the
+     * environment is closed (whose close rolled it back) or when a timeout rolled it back: it threw
+     * "environment ... is closed", so that the abort of a catch or finally block replaced the error
+     * being handled. A prepared transaction is still refused: its roll-back must be logged.
+     */
+    @Test
+    void abortOfATransactionAlreadyRolledBackIsANoOpAfterTheEnvironmentClosed() {
+        Transaction active = env.beginTransaction();
+        db.put(active, b("k"), b("uncommitted"));
+        Transaction victim = env.beginTransaction();
+        victim.abort();
+        Transaction prepared = env.beginTransaction();
+        db.put(prepared, b("p"), b("prepared"));
+        prepared.prepare(b("g"));
+        env.close();
+        assertEquals("ABORTED", active.state(), "the close rolled it back");
+        active.abort();
+        victim.abort();
+        assertEquals("ABORTED", active.state());
+        IllegalStateException e = assertThrows(IllegalStateException.class, prepared::abort);
+        assertEquals("environment " + env.home() + " is closed", e.getMessage());
+        assertTrue(prepared.isPrepared(), "the refusal left it prepared");
+        env = TestSupport.open(dir);
+        db = env.openDatabase("d");
+        assertEquals(null, db.get(null, b("k")), "the rolled-back write is not there");
+        Transaction again = env.preparedTransaction(b("g"));
+        assertTrue(again != null && again.isPrepared(), "the prepared transaction stayed prepared");
+        again.commit();
+        assertEquals("prepared", s(db.get(null, b("p"))));
+    }
+
+    /**
+     * A transaction is used by one thread at a time; an abort (or close) from another thread while
+     * its commit was under way rolled it back under the commit, which then returned as if it had
+     * committed: the writes were gone (or, rolled back after the COMMIT record had taken them, back
+     * after a restart). That abort, and a second commit, are now refused while the commit runs. The
+     * commit is held where it checks dirty memory, before it writes anything, by a handshake.
+     */
+    @Test
+    void anAbortOrSecondCommitWhileTheCommitIsUnderWayIsRefused() throws Exception {
+        Transaction txn = env.beginTransaction();
+        db.put(txn, b("k"), b("v"));
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        env.internals().txns().commitThrottle(t -> {
+            if (t.id() == txn.id()) {
+                committing.countDown();
+                awaitUninterruptibly(goOn);
+            }
+        });
+        CompletableFuture<Void> commit = CompletableFuture.runAsync(txn::commit);
+        try {
+            assertTrue(committing.await(30, TimeUnit.SECONDS), "the commit began");
+            TransactionStateException e = assertThrows(TransactionStateException.class, txn::abort);
+            assertEquals("cannot abort transaction " + txn.id() + ": its commit is under way", e.getMessage());
+            e = assertThrows(TransactionStateException.class, txn::close);
+            assertEquals("cannot abort transaction " + txn.id() + ": its commit is under way", e.getMessage());
+            e = assertThrows(TransactionStateException.class, txn::commit);
+            assertEquals("cannot commit transaction " + txn.id() + ": its commit is under way", e.getMessage());
+        } finally {
+            goOn.countDown();
+        }
+        commit.get(30, TimeUnit.SECONDS);
+        assertEquals("COMMITTED", txn.state());
+        assertEquals("v", s(db.get(null, b("k"))));
+    }
+
+    /** A commit that failed before it wrote anything leaves the transaction active, to be rolled back or committed again. */
+    @Test
+    void aCommitThatFailedBeforeWritingLeavesTheTransactionToItsOwner() {
+        Transaction txn = env.beginTransaction();
+        db.put(txn, b("k"), b("v"));
+        env.internals().txns().commitThrottle(t -> {
+            throw new IllegalStateException("checkpoint for memory failed");
+        });
+        assertThrows(IllegalStateException.class, txn::commit);
+        assertTrue(txn.isActive());
+        txn.abort();
+        assertEquals("ABORTED", txn.state());
+        assertEquals(null, db.get(null, b("k")));
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

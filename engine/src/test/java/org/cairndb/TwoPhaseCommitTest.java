@@ -178,6 +178,35 @@ class TwoPhaseCommitTest {
     }
 
     /**
+     * A global id whose heuristic outcome is remembered is not prepared again until forgotten, as one
+     * a prepared transaction holds is not: the prepare was accepted, and a heuristic decision on the
+     * new transaction then replaced the outcome remembered for the first, unforgotten (the admin's
+     * commit of the first was from then on reported, also after a restart, as a roll-back).
+     */
+    @Test
+    void aGlobalIdWithARememberedHeuristicOutcomeIsNotPreparedAgainUntilForgotten() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database db = env.openDatabase("t");
+            Transaction first = env.beginTransaction();
+            db.put(first, b("a"), b("committed by admin"));
+            first.prepare(b("gid"));
+            first.heuristicCommit();
+            Transaction second = env.beginTransaction();
+            db.put(second, b("b"), b("v"));
+            TransactionStateException e = assertThrows(TransactionStateException.class, () -> second.prepare(b("gid")));
+            assertEquals("global id 0x676964 is already used by transaction " + first.id() + ", heuristically committed"
+                    + " and not yet forgotten (Environment.forgetHeuristic)", e.getMessage());
+            assertTrue(second.isActive(), "the refusal left the transaction as it was");
+            assertEquals(first.id(), env.heuristicOutcome(b("gid")).txnId());
+            assertTrue(env.heuristicOutcome(b("gid")).committed());
+            assertTrue(env.forgetHeuristic(b("gid")));
+            second.prepare(b("gid"));
+            second.heuristicRollback();
+            assertEquals(second.id(), env.heuristicOutcome(b("gid")).txnId(), "once forgotten, the global id is free");
+        }
+    }
+
+    /**
      * A prepared transaction keeps every lock it held, also those on keys it did not write: keys
      * read with getForUpdate, and under SERIALIZABLE every key it read (present or absent), which
      * the prepare locks so that no write skew can slip in before the outcome. After a crash they

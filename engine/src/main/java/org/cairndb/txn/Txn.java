@@ -201,7 +201,40 @@ public final class Txn {
      */
     synchronized void beginFinishing(String action) {
         checkActive(action);
+        if (finishing) {
+            // Another thread's commit or prepare (a transaction is used by one thread at a time): both
+            // would go on, each logging and publishing it.
+            throw underWay(action);
+        }
         finishing = true;
+        finishingAction = action;
+    }
+
+    /** The commit or prepare begun with {@link #beginFinishing}, or null. */
+    private String finishingAction;
+
+    /** A commit or prepare that failed before it wrote anything hands the transaction back to its owner. */
+    synchronized void endFinishing() {
+        finishing = false;
+        finishingAction = null;
+    }
+
+    /**
+     * Rolls the transaction back at its owner's request; whether it did (false if it was no longer
+     * active). Refused while a commit or prepare runs in another thread: rolled back under it, the
+     * commit returned as if it had committed, its writes gone (from memory; the log keeps them if
+     * its record had already taken them).
+     */
+    synchronized boolean abortByOwner(String reason) {
+        if (state == State.ACTIVE && finishing) {
+            throw underWay("abort");
+        }
+        return transition(State.ACTIVE, State.ABORTED, reason);
+    }
+
+    private TransactionStateException underWay(String action) {
+        return new TransactionStateException("cannot " + action + " transaction " + id + ": its " + finishingAction
+                + " is under way");
     }
 
     /** Rolls the transaction back for its timeout, unless a commit or prepare has begun; whether it did. */

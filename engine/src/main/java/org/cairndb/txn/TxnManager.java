@@ -558,7 +558,14 @@ public final class TxnManager {
             commits.increment();
             return;
         }
-        commitThrottle.accept(txn);
+        try {
+            commitThrottle.accept(txn);
+        } catch (RuntimeException | Error e) {
+            if (!wasPrepared) {
+                txn.endFinishing(); // nothing was written: the transaction is its owner's again
+            }
+            throw e;
+        }
         Durability d = txn.durability();
         java.util.function.LongFunction<LogRecord> record = null;
         if (d != Durability.NOT_DURABLE || wasPrepared) {
@@ -932,7 +939,7 @@ public final class TxnManager {
         if (s != Txn.State.ACTIVE) {
             throw txn.stateError("abort");
         }
-        if (finish(txn, Txn.State.ACTIVE, Txn.State.ABORTED, "rolled back")) {
+        if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
             aborts.increment();
         }
     }
@@ -1168,10 +1175,21 @@ public final class TxnManager {
         return globalId == null ? null : preparedByGid.get(ByteBuffer.wrap(globalId));
     }
 
-    /** Why a prepare cannot take {@code globalId} (a prepared transaction has it), or null. */
+    /**
+     * Why a prepare cannot take {@code globalId}, or null: a prepared transaction has it, or a heuristic
+     * outcome not yet forgotten is remembered under it (a heuristic decision on the new transaction
+     * would replace that outcome, unforgotten). Final under the sequence lock, which outcomes are
+     * registered under.
+     */
     private String globalIdInUse(byte[] globalId) {
         Txn same = preparedByGlobalId(globalId);
-        return same == null ? null : "global id 0x" + Bytes.hex(globalId) + " is already used by prepared " + same.describe();
+        if (same != null) {
+            return "global id 0x" + Bytes.hex(globalId) + " is already used by prepared " + same.describe();
+        }
+        HeuristicOutcome decided = heuristic(globalId);
+        return decided == null ? null : "global id 0x" + Bytes.hex(globalId) + " is already used by transaction "
+                + decided.txnId() + ", heuristically " + (decided.committed() ? "committed" : "rolled back")
+                + " and not yet forgotten (Environment.forgetHeuristic)";
     }
 
     /** Registers a transaction as prepared (its global id and ranges set). */
