@@ -25,6 +25,11 @@ import org.cairndb.util.Bytes;
  * after {@code prev()} returned false, the reverse. After a {@link #seek} that found nothing, the
  * cursor lies just before the key sought: {@code prev()} moves to the last key before it.
  *
+ * <p>{@link #key()} and {@link #value()} are the record as the cursor found it when it moved there:
+ * a later put or delete of that key (by its own transaction, say) shows after the next move, not in
+ * place. (Berkeley DB reports a record deleted under its cursor as deleted; here the cursor keeps what
+ * it read until it moves.)
+ *
  * <pre>{@code
  * try (Cursor c = db.openCursor(txn, from, to)) {
  *     for (boolean ok = c.first(); ok; ok = c.next()) {
