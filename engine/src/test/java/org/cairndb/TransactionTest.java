@@ -210,6 +210,28 @@ class TransactionTest {
         assertEquals(null, db.get(null, b("k")));
     }
 
+    /**
+     * The same for a prepared transaction: its commit failed before writing anything, and the claim
+     * it had taken on the transaction's completion stayed taken, so every later commit or rollback of
+     * it (the transaction manager's retry, an admin's decision) was refused as "already under way"
+     * until a restart.
+     */
+    @Test
+    void aPreparedTransactionsCommitThatFailedBeforeWritingCanBeRetried() {
+        Transaction txn = env.beginTransaction();
+        db.put(txn, b("k"), b("v"));
+        txn.prepare(b("gid-throttled"));
+        env.internals().txns().commitThrottle(t -> {
+            throw new IllegalStateException("checkpoint for memory failed");
+        });
+        assertThrows(IllegalStateException.class, txn::commit);
+        assertEquals("PREPARED", txn.state());
+        env.internals().txns().commitThrottle(t -> { });
+        txn.commit();
+        assertEquals("COMMITTED", txn.state());
+        assertEquals("v", s(db.get(null, b("k"))));
+    }
+
     private static void awaitUninterruptibly(CountDownLatch latch) {
         try {
             latch.await();

@@ -321,6 +321,11 @@ public final class Txn {
         return null;
     }
 
+    /** Gives up the claim of a completion that failed before it wrote anything: it may be tried again. */
+    synchronized void releaseCompletion() {
+        completing = null;
+    }
+
     synchronized boolean transition(State from, State to, String reason) {
         if (state != from) {
             return false;

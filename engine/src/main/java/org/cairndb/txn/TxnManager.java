@@ -561,8 +561,12 @@ public final class TxnManager {
         try {
             commitThrottle.accept(txn);
         } catch (RuntimeException | Error e) {
-            if (!wasPrepared) {
-                txn.endFinishing(); // nothing was written: the transaction is its owner's again
+            // Nothing was written: the transaction is its owner's again, or a prepared one's
+            // completion may be tried again (by the transaction manager's retry, or an admin).
+            if (wasPrepared) {
+                txn.releaseCompletion();
+            } else {
+                txn.endFinishing();
             }
             throw e;
         }
