@@ -239,8 +239,20 @@ public final class Txn {
 
     /** Rolls the transaction back for its timeout, unless a commit or prepare has begun; whether it did. */
     synchronized boolean expire(String reason) {
-        return !finishing && transition(State.ACTIVE, State.ABORTED, reason);
+        if (finishing || !transition(State.ACTIVE, State.ABORTED, reason)) {
+            return false;
+        }
+        expired = true;
+        return true;
     }
+
+    /**
+     * Set when the transaction was rolled back for its timeout (by the background reaper, or by the
+     * call that found it past its deadline): every later call on it gets the same
+     * {@link TransactionTimeoutException} as the call that came first would have, not a
+     * state error; which one a caller saw depended on whether the reaper came first.
+     */
+    private volatile boolean expired;
 
     /** Set when the transaction was rolled back because its environment closed (see {@link #endByClose}). */
     private volatile boolean endedByClose;
@@ -285,6 +297,10 @@ public final class Txn {
             return new IllegalStateException(abortReason);
         }
         State s = state;
+        if (s == State.ABORTED && expired) {
+            return new TransactionTimeoutException(id, "cannot " + action + " transaction " + id + ": it ran past its"
+                    + " timeout and was rolled back");
+        }
         String why = s == State.ABORTED && abortReason != null ? " (" + abortReason + ")" : "";
         return new TransactionStateException("cannot " + action + " transaction " + id + ": it is " + s.name().toLowerCase()
                 + why);

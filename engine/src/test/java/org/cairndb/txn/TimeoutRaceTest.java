@@ -147,8 +147,14 @@ class TimeoutRaceTest {
             TestSupport.awaitTrue(() -> System.nanoTime() - timed.began() > TIMEOUT.toNanos() + 1_000_000, "the deadline passed");
             env.internals().txns().abortTimedOut(); // the daemon may have done it already
             assertTrue(!t.isActive(), "rolled back: " + t.state());
-            org.cairndb.CairnException e = assertThrows(org.cairndb.CairnException.class, t::commit);
+            // The same retryable TransactionTimeoutException whether the reaper or the call came
+            // first (after the reaper it was a TransactionStateException, outside a retry loop's catch).
+            org.cairndb.TransactionTimeoutException e = assertThrows(org.cairndb.TransactionTimeoutException.class, t::commit);
+            assertEquals("cannot commit transaction " + t.id() + ": it ran past its timeout and was rolled back", e.getMessage());
+            e = assertThrows(org.cairndb.TransactionTimeoutException.class, () -> db.get(t, b("k")));
             assertTrue(e.getMessage().contains("ran past its timeout"), e.getMessage());
+            assertThrows(org.cairndb.TransactionTimeoutException.class, () -> t.prepare(b("g")));
+            t.abort(); // still a no-op
             assertEquals(null, db.get(null, b("k")));
         }
     }

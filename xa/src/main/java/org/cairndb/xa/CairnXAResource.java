@@ -478,6 +478,11 @@ public final class CairnXAResource implements XAResource {
     private void checkEngineState(XaBranch b, String action) throws XAException {
         if (!b.txn.isActive()) {
             registry.remove(b);
+            if (b.isRollbackOnly()) {
+                // Rolled back by its timeout since the caller's own check a moment ago (the engine's
+                // deadline is never before the branch's): XA_RBTIMEOUT, as a moment later.
+                throw b.rollbackError(action);
+            }
             throw XaErrors.error(XAException.XAER_RMERR, "cannot " + action + " branch " + b.xid + ": its engine"
                     + " transaction was ended outside XA (" + b.txn + ")");
         }
