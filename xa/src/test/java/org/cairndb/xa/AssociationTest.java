@@ -363,8 +363,11 @@ class AssociationTest {
         assertXa(XA_RBROLLBACK, () -> r1.commit(z, true));
     }
 
-    @Test
-    void releaseEndsEveryAssociationAsFailed() throws Exception {
+    /**
+     * Branch x (key "x", its association suspended) and branch y (key "y", associated), both of r1,
+     * then r1 released as an adapter does when it destroys the connection: returns {x, y}.
+     */
+    private Xid[] suspendedAndActiveBranchesReleased() throws Exception {
         Xid x = xid();
         Xid y = xid();
         r1.start(x, TMNOFLAGS);
@@ -373,6 +376,14 @@ class AssociationTest {
         r1.start(y, TMNOFLAGS);
         put(r1, "y", "1");
         r1.release();
+        return new Xid[] {x, y};
+    }
+
+    @Test
+    void releaseEndsEveryAssociationAsFailed() throws Exception {
+        Xid[] released = suspendedAndActiveBranchesReleased();
+        Xid x = released[0];
+        Xid y = released[1];
         assertNull(r1.associatedXid());
         assertXa(XA_RBROLLBACK, () -> r2.prepare(x));
         assertXa(XA_RBROLLBACK, () -> r2.prepare(y));
@@ -387,15 +398,7 @@ class AssociationTest {
      */
     @Test
     void anEndAfterReleaseSaysRolledBackAndTheRollbackThatFollowsRemovesTheBranch() throws Exception {
-        Xid x = xid();
-        Xid y = xid();
-        r1.start(x, TMNOFLAGS);
-        put(r1, "x", "1");
-        r1.end(x, TMSUSPEND);
-        r1.start(y, TMNOFLAGS);
-        put(r1, "y", "1");
-        r1.release();
-        for (Xid each : new Xid[] {x, y}) {
+        for (Xid each : suspendedAndActiveBranchesReleased()) {
             XAException e = assertXa(XA_RBROLLBACK, () -> r1.end(each, TMSUCCESS));
             assertTrue(e.getMessage().contains("its connection was destroyed by the server"), e.getMessage());
             r1.rollback(each);
