@@ -101,7 +101,8 @@ final class ArchiveCommand extends CairnCommand {
                 throw new CommandFailedException(e.getMessage() + "; -d needs the environment itself: remove segments"
                         + " through the application (the adapter's MBean, or cairn.log.autoremove) or stop it first");
             }
-            note(e.getMessage() + "; worked the list out from the data files' checkpoints instead (a backup running in"
+            // The listing goes on without the environment: say who holds it, not to close it there.
+            note(e.situation() + "; worked the list out from the data files' checkpoints instead (a backup running in"
                     + " that process may still need some of the segments listed)");
             list(h, layout, offlineStatus(h, layout), null, null);
             return ExitCodes.OK;
