@@ -215,8 +215,11 @@ final class ArchiveCommand extends CairnCommand {
             }
         }
         if (archiving != null && archiving.enabled()) {
-            out().println("continuous archiving to " + archiving.directory() + ": segments up to "
-                    + archiving.lastArchivedSegment() + " archived, " + archiving.lagSegments() + " waiting, "
+            // 0 is no segment: logs start at 1
+            String archived = archiving.lastArchivedSegment() > 0
+                    ? "segments up to " + archiving.lastArchivedSegment() + " archived" : "no segment archived yet";
+            out().println("continuous archiving to " + archiving.directory() + ": " + archived + ", "
+                    + archiving.lagSegments() + " waiting, "
                     + archiving.failures() + " failures" + (archiving.lastError() != null ? ", last error: "
                     + archiving.lastError() : "") + (refusal != null ? "; its archiving (when opened for writing) is"
                     + " refused there: " + refusal : ""));

@@ -235,6 +235,21 @@ class ArchiveCommandTest {
     }
 
     /**
+     * Archiving just turned on (cairn.properties edited as the walkthrough does), nothing archived
+     * yet: -v said "segments up to 0 archived", a segment no log has.
+     */
+    @Test
+    void verboseSaysNothingIsArchivedYetRatherThanUpToZero() throws Exception {
+        fiveSegmentsCheckpointedInTheFourth().close();
+        Path archive = dir.resolve("archive-disk");
+        Files.writeString(home.resolve("cairn.properties"), "cairn.archive.enabled=true\ncairn.archive.dir="
+                + archive.toString().replace('\\', '/') + "\n");
+        List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertEquals("continuous archiving to " + archive.toAbsolutePath() + ": no segment archived yet, 4 waiting,"
+                + " 0 failures", out.get(out.size() - 1), out::toString);
+    }
+
+    /**
      * Once the archived segments have been removed from the log (cairn archive -d, automatic
      * removal), a new process has none left to archive itself; -v must still say how far the
      * archive goes, not "up to 0".
