@@ -101,7 +101,8 @@ final class ArchiveCommand extends CairnCommand {
                 throw new CommandFailedException(e.getMessage() + "; -d needs the environment itself: remove segments"
                         + " through the application (the adapter's MBean, or cairn.log.autoremove) or stop it first");
             }
-            note(e.getMessage() + "; worked the list out from the data files' checkpoints instead (a backup running in"
+            // The listing goes on without the environment: say who holds it, not to close it there.
+            note(e.situation() + "; worked the list out from the data files' checkpoints instead (a backup running in"
                     + " that process may still need some of the segments listed)");
             list(h, layout, offlineStatus(h, layout), null, null);
             return ExitCodes.OK;
@@ -214,8 +215,11 @@ final class ArchiveCommand extends CairnCommand {
             }
         }
         if (archiving != null && archiving.enabled()) {
-            out().println("continuous archiving to " + archiving.directory() + ": segments up to "
-                    + archiving.lastArchivedSegment() + " archived, " + archiving.lagSegments() + " waiting, "
+            // 0 is no segment: logs start at 1
+            String archived = archiving.lastArchivedSegment() > 0
+                    ? "segments up to " + archiving.lastArchivedSegment() + " archived" : "no segment archived yet";
+            out().println("continuous archiving to " + archiving.directory() + ": " + archived + ", "
+                    + archiving.lagSegments() + " waiting, "
                     + archiving.failures() + " failures" + (archiving.lastError() != null ? ", last error: "
                     + archiving.lastError() : "") + (refusal != null ? "; its archiving (when opened for writing) is"
                     + " refused there: " + refusal : ""));

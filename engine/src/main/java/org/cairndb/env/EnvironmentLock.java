@@ -158,8 +158,8 @@ final class EnvironmentLock implements Closeable {
             if (l == null) {
                 String holder = readHolder(f);
                 f.close();
-                throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder
-                        + "; close it there first (only one process may open an environment)");
+                throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder,
+                        "close it there first (only one process may open an environment)");
             }
             EnvironmentLock lock = new EnvironmentLock(f, l, key);
             try {
@@ -202,8 +202,8 @@ final class EnvironmentLock implements Closeable {
         if (holder != null) {
             throw new EnvironmentLockedException("environment " + home.home() + " is in use by process "
                     + ManagementFactory.getRuntimeMXBean().getPid() + (holder.isEmpty()
-                            ? " (this process, which has it open already); close it there first, or share that Environment"
-                            : " (this process: " + holder + "); wait until that ends"));
+                            ? " (this process, which has it open already)" : " (this process: " + holder + ")"),
+                    holder.isEmpty() ? "close it there first, or share that Environment" : "wait until that ends");
         }
         return key;
     }
@@ -215,11 +215,12 @@ final class EnvironmentLock implements Closeable {
         if (l == null) {
             String holder = inspectedOnly(f) ? null : readHolder(f);
             f.close();
-            throw new EnvironmentLockedException(holder == null
-                    ? "environment " + home.home() + " is in use by another process that opened it read-only to inspect it"
-                            + " (cairn stat, dump, archive or bench --check); wait until it has finished"
-                    : "environment " + home.home() + " is in use by " + holder
-                            + "; close it there first (only one process may open an environment)");
+            throw holder == null
+                    ? new EnvironmentLockedException("environment " + home.home() + " is in use by another process that"
+                            + " opened it read-only to inspect it (cairn stat, dump, archive or bench --check)",
+                            "wait until it has finished")
+                    : new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder,
+                            "close it there first (only one process may open an environment)");
         }
         try {
             return claim(io, home, f, l, key, purpose, refuseUnfinishedCopy, keepCopyingLine);

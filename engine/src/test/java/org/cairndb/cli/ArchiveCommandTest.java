@@ -189,6 +189,8 @@ class ArchiveCommandTest {
                     + " last checkpointed with the log from LSN 4/"), unneeded::toString);
             assertTrue(unneeded.err().startsWith("cairn archive: note: environment ") && unneeded.err().contains("in use by"),
                     unneeded::toString);
+            // The listing went on without the environment: the note says who holds it, not to close it there.
+            assertFalse(unneeded.err().contains("close it there"), unneeded::toString);
             // The engine agrees on what is not needed.
             assertEquals(all.subList(0, 3), env.internals().logArchive().archivable().stream()
                     .map(p -> "log/" + p.getFileName()).toList());
@@ -230,6 +232,21 @@ class ArchiveCommandTest {
         for (String name : List.of("log.0000000001", "log.0000000002", "log.0000000003")) {
             assertTrue(Files.isRegularFile(archive.resolve(name)), name + " archived");
         }
+    }
+
+    /**
+     * Archiving just turned on (cairn.properties edited as the walkthrough does), nothing archived
+     * yet: -v said "segments up to 0 archived", a segment no log has.
+     */
+    @Test
+    void verboseSaysNothingIsArchivedYetRatherThanUpToZero() throws Exception {
+        fiveSegmentsCheckpointedInTheFourth().close();
+        Path archive = dir.resolve("archive-disk");
+        Files.writeString(home.resolve("cairn.properties"), "cairn.archive.enabled=true\ncairn.archive.dir="
+                + archive.toString().replace('\\', '/') + "\n");
+        List<String> out = lines(CliRun.run("archive", "-h", home.toString(), "-v"));
+        assertEquals("continuous archiving to " + archive.toAbsolutePath() + ": no segment archived yet, 4 waiting,"
+                + " 0 failures", out.get(out.size() - 1), out::toString);
     }
 
     /**
