@@ -95,6 +95,14 @@ final class Homes {
         if (!h.flat() && !Files.isDirectory(h.logDir()) && !Files.isDirectory(h.dataDir())) {
             throw new CommandFailedException(home + " is not a Cairn environment (it has no log/ or data/ directory)");
         }
+        try {
+            String mixed = EnvironmentHome.mixedLayout(h);
+            if (mixed != null) {
+                throw new CommandFailedException(mixed);
+            }
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot list " + home + ": " + Errors.oneLine(e));
+        }
         return home;
     }
 

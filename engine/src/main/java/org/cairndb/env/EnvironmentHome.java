@@ -110,6 +110,33 @@ public record EnvironmentHome(Path home, boolean flat) {
                 + ", not an environment itself: give " + parent + " as the home";
     }
 
+    /**
+     * Why {@code home} cannot be used, if it holds {@code data/} or {@code log/} and also data files
+     * or log segments at its top level: a flat backup copied over an environment (or an
+     * environment's directories copied into a flat backup). Only {@code data/} and {@code log/}
+     * would be read, so a restore of the copied files would silently restore nothing (and a
+     * catastrophic recovery report success). Null if the layout is one or the other.
+     */
+    public static String mixedLayout(EnvironmentHome home) throws IOException {
+        if (home.flat() || !(Files.isDirectory(home.dataDir()) || Files.isDirectory(home.logDir()))) {
+            return null;
+        }
+        List<String> loose;
+        try (Stream<Path> s = Files.list(home.home())) {
+            loose = s.map(p -> p.getFileName().toString())
+                    .filter(n -> SegmentFiles.number(n) > 0 || databaseName(n) != null)
+                    .sorted().toList();
+        }
+        if (loose.isEmpty()) {
+            return null;
+        }
+        return home.home() + " holds data/ and log/ and also " + loose.size() + " data file(s) or log segment(s)"
+                + " at its top level (" + String.join(", ", loose.subList(0, Math.min(3, loose.size())))
+                + (loose.size() > 3 ? ", ..." : "") + "), as when a flat backup is copied over an environment;"
+                + " only data/ and log/ would be used. Restore a flat backup into an empty directory (or move its"
+                + " data files into data/ and its segments into log/), or move the loose files away";
+    }
+
     /** The database name of a data file name, or null if it is not one. */
     public static String databaseName(String fileName) {
         return fileName.endsWith(DataFile.SUFFIX) && fileName.length() > DataFile.SUFFIX.length()

@@ -72,6 +72,10 @@ final class HomeCheck {
             }
             boolean hasLog = Files.isDirectory(home.logDir());
             boolean hasData = Files.isDirectory(home.dataDir());
+            String mixed = EnvironmentHome.mixedLayout(home);
+            if (mixed != null) {
+                throw new CairnException("cannot open the environment: " + mixed);
+            }
             if (!hasLog && !hasData) {
                 refuseForeignDirectory(h);
                 if (!mayCreate) {

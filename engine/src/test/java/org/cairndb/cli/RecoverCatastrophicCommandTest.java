@@ -2,6 +2,7 @@ package org.cairndb.cli;
 
 import static org.cairndb.cli.TestEnvironments.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -54,6 +55,40 @@ class RecoverCatastrophicCommandTest {
         try (java.util.stream.Stream<Path> log = Files.list(home.resolve("log"))) {
             assertTrue(log.noneMatch(p -> p.getFileName().toString().startsWith("after-")), r::toString);
         }
+    }
+
+    /**
+     * A flat hot backup's files copied over an environment (data/ and log/ still there): every
+     * command read data/ and log/ alone, so `recover -c` "restored" nothing and said it succeeded.
+     * Each command now refuses the mixed home, naming the loose files and what to do, and changes
+     * nothing.
+     */
+    @Test
+    void aFlatBackupCopiedOverAnEnvironmentIsRefusedNotIgnored() throws Exception {
+        Path home = home();
+        Path backup = dir.resolve("backup");
+        assertEquals(0, CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()).exit());
+        try (java.util.stream.Stream<Path> files = Files.list(backup)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, home.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        java.util.Map<String, String> before = org.cairndb.DirectorySnapshot.of(home);
+        for (String[] command : new String[][] {{"recover", "-c"}, {"recover"}, {"verify"}, {"stat"}, {"archive", "-l"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("-h", home.toString())).toArray(String[]::new);
+            CliRun.Result r = CliRun.run(args);
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains(home + " holds data/ and log/ and also ") && r.err().contains("db.cdb")
+                    && r.err().contains("Restore a flat backup into an empty directory"), r::toString);
+        }
+        assertEquals(before, org.cairndb.DirectorySnapshot.of(home), "a refused command changed the home");
+        org.cairndb.CairnException e = assertThrows(org.cairndb.CairnException.class,
+                () -> org.cairndb.Environment.open(home));
+        assertTrue(e.getMessage().contains("holds data/ and log/ and also "), e.getMessage());
     }
 
     @Test
