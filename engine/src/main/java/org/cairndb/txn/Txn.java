@@ -189,11 +189,12 @@ public final class Txn {
     }
 
     /**
-     * Set when a commit or a prepare begins. From then on the timeout reaper leaves the transaction
-     * alone: a commit record or PREPARE record may already be on its way to the log, and rolling
-     * the transaction back in memory under it would make memory and log disagree.
+     * The commit or prepare under way ("commit", "prepare"), set when it begins, else null. From then
+     * on the timeout reaper leaves the transaction alone: a commit record or PREPARE record may
+     * already be on its way to the log, and rolling the transaction back in memory under it would
+     * make memory and log disagree.
      */
-    private boolean finishing;
+    private String finishing;
 
     /**
      * Claims the transaction for its commit or prepare ({@code action}, for the error); throws as
@@ -201,22 +202,17 @@ public final class Txn {
      */
     synchronized void beginFinishing(String action) {
         checkActive(action);
-        if (finishing) {
+        if (finishing != null) {
             // Another thread's commit or prepare (a transaction is used by one thread at a time): both
             // would go on, each logging and publishing it.
             throw underWay(action);
         }
-        finishing = true;
-        finishingAction = action;
+        finishing = action;
     }
-
-    /** The commit or prepare begun with {@link #beginFinishing}, or null. */
-    private String finishingAction;
 
     /** A commit or prepare that failed before it wrote anything hands the transaction back to its owner. */
     synchronized void endFinishing() {
-        finishing = false;
-        finishingAction = null;
+        finishing = null;
     }
 
     /**
@@ -226,20 +222,20 @@ public final class Txn {
      * its record had already taken them).
      */
     synchronized boolean abortByOwner(String reason) {
-        if (state == State.ACTIVE && finishing) {
+        if (state == State.ACTIVE && finishing != null) {
             throw underWay("abort");
         }
         return transition(State.ACTIVE, State.ABORTED, reason);
     }
 
     private TransactionStateException underWay(String action) {
-        return new TransactionStateException("cannot " + action + " transaction " + id + ": its " + finishingAction
+        return new TransactionStateException("cannot " + action + " transaction " + id + ": its " + finishing
                 + " is under way");
     }
 
     /** Rolls the transaction back for its timeout, unless a commit or prepare has begun; whether it did. */
     synchronized boolean expire(String reason) {
-        if (finishing || !transition(State.ACTIVE, State.ABORTED, reason)) {
+        if (finishing != null || !transition(State.ACTIVE, State.ABORTED, reason)) {
             return false;
         }
         expired = true;
@@ -263,7 +259,7 @@ public final class Txn {
      * that, not that it timed out.
      */
     synchronized boolean endByClose(String reason) {
-        if (finishing || !transition(State.ACTIVE, State.ABORTED, reason)) {
+        if (finishing != null || !transition(State.ACTIVE, State.ABORTED, reason)) {
             return false;
         }
         endedByClose = true;
