@@ -26,6 +26,9 @@ import org.cairndb.io.StorageFile;
  */
 final class EnvironmentLock implements Closeable {
 
+    /** What to do about an environment another process has open for writing. */
+    private static final String CLOSE_IT_THERE = "close it there first (only one process may open an environment)";
+
     private final StorageFile file;
     private final FileLock lock;
 
@@ -159,7 +162,7 @@ final class EnvironmentLock implements Closeable {
                 String holder = readHolder(f);
                 f.close();
                 throw new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder,
-                        "close it there first (only one process may open an environment)");
+                        CLOSE_IT_THERE);
             }
             EnvironmentLock lock = new EnvironmentLock(f, l, key);
             try {
@@ -220,7 +223,7 @@ final class EnvironmentLock implements Closeable {
                             + " opened it read-only to inspect it (cairn stat, dump, archive or bench --check)",
                             "wait until it has finished")
                     : new EnvironmentLockedException("environment " + home.home() + " is in use by " + holder,
-                            "close it there first (only one process may open an environment)");
+                            CLOSE_IT_THERE);
         }
         try {
             return claim(io, home, f, l, key, purpose, refuseUnfinishedCopy, keepCopyingLine);
