@@ -62,8 +62,11 @@ class ContinuousArchivingTest {
                 firstSegmentOfBackup = Lsn.segment(Lsn.parse(b.manifest().startLsn()));
                 // Go on until the archive holds four segments more than the backup.
                 long deadline = System.nanoTime() + 60_000_000_000L;
-                while (archivedSegments(archive).isEmpty()
-                        || archivedSegments(archive).get(archivedSegments(archive).size() - 1) < lastSegmentOfBackup + 4) {
+                // One listing per round: the archiver adds segments meanwhile, so a list taken for its
+                // size and another indexed with it could disagree (IndexOutOfBounds).
+                for (List<Long> archived = archivedSegments(archive);
+                        archived.isEmpty() || archived.get(archived.size() - 1) < lastSegmentOfBackup + 4;
+                        archived = archivedSegments(archive)) {
                     assertTrue(System.nanoTime() < deadline, "archiving did not keep up: " + env.internals().archiveStatus());
                     w.awaitMore(50);
                 }
