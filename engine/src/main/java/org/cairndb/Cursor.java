@@ -97,10 +97,23 @@ public final class Cursor implements AutoCloseable {
         return move(() -> placed(lastInRange(), null, false));
     }
 
-    /** Moves to the first key {@code >= target} in the range; if there is none, the cursor lies just before {@code target}. */
+    /**
+     * Moves to the first key {@code >= target} in the range; if there is none, the cursor lies just
+     * before {@code target}. The target is 1 to {@value Database#MAX_KEY_SIZE} bytes, as keys are.
+     */
     public boolean seek(byte[] target) {
         if (target == null) {
             throw new IllegalArgumentException("the key to seek must not be null");
+        }
+        // Refused as a range bound of the same size is, rather than compared against keys no
+        // database can hold: first() goes to the start, and no key is longer than the largest.
+        if (target.length == 0) {
+            throw new IllegalArgumentException("the key to seek in database '" + db.name() + "' must not be empty: keys are 1 to "
+                    + Database.MAX_KEY_SIZE + " bytes; first() moves to the first key");
+        }
+        if (target.length > Database.MAX_KEY_SIZE) {
+            throw new IllegalArgumentException("the key to seek in database '" + db.name() + "' has " + target.length
+                    + " bytes, more than the largest key (" + Database.MAX_KEY_SIZE + " bytes)");
         }
         return move(() -> {
             byte[] t = from != null && Bytes.compare(target, from) < 0 ? from : target;

@@ -299,6 +299,29 @@ class CursorTest {
         }
     }
 
+    /**
+     * A seek target is refused where a range bound of the same size is: an empty one or one longer
+     * than any key was compared against the keys instead, so a caller's wrong key went unnoticed.
+     */
+    @Test
+    void aSeekTargetNoKeyCouldBeIsRefusedNamingTheDatabase() {
+        db.put(null, k(1), b("v"));
+        byte[] largest = new byte[4096];
+        java.util.Arrays.fill(largest, (byte) 0xff);
+        try (Cursor c = db.openCursor(null)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> c.seek(new byte[0]));
+            assertEquals("the key to seek in database 't' must not be empty: keys are 1 to 4096 bytes; first() moves to"
+                    + " the first key", e.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> c.seek(new byte[4097]));
+            assertEquals("the key to seek in database 't' has 4097 bytes, more than the largest key (4096 bytes)",
+                    e.getMessage());
+            assertFalse(c.seek(largest), "a target of the largest key's size is sought");
+            assertTrue(c.prev());
+            assertEquals(s(k(1)), s(c.key()));
+        }
+    }
+
     /** A database removed while cursors are open: they say so (they said "cannot read page 3: null"). */
     @Test
     void cursorsOfARemovedDatabaseSayItWasRemoved() {
