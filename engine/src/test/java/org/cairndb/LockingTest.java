@@ -58,7 +58,7 @@ class LockingTest {
                 t.commit();
                 return v;
             }
-        });
+        }, TestSupport.OWN_THREAD);
         awaitWaiters(1, Duration.ofSeconds(5));
         assertFalse(waiter.isDone());
         holder.commit();
@@ -82,7 +82,7 @@ class LockingTest {
             } finally {
                 Thread.interrupted();
             }
-        });
+        }, TestSupport.OWN_THREAD);
         awaitWaiters(1, Duration.ofSeconds(5));
         waiterThread.get().interrupt();
         LockTimeoutException e = waiter.get(10, TimeUnit.SECONDS);
@@ -138,7 +138,7 @@ class LockingTest {
             } finally {
                 Thread.interrupted();
             }
-        });
+        }, TestSupport.OWN_THREAD);
         awaitWaiters(1, Duration.ofSeconds(5));
         waiterThread.get().interrupt();
         assertEquals("a single-operation (auto-commit) write was interrupted while it waited for key 'a' in database 't'"
@@ -158,7 +158,7 @@ class LockingTest {
         CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
             t1Waiting.countDown();
             db.put(t1, b("b"), b("t1"));
-        });
+        }, TestSupport.OWN_THREAD);
         assertTrue(t1Waiting.await(5, TimeUnit.SECONDS));
         awaitWaiting(t1, Duration.ofSeconds(5));
         DeadlockException e = assertThrows(DeadlockException.class, () -> db.put(t2, b("a"), b("t2")));
@@ -296,7 +296,7 @@ class LockingTest {
             } finally {
                 t.close();
             }
-        });
+        }, TestSupport.OWN_THREAD);
         awaitWaiters(1, Duration.ofSeconds(5));
         env.close();
         String seen = waiter.get(20, TimeUnit.SECONDS);

@@ -134,7 +134,7 @@ class PreparedSerializableTest {
             Transaction w = env.beginTransaction();
             d.put(w, b("k"), b("v1"));
             p.setLockTimeout(WAITS_OUT_THE_TEST); // its wait ends by the test's next steps, not by a timeout
-            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
+            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")), TestSupport.OWN_THREAD);
             TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
                     "P to wait for the lock on k");
             w.commit();
@@ -167,7 +167,7 @@ class PreparedSerializableTest {
             Transaction l = env.beginTransaction();
             d.getForUpdate(l, b("r"));
             p.setLockTimeout(WAITS_OUT_THE_TEST); // its wait ends by the test's next steps, not by a timeout
-            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")));
+            CompletableFuture<Void> preparing = CompletableFuture.runAsync(() -> p.prepare(b("gid-p")), TestSupport.OWN_THREAD);
             TestSupport.awaitTrue(() -> env.internals().txns().waitingCount() == 1 || preparing.isDone(),
                     "P to wait for the lock on r");
             Transaction w = env.beginTransaction(SERIALIZABLE);

@@ -10,6 +10,19 @@ import java.time.Duration;
 /** Small helpers shared by the engine's API tests. */
 public final class TestSupport {
 
+    /**
+     * Runs each task on a thread of its own, for {@code CompletableFuture.supplyAsync(task,
+     * OWN_THREAD)}: tests use such tasks to block (on a lock, a full disk, a close), and without an
+     * executor they ran in the common pool, which on a 2-core machine has one thread on Java 25: the
+     * second blocking task of a test queued behind the first and never started (Java 17 gave every
+     * task its own thread when the pool was that small).
+     */
+    public static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     private TestSupport() {
     }
 

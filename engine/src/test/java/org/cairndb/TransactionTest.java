@@ -178,7 +178,7 @@ class TransactionTest {
                 awaitUninterruptibly(goOn);
             }
         });
-        CompletableFuture<Void> commit = CompletableFuture.runAsync(txn::commit);
+        CompletableFuture<Void> commit = CompletableFuture.runAsync(txn::commit, TestSupport.OWN_THREAD);
         try {
             assertTrue(committing.await(30, TimeUnit.SECONDS), "the commit began");
             TransactionStateException e = assertThrows(TransactionStateException.class, txn::abort);

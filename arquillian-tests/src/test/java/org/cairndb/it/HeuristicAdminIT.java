@@ -45,6 +45,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @RunAsClient
 class HeuristicAdminIT {
 
+    /** Each blocking request on a thread of its own: the common pool has one thread on a 2-core machine on Java 25. */
+    private static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-request");
+        t.setDaemon(true);
+        t.start();
+    };
     private static final String SERVER = "crash";
     /** The same server with Narayana's periodic recovery held back (arquillian.xml). */
     private static final String HELD = "crash-held";
@@ -146,8 +152,8 @@ class HeuristicAdminIT {
 
             // 2. Writers of the same key wait for the branch's lock, in a JTA transaction and outside one:
             // the admin sees them, and once the lock timeout passes each fails naming the branch's Xid.
-            CompletableFuture<String> writer = CompletableFuture.supplyAsync(() -> write("update", key, "blocked"));
-            CompletableFuture<String> autoCommit = CompletableFuture.supplyAsync(() -> write("put", key, "blocked"));
+            CompletableFuture<String> writer = CompletableFuture.supplyAsync(() -> write("update", key, "blocked"), OWN_THREAD);
+            CompletableFuture<String> autoCommit = CompletableFuture.supplyAsync(() -> write("put", key, "blocked"), OWN_THREAD);
             Support.await("both writers to wait for the in-doubt branch", Duration.ofSeconds(5),
                     () -> admin.getInDoubtBranches().get(0).getBlocking().size() == 2);
             List<String> blocking = admin.getInDoubtBranches().get(0).getBlocking();

@@ -61,7 +61,7 @@ class BackupDuringCloseTest {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
+        }, org.cairndb.TestSupport.OWN_THREAD);
         assertTrue(copying.await(60, TimeUnit.SECONDS), "the backup never reported its first data file");
         assertFalse(backup.isDone(), "at 1 MB/s the backup should still be copying its data files");
 

@@ -115,7 +115,7 @@ class HotBackupTest {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            });
+            }, org.cairndb.TestSupport.OWN_THREAD);
             assertTrue(io.awaitPaused(60), "the backup reaches its log");
             try {
                 assertOwnerOnly(backup);

@@ -182,7 +182,7 @@ class UpdateRefusalTest {
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            });
+            }, org.cairndb.TestSupport.OWN_THREAD);
             assertTrue(io.awaitPaused(60), "the update compares " + segment);
             env.internals().logArchive().removeArchivable();
             assertTrue(Files.notExists(segment), "log removal took " + segment);

@@ -57,7 +57,7 @@ class EnvironmentLockTest {
                         throw new IllegalStateException(e);
                     }
                     env.close();
-                }));
+                }, org.cairndb.TestSupport.OWN_THREAD));
             }
             for (CompletableFuture<Void> c : closes) {
                 c.get(60, TimeUnit.SECONDS);

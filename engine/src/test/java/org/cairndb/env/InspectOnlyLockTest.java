@@ -98,7 +98,7 @@ class InspectOnlyLockTest {
                 } catch (IOException e) {
                     return "read failed: " + e;
                 }
-            }).get(60, TimeUnit.SECONDS);
+            }, org.cairndb.TestSupport.OWN_THREAD).get(60, TimeUnit.SECONDS);
             if (!"OPEN".equals(first)) {
                 close();
                 throw new IllegalStateException("the " + mode + " process did not open the environment: " + first);

@@ -147,7 +147,7 @@ class PooledFileIOTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
+        }, org.cairndb.TestSupport.OWN_THREAD);
         assertTrue(below.readEntered.await(30, TimeUnit.SECONDS), "the reader never reached the file");
         below.readGate = null; // the next files' reads do not wait
         try (StorageFile other = io.open(tmp.resolve("other"), true, true)) {

@@ -182,7 +182,7 @@ class CompletionTest {
             } catch (RuntimeException e) {
                 return e;
             }
-        });
+        }, XaTestSupport.OWN_THREAD);
         waiting.await();
         XaTestSupport.await("the first branch to wait for k2", Duration.ofSeconds(10),
                 () -> env.internals().txns().waitingCount() == 1);

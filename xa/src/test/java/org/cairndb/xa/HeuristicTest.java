@@ -168,7 +168,7 @@ class HeuristicTest {
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            });
+            }, XaTestSupport.OWN_THREAD);
             CompletableFuture<Boolean> adm = CompletableFuture.supplyAsync(() -> {
                 try {
                     go.await();
@@ -183,7 +183,7 @@ class HeuristicTest {
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            });
+            }, XaTestSupport.OWN_THREAD);
             int tmCode = tm.get(30, TimeUnit.SECONDS);
             boolean adminDecided = adm.get(30, TimeUnit.SECONDS);
             boolean committed = db.get(null, b(key)) != null;

@@ -94,7 +94,7 @@ class InDoubtTest {
             } catch (RuntimeException e) {
                 return e;
             }
-        });
+        }, XaTestSupport.OWN_THREAD);
         CairnXAResource waiterXa = new CairnXAResource(env);
         Xid w = xid();
         waiterXa.start(w, TMNOFLAGS);
@@ -106,7 +106,7 @@ class InDoubtTest {
             } catch (RuntimeException e) {
                 return e;
             }
-        });
+        }, XaTestSupport.OWN_THREAD);
         XaTestSupport.await("both writers to wait", Duration.ofSeconds(10),
                 () -> admin.list().get(0).blocking().size() == 2);
         InDoubtBranch blocking = admin.list().get(0);

@@ -18,6 +18,17 @@ import org.junit.jupiter.api.function.Executable;
 /** Helpers shared by the xa module's tests. */
 final class XaTestSupport {
 
+    /**
+     * Runs each task on a thread of its own (see the engine tests' {@code TestSupport.OWN_THREAD}):
+     * the common pool has one thread on a 2-core machine on Java 25, so a test's second blocking
+     * task never started.
+     */
+    static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     private static final AtomicInteger NEXT = new AtomicInteger(1);
 
     private XaTestSupport() {
