@@ -86,6 +86,8 @@ public final class Txn {
     long commitPosition;
     Durability requiredDurability;
     volatile boolean published;
+    /** The group-commit round that published it, when it committed with SYNC (see {@link CommitRounds}); set before {@link #published}. */
+    long round;
     /** The thread waiting in commit for this transaction to be published, woken by the leader that publishes it. */
     volatile Thread waiter;
 

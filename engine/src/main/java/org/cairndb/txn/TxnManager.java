@@ -83,6 +83,7 @@ public final class TxnManager {
     private final ConcurrentLinkedQueue<Txn> pending = new ConcurrentLinkedQueue<>();
     /** Whether a thread is leading a round of the commit pipeline (taken by compare-and-set). */
     private final AtomicBoolean leaderActive = new AtomicBoolean();
+    private final CommitRounds rounds = new CommitRounds();
     private volatile Version current;
     private volatile Throwable pipelineFailure;
 
@@ -634,6 +635,9 @@ public final class TxnManager {
             txn.commitEnd = end;
             txn.commitPosition = record != null ? end : log == null ? 0 : log.endLsn();
             pending.add(txn);
+            if (txn.requiredDurability == Durability.SYNC) {
+                rounds.queued();
+            }
             List<LockKey> keys = new ArrayList<>(txn.writes.size());
             Long boxedTs = ts; // one box for all the keys
             for (Integer db : txn.writes.databases()) {
@@ -778,6 +782,7 @@ public final class TxnManager {
                     interrupted |= Thread.interrupted();
                 }
             }
+            rounds.left(txn);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -815,18 +820,16 @@ public final class TxnManager {
 
     /** Forces and publishes one round; returns the published batch (empty if nothing was ready). */
     private List<Txn> lead() {
-        long syncTo = 0;
-        long writeTo = 0;
-        for (Txn t : pending) {
-            if (t.requiredDurability == Durability.SYNC) {
-                syncTo = Math.max(syncTo, t.commitEnd);
-            } else if (t.requiredDurability == Durability.WRITE_NO_SYNC) {
-                writeTo = Math.max(writeTo, t.commitEnd);
-            }
+        if (queuedEnd(Durability.SYNC) > 0) {
+            rounds.awaitReturns(); // the committers of the last round, so that they share this force
         }
+        long syncTo = queuedEnd(Durability.SYNC);
+        long writeTo = queuedEnd(Durability.WRITE_NO_SYNC);
         try {
             if (syncTo > 0) {
+                long t0 = System.nanoTime();
                 log.sync(syncTo);
+                rounds.forced(System.nanoTime() - t0);
             }
             if (writeTo > 0) {
                 log.write(writeTo);
@@ -841,6 +844,22 @@ public final class TxnManager {
         } finally {
             applyLock.unlock();
         }
+    }
+
+    /** The group commit's waits for returning committers (for tests). */
+    CommitRounds rounds() {
+        return rounds;
+    }
+
+    /** Where the log must be made durable ({@code SYNC}) or written ({@code WRITE_NO_SYNC}) to for the queued commits of that durability; 0 if none. */
+    private long queuedEnd(Durability d) {
+        long end = 0;
+        for (Txn t : pending) {
+            if (t.requiredDurability == d) {
+                end = Math.max(end, t.commitEnd);
+            }
+        }
+        return end;
     }
 
     /** Publishes, as one batch, the queued transactions whose durability is satisfied, in order. */
@@ -870,6 +889,7 @@ public final class TxnManager {
             wake(batch); // taken off the queue, never to be published: their threads must see the failure
             throw failures.fail("cannot apply committed writes to the trees", e);
         }
+        rounds.published(batch);
         for (Txn t : batch) {
             t.published = true;
             inFlightLsn.remove(t.commitTs);
