@@ -54,6 +54,8 @@ public final class SegmentAssembler {
         private final List<String> notes = new ArrayList<>();
         private final List<Path> added = new ArrayList<>();
         private final List<Path> keptAside = new ArrayList<>();
+        /** Where each segment copied into log/ came from, by its path in log/ (absolute, normalized). */
+        private final Map<Path, Path> sources = new java.util.HashMap<>();
 
         private Assembly(FileIO io, Path logDir) {
             this.io = io;
@@ -86,6 +88,41 @@ public final class SegmentAssembler {
             io.syncDirectory(logDir);
             added.clear();
             keptAside.clear();
+        }
+
+        /** Records that {@code target} in log/ is a copy of {@code source}. */
+        private void copied(Path target, Path source) {
+            sources.put(target.toAbsolutePath().normalize(), source);
+        }
+
+        /**
+         * {@code e}, thrown by the recovery of this assembly, naming the copy a segment was gathered
+         * from instead of the segment's copy in log/, once {@link #rollback()} has taken that copy
+         * out again: the message named a file that was no longer there, and never the damaged one (a
+         * bad segment in a {@code --logs} directory or the archive), so the admin could not tell
+         * which copy to replace or move away. Null when {@code e} names no segment this assembly
+         * copied.
+         */
+        public StorageException namingSource(StorageException e) {
+            Path inLog = e.file();
+            Path source = inLog == null ? null : sources.get(inLog.toAbsolutePath().normalize());
+            if (source == null) {
+                return null;
+            }
+            String message = e.getMessage();
+            String rest = message.startsWith(inLog + ": ") ? message.substring(inLog.toString().length() + 2) : message;
+            String where = " (the copy this catastrophic recovery gathered into " + logDir + " from there, and took out"
+                    + " again: " + logDir + " is as it was)";
+            StorageException named;
+            if (e instanceof org.cairndb.CorruptionException c) {
+                String corrupt = "corrupt at offset " + c.offset() + ": ";
+                named = new org.cairndb.CorruptionException(source, c.offset(),
+                        (rest.startsWith(corrupt) ? rest.substring(corrupt.length()) : rest) + where);
+            } else {
+                named = new StorageException(source, rest + where, e.getCause());
+            }
+            named.addSuppressed(e);
+            return named;
         }
     }
 
@@ -151,6 +188,7 @@ public final class SegmentAssembler {
                 assembly.added.add(target);
             }
             org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
+            assembly.copied(target, best.path());
             if (mine != null) {
                 assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent()
                         + " (valid to offset " + best.validEnd() + ") over the one in " + logDir + " (valid to offset " + mine.validEnd()
@@ -170,6 +208,7 @@ public final class SegmentAssembler {
             }
             assembly.added.add(target);
             org.cairndb.archive.SegmentCopier.copyReplacing(io, e.getValue(), target, null);
+            assembly.copied(target, e.getValue());
             assembly.notes.add(SegmentFiles.name(e.getKey()) + ": the only copy, from " + e.getValue().getParent()
                     + ", has a damaged header but holds records; taken into log/, where recovery stops at it if it needs it");
         }

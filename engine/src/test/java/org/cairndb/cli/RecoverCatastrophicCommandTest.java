@@ -195,6 +195,45 @@ class RecoverCatastrophicCommandTest {
     }
 
     /**
+     * A damaged segment in a --logs directory: catastrophic recovery gathered it into the backup's
+     * log, refused it there and took it out again, and its message named that copy (a file no
+     * longer there) instead of the damaged one, so the admin could not tell which copy to replace.
+     * It now names the damaged copy where it lies, and the backup is as it was.
+     */
+    @Test
+    void aDamagedSegmentFromALogsDirectoryIsNamedWhereItLies() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
+        try (Environment env = Environment.open(home, small)) {
+            TestEnvironments.fill(env, "db", 20);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; i < 400; i++) {
+                db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+            }
+        }
+        java.util.List<Long> segments = org.cairndb.log.SegmentFiles.list(org.cairndb.io.NioFileIO.INSTANCE,
+                home.resolve("log"));
+        String name = org.cairndb.log.SegmentFiles.name(segments.get(segments.size() - 2)); // not the last one
+        Path damaged = home.resolve("log").resolve(name);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(damaged,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xff}), 1000); // inside its first record
+        }
+        java.util.Map<String, String> before = org.cairndb.DirectorySnapshot.of(backup);
+        before.remove("cairn.lock"); // every open writes its holder there
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", home.resolve("log").toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn recover: " + damaged + ": corrupt at offset "), r::toString);
+        assertTrue(r.err().contains("the copy this catastrophic recovery gathered into " + backup), r::toString);
+        java.util.Map<String, String> after = org.cairndb.DirectorySnapshot.of(backup);
+        after.remove("cairn.lock");
+        assertEquals(before, after, "the backup is as it was");
+    }
+
+    /**
      * A restored backup taken back in time beside its original, which still archives into the same
      * directory, leaves the archive alone. Its report used to pass on the archive's advice for any
      * copy (take the archive over), which after a point-in-time recovery is not enough: the old
