@@ -234,6 +234,9 @@ public final class HotBackup {
         // looked up before moving: the environment may have removed segments after that one that the
         // move cannot bring (automatic log removal, cairn archive -d), which come from the archive.
         long copysLast = previous == null ? 0 : highestSegment(logTarget, 0);
+        if (moved != null) {
+            archiveFinished();
+        }
         long startLsn;
         long firstNeeded;
         synchronized (env.checkpointer()) {
@@ -287,6 +290,28 @@ public final class HotBackup {
             pin.close();
         }
         return new Copied(startLsn, endLsn, prepared);
+    }
+
+    /**
+     * Failover: with continuous archiving, only archived segments are unneeded, and after an open the
+     * archiver learns which ones are in a background pass (it compares each finished segment with the
+     * archive's copy). An update started right after the open (cairn failover) moved only the
+     * segments that pass had reached, a few dozen of a hundred archived ones, and left the rest in
+     * the environment although cairn archive listed them as no longer needed. A pass run here first
+     * settles them, as cairn archive -d does. An archive that refuses or fails leaves its segments
+     * unarchived and so in the environment, as before; its status says why.
+     */
+    private void archiveFinished() {
+        org.cairndb.archive.ContinuousArchiver archiver = env.archiver();
+        if (archiver == null) {
+            return;
+        }
+        try {
+            archiver.archiveFinished();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, owner + ": continuous archiving did not finish (" + e.getMessage()
+                    + "); the segments it has not archived stay in the environment");
+        }
     }
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
