@@ -385,8 +385,19 @@ public final class HotBackup {
         }
         BackupManifest m = readForUpdate(target);
         if (m == null) {
+            // "Take a full backup instead" sent the admin to a full backup into the same directory,
+            // which is refused in turn when it holds files (an interrupted backup): say where it can go.
+            if (!Files.isDirectory(target)) {
+                throw new IllegalArgumentException("cannot update " + target + ": it is not a directory, let alone a"
+                        + " backup; give the backup's directory");
+            }
+            boolean empty;
+            try (Stream<Path> s = Files.list(target)) {
+                empty = s.allMatch(p -> p.getFileName().toString().equals(org.cairndb.env.EnvironmentHome.LOCK_FILE));
+            }
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
-                    + " (not a complete backup); take a full backup instead");
+                    + " (not a complete backup); " + (empty ? "take a full backup there (without -u)"
+                    : "take a full backup into an empty or new directory (move this one away or empty it first)"));
         }
         return m;
     }
