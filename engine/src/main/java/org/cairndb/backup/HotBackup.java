@@ -629,10 +629,12 @@ public final class HotBackup {
         }
     }
 
+    /** {@code changed} empty: the copy was changing when the segment was missed; otherwise a refusal before any change. */
     private CairnException segmentGone(String name, String changed) {
-        return new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
+        String message = "log segment " + name + " is needed by the backup in " + target + " but is neither in "
                 + env.home().logDir() + " nor in the archive " + env.archiveDirectory() + changed + "; take a new full"
-                + " backup (for a failover copy: update into a new, empty directory)");
+                + " backup (for a failover copy: update into a new, empty directory)";
+        return changed.isEmpty() ? new CairnException(message) : new UpdateRefusedException(message);
     }
 
     /** Where the environment's segment {@code name} may be: its log directory, then its archive. */

@@ -11,6 +11,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.HotBackup;
+import org.cairndb.backup.UpdateRefusedException;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.FileIO;
 import org.cairndb.util.Counted;
@@ -89,6 +90,12 @@ final class HotbackupCommand extends CairnCommand {
     }
 
     private CommandFailedException failed(Exception e, Path envHome) {
+        if (e instanceof UpdateRefusedException) {
+            // Refused before the backup changed: "stopped half-way, run the update again" would send
+            // the admin round the same refusal.
+            return new CommandFailedException("cannot update " + target + ": " + Errors.oneLine(e)
+                    + "; the environment is unharmed");
+        }
         String what = update ? "the update of the backup in " + target + " stopped half-way: its manifest describes the"
                 + " backup before the update, so run the update again (or take a new backup) before relying on it"
                 : !java.nio.file.Files.exists(target) ? "nothing was created"

@@ -117,6 +117,39 @@ class FailoverRerunCommandTest {
         assertCopyHoldsEveryCommit(copy);
     }
 
+    /**
+     * Without an archive, log removal between two updates took a segment the copies need: the
+     * update is refused before it changes anything, and says to start a new copy. The command added
+     * the advice for an update stopped half-way ("run the update again"), which only met the same
+     * refusal, beside the engine's "nothing was changed; take a new full backup".
+     */
+    @Test
+    void anUpdateRefusedForARemovedSegmentDoesNotSayToRunItAgain() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path backup = dir.resolve("backup");
+        Path copy = dir.resolve("failover");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(failover(home, copy));
+        commitAndCheckpoint(home, 1000, 300);
+        ok(CliRun.run("archive", "-h", home.toString(), "-d")); // no archive: the removed segments are gone
+        java.util.Map<String, String> backupBefore = org.cairndb.DirectorySnapshot.of(backup);
+        java.util.Map<String, String> copyBefore = org.cairndb.DirectorySnapshot.of(copy);
+        CliRun.Result update = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u");
+        CliRun.Result again = failover(home, copy);
+        for (CliRun.Result r : List.of(update, again)) {
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains(" is needed by the backup in ") && r.err().contains("nothing was changed; take a"
+                    + " new full backup"), r::toString);
+            assertTrue(!r.err().contains("run the update again") && !r.err().contains("half-way"), r::toString);
+        }
+        assertTrue(update.err().startsWith("cairn hotbackup: cannot update " + backup + ": log segment "), update::toString);
+        assertTrue(again.err().startsWith("cairn failover: cannot update the failover copy " + copy + ": log segment "),
+                again::toString);
+        assertEquals(backupBefore, org.cairndb.DirectorySnapshot.of(backup));
+        assertEquals(copyBefore, org.cairndb.DirectorySnapshot.of(copy));
+    }
+
     /** A first run stopped part way leaves no failover copy: as its message says, remove it and run again. */
     @Test
     void aFirstRunStoppedPartWayIsStartedAgainOnceRemoved() throws Exception {
