@@ -56,6 +56,8 @@ public final class SegmentAssembler {
         private final List<Path> keptAside = new ArrayList<>();
         /** Where each segment copied into log/ came from, by its path in log/ (absolute, normalized). */
         private final Map<Path, Path> sources = new java.util.HashMap<>();
+        /** The notes of copies left out (another environment's, an unreadable header), by segment. */
+        private final Map<Long, List<String>> ignored = new TreeMap<>();
 
         private Assembly(FileIO io, Path logDir) {
             this.io = io;
@@ -107,7 +109,7 @@ public final class SegmentAssembler {
             Path inLog = e.file();
             Path source = inLog == null ? null : sources.get(inLog.toAbsolutePath().normalize());
             if (source == null) {
-                return null;
+                return withIgnoredCopies(e);
             }
             String message = e.getMessage();
             String rest = message.startsWith(inLog + ": ") ? message.substring(inLog.toString().length() + 2) : message;
@@ -121,6 +123,35 @@ public final class SegmentAssembler {
             } else {
                 named = new StorageException(source, rest + where, e.getCause());
             }
+            named.addSuppressed(e);
+            return named;
+        }
+
+        /**
+         * {@code e} naming a segment of log/ that the assembly found copies of but left out (of
+         * another environment, or with an unreadable header), with the notes saying so: "log segment
+         * log.0000000030 is missing" alone, while a --logs directory visibly held a log.0000000030,
+         * left the admin guessing; the notes that said why it was left out went only into the report
+         * of a recovery that succeeded. Null when no copy of that segment was left out.
+         */
+        private StorageException withIgnoredCopies(StorageException e) {
+            if (e.file() == null || !e.file().toAbsolutePath().normalize().getParent().equals(
+                    logDir.toAbsolutePath().normalize())) {
+                return null;
+            }
+            List<String> why = ignored.get(SegmentFiles.number(e.file().getFileName().toString()));
+            if (why == null || why.isEmpty()) {
+                return null;
+            }
+            String message = e.getMessage();
+            String rest = message.startsWith(e.file() + ": ") ? message.substring(e.file().toString().length() + 2)
+                    : message;
+            String seen = " (this catastrophic recovery found and " + String.join("; and ", why) + ")";
+            StorageException named = e instanceof org.cairndb.CorruptionException c
+                    ? new org.cairndb.CorruptionException(e.file(), c.offset(), (rest.startsWith("corrupt at offset "
+                            + c.offset() + ": ") ? rest.substring(("corrupt at offset " + c.offset() + ": ").length())
+                            : rest) + seen)
+                    : new StorageException(e.file(), rest + seen, e.getCause());
             named.addSuppressed(e);
             return named;
         }
@@ -160,7 +191,12 @@ public final class SegmentAssembler {
         }
         for (Map.Entry<Long, List<Path>> e : copies.entrySet()) {
             List<Path> damaged = new ArrayList<>();
-            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes, damaged);
+            List<String> left = new ArrayList<>();
+            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, left, damaged);
+            assembly.notes.addAll(left);
+            if (!left.isEmpty()) {
+                assembly.ignored.put(e.getKey(), left);
+            }
             if (!usable.isEmpty()) {
                 bySegment.put(e.getKey(), usable);
             } else if (!damaged.isEmpty()) {

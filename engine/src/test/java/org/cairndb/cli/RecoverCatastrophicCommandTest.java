@@ -234,6 +234,46 @@ class RecoverCatastrophicCommandTest {
     }
 
     /**
+     * The only copy of a needed segment in a --logs directory is another environment's: recovery
+     * left it out and then stopped at "log segment ... is missing", while the directory visibly held
+     * that file; the note saying why it was left out went only into the report of a recovery that
+     * succeeded. The error now carries it.
+     */
+    @Test
+    void aMissingSegmentWhoseOnlyCopyIsAnotherEnvironmentsSaysSo() throws Exception {
+        Path home = dir.resolve("env");
+        Path other = dir.resolve("other");
+        Path backup = dir.resolve("backup");
+        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
+        for (Path h : new Path[] {home, other}) {
+            try (Environment env = Environment.open(h, small)) {
+                TestEnvironments.fill(env, "db", 20);
+                if (h == home) {
+                    HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+                }
+                org.cairndb.Database db = env.openDatabase("db");
+                for (int i = 0; i < 400; i++) {
+                    db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+                }
+            }
+        }
+        java.util.List<Long> segments = org.cairndb.log.SegmentFiles.list(org.cairndb.io.NioFileIO.INSTANCE,
+                home.resolve("log"));
+        String name = org.cairndb.log.SegmentFiles.name(segments.get(segments.size() - 2));
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        for (long seg : segments) {
+            String n = org.cairndb.log.SegmentFiles.name(seg);
+            Files.copy((n.equals(name) ? other : home).resolve("log").resolve(n), logs.resolve(n));
+        }
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", logs.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("log segment " + name + " is missing"), r::toString);
+        assertTrue(r.err().contains("this catastrophic recovery found and ignored " + logs.resolve(name)
+                + ": it belongs to environment "), r::toString);
+    }
+
+    /**
      * A restored backup taken back in time beside its original, which still archives into the same
      * directory, leaves the archive alone. Its report used to pass on the archive's advice for any
      * copy (take the archive over), which after a point-in-time recovery is not enough: the old
