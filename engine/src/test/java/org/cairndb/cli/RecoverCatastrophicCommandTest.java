@@ -44,6 +44,21 @@ class RecoverCatastrophicCommandTest {
         assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "0"), "positive");
     }
 
+    /**
+     * A transaction the data files hold already (committed before their checkpoint): the refusal
+     * said only to "give a time or an LSN instead", which is refused in turn (the data files are
+     * past it); it now says what recovers to it, older data files.
+     */
+    @Test
+    void aTransactionBeforeTheDataFilesCheckpointSaysToRestoreOlderDataFiles() {
+        CliRun.Result r = CliRun.run("recover", "-h", home().toString(), "--to-txn", "1");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("recovery target transaction 1 does not commit in the log after the data files'"
+                + " checkpoint"), r::toString);
+        assertTrue(r.err().contains("restore data files from a backup taken before it"), r::toString);
+    }
+
     /** As docs/cli.md says: a target past the end of the log replays all of it, moves nothing aside, and says so. */
     @Test
     void aTargetAfterTheEndOfTheLogRecoversToTheEndAndSaysSo() throws Exception {
