@@ -58,6 +58,12 @@ final class FailoverCommand extends CairnCommand {
                 throw new CommandFailedException("cannot update the failover copy " + target + ": " + Errors.oneLine(e)
                         + "; the environment is unharmed");
             } catch (IOException | CairnException e) {
+                if (!first && HotbackupCommand.damagedInCopy(e, target)) {
+                    throw new CommandFailedException("failover update of " + target + " from " + env.home() + " failed: "
+                            + Errors.oneLine(e) + "; the environment is unharmed; " + HotbackupCommand.DAMAGED_COPY
+                            + "update into a new, empty directory (keep this one until then: it holds the log segments"
+                            + " the environment gave away)");
+                }
                 throw new CommandFailedException("failover update of " + target + " from " + env.home() + " failed: "
                         + Errors.oneLine(e) + "; the environment is unharmed; " + (first ? target + " is not a usable"
                         + " failover copy yet (no " + BackupManifest.FILE_NAME + "): remove it and try again"

@@ -150,6 +150,47 @@ class FailoverRerunCommandTest {
         assertEquals(copyBefore, org.cairndb.DirectorySnapshot.of(copy));
     }
 
+    /** Flips a byte in every page of {@code file} from offset 16384 on (past its two header pages). */
+    private static void damagePages(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long at = 16384 + 100; at < ch.size(); at += 4096) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+                ch.read(b, at);
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~b.get(0)}), at);
+            }
+        }
+    }
+
+    /**
+     * A copy whose data file was damaged since its last update (a failing disk under the backup):
+     * the update's recovery of the copy meets the damage. The commands said the update had stopped
+     * half-way and to run it again, which meets the same damage every time; they now say the damage
+     * is the copy's own and to take a new copy.
+     */
+    @Test
+    void anUpdateThatMeetsDamageInTheCopySaysToTakeANewCopy() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path backup = dir.resolve("backup");
+        Path copy = dir.resolve("failover");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(failover(home, copy));
+        add(home, 1000, 300);
+        damagePages(backup.resolve("db.cdb"));
+        damagePages(copy.resolve("data").resolve("db.cdb"));
+        CliRun.Result update = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u");
+        CliRun.Result again = failover(home, copy);
+        for (CliRun.Result r : List.of(update, again)) {
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("checksum mismatch") && r.err().contains("the damaged file is the copy's own,"
+                    + " which running the update again meets again"), r::toString);
+            assertTrue(!r.err().contains("run the update again"), r::toString);
+        }
+        assertTrue(update.err().contains("take a new backup into an empty or new directory"), update::toString);
+        assertTrue(again.err().contains("update into a new, empty directory"), again::toString);
+    }
+
     /** A first run stopped part way leaves no failover copy: as its message says, remove it and run again. */
     @Test
     void aFirstRunStoppedPartWayIsStartedAgainOnceRemoved() throws Exception {
