@@ -234,6 +234,9 @@ public final class HotBackup {
         // looked up before moving: the environment may have removed segments after that one that the
         // move cannot bring (automatic log removal, cairn archive -d), which come from the archive.
         long copysLast = previous == null ? 0 : highestSegment(logTarget, 0);
+        if (moved != null) {
+            archiveFinished();
+        }
         long startLsn;
         long firstNeeded;
         synchronized (env.checkpointer()) {
@@ -287,6 +290,28 @@ public final class HotBackup {
             pin.close();
         }
         return new Copied(startLsn, endLsn, prepared);
+    }
+
+    /**
+     * Failover: with continuous archiving, only archived segments are unneeded, and after an open the
+     * archiver learns which ones are in a background pass (it compares each finished segment with the
+     * archive's copy). An update started right after the open (cairn failover) moved only the
+     * segments that pass had reached, a few dozen of a hundred archived ones, and left the rest in
+     * the environment although cairn archive listed them as no longer needed. A pass run here first
+     * settles them, as cairn archive -d does. An archive that refuses or fails leaves its segments
+     * unarchived and so in the environment, as before; its status says why.
+     */
+    private void archiveFinished() {
+        org.cairndb.archive.ContinuousArchiver archiver = env.archiver();
+        if (archiver == null) {
+            return;
+        }
+        try {
+            archiver.archiveFinished();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, owner + ": continuous archiving did not finish (" + e.getMessage()
+                    + "); the segments it has not archived stay in the environment");
+        }
     }
 
     /** Checks the target; returns the existing manifest for an update, null for a new backup. */
@@ -360,8 +385,19 @@ public final class HotBackup {
         }
         BackupManifest m = readForUpdate(target);
         if (m == null) {
+            // "Take a full backup instead" sent the admin to a full backup into the same directory,
+            // which is refused in turn when it holds files (an interrupted backup): say where it can go.
+            if (!Files.isDirectory(target)) {
+                throw new IllegalArgumentException("cannot update " + target + ": it is not a directory, let alone a"
+                        + " backup; give the backup's directory");
+            }
+            boolean empty;
+            try (Stream<Path> s = Files.list(target)) {
+                empty = s.allMatch(p -> p.getFileName().toString().equals(org.cairndb.env.EnvironmentHome.LOCK_FILE));
+            }
             throw new IllegalArgumentException("cannot update " + target + ": it holds no " + BackupManifest.FILE_NAME
-                    + " (not a complete backup); take a full backup instead");
+                    + " (not a complete backup); " + (empty ? "take a full backup there (without -u)"
+                    : "take a full backup into an empty or new directory (move this one away or empty it first)"));
         }
         return m;
     }
@@ -593,10 +629,12 @@ public final class HotBackup {
         }
     }
 
+    /** {@code changed} empty: the copy was changing when the segment was missed; otherwise a refusal before any change. */
     private CairnException segmentGone(String name, String changed) {
-        return new CairnException("log segment " + name + " is needed by the backup in " + target + " but is neither in "
+        String message = "log segment " + name + " is needed by the backup in " + target + " but is neither in "
                 + env.home().logDir() + " nor in the archive " + env.archiveDirectory() + changed + "; take a new full"
-                + " backup (for a failover copy: update into a new, empty directory)");
+                + " backup (for a failover copy: update into a new, empty directory)";
+        return changed.isEmpty() ? new CairnException(message) : new UpdateRefusedException(message);
     }
 
     /** Where the environment's segment {@code name} may be: its log directory, then its archive. */

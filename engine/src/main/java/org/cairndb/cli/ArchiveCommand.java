@@ -263,7 +263,7 @@ final class ArchiveCommand extends CairnCommand {
      * environment open: recovery needs the log from the oldest checkpoint LSN in the data files'
      * headers (a checkpoint keeps that at or before every PREPARE still in doubt), the newest
      * segment is being written, and with continuous archiving on a finished segment is needed until
-     * the archive holds a copy of the same size. What the other process alone knows (a backup it is
+     * the archive holds an identical copy. What the other process alone knows (a backup it is
      * running) is not seen.
      */
     private static List<Segment> offlineStatus(Path h, EnvironmentHome layout) throws IOException {
@@ -298,8 +298,14 @@ final class ArchiveCommand extends CairnCommand {
                         + Lsn.toString(start));
             }
             if (config.archiveEnabled() && i < segments.size() - 1) {
+                // An identical copy, as the engine's own archiving requires: a copy of the same size
+                // proves nothing, every finished segment having its preallocated size. Beside an
+                // original whose archive it cannot write (a restored backup or failover copy opened
+                // for writing), this home's new segments take the names of the original's archived
+                // ones, and were listed as no longer needed although no archive held them.
                 Path copy = archiveDir.resolve(p.getFileName());
-                if (!Files.isRegularFile(copy) || Files.size(copy) != sizeOf(p)) {
+                if (!Files.isRegularFile(copy) || Files.size(copy) != sizeOf(p)
+                        || !org.cairndb.archive.SegmentCopier.identical(Homes.io(), p, copy)) {
                     reasons.add("continuous archiving has not copied it to " + archiveDir + " yet");
                 }
             }

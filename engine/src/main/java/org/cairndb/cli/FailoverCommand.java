@@ -12,6 +12,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.Failover;
+import org.cairndb.backup.UpdateRefusedException;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.log.SegmentFiles;
 import org.cairndb.util.Counted;
@@ -52,7 +53,17 @@ final class FailoverCommand extends CairnCommand {
             BackupResult r;
             try {
                 r = Failover.update(env.internals(), target, BackupOptions.defaults().withProgress(this::progress));
+            } catch (UpdateRefusedException e) {
+                // Refused before the copy changed: "run the update again" would only meet the same refusal.
+                throw new CommandFailedException("cannot update the failover copy " + target + ": " + Errors.oneLine(e)
+                        + "; the environment is unharmed");
             } catch (IOException | CairnException e) {
+                if (!first && HotbackupCommand.damagedInCopy(e, target)) {
+                    throw new CommandFailedException("failover update of " + target + " from " + env.home() + " failed: "
+                            + Errors.oneLine(e) + "; the environment is unharmed; " + HotbackupCommand.DAMAGED_COPY
+                            + "update into a new, empty directory (keep this one until then: it holds the log segments"
+                            + " the environment gave away)");
+                }
                 throw new CommandFailedException("failover update of " + target + " from " + env.home() + " failed: "
                         + Errors.oneLine(e) + "; the environment is unharmed; " + (first ? target + " is not a usable"
                         + " failover copy yet (no " + BackupManifest.FILE_NAME + "): remove it and try again"

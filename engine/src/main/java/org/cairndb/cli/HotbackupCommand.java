@@ -11,6 +11,7 @@ import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.backup.HotBackup;
+import org.cairndb.backup.UpdateRefusedException;
 import org.cairndb.env.EnvironmentHome;
 import org.cairndb.io.FileIO;
 import org.cairndb.util.Counted;
@@ -89,12 +90,36 @@ final class HotbackupCommand extends CairnCommand {
     }
 
     private CommandFailedException failed(Exception e, Path envHome) {
+        if (e instanceof UpdateRefusedException) {
+            // Refused before the backup changed: "stopped half-way, run the update again" would send
+            // the admin round the same refusal.
+            return new CommandFailedException("cannot update " + target + ": " + Errors.oneLine(e)
+                    + "; the environment is unharmed");
+        }
+        if (update && damagedInCopy(e, target)) {
+            return new CommandFailedException("hot backup of " + envHome + " to " + target + " failed: " + Errors.oneLine(e)
+                    + "; the environment is unharmed; " + DAMAGED_COPY + "take a new backup into an empty or new"
+                    + " directory (keep this one until then: its manifest describes the backup before the update)");
+        }
         String what = update ? "the update of the backup in " + target + " stopped half-way: its manifest describes the"
                 + " backup before the update, so run the update again (or take a new backup) before relying on it"
                 : !java.nio.file.Files.exists(target) ? "nothing was created"
                 : target + " holds an incomplete backup (no " + BackupManifest.FILE_NAME + "): remove it and try again";
         return new CommandFailedException("hot backup of " + envHome + " to " + target + " failed: " + Errors.oneLine(e)
                 + "; the environment is unharmed; " + what);
+    }
+
+    /** What an update that met damage in the copy's own files says before its advice. */
+    static final String DAMAGED_COPY = "the damaged file is the copy's own, which running the update again meets again: ";
+
+    /**
+     * Whether {@code e} is damage found in a file of the copy in {@code target} (its recovery read a
+     * page whose checksum does not match): the copy was damaged before or under the update, and an
+     * update run again meets it again, so "run the update again" is no advice for it.
+     */
+    static boolean damagedInCopy(Exception e, Path target) {
+        return e instanceof org.cairndb.CorruptionException c && c.file() != null
+                && c.file().toAbsolutePath().normalize().startsWith(target);
     }
 
     private void progress(BackupProgress p) {

@@ -266,6 +266,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             // them. They stay, as a killed run leaves them, and the rerun finishes the move.
             if (assembly != null && !recovery.movingAside()) {
                 assembly.rollback();
+                StorageException named = e instanceof StorageException s ? assembly.namingSource(s) : null;
+                if (named != null) {
+                    throw named;
+                }
             }
             throw e;
         }

@@ -54,6 +54,10 @@ public final class SegmentAssembler {
         private final List<String> notes = new ArrayList<>();
         private final List<Path> added = new ArrayList<>();
         private final List<Path> keptAside = new ArrayList<>();
+        /** Where each segment copied into log/ came from, by its path in log/ (absolute, normalized). */
+        private final Map<Path, Path> sources = new java.util.HashMap<>();
+        /** The notes of copies left out (another environment's, an unreadable header), by segment. */
+        private final Map<Long, List<String>> ignored = new TreeMap<>();
 
         private Assembly(FileIO io, Path logDir) {
             this.io = io;
@@ -86,6 +90,70 @@ public final class SegmentAssembler {
             io.syncDirectory(logDir);
             added.clear();
             keptAside.clear();
+        }
+
+        /** Records that {@code target} in log/ is a copy of {@code source}. */
+        private void copied(Path target, Path source) {
+            sources.put(target.toAbsolutePath().normalize(), source);
+        }
+
+        /**
+         * {@code e}, thrown by the recovery of this assembly, naming the copy a segment was gathered
+         * from instead of the segment's copy in log/, once {@link #rollback()} has taken that copy
+         * out again: the message named a file that was no longer there, and never the damaged one (a
+         * bad segment in a {@code --logs} directory or the archive), so the admin could not tell
+         * which copy to replace or move away. Null when {@code e} names no segment this assembly
+         * copied.
+         */
+        public StorageException namingSource(StorageException e) {
+            Path inLog = e.file();
+            Path source = inLog == null ? null : sources.get(inLog.toAbsolutePath().normalize());
+            if (source == null) {
+                return withIgnoredCopies(e);
+            }
+            String message = e.getMessage();
+            String rest = message.startsWith(inLog + ": ") ? message.substring(inLog.toString().length() + 2) : message;
+            String where = " (the copy this catastrophic recovery gathered into " + logDir + " from there, and took out"
+                    + " again: " + logDir + " is as it was)";
+            StorageException named;
+            if (e instanceof org.cairndb.CorruptionException c) {
+                String corrupt = "corrupt at offset " + c.offset() + ": ";
+                named = new org.cairndb.CorruptionException(source, c.offset(),
+                        (rest.startsWith(corrupt) ? rest.substring(corrupt.length()) : rest) + where);
+            } else {
+                named = new StorageException(source, rest + where, e.getCause());
+            }
+            named.addSuppressed(e);
+            return named;
+        }
+
+        /**
+         * {@code e} naming a segment of log/ that the assembly found copies of but left out (of
+         * another environment, or with an unreadable header), with the notes saying so: "log segment
+         * log.0000000030 is missing" alone, while a --logs directory visibly held a log.0000000030,
+         * left the admin guessing; the notes that said why it was left out went only into the report
+         * of a recovery that succeeded. Null when no copy of that segment was left out.
+         */
+        private StorageException withIgnoredCopies(StorageException e) {
+            if (e.file() == null || !e.file().toAbsolutePath().normalize().getParent().equals(
+                    logDir.toAbsolutePath().normalize())) {
+                return null;
+            }
+            List<String> why = ignored.get(SegmentFiles.number(e.file().getFileName().toString()));
+            if (why == null || why.isEmpty()) {
+                return null;
+            }
+            String message = e.getMessage();
+            String rest = message.startsWith(e.file() + ": ") ? message.substring(e.file().toString().length() + 2)
+                    : message;
+            String seen = " (this catastrophic recovery found and " + String.join("; and ", why) + ")";
+            StorageException named = e instanceof org.cairndb.CorruptionException c
+                    ? new org.cairndb.CorruptionException(e.file(), c.offset(), (rest.startsWith("corrupt at offset "
+                            + c.offset() + ": ") ? rest.substring(("corrupt at offset " + c.offset() + ": ").length())
+                            : rest) + seen)
+                    : new StorageException(e.file(), rest + seen, e.getCause());
+            named.addSuppressed(e);
+            return named;
         }
     }
 
@@ -123,7 +191,12 @@ public final class SegmentAssembler {
         }
         for (Map.Entry<Long, List<Path>> e : copies.entrySet()) {
             List<Path> damaged = new ArrayList<>();
-            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, assembly.notes, damaged);
+            List<String> left = new ArrayList<>();
+            List<Candidate> usable = evaluate(io, e.getKey(), e.getValue(), environmentId, left, damaged);
+            assembly.notes.addAll(left);
+            if (!left.isEmpty()) {
+                assembly.ignored.put(e.getKey(), left);
+            }
             if (!usable.isEmpty()) {
                 bySegment.put(e.getKey(), usable);
             } else if (!damaged.isEmpty()) {
@@ -151,6 +224,7 @@ public final class SegmentAssembler {
                 assembly.added.add(target);
             }
             org.cairndb.archive.SegmentCopier.copyReplacing(io, best.path(), target, null);
+            assembly.copied(target, best.path());
             if (mine != null) {
                 assembly.notes.add(SegmentFiles.name(e.getKey()) + ": took the copy from " + best.path().getParent()
                         + " (valid to offset " + best.validEnd() + ") over the one in " + logDir + " (valid to offset " + mine.validEnd()
@@ -170,6 +244,7 @@ public final class SegmentAssembler {
             }
             assembly.added.add(target);
             org.cairndb.archive.SegmentCopier.copyReplacing(io, e.getValue(), target, null);
+            assembly.copied(target, e.getValue());
             assembly.notes.add(SegmentFiles.name(e.getKey()) + ": the only copy, from " + e.getValue().getParent()
                     + ", has a damaged header but holds records; taken into log/, where recovery stops at it if it needs it");
         }

@@ -561,9 +561,10 @@ public final class RecoveryManager {
         }
         if (!found[0]) {
             throw new org.cairndb.CairnException("recovery target transaction " + target.value() + " does not commit in the"
-                    + " log after the data files' checkpoint (" + Lsn.toString(start) + "): it committed before, or it"
-                    + " wrote nothing (such a commit leaves no log record), or it rolled back; give a time or an LSN instead"
-                    + " (cairn printlog lists the commits); nothing was changed");
+                    + " log after the data files' checkpoint (" + Lsn.toString(start) + "): it committed before (the data"
+                    + " files hold it already: to recover to it, restore data files from a backup taken before it), or it"
+                    + " wrote nothing (such a commit leaves no log record), or it rolled back (then give a time or an LSN"
+                    + " instead; cairn printlog lists the commits); nothing was changed");
         }
     }
 

@@ -449,7 +449,10 @@ public final class Bench {
         long lineNo = 0;
         boolean partialLast = false;
         boolean lastLineOpen = endsWithoutNewline(ackFile);
-        try (BufferedReader r = Files.newBufferedReader(ackFile, StandardCharsets.US_ASCII)) {
+        // Read as ISO-8859-1, which takes any byte: as US-ASCII a byte above 0x7f (garbage a crash left
+        // in the file's last block, or a file that is no acknowledgement file) ended the check with
+        // the decoder's "Input length = 1" and nothing else.
+        try (BufferedReader r = Files.newBufferedReader(ackFile, StandardCharsets.ISO_8859_1)) {
             String line;
             while ((line = r.readLine()) != null) {
                 lineNo++;
@@ -460,6 +463,11 @@ public final class Bench {
                     // A crash can cut the last id short; only complete lines were acknowledged.
                     partialLast = true;
                     break;
+                }
+                if (!line.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                    return new CheckResult(false, "line " + lineNo + " of " + ackFile + " is not a transfer id: it holds"
+                            + " bytes other than printable ASCII (the file was damaged, or is not the one --ack-file"
+                            + " wrote)");
                 }
                 if (history == null || history.get(null, ascii(line)) == null) {
                     return new CheckResult(false, "transfer " + line + " (line " + lineNo + " of " + ackFile

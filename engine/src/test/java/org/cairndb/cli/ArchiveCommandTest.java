@@ -203,6 +203,34 @@ class ArchiveCommandTest {
     }
 
     /**
+     * Beside a running application, a segment counted as archived when the archive held a file of
+     * its name and size; every finished segment has its preallocated size, so another history's
+     * copy there (the original's, for a restored backup or failover copy opened beside it, whose
+     * archiving the archive refuses) made this home's unarchived segment "no longer needed". It
+     * counts only when the archive's copy is identical, as the engine's own archiving requires.
+     */
+    @Test
+    void besideARunningApplicationAnArchivedCopyOfAnotherHistoryDoesNotCount() throws Exception {
+        Path archive = dir.resolve("archive-disk");
+        fourSegmentsThreeArchived(archive);
+        Path other = archive.resolve("log.0000000002");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(other,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0x5a}), 1000); // same size, other records
+        }
+        try (Environment env = Environment.open(home, config())) {
+            CliRun.Result unneeded = CliRun.run("archive", "-h", home.toString(), "-v");
+            assertEquals(0, unneeded.exit(), unneeded::toString);
+            assertTrue(unneeded.err().contains("in use by"), unneeded::toString);
+            List<String> out = lines(unneeded);
+            assertTrue(out.contains("log/log.0000000001"), unneeded::toString);
+            assertFalse(out.contains("log/log.0000000002"), unneeded::toString);
+            assertTrue(out.contains("kept log/log.0000000002: continuous archiving has not copied it to " + archive
+                    + " yet"), unneeded::toString);
+        }
+    }
+
+    /**
      * A data file whose creation a power loss tore (its first header slot blank, as a new file's
      * is, its one header write torn) is a creation recovery redoes from the log; the listing beside
      * the running application, worked out from the data files, failed on it as damage.

@@ -34,6 +34,31 @@ class BenchCommandTest {
         assertTrue(check.out().contains("check ok: all 60 acknowledged transfers"), check::toString);
     }
 
+    /**
+     * An acknowledgement file holding bytes that are not ASCII (garbage in a block a crash left, or a
+     * file given by mistake) ended the check with the decoder's "Input length = 1". It is named by
+     * line; an incomplete last line (cut by a crash) is still ignored, whatever it holds.
+     */
+    @Test
+    void anAckFileWithBytesThatAreNotAsciiIsNamedByLine() throws Exception {
+        Path home = dir.resolve("bench");
+        Path acks = dir.resolve("acks.txt");
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--init", "--accounts", "5").exit());
+        assertEquals(0, CliRun.run("bench", "-h", home.toString(), "--transactions", "4", "--ack-file",
+                acks.toString()).exit());
+        Files.write(acks, new byte[] {(byte) 0xe9, (byte) 0xff}, java.nio.file.StandardOpenOption.APPEND);
+        CliRun.Result torn = CliRun.run("bench", "-h", home.toString(), "--check-acks", acks.toString());
+        assertEquals(0, torn.exit(), torn::toString);
+        assertTrue(torn.out().contains("check ok: all 4 acknowledged transfers are in history (ignored an incomplete"
+                + " last line)"), torn::toString);
+        Files.write(acks, new byte[] {'\n'}, java.nio.file.StandardOpenOption.APPEND);
+        CliRun.Result damaged = CliRun.run("bench", "-h", home.toString(), "--check-acks", acks.toString());
+        assertEquals(ExitCodes.FAILED, damaged.exit(), damaged::toString);
+        assertEquals(1, damaged.errLines().length, damaged::toString);
+        assertTrue(damaged.err().contains("check failed: line 5 of " + acks + " is not a transfer id: it holds bytes"
+                + " other than printable ASCII"), damaged::toString);
+    }
+
     @Test
     void failedCheckExitsNonZeroWithTheReason() {
         Path home = dir.resolve("bench");

@@ -213,8 +213,13 @@ class CliBadInputTest {
         cases.add(failure("backup target @PHOTOS is not empty and holds no backup.manifest", "hotbackup", "-h", "@ENV",
                 "-b", "@PHOTOS"));
         cases.add(failure("cannot update @NONE: it does not exist", "hotbackup", "-h", "@ENV", "-u", "-b", "@NONE"));
-        cases.add(failure("cannot update @EMPTY: it holds no backup.manifest", "hotbackup", "-h", "@ENV", "-u", "-b",
-                "@EMPTY"));
+        cases.add(failure("cannot update @EMPTY: it holds no backup.manifest (not a complete backup); take a full backup"
+                + " there (without -u)", "hotbackup", "-h", "@ENV", "-u", "-b", "@EMPTY"));
+        // An interrupted backup, or other files: a full backup there is refused too, so the advice says where to go.
+        cases.add(failure("cannot update @PHOTOS: it holds no backup.manifest (not a complete backup); take a full backup"
+                + " into an empty or new directory (move this one away or empty it first)", "hotbackup", "-h", "@ENV",
+                "-u", "-b", "@PHOTOS"));
+        cases.add(failure("cannot update @FILE: it is not a directory", "hotbackup", "-h", "@ENV", "-u", "-b", "@FILE"));
         cases.add(failure("backup target @ENV/log lies inside the environment's own files", "failover", "-h", "@ENV",
                 "-b", "@ENV/log"));
         cases.add(failure("backup target @FILE is not a directory", "failover", "-h", "@ENV", "-b", "@FILE"));

@@ -117,6 +117,80 @@ class FailoverRerunCommandTest {
         assertCopyHoldsEveryCommit(copy);
     }
 
+    /**
+     * Without an archive, log removal between two updates took a segment the copies need: the
+     * update is refused before it changes anything, and says to start a new copy. The command added
+     * the advice for an update stopped half-way ("run the update again"), which only met the same
+     * refusal, beside the engine's "nothing was changed; take a new full backup".
+     */
+    @Test
+    void anUpdateRefusedForARemovedSegmentDoesNotSayToRunItAgain() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path backup = dir.resolve("backup");
+        Path copy = dir.resolve("failover");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(failover(home, copy));
+        commitAndCheckpoint(home, 1000, 300);
+        ok(CliRun.run("archive", "-h", home.toString(), "-d")); // no archive: the removed segments are gone
+        java.util.Map<String, String> backupBefore = org.cairndb.DirectorySnapshot.of(backup);
+        java.util.Map<String, String> copyBefore = org.cairndb.DirectorySnapshot.of(copy);
+        CliRun.Result update = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u");
+        CliRun.Result again = failover(home, copy);
+        for (CliRun.Result r : List.of(update, again)) {
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains(" is needed by the backup in ") && r.err().contains("nothing was changed; take a"
+                    + " new full backup"), r::toString);
+            assertTrue(!r.err().contains("run the update again") && !r.err().contains("half-way"), r::toString);
+        }
+        assertTrue(update.err().startsWith("cairn hotbackup: cannot update " + backup + ": log segment "), update::toString);
+        assertTrue(again.err().startsWith("cairn failover: cannot update the failover copy " + copy + ": log segment "),
+                again::toString);
+        assertEquals(backupBefore, org.cairndb.DirectorySnapshot.of(backup));
+        assertEquals(copyBefore, org.cairndb.DirectorySnapshot.of(copy));
+    }
+
+    /** Flips a byte in every page of {@code file} from offset 16384 on (past its two header pages). */
+    private static void damagePages(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long at = 16384 + 100; at < ch.size(); at += 4096) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+                ch.read(b, at);
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~b.get(0)}), at);
+            }
+        }
+    }
+
+    /**
+     * A copy whose data file was damaged since its last update (a failing disk under the backup):
+     * the update's recovery of the copy meets the damage. The commands said the update had stopped
+     * half-way and to run it again, which meets the same damage every time; they now say the damage
+     * is the copy's own and to take a new copy.
+     */
+    @Test
+    void anUpdateThatMeetsDamageInTheCopySaysToTakeANewCopy() throws Exception {
+        Path home = HotbackupCommandTest.environment(dir, 200);
+        Path backup = dir.resolve("backup");
+        Path copy = dir.resolve("failover");
+        ok(CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString()));
+        ok(failover(home, copy));
+        add(home, 1000, 300);
+        damagePages(backup.resolve("db.cdb"));
+        damagePages(copy.resolve("data").resolve("db.cdb"));
+        CliRun.Result update = CliRun.run("hotbackup", "-h", home.toString(), "-b", backup.toString(), "-u");
+        CliRun.Result again = failover(home, copy);
+        for (CliRun.Result r : List.of(update, again)) {
+            assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+            assertEquals(1, r.errLines().length, r::toString);
+            assertTrue(r.err().contains("checksum mismatch") && r.err().contains("the damaged file is the copy's own,"
+                    + " which running the update again meets again"), r::toString);
+            assertTrue(!r.err().contains("run the update again"), r::toString);
+        }
+        assertTrue(update.err().contains("take a new backup into an empty or new directory"), update::toString);
+        assertTrue(again.err().contains("update into a new, empty directory"), again::toString);
+    }
+
     /** A first run stopped part way leaves no failover copy: as its message says, remove it and run again. */
     @Test
     void aFirstRunStoppedPartWayIsStartedAgainOnceRemoved() throws Exception {

@@ -44,6 +44,21 @@ class RecoverCatastrophicCommandTest {
         assertUsage(CliRun.run("recover", "-h", h, "--to-txn", "0"), "positive");
     }
 
+    /**
+     * A transaction the data files hold already (committed before their checkpoint): the refusal
+     * said only to "give a time or an LSN instead", which is refused in turn (the data files are
+     * past it); it now says what recovers to it, older data files.
+     */
+    @Test
+    void aTransactionBeforeTheDataFilesCheckpointSaysToRestoreOlderDataFiles() {
+        CliRun.Result r = CliRun.run("recover", "-h", home().toString(), "--to-txn", "1");
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("recovery target transaction 1 does not commit in the log after the data files'"
+                + " checkpoint"), r::toString);
+        assertTrue(r.err().contains("restore data files from a backup taken before it"), r::toString);
+    }
+
     /** As docs/cli.md says: a target past the end of the log replays all of it, moves nothing aside, and says so. */
     @Test
     void aTargetAfterTheEndOfTheLogRecoversToTheEndAndSaysSo() throws Exception {
@@ -192,6 +207,85 @@ class RecoverCatastrophicCommandTest {
         try (Environment restored = Environment.open(backup, new EnvironmentConfig().allowCreate(false))) {
             assertEquals(420, restored.openDatabase("db", false).count());
         }
+    }
+
+    /**
+     * A damaged segment in a --logs directory: catastrophic recovery gathered it into the backup's
+     * log, refused it there and took it out again, and its message named that copy (a file no
+     * longer there) instead of the damaged one, so the admin could not tell which copy to replace.
+     * It now names the damaged copy where it lies, and the backup is as it was.
+     */
+    @Test
+    void aDamagedSegmentFromALogsDirectoryIsNamedWhereItLies() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
+        try (Environment env = Environment.open(home, small)) {
+            TestEnvironments.fill(env, "db", 20);
+            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; i < 400; i++) {
+                db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+            }
+        }
+        java.util.List<Long> segments = org.cairndb.log.SegmentFiles.list(org.cairndb.io.NioFileIO.INSTANCE,
+                home.resolve("log"));
+        String name = org.cairndb.log.SegmentFiles.name(segments.get(segments.size() - 2)); // not the last one
+        Path damaged = home.resolve("log").resolve(name);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(damaged,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xff}), 1000); // inside its first record
+        }
+        java.util.Map<String, String> before = org.cairndb.DirectorySnapshot.of(backup);
+        before.remove("cairn.lock"); // every open writes its holder there
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", home.resolve("log").toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().startsWith("cairn recover: " + damaged + ": corrupt at offset "), r::toString);
+        assertTrue(r.err().contains("the copy this catastrophic recovery gathered into " + backup), r::toString);
+        java.util.Map<String, String> after = org.cairndb.DirectorySnapshot.of(backup);
+        after.remove("cairn.lock");
+        assertEquals(before, after, "the backup is as it was");
+    }
+
+    /**
+     * The only copy of a needed segment in a --logs directory is another environment's: recovery
+     * left it out and then stopped at "log segment ... is missing", while the directory visibly held
+     * that file; the note saying why it was left out went only into the report of a recovery that
+     * succeeded. The error now carries it.
+     */
+    @Test
+    void aMissingSegmentWhoseOnlyCopyIsAnotherEnvironmentsSaysSo() throws Exception {
+        Path home = dir.resolve("env");
+        Path other = dir.resolve("other");
+        Path backup = dir.resolve("backup");
+        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
+        for (Path h : new Path[] {home, other}) {
+            try (Environment env = Environment.open(h, small)) {
+                TestEnvironments.fill(env, "db", 20);
+                if (h == home) {
+                    HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
+                }
+                org.cairndb.Database db = env.openDatabase("db");
+                for (int i = 0; i < 400; i++) {
+                    db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+                }
+            }
+        }
+        java.util.List<Long> segments = org.cairndb.log.SegmentFiles.list(org.cairndb.io.NioFileIO.INSTANCE,
+                home.resolve("log"));
+        String name = org.cairndb.log.SegmentFiles.name(segments.get(segments.size() - 2));
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        for (long seg : segments) {
+            String n = org.cairndb.log.SegmentFiles.name(seg);
+            Files.copy((n.equals(name) ? other : home).resolve("log").resolve(n), logs.resolve(n));
+        }
+        CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", logs.toString());
+        assertEquals(ExitCodes.FAILED, r.exit(), r::toString);
+        assertEquals(1, r.errLines().length, r::toString);
+        assertTrue(r.err().contains("log segment " + name + " is missing"), r::toString);
+        assertTrue(r.err().contains("this catastrophic recovery found and ignored " + logs.resolve(name)
+                + ": it belongs to environment "), r::toString);
     }
 
     /**
