@@ -16,7 +16,8 @@ import org.cairndb.io.FileIO;
  * <ul>
  * <li>in the last segment, with no later record proving the bad bytes had been forced: a torn
  * tail from a crash during a write. The scan ends there and reports the tail; the caller cuts it
- * off.</li>
+ * off. A segment followed only by one created but never begun does not count as the last here:
+ * the log forces a segment whole before it creates the next one.</li>
  * <li>anywhere else (an earlier segment, or bytes a later record proves were forced): corruption.
  * The scan stops with a {@link CorruptionException} that names the file and offset and says that
  * catastrophic recovery is needed.</li>
@@ -130,7 +131,10 @@ public final class LogScanner {
         if (!segments.contains(first)) {
             throw missing(first, startLsn);
         }
-        for (long s = first; s <= last; s++) {
+        // Up to a segment never begun, too: it was created only after the one before it, so a gap
+        // below it is a lost segment, not the end of the log.
+        long chainEnd = unused.isEmpty() ? last : unused.get(0) - 1;
+        for (long s = first; s <= chainEnd; s++) {
             if (!segments.contains(s)) {
                 throw missing(s, startLsn);
             }
@@ -184,6 +188,12 @@ public final class LogScanner {
                         long bad = r.offset();
                         if (s != last) {
                             throw corrupt(path, bad, r.problem(), "it is not in the last segment");
+                        }
+                        if (!unused.isEmpty()) {
+                            // The next segment is created only once this one has been forced whole
+                            // (a switch forces it first), so its bytes cannot be an unfinished write.
+                            throw corrupt(path, bad, r.problem(), SegmentFiles.name(s + 1) + " was created after this"
+                                    + " segment had been forced, so these bytes are not an unfinished write");
                         }
                         if (truncated != null) {
                             throw corrupt(path, bad, r.problem(), truncated);

@@ -18,7 +18,10 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryReport;
 import org.cairndb.StorageException;
+import org.cairndb.io.NioFileIO;
+import org.cairndb.log.Lsn;
 import org.cairndb.log.SegmentHeader;
+import org.cairndb.log.SegmentReader;
 import org.cairndb.tools.Verifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,5 +136,93 @@ class LastSegmentHeaderTest {
         assertNotNull(rr);
         assertTrue(rr.toString().contains(next.getFileName().toString()), rr.toString());
         assertRecovered(s);
+    }
+    /**
+     * A last segment cut inside its header (truncated, or copied incompletely). A crash cannot leave
+     * that: a header is written only into a file already zero-filled to its full size and forced.
+     * Taken for a segment never begun, it was deleted and the open went on without the acknowledged
+     * transfers it held, reporting a removed unused segment.
+     */
+    @Test
+    void aLastSegmentCutInsideItsHeaderIsRefusedNotDeleted() throws IOException {
+        TransfersOverSegments s = build("cut-header");
+        Path last = last(s);
+        byte[] original = Files.readAllBytes(last);
+        try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
+            ch.truncate(40);
+        }
+        CorruptionException e = assertRefused(s, last);
+        assertTrue(e.getMessage().contains("shorter than a segment header"), e.getMessage());
+        Files.write(last, original);
+        assertRecovered(s);
+    }
+
+    /** A blank file shorter than a header is what a crash leaves of a segment prepared in place: still removed. */
+    @Test
+    void aShortBlankLastSegmentIsStillRemoved() throws IOException {
+        TransfersOverSegments s = build("short-blank");
+        Path next = last(s).resolveSibling(String.format("log.%010d", CrashRig.segments(s.home()).size() + 1));
+        Files.write(next, new byte[40]);
+        assertRecovered(s);
+        assertFalse(Files.exists(next), "the segment never begun was removed");
+    }
+
+    /** Segments 1 and 2 of a log whose segment 2 was never begun (a torn header, nothing after it). */
+    private TransfersOverSegments withSecondNeverBegun(String name) throws IOException {
+        TransfersOverSegments s = TransfersOverSegments.crash(tmp.resolve(name), name, ACCOUNTS, 2, 1, config());
+        Path second = last(s);
+        byte[] torn = new byte[(int) Files.size(second)];
+        System.arraycopy(read(second, 0, 20), 0, torn, 0, 20);
+        Files.write(second, torn);
+        return s;
+    }
+
+    /**
+     * A damaged record at the end of the segment before one that was never begun. The log forces a
+     * segment whole before it creates the next one, so those bytes cannot be an unfinished write;
+     * they were cut off as a torn tail, losing an acknowledged transfer, and reported as the
+     * unfinished write of a crash.
+     */
+    @Test
+    void aBadRecordBeforeASegmentNeverBegunIsCorruptionNotATornTail() throws IOException {
+        TransfersOverSegments s = withSecondNeverBegun("bad-before-unused");
+        Path first = CrashRig.segments(s.home()).get(0);
+        long lastRecord = -1;
+        try (SegmentReader r = SegmentReader.open(NioFileIO.INSTANCE, first, 1)) {
+            while (r.next() == SegmentReader.Stop.RECORD) {
+                lastRecord = Lsn.offset(r.frame().lsn());
+            }
+        }
+        write(first, lastRecord + 30, new byte[] {(byte) ~read(first, lastRecord + 30, 1)[0]});
+        Map<String, String> before = CrashRig.fingerprint(s.home());
+        CorruptionException e = null;
+        try (Environment env = Environment.open(s.home(), config())) {
+            throw new AssertionError("recovery accepted damage in " + first.getFileName() + ": " + env.recoveryReport());
+        } catch (CorruptionException ex) {
+            e = ex;
+        }
+        assertEquals(first.toAbsolutePath().normalize(), e.file().toAbsolutePath().normalize(), e.getMessage());
+        assertEquals(lastRecord, e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("catastrophic recovery"), e.getMessage());
+        assertEquals(before, CrashRig.fingerprint(s.home()), "a refused recovery changes no file");
+    }
+
+    /** A segment missing below one never begun: the gap is a lost segment, not the end of the log. */
+    @Test
+    void aMissingSegmentBelowOneNeverBegunIsNamed() throws IOException {
+        TransfersOverSegments s = TransfersOverSegments.crash(tmp.resolve("gap"), "gap", ACCOUNTS, 3, 1, config());
+        List<Path> segs = CrashRig.segments(s.home());
+        Files.delete(segs.get(1));
+        Path third = segs.get(2);
+        Files.write(third, new byte[(int) Files.size(third)]);
+        StorageException e = null;
+        try (Environment env = Environment.open(s.home(), config())) {
+            throw new AssertionError("recovery went on without " + segs.get(1).getFileName() + ": " + env.recoveryReport());
+        } catch (StorageException ex) {
+            e = ex;
+        }
+        assertEquals(segs.get(1).toAbsolutePath().normalize(), e.file().toAbsolutePath().normalize(), e.getMessage());
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+        assertTrue(Files.exists(third), "nothing was removed");
     }
 }
