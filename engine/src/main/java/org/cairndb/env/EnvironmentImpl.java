@@ -617,7 +617,16 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                             + " to it (" + writer.describe() + "); commit or roll it back first");
                 }
                 appendDurably(new DatabaseRemoveRecord(db.id(), name));
-                dropDatabaseFile(db);
+                try {
+                    dropDatabaseFile(db);
+                } catch (IOException e) {
+                    // The log says the database is gone; its file may still be in data/ (or come back
+                    // at a power loss, its deletion not synced). Going on, a checkpoint would move the
+                    // recovery start past the removal, and the reopen would find the database back, or
+                    // (the log before that start removed) not open at all. Failed, the environment
+                    // checkpoints no more, and the reopen replays the removal.
+                    throw fail("cannot delete data file " + db.file().path() + " of removed database '" + name + "'", e);
+                }
             } finally {
                 db.endRemoval();
             }
