@@ -255,8 +255,10 @@ public final class RecoveryManager {
                 }
             }
         }
-        checkMissingDatabases();
+        // A file there but without a valid header is named as such first: otherwise the writes the log
+        // holds for its database reported it as missing, pointing at the data directory.
         env.checkBlankFilesRecreated();
+        checkMissingDatabases();
         notes.addAll(0, env.openNotes());
         int restored = restorePrepared();
         env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()), heuristicsFrom());

@@ -492,6 +492,42 @@ class CorruptionTest {
         assertEquals(0, e.offset(), e.getMessage());
     }
 
+    /**
+     * Copy 1 zeroed and copy 2 torn in a file checkpointed many times: what a blank first copy would
+     * be in a new file, but this one holds a tree the log no longer creates.
+     */
+    @Test
+    void aZeroedFirstAndATornSecondHeaderCopyAreRefusedByName() throws IOException {
+        Setup s = buildWithCheckpoints("zero-and-torn");
+        Path file = s.dataFile(Bank.ACCOUNTS);
+        zero(file, 0, PAGE);
+        flip(file, PAGE + 100);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(0, e.offset(), e.getMessage());
+    }
+
+    /** A data file cut to nothing (a blank file is what a creation cut short leaves): refused unless the log creates it. */
+    @Test
+    void aDataFileCutToNothingIsRefusedByName() throws IOException {
+        Setup s = buildWithCheckpoints("empty-data");
+        Path file = s.dataFile(Bank.HISTORY);
+        truncate(file, 0);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(0, e.offset(), e.getMessage());
+    }
+
+    /** The space map of the newer header, damaged: refused by file and offset, at the open. */
+    @Test
+    void aCorruptSpaceMapPageIsRefusedByFileAndOffset() throws IOException {
+        Setup s = buildWithCheckpoints("space-map");
+        Path file = s.dataFile(Bank.HISTORY);
+        DataFileHeader[] h = headers(file);
+        DataFileHeader newer = h[0].generation() > h[1].generation() ? h[0] : h[1];
+        flip(file, newer.spaceMapPage() * PAGE + 40);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(newer.spaceMapPage() * PAGE, e.offset(), e.getMessage());
+    }
+
     /** The page holding {@code key} in the checkpointed tree of a data file, and the root page. */
     private static long[] leafAndRoot(Path file, byte[] key) throws IOException {
         PageCache cache = new PageCache(4 << 20, () -> 0);
