@@ -69,6 +69,23 @@ public final class LogScanner {
         return this;
     }
 
+    /** Before this LSN the log is known to have been forced (see {@link #forcedTo}); {@link Lsn#NULL}: not known. */
+    private long forcedTo = Lsn.NULL;
+    private String forcedBecause;
+
+    /**
+     * Tells the scan that the log had been forced up to {@code lsn}, for the reason given (a data
+     * file's checkpoint starts there, and nothing reaches a data file before the log is forced past
+     * it): a bad record before it in the last segment is corruption, not a torn tail, even when no
+     * later record proves it was forced (records written without a force, then forced by a checkpoint
+     * or a database creation, carry no proof of it).
+     */
+    public LogScanner forcedTo(long lsn, String because) {
+        this.forcedTo = lsn;
+        this.forcedBecause = because;
+        return this;
+    }
+
     /** Where {@link #stopAt} stops the scan: no record at or after it is read. */
     private long stopAt = Lsn.NULL;
 
@@ -125,6 +142,10 @@ public final class LogScanner {
             }
         }
         if (segments.isEmpty()) {
+            if (startLsn != Lsn.NULL) {
+                // Only a segment never begun is left, and the start lies before it.
+                throw missing(Lsn.segment(startLsn), startLsn);
+            }
             return new Result(Lsn.NULL, 0, 0, 0, null, unused, expectedEnv);
         }
         long first = startLsn == Lsn.NULL ? segments.get(0) : Lsn.segment(startLsn);
@@ -203,6 +224,9 @@ public final class LogScanner {
                             throw corrupt(path, bad, r.problem(), "the valid record at offset " + proof
                                     + " shows these bytes had been forced to disk");
                         }
+                        if (Lsn.of(s, bad) < forcedTo) {
+                            throw corrupt(path, bad, r.problem(), forcedBecause);
+                        }
                         tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
                     } else if (truncated != null) {
                         // A start past the end: the scan began at the recovery start, which the cut took away.
@@ -215,6 +239,14 @@ public final class LogScanner {
                 previousEnd = r.offset();
                 end = Lsn.of(s, r.offset());
             }
+        }
+        if (end < forcedTo) {
+            // The log had been forced past its end: what lay after it (zeroed, or a segment lost) is gone.
+            if (Lsn.segment(forcedTo) > last) {
+                throw missing(Lsn.segment(forcedTo), startLsn);
+            }
+            throw corrupt(logDir.resolve(SegmentFiles.name(last)), Lsn.offset(end), "the valid records end here",
+                    forcedBecause);
         }
         return new Result(end, last, scanned, records, tail, unused, env);
     }

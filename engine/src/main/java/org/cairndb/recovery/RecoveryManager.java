@@ -214,6 +214,19 @@ public final class RecoveryManager {
         // Two batches can be in memory at once (one applied, one read): a quarter of the dirty budget each at most.
         batchByteLimit = Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4));
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
+        // The latest start of a data file's checkpoint: the log had been forced past it before the
+        // file was written, so damage before it is no torn write, whatever the records after it say.
+        DatabaseImpl latest = null;
+        for (DatabaseImpl db : env.catalog().all()) {
+            if (latest == null || db.file().header().checkpointLsn() > latest.file().header().checkpointLsn()) {
+                latest = db;
+            }
+        }
+        if (latest != null) {
+            long forced = latest.file().header().checkpointLsn();
+            scanner.forcedTo(forced, "the checkpoint of data file " + latest.file().path().getFileName() + " starts at LSN "
+                    + Lsn.toString(forced) + ", so the log had been forced past these bytes");
+        }
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
         }

@@ -365,6 +365,75 @@ class CorruptionTest {
     }
 
     /**
+     * Transfers written without a force after a checkpoint, then a database created (which forces
+     * the log: every transfer is durable, and the new file's checkpoint starts at its creation),
+     * abandoned.
+     */
+    private Setup noSyncTransfersThenACreation(String name) {
+        Path home = tmp.resolve(name);
+        List<String> acked = new ArrayList<>();
+        Environment env = Environment.open(home, config());
+        Bank.create(env, ACCOUNTS);
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        env.checkpoint(true);
+        for (int i = 0; i < 20; i++) {
+            Bank.Transfer t = new Bank.Transfer(name + "-" + i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1);
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.WRITE_NO_SYNC));
+            acked.add(t.id());
+        }
+        env.openDatabase("later", true);
+        env.internals().abandon();
+        return new Setup(home, acked);
+    }
+
+    /**
+     * The same with the records zeroed from one of the transfers on: the log then seems to end
+     * cleanly there, before the new file's start.
+     */
+    @Test
+    void zeroedRecordsBeforeTheStartOfADataFileAreRefused() throws IOException {
+        Setup s = noSyncTransfersThenACreation("zeroed-before-start");
+        List<Path> segs = s.segments();
+        Path last = segs.get(segs.size() - 1);
+        List<long[]> recs = records(s.home(), last);
+        long[] victim = recs.get(recs.size() - 10);
+        long[] end = recs.get(recs.size() - 1);
+        Path saved = save(last);
+        zero(last, victim[0], (int) (end[0] + end[1] - victim[0]));
+        CorruptionException e = assertRefused(s, CorruptionException.class, last);
+        assertEquals(victim[0], e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("later.cdb"), "the message names the data file: " + e.getMessage());
+        restore(saved, last);
+        assertRecovered(s, s.acked());
+    }
+
+    /**
+     * Damage in the last segment before the LSN a data file's checkpoint starts at. Nothing is
+     * written to a data file before the log is forced past every commit it holds (and a new
+     * database's file names its DATABASE_CREATE record), so the bytes had been forced even when no
+     * later record says so: transfers written without a force, then a database created. Taken for
+     * a torn tail, the cut dropped the transfers and the creation, while the new file stayed with
+     * a start past the end of the log.
+     */
+    @Test
+    void damageBeforeTheStartOfADataFileIsRefusedNotCutOff() throws IOException {
+        Setup s = noSyncTransfersThenACreation("before-start");
+        Path home = s.home();
+        List<Path> segs = s.segments();
+        Path last = segs.get(segs.size() - 1);
+        List<long[]> recs = records(home, last);
+        long[] victim = recs.get(recs.size() - 10);
+        flip(last, victim[0] + victim[1] / 2);
+        CorruptionException e = assertRefused(s, CorruptionException.class, last);
+        assertEquals(victim[0], e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("later.cdb"), "the message says what proves the bytes were forced: "
+                + e.getMessage());
+        flip(last, victim[0] + victim[1] / 2);
+        assertRecovered(s, s.acked());
+    }
+
+    /**
      * Damage to the very last record cannot be told from a write torn by a crash (nothing after it
      * proves it was forced): recovery cuts it off and says so. Everything before it is kept.
      */
