@@ -266,6 +266,12 @@ public final class RecoveryManager {
                     env.io().delete(p);
                     notes.add("removed " + p.getFileName() + ", a segment created but never begun");
                 }
+                if (!result.unusedSegments().isEmpty()) {
+                    // Durably, before the log goes on in the segment before it: brought back by a power
+                    // loss, it would make that segment's torn tail (the unfinished write of that crash)
+                    // look like damage to a segment forced whole (see LogScanner).
+                    env.io().syncDirectory(env.home().logDir());
+                }
             }
         }
         // A file there but without a valid header is named as such first: otherwise the writes the log

@@ -18,6 +18,10 @@ import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.RecoveryReport;
 import org.cairndb.StorageException;
+import org.cairndb.Database;
+import org.cairndb.Durability;
+import org.cairndb.TransactionConfig;
+import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.NioFileIO;
 import org.cairndb.log.Lsn;
 import org.cairndb.log.SegmentHeader;
@@ -224,5 +228,56 @@ class LastSegmentHeaderTest {
         assertEquals(segs.get(1).toAbsolutePath().normalize(), e.file().toAbsolutePath().normalize(), e.getMessage());
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
         assertTrue(Files.exists(third), "nothing was removed");
+    }
+    /**
+     * The removal of a segment never begun must be durable before the log goes on in the segment
+     * before it: brought back by a power loss (its deletion not synced), it made the next recovery
+     * take that segment's torn tail, the unfinished write of the second crash, for damage.
+     */
+    @Test
+    void aSegmentNeverBegunStaysRemovedAcrossAPowerLoss() throws IOException {
+        Path home = tmp.resolve("removed-durably");
+        java.util.List<String> acked = new java.util.ArrayList<>();
+        Environment env = Environment.open(home, config());
+        Bank.create(env, ACCOUNTS);
+        transfers(env, "before", 20, acked);
+        env.internals().abandon();
+        Path first = CrashRig.segments(home).get(0);
+        Path second = first.resolveSibling(String.format("log.%010d", 2));
+        byte[] torn = new byte[64 << 10];
+        System.arraycopy(read(first, 0, 20), 0, torn, 0, 20);
+        Files.write(second, torn);
+
+        FaultInjectingFileIO fio = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 7);
+        env = Environment.open(home, config().fileIO(fio));
+        assertFalse(Files.exists(second), "recovery removed the segment never begun");
+        transfers(env, "after", 5, acked);
+        fio.crash();
+        env.internals().abandon();
+        // The crash also tore the write that was under way at the end of the log.
+        long end = -1;
+        try (SegmentReader r = SegmentReader.open(NioFileIO.INSTANCE, first, 1)) {
+            while (r.next() == SegmentReader.Stop.RECORD) {
+                end = r.offset();
+            }
+        }
+        byte[] junk = new byte[100];
+        java.util.Arrays.fill(junk, (byte) 0x5A);
+        write(first, end, junk);
+
+        try (Environment again = Environment.open(home, config())) {
+            Bank.verify(again, ACCOUNTS, acked, "recovery: " + again.recoveryReport());
+            assertNotNull(again.recoveryReport().truncatedTail(), again.recoveryReport().toString());
+        }
+    }
+
+    private static void transfers(Environment env, String prefix, int n, java.util.List<String> acked) {
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        for (int i = 0; i < n; i++) {
+            Bank.Transfer t = new Bank.Transfer(prefix + "-" + i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1);
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
+            acked.add(t.id());
+        }
     }
 }
