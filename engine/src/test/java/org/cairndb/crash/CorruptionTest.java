@@ -551,6 +551,35 @@ class CorruptionTest {
         assertRecovered(s, s.acked());
     }
 
+    /**
+     * With pages larger than 8 KiB the second header copy lies past the first 16 KiB: a file whose
+     * first copy is zero (damaged) was taken for a blank file, a creation cut short, and refused,
+     * though its second copy was valid.
+     */
+    @Test
+    void aZeroedFirstHeaderCopyOfAFileOfLargePagesFallsBackToTheSecond() throws IOException {
+        Path home = tmp.resolve("large-pages");
+        List<String> acked = new ArrayList<>();
+        Environment env = Environment.open(home, config().pageSize(32 << 10));
+        Bank.create(env, ACCOUNTS);
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        for (int i = 0; i < 30; i++) {
+            Bank.Transfer t = new Bank.Transfer("large-" + i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1);
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
+            acked.add(t.id());
+            if (i % 10 == 9) {
+                env.checkpoint(true);
+            }
+        }
+        env.internals().abandon();
+        Setup s = new Setup(home, acked);
+        Path file = s.dataFile(Bank.ACCOUNTS);
+        zero(file, 0, 32 << 10);
+        RecoveryReport rr = assertRecovered(s, acked);
+        assertTrue(rr.toString().contains(file.getFileName() + ": header copy 1 is unusable"), rr.toString());
+    }
+
     @Test
     void bothHeaderCopiesBadIsRefusedByName() throws IOException {
         Setup s = buildWithCheckpoints("both-headers");
