@@ -580,6 +580,24 @@ class CorruptionTest {
         assertTrue(rr.toString().contains(file.getFileName() + ": header copy 1 is unusable"), rr.toString());
     }
 
+    /**
+     * A data file of another environment put into data/ under a name that sorts before the
+     * environment's own files: it is the one refused, not the environment's own files or its log.
+     */
+    @Test
+    void aDataFileOfAnotherEnvironmentIsTheOneRefused() throws IOException {
+        Setup s = build("foreign-data", 100, 50);
+        Path other = tmp.resolve("other");
+        try (Environment env = Environment.open(other, config())) {
+            env.openDatabase("aaa", true).put(null, Bank.bytes("k"), Bank.bytes("v"));
+            env.checkpoint(true);
+        }
+        Path foreign = s.home().resolve("data").resolve("aaa" + DataFile.SUFFIX);
+        Files.copy(other.resolve("data").resolve("aaa" + DataFile.SUFFIX), foreign);
+        CorruptionException e = assertRefused(s, CorruptionException.class, foreign);
+        assertTrue(e.getMessage().contains("another environment"), e.getMessage());
+    }
+
     @Test
     void bothHeaderCopiesBadIsRefusedByName() throws IOException {
         Setup s = buildWithCheckpoints("both-headers");
