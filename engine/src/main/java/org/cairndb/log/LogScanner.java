@@ -134,7 +134,9 @@ public final class LogScanner {
         // follows the header, though: a header is forced before the segment's first record, so a bad
         // header with records after it is damage (a flipped byte, a zeroed sector), and taking that
         // segment for an unused one would delete acknowledged commits; openChecked refuses it below.
-        if (segments.size() > 1 || startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
+        // Not the segment the recovery starts in: that one had been begun (a checkpoint saw the log
+        // there); removed, it was then reported missing, though its file is there.
+        if (startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
             if (SegmentReader.neverBegun(io, logDir.resolve(SegmentFiles.name(last)), last)) {
                 unused.add(last);
                 segments = segments.subList(0, segments.size() - 1);
@@ -168,7 +170,11 @@ public final class LogScanner {
         Tail tail = null;
         for (long s = first; s <= last; s++) {
             Path path = logDir.resolve(SegmentFiles.name(s));
-            try (SegmentReader r = openChecked(path, s)) {
+            // A blank header with zeros after it is refused only in a segment that cannot be one never
+            // begun: one followed by others, or (the only one) the one the recovery starts in.
+            String needed = s < last ? "later segments exist" : "recovery starts in it (at LSN " + Lsn.toString(startLsn)
+                    + ", where the data files' checkpoint needs the log from)";
+            try (SegmentReader r = openChecked(path, s, needed)) {
                 scanned++;
                 SegmentHeader h = r.header();
                 if (env == null) {
@@ -251,7 +257,7 @@ public final class LogScanner {
         return new Result(end, last, scanned, records, tail, unused, env);
     }
 
-    private SegmentReader openChecked(Path path, long segment) throws IOException {
+    private SegmentReader openChecked(Path path, long segment, String needed) throws IOException {
         SegmentReader r;
         try {
             r = SegmentReader.open(io, path, segment);
@@ -261,8 +267,8 @@ public final class LogScanner {
         }
         r.holdingRecordsUpTo(holdLimit);
         if (r.header() == null) {
-            // Blank: either later segments exist, or (in the last segment) records follow it.
-            String why = r.zerosFrom(SegmentHeader.SIZE) ? "later segments exist" : "records follow it";
+            // Blank: records follow it, or nothing does but the segment is needed.
+            String why = r.zerosFrom(SegmentHeader.SIZE) ? needed : "records follow it";
             r.close();
             throw new CorruptionException(path, 0, "segment header is blank but " + why
                     + "; catastrophic recovery from a backup is needed");

@@ -111,6 +111,28 @@ class LogSegmentDamageTest {
     }
 
     /**
+     * The segment the recovery starts in, zeroed (its header blank, nothing after it): refused as
+     * such. It was said to be blank "but later segments exist" when it was the only one, and
+     * reported missing when there were others, though its file was there.
+     */
+    @Test
+    void aZeroedSegmentWhereRecoveryStartsIsRefusedSayingSo() throws IOException {
+        TransfersOverSegments s = build("zeroed-start", 2);
+        try (Environment env = Environment.open(s.home(), config())) {
+            env.checkpoint(true);
+        }
+        List<Path> segs = CrashRig.segments(s.home());
+        Path last = segs.get(segs.size() - 1);
+        byte[] original = readAll(last);
+        Files.write(last, new byte[original.length]);
+        StorageException e = assertRefused(s, last);
+        assertTrue(e instanceof CorruptionException, CrashRig.describe(e));
+        assertTrue(e.getMessage().contains("blank") && e.getMessage().contains("recovery starts in it"), e.getMessage());
+        Files.write(last, original);
+        assertRecovered(s);
+    }
+
+    /**
      * The last segment cut short at an odd length, inside the 4-byte length of a record (a copy
      * that stopped early, a file system that lost the end): not a torn write, since segments are
      * created at full size; refused at the offset of the cut record, with the LSN to recover to.
