@@ -357,8 +357,10 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
 
     /** Opens every data file into the catalog and the initial version; returns their environment id. */
     private UUID openDataFiles() throws IOException {
-        UUID envId = null;
-        Path envIdSource = null;
+        // Whose files these are: the log says so when it can (a data file of another environment
+        // that sorted first made the environment's own files look foreign), else the first data file.
+        UUID envId = firstSegmentEnvironmentId();
+        Path envIdSource = envId == null ? null : home.logDir();
         List<Version.Root> roots = new ArrayList<>();
         for (String fileName : io.list(home.dataDir())) {
             String name = EnvironmentHome.databaseName(fileName);
@@ -370,7 +372,15 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 blankFiles.add(path);
                 continue;
             }
-            DataFile df = DataFile.open(dataIO, path, envId, !config.inspectOnly(), cache, dirtyBytes);
+            DataFile df = DataFile.open(dataIO, path, null, !config.inspectOnly(), cache, dirtyBytes);
+            if (envId != null && !envId.equals(df.header().environmentId())) {
+                df.close();
+                throw new org.cairndb.CorruptionException(path, 24, "data file belongs to environment "
+                        + df.header().environmentId() + ", but " + (envIdSource.equals(home.logDir()) ? "the log ("
+                        + envIdSource + ")" : "data file " + envIdSource.getFileName()) + " to environment " + envId
+                        + ": one of them is from another environment; take out the one that is not this environment's"
+                        + " and put back its own copy from a backup, then run catastrophic recovery (cairn recover -c)");
+            }
             if (df.headerNote() != null) {
                 openNotes.add(df.headerNote());
                 LOG.log(System.Logger.Level.WARNING, df.headerNote());
@@ -621,7 +631,16 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                             + " to it (" + writer.describe() + "); commit or roll it back first");
                 }
                 appendDurably(new DatabaseRemoveRecord(db.id(), name));
-                dropDatabaseFile(db);
+                try {
+                    dropDatabaseFile(db);
+                } catch (IOException e) {
+                    // The log says the database is gone; its file may still be in data/ (or come back
+                    // at a power loss, its deletion not synced). Going on, a checkpoint would move the
+                    // recovery start past the removal, and the reopen would find the database back, or
+                    // (the log before that start removed) not open at all. Failed, the environment
+                    // checkpoints no more, and the reopen replays the removal.
+                    throw fail("cannot delete data file " + db.file().path() + " of removed database '" + name + "'", e);
+                }
             } finally {
                 db.endRemoval();
             }

@@ -16,7 +16,8 @@ import org.cairndb.io.FileIO;
  * <ul>
  * <li>in the last segment, with no later record proving the bad bytes had been forced: a torn
  * tail from a crash during a write. The scan ends there and reports the tail; the caller cuts it
- * off.</li>
+ * off. A segment followed only by one created but never begun does not count as the last here:
+ * the log forces a segment whole before it creates the next one.</li>
  * <li>anywhere else (an earlier segment, or bytes a later record proves were forced): corruption.
  * The scan stops with a {@link CorruptionException} that names the file and offset and says that
  * catastrophic recovery is needed.</li>
@@ -68,6 +69,23 @@ public final class LogScanner {
         return this;
     }
 
+    /** Before this LSN the log is known to have been forced (see {@link #forcedTo}); {@link Lsn#NULL}: not known. */
+    private long forcedTo = Lsn.NULL;
+    private String forcedBecause;
+
+    /**
+     * Tells the scan that the log had been forced up to {@code lsn}, for the reason given (a data
+     * file's checkpoint starts there, and nothing reaches a data file before the log is forced past
+     * it): a bad record before it in the last segment is corruption, not a torn tail, even when no
+     * later record proves it was forced (records written without a force, then forced by a checkpoint
+     * or a database creation, carry no proof of it).
+     */
+    public LogScanner forcedTo(long lsn, String because) {
+        this.forcedTo = lsn;
+        this.forcedBecause = because;
+        return this;
+    }
+
     /** Where {@link #stopAt} stops the scan: no record at or after it is read. */
     private long stopAt = Lsn.NULL;
 
@@ -116,7 +134,9 @@ public final class LogScanner {
         // follows the header, though: a header is forced before the segment's first record, so a bad
         // header with records after it is damage (a flipped byte, a zeroed sector), and taking that
         // segment for an unused one would delete acknowledged commits; openChecked refuses it below.
-        if (segments.size() > 1 || startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
+        // Not the segment the recovery starts in: that one had been begun (a checkpoint saw the log
+        // there); removed, it was then reported missing, though its file is there.
+        if (startLsn == Lsn.NULL || Lsn.segment(startLsn) != last) {
             if (SegmentReader.neverBegun(io, logDir.resolve(SegmentFiles.name(last)), last)) {
                 unused.add(last);
                 segments = segments.subList(0, segments.size() - 1);
@@ -124,13 +144,20 @@ public final class LogScanner {
             }
         }
         if (segments.isEmpty()) {
+            if (startLsn != Lsn.NULL) {
+                // Only a segment never begun is left, and the start lies before it.
+                throw missing(Lsn.segment(startLsn), startLsn);
+            }
             return new Result(Lsn.NULL, 0, 0, 0, null, unused, expectedEnv);
         }
         long first = startLsn == Lsn.NULL ? segments.get(0) : Lsn.segment(startLsn);
         if (!segments.contains(first)) {
             throw missing(first, startLsn);
         }
-        for (long s = first; s <= last; s++) {
+        // Up to a segment never begun, too: it was created only after the one before it, so a gap
+        // below it is a lost segment, not the end of the log.
+        long chainEnd = unused.isEmpty() ? last : unused.get(0) - 1;
+        for (long s = first; s <= chainEnd; s++) {
             if (!segments.contains(s)) {
                 throw missing(s, startLsn);
             }
@@ -143,7 +170,11 @@ public final class LogScanner {
         Tail tail = null;
         for (long s = first; s <= last; s++) {
             Path path = logDir.resolve(SegmentFiles.name(s));
-            try (SegmentReader r = openChecked(path, s)) {
+            // A blank header with zeros after it is refused only in a segment that cannot be one never
+            // begun: one followed by others, or (the only one) the one the recovery starts in.
+            String needed = s < last ? "later segments exist" : "recovery starts in it (at LSN " + Lsn.toString(startLsn)
+                    + ", where the data files' checkpoint needs the log from)";
+            try (SegmentReader r = openChecked(path, s, needed)) {
                 scanned++;
                 SegmentHeader h = r.header();
                 if (env == null) {
@@ -185,6 +216,12 @@ public final class LogScanner {
                         if (s != last) {
                             throw corrupt(path, bad, r.problem(), "it is not in the last segment");
                         }
+                        if (!unused.isEmpty()) {
+                            // The next segment is created only once this one has been forced whole
+                            // (a switch forces it first), so its bytes cannot be an unfinished write.
+                            throw corrupt(path, bad, r.problem(), SegmentFiles.name(s + 1) + " was created after this"
+                                    + " segment had been forced, so these bytes are not an unfinished write");
+                        }
                         if (truncated != null) {
                             throw corrupt(path, bad, r.problem(), truncated);
                         }
@@ -192,6 +229,9 @@ public final class LogScanner {
                         if (proof >= 0) {
                             throw corrupt(path, bad, r.problem(), "the valid record at offset " + proof
                                     + " shows these bytes had been forced to disk");
+                        }
+                        if (Lsn.of(s, bad) < forcedTo) {
+                            throw corrupt(path, bad, r.problem(), forcedBecause);
                         }
                         tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
                     } else if (truncated != null) {
@@ -206,10 +246,18 @@ public final class LogScanner {
                 end = Lsn.of(s, r.offset());
             }
         }
+        if (end < forcedTo) {
+            // The log had been forced past its end: what lay after it (zeroed, or a segment lost) is gone.
+            if (Lsn.segment(forcedTo) > last) {
+                throw missing(Lsn.segment(forcedTo), startLsn);
+            }
+            throw corrupt(logDir.resolve(SegmentFiles.name(last)), Lsn.offset(end), "the valid records end here",
+                    forcedBecause);
+        }
         return new Result(end, last, scanned, records, tail, unused, env);
     }
 
-    private SegmentReader openChecked(Path path, long segment) throws IOException {
+    private SegmentReader openChecked(Path path, long segment, String needed) throws IOException {
         SegmentReader r;
         try {
             r = SegmentReader.open(io, path, segment);
@@ -219,8 +267,8 @@ public final class LogScanner {
         }
         r.holdingRecordsUpTo(holdLimit);
         if (r.header() == null) {
-            // Blank: either later segments exist, or (in the last segment) records follow it.
-            String why = r.zerosFrom(SegmentHeader.SIZE) ? "later segments exist" : "records follow it";
+            // Blank: records follow it, or nothing does but the segment is needed.
+            String why = r.zerosFrom(SegmentHeader.SIZE) ? needed : "records follow it";
             r.close();
             throw new CorruptionException(path, 0, "segment header is blank but " + why
                     + "; catastrophic recovery from a backup is needed");

@@ -55,14 +55,19 @@ public final class SegmentReader implements Closeable {
      * Whether the file at {@code path} is a segment created but never begun: its header blank or not
      * valid (torn by a crash while it was written) and nothing but zeros after it. A bad header with
      * records after it is damage (a flipped byte, a zeroed sector), not an unfinished start: a
-     * segment's header is forced before its first record is written.
+     * segment's header is forced before its first record is written. So is a file shorter than a
+     * header whose bytes are not all zeros: a header is written only into a file already zero-filled
+     * to its full size and forced, so a crash can leave a short file only blank (a segment prepared
+     * in place, cut short before its zeros were forced); one that holds part of a header was cut
+     * (truncated, or copied incompletely), and taking it for a segment never begun deleted it with
+     * the acknowledged commits its lost bytes held.
      */
     public static boolean neverBegun(FileIO io, Path path, long segment) throws IOException {
         try (SegmentReader r = open(io, path, segment)) {
             return r.header() == null && r.zerosFrom(SegmentHeader.SIZE);
         } catch (IllegalArgumentException e) {
             try (StorageFile f = io.open(path, false, false)) {
-                return zerosAfterHeader(f);
+                return f.size() >= SegmentHeader.SIZE && zerosAfterHeader(f);
             }
         }
     }

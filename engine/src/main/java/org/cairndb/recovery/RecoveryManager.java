@@ -214,6 +214,19 @@ public final class RecoveryManager {
         // Two batches can be in memory at once (one applied, one read): a quarter of the dirty budget each at most.
         batchByteLimit = Math.min(BATCH_BYTES, Math.max(1 << 20, env.dirtyLimit() / 4));
         LogScanner scanner = new LogScanner(env.io(), env.home().logDir());
+        // The latest start of a data file's checkpoint: the log had been forced past it before the
+        // file was written, so damage before it is no torn write, whatever the records after it say.
+        DatabaseImpl latest = null;
+        for (DatabaseImpl db : env.catalog().all()) {
+            if (latest == null || db.file().header().checkpointLsn() > latest.file().header().checkpointLsn()) {
+                latest = db;
+            }
+        }
+        if (latest != null) {
+            long forced = latest.file().header().checkpointLsn();
+            scanner.forcedTo(forced, "the checkpoint of data file " + latest.file().path().getFileName() + " starts at LSN "
+                    + Lsn.toString(forced) + ", so the log had been forced past these bytes");
+        }
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
         }
@@ -253,10 +266,18 @@ public final class RecoveryManager {
                     env.io().delete(p);
                     notes.add("removed " + p.getFileName() + ", a segment created but never begun");
                 }
+                if (!result.unusedSegments().isEmpty()) {
+                    // Durably, before the log goes on in the segment before it: brought back by a power
+                    // loss, it would make that segment's torn tail (the unfinished write of that crash)
+                    // look like damage to a segment forced whole (see LogScanner).
+                    env.io().syncDirectory(env.home().logDir());
+                }
             }
         }
-        checkMissingDatabases();
+        // A file there but without a valid header is named as such first: otherwise the writes the log
+        // holds for its database reported it as missing, pointing at the data directory.
         env.checkBlankFilesRecreated();
+        checkMissingDatabases();
         notes.addAll(0, env.openNotes());
         int restored = restorePrepared();
         env.txns().restoreHeuristics(new ArrayList<>(heuristics.values()), heuristicsFrom());

@@ -153,7 +153,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         DataFileHeader b = null;
         String whyB = null;
         // The second copy sits one page in; the page size comes from the first copy, or is probed.
-        for (int ps : pageSize != 0 ? new int[] {pageSize} : new int[] {8192, 16384, 32768, 65536}) {
+        for (int ps : pageSize != 0 ? new int[] {pageSize} : new int[] {8192, 16384, 32768, LARGEST_PAGE}) {
             ByteBuffer second = ByteBuffer.allocate(DataFileHeader.SIZE);
             f.read(second, ps);
             try {
@@ -185,9 +185,17 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         return new HeaderChoice(a.generation() >= b.generation() ? a : b, null);
     }
 
-    /** True if both header pages of the file hold nothing but zeros (or the file is shorter than them). */
+    /** The largest page size, and so the farthest the second header copy can lie. */
+    private static final int LARGEST_PAGE = 65536;
+
+    /**
+     * True if both header pages of the file hold nothing but zeros (or the file is shorter than them).
+     * The page size is not known here (it is in the header), so as far as the header pages of the
+     * largest one reach: with 16 KiB pages or larger, looking at 16 KiB took a file whose first copy
+     * was zero (damaged) and whose second was valid for a blank one, and refused it.
+     */
     public static boolean isBlank(StorageFile f) throws IOException {
-        return zerosAtStart(f, 2 * 8192);
+        return zerosAtStart(f, 2 * LARGEST_PAGE);
     }
 
     /** True if the file's first {@code length} bytes (as many as it has) are zeros. */

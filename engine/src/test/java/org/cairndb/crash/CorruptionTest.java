@@ -365,6 +365,75 @@ class CorruptionTest {
     }
 
     /**
+     * Transfers written without a force after a checkpoint, then a database created (which forces
+     * the log: every transfer is durable, and the new file's checkpoint starts at its creation),
+     * abandoned.
+     */
+    private Setup noSyncTransfersThenACreation(String name) {
+        Path home = tmp.resolve(name);
+        List<String> acked = new ArrayList<>();
+        Environment env = Environment.open(home, config());
+        Bank.create(env, ACCOUNTS);
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        env.checkpoint(true);
+        for (int i = 0; i < 20; i++) {
+            Bank.Transfer t = new Bank.Transfer(name + "-" + i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1);
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.WRITE_NO_SYNC));
+            acked.add(t.id());
+        }
+        env.openDatabase("later", true);
+        env.internals().abandon();
+        return new Setup(home, acked);
+    }
+
+    /**
+     * The same with the records zeroed from one of the transfers on: the log then seems to end
+     * cleanly there, before the new file's start.
+     */
+    @Test
+    void zeroedRecordsBeforeTheStartOfADataFileAreRefused() throws IOException {
+        Setup s = noSyncTransfersThenACreation("zeroed-before-start");
+        List<Path> segs = s.segments();
+        Path last = segs.get(segs.size() - 1);
+        List<long[]> recs = records(s.home(), last);
+        long[] victim = recs.get(recs.size() - 10);
+        long[] end = recs.get(recs.size() - 1);
+        Path saved = save(last);
+        zero(last, victim[0], (int) (end[0] + end[1] - victim[0]));
+        CorruptionException e = assertRefused(s, CorruptionException.class, last);
+        assertEquals(victim[0], e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("later.cdb"), "the message names the data file: " + e.getMessage());
+        restore(saved, last);
+        assertRecovered(s, s.acked());
+    }
+
+    /**
+     * Damage in the last segment before the LSN a data file's checkpoint starts at. Nothing is
+     * written to a data file before the log is forced past every commit it holds (and a new
+     * database's file names its DATABASE_CREATE record), so the bytes had been forced even when no
+     * later record says so: transfers written without a force, then a database created. Taken for
+     * a torn tail, the cut dropped the transfers and the creation, while the new file stayed with
+     * a start past the end of the log.
+     */
+    @Test
+    void damageBeforeTheStartOfADataFileIsRefusedNotCutOff() throws IOException {
+        Setup s = noSyncTransfersThenACreation("before-start");
+        Path home = s.home();
+        List<Path> segs = s.segments();
+        Path last = segs.get(segs.size() - 1);
+        List<long[]> recs = records(home, last);
+        long[] victim = recs.get(recs.size() - 10);
+        flip(last, victim[0] + victim[1] / 2);
+        CorruptionException e = assertRefused(s, CorruptionException.class, last);
+        assertEquals(victim[0], e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("later.cdb"), "the message says what proves the bytes were forced: "
+                + e.getMessage());
+        flip(last, victim[0] + victim[1] / 2);
+        assertRecovered(s, s.acked());
+    }
+
+    /**
      * Damage to the very last record cannot be told from a write torn by a crash (nothing after it
      * proves it was forced): recovery cuts it off and says so. Everything before it is kept.
      */
@@ -482,6 +551,53 @@ class CorruptionTest {
         assertRecovered(s, s.acked());
     }
 
+    /**
+     * With pages larger than 8 KiB the second header copy lies past the first 16 KiB: a file whose
+     * first copy is zero (damaged) was taken for a blank file, a creation cut short, and refused,
+     * though its second copy was valid.
+     */
+    @Test
+    void aZeroedFirstHeaderCopyOfAFileOfLargePagesFallsBackToTheSecond() throws IOException {
+        Path home = tmp.resolve("large-pages");
+        List<String> acked = new ArrayList<>();
+        Environment env = Environment.open(home, config().pageSize(32 << 10));
+        Bank.create(env, ACCOUNTS);
+        Database acc = env.openDatabase(Bank.ACCOUNTS, false);
+        Database hist = env.openDatabase(Bank.HISTORY, false);
+        for (int i = 0; i < 30; i++) {
+            Bank.Transfer t = new Bank.Transfer("large-" + i, i % ACCOUNTS, (i + 1) % ACCOUNTS, 1);
+            Bank.transfer(env, acc, hist, t, new TransactionConfig().durability(Durability.SYNC));
+            acked.add(t.id());
+            if (i % 10 == 9) {
+                env.checkpoint(true);
+            }
+        }
+        env.internals().abandon();
+        Setup s = new Setup(home, acked);
+        Path file = s.dataFile(Bank.ACCOUNTS);
+        zero(file, 0, 32 << 10);
+        RecoveryReport rr = assertRecovered(s, acked);
+        assertTrue(rr.toString().contains(file.getFileName() + ": header copy 1 is unusable"), rr.toString());
+    }
+
+    /**
+     * A data file of another environment put into data/ under a name that sorts before the
+     * environment's own files: it is the one refused, not the environment's own files or its log.
+     */
+    @Test
+    void aDataFileOfAnotherEnvironmentIsTheOneRefused() throws IOException {
+        Setup s = build("foreign-data", 100, 50);
+        Path other = tmp.resolve("other");
+        try (Environment env = Environment.open(other, config())) {
+            env.openDatabase("aaa", true).put(null, Bank.bytes("k"), Bank.bytes("v"));
+            env.checkpoint(true);
+        }
+        Path foreign = s.home().resolve("data").resolve("aaa" + DataFile.SUFFIX);
+        Files.copy(other.resolve("data").resolve("aaa" + DataFile.SUFFIX), foreign);
+        CorruptionException e = assertRefused(s, CorruptionException.class, foreign);
+        assertTrue(e.getMessage().contains("another environment"), e.getMessage());
+    }
+
     @Test
     void bothHeaderCopiesBadIsRefusedByName() throws IOException {
         Setup s = buildWithCheckpoints("both-headers");
@@ -490,6 +606,42 @@ class CorruptionTest {
         flip(file, PAGE + 100);
         CorruptionException e = assertRefused(s, CorruptionException.class, file);
         assertEquals(0, e.offset(), e.getMessage());
+    }
+
+    /**
+     * Copy 1 zeroed and copy 2 torn in a file checkpointed many times: what a blank first copy would
+     * be in a new file, but this one holds a tree the log no longer creates.
+     */
+    @Test
+    void aZeroedFirstAndATornSecondHeaderCopyAreRefusedByName() throws IOException {
+        Setup s = buildWithCheckpoints("zero-and-torn");
+        Path file = s.dataFile(Bank.ACCOUNTS);
+        zero(file, 0, PAGE);
+        flip(file, PAGE + 100);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(0, e.offset(), e.getMessage());
+    }
+
+    /** A data file cut to nothing (a blank file is what a creation cut short leaves): refused unless the log creates it. */
+    @Test
+    void aDataFileCutToNothingIsRefusedByName() throws IOException {
+        Setup s = buildWithCheckpoints("empty-data");
+        Path file = s.dataFile(Bank.HISTORY);
+        truncate(file, 0);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(0, e.offset(), e.getMessage());
+    }
+
+    /** The space map of the newer header, damaged: refused by file and offset, at the open. */
+    @Test
+    void aCorruptSpaceMapPageIsRefusedByFileAndOffset() throws IOException {
+        Setup s = buildWithCheckpoints("space-map");
+        Path file = s.dataFile(Bank.HISTORY);
+        DataFileHeader[] h = headers(file);
+        DataFileHeader newer = h[0].generation() > h[1].generation() ? h[0] : h[1];
+        flip(file, newer.spaceMapPage() * PAGE + 40);
+        CorruptionException e = assertRefused(s, CorruptionException.class, file);
+        assertEquals(newer.spaceMapPage() * PAGE, e.offset(), e.getMessage());
     }
 
     /** The page holding {@code key} in the checkpointed tree of a data file, and the root page. */

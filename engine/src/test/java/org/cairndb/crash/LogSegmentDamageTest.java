@@ -94,6 +94,44 @@ class LogSegmentDamageTest {
         assertRecovered(s);
     }
 
+    /** A segment in the middle of the chain emptied to zero bytes: refused by name, not taken for the end of the log. */
+    @Test
+    void aSegmentOfZeroLengthInTheMiddleIsRefusedByName() throws IOException {
+        TransfersOverSegments s = build("zero-middle", 3);
+        List<Path> segs = CrashRig.segments(s.home());
+        byte[] original = readAll(segs.get(1));
+        try (FileChannel ch = FileChannel.open(segs.get(1), StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        StorageException e = assertRefused(s, segs.get(1));
+        assertTrue(e instanceof CorruptionException, CrashRig.describe(e));
+        assertEquals(0, ((CorruptionException) e).offset(), e.getMessage());
+        Files.write(segs.get(1), original);
+        assertRecovered(s);
+    }
+
+    /**
+     * The segment the recovery starts in, zeroed (its header blank, nothing after it): refused as
+     * such. It was said to be blank "but later segments exist" when it was the only one, and
+     * reported missing when there were others, though its file was there.
+     */
+    @Test
+    void aZeroedSegmentWhereRecoveryStartsIsRefusedSayingSo() throws IOException {
+        TransfersOverSegments s = build("zeroed-start", 2);
+        try (Environment env = Environment.open(s.home(), config())) {
+            env.checkpoint(true);
+        }
+        List<Path> segs = CrashRig.segments(s.home());
+        Path last = segs.get(segs.size() - 1);
+        byte[] original = readAll(last);
+        Files.write(last, new byte[original.length]);
+        StorageException e = assertRefused(s, last);
+        assertTrue(e instanceof CorruptionException, CrashRig.describe(e));
+        assertTrue(e.getMessage().contains("blank") && e.getMessage().contains("recovery starts in it"), e.getMessage());
+        Files.write(last, original);
+        assertRecovered(s);
+    }
+
     /**
      * The last segment cut short at an odd length, inside the 4-byte length of a record (a copy
      * that stopped early, a file system that lost the end): not a torn write, since segments are
