@@ -186,20 +186,25 @@ class RecoverCatastrophicCommandTest {
         assertEquals(1, Files.list(other).count());
     }
 
-    /** Many segments taken from one place make one line of the report, not one line each. */
-    @Test
-    void segmentsTakenFromOnePlaceAreReportedAsARun() throws Exception {
-        Path home = dir.resolve("env");
-        Path backup = dir.resolve("backup");
+    /** A backup of 20 records without recovery, then about 1.6 MB more in {@code home}: several segments the backup lacks. */
+    private static void backupThenSeveralSegments(Path home, Path backup) throws Exception {
         EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
         try (Environment env = Environment.open(home, small)) {
             TestEnvironments.fill(env, "db", 20);
             HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
             org.cairndb.Database db = env.openDatabase("db");
             for (int i = 0; i < 400; i++) {
-                db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
+                db.put(null, b("later" + i), new byte[4000]);
             }
         }
+    }
+
+    /** Many segments taken from one place make one line of the report, not one line each. */
+    @Test
+    void segmentsTakenFromOnePlaceAreReportedAsARun() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        backupThenSeveralSegments(home, backup);
         CliRun.Result r = CliRun.run("recover", "-c", "-h", backup.toString(), "--logs", home.resolve("log").toString());
         assertEquals(0, r.exit(), r::toString);
         assertTrue(java.util.regex.Pattern.compile("log\\.\\d{10} to log\\.\\d{10} \\(\\d+ segments\\): took the copies from "
@@ -219,15 +224,7 @@ class RecoverCatastrophicCommandTest {
     void aDamagedSegmentFromALogsDirectoryIsNamedWhereItLies() throws Exception {
         Path home = dir.resolve("env");
         Path backup = dir.resolve("backup");
-        EnvironmentConfig small = new EnvironmentConfig().logSegmentSize(256 << 10).checkpointerEnabled(false);
-        try (Environment env = Environment.open(home, small)) {
-            TestEnvironments.fill(env, "db", 20);
-            HotBackup.run(env.internals(), backup, BackupOptions.defaults().withRecover(false));
-            org.cairndb.Database db = env.openDatabase("db");
-            for (int i = 0; i < 400; i++) {
-                db.put(null, b("later" + i), new byte[4000]); // about 1.6 MB: several segments
-            }
-        }
+        backupThenSeveralSegments(home, backup);
         java.util.List<Long> segments = org.cairndb.log.SegmentFiles.list(org.cairndb.io.NioFileIO.INSTANCE,
                 home.resolve("log"));
         String name = org.cairndb.log.SegmentFiles.name(segments.get(segments.size() - 2)); // not the last one
