@@ -592,7 +592,7 @@ public final class EnvironmentConfig {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
-            default -> throw new IllegalArgumentException("not true or false");
+            default -> throw new IllegalArgumentException("not true or false (yes/no and on/off are accepted too)");
         };
     }
 

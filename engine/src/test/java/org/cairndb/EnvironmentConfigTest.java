@@ -25,6 +25,24 @@ class EnvironmentConfigTest {
                 () -> new EnvironmentConfig().withProperties(p, "cairn.properties"));
     }
 
+    /**
+     * A switch set to something else says which words it takes: "not true or false" refused
+     * {@code 1} while {@code yes} and {@code on} were silently accepted, so an admin could not
+     * tell which spellings work.
+     */
+    @Test
+    void aSwitchSetToAnotherWordSaysWhichWordsItTakes() {
+        assertTrue(refused("cairn.archive.enabled", "1").getMessage().endsWith(
+                "cairn.archive.enabled=1: not true or false (yes/no and on/off are accepted too)"), () -> refused(
+                        "cairn.archive.enabled", "1").getMessage());
+        Properties p = new Properties();
+        p.setProperty("cairn.archive.enabled", "On");
+        p.setProperty("cairn.checkpointer.enabled", "no");
+        EnvironmentConfig c = new EnvironmentConfig().withProperties(p, "cairn.properties");
+        assertTrue(c.archiveEnabled());
+        assertTrue(!c.checkpointerEnabled());
+    }
+
     /** Values too large for their type used to fail with a bare "integer overflow" or "long overflow". */
     @Test
     void valuesThatOverflowAreNamedLikeAnyBadValue() {
