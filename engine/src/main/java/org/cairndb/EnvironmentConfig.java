@@ -576,7 +576,8 @@ public final class EnvironmentConfig {
             case "cairn.log.autoremove" -> logAutoRemove(parseBoolean(value));
             case "cairn.archive.enabled" -> archiveEnabled(parseBoolean(value));
             case "cairn.archive.dir" -> archiveDir(Path.of(value));
-            default -> throw new IllegalArgumentException("unknown setting; known settings are " + PROPERTY_KEYS.keySet());
+            default -> throw new IllegalArgumentException("unknown setting; known settings are "
+                    + new java.util.TreeSet<>(PROPERTY_KEYS.keySet()));
         }
     }
 

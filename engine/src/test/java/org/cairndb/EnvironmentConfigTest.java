@@ -43,6 +43,18 @@ class EnvironmentConfigTest {
         assertTrue(!c.checkpointerEnabled());
     }
 
+    /** An unknown setting lists the known ones in order: the list came in a different order each run. */
+    @Test
+    void anUnknownSettingListsTheKnownOnesInOrder() {
+        String m = refused("cairn.cache.sise", "1m").getMessage();
+        String list = m.substring(m.indexOf('[') + 1, m.indexOf(']'));
+        java.util.List<String> keys = java.util.Arrays.asList(list.split(", "));
+        java.util.List<String> sorted = new java.util.ArrayList<>(keys);
+        java.util.Collections.sort(sorted);
+        org.junit.jupiter.api.Assertions.assertEquals(sorted, keys, m);
+        org.junit.jupiter.api.Assertions.assertEquals(EnvironmentConfig.PROPERTY_KEYS.size(), keys.size(), m);
+    }
+
     /** Values too large for their type used to fail with a bare "integer overflow" or "long overflow". */
     @Test
     void valuesThatOverflowAreNamedLikeAnyBadValue() {
