@@ -203,7 +203,8 @@ public final class BackupVerifier {
             // of the update before, and the remedy is to finish it, not to take files out.
             problems.add(0, new Problem(home.lockFile(), "names " + copier + ", which was copying files in and"
                     + " stopped before it finished: the problems below are files it changed after the manifest was"
-                    + " written; run the same update again (cairn hotbackup -u, or cairn failover), which finishes it"));
+                    + " written; run the same update again (cairn hotbackup -u, or cairn failover), which finishes it,"
+                    + " unless the update stopped on damage in this copy (it said so): then take a new copy"));
         }
         return report(manifest, checked, bytes, log);
     }
