@@ -231,7 +231,7 @@ public final class LogScanner {
                                     + " shows these bytes had been forced to disk");
                         }
                         if (Lsn.of(s, bad) < forcedTo) {
-                            throw corrupt(path, bad, r.problem(), forcedBecause);
+                            throw corruptBeforeDataFiles(path, bad, r.problem());
                         }
                         tail = new Tail(Lsn.of(s, bad), r.endOfNonZero(bad), r.problem(), path);
                     } else if (truncated != null) {
@@ -251,8 +251,8 @@ public final class LogScanner {
             if (Lsn.segment(forcedTo) > last) {
                 throw missing(Lsn.segment(forcedTo), startLsn);
             }
-            throw corrupt(logDir.resolve(SegmentFiles.name(last)), Lsn.offset(end), "the valid records end here",
-                    forcedBecause);
+            throw corruptBeforeDataFiles(logDir.resolve(SegmentFiles.name(last)), Lsn.offset(end),
+                    "the valid records end here");
         }
         return new Result(end, last, scanned, records, tail, unused, env);
     }
@@ -297,6 +297,18 @@ public final class LogScanner {
                 + "restore a good copy of this segment and run catastrophic recovery (cairn recover -c --logs DIR,"
                 + " from the archive or a backup), or recover everything before the damage (cairn recover -h HOME"
                 + before + ")");
+    }
+
+    /**
+     * Damage before {@link #forcedTo}: a data file already holds commits from after it, so
+     * recovering only what lies before the damage (--to-lsn) would be refused; the one remedy is
+     * another copy of the segment.
+     */
+    private CorruptionException corruptBeforeDataFiles(Path path, long offset, String problem) {
+        return new CorruptionException(path, offset, problem + " (" + forcedBecause + ")" + ADVICE + ": "
+                + "restore a good copy of this segment and run catastrophic recovery (cairn recover -c --logs DIR,"
+                + " from the archive or a backup); recovering only what lies before the damage is not possible, as the"
+                + " data files already hold later commits");
     }
 
     private StorageException missing(long segment, long startLsn) {

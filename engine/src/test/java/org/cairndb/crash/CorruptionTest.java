@@ -429,6 +429,9 @@ class CorruptionTest {
         assertEquals(victim[0], e.offset(), e.getMessage());
         assertTrue(e.getMessage().contains("later.cdb"), "the message says what proves the bytes were forced: "
                 + e.getMessage());
+        // Recovering to before the damage would be refused (the data files hold later commits): not offered.
+        org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("--to-lsn"), e.getMessage());
+        assertTrue(e.getMessage().contains("restore a good copy of this segment"), e.getMessage());
         flip(last, victim[0] + victim[1] / 2);
         assertRecovered(s, s.acked());
     }
