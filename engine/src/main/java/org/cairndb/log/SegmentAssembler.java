@@ -111,20 +111,8 @@ public final class SegmentAssembler {
             if (source == null) {
                 return withIgnoredCopies(e);
             }
-            String message = e.getMessage();
-            String rest = message.startsWith(inLog + ": ") ? message.substring(inLog.toString().length() + 2) : message;
-            String where = " (the copy this catastrophic recovery gathered into " + logDir + " from there, and took out"
-                    + " again: " + logDir + " is as it was)";
-            StorageException named;
-            if (e instanceof org.cairndb.CorruptionException c) {
-                String corrupt = "corrupt at offset " + c.offset() + ": ";
-                named = new org.cairndb.CorruptionException(source, c.offset(),
-                        (rest.startsWith(corrupt) ? rest.substring(corrupt.length()) : rest) + where);
-            } else {
-                named = new StorageException(source, rest + where, e.getCause());
-            }
-            named.addSuppressed(e);
-            return named;
+            return restated(e, source, " (the copy this catastrophic recovery gathered into " + logDir + " from there,"
+                    + " and took out again: " + logDir + " is as it was)");
         }
 
         /**
@@ -143,15 +131,24 @@ public final class SegmentAssembler {
             if (why == null || why.isEmpty()) {
                 return null;
             }
+            return restated(e, e.file(), " (this catastrophic recovery found and " + String.join("; and ", why) + ")");
+        }
+
+        /**
+         * {@code e} again, about {@code file}: its own words, without the prefix that named its file
+         * (and offset), followed by {@code more}; {@code e} is kept as suppressed.
+         */
+        private static StorageException restated(StorageException e, Path file, String more) {
             String message = e.getMessage();
-            String rest = message.startsWith(e.file() + ": ") ? message.substring(e.file().toString().length() + 2)
-                    : message;
-            String seen = " (this catastrophic recovery found and " + String.join("; and ", why) + ")";
-            StorageException named = e instanceof org.cairndb.CorruptionException c
-                    ? new org.cairndb.CorruptionException(e.file(), c.offset(), (rest.startsWith("corrupt at offset "
-                            + c.offset() + ": ") ? rest.substring(("corrupt at offset " + c.offset() + ": ").length())
-                            : rest) + seen)
-                    : new StorageException(e.file(), rest + seen, e.getCause());
+            String rest = message.startsWith(e.file() + ": ") ? message.substring(e.file().toString().length() + 2) : message;
+            StorageException named;
+            if (e instanceof org.cairndb.CorruptionException c) {
+                String corrupt = "corrupt at offset " + c.offset() + ": ";
+                named = new org.cairndb.CorruptionException(file, c.offset(),
+                        (rest.startsWith(corrupt) ? rest.substring(corrupt.length()) : rest) + more);
+            } else {
+                named = new StorageException(file, rest + more, e.getCause());
+            }
             named.addSuppressed(e);
             return named;
         }

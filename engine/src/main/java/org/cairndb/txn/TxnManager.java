@@ -820,10 +820,11 @@ public final class TxnManager {
 
     /** Forces and publishes one round; returns the published batch (empty if nothing was ready). */
     private List<Txn> lead() {
-        if (queuedEnd(Durability.SYNC) > 0) {
-            rounds.awaitReturns(); // the committers of the last round, so that they share this force
-        }
         long syncTo = queuedEnd(Durability.SYNC);
+        if (syncTo > 0) {
+            rounds.awaitReturns(); // the committers of the last round, so that they share this force
+            syncTo = queuedEnd(Durability.SYNC);
+        }
         long writeTo = queuedEnd(Durability.WRITE_NO_SYNC);
         try {
             if (syncTo > 0) {
