@@ -117,6 +117,8 @@ public final class TxnManager {
     private final LongAdder aborts = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
     private long writesSincePrune;
+    /** Set under the apply lock when enough writes were published since the last prune (see {@link #pruneIfDue}). */
+    private final AtomicBoolean pruneDue = new AtomicBoolean();
 
     private volatile IsolationLevel defaultIsolation;
     private volatile Durability defaultDurability;
@@ -775,6 +777,7 @@ public final class TxnManager {
                             wakeAllQueued();
                         }
                     }
+                    pruneIfDue();
                 } else {
                     LockSupport.park(this);
                     // A commit cannot stop halfway, so an interrupt waits for its end; left set,
@@ -847,6 +850,11 @@ public final class TxnManager {
         }
     }
 
+    /** How many keys the conflict information remembers (for tests of its pruning). */
+    int conflictKeys() {
+        return recentWrites.size();
+    }
+
     /** The group commit's waits for returning committers (for tests). */
     CommitRounds rounds() {
         return rounds;
@@ -892,17 +900,32 @@ public final class TxnManager {
         }
         rounds.published(batch);
         for (Txn t : batch) {
+            // Counted before the transaction is marked published: from then on its thread may end it
+            // and clear its writes.
+            writesSincePrune += t.writes.size() + 1;
+        }
+        for (Txn t : batch) {
             t.published = true;
             inFlightLsn.remove(t.commitTs);
         }
-        for (Txn t : batch) {
-            writesSincePrune += t.writes.size() + 1;
-        }
         if (writesSincePrune >= 16_384) {
             writesSincePrune = 0;
-            prune();
+            pruneDue.set(true);
         }
         return batch;
+    }
+
+    /**
+     * Prunes the conflict information if a publication asked for it, in the committer's thread
+     * after it has handed on the leadership and woken its batch. Pruning 16,384 writes' entries
+     * takes milliseconds; under the apply lock it held up every commit behind it (the next round's
+     * publication waited for it), now only this committer's return. The maps are concurrent and
+     * the entries pruned lie before every open snapshot, so commits may go on meanwhile.
+     */
+    private void pruneIfDue() {
+        if (pruneDue.compareAndSet(true, false)) {
+            prune();
+        }
     }
 
     private void checkPipeline() {
