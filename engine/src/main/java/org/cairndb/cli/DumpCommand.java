@@ -1,6 +1,7 @@
 package org.cairndb.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,8 +90,11 @@ final class DumpCommand extends CairnCommand {
                     throw new CommandFailedException(ExitCodes.FAILED, "cannot write the dump to " + file + ": "
                             + Errors.oneLine(e) + "; the file is incomplete");
                 }
-                out().println("dumped " + Counted.of(n, "record") + " of '" + database + "' to " + file);
-                out().flush();
+                // Written to a pipe or a device, the dump may be this command's own standard output
+                // (-f /dev/stdout): the summary goes to standard error so that it does not end up in the dump.
+                PrintWriter summary = Homes.isStream(file) ? err() : out();
+                summary.println("dumped " + Counted.of(n, "record") + " of '" + database + "' to " + file);
+                summary.flush();
             }
         }
         return ExitCodes.OK;

@@ -149,6 +149,9 @@ final class Homes {
      * otherwise overwrite it. Paths are compared by real path, so a symbolic link does not hide them.
      */
     static void requireOutsideEnvironmentFiles(Path home, Path file, String what) {
+        if (isStream(file)) {
+            return; // a pipe or a device (/dev/stdout, a shell's >(gzip > f)) cannot overwrite a file of the environment
+        }
         try {
             EnvironmentHome layout = EnvironmentHome.detect(home);
             Path f = RealPaths.of(file);
@@ -167,6 +170,16 @@ final class Homes {
         } catch (IOException e) {
             throw new CommandFailedException("cannot check the " + what + " " + file + ": " + Errors.oneLine(e));
         }
+    }
+
+    /**
+     * Whether {@code file} exists and is neither a regular file nor a directory, following links: a
+     * named pipe, a terminal or another device, such as {@code /dev/stdin} or the {@code /dev/fd/63} of
+     * a shell's process substitution. Such a file is read or written as a stream: its real path may
+     * name no file ({@code pipe:[1234]}) and it cannot be positioned.
+     */
+    static boolean isStream(Path file) {
+        return Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file);
     }
 
     /** Opens (running normal recovery) an environment that must already exist. */

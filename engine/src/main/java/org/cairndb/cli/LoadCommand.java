@@ -1,6 +1,7 @@
 package org.cairndb.cli;
 
 import java.io.BufferedInputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -47,7 +48,10 @@ final class LoadCommand extends CairnCommand {
         checkArguments();
         Homes.requireEnvironmentOrEmpty(home.home);
         String source = file == null ? "standard input" : file.toString();
-        try (InputStream raw = file == null ? in() : Files.newInputStream(file)) {
+        // A pipe (-f /dev/stdin, a shell's <(gunzip -c dump.gz)) is read as a plain stream: the channel
+        // Files.newInputStream gives asks a pipe for its position, and fails with "Illegal seek".
+        try (InputStream raw = file == null ? in() : Homes.isStream(file) ? new FileInputStream(file.toFile())
+                : Files.newInputStream(file)) {
             DumpReader reader = new DumpReader(new BufferedInputStream(raw), Database.MAX_KEY_SIZE,
                     Database.MAX_VALUE_SIZE);
             // The header is checked before the environment is opened: opening runs recovery and

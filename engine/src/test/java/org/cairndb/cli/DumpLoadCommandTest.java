@@ -17,12 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cairndb.Cursor;
 import org.cairndb.Database;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.Transaction;
+import org.cairndb.TestSupport;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +106,113 @@ class DumpLoadCommandTest {
         CliRun.Result l = CliRun.runWithInput(d.out(), "load", "-h", target.toString(), "copy");
         assertEquals(0, l.exit(), l::toString);
         assertEquals(contents(source, "db"), contents(target, "copy"));
+    }
+
+    /**
+     * A dump written into a named pipe and a load read from one: the load asked the pipe for a
+     * position ("Illegal seek"), and the dump's summary went to standard output, which the pipe could
+     * be ({@code -f /dev/stdout}).
+     */
+    @Test
+    void dumpIntoAndLoadFromNamedPipes() throws Exception {
+        Path out = dir.resolve("out.fifo");
+        Path in = dir.resolve("in.fifo");
+        Assumptions.assumeTrue(mkfifo(out) && mkfifo(in), "mkfifo is not available");
+        TestEnvironments.create(source, "db", 3);
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> readAll(out), TestSupport.OWN_THREAD);
+        CliRun.Result d = CliRun.run("dump", "-h", source.toString(), "-f", out.toString(), "db");
+        assertEquals(0, d.exit(), d::toString);
+        byte[] dump = read.get(30, TimeUnit.SECONDS);
+        assertTrue(new String(dump, StandardCharsets.US_ASCII).endsWith("DATA=END\n"), () -> new String(dump, StandardCharsets.US_ASCII));
+        assertEquals("", d.out(), d::toString);
+        assertTrue(d.err().contains("dumped 3 records of 'db' to " + out), d::toString);
+
+        CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+            try {
+                Files.write(in, dump);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, TestSupport.OWN_THREAD);
+        CliRun.Result l = CliRun.run("load", "-h", target.toString(), "-f", in.toString(), "copy");
+        written.get(30, TimeUnit.SECONDS);
+        assertEquals(0, l.exit(), l::toString);
+        assertEquals(contents(source, "db"), contents(target, "copy"));
+    }
+
+    /**
+     * A shell's process substitution: {@code cairn dump -f >(gzip > f)} names {@code /dev/fd/63}, a
+     * link to an anonymous pipe ({@code pipe:[1234]}, no file). The dump's check that its file lies
+     * outside the environment followed that link and said "no such file or directory". Here the pipe
+     * is a child's standard input, named through {@code /proc/self/fd}. (A load from such a pipe reads
+     * it as {@link #dumpIntoAndLoadFromNamedPipes} reads a named one.)
+     */
+    @Test
+    void dumpIntoAProcessSubstitutionsPipe() throws Exception {
+        Path fds = Path.of("/proc/self/fd");
+        Assumptions.assumeTrue(Files.isDirectory(fds), "no /proc/self/fd");
+        TestEnvironments.create(source, "db", 3);
+        Path received = dir.resolve("received.dump");
+        Map<Path, String> before = pipes(fds);
+        Process cat = new ProcessBuilder("cat").redirectOutput(received.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Path pipe = newPipe(fds, before);
+            Assumptions.assumeTrue(pipe != null, "cannot tell the child's pipe among " + pipes(fds));
+            CliRun.Result d = CliRun.run("dump", "-h", source.toString(), "-f", pipe.toString(), "db");
+            assertEquals(0, d.exit(), d::toString);
+            cat.getOutputStream().close();
+            assertTrue(cat.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            cat.destroy();
+        }
+        CliRun.Result l = CliRun.run("load", "-h", target.toString(), "-f", received.toString(), "copy");
+        assertEquals(0, l.exit(), l::toString);
+        assertEquals(contents(source, "db"), contents(target, "copy"));
+    }
+
+    /** The pipe this process opened since {@code before} was taken, as a /proc/self/fd path, or null if not exactly one. */
+    private static Path newPipe(Path fds, Map<Path, String> before) throws IOException {
+        List<Path> opened = new ArrayList<>();
+        pipes(fds).forEach((fd, pipe) -> {
+            if (!before.containsValue(pipe)) {
+                opened.add(fd);
+            }
+        });
+        return opened.size() == 1 ? opened.get(0) : null;
+    }
+
+    /** This process's open file descriptors that are pipes, each with its pipe ({@code pipe:[inode]}). */
+    private static Map<Path, String> pipes(Path fds) throws IOException {
+        Map<Path, String> pipes = new TreeMap<>();
+        try (Stream<Path> s = Files.list(fds)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (target.startsWith("pipe:")) {
+                        pipes.put(p, target);
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile (the listing's own descriptor)
+                }
+            }
+        }
+        return pipes;
+    }
+
+    private static boolean mkfifo(Path p) throws InterruptedException {
+        try {
+            return new ProcessBuilder("mkfifo", p.toString()).inheritIO().start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static byte[] readAll(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
