@@ -31,8 +31,11 @@ import org.cairndb.io.StorageFile;
  * forced, and the next one begins: a file zero-filled in advance by {@link SegmentPreallocator}
  * (so that a force is a data-only {@code fdatasync} that changes no file size), renamed to its
  * final name, given its header, forced, and its directory entry synced. A record larger than a
- * whole segment gets a segment of its own, grown to fit before its header is written: the header
- * records the size the segment really has, so that recovery can tell a cut in it from a torn tail.
+ * whole segment gets a segment of its own, grown to fit (and the growth forced) before its header is
+ * written: the header records the size the segment really has, so that recovery can tell a cut in
+ * it from a torn tail. A header, once forced, is never written again: a record too large for a
+ * segment that holds none yet (the log opened at the end of an empty one) also goes into a new
+ * segment, and the empty one stays in the chain.
  *
  * <h2>Failure</h2>
  * If a write or force fails the manager stops accepting records: the caller's environment is no
@@ -182,10 +185,16 @@ public final class LogManager implements Closeable {
             appendLock.lock();
             try {
                 checkUsable();
-                if (Lsn.offset(appendLsn) + size > segmentLimit && Lsn.offset(appendLsn) > SegmentHeader.SIZE) {
+                if (Lsn.offset(appendLsn) + size > segmentLimit) {
+                    // Also when the segment holds no record yet (the log opened at the end of an
+                    // empty one): it is left empty, and the record gets a segment of its own. Grown
+                    // in place, its forced header was rewritten with the new size, and a power loss
+                    // during that rewrite (a torn header, or the header kept and the growth lost)
+                    // made it unreadable; when the data files' checkpoint starts in it (a checkpoint
+                    // ran while the log stood there) recovery cannot take it for a segment never
+                    // begun, and the environment no longer opened. A header, once forced, is never
+                    // written again.
                     switchSegmentLocked(size);
-                } else if (Lsn.offset(appendLsn) + size > segmentLimit) {
-                    growEmptySegmentLocked(SegmentHeader.SIZE + size);
                 }
                 if (active.remaining() < size) {
                     drainActiveLocked();
@@ -379,7 +388,16 @@ public final class LogManager implements Closeable {
         StorageFile f = preallocator.take(path);
         long size;
         try {
+            long prepared = f.size();
             size = growTo(f, minSize);
+            if (size > prepared) {
+                // The growth is made durable before the header that records it is written: forced
+                // together, a power loss could keep the header (dirty pages reach the disk in any
+                // order) and lose the growth, leaving a segment shorter than its header says, which
+                // recovery must refuse as truncated (a cut through acknowledged commits looks the
+                // same), and the environment no longer opened.
+                f.force(true);
+            }
             f.write(new SegmentHeader(number, environmentId, System.currentTimeMillis(), previousEnd, size).encode(), 0);
             f.force(true);
             io.syncDirectory(logDir);
@@ -402,24 +420,6 @@ public final class LogManager implements Closeable {
         activeStartLsn = start;
         writtenLsn = start;
         durableLsn = start;
-    }
-
-    /**
-     * A record too large for the current segment, which holds no record yet (the log was opened
-     * at the end of an empty segment): grows the segment, and rewrites its header with the new
-     * size, before the record is written into it. A crash while the header is rewritten leaves a
-     * torn header with nothing after it, which recovery removes as a segment never begun.
-     */
-    private void growEmptySegmentLocked(long minSize) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(SegmentHeader.SIZE);
-        current.readFully(b, 0);
-        b.flip();
-        SegmentHeader old = SegmentHeader.decode(b);
-        long size = growTo(current, minSize);
-        current.write(new SegmentHeader(currentSegment, environmentId, System.currentTimeMillis(), old.previousEnd(), size)
-                .encode(), 0);
-        current.force(true);
-        segmentLimit = minSize;
     }
 
     /**

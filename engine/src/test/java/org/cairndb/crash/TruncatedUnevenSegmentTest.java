@@ -81,11 +81,12 @@ class TruncatedUnevenSegmentTest {
 
     /**
      * The log opened at the end of a segment that holds no record yet (a crash right after the
-     * segment was begun), and a record larger than a segment written first: the segment is grown
-     * where it is, and its header must be rewritten with the new size before the record goes in.
+     * segment was begun), and a record larger than a segment written first: the empty segment keeps
+     * its header (a header once forced is never rewritten, see LogManager) and the record gets a
+     * segment of its own after it, grown, whose header records the grown size.
      */
     @Test
-    void anEmptyLastSegmentGrownInPlaceForALargeRecordAndCutShortIsRefused() throws IOException {
+    void aLargeRecordAfterAnEmptyLastSegmentCutShortIsRefused() throws IOException {
         long segmentSize = 64 << 10;
         Path home = tmp.resolve("empty");
         Path crashed = tmp.resolve("empty-crashed");
@@ -104,12 +105,13 @@ class TruncatedUnevenSegmentTest {
         Files.deleteIfExists(first.resolveSibling("log.next.tmp"));
         try (Environment env = Environment.open(home, config(segmentSize))) {
             commit(env, env.openDatabase("db"), "larger-than-a-segment", (int) segmentSize + 20_000);
-            assertEquals(empty, lastSegment(home), "the large record went into the empty segment");
+            Path own = empty.resolveSibling(String.format("log.%010d", h.segment() + 2));
+            assertEquals(own, lastSegment(home), "the large record went into a segment of its own");
+            assertEquals(segmentSize, Files.size(empty), "the empty segment was left as it was");
             TestSupport.copyTree(home, crashed);
         }
         Path last = lastSegment(crashed);
-        assertEquals(empty.getFileName(), last.getFileName());
-        assertTrue(Files.size(last) > segmentSize + 20_000, "grown in place to " + Files.size(last));
+        assertTrue(Files.size(last) > segmentSize + 20_000, "grown to " + Files.size(last));
         truncate(last, segmentSize + 10_000);
         assertRefused(crashed, last, segmentSize);
     }
