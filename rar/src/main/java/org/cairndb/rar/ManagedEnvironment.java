@@ -625,7 +625,8 @@ public final class ManagedEnvironment {
     }
 
     static String describe(BackupResult r) {
-        return r.filesCopied() + " files, " + r.bytesCopied() + " bytes in " + r.durationMillis() + " ms, log "
+        return org.cairndb.util.Counted.of(r.filesCopied(), "file") + ", " + org.cairndb.util.Counted.of(r.bytesCopied(),
+                "byte") + " in " + r.durationMillis() + " ms, log "
                 + r.manifest().startLsn() + " to " + r.manifest().endLsn();
     }
 

@@ -92,6 +92,23 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertTrue(messages.stream().noneMatch(m -> m.contains(" 1 files")), messages.toString());
     }
 
+    /**
+     * LastBackup and LastFailoverUpdate said "1 files" after a copy of one file (a new environment's
+     * one log segment), where the operation's notifications and result say "1 file".
+     */
+    @Test
+    void lastBackupAndLastFailoverUpdateCountInWords() throws Exception {
+        ra.stop();
+        ra = adapter(dir, "unit", "homes");
+        ra.setFailoverDirectory("failover");
+        ra.setFailoverInterval("0");
+        ra.start(ctx);
+        assertEquals(1, admin.hotBackup("b1", false).getFilesCopied());
+        assertTrue(admin.getLastBackup().contains(": 1 file, "), admin.getLastBackup());
+        assertEquals(1, admin.updateFailover().getFilesCopied());
+        assertTrue(admin.getLastFailoverUpdate().contains(": 1 file, "), admin.getLastFailoverUpdate());
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {
