@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -57,6 +58,7 @@ public final class ManagedEnvironment {
     private final EnvironmentSettings settings;
     private final BootstrapContext ctx;
     private final ThreadTransaction threadTransaction;
+    private final List<EnvironmentSettings> deployment;
     private final CountDownLatch started = new CountDownLatch(1);
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicBoolean checkpointRunning = new AtomicBoolean();
@@ -78,8 +80,9 @@ public final class ManagedEnvironment {
     private Timer timer;
     private ObjectName objectName;
 
-    ManagedEnvironment(EnvironmentSettings settings, BootstrapContext ctx) {
+    ManagedEnvironment(EnvironmentSettings settings, List<EnvironmentSettings> deployment, BootstrapContext ctx) {
         this.settings = settings;
+        this.deployment = List.copyOf(deployment);
         this.ctx = ctx;
         this.threadTransaction = ThreadTransaction.of(ctx);
     }
@@ -95,6 +98,14 @@ public final class ManagedEnvironment {
 
     public EnvironmentSettings settings() {
         return settings;
+    }
+
+    /**
+     * The settings of every environment the same adapter opens, this one's included: they share the
+     * backup root, so a backup target must also keep clear of the others' failover directories.
+     */
+    public List<EnvironmentSettings> deployment() {
+        return deployment;
     }
 
     /** FAILED also when the environment failed after it opened (a log write failed, say). */

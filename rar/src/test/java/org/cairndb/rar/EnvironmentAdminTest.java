@@ -109,6 +109,34 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertTrue(admin.getLastFailoverUpdate().contains(": 1 file, "), admin.getLastFailoverUpdate());
     }
 
+    /**
+     * With several environments, each one's hot backup was checked only against its own failover
+     * directory: unit's backup went into beta's failover directory (not made yet), and beta's
+     * failover updates were refused from then on ("it is a backup of environment ..., not of this
+     * one"). Another environment's failover directory is now refused as a target, naming it, and
+     * nothing is written.
+     */
+    @Test
+    void aBackupTargetInAnotherEnvironmentsFailoverDirectoryIsRefused() throws Exception {
+        ra.stop();
+        ra = adapter(dir, "unit", "homes");
+        ra.setAdditionalEnvironments("beta");
+        ra.setFailoverDirectory("failover/{env}");
+        ra.setFailoverInterval("0");
+        ra.start(ctx);
+        for (String target : new String[] {"failover/beta", "failover/beta/sub", "failover"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(target, false),
+                    target);
+            assertTrue(e.getMessage().contains("overlaps the failover directory"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> admin.hotBackup("failover/beta", false));
+        assertTrue(e.getMessage().contains(dir.resolve("backups/failover/beta") + " of environment 'beta'"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("backups/failover/beta")), "nothing was written");
+        assertEquals(1, admin("beta").updateFailover().getFilesCopied(), "beta's failover copy is its own");
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

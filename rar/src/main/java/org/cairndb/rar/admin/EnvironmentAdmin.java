@@ -514,11 +514,21 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                         + ", outside the backup root " + root);
             }
         }
-        Path failover = me.settings().failoverDir();
-        boolean named = failover != null && overlaps(target, failover);
-        if (named || failover != null && overlaps(realPath(target), realPath(failover))) {
-            throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory " + failover
-                    + (named ? "" : " through a symbolic link") + "; use updateFailover for that copy");
+        // Every environment of the deployment shares the root: another one's failover copy is no
+        // place for this one's backup either (its updates would be refused from then on).
+        for (org.cairndb.rar.EnvironmentSettings other : me.deployment()) {
+            Path failover = other.failoverDir();
+            if (failover == null) {
+                continue;
+            }
+            boolean named = overlaps(target, failover);
+            if (named || overlaps(realPath(target), realPath(failover))) {
+                boolean own = other.name().equals(me.name());
+                throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory "
+                        + failover + (own ? "" : " of environment '" + other.name() + "'")
+                        + (named ? "" : " through a symbolic link")
+                        + (own ? "; use updateFailover for that copy" : "; choose another directory"));
+            }
         }
         if (update) {
             if (!Files.isDirectory(target)) {
