@@ -137,6 +137,27 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertEquals(1, admin("beta").updateFailover().getFilesCopied(), "beta's failover copy is its own");
     }
 
+    /**
+     * A new directory inside an earlier backup passed the checks (it is new and inside the root):
+     * hotBackup("b1/inner") wrote a second backup into the first one, whose directory then held
+     * files no backup has. A target below a backup (or any Cairn home) is now refused, naming it,
+     * and nothing is written.
+     */
+    @Test
+    void aBackupTargetInsideAnEarlierBackupIsRefused() throws Exception {
+        admin.hotBackup("b1", false);
+        for (String target : new String[] {"b1/inner", "b1/a/b"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(target, false),
+                    target);
+            assertTrue(e.getMessage().contains("lies inside " + dir.resolve("backups/b1") + ", a backup"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("b1/inner"));
+        assertTrue(e.getMessage().contains("lies inside " + dir.resolve("backups/b1") + ", a backup"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("backups/b1/inner")), "nothing was written");
+        assertFalse(Files.exists(dir.resolve("backups/b1/a")), "nothing was written");
+        assertEquals(1, admin.updateBackup("b1").getFilesCopied(), "the earlier backup still updates");
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

@@ -530,6 +530,15 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                         + (own ? "; use updateFailover for that copy" : "; choose another directory"));
             }
         }
+        // A backup's directory (or any Cairn home) holds only its own files: a new directory inside
+        // it would pass as "new" but add a foreign tree to it.
+        for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+            if (Files.exists(p.resolve(org.cairndb.backup.BackupManifest.FILE_NAME))
+                    || Files.exists(p.resolve(org.cairndb.env.EnvironmentHome.LOCK_FILE))) {
+                throw new IllegalArgumentException("backup target " + target + " lies inside " + p + ", a backup or"
+                        + " Cairn environment; choose a directory outside it");
+            }
+        }
         if (update) {
             if (!Files.isDirectory(target)) {
                 throw new IllegalArgumentException("cannot update " + target + ": there is no backup there");
