@@ -79,6 +79,7 @@ public final class ManagedEnvironment {
     private volatile String lastBackup = "none";
     private Timer timer;
     private ObjectName objectName;
+    private volatile EnvironmentAdmin admin; // set once its MBean is registered: scheduled updates notify through it
 
     ManagedEnvironment(EnvironmentSettings settings, List<EnvironmentSettings> deployment, BootstrapContext ctx) {
         this.settings = settings;
@@ -340,7 +341,9 @@ public final class ManagedEnvironment {
                 LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on + " (its environment is " + other + ")");
                 server.unregisterMBean(on);
             }
-            server.registerMBean(EnvironmentAdmin.mbean(new EnvironmentAdmin(this)), on);
+            EnvironmentAdmin a = new EnvironmentAdmin(this);
+            server.registerMBean(EnvironmentAdmin.mbean(a), on);
+            admin = a;
             objectName = on;
         } catch (javax.management.JMException e) {
             throw new IllegalStateException("cannot register the admin MBean of Cairn environment '" + name() + "': "
@@ -474,7 +477,12 @@ public final class ManagedEnvironment {
                     && failoverScheduled.compareAndSet(false, true)) {
                 submit("failover update of Cairn environment '" + name() + "'", () -> {
                     try {
-                        updateFailover(null);
+                        EnvironmentAdmin a = admin;
+                        if (a != null) {
+                            a.scheduledFailoverUpdate(); // notified, as the admin's own updates are
+                        } else {
+                            updateFailover(null);
+                        }
                     } catch (RuntimeException | IOException ex) {
                         LOG.log(System.Logger.Level.WARNING, "scheduled failover update of Cairn environment '" + name()
                                 + "' to " + settings.failoverDir() + " failed: " + ex.getMessage(), ex);

@@ -440,19 +440,45 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     private BackupInfo longOperation(String op, Path target, BackupCall body) {
-        notify(OPERATION_STARTED, op + " to " + target + " started", data(op, target));
+        RuntimeException[] cleaned = new RuntimeException[1];
+        try {
+            BackupResult r = notified(op, target, body, false, e -> (cleaned[0] = clean(op, e)).getMessage());
+            return new BackupInfo(target.toString(), r.filesCopied(), r.bytesCopied(), r.durationMillis(),
+                    r.manifest().startLsn(), r.manifest().endLsn(), r.recovery() == null ? null : r.recovery().toString());
+        } catch (IOException | RuntimeException e) {
+            throw cleaned[0] != null ? cleaned[0] : clean(op, e);
+        }
+    }
+
+    /**
+     * A failover update the maintenance timer runs: the same notifications as {@link #updateFailover()},
+     * their user data marked {@code scheduled}, so that a console sees the copy fall behind. A failure
+     * is thrown as it is, for the timer to log.
+     */
+    public void scheduledFailoverUpdate() throws IOException {
+        Path dir = me.settings().failoverDir();
+        if (dir == null) {
+            me.updateFailover(null); // says that there is no failover directory
+            return;
+        }
+        notified("updateFailover", dir, me::updateFailover, true, EnvironmentAdmin::message);
+    }
+
+    /** Runs {@code body} between a started and a completed or failed notification, with progress between. */
+    private BackupResult notified(String op, Path target, BackupCall body, boolean scheduled,
+            java.util.function.Function<Exception, String> why) throws IOException {
+        notify(OPERATION_STARTED, op + " to " + target + " started" + (scheduled ? " (scheduled)" : ""),
+                data(op, target, scheduled));
         try {
             BackupResult r = body.run(p -> {
-                Map<String, Object> d = data(op, target);
+                Map<String, Object> d = data(op, target, scheduled);
                 d.put("phase", p.phase());
                 d.put("files", p.files());
                 d.put("bytes", p.bytes());
                 d.put("elapsedMillis", p.elapsedMillis());
                 notify(OPERATION_PROGRESS, op + " to " + target + ": " + p, d);
             });
-            BackupInfo info = new BackupInfo(target.toString(), r.filesCopied(), r.bytesCopied(), r.durationMillis(),
-                    r.manifest().startLsn(), r.manifest().endLsn(), r.recovery() == null ? null : r.recovery().toString());
-            Map<String, Object> d = data(op, target);
+            Map<String, Object> d = data(op, target, scheduled);
             d.put("files", r.filesCopied());
             d.put("bytes", r.bytesCopied());
             d.put("elapsedMillis", r.durationMillis());
@@ -460,12 +486,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                     + r.durationMillis() + " ms";
             notify(OPERATION_COMPLETED, op + " to " + target + " done: " + copied, d);
             LOG.log(System.Logger.Level.INFO, op + " of Cairn environment '" + me.name() + "' to " + target + " done: "
-                    + copied);
-            return info;
+                    + copied + (scheduled ? " (scheduled)" : ""));
+            return r;
         } catch (IOException | RuntimeException e) {
-            RuntimeException clean = clean(op, e);
-            notify(OPERATION_FAILED, op + " to " + target + " failed: " + clean.getMessage(), data(op, target));
-            throw clean;
+            notify(OPERATION_FAILED, op + " to " + target + " failed: " + why.apply(e), data(op, target, scheduled));
+            throw e;
         }
     }
 
@@ -574,7 +599,14 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     private Map<String, Object> data(String op, Path target) {
+        return data(op, target, false);
+    }
+
+    private Map<String, Object> data(String op, Path target, boolean scheduled) {
         Map<String, Object> d = new HashMap<>();
+        if (scheduled) {
+            d.put("scheduled", true);
+        }
         d.put("environment", me.name());
         d.put("operation", op);
         d.put("target", target.toString());
