@@ -158,6 +158,51 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertEquals(1, admin.updateBackup("b1").getFilesCopied(), "the earlier backup still updates");
     }
 
+    /**
+     * The MBean shows what `cairn stat` shows of the same environment, under matching names. It had
+     * no environment id, although a failover update or backup update it refuses names the ids ("a
+     * backup of environment X, not of this one"), and neither the durable end of the log nor the
+     * cache bytes in use. Read while open, then compared with stat's lines once the adapter stopped.
+     */
+    @Test
+    void attributesAgreeWithCairnStat() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 200; i++) {
+                c.putString("t", "k" + i, "v");
+            }
+        }
+        admin.checkpoint(true);
+        java.util.Map<String, Object> mbean = new java.util.HashMap<>();
+        for (String a : new String[] {"EnvironmentId", "LogSegments", "LogSize", "CurrentLogSegment", "LogEndLsn",
+                "LogDurableLsn", "RecoveryStartLsn", "LastCheckpointTime", "CacheCapacity", "CacheUsed"}) {
+            mbean.put(a, server.getAttribute(name, a));
+        }
+        assertEquals(mbean.get("LogEndLsn"), mbean.get("LogDurableLsn"), "SYNC: every commit was forced");
+        long used = (Long) mbean.get("CacheUsed");
+        assertTrue(used >= 0 && used <= (Long) mbean.get("CacheCapacity"), mbean.toString());
+        ra.stop();
+        ra = null;
+        java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, org.cairndb.cli.CairnCli.run(new String[] {"stat", "-h", dir.resolve("homes/unit").toString()},
+                new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()), System.in));
+        java.util.Map<String, String> stat = new java.util.HashMap<>();
+        for (String line : out.toString().split("\n")) {
+            int tab = line.indexOf('\t');
+            if (tab > 0) {
+                stat.put(line.substring(tab + 1), line.substring(0, tab));
+            }
+        }
+        assertEquals(stat.get("Environment id"), mbean.get("EnvironmentId"), out.toString());
+        assertEquals(stat.get("Log segments on disk"), String.valueOf(mbean.get("LogSegments")));
+        assertEquals(stat.get("Bytes of log on disk"), String.valueOf(mbean.get("LogSize")));
+        assertEquals(stat.get("Current log segment"), String.valueOf(mbean.get("CurrentLogSegment")));
+        assertEquals(stat.get("End of the log (LSN)"), mbean.get("LogEndLsn"));
+        assertEquals(stat.get("Log forced up to (LSN)"), mbean.get("LogDurableLsn"));
+        assertEquals(stat.get("Recovery would start at (LSN)"), mbean.get("RecoveryStartLsn"));
+        // Not the cache size: stat's own process sizes its cache by its own settings.
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

@@ -21,6 +21,10 @@ public interface CairnEnvironmentMXBean {
     @Description("Absolute home directory of the environment")
     String getHome();
 
+    @Description("The environment's id (cairn stat's \"Environment id\"): its backups and failover copy carry it, and an"
+            + " update of a copy of another environment is refused naming both ids")
+    String getEnvironmentId();
+
     @Description("STARTING (recovering), OPEN, FAILED or CLOSED")
     String getState();
 
@@ -56,6 +60,10 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Where the next log record goes (segment/offset)")
     String getLogEndLsn();
+
+    @Description("How far the log is forced to disk (segment/offset); behind LogEndLsn while commits that were not"
+            + " forced (WRITE_NO_SYNC, NO_SYNC) wait for the next force")
+    String getLogDurableLsn();
 
     @Description("Log bytes appended since the environment was opened")
     long getLogBytesWritten();
@@ -105,6 +113,9 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Page cache size in bytes")
     long getCacheCapacity();
+
+    @Description("Bytes of pages in the page cache")
+    long getCacheUsed();
 
     @Description("Bytes of pages waiting for a checkpoint")
     long getDirtyBytes();

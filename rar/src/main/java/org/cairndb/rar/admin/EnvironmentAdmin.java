@@ -86,6 +86,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     @Override
+    public String getEnvironmentId() {
+        return call("environment id", () -> env().internals().environmentId().toString());
+    }
+
+    @Override
     public String getState() {
         return me.state().name();
     }
@@ -149,6 +154,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     @Override
     public String getLogEndLsn() {
         return call("statistics", () -> stats().logEndLsn());
+    }
+
+    @Override
+    public String getLogDurableLsn() {
+        return call("statistics", () -> stats().logDurableLsn());
     }
 
     @Override
@@ -237,6 +247,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     @Override
     public long getCacheCapacity() {
         return call("statistics", () -> stats().cacheCapacity());
+    }
+
+    @Override
+    public long getCacheUsed() {
+        return call("statistics", () -> stats().cacheUsed());
     }
 
     @Override
