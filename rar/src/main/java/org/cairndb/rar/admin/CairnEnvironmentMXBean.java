@@ -175,13 +175,16 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Commit an in-doubt branch by an administrator's decision (remembered until forget)")
     String heuristicCommit(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 
     @Description("Roll back an in-doubt branch by an administrator's decision (remembered until forget)")
     String heuristicRollback(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 
     @Description("Forget a heuristic decision once the transaction manager knows of it")
     boolean forget(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 }
