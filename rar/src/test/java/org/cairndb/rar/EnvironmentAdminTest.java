@@ -203,6 +203,27 @@ class EnvironmentAdminTest extends AdapterFixture {
         // Not the cache size: stat's own process sizes its cache by its own settings.
     }
 
+    /**
+     * A new target whose own directory cannot be made (a name too long for the file system) failed
+     * saying so, but left the directories on the way that the attempt had made (n1/n2): debris an
+     * admin must find and remove. They are removed again; directories that were there stay.
+     */
+    @Test
+    void aTargetThatCannotBeMadeLeavesNoDirectoriesBehind() throws Exception {
+        Files.createDirectories(dir.resolve("backups/kept"));
+        String tooLong = "x".repeat(300);
+        for (String target : new String[] {"n1/n2/" + tooLong, "kept/n1/" + tooLong + "/b"}) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> admin.hotBackup(target, false), target);
+            assertTrue(e.getClass().getName().startsWith("java.") && e.getMessage().contains("File name too long"),
+                    e.toString());
+        }
+        assertFalse(Files.exists(dir.resolve("backups/n1")), "n1 was made by the attempt");
+        assertTrue(Files.isDirectory(dir.resolve("backups/kept")), "kept was there before");
+        try (var files = Files.list(dir.resolve("backups/kept"))) {
+            assertEquals(0, files.count(), "nothing left inside kept");
+        }
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

@@ -355,9 +355,45 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     public BackupInfo hotBackup(String directory, boolean checkpointFirst) {
         return operation(() -> {
             Path target = call("hotBackup", () -> target(directory, false));
-            return longOperation("hotBackup", target, progress -> me.backup(target,
-                    BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+            Path existed = nearestExisting(target);
+            try {
+                return longOperation("hotBackup", target, progress -> me.backup(target,
+                        BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+            } catch (RuntimeException e) {
+                removeDirectoriesOnTheWay(target, existed);
+                throw e;
+            }
         });
+    }
+
+    private static Path nearestExisting(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
+    }
+
+    /**
+     * After a backup failed before its target directory was made (a name the file system refuses,
+     * say): removes the directories on the way to it that the attempt made, below {@code existed},
+     * so that a refused target leaves nothing behind. Only empty ones: a directory that holds
+     * anything (another backup being made there meanwhile) stays. A target that was made is left
+     * as it is, an unfinished backup without a manifest.
+     */
+    private static void removeDirectoriesOnTheWay(Path target, Path existed) {
+        if (existed == null || Files.exists(target)) {
+            return;
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(existed) && !p.equals(existed); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (java.nio.file.DirectoryNotEmptyException inUse) {
+                return;
+            } catch (IOException neverMade) {
+                // its name is the one refused: nothing to remove there, go on with its parent
+            }
+        }
     }
 
     @Override
