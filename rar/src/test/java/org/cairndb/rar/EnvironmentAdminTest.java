@@ -224,6 +224,37 @@ class EnvironmentAdminTest extends AdapterFixture {
         }
     }
 
+    /**
+     * What a console shows without a manual: every attribute, operation and parameter has its own
+     * description (not the JDK's "Attribute exposed for management" and the like), parameters their
+     * Java names (not p0, p1), and the notifications their four types. forget's description did not
+     * say what its true or false means (false: there was no decision on that branch to forget).
+     */
+    @Test
+    void theMBeanInfoDescribesEverythingUnderItsName() throws Exception {
+        javax.management.MBeanInfo info = server.getMBeanInfo(name);
+        assertFalse(info.getDescription().isBlank());
+        for (MBeanAttributeInfo a : info.getAttributes()) {
+            assertFalse(a.getDescription() == null || a.getDescription().isBlank()
+                    || a.getDescription().contains("exposed for management"), a.getName() + ": " + a.getDescription());
+        }
+        for (javax.management.MBeanOperationInfo o : info.getOperations()) {
+            assertFalse(o.getDescription() == null || o.getDescription().contains("exposed for management"),
+                    o.getName() + ": " + o.getDescription());
+            for (javax.management.MBeanParameterInfo p : o.getSignature()) {
+                assertFalse(p.getName().matches("p\\d+"), o.getName() + " has a parameter named " + p.getName());
+                assertFalse(p.getDescription() == null || p.getDescription().isBlank() || p.getDescription().equals(p.getName()),
+                        o.getName() + "(" + p.getName() + "): " + p.getDescription());
+            }
+        }
+        String forget = java.util.Arrays.stream(info.getOperations()).filter(o -> o.getName().equals("forget")).findFirst()
+                .orElseThrow().getDescription();
+        assertTrue(forget.contains("false"), forget);
+        List<String> types = List.of(info.getNotifications()[0].getNotifTypes());
+        assertEquals(List.of(EnvironmentAdmin.OPERATION_STARTED, EnvironmentAdmin.OPERATION_PROGRESS,
+                EnvironmentAdmin.OPERATION_COMPLETED, EnvironmentAdmin.OPERATION_FAILED), types);
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

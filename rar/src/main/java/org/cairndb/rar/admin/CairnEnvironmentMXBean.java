@@ -183,7 +183,8 @@ public interface CairnEnvironmentMXBean {
             @Description("The branch as InDoubtBranches shows it: its Xid"
                     + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 
-    @Description("Forget a heuristic decision once the transaction manager knows of it")
+    @Description("Forget a heuristic decision once the transaction manager knows of it; returns true if it was"
+            + " forgotten, false if there was no heuristic decision on that branch (nothing changed)")
     boolean forget(
             @Description("The branch as InDoubtBranches shows it: its Xid"
                     + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
