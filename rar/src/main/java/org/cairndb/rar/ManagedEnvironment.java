@@ -556,12 +556,12 @@ public final class ManagedEnvironment {
             beginOperation();
             try {
                 BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
-                lastFailover = java.time.Instant.now() + ": " + describe(r) + " into " + dir;
+                lastFailover = now() + ": " + describe(r) + " into " + dir;
                 LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
                 return r;
             } catch (IOException | RuntimeException ex) {
                 // LastFailoverUpdate shows the failure: the admin sees that the copy is behind, and why.
-                lastFailover = java.time.Instant.now() + ": failed: " + ex.getMessage() + " (into " + dir + ")";
+                lastFailover = now() + ": failed: " + ex.getMessage() + " (into " + dir + ")";
                 throw ex;
             } finally {
                 // Also when it failed: the timer's next attempt then comes an interval later. Counting
@@ -580,13 +580,13 @@ public final class ManagedEnvironment {
         beginOperation();
         try {
             BackupResult r = org.cairndb.backup.HotBackup.run(environment().internals(), target, options);
-            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+            lastBackup = now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + ": " + describe(r);
             return r;
         } catch (IOException | RuntimeException ex) {
             // Shown as LastFailoverUpdate shows a failed update: the last backup the admin asked for is
             // not there, and the attribute says why (it named the last success until now).
-            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+            lastBackup = now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + " failed: " + ex.getMessage();
             throw ex;
         } finally {
@@ -641,6 +641,11 @@ public final class ManagedEnvironment {
             }
             return busy[0];
         }
+    }
+
+    /** Now, in milliseconds as every other time the MBean shows (LastCheckpointTime, manifests). */
+    private static java.time.Instant now() {
+        return java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
     static String describe(BackupResult r) {

@@ -94,7 +94,8 @@ class EnvironmentAdminTest extends AdapterFixture {
 
     /**
      * LastBackup and LastFailoverUpdate said "1 files" after a copy of one file (a new environment's
-     * one log segment), where the operation's notifications and result say "1 file".
+     * one log segment), where the operation's notifications and result say "1 file"; and their times
+     * had nanoseconds (2026-12-04T15:17:03.955062086Z) where every other time has milliseconds.
      */
     @Test
     void lastBackupAndLastFailoverUpdateCountInWords() throws Exception {
@@ -107,6 +108,11 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertTrue(admin.getLastBackup().contains(": 1 file, "), admin.getLastBackup());
         assertEquals(1, admin.updateFailover().getFilesCopied());
         assertTrue(admin.getLastFailoverUpdate().contains(": 1 file, "), admin.getLastFailoverUpdate());
+        // Their times in milliseconds, as LastCheckpointTime and the backup manifest give them (not nanoseconds).
+        for (String last : new String[] {admin.getLastBackup(), admin.getLastFailoverUpdate()}) {
+            java.time.Instant t = java.time.Instant.parse(last.substring(0, last.indexOf(": ")));
+            assertEquals(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), t, last);
+        }
     }
 
     /**
