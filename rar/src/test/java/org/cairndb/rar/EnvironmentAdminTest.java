@@ -261,6 +261,64 @@ class EnvironmentAdminTest extends AdapterFixture {
                 EnvironmentAdmin.OPERATION_COMPLETED, EnvironmentAdmin.OPERATION_FAILED), types);
     }
 
+    /**
+     * What a remote console receives must deserialize without Cairn's classes: every failure of an
+     * operation (as the MBean server throws it, wrapper included), every notification and every
+     * attribute value is serialized here and read back through a class loader that has only the
+     * JDK's classes, as jconsole would.
+     */
+    @Test
+    void whatARemoteConsoleReceivesNeedsOnlyJdkClasses() throws Exception {
+        List<Object> sent = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> sent.add(n), null, null);
+        Object[][] calls = {
+                {"hotBackup", new Object[] {"../out", false}}, {"hotBackup", new Object[] {"x/" + "y".repeat(300), false}},
+                {"hotBackup", new Object[] {null, true}}, {"updateBackup", new Object[] {"missing"}},
+                {"heuristicCommit", new Object[] {"1:zz:00"}}, {"heuristicRollback", new Object[] {"7:0a:0b"}},
+                {"forget", new Object[] {null}}, {"updateFailover", new Object[0]}, {"takeOverArchive", new Object[0]}};
+        for (Object[] call : calls) {
+            Object[] args = (Object[]) call[1];
+            String[] sig = new String[args.length];
+            for (int i = 0; i < args.length; i++) {
+                sig[i] = args[i] instanceof Boolean ? "boolean" : String.class.getName();
+            }
+            try {
+                server.invoke(name, (String) call[0], args, sig);
+                org.junit.jupiter.api.Assertions.fail(call[0] + " should have failed");
+            } catch (javax.management.JMException | RuntimeException e) {
+                sent.add(e);
+            }
+        }
+        admin.hotBackup("b1", false);
+        admin.verify();
+        for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
+            sent.add(String.valueOf(a.getName()));
+            Object v = server.getAttribute(name, a.getName());
+            if (v != null) {
+                sent.add(v);
+            }
+        }
+        assertTrue(sent.stream().anyMatch(o -> o instanceof Notification n
+                && n.getType().equals(EnvironmentAdmin.OPERATION_FAILED)), sent.toString());
+        for (Object o : sent) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(o);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray())) {
+                @Override
+                protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws ClassNotFoundException {
+                    return Class.forName(desc.getName(), false, ClassLoader.getPlatformClassLoader());
+                }
+            }) {
+                assertEquals(o.getClass(), in.readObject().getClass());
+            } catch (ClassNotFoundException e) {
+                org.junit.jupiter.api.Assertions.fail("a console without Cairn's classes cannot read " + o + ": " + e);
+            }
+        }
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {
