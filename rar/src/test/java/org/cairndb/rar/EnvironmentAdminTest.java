@@ -319,6 +319,43 @@ class EnvironmentAdminTest extends AdapterFixture {
         }
     }
 
+    /**
+     * A verify that finds damage ends with a "completed" notification, as one that finds none: its
+     * user data did not say which, so a console or monitor filtering notifications could not tell a
+     * damaged environment from a sound one without parsing the message. It now carries ok and problems.
+     */
+    @Test
+    void aVerifyThatFindsDamageSaysSoInItsNotification() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 200; i++) {
+                c.putString("t", "k" + i, "v".repeat(50));
+            }
+        }
+        admin.checkpoint(true);
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> seen.add(n), null, null);
+        admin.verify();
+        java.util.Map<?, ?> sound = (java.util.Map<?, ?>) seen.get(seen.size() - 1).getUserData();
+        assertEquals(Boolean.TRUE, sound.get("ok"), sound.toString());
+        assertEquals(0, sound.get("problems"), sound.toString());
+
+        Path data = Path.of(admin.listDataFiles().get(0));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[64]);
+            f.seek(f.length() / 2 + 100);
+            f.write("damage".repeat(10).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        seen.clear();
+        org.cairndb.rar.admin.VerifyInfo v = admin.verify();
+        assertFalse(v.isOk(), v.toString());
+        Notification last = seen.get(seen.size() - 1);
+        java.util.Map<?, ?> damaged = (java.util.Map<?, ?>) last.getUserData();
+        assertEquals(Boolean.FALSE, damaged.get("ok"), last.getType() + " " + damaged);
+        assertEquals(v.getProblems().size(), damaged.get("problems"), damaged.toString());
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

@@ -448,6 +448,9 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             VerifyInfo info = new VerifyInfo(r.ok(), problems, r.warnings(), summary);
             Map<String, Object> d = data(op, home);
             d.put("elapsedMillis", System.currentTimeMillis() - t0[0]);
+            // What a monitor filtering notifications needs: a verify that found damage completes too.
+            d.put("ok", r.ok());
+            d.put("problems", problems.size());
             notify(OPERATION_COMPLETED, op + " of " + home + ": " + summary, d);
             LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "verify of Cairn environment '"
                     + me.name() + "': " + summary + (problems.isEmpty() ? "" : ": " + problems));
