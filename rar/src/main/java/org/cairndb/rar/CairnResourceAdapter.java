@@ -59,7 +59,7 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
         Map<String, ManagedEnvironment> started = new LinkedHashMap<>();
         try {
             for (EnvironmentSettings s : settings) {
-                ManagedEnvironment me = new ManagedEnvironment(s, ctx);
+                ManagedEnvironment me = new ManagedEnvironment(s, settings, ctx);
                 started.put(s.name(), me);
                 me.start();
             }

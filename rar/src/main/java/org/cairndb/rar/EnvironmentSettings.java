@@ -345,16 +345,19 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         return n;
     }
 
-    /** {@code true} or {@code false} (any case; empty is false), with system properties expanded. */
+    /**
+     * A switch, with system properties expanded: the words the home's cairn.properties takes for one
+     * (true/yes/on, false/no/off, any case), so that a value that works there works here too; empty
+     * is false.
+     */
     private static boolean flag(String value, String property, String envName) {
         String text = str(value, property, envName);
-        if (text.isEmpty() || text.equalsIgnoreCase("false")) {
-            return false;
-        }
-        if (text.equalsIgnoreCase("true")) {
-            return true;
-        }
-        throw new IllegalArgumentException(property + "=" + text + ": not true or false");
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "", "false", "no", "off" -> false;
+            case "true", "yes", "on" -> true;
+            default -> throw new IllegalArgumentException(property + "=" + text
+                    + ": not true or false (yes/no and on/off are accepted too)");
+        };
     }
 
     private static String require(String value, String property, List<String> problems) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -57,6 +58,7 @@ public final class ManagedEnvironment {
     private final EnvironmentSettings settings;
     private final BootstrapContext ctx;
     private final ThreadTransaction threadTransaction;
+    private final List<EnvironmentSettings> deployment;
     private final CountDownLatch started = new CountDownLatch(1);
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicBoolean checkpointRunning = new AtomicBoolean();
@@ -77,9 +79,11 @@ public final class ManagedEnvironment {
     private volatile String lastBackup = "none";
     private Timer timer;
     private ObjectName objectName;
+    private volatile EnvironmentAdmin admin; // set once its MBean is registered: scheduled updates notify through it
 
-    ManagedEnvironment(EnvironmentSettings settings, BootstrapContext ctx) {
+    ManagedEnvironment(EnvironmentSettings settings, List<EnvironmentSettings> deployment, BootstrapContext ctx) {
         this.settings = settings;
+        this.deployment = List.copyOf(deployment);
         this.ctx = ctx;
         this.threadTransaction = ThreadTransaction.of(ctx);
     }
@@ -95,6 +99,14 @@ public final class ManagedEnvironment {
 
     public EnvironmentSettings settings() {
         return settings;
+    }
+
+    /**
+     * The settings of every environment the same adapter opens, this one's included: they share the
+     * backup root, so a backup target must also keep clear of the others' failover directories.
+     */
+    public List<EnvironmentSettings> deployment() {
+        return deployment;
     }
 
     /** FAILED also when the environment failed after it opened (a log write failed, say). */
@@ -329,7 +341,9 @@ public final class ManagedEnvironment {
                 LOG.log(System.Logger.Level.WARNING, "replacing a stale MBean " + on + " (its environment is " + other + ")");
                 server.unregisterMBean(on);
             }
-            server.registerMBean(EnvironmentAdmin.mbean(new EnvironmentAdmin(this)), on);
+            EnvironmentAdmin a = new EnvironmentAdmin(this);
+            server.registerMBean(EnvironmentAdmin.mbean(a), on);
+            admin = a;
             objectName = on;
         } catch (javax.management.JMException e) {
             throw new IllegalStateException("cannot register the admin MBean of Cairn environment '" + name() + "': "
@@ -463,7 +477,12 @@ public final class ManagedEnvironment {
                     && failoverScheduled.compareAndSet(false, true)) {
                 submit("failover update of Cairn environment '" + name() + "'", () -> {
                     try {
-                        updateFailover(null);
+                        EnvironmentAdmin a = admin;
+                        if (a != null) {
+                            a.scheduledFailoverUpdate(); // notified, as the admin's own updates are
+                        } else {
+                            updateFailover(null);
+                        }
                     } catch (RuntimeException | IOException ex) {
                         LOG.log(System.Logger.Level.WARNING, "scheduled failover update of Cairn environment '" + name()
                                 + "' to " + settings.failoverDir() + " failed: " + ex.getMessage(), ex);
@@ -537,12 +556,12 @@ public final class ManagedEnvironment {
             beginOperation();
             try {
                 BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
-                lastFailover = java.time.Instant.now() + ": " + describe(r) + " into " + dir;
+                lastFailover = now() + ": " + describe(r) + " into " + dir;
                 LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
                 return r;
             } catch (IOException | RuntimeException ex) {
                 // LastFailoverUpdate shows the failure: the admin sees that the copy is behind, and why.
-                lastFailover = java.time.Instant.now() + ": failed: " + ex.getMessage() + " (into " + dir + ")";
+                lastFailover = now() + ": failed: " + ex.getMessage() + " (into " + dir + ")";
                 throw ex;
             } finally {
                 // Also when it failed: the timer's next attempt then comes an interval later. Counting
@@ -561,13 +580,13 @@ public final class ManagedEnvironment {
         beginOperation();
         try {
             BackupResult r = org.cairndb.backup.HotBackup.run(environment().internals(), target, options);
-            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+            lastBackup = now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + ": " + describe(r);
             return r;
         } catch (IOException | RuntimeException ex) {
             // Shown as LastFailoverUpdate shows a failed update: the last backup the admin asked for is
             // not there, and the attribute says why (it named the last success until now).
-            lastBackup = java.time.Instant.now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
+            lastBackup = now() + ": " + (options.update() ? "update of " : "hot backup to ") + target
                     + " failed: " + ex.getMessage();
             throw ex;
         } finally {
@@ -624,8 +643,14 @@ public final class ManagedEnvironment {
         }
     }
 
+    /** Now, in milliseconds as every other time the MBean shows (LastCheckpointTime, manifests). */
+    private static java.time.Instant now() {
+        return java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
     static String describe(BackupResult r) {
-        return r.filesCopied() + " files, " + r.bytesCopied() + " bytes in " + r.durationMillis() + " ms, log "
+        return org.cairndb.util.Counted.of(r.filesCopied(), "file") + ", " + org.cairndb.util.Counted.of(r.bytesCopied(),
+                "byte") + " in " + r.durationMillis() + " ms, log "
                 + r.manifest().startLsn() + " to " + r.manifest().endLsn();
     }
 

@@ -103,6 +103,11 @@ final class XaBranchSupport implements BranchSupport {
 
     private String decide(String id, boolean commit) {
         Named n = name(id);
+        String decided = alreadyDecided(n);
+        if (decided != null) {
+            throw new IllegalArgumentException("branch " + id.trim() + " was already " + decided + "; nothing changed"
+                    + " (it stays in HeuristicBranches until forget)");
+        }
         if (n.xid != null) {
             HeuristicBranch h = commit ? inDoubt.heuristicCommit(n.xid) : inDoubt.heuristicRollback(n.xid);
             return h.toString();
@@ -118,6 +123,17 @@ final class XaBranchSupport implements BranchSupport {
         }
         return "prepared transaction 0x" + HexFormat.of().formatHex(n.globalId) + " heuristically "
                 + (commit ? "committed" : "rolled back");
+    }
+
+    /** How the branch was decided heuristically ("heuristically committed at ..."), or null if it was not. */
+    private String alreadyDecided(Named n) {
+        String gid = HexFormat.of().formatHex(n.globalId);
+        for (Heuristic h : heuristics()) {
+            if (gid.equalsIgnoreCase(h.globalId()) || n.xid != null && n.xid.toString().equals(h.xid())) {
+                return "heuristically " + (h.committed() ? "committed" : "rolled back") + " at " + h.decidedAt();
+            }
+        }
+        return null;
     }
 
     @Override
@@ -136,12 +152,16 @@ final class XaBranchSupport implements BranchSupport {
             throw new IllegalArgumentException("give the branch: its Xid as formatId:gtridHex:bqualHex, or its global"
                     + " id as 0x...");
         }
-        if (s.startsWith("0x") || s.startsWith("0X")) {
+        // InDoubtBranches and HeuristicBranches show the global id in hex without 0x; an Xid has colons,
+        // so hex digits alone can only be a global id.
+        boolean bareHex = !s.isEmpty() && s.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        if (s.startsWith("0x") || s.startsWith("0X") || bareHex) {
             byte[] gid;
             try {
-                gid = HexFormat.of().parseHex(s.substring(2));
+                gid = HexFormat.of().parseHex(bareHex ? s : s.substring(2));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("'" + id + "' is not a global id in hex (0x...)");
+                throw new IllegalArgumentException("'" + id + "' is not a global id in hex (0x..., an even number of hex"
+                        + " digits)");
             }
             return new Named(XidCodec.decode(gid), gid);
         }

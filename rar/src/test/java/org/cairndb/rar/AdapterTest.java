@@ -480,6 +480,38 @@ class AdapterTest extends AdapterFixture {
     }
 
     /**
+     * What InDoubtBranches shows is what the decisions take: its GlobalId (hex, without 0x) was refused
+     * ("neither an Xid nor a global id"). A second decision on a branch already decided said only "no
+     * in-doubt branch ... (no branch is in doubt)", as if it had never existed; it now says how it was
+     * decided, and that nothing changed.
+     */
+    @Test
+    void anAdminDecidesABranchByTheNamesTheListShows() throws Exception {
+        start(adapter());
+        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
+        javax.transaction.xa.XAResource xa = mc.getXAResource();
+        org.cairndb.xa.CairnXid xid = new org.cairndb.xa.CairnXid(42, b("g"), b("q"));
+        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        h.putString("x", "decided", "yes");
+        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        xa.prepare(xid);
+        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
+        String globalId = admin.getInDoubtBranches().get(0).getGlobalId();
+        assertTrue(admin.heuristicCommit(globalId).contains("committed"));
+        assertEquals("yes", h.getString("x", "decided"));
+        for (String again : new String[] {xid.toString(), "0x" + globalId}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.heuristicRollback(again));
+            assertTrue(e.getMessage().contains("already heuristically committed"), e.getMessage());
+        }
+        assertEquals("yes", h.getString("x", "decided"), "the second decision changed nothing");
+        assertTrue(admin.getHeuristicBranches().get(0).isCommitted());
+        assertTrue(admin.forget(admin.getHeuristicBranches().get(0).getGlobalId()));
+        mc.destroy();
+    }
+
+    /**
      * A writer outside XA (auto-commit, or a local transaction) blocked by an in-doubt branch got the
      * engine's message alone, naming the holder by its global id in hex; only work inside an XA branch
      * was told the holder's Xid, the name the in-doubt list and the admin's decisions use.

@@ -92,6 +92,270 @@ class EnvironmentAdminTest extends AdapterFixture {
         assertTrue(messages.stream().noneMatch(m -> m.contains(" 1 files")), messages.toString());
     }
 
+    /**
+     * LastBackup and LastFailoverUpdate said "1 files" after a copy of one file (a new environment's
+     * one log segment), where the operation's notifications and result say "1 file"; and their times
+     * had nanoseconds (2026-12-04T15:17:03.955062086Z) where every other time has milliseconds.
+     */
+    @Test
+    void lastBackupAndLastFailoverUpdateCountInWords() throws Exception {
+        ra.stop();
+        ra = adapter(dir, "unit", "homes");
+        ra.setFailoverDirectory("failover");
+        ra.setFailoverInterval("0");
+        ra.start(ctx);
+        assertEquals(1, admin.hotBackup("b1", false).getFilesCopied());
+        assertTrue(admin.getLastBackup().contains(": 1 file, "), admin.getLastBackup());
+        assertEquals(1, admin.updateFailover().getFilesCopied());
+        assertTrue(admin.getLastFailoverUpdate().contains(": 1 file, "), admin.getLastFailoverUpdate());
+        // Their times in milliseconds, as LastCheckpointTime and the backup manifest give them (not nanoseconds).
+        for (String last : new String[] {admin.getLastBackup(), admin.getLastFailoverUpdate()}) {
+            java.time.Instant t = java.time.Instant.parse(last.substring(0, last.indexOf(": ")));
+            assertEquals(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), t, last);
+        }
+    }
+
+    /**
+     * With several environments, each one's hot backup was checked only against its own failover
+     * directory: unit's backup went into beta's failover directory (not made yet), and beta's
+     * failover updates were refused from then on ("it is a backup of environment ..., not of this
+     * one"). Another environment's failover directory is now refused as a target, naming it, and
+     * nothing is written.
+     */
+    @Test
+    void aBackupTargetInAnotherEnvironmentsFailoverDirectoryIsRefused() throws Exception {
+        ra.stop();
+        ra = adapter(dir, "unit", "homes");
+        ra.setAdditionalEnvironments("beta");
+        ra.setFailoverDirectory("failover/{env}");
+        ra.setFailoverInterval("0");
+        ra.start(ctx);
+        for (String target : new String[] {"failover/beta", "failover/beta/sub", "failover"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(target, false),
+                    target);
+            assertTrue(e.getMessage().contains("overlaps the failover directory"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> admin.hotBackup("failover/beta", false));
+        assertTrue(e.getMessage().contains(dir.resolve("backups/failover/beta") + " of environment 'beta'"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("backups/failover/beta")), "nothing was written");
+        assertEquals(1, admin("beta").updateFailover().getFilesCopied(), "beta's failover copy is its own");
+    }
+
+    /**
+     * A new directory inside an earlier backup passed the checks (it is new and inside the root):
+     * hotBackup("b1/inner") wrote a second backup into the first one, whose directory then held
+     * files no backup has. A target below a backup (or any Cairn home) is now refused, naming it,
+     * and nothing is written.
+     */
+    @Test
+    void aBackupTargetInsideAnEarlierBackupIsRefused() throws Exception {
+        admin.hotBackup("b1", false);
+        for (String target : new String[] {"b1/inner", "b1/a/b"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.hotBackup(target, false),
+                    target);
+            assertTrue(e.getMessage().contains("lies inside " + dir.resolve("backups/b1") + ", a backup"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.updateBackup("b1/inner"));
+        assertTrue(e.getMessage().contains("lies inside " + dir.resolve("backups/b1") + ", a backup"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("backups/b1/inner")), "nothing was written");
+        assertFalse(Files.exists(dir.resolve("backups/b1/a")), "nothing was written");
+        assertEquals(1, admin.updateBackup("b1").getFilesCopied(), "the earlier backup still updates");
+    }
+
+    /**
+     * The MBean shows what `cairn stat` shows of the same environment, under matching names. It had
+     * no environment id, although a failover update or backup update it refuses names the ids ("a
+     * backup of environment X, not of this one"), and neither the durable end of the log nor the
+     * cache bytes in use. Read while open, then compared with stat's lines once the adapter stopped.
+     */
+    @Test
+    void attributesAgreeWithCairnStat() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 200; i++) {
+                c.putString("t", "k" + i, "v");
+            }
+        }
+        admin.checkpoint(true);
+        java.util.Map<String, Object> mbean = new java.util.HashMap<>();
+        for (String a : new String[] {"EnvironmentId", "LogSegments", "LogSize", "CurrentLogSegment", "LogEndLsn",
+                "LogDurableLsn", "RecoveryStartLsn", "LastCheckpointTime", "CacheCapacity", "CacheUsed"}) {
+            mbean.put(a, server.getAttribute(name, a));
+        }
+        assertEquals(mbean.get("LogEndLsn"), mbean.get("LogDurableLsn"), "SYNC: every commit was forced");
+        long used = (Long) mbean.get("CacheUsed");
+        assertTrue(used >= 0 && used <= (Long) mbean.get("CacheCapacity"), mbean.toString());
+        ra.stop();
+        ra = null;
+        java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, org.cairndb.cli.CairnCli.run(new String[] {"stat", "-h", dir.resolve("homes/unit").toString()},
+                new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()), System.in));
+        java.util.Map<String, String> stat = new java.util.HashMap<>();
+        for (String line : out.toString().split("\n")) {
+            int tab = line.indexOf('\t');
+            if (tab > 0) {
+                stat.put(line.substring(tab + 1), line.substring(0, tab));
+            }
+        }
+        assertEquals(stat.get("Environment id"), mbean.get("EnvironmentId"), out.toString());
+        assertEquals(stat.get("Log segments on disk"), String.valueOf(mbean.get("LogSegments")));
+        assertEquals(stat.get("Bytes of log on disk"), String.valueOf(mbean.get("LogSize")));
+        assertEquals(stat.get("Current log segment"), String.valueOf(mbean.get("CurrentLogSegment")));
+        assertEquals(stat.get("End of the log (LSN)"), mbean.get("LogEndLsn"));
+        assertEquals(stat.get("Log forced up to (LSN)"), mbean.get("LogDurableLsn"));
+        assertEquals(stat.get("Recovery would start at (LSN)"), mbean.get("RecoveryStartLsn"));
+        // Not the cache size: stat's own process sizes its cache by its own settings.
+    }
+
+    /**
+     * A new target whose own directory cannot be made (a name too long for the file system) failed
+     * saying so, but left the directories on the way that the attempt had made (n1/n2): debris an
+     * admin must find and remove. They are removed again; directories that were there stay.
+     */
+    @Test
+    void aTargetThatCannotBeMadeLeavesNoDirectoriesBehind() throws Exception {
+        Files.createDirectories(dir.resolve("backups/kept"));
+        String tooLong = "x".repeat(300);
+        for (String target : new String[] {"n1/n2/" + tooLong, "kept/n1/" + tooLong + "/b"}) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> admin.hotBackup(target, false), target);
+            assertTrue(e.getClass().getName().startsWith("java.") && e.getMessage().contains("File name too long"),
+                    e.toString());
+        }
+        assertFalse(Files.exists(dir.resolve("backups/n1")), "n1 was made by the attempt");
+        assertTrue(Files.isDirectory(dir.resolve("backups/kept")), "kept was there before");
+        try (var files = Files.list(dir.resolve("backups/kept"))) {
+            assertEquals(0, files.count(), "nothing left inside kept");
+        }
+    }
+
+    /**
+     * What a console shows without a manual: every attribute, operation and parameter has its own
+     * description (not the JDK's "Attribute exposed for management" and the like), parameters their
+     * Java names (not p0, p1), and the notifications their four types. forget's description did not
+     * say what its true or false means (false: there was no decision on that branch to forget).
+     */
+    @Test
+    void theMBeanInfoDescribesEverythingUnderItsName() throws Exception {
+        javax.management.MBeanInfo info = server.getMBeanInfo(name);
+        assertFalse(info.getDescription().isBlank());
+        for (MBeanAttributeInfo a : info.getAttributes()) {
+            assertFalse(a.getDescription() == null || a.getDescription().isBlank()
+                    || a.getDescription().contains("exposed for management"), a.getName() + ": " + a.getDescription());
+        }
+        for (javax.management.MBeanOperationInfo o : info.getOperations()) {
+            assertFalse(o.getDescription() == null || o.getDescription().contains("exposed for management"),
+                    o.getName() + ": " + o.getDescription());
+            for (javax.management.MBeanParameterInfo p : o.getSignature()) {
+                assertFalse(p.getName().matches("p\\d+"), o.getName() + " has a parameter named " + p.getName());
+                assertFalse(p.getDescription() == null || p.getDescription().isBlank() || p.getDescription().equals(p.getName()),
+                        o.getName() + "(" + p.getName() + "): " + p.getDescription());
+            }
+        }
+        String forget = java.util.Arrays.stream(info.getOperations()).filter(o -> o.getName().equals("forget")).findFirst()
+                .orElseThrow().getDescription();
+        assertTrue(forget.contains("false"), forget);
+        List<String> types = List.of(info.getNotifications()[0].getNotifTypes());
+        assertEquals(List.of(EnvironmentAdmin.OPERATION_STARTED, EnvironmentAdmin.OPERATION_PROGRESS,
+                EnvironmentAdmin.OPERATION_COMPLETED, EnvironmentAdmin.OPERATION_FAILED), types);
+    }
+
+    /**
+     * What a remote console receives must deserialize without Cairn's classes: every failure of an
+     * operation (as the MBean server throws it, wrapper included), every notification and every
+     * attribute value is serialized here and read back through a class loader that has only the
+     * JDK's classes, as jconsole would.
+     */
+    @Test
+    void whatARemoteConsoleReceivesNeedsOnlyJdkClasses() throws Exception {
+        List<Object> sent = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> sent.add(n), null, null);
+        Object[][] calls = {
+                {"hotBackup", new Object[] {"../out", false}}, {"hotBackup", new Object[] {"x/" + "y".repeat(300), false}},
+                {"hotBackup", new Object[] {null, true}}, {"updateBackup", new Object[] {"missing"}},
+                {"heuristicCommit", new Object[] {"1:zz:00"}}, {"heuristicRollback", new Object[] {"7:0a:0b"}},
+                {"forget", new Object[] {null}}, {"updateFailover", new Object[0]}, {"takeOverArchive", new Object[0]}};
+        for (Object[] call : calls) {
+            Object[] args = (Object[]) call[1];
+            String[] sig = new String[args.length];
+            for (int i = 0; i < args.length; i++) {
+                sig[i] = args[i] instanceof Boolean ? "boolean" : String.class.getName();
+            }
+            try {
+                server.invoke(name, (String) call[0], args, sig);
+                org.junit.jupiter.api.Assertions.fail(call[0] + " should have failed");
+            } catch (javax.management.JMException | RuntimeException e) {
+                sent.add(e);
+            }
+        }
+        admin.hotBackup("b1", false);
+        admin.verify();
+        for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
+            sent.add(String.valueOf(a.getName()));
+            Object v = server.getAttribute(name, a.getName());
+            if (v != null) {
+                sent.add(v);
+            }
+        }
+        assertTrue(sent.stream().anyMatch(o -> o instanceof Notification n
+                && n.getType().equals(EnvironmentAdmin.OPERATION_FAILED)), sent.toString());
+        for (Object o : sent) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(o);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray())) {
+                @Override
+                protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws ClassNotFoundException {
+                    return Class.forName(desc.getName(), false, ClassLoader.getPlatformClassLoader());
+                }
+            }) {
+                assertEquals(o.getClass(), in.readObject().getClass());
+            } catch (ClassNotFoundException e) {
+                org.junit.jupiter.api.Assertions.fail("a console without Cairn's classes cannot read " + o + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * A verify that finds damage ends with a "completed" notification, as one that finds none: its
+     * user data did not say which, so a console or monitor filtering notifications could not tell a
+     * damaged environment from a sound one without parsing the message. It now carries ok and problems.
+     */
+    @Test
+    void aVerifyThatFindsDamageSaysSoInItsNotification() throws Exception {
+        CairnConnectionFactory cf = (CairnConnectionFactory) TestAdapters.factory(ra, "unit").createConnectionFactory();
+        try (CairnConnection c = cf.getConnection()) {
+            for (int i = 0; i < 200; i++) {
+                c.putString("t", "k" + i, "v".repeat(50));
+            }
+        }
+        admin.checkpoint(true);
+        List<Notification> seen = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(name, (n, hb) -> seen.add(n), null, null);
+        admin.verify();
+        java.util.Map<?, ?> sound = (java.util.Map<?, ?>) seen.get(seen.size() - 1).getUserData();
+        assertEquals(Boolean.TRUE, sound.get("ok"), sound.toString());
+        assertEquals(0, sound.get("problems"), sound.toString());
+
+        Path data = Path.of(admin.listDataFiles().get(0));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(new byte[64]);
+            f.seek(f.length() / 2 + 100);
+            f.write("damage".repeat(10).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        seen.clear();
+        org.cairndb.rar.admin.VerifyInfo v = admin.verify();
+        assertFalse(v.isOk(), v.toString());
+        Notification last = seen.get(seen.size() - 1);
+        java.util.Map<?, ?> damaged = (java.util.Map<?, ?>) last.getUserData();
+        assertEquals(Boolean.FALSE, damaged.get("ok"), last.getType() + " " + damaged);
+        assertEquals(v.getProblems().size(), damaged.get("problems"), damaged.toString());
+    }
+
     /** Branch names that are neither an Xid nor a global id are refused with a message saying what is expected. */
     @Test
     void branchNamesInUnknownFormatsAreRefused() {

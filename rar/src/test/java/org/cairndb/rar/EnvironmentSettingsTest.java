@@ -2,6 +2,7 @@ package org.cairndb.rar;
 
 import static org.cairndb.rar.TestAdapters.adapter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,6 +63,25 @@ class EnvironmentSettingsTest {
         assertEquals(Duration.ofDays(366), s.failoverInterval());
     }
 
+    /**
+     * The home's cairn.properties takes yes/no and on/off for a switch (cairn.log.autoremove=yes);
+     * the adapter refused LogAutoRemove=yes ("not true or false"), so the same word worked in one
+     * place and failed the deployment in the other. Both now take the same words, in any case.
+     */
+    @Test
+    void switchesTakeTheWordsCairnPropertiesTakes() {
+        for (String on : new String[] {"true", "yes", "on", "YES", " On "}) {
+            CairnResourceAdapter a = adapter(dir, "unit", "homes");
+            a.setLogAutoRemove(on);
+            assertTrue(EnvironmentSettings.of(a).get(0).config().logAutoRemove(), on);
+        }
+        for (String off : new String[] {"false", "no", "off", "NO", "", " "}) {
+            CairnResourceAdapter a = adapter(dir, "unit", "homes");
+            a.setLogAutoRemove(off);
+            assertFalse(EnvironmentSettings.of(a).get(0).config().logAutoRemove(), off);
+        }
+    }
+
     @Test
     void badNumbersSizesAndNamesAreNamed() {
         assertRefused("CacheSize=0: cache size 0 is below the minimum", a -> a.setCacheSize("0"));
@@ -73,7 +93,8 @@ class EnvironmentSettingsTest {
                 a -> a.setConnectionWaitSeconds(Long.toString(Long.MAX_VALUE)));
         assertRefused("StartWaitSeconds=-5: must not be negative", a -> a.setStartWaitSeconds("-5"));
         assertRefused("ConnectionWaitSeconds=1min: not a whole number", a -> a.setConnectionWaitSeconds("1min"));
-        assertRefused("LogAutoRemove=yes: not true or false", a -> a.setLogAutoRemove("yes"));
+        assertRefused("LogAutoRemove=maybe: not true or false (yes/no and on/off are accepted too)",
+                a -> a.setLogAutoRemove("maybe"));
         assertRefused("FailoverInterval=often: not a duration", a -> {
             a.setFailoverDirectory("failover");
             a.setFailoverInterval("often");

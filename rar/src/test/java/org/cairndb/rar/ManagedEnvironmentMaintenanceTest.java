@@ -95,6 +95,51 @@ class ManagedEnvironmentMaintenanceTest extends AdapterFixture {
     }
 
     /**
+     * The timer's failover updates sent no notification at all: an admin watching the MBean in a
+     * console saw the updates it called itself, but not the scheduled ones, nor their failures (the
+     * copy falling behind). They now send the same started, progress and completed or failed
+     * notifications as updateFailover(), marked scheduled.
+     */
+    @Test
+    void scheduledFailoverUpdatesAreNotified() throws Exception {
+        Path failover = dir.resolve("backups/failover/unit");
+        CairnResourceAdapter a = adapter(dir, "unit", "homes");
+        a.setFailoverDirectory("failover/{env}");
+        a.setFailoverInterval("1s");
+        start(a);
+        java.util.List<javax.management.Notification> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        server.addNotificationListener(ManagedEnvironment.objectName("unit"), (n, hb) -> seen.add(n), null, null);
+        assertEquals(1, tick(), "the first failover update follows the start");
+        java.util.List<String> types = seen.stream().map(javax.management.Notification::getType).toList();
+        assertEquals(org.cairndb.rar.admin.EnvironmentAdmin.OPERATION_STARTED, types.get(0), types.toString());
+        assertTrue(types.contains(org.cairndb.rar.admin.EnvironmentAdmin.OPERATION_PROGRESS), types.toString());
+        assertEquals(org.cairndb.rar.admin.EnvironmentAdmin.OPERATION_COMPLETED, types.get(types.size() - 1),
+                types.toString());
+        java.util.Map<?, ?> data = (java.util.Map<?, ?>) seen.get(seen.size() - 1).getUserData();
+        assertEquals("updateFailover", data.get("operation"));
+        assertEquals(failover.toString(), data.get("target"));
+        assertEquals(Boolean.TRUE, data.get("scheduled"));
+
+        // The next one fails: the copy's place is taken by a file.
+        seen.clear();
+        Path moved = dir.resolve("backups/moved");
+        Files.move(failover, moved);
+        Files.writeString(failover, "in the way");
+        await("the interval to pass", () -> {
+            try {
+                return tick() == 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        javax.management.Notification last = seen.get(seen.size() - 1);
+        assertEquals(org.cairndb.rar.admin.EnvironmentAdmin.OPERATION_FAILED, last.getType(), seen.toString());
+        assertTrue(last.getMessage().contains(failover.toString()), last.getMessage());
+        assertTrue(admin("unit").getLastFailoverUpdate().contains("failed"), admin("unit").getLastFailoverUpdate());
+    }
+
+    /**
      * The home's cairn.properties overrides the adapter's settings (adapter.md), but the timer
      * checked CheckpointKBytes and CheckpointMinutes as the adapter had them: cairn.checkpoint.kbytes
      * there changed nothing.

@@ -21,6 +21,10 @@ public interface CairnEnvironmentMXBean {
     @Description("Absolute home directory of the environment")
     String getHome();
 
+    @Description("The environment's id (cairn stat's \"Environment id\"): its backups and failover copy carry it, and an"
+            + " update of a copy of another environment is refused naming both ids")
+    String getEnvironmentId();
+
     @Description("STARTING (recovering), OPEN, FAILED or CLOSED")
     String getState();
 
@@ -56,6 +60,10 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Where the next log record goes (segment/offset)")
     String getLogEndLsn();
+
+    @Description("How far the log is forced to disk (segment/offset); behind LogEndLsn while commits that were not"
+            + " forced (WRITE_NO_SYNC, NO_SYNC) wait for the next force")
+    String getLogDurableLsn();
 
     @Description("Log bytes appended since the environment was opened")
     long getLogBytesWritten();
@@ -105,6 +113,9 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Page cache size in bytes")
     long getCacheCapacity();
+
+    @Description("Bytes of pages in the page cache")
+    long getCacheUsed();
 
     @Description("Bytes of pages waiting for a checkpoint")
     long getDirtyBytes();
@@ -164,13 +175,17 @@ public interface CairnEnvironmentMXBean {
 
     @Description("Commit an in-doubt branch by an administrator's decision (remembered until forget)")
     String heuristicCommit(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 
     @Description("Roll back an in-doubt branch by an administrator's decision (remembered until forget)")
     String heuristicRollback(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 
-    @Description("Forget a heuristic decision once the transaction manager knows of it")
+    @Description("Forget a heuristic decision once the transaction manager knows of it; returns true if it was"
+            + " forgotten, false if there was no heuristic decision on that branch (nothing changed)")
     boolean forget(
-            @Description("The branch: its Xid as formatId:gtridHex:bqualHex, or its global id as 0x...") String xid);
+            @Description("The branch as InDoubtBranches shows it: its Xid"
+                    + " (formatId:gtridHex:bqualHex), or its GlobalId in hex (0x in front optional)") String xid);
 }

@@ -86,6 +86,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     @Override
+    public String getEnvironmentId() {
+        return call("environment id", () -> env().internals().environmentId().toString());
+    }
+
+    @Override
     public String getState() {
         return me.state().name();
     }
@@ -149,6 +154,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     @Override
     public String getLogEndLsn() {
         return call("statistics", () -> stats().logEndLsn());
+    }
+
+    @Override
+    public String getLogDurableLsn() {
+        return call("statistics", () -> stats().logDurableLsn());
     }
 
     @Override
@@ -237,6 +247,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     @Override
     public long getCacheCapacity() {
         return call("statistics", () -> stats().cacheCapacity());
+    }
+
+    @Override
+    public long getCacheUsed() {
+        return call("statistics", () -> stats().cacheUsed());
     }
 
     @Override
@@ -340,9 +355,45 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     public BackupInfo hotBackup(String directory, boolean checkpointFirst) {
         return operation(() -> {
             Path target = call("hotBackup", () -> target(directory, false));
-            return longOperation("hotBackup", target, progress -> me.backup(target,
-                    BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+            Path existed = nearestExisting(target);
+            try {
+                return longOperation("hotBackup", target, progress -> me.backup(target,
+                        BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+            } catch (RuntimeException e) {
+                removeDirectoriesOnTheWay(target, existed);
+                throw e;
+            }
         });
+    }
+
+    private static Path nearestExisting(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
+    }
+
+    /**
+     * After a backup failed before its target directory was made (a name the file system refuses,
+     * say): removes the directories on the way to it that the attempt made, below {@code existed},
+     * so that a refused target leaves nothing behind. Only empty ones: a directory that holds
+     * anything (another backup being made there meanwhile) stays. A target that was made is left
+     * as it is, an unfinished backup without a manifest.
+     */
+    private static void removeDirectoriesOnTheWay(Path target, Path existed) {
+        if (existed == null || Files.exists(target)) {
+            return;
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(existed) && !p.equals(existed); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (java.nio.file.DirectoryNotEmptyException inUse) {
+                return;
+            } catch (IOException neverMade) {
+                // its name is the one refused: nothing to remove there, go on with its parent
+            }
+        }
     }
 
     @Override
@@ -397,6 +448,9 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             VerifyInfo info = new VerifyInfo(r.ok(), problems, r.warnings(), summary);
             Map<String, Object> d = data(op, home);
             d.put("elapsedMillis", System.currentTimeMillis() - t0[0]);
+            // What a monitor filtering notifications needs: a verify that found damage completes too.
+            d.put("ok", r.ok());
+            d.put("problems", problems.size());
             notify(OPERATION_COMPLETED, op + " of " + home + ": " + summary, d);
             LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "verify of Cairn environment '"
                     + me.name() + "': " + summary + (problems.isEmpty() ? "" : ": " + problems));
@@ -440,19 +494,45 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     private BackupInfo longOperation(String op, Path target, BackupCall body) {
-        notify(OPERATION_STARTED, op + " to " + target + " started", data(op, target));
+        RuntimeException[] cleaned = new RuntimeException[1];
+        try {
+            BackupResult r = notified(op, target, body, false, e -> (cleaned[0] = clean(op, e)).getMessage());
+            return new BackupInfo(target.toString(), r.filesCopied(), r.bytesCopied(), r.durationMillis(),
+                    r.manifest().startLsn(), r.manifest().endLsn(), r.recovery() == null ? null : r.recovery().toString());
+        } catch (IOException | RuntimeException e) {
+            throw cleaned[0] != null ? cleaned[0] : clean(op, e);
+        }
+    }
+
+    /**
+     * A failover update the maintenance timer runs: the same notifications as {@link #updateFailover()},
+     * their user data marked {@code scheduled}, so that a console sees the copy fall behind. A failure
+     * is thrown as it is, for the timer to log.
+     */
+    public void scheduledFailoverUpdate() throws IOException {
+        Path dir = me.settings().failoverDir();
+        if (dir == null) {
+            me.updateFailover(null); // says that there is no failover directory
+            return;
+        }
+        notified("updateFailover", dir, me::updateFailover, true, EnvironmentAdmin::message);
+    }
+
+    /** Runs {@code body} between a started and a completed or failed notification, with progress between. */
+    private BackupResult notified(String op, Path target, BackupCall body, boolean scheduled,
+            java.util.function.Function<Exception, String> why) throws IOException {
+        notify(OPERATION_STARTED, op + " to " + target + " started" + (scheduled ? " (scheduled)" : ""),
+                data(op, target, scheduled));
         try {
             BackupResult r = body.run(p -> {
-                Map<String, Object> d = data(op, target);
+                Map<String, Object> d = data(op, target, scheduled);
                 d.put("phase", p.phase());
                 d.put("files", p.files());
                 d.put("bytes", p.bytes());
                 d.put("elapsedMillis", p.elapsedMillis());
                 notify(OPERATION_PROGRESS, op + " to " + target + ": " + p, d);
             });
-            BackupInfo info = new BackupInfo(target.toString(), r.filesCopied(), r.bytesCopied(), r.durationMillis(),
-                    r.manifest().startLsn(), r.manifest().endLsn(), r.recovery() == null ? null : r.recovery().toString());
-            Map<String, Object> d = data(op, target);
+            Map<String, Object> d = data(op, target, scheduled);
             d.put("files", r.filesCopied());
             d.put("bytes", r.bytesCopied());
             d.put("elapsedMillis", r.durationMillis());
@@ -460,12 +540,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                     + r.durationMillis() + " ms";
             notify(OPERATION_COMPLETED, op + " to " + target + " done: " + copied, d);
             LOG.log(System.Logger.Level.INFO, op + " of Cairn environment '" + me.name() + "' to " + target + " done: "
-                    + copied);
-            return info;
+                    + copied + (scheduled ? " (scheduled)" : ""));
+            return r;
         } catch (IOException | RuntimeException e) {
-            RuntimeException clean = clean(op, e);
-            notify(OPERATION_FAILED, op + " to " + target + " failed: " + clean.getMessage(), data(op, target));
-            throw clean;
+            notify(OPERATION_FAILED, op + " to " + target + " failed: " + why.apply(e), data(op, target, scheduled));
+            throw e;
         }
     }
 
@@ -514,11 +593,30 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                         + ", outside the backup root " + root);
             }
         }
-        Path failover = me.settings().failoverDir();
-        boolean named = failover != null && overlaps(target, failover);
-        if (named || failover != null && overlaps(realPath(target), realPath(failover))) {
-            throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory " + failover
-                    + (named ? "" : " through a symbolic link") + "; use updateFailover for that copy");
+        // Every environment of the deployment shares the root: another one's failover copy is no
+        // place for this one's backup either (its updates would be refused from then on).
+        for (org.cairndb.rar.EnvironmentSettings other : me.deployment()) {
+            Path failover = other.failoverDir();
+            if (failover == null) {
+                continue;
+            }
+            boolean named = overlaps(target, failover);
+            if (named || overlaps(realPath(target), realPath(failover))) {
+                boolean own = other.name().equals(me.name());
+                throw new IllegalArgumentException("backup target " + target + " overlaps the failover directory "
+                        + failover + (own ? "" : " of environment '" + other.name() + "'")
+                        + (named ? "" : " through a symbolic link")
+                        + (own ? "; use updateFailover for that copy" : "; choose another directory"));
+            }
+        }
+        // A backup's directory (or any Cairn home) holds only its own files: a new directory inside
+        // it would pass as "new" but add a foreign tree to it.
+        for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+            if (Files.exists(p.resolve(org.cairndb.backup.BackupManifest.FILE_NAME))
+                    || Files.exists(p.resolve(org.cairndb.env.EnvironmentHome.LOCK_FILE))) {
+                throw new IllegalArgumentException("backup target " + target + " lies inside " + p + ", a backup or"
+                        + " Cairn environment; choose a directory outside it");
+            }
         }
         if (update) {
             if (!Files.isDirectory(target)) {
@@ -555,7 +653,14 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     private Map<String, Object> data(String op, Path target) {
+        return data(op, target, false);
+    }
+
+    private Map<String, Object> data(String op, Path target, boolean scheduled) {
         Map<String, Object> d = new HashMap<>();
+        if (scheduled) {
+            d.put("scheduled", true);
+        }
         d.put("environment", me.name());
         d.put("operation", op);
         d.put("target", target.toString());
