@@ -93,6 +93,14 @@ public final class Verifier {
     private UUID environmentId;
     private Path environmentIdSource;
 
+    /** Reports every {@link #progressMillis}, and at the end of each phase; null for none. */
+    private java.util.function.Consumer<VerifyProgress> progress;
+    private long progressMillis = 3000;
+    private final long startMillis = System.currentTimeMillis();
+    private long lastProgress = startMillis;
+    private int phaseFiles;
+    private long phaseBytes;
+
     public Verifier(Path home) {
         this(NioFileIO.INSTANCE, home);
     }
@@ -100,6 +108,45 @@ public final class Verifier {
     public Verifier(FileIO io, Path home) {
         this.io = org.cairndb.io.NamingFileIO.of(io); // a failing read names its file
         this.home = EnvironmentHome.detect(home); // a flat backup holds data files and segments side by side
+    }
+
+    /**
+     * Has {@code listener} told where the verification stands: every few seconds while it reads,
+     * and at the end of the data files and of the log (files checked, bytes read, time), so that an
+     * admin watching a verify of a large environment (through the adapter's MBean) sees it move.
+     */
+    public Verifier progress(java.util.function.Consumer<VerifyProgress> listener) {
+        this.progress = listener;
+        return this;
+    }
+
+    /** As {@link #progress(java.util.function.Consumer)}, reporting at most every {@code millis} (3,000 by default). */
+    public Verifier progress(java.util.function.Consumer<VerifyProgress> listener, long millis) {
+        this.progressMillis = millis;
+        return progress(listener);
+    }
+
+    private void read(long bytes, String phase) {
+        phaseBytes += bytes;
+        report(phase, false);
+    }
+
+    private void report(String phase, boolean always) {
+        if (progress == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (!always && now - lastProgress < progressMillis) {
+            return;
+        }
+        lastProgress = now;
+        progress.accept(new VerifyProgress(phase, phaseFiles, phaseBytes, now - startMillis));
+    }
+
+    private void endPhase(String phase) {
+        report(phase, true);
+        phaseFiles = 0;
+        phaseBytes = 0;
     }
 
     /**
@@ -138,7 +185,12 @@ public final class Verifier {
                 }
             }
         }
-        LogSummary log = everything ? verifyLog() : null;
+        endPhase("data files");
+        LogSummary log = null;
+        if (everything) {
+            log = verifyLog();
+            endPhase("log");
+        }
         return new Report(List.copyOf(problems), List.copyOf(warnings), List.copyOf(summaries), log);
     }
 
@@ -161,6 +213,8 @@ public final class Verifier {
             checkHeaderCopies(path, h);
             TreeWalk walk = new TreeWalk(df, path, h);
             walk.run();
+            phaseFiles++;
+            report("data files", false);
             long unreachable = walk.unreachableAllocated();
             if (unreachable > 0) {
                 warnings.add(path + ": " + org.cairndb.util.Counted.of(unreachable, "page")
@@ -282,6 +336,7 @@ public final class Verifier {
             Page page;
             try {
                 page = df.load(pos);
+                read(pageSize, "data files");
             } catch (CorruptionException e) {
                 problems.add(fromCorruption(e));
                 return;
@@ -487,7 +542,13 @@ public final class Verifier {
     private LogScanner.Result scanLog(Path logDir, long from) throws IOException {
         // Large records are read in pieces and their values skipped: a transaction of several 16 MiB
         // values is checked (every byte of its checksum, the layout of its writes) in a piece of memory.
+        long[] segment = {-1};
         return new LogScanner(io, logDir).readingLargeRecordsInPieces().scan(from, environmentId, frame -> {
+            if (Lsn.segment(frame.lsn()) != segment[0]) { // a segment is counted once its first record is read
+                phaseFiles++;
+                segment[0] = Lsn.segment(frame.lsn());
+            }
+            read(frame.size(), "log");
             try {
                 LogRecord.decode(frame, org.cairndb.log.Op.SKIP_VALUES);
             } catch (java.io.UncheckedIOException e) {

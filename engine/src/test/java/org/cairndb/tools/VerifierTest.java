@@ -99,6 +99,43 @@ class VerifierTest {
         assertTrue(r.log().records() > 300, r.log()::toString);
     }
 
+    /** Progress is reported while pages and records are read, and at the end of each phase with its totals. */
+    @Test
+    void progressIsReportedForTheDataFilesThenTheLog() throws IOException {
+        List<VerifyProgress> seen = new java.util.ArrayList<>();
+        Verifier.Report r = new Verifier(home).progress(seen::add, 0).verify(List.of());
+        assertTrue(r.ok(), () -> r.problems().toString());
+        List<String> phases = seen.stream().map(VerifyProgress::phase).distinct().toList();
+        assertEquals(List.of("data files", "log"), phases, seen::toString);
+        VerifyProgress lastData = seen.stream().filter(p -> p.phase().equals("data files")).reduce((a, b) -> b).orElseThrow();
+        assertEquals(1, lastData.files(), lastData::toString);
+        // Every tree page is read: at least the pages of the tree the summary counts.
+        assertTrue(lastData.bytes() >= r.databases().get(0).treePages() * 8192, lastData::toString);
+        VerifyProgress lastLog = seen.get(seen.size() - 1);
+        assertEquals("log", lastLog.phase());
+        assertEquals(r.log().segments(), lastLog.files(), lastLog::toString);
+        long logBytes = 0;
+        try (var files = Files.list(home.resolve("log"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                logBytes += Files.size(f);
+            }
+        }
+        assertTrue(lastLog.bytes() > 0 && lastLog.bytes() <= logBytes, lastLog + " of " + logBytes + " bytes of segments");
+        for (int i = 1; i < seen.size(); i++) {
+            VerifyProgress a = seen.get(i - 1);
+            VerifyProgress b = seen.get(i);
+            if (a.phase().equals(b.phase())) {
+                assertTrue(b.bytes() >= a.bytes() && b.files() >= a.files(), a + " then " + b);
+            }
+        }
+        // With the default interval (3 s), this small verify reports the ends of its phases (and at most
+        // a few reports between them, on a machine slow enough to take that long).
+        List<VerifyProgress> ends = new java.util.ArrayList<>();
+        new Verifier(home).progress(ends::add).verify(List.of());
+        assertTrue(ends.size() >= 2 && ends.size() < seen.size(), ends::toString);
+        assertEquals(lastLog.files(), ends.get(ends.size() - 1).files(), ends::toString);
+    }
+
     @Test
     void verifyChangesNoFile() throws IOException {
         Map<Path, String> before = fingerprints();

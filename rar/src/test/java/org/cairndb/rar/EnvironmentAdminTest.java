@@ -339,6 +339,16 @@ class EnvironmentAdminTest extends AdapterFixture {
         java.util.Map<?, ?> sound = (java.util.Map<?, ?>) seen.get(seen.size() - 1).getUserData();
         assertEquals(Boolean.TRUE, sound.get("ok"), sound.toString());
         assertEquals(0, sound.get("problems"), sound.toString());
+        // Between started and completed: progress at the end of the data files and of the log, with
+        // what each phase read (a long verify also reports every few seconds).
+        List<String> types = seen.stream().map(Notification::getType).toList();
+        assertEquals(EnvironmentAdmin.OPERATION_STARTED, types.get(0), types.toString());
+        List<java.util.Map<?, ?>> progress = seen.stream().filter(n -> n.getType().equals(EnvironmentAdmin.OPERATION_PROGRESS))
+                .<java.util.Map<?, ?>>map(n -> (java.util.Map<?, ?>) n.getUserData()).toList();
+        assertEquals(List.of("data files", "log"), progress.stream().map(d -> d.get("phase")).distinct().toList(),
+                progress.toString());
+        java.util.Map<?, ?> logEnd = progress.get(progress.size() - 1);
+        assertTrue((Integer) logEnd.get("files") >= 1 && (Long) logEnd.get("bytes") > 0, logEnd.toString());
 
         Path data = Path.of(admin.listDataFiles().get(0));
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.toFile(), "rw")) {

@@ -434,7 +434,14 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         String op = "verify";
         notify(OPERATION_STARTED, op + " of " + home + " started", data(op, home));
         try {
-            Verifier.Report r = new Verifier(home).verify(List.of());
+            Verifier.Report r = new Verifier(home).progress(p -> {
+                Map<String, Object> d = data(op, home);
+                d.put("phase", p.phase());
+                d.put("files", p.files());
+                d.put("bytes", p.bytes());
+                d.put("elapsedMillis", p.elapsedMillis());
+                notify(OPERATION_PROGRESS, op + " of " + home + ": " + p, d);
+            }).verify(List.of());
             List<String> problems = new ArrayList<>();
             r.problems().forEach(p -> problems.add(p.toString()));
             long records = 0;
