@@ -106,6 +106,11 @@ final class DumpCommand extends CairnCommand {
         try (Cursor c = db.openCursor(null)) {
             for (boolean ok = c.first(); ok; ok = c.next()) {
                 w.writeRecord(c.key(), c.value());
+                // Standard output keeps its errors (see StandardOutput): once it failed (| head ended),
+                // reading the rest of the database is for nothing.
+                if (out instanceof PrintWriter p && w.records() % 1024 == 0 && p.checkError()) {
+                    return w.records();
+                }
             }
         }
         w.writeEnd();

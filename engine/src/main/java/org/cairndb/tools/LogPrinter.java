@@ -47,6 +47,9 @@ public final class LogPrinter {
     }
 
     /** Prints the records whose LSN lies in {@code [from, to]}; {@link Lsn#NULL} for an open end. */
+    /** How often the output's error state is checked, in records: each check flushes it. */
+    private static final int OUTPUT_CHECK_RECORDS = 1024;
+
     public Summary print(long from, long to, PrintWriter out) throws IOException {
         // Start at the beginning of from's segment so that any LSN works, not only a record's first byte.
         long start = from == Lsn.NULL ? Lsn.NULL : Lsn.of(Lsn.segment(from), SegmentHeader.SIZE);
@@ -62,6 +65,9 @@ public final class LogPrinter {
                 }
                 printRecord(frame, out);
                 printed[0]++;
+                if (printed[0] % OUTPUT_CHECK_RECORDS == 0 && out.checkError()) {
+                    throw new PastEnd(); // the output is gone (a closed pipe, a full disk): reading on is for nothing
+                }
             });
         } catch (PastEnd e) {
             out.flush();

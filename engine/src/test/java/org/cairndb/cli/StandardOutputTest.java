@@ -67,6 +67,71 @@ class StandardOutputTest {
         assertEquals(List.of("cairn: " + StandardOutput.FAILED), stderr.lines().toList());
     }
 
+    /**
+     * {@code cairn printlog | less}, less quit: printlog used to read the rest of the log into the
+     * closed pipe (minutes for a large one) before failing. Printlog and dump now stop soon after
+     * their output failed. In process, through a writer that fails after its first 4 KiB and counts
+     * the lines tried after that: without the stop, every one of the 6,000 records was still written.
+     */
+    @Test
+    void printlogAndDumpStopReadingSoonAfterTheirOutputFailed() {
+        Path home = dir.resolve("env");
+        try (org.cairndb.Environment env = org.cairndb.Environment.open(home,
+                new org.cairndb.EnvironmentConfig().durability(org.cairndb.Durability.NO_SYNC))) {
+            org.cairndb.Database db = env.openDatabase("db");
+            for (int i = 0; i < 6000; i++) {
+                db.put(null, String.format("k%05d", i).getBytes(StandardCharsets.US_ASCII), new byte[20]);
+            }
+        }
+        for (List<String> args : List.of(List.of("printlog", "-h", home.toString()), List.of("dump", "-h", home.toString(), "db"))) {
+            FailingWriter w = new FailingWriter(4096);
+            java.io.StringWriter err = new java.io.StringWriter();
+            int status = CairnCli.run(args.toArray(new String[0]), new java.io.PrintWriter(w), new java.io.PrintWriter(err),
+                    java.io.InputStream.nullInputStream());
+            assertEquals(ExitCodes.FAILED, status, args + ": " + err);
+            assertTrue(err.toString().contains(StandardOutput.FAILED), args + ": " + err);
+            // Checked every 1,024 records: about a thousand more lines at most, not the 6,000 records' lines.
+            assertTrue(w.linesTriedAfterFailing < 2500, args + " went on writing: " + w.linesTriedAfterFailing
+                    + " lines after the failure");
+        }
+    }
+
+    /** A writer that fails, like a closed pipe, once {@code limit} characters were written. */
+    private static final class FailingWriter extends java.io.Writer {
+        private final int limit;
+        private int written;
+        /** Lines whose end was written after the failure. */
+        int linesTriedAfterFailing;
+
+        FailingWriter(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) throws java.io.IOException {
+            if (written >= limit) {
+                for (int i = off; i < off + len; i++) {
+                    if (cbuf[i] == '\n') {
+                        linesTriedAfterFailing++;
+                    }
+                }
+                throw new java.io.IOException("Broken pipe");
+            }
+            written += len;
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            if (written >= limit) {
+                throw new java.io.IOException("Broken pipe");
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     private static List<String> command(List<String> args) {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
