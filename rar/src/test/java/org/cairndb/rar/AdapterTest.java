@@ -459,24 +459,33 @@ class AdapterTest extends AdapterFixture {
         mc.destroy();
     }
 
-    @Test
-    void anAdminDecidesAnXaBranchByItsXid() throws Exception {
+    private record Prepared(CairnManagedConnection mc, CairnConnection handle, org.cairndb.xa.CairnXid xid,
+            CairnEnvironmentMXBean admin) {
+    }
+
+    /** Starts the adapter and leaves one XA branch prepared (Xid 42:g:q) that wrote x/decided = {@code value}. */
+    private Prepared preparedBranch(String value) throws Exception {
         start(adapter());
         CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
         CairnConnection h = (CairnConnection) mc.getConnection(null, null);
         javax.transaction.xa.XAResource xa = mc.getXAResource();
         org.cairndb.xa.CairnXid xid = new org.cairndb.xa.CairnXid(42, b("g"), b("q"));
         xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
-        h.putString("x", "decided", "no");
+        h.putString("x", "decided", value);
         xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
         xa.prepare(xid);
-        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
-                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
-        assertTrue(admin.heuristicRollback(xid.toString()).contains("rolled back"));
-        assertNull(h.getString("x", "decided"));
-        assertEquals(xid.toString(), admin.getHeuristicBranches().get(0).getXid());
-        assertTrue(admin.forget(xid.toString()));
-        mc.destroy();
+        return new Prepared(mc, h, xid, JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class));
+    }
+
+    @Test
+    void anAdminDecidesAnXaBranchByItsXid() throws Exception {
+        Prepared p = preparedBranch("no");
+        assertTrue(p.admin().heuristicRollback(p.xid().toString()).contains("rolled back"));
+        assertNull(p.handle().getString("x", "decided"));
+        assertEquals(p.xid().toString(), p.admin().getHeuristicBranches().get(0).getXid());
+        assertTrue(p.admin().forget(p.xid().toString()));
+        p.mc().destroy();
     }
 
     /**
@@ -487,28 +496,18 @@ class AdapterTest extends AdapterFixture {
      */
     @Test
     void anAdminDecidesABranchByTheNamesTheListShows() throws Exception {
-        start(adapter());
-        CairnManagedConnection mc = (CairnManagedConnection) mcf.createManagedConnection(null, null);
-        CairnConnection h = (CairnConnection) mc.getConnection(null, null);
-        javax.transaction.xa.XAResource xa = mc.getXAResource();
-        org.cairndb.xa.CairnXid xid = new org.cairndb.xa.CairnXid(42, b("g"), b("q"));
-        xa.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
-        h.putString("x", "decided", "yes");
-        xa.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
-        xa.prepare(xid);
-        CairnEnvironmentMXBean admin = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
-                ManagedEnvironment.objectName("unit"), CairnEnvironmentMXBean.class);
-        String globalId = admin.getInDoubtBranches().get(0).getGlobalId();
-        assertTrue(admin.heuristicCommit(globalId).contains("committed"));
-        assertEquals("yes", h.getString("x", "decided"));
-        for (String again : new String[] {xid.toString(), "0x" + globalId}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> admin.heuristicRollback(again));
+        Prepared p = preparedBranch("yes");
+        String globalId = p.admin().getInDoubtBranches().get(0).getGlobalId();
+        assertTrue(p.admin().heuristicCommit(globalId).contains("committed"));
+        assertEquals("yes", p.handle().getString("x", "decided"));
+        for (String again : new String[] {p.xid().toString(), "0x" + globalId}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.admin().heuristicRollback(again));
             assertTrue(e.getMessage().contains("already heuristically committed"), e.getMessage());
         }
-        assertEquals("yes", h.getString("x", "decided"), "the second decision changed nothing");
-        assertTrue(admin.getHeuristicBranches().get(0).isCommitted());
-        assertTrue(admin.forget(admin.getHeuristicBranches().get(0).getGlobalId()));
-        mc.destroy();
+        assertEquals("yes", p.handle().getString("x", "decided"), "the second decision changed nothing");
+        assertTrue(p.admin().getHeuristicBranches().get(0).isCommitted());
+        assertTrue(p.admin().forget(p.admin().getHeuristicBranches().get(0).getGlobalId()));
+        p.mc().destroy();
     }
 
     /**
