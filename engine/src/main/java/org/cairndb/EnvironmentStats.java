@@ -21,8 +21,9 @@ package org.cairndb;
  * @param cacheCapacity        page cache size in bytes
  * @param cacheUsed            bytes of clean pages cached
  * @param dirtyBytes           bytes of pages waiting for a checkpoint
- * @param cacheHits            page lookups served from the cache
- * @param cacheMisses          page lookups that read the disk
+ * @param cacheHits            lookups of checkpointed pages served from the cache (a page changed since
+ *                             the last checkpoint is always in memory, reached without a lookup, and not counted)
+ * @param cacheMisses          lookups of checkpointed pages that read the disk
  * @param databases            number of databases
  * @param archive              continuous archiving's status
  * @param runningBackups       hot backups and failover updates copying right now

@@ -102,13 +102,13 @@ public interface CairnEnvironmentMXBean {
     @Description("Hot backups and failover updates copying right now")
     int getRunningBackups();
 
-    @Description("Fraction of page lookups served from the cache (1.0 when there were none)")
+    @Description("Fraction of lookups of checkpointed pages served from the cache (1.0 when there were none; pages changed since the last checkpoint are always in memory and not counted)")
     double getCacheHitRatio();
 
-    @Description("Page lookups served from the cache")
+    @Description("Lookups of checkpointed pages served from the cache (pages changed since the last checkpoint are always in memory and not counted)")
     long getCacheHits();
 
-    @Description("Page lookups that read the disk")
+    @Description("Lookups of checkpointed pages that read the disk")
     long getCacheMisses();
 
     @Description("Page cache size in bytes")
