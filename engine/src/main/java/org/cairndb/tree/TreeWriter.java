@@ -132,6 +132,7 @@ public final class TreeWriter {
         int i = leafPos > 0 ? leaf.findFrom(key, leafPos) : leaf.find(key);
         leafPos = i >= 0 ? i : -i - 1;
         boolean atEnd = false;
+        boolean atStart = false;
         if (i >= 0) {
             Overflow old = leaf.overflow(i);
             if (old != null) {
@@ -141,12 +142,13 @@ public final class TreeWriter {
         } else {
             int at = -i - 1;
             atEnd = at == leaf.count();
+            atStart = at == 0 && !atEnd;
             leaf.insert(at, key, stored, slabRef);
             count++;
         }
         if (leaf.payloadSize() > maxPayload) {
             leafDepth = -1;
-            splitUp(leaf, depth, atEnd);
+            splitUp(leaf, depth, atEnd, atStart);
         }
         return i < 0;
     }
@@ -252,14 +254,18 @@ public final class TreeWriter {
         return c;
     }
 
-    /** Splits {@code page} (at {@code depth}) into as many pages as needed, and so on up the path. */
-    private void splitUp(Page page, int depth, boolean atEnd) {
+    /**
+     * Splits {@code page} (at {@code depth}) into as many pages as needed, and so on up the path.
+     * {@code atEnd} / {@code atStart}: the write went to the end / the start of the page.
+     */
+    private void splitUp(Page page, int depth, boolean atEnd, boolean atStart) {
         Page node = page;
         boolean end = atEnd;
+        boolean start = atStart;
         for (int d = depth; node.payloadSize() > maxPayload; d--) {
             List<byte[]> separators = new ArrayList<>();
             List<Page> parts = new ArrayList<>();
-            split(node, end, separators, parts);
+            split(node, end, start, separators, parts);
             if (d == 0) {
                 ChildRef[] refs = new ChildRef[parts.size() + 1];
                 refs[0] = new ChildRef(node);
@@ -279,6 +285,7 @@ public final class TreeWriter {
                 parent.insertChild(at + 1 + j, separators.get(j), new ChildRef(parts.get(j)));
             }
             end = end && at + parts.size() == parent.count() - 1;
+            start = start && at == 0;
             node = parent;
         }
     }
@@ -286,14 +293,24 @@ public final class TreeWriter {
     /**
      * Cuts the tail of {@code node} into new pages so that every piece fits; {@code node} keeps the
      * first piece. When the change went to the end of the page (an ascending load) each piece is
-     * filled as far as it goes; otherwise the pieces are balanced.
+     * filled as far as it goes; when it went to the start (a descending load), likewise from the
+     * end, so that the first piece, where the next key goes, keeps the room; otherwise the pieces
+     * are balanced.
+     *
+     * <p>Why the start matters: a branch holds only two children when their separators are keys of
+     * the largest size (two 4,096-byte separators and three child pointers are 60 bytes more than an
+     * 8 KiB page holds), so it splits two and one. The balanced cut left the two in the first piece:
+     * after every split the path to the first leaf was full again, and the next smaller key split
+     * every page on it, the root included. Keys of 4 KiB written in descending order grew the tree
+     * by one level per key, and the 65th level failed the environment ("cannot apply committed
+     * writes to the trees: Index 64 out of bounds").
      */
-    private void split(Page node, boolean atEnd, List<byte[]> separators, List<Page> parts) {
+    private void split(Page node, boolean atEnd, boolean atStart, List<byte[]> separators, List<Page> parts) {
         int n = node.count();
         int total = node.payloadSize();
         int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
-        List<Integer> starts = cutPoints(node, atEnd ? maxPayload : total / pieces);
-        if (starts.size() > pieces) {
+        List<Integer> starts = atStart ? cutPointsFromEnd(node) : cutPoints(node, atEnd ? maxPayload : total / pieces);
+        if (starts.size() > pieces && !atStart) {
             // Large entries made the balanced cut produce more pieces than needed; every extra piece
             // pushes another separator up, which could overfill the parent again. Pack fully instead.
             starts = cutPoints(node, maxPayload);
@@ -347,6 +364,27 @@ public final class TreeWriter {
                 acc += add;
             }
         }
+        return starts;
+    }
+
+    /**
+     * As {@link #cutPoints} with pieces filled to a whole page, but filled from the last entry
+     * backwards: the first piece gets what is left over.
+     */
+    private List<Integer> cutPointsFromEnd(Page node) {
+        List<Integer> starts = new ArrayList<>();
+        // The piece being filled is [i, end): firstSize(i) plus the nextSize of the entries after i.
+        int following = 0;
+        for (int i = node.count() - 1; i > 0; i--) {
+            if (firstSize(node, i - 1) + nextSize(node, i) + following > maxPayload) {
+                starts.add(i);
+                following = 0;
+            } else {
+                following += nextSize(node, i);
+            }
+        }
+        starts.add(0);
+        java.util.Collections.reverse(starts);
         return starts;
     }
 

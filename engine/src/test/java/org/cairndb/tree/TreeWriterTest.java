@@ -399,6 +399,42 @@ class TreeWriterTest {
         checkPageSizes(w.root(), store);
     }
 
+    /** A key of the largest size (4096 bytes), all alike but the last four bytes: {@code i} big-endian. */
+    private static byte[] largestKey(int i) {
+        byte[] k = new byte[4096];
+        java.util.Arrays.fill(k, (byte) 'K');
+        ByteBuffer.wrap(k, 4092, 4).putInt(i);
+        return k;
+    }
+
+    /**
+     * A branch holds two children when their separators are keys of the largest size; the balanced
+     * split of a full one left the first piece full, so keys written in descending order split
+     * every page on the path to the first leaf each time: one level per key, and an index out of
+     * bounds at the 65th. Written in either order they now build a tree of logarithmic depth.
+     */
+    @Test
+    void largestKeysInDescendingOrderKeepTheTreeShallow() {
+        for (boolean descending : new boolean[] {true, false}) {
+            MemoryStore store = new MemoryStore();
+            TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+            TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                byte[] k = largestKey(descending ? n - i : i);
+                byte[] v = {(byte) i};
+                w.put(k, v);
+                model.put(k, v);
+            }
+            w.finish();
+            checkTree(w.root(), model, store);
+            checkPageSizes(w.root(), store);
+            // One key per leaf, two children per branch at best: 200 leaves need 8 levels above them.
+            int depth = depth(w.root(), store);
+            assertTrue(depth <= 2 * 8 + 1, (descending ? "descending" : "ascending") + ": depth " + depth + " for " + n + " keys");
+        }
+    }
+
     @Test
     void deletesMergeUnderfullPages() {
         MemoryStore store = new MemoryStore();
