@@ -56,4 +56,50 @@ class LargestKeysOrderTest {
         int depth = r.databases().get(0).depth();
         assertTrue(depth <= 2 * 8 + 1, "depth " + depth + " for " + n + " keys of one per leaf");
     }
+
+    /**
+     * Descending, but every key above the smallest: each goes second into the first leaf, and the
+     * tree still grows a level per key (two children per branch is all such keys allow at 8 KiB
+     * pages). Past 64 levels the writer failed the environment, and verify reported the tree as
+     * damaged; a deep tree is slow, but it must work and verify clean, after recovery too.
+     */
+    @Test
+    void largestKeysDescendingAboveTheSmallest() throws Exception {
+        int n = 100;
+        Environment env = Environment.open(dir, TestSupport.config());
+        Database db = env.openDatabase("t", true);
+        try (Transaction t = env.beginTransaction()) {
+            db.put(t, key(0), new byte[] {0});
+            t.commit();
+        }
+        env.checkpoint(true);
+        for (int i = n; i > 0; i--) {
+            try (Transaction t = env.beginTransaction()) {
+                db.put(t, key(i), new byte[] {(byte) i});
+                t.commit();
+            }
+        }
+        env.checkpoint(true);
+        try (Transaction t = env.beginTransaction()) {
+            db.put(t, key(n + 1), new byte[] {1});
+            t.commit();
+        }
+        env.internals().abandon();
+        try (Environment again = Environment.open(dir, TestSupport.config())) {
+            Database d = again.openDatabase("t", false);
+            try (Transaction t = again.beginTransaction(); Cursor c = d.openCursor(t)) {
+                int i = n + 1;
+                for (boolean on = c.last(); on; on = c.prev()) {
+                    assertArrayEquals(key(i), c.key());
+                    i--;
+                }
+                assertEquals(-1, i);
+                assertTrue(c.seek(key(n / 2)));
+                assertArrayEquals(key(n / 2), c.key());
+            }
+        }
+        Verifier.Report r = new Verifier(dir).verify(List.of());
+        assertTrue(r.ok(), r.toString());
+        assertTrue(r.databases().get(0).depth() > 64, "depth " + r.databases().get(0).depth());
+    }
 }

@@ -22,7 +22,12 @@ import org.cairndb.util.Bytes;
  */
 public final class TreeWriter {
 
-    private static final int MAX_DEPTH = 64;
+    /**
+     * Levels the path arrays hold at first; they grow for a deeper tree. Keys of the largest size
+     * leave two children per branch at 8 KiB pages, and some insertion orders then add a level per
+     * key (see {@link #split}): with a fixed 64 the 65th level failed the environment.
+     */
+    private static final int INITIAL_DEPTH = 16;
 
     private final long epoch;
     private final int maxPayload;
@@ -32,11 +37,11 @@ public final class TreeWriter {
     private Page root;
     private long count;
 
-    private final BranchPage[] pathPages = new BranchPage[MAX_DEPTH];
-    private final int[] pathIndex = new int[MAX_DEPTH];
+    private BranchPage[] pathPages = new BranchPage[INITIAL_DEPTH];
+    private int[] pathIndex = new int[INITIAL_DEPTH];
     /** Key range [pathLow[d], pathHigh[d]) of the page at depth d of the current path; null bounds are open. */
-    private final byte[][] pathLow = new byte[MAX_DEPTH + 1][];
-    private final byte[][] pathHigh = new byte[MAX_DEPTH + 1][];
+    private byte[][] pathLow = new byte[INITIAL_DEPTH + 1][];
+    private byte[][] pathHigh = new byte[INITIAL_DEPTH + 1][];
     private LeafPage leaf;
     /** Depth of {@link #leaf} while the path to it is still valid (no split or delete since), else -1. */
     private int leafDepth = -1;
@@ -232,6 +237,9 @@ public final class TreeWriter {
             if (owned != child) {
                 b.setChild(i, new ChildRef(owned));
             }
+            if (depth == pathPages.length) {
+                growPath();
+            }
             pathPages[depth] = b;
             pathIndex[depth] = i;
             depth++;
@@ -242,6 +250,15 @@ public final class TreeWriter {
         leaf = (LeafPage) node;
         leafDepth = depth;
         return depth;
+    }
+
+    /** Doubles the path arrays, for a tree deeper than they hold. */
+    private void growPath() {
+        int n = pathPages.length * 2;
+        pathPages = Arrays.copyOf(pathPages, n);
+        pathIndex = Arrays.copyOf(pathIndex, n);
+        pathLow = Arrays.copyOf(pathLow, n + 1);
+        pathHigh = Arrays.copyOf(pathHigh, n + 1);
     }
 
     private Page own(Page p) {

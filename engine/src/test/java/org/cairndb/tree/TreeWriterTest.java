@@ -435,6 +435,44 @@ class TreeWriterTest {
         }
     }
 
+    /**
+     * The order that still deepens such a tree a level per key: descending, but every key above the
+     * smallest one, so that each goes second into the first leaf. The tree grows past 64 levels,
+     * which the writer's path arrays held at most: the 65th level was an index out of bounds that
+     * failed the environment. A deep tree is slow, but it must work.
+     */
+    @Test
+    void largestKeysDescendingAboveTheFirstGoDeeperThanSixtyFourLevels() {
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+        w.put(largestKey(0), new byte[] {0});
+        model.put(largestKey(0), new byte[] {0});
+        int n = 150;
+        for (int i = n; i > 0; i--) {
+            byte[] v = {(byte) i};
+            w.put(largestKey(i), v);
+            model.put(largestKey(i), v);
+        }
+        w.finish();
+        assertTrue(depth(w.root(), store) > 64, "depth " + depth(w.root(), store));
+        checkTree(w.root(), model, store);
+        TreeWriter d = new TreeWriter(w.root(), w.count(), 2, PAGE, store, store);
+        for (int i = 1; i <= n; i += 2) {
+            assertTrue(d.delete(largestKey(i)));
+            model.remove(largestKey(i));
+        }
+        d.finish();
+        checkTree(d.root(), model, store);
+        TreeCursor c = new TreeCursor(d.root(), store);
+        assertTrue(c.last());
+        int seen = 0;
+        do {
+            seen++;
+        } while (c.prev());
+        assertEquals(model.size(), seen);
+    }
+
     @Test
     void deletesMergeUnderfullPages() {
         MemoryStore store = new MemoryStore();
