@@ -57,7 +57,13 @@ public final class Verifier {
 
     /** Pages of one file held in memory while walking it; pages are visited once, so little is needed. */
     private static final long CACHE_BYTES = 8L << 20;
-    private static final int MAX_DEPTH = 64;
+    /**
+     * Deepest tree the walk follows (it recurses a level per page). A cycle is caught anyway, as a
+     * page reached twice, so this only keeps the walk's stack bounded. It was 64, and a sound tree
+     * of keys of the largest size can be deeper: at 8 KiB pages their branches hold two children,
+     * and some insertion orders add a level per key (see {@code tree.TreeWriter#split}).
+     */
+    private static final int MAX_DEPTH = 1024;
 
     /** A problem: what is wrong, in which file, at which byte offset. */
     public record Problem(Path file, long offset, String message) {

@@ -8,12 +8,17 @@ import org.cairndb.util.Bytes;
  */
 public final class TreeCursor {
 
-    private static final int MAX_DEPTH = 64;
+    /**
+     * Room for this many levels at first; the path grows when a tree is deeper. Keys of the largest
+     * size leave two children per branch at 8 KiB pages, and some insertion orders then add a
+     * level per key (see {@code TreeWriter#split}): a fixed 64 failed reads of such a tree.
+     */
+    private static final int INITIAL_DEPTH = 16;
 
     private final Page root;
     private final PageLoader loader;
-    private final BranchPage[] branches = new BranchPage[MAX_DEPTH];
-    private final int[] indexes = new int[MAX_DEPTH];
+    private BranchPage[] branches = new BranchPage[INITIAL_DEPTH];
+    private int[] indexes = new int[INITIAL_DEPTH];
     private int depth;
     private LeafPage leaf;
     private int index;
@@ -148,9 +153,7 @@ public final class TreeCursor {
         while (!n.isLeaf()) {
             BranchPage b = (BranchPage) n;
             int i = leftmost ? 0 : b.count() - 1;
-            branches[depth] = b;
-            indexes[depth] = i;
-            depth++;
+            push(b, i);
             n = b.child(i, loader);
         }
         leaf = (LeafPage) n;
@@ -173,12 +176,21 @@ public final class TreeCursor {
         while (!n.isLeaf()) {
             BranchPage b = (BranchPage) n;
             int i = b.childIndex(key);
-            branches[depth] = b;
-            indexes[depth] = i;
-            depth++;
+            push(b, i);
             n = b.child(i, loader);
         }
         leaf = (LeafPage) n;
         return true;
+    }
+
+    /** Adds a branch and the child index taken in it to the path, growing the path if needed. */
+    private void push(BranchPage b, int i) {
+        if (depth == branches.length) {
+            branches = java.util.Arrays.copyOf(branches, depth * 2);
+            indexes = java.util.Arrays.copyOf(indexes, depth * 2);
+        }
+        branches[depth] = b;
+        indexes[depth] = i;
+        depth++;
     }
 }

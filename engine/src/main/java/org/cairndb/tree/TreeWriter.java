@@ -22,7 +22,12 @@ import org.cairndb.util.Bytes;
  */
 public final class TreeWriter {
 
-    private static final int MAX_DEPTH = 64;
+    /**
+     * Levels the path arrays hold at first; they grow for a deeper tree. Keys of the largest size
+     * leave two children per branch at 8 KiB pages, and some insertion orders then add a level per
+     * key (see {@link #split}): with a fixed 64 the 65th level failed the environment.
+     */
+    private static final int INITIAL_DEPTH = 16;
 
     private final long epoch;
     private final int maxPayload;
@@ -32,11 +37,11 @@ public final class TreeWriter {
     private Page root;
     private long count;
 
-    private final BranchPage[] pathPages = new BranchPage[MAX_DEPTH];
-    private final int[] pathIndex = new int[MAX_DEPTH];
+    private BranchPage[] pathPages = new BranchPage[INITIAL_DEPTH];
+    private int[] pathIndex = new int[INITIAL_DEPTH];
     /** Key range [pathLow[d], pathHigh[d]) of the page at depth d of the current path; null bounds are open. */
-    private final byte[][] pathLow = new byte[MAX_DEPTH + 1][];
-    private final byte[][] pathHigh = new byte[MAX_DEPTH + 1][];
+    private byte[][] pathLow = new byte[INITIAL_DEPTH + 1][];
+    private byte[][] pathHigh = new byte[INITIAL_DEPTH + 1][];
     private LeafPage leaf;
     /** Depth of {@link #leaf} while the path to it is still valid (no split or delete since), else -1. */
     private int leafDepth = -1;
@@ -132,6 +137,7 @@ public final class TreeWriter {
         int i = leafPos > 0 ? leaf.findFrom(key, leafPos) : leaf.find(key);
         leafPos = i >= 0 ? i : -i - 1;
         boolean atEnd = false;
+        boolean atStart = false;
         if (i >= 0) {
             Overflow old = leaf.overflow(i);
             if (old != null) {
@@ -141,12 +147,13 @@ public final class TreeWriter {
         } else {
             int at = -i - 1;
             atEnd = at == leaf.count();
+            atStart = at == 0 && !atEnd;
             leaf.insert(at, key, stored, slabRef);
             count++;
         }
         if (leaf.payloadSize() > maxPayload) {
             leafDepth = -1;
-            splitUp(leaf, depth, atEnd);
+            splitUp(leaf, depth, atEnd, atStart);
         }
         return i < 0;
     }
@@ -230,6 +237,9 @@ public final class TreeWriter {
             if (owned != child) {
                 b.setChild(i, new ChildRef(owned));
             }
+            if (depth == pathPages.length) {
+                growPath();
+            }
             pathPages[depth] = b;
             pathIndex[depth] = i;
             depth++;
@@ -242,6 +252,15 @@ public final class TreeWriter {
         return depth;
     }
 
+    /** Doubles the path arrays, for a tree deeper than they hold. */
+    private void growPath() {
+        int n = pathPages.length * 2;
+        pathPages = Arrays.copyOf(pathPages, n);
+        pathIndex = Arrays.copyOf(pathIndex, n);
+        pathLow = Arrays.copyOf(pathLow, n + 1);
+        pathHigh = Arrays.copyOf(pathHigh, n + 1);
+    }
+
     private Page own(Page p) {
         if (p.epoch == epoch) {
             return p;
@@ -252,14 +271,18 @@ public final class TreeWriter {
         return c;
     }
 
-    /** Splits {@code page} (at {@code depth}) into as many pages as needed, and so on up the path. */
-    private void splitUp(Page page, int depth, boolean atEnd) {
+    /**
+     * Splits {@code page} (at {@code depth}) into as many pages as needed, and so on up the path.
+     * {@code atEnd} / {@code atStart}: the write went to the end / the start of the page.
+     */
+    private void splitUp(Page page, int depth, boolean atEnd, boolean atStart) {
         Page node = page;
         boolean end = atEnd;
+        boolean start = atStart;
         for (int d = depth; node.payloadSize() > maxPayload; d--) {
             List<byte[]> separators = new ArrayList<>();
             List<Page> parts = new ArrayList<>();
-            split(node, end, separators, parts);
+            split(node, end, start, separators, parts);
             if (d == 0) {
                 ChildRef[] refs = new ChildRef[parts.size() + 1];
                 refs[0] = new ChildRef(node);
@@ -279,6 +302,7 @@ public final class TreeWriter {
                 parent.insertChild(at + 1 + j, separators.get(j), new ChildRef(parts.get(j)));
             }
             end = end && at + parts.size() == parent.count() - 1;
+            start = start && at == 0;
             node = parent;
         }
     }
@@ -286,14 +310,24 @@ public final class TreeWriter {
     /**
      * Cuts the tail of {@code node} into new pages so that every piece fits; {@code node} keeps the
      * first piece. When the change went to the end of the page (an ascending load) each piece is
-     * filled as far as it goes; otherwise the pieces are balanced.
+     * filled as far as it goes; when it went to the start (a descending load), likewise from the
+     * end, so that the first piece, where the next key goes, keeps the room; otherwise the pieces
+     * are balanced.
+     *
+     * <p>Why the start matters: a branch holds only two children when their separators are keys of
+     * the largest size (two 4,096-byte separators and three child pointers are 60 bytes more than an
+     * 8 KiB page holds), so it splits two and one. The balanced cut left the two in the first piece:
+     * after every split the path to the first leaf was full again, and the next smaller key split
+     * every page on it, the root included. Keys of 4 KiB written in descending order grew the tree
+     * by one level per key, and the 65th level failed the environment ("cannot apply committed
+     * writes to the trees: Index 64 out of bounds").
      */
-    private void split(Page node, boolean atEnd, List<byte[]> separators, List<Page> parts) {
+    private void split(Page node, boolean atEnd, boolean atStart, List<byte[]> separators, List<Page> parts) {
         int n = node.count();
         int total = node.payloadSize();
         int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
-        List<Integer> starts = cutPoints(node, atEnd ? maxPayload : total / pieces);
-        if (starts.size() > pieces) {
+        List<Integer> starts = atStart ? cutPointsFromEnd(node) : cutPoints(node, atEnd ? maxPayload : total / pieces);
+        if (starts.size() > pieces && !atStart) {
             // Large entries made the balanced cut produce more pieces than needed; every extra piece
             // pushes another separator up, which could overfill the parent again. Pack fully instead.
             starts = cutPoints(node, maxPayload);
@@ -347,6 +381,27 @@ public final class TreeWriter {
                 acc += add;
             }
         }
+        return starts;
+    }
+
+    /**
+     * As {@link #cutPoints} with pieces filled to a whole page, but filled from the last entry
+     * backwards: the first piece gets what is left over.
+     */
+    private List<Integer> cutPointsFromEnd(Page node) {
+        List<Integer> starts = new ArrayList<>();
+        // The piece being filled is [i, end): firstSize(i) plus the nextSize of the entries after i.
+        int following = 0;
+        for (int i = node.count() - 1; i > 0; i--) {
+            if (firstSize(node, i - 1) + nextSize(node, i) + following > maxPayload) {
+                starts.add(i);
+                following = 0;
+            } else {
+                following += nextSize(node, i);
+            }
+        }
+        starts.add(0);
+        java.util.Collections.reverse(starts);
         return starts;
     }
 

@@ -399,6 +399,80 @@ class TreeWriterTest {
         checkPageSizes(w.root(), store);
     }
 
+    /** A key of the largest size (4096 bytes), all alike but the last four bytes: {@code i} big-endian. */
+    private static byte[] largestKey(int i) {
+        byte[] k = new byte[4096];
+        java.util.Arrays.fill(k, (byte) 'K');
+        ByteBuffer.wrap(k, 4092, 4).putInt(i);
+        return k;
+    }
+
+    /**
+     * A branch holds two children when their separators are keys of the largest size; the balanced
+     * split of a full one left the first piece full, so keys written in descending order split
+     * every page on the path to the first leaf each time: one level per key, and an index out of
+     * bounds at the 65th. Written in either order they now build a tree of logarithmic depth.
+     */
+    @Test
+    void largestKeysInDescendingOrderKeepTheTreeShallow() {
+        for (boolean descending : new boolean[] {true, false}) {
+            MemoryStore store = new MemoryStore();
+            TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+            TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                byte[] k = largestKey(descending ? n - i : i);
+                byte[] v = {(byte) i};
+                w.put(k, v);
+                model.put(k, v);
+            }
+            w.finish();
+            checkTree(w.root(), model, store);
+            checkPageSizes(w.root(), store);
+            // One key per leaf, two children per branch at best: 200 leaves need 8 levels above them.
+            int depth = depth(w.root(), store);
+            assertTrue(depth <= 2 * 8 + 1, (descending ? "descending" : "ascending") + ": depth " + depth + " for " + n + " keys");
+        }
+    }
+
+    /**
+     * The order that still deepens such a tree a level per key: descending, but every key above the
+     * smallest one, so that each goes second into the first leaf. The tree grows past 64 levels,
+     * which the writer's path arrays held at most: the 65th level was an index out of bounds that
+     * failed the environment. A deep tree is slow, but it must work.
+     */
+    @Test
+    void largestKeysDescendingAboveTheFirstGoDeeperThanSixtyFourLevels() {
+        MemoryStore store = new MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
+        w.put(largestKey(0), new byte[] {0});
+        model.put(largestKey(0), new byte[] {0});
+        int n = 150;
+        for (int i = n; i > 0; i--) {
+            byte[] v = {(byte) i};
+            w.put(largestKey(i), v);
+            model.put(largestKey(i), v);
+        }
+        w.finish();
+        assertTrue(depth(w.root(), store) > 64, "depth " + depth(w.root(), store));
+        checkTree(w.root(), model, store);
+        TreeWriter d = new TreeWriter(w.root(), w.count(), 2, PAGE, store, store);
+        for (int i = 1; i <= n; i += 2) {
+            assertTrue(d.delete(largestKey(i)));
+            model.remove(largestKey(i));
+        }
+        d.finish();
+        checkTree(d.root(), model, store);
+        TreeCursor c = new TreeCursor(d.root(), store);
+        assertTrue(c.last());
+        int seen = 0;
+        do {
+            seen++;
+        } while (c.prev());
+        assertEquals(model.size(), seen);
+    }
+
     @Test
     void deletesMergeUnderfullPages() {
         MemoryStore store = new MemoryStore();
