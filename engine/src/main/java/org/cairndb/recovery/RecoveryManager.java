@@ -548,8 +548,13 @@ public final class RecoveryManager {
             case TIME: {
                 // A prepare or an outcome decided after the target is past it as a commit is: the
                 // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
+                // So is a database's creation or removal: replayed, it made the environment differ from
+                // what it was at TIME (a database removed after TIME stayed removed) whenever no commit
+                // came between it and TIME. Records from before they carried a time (0) are replayed.
                 long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a
-                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis() : -1;
+                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis()
+                        : rec instanceof DatabaseCreateRecord dc && dc.millis() > 0 ? dc.millis()
+                        : rec instanceof DatabaseRemoveRecord dr && dr.millis() > 0 ? dr.millis() : -1;
                 if (millis < 0) {
                     return false;
                 }

@@ -120,6 +120,55 @@ class RecoveryTargetAndDatabasesTest {
     }
 
     /**
+     * A recovery to a time stops at a database's removal or creation made after it, as at a commit.
+     * These records carried no time, so the replay went on through them up to the first later
+     * commit: a database removed after the target stayed removed (the mistake a recovery to just
+     * before it is to undo), and one created after it was there.
+     */
+    @Test
+    void aRecoveryToATimeStopsBeforeRemovalsAndCreationsAfterIt() throws Exception {
+        Path home = dir.resolve("env");
+        History h = removeAndRecreate(home);
+        Path beforeRemoval = restoreWithTheWholeLog(home, h.backup());
+        try (Environment env = Environment.open(beforeRemoval, TestSupport.config().catastrophicRecovery(true)
+                .recoveryTarget(RecoveryTarget.time(h.beforeRemovalTime(), true)))) {
+            assertEquals(List.of("a", "x"), env.databaseNames().stream().sorted().toList(), env.recoveryReport().toString());
+            assertEquals("v", s(env.openDatabase("x", false).get(null, b("old2"))));
+            assertEquals(2, env.openDatabase("x", false).count());
+        }
+        assertEquals(List.of("a"), databasesAt(restoreWithTheWholeLog(home, h.backup()), RecoveryTarget.time(h.between(), true)));
+        // Nothing logged after the removal: the log ends after a target that lies before it.
+        Path quiet = dir.resolve("quiet");
+        Environment env = Environment.open(quiet, TestSupport.config());
+        commit(env, "a", "a0");
+        commit(env, "x", "x0");
+        letTheClockPass();
+        Instant target = Instant.now();
+        letTheClockPass();
+        env.removeDatabase("x");
+        env.openDatabase("y");
+        env.internals().abandon(); // no closing checkpoint: the log from the creations on is replayed
+        assertEquals(List.of("a", "x"), databasesAt(quiet, RecoveryTarget.time(target, true)));
+    }
+
+    /** The same for a database created after a time target whose file no checkpoint wrote since. */
+    @Test
+    void aDatabaseCreatedAfterATimeIsAbsentThoughItsFileIsThere() throws Exception {
+        Path home = dir.resolve("env");
+        Environment env = Environment.open(home, TestSupport.config());
+        commit(env, "a", "a0");
+        env.checkpoint(true);
+        commit(env, "a", "a1");
+        letTheClockPass();
+        Instant target = Instant.now();
+        letTheClockPass();
+        env.openDatabase("late");
+        commit(env, "late", "l0");
+        env.internals().abandon();
+        assertEquals(List.of("a"), databasesAt(home, RecoveryTarget.time(target, true)));
+    }
+
+    /**
      * A database created after the target, in data files that were never checkpointed since (its
      * file has only the header of its creation): it did not exist at the target.
      */
@@ -127,15 +176,11 @@ class RecoveryTargetAndDatabasesTest {
     void aDatabaseCreatedAfterTheTargetIsAbsentThoughItsFileIsThere() throws Exception {
         Path home = dir.resolve("env");
         long target;
-        Instant targetTime;
         long createdAt;
         Environment env = Environment.open(home, TestSupport.config());
         commit(env, "a", "a0");
         env.checkpoint(true);
         target = commit(env, "a", "a1");
-        letTheClockPass();
-        targetTime = Instant.now();
-        letTheClockPass();
         createdAt = env.internals().log().durableLsn();
         env.openDatabase("late");
         commit(env, "late", "l0");
