@@ -572,8 +572,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 return db;
             }
             int id = catalog.allocateId();
-            LogRecord rec = new DatabaseCreateRecord(id, config.pageSize(), name);
-            long lsn = appendDurably(rec);
+            long lsn = appendDurably(millis -> new DatabaseCreateRecord(id, config.pageSize(), name, millis));
             try {
                 return createDatabaseFile(id, name, config.pageSize(), lsn);
             } catch (IOException e) {
@@ -630,7 +629,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                     throw new CairnException("cannot remove database '" + name + "': an unfinished transaction has written"
                             + " to it (" + writer.describe() + "); commit or roll it back first");
                 }
-                appendDurably(new DatabaseRemoveRecord(db.id(), name));
+                appendDurably(millis -> new DatabaseRemoveRecord(db.id(), name, millis));
                 try {
                     dropDatabaseFile(db);
                 } catch (IOException e) {
@@ -671,10 +670,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         cache.removeDatabase(db.id());
     }
 
-    private long appendDurably(LogRecord rec) throws IOException {
+    /** Appends the record {@code record} builds from its time (see {@link TxnManager#appendTimed}) and forces it. */
+    private long appendDurably(java.util.function.LongFunction<LogRecord> record) throws IOException {
         try {
-            long lsn = log.append(rec);
-            log.sync(lsn + rec.size());
+            LogRecord[] made = new LogRecord[1];
+            long lsn = txns.appendTimed(millis -> made[0] = record.apply(millis));
+            log.sync(lsn + made[0].size());
             return lsn;
         } catch (IOException e) {
             throw fail("cannot write the log", e);

@@ -12,19 +12,30 @@ import org.cairndb.util.VarInts;
  *    4  database id
  *    4  page size
  *  var  name length, then the name (UTF-8)
+ *    8  time (ms), as a COMMIT's: absent in records written before it existed (then 0, unknown)
  * </pre>
+ *
+ * The time lets a recovery to a point in time stop before a creation made after its target:
+ * without it, the creation was replayed whenever no later commit came between it and the target.
  */
 public final class DatabaseCreateRecord extends LogRecord {
 
     private final int dbId;
     private final int pageSize;
     private final String name;
+    private final long millis;
 
-    public DatabaseCreateRecord(int dbId, int pageSize, String name) {
+    public DatabaseCreateRecord(int dbId, int pageSize, String name, long millis) {
         super(0);
         this.dbId = dbId;
         this.pageSize = pageSize;
         this.name = name;
+        this.millis = millis;
+    }
+
+    /** When the database was created (ms since the epoch); 0 in a record from before the time was logged. */
+    public long millis() {
+        return millis;
     }
 
     public int dbId() {
@@ -47,7 +58,7 @@ public final class DatabaseCreateRecord extends LogRecord {
     @Override
     protected int payloadSize() {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        return 8 + VarInts.size(n.length) + n.length;
+        return 8 + VarInts.size(n.length) + n.length + 8;
     }
 
     @Override
@@ -56,6 +67,7 @@ public final class DatabaseCreateRecord extends LogRecord {
         b.putInt(dbId).putInt(pageSize);
         VarInts.put(b, n.length);
         b.put(n);
+        b.putLong(millis);
     }
 
     static DatabaseCreateRecord read(ByteBuffer b) {
@@ -63,11 +75,13 @@ public final class DatabaseCreateRecord extends LogRecord {
         int pageSize = b.getInt();
         byte[] n = new byte[VarInts.getInt(b, b.remaining())];
         b.get(n);
-        return new DatabaseCreateRecord(id, pageSize, new String(n, StandardCharsets.UTF_8));
+        long millis = b.remaining() >= 8 ? b.getLong() : 0;
+        return new DatabaseCreateRecord(id, pageSize, new String(n, StandardCharsets.UTF_8), millis);
     }
 
     @Override
     public String describe() {
-        return "DATABASE_CREATE '" + name + "' id " + dbId + " page size " + pageSize;
+        return "DATABASE_CREATE '" + name + "' id " + dbId + " page size " + pageSize
+                + (millis > 0 ? " at " + java.time.Instant.ofEpochMilli(millis) : "");
     }
 }

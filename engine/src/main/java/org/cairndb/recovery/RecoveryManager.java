@@ -208,6 +208,7 @@ public final class RecoveryManager {
         for (DatabaseImpl db : env.catalog().all()) {
             maxTxnId = Math.max(maxTxnId, db.file().header().nextTxnId() - 1);
         }
+        Map<Integer, Long> neverCheckpointed = neverCheckpointed();
         position = start;
         startLsn = start;
         lastBatchStart = start;
@@ -244,6 +245,9 @@ public final class RecoveryManager {
         long lastSegment = result != null ? result.lastSegment() : Lsn.segment(end);
         String tail = null;
         boolean changed = redone > 0 || rolledBack > 0;
+        if (targetReached) {
+            removeDatabasesCreatedAfterTheCut(neverCheckpointed);
+        }
         if (target != null) {
             checkDataFilesNotPastTarget(targetReached ? cutLsn : end, targetReached);
             notes.add(targetReached ? "stopped at the recovery target, " + target + ", at LSN " + Lsn.toString(cutLsn)
@@ -544,8 +548,13 @@ public final class RecoveryManager {
             case TIME: {
                 // A prepare or an outcome decided after the target is past it as a commit is: the
                 // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
+                // So is a database's creation or removal: replayed, it made the environment differ from
+                // what it was at TIME (a database removed after TIME stayed removed) whenever no commit
+                // came between it and TIME. Records from before they carried a time (0) are replayed.
                 long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a
-                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis() : -1;
+                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis()
+                        : rec instanceof DatabaseCreateRecord dc && dc.millis() > 0 ? dc.millis()
+                        : rec instanceof DatabaseRemoveRecord dr && dr.millis() > 0 ? dr.millis() : -1;
                 if (millis < 0) {
                     return false;
                 }
@@ -586,6 +595,41 @@ public final class RecoveryManager {
                     + " files hold it already: to recover to it, restore data files from a backup taken before it), or it"
                     + " wrote nothing (such a commit leaves no log record), or it rolled back (then give a time or an LSN"
                     + " instead; cairn printlog lists the commits); nothing was changed");
+        }
+    }
+
+    /**
+     * The data files never checkpointed since their database was created (generation 1), each with
+     * the LSN of its DATABASE_CREATE record (its header's checkpoint LSN): noted before the replay,
+     * since a checkpoint in the middle of it writes them too.
+     */
+    private Map<Integer, Long> neverCheckpointed() {
+        Map<Integer, Long> created = new HashMap<>();
+        for (DatabaseImpl db : env.catalog().all()) {
+            if (db.file().header().generation() == 1) {
+                created.put(db.id(), db.file().header().checkpointLsn());
+            }
+        }
+        return created;
+    }
+
+    /**
+     * Point-in-time recovery: a database whose DATABASE_CREATE lies at or after the cut did not
+     * exist at the target. Its data file can still be there, in data files copied after the
+     * target (a backup, a plain copy, the environment itself) when no checkpoint wrote it since
+     * its creation: such a file holds nothing but its creation (every record of it is in the log
+     * after the cut), so {@link #checkDataFilesNotPastTarget} lets it pass, and the recovered
+     * environment had a database the target never had. It is removed as a replayed
+     * DATABASE_REMOVE would remove it; the log after the cut, moved aside, still creates it.
+     */
+    private void removeDatabasesCreatedAfterTheCut(Map<Integer, Long> neverCheckpointed) throws IOException {
+        for (Map.Entry<Integer, Long> e : neverCheckpointed.entrySet()) {
+            DatabaseImpl db = env.catalog().byId(e.getKey());
+            if (db != null && e.getValue() >= cutLsn) {
+                env.replayRemoveDatabase(db.id(), db.name());
+                notes.add("removed database '" + db.name() + "' (data file " + db.file().path().getFileName()
+                        + "): it was created at LSN " + Lsn.toString(e.getValue()) + ", after the target");
+            }
         }
     }
 

@@ -1117,6 +1117,22 @@ public final class TxnManager {
     }
 
     /**
+     * Appends a record that carries the time it was made (DATABASE_CREATE, DATABASE_REMOVE), built
+     * by {@code record} from that time, and returns its LSN. Under the sequence lock, with the time
+     * a commit would get: times never go backwards in log order across these and COMMIT, PREPARE
+     * and ABORT records, so that a recovery to a point in time can stop at one of them as at a
+     * commit and still keep exactly a prefix of the log.
+     */
+    public long appendTimed(java.util.function.LongFunction<org.cairndb.log.LogRecord> record) throws IOException {
+        sequenceLock.lock();
+        try {
+            return log.append(record.apply(nextLogMillis()));
+        } finally {
+            sequenceLock.unlock();
+        }
+    }
+
+    /**
      * The time for a COMMIT, PREPARE or ABORT record about to be appended (under the sequence lock):
      * never before the previous one, so that recovery to a point in time keeps exactly a prefix of
      * the log, whichever of these records it stops at.

@@ -67,10 +67,12 @@ sealed interface DocumentedPayload {
             List<Outcome> heuristics) implements DocumentedPayload {
     }
 
-    record DatabaseCreate(int id, int pageSize, String name) implements DocumentedPayload {
+    /** {@code time} 0: a record written before DATABASE_CREATE carried one (the payload ends after the name). */
+    record DatabaseCreate(int id, int pageSize, String name, long time) implements DocumentedPayload {
     }
 
-    record DatabaseRemove(int id, String name) implements DocumentedPayload {
+    /** {@code time} 0: a record written before DATABASE_REMOVE carried one (the payload ends after the name). */
+    record DatabaseRemove(int id, String name, long time) implements DocumentedPayload {
     }
 
     record Forget(byte[] globalId) implements DocumentedPayload {
@@ -84,8 +86,9 @@ sealed interface DocumentedPayload {
             case PREPARE -> p = prepare(r, payload.length);
             case ABORT -> p = new Abort(r.i64(), r.i64(), heuristic ? r.varBytes() : null);
             case CHECKPOINT -> p = checkpoint(r);
-            case DATABASE_CREATE -> p = new DatabaseCreate(r.i32(), r.i32(), utf8(r.varBytes()));
-            case DATABASE_REMOVE -> p = new DatabaseRemove(r.i32(), utf8(r.varBytes()));
+            case DATABASE_CREATE -> p = new DatabaseCreate(r.i32(), r.i32(), utf8(r.varBytes()),
+                    r.atEnd(payload.length) ? 0 : r.i64());
+            case DATABASE_REMOVE -> p = new DatabaseRemove(r.i32(), utf8(r.varBytes()), r.atEnd(payload.length) ? 0 : r.i64());
             case FORGET -> p = new Forget(r.varBytes());
             default -> throw new IllegalStateException(where + ": undocumented record type " + type);
         }

@@ -118,14 +118,15 @@ class FileFormatConformanceTest {
             assertTrue(r.durableLsn() >= durable, what + ": durable LSN went back");
             durable = r.durableLsn();
             long t = r.decoded() instanceof Commit c ? c.time() : r.decoded() instanceof Prepare p ? p.time()
-                    : r.decoded() instanceof Abort a ? a.time() : -1;
+                    : r.decoded() instanceof Abort a ? a.time() : r.decoded() instanceof DatabaseCreate dc ? dc.time()
+                    : r.decoded() instanceof DatabaseRemove dr ? dr.time() : -1;
             if (r.type() >= DocumentedPayload.CHECKPOINT) {
                 assertEquals(0, r.txnId(), what + ": no transaction");
             }
             if (t >= 0) {
-                assertTrue(t >= time, what + ": commit, prepare and abort times never decrease");
+                assertTrue(t >= time, what + ": commit, prepare, abort, database create and remove times never decrease");
                 assertTrue(t >= work.startMillis && t <= work.endMillis, what);
-                assertTrue(r.txnId() != 0, what + " belongs to a transaction");
+                assertTrue(r.txnId() != 0 || r.type() >= DocumentedPayload.CHECKPOINT, what + " belongs to a transaction");
                 time = t;
             }
         }

@@ -177,17 +177,36 @@ class LogRecordsTest {
 
     @Test
     void databaseCreateRemoveAndForget() {
-        DatabaseCreateRecord c = new DatabaseCreateRecord(4, 8192, "history");
+        DatabaseCreateRecord c = new DatabaseCreateRecord(4, 8192, "history", 1234);
         DatabaseCreateRecord cback = assertInstanceOf(DatabaseCreateRecord.class, decode(c, frame(c)));
         assertEquals(4, cback.dbId());
         assertEquals(8192, cback.pageSize());
         assertEquals("history", cback.name());
-        DatabaseRemoveRecord r = new DatabaseRemoveRecord(4, "history");
+        assertEquals(1234, cback.millis());
+        DatabaseRemoveRecord r = new DatabaseRemoveRecord(4, "history", 5678);
         DatabaseRemoveRecord rback = assertInstanceOf(DatabaseRemoveRecord.class, decode(r, frame(r)));
         assertEquals("history", rback.name());
         assertEquals(4, rback.dbId());
+        assertEquals(5678, rback.millis());
         ForgetRecord f = new ForgetRecord(bytes("forget-me"));
         assertArrayEquals(bytes("forget-me"), assertInstanceOf(ForgetRecord.class, decode(f, frame(f))).globalId());
+    }
+
+    /** Logs written before DATABASE_CREATE and DATABASE_REMOVE carried a time end after the name: still read, time 0 (unknown). */
+    @Test
+    void databaseRecordsWithoutATimeAreRead() {
+        ByteBuffer create = ByteBuffer.allocate(4 + 4 + 1 + 7).putInt(4).putInt(8192).put((byte) 7).put(bytes("history")).flip();
+        RecordFrame cf = new RecordFrame(77, LogRecord.OVERHEAD + create.remaining(), LogRecordType.DATABASE_CREATE, (byte) 0,
+                0, DURABLE, create);
+        DatabaseCreateRecord c = assertInstanceOf(DatabaseCreateRecord.class, cf.decode());
+        assertEquals("history", c.name());
+        assertEquals(0, c.millis());
+        ByteBuffer remove = ByteBuffer.allocate(4 + 1 + 7).putInt(4).put((byte) 7).put(bytes("history")).flip();
+        RecordFrame rf = new RecordFrame(77, LogRecord.OVERHEAD + remove.remaining(), LogRecordType.DATABASE_REMOVE, (byte) 0,
+                0, DURABLE, remove);
+        DatabaseRemoveRecord r = assertInstanceOf(DatabaseRemoveRecord.class, rf.decode());
+        assertEquals(4, r.dbId());
+        assertEquals(0, r.millis());
     }
 
     /** Every single-bit flip anywhere in a frame changes its CRC-32C: the reader cannot take damage for a record. */
