@@ -16,10 +16,16 @@ public final class RealPaths {
      */
     public static Path of(Path p) throws IOException {
         Path abs = p.toAbsolutePath().normalize();
-        Path existing = abs;
+        Path existing = nearestExisting(abs);
+        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
+    }
+
+    /** {@code p} itself if it exists, else its nearest ancestor that does; null if none does. */
+    public static Path nearestExisting(Path p) {
+        Path existing = p;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
         }
-        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
+        return existing;
     }
 }

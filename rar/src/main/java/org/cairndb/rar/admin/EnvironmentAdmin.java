@@ -28,6 +28,7 @@ import org.cairndb.rar.BranchSupport;
 import org.cairndb.rar.ManagedEnvironment;
 import org.cairndb.tools.Verifier;
 import org.cairndb.util.Counted;
+import org.cairndb.util.RealPaths;
 
 /**
  * The admin MBean of one environment. It only translates: every operation is the engine's (or the
@@ -355,7 +356,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     public BackupInfo hotBackup(String directory, boolean checkpointFirst) {
         return operation(() -> {
             Path target = call("hotBackup", () -> target(directory, false));
-            Path existed = nearestExisting(target);
+            Path existed = RealPaths.nearestExisting(target);
             try {
                 return longOperation("hotBackup", target, progress -> me.backup(target,
                         BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
@@ -364,14 +365,6 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                 throw e;
             }
         });
-    }
-
-    private static Path nearestExisting(Path p) {
-        Path existing = p;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        return existing;
     }
 
     /**
@@ -434,14 +427,8 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         String op = "verify";
         notify(OPERATION_STARTED, op + " of " + home + " started", data(op, home));
         try {
-            Verifier.Report r = new Verifier(home).progress(p -> {
-                Map<String, Object> d = data(op, home);
-                d.put("phase", p.phase());
-                d.put("files", p.files());
-                d.put("bytes", p.bytes());
-                d.put("elapsedMillis", p.elapsedMillis());
-                notify(OPERATION_PROGRESS, op + " of " + home + ": " + p, d);
-            }).verify(List.of());
+            Verifier.Report r = new Verifier(home).progress(p -> notifyProgress(op + " of " + home + ": " + p, data(op, home),
+                    p.phase(), p.files(), p.bytes(), p.elapsedMillis())).verify(List.of());
             List<String> problems = new ArrayList<>();
             r.problems().forEach(p -> problems.add(p.toString()));
             long records = 0;
@@ -525,20 +512,23 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         notified("updateFailover", dir, me::updateFailover, true, EnvironmentAdmin::message);
     }
 
+    /** A progress notification of a copy or a verify: {@code data} with the phase and what it has done so far. */
+    private void notifyProgress(String text, Map<String, Object> data, String phase, int files, long bytes, long elapsedMillis) {
+        data.put("phase", phase);
+        data.put("files", files);
+        data.put("bytes", bytes);
+        data.put("elapsedMillis", elapsedMillis);
+        notify(OPERATION_PROGRESS, text, data);
+    }
+
     /** Runs {@code body} between a started and a completed or failed notification, with progress between. */
     private BackupResult notified(String op, Path target, BackupCall body, boolean scheduled,
             java.util.function.Function<Exception, String> why) throws IOException {
         notify(OPERATION_STARTED, op + " to " + target + " started" + (scheduled ? " (scheduled)" : ""),
                 data(op, target, scheduled));
         try {
-            BackupResult r = body.run(p -> {
-                Map<String, Object> d = data(op, target, scheduled);
-                d.put("phase", p.phase());
-                d.put("files", p.files());
-                d.put("bytes", p.bytes());
-                d.put("elapsedMillis", p.elapsedMillis());
-                notify(OPERATION_PROGRESS, op + " to " + target + ": " + p, d);
-            });
+            BackupResult r = body.run(p -> notifyProgress(op + " to " + target + ": " + p, data(op, target, scheduled),
+                    p.phase(), p.files(), p.bytes(), p.elapsedMillis()));
             Map<String, Object> d = data(op, target, scheduled);
             d.put("files", r.filesCopied());
             d.put("bytes", r.bytesCopied());
@@ -565,10 +555,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
 
     /** {@code p} with every symbolic link of its existing part resolved (the rest appended as it is). */
     private static Path realPath(Path p) throws IOException {
-        Path existing = p;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
+        Path existing = RealPaths.nearestExisting(p);
         return existing == null ? p : existing.toRealPath().resolve(existing.relativize(p)).normalize();
     }
 
@@ -589,10 +576,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
                     + " (the resource adapter's BackupRoot property); choose a directory inside it");
         }
         // A symbolic link inside the root must not lead out of it.
-        Path existing = target;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
+        Path existing = RealPaths.nearestExisting(target);
         if (existing != null && Files.exists(root)) {
             Path real = existing.toRealPath();
             if (!real.startsWith(root.toRealPath())) {
