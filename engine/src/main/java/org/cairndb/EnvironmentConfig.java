@@ -40,7 +40,7 @@ public final class EnvironmentConfig {
             Map.entry("cairn.checkpointer.enabled", "run checkpoints in a background thread (default true)"),
             Map.entry("cairn.lock.timeout", "how long a lock request waits (default 10s)"),
             Map.entry("cairn.txn.timeout", "roll back transactions older than this (default 0 = never)"),
-            Map.entry("cairn.txn.max.bytes", "largest write set of one transaction (default 64m)"),
+            Map.entry("cairn.txn.max.bytes", "largest write set of one transaction, keys and values (default 64m, at most 2047m)"),
             Map.entry("cairn.page.reuse.delay", "how long a freed page stays untouched, so that plain file copies"
                     + " of data files taken while writers run stay consistent (default 30s)"),
             Map.entry("cairn.log.autoremove", "remove log segments as soon as nothing needs them (default false)"),
@@ -235,10 +235,22 @@ public final class EnvironmentConfig {
         return this;
     }
 
-    /** Largest total size of keys and values one transaction may write. */
+    /**
+     * The largest {@link #txnMaxBytes(long)}: 2047 MiB. A transaction's writes go into one log
+     * record, whose length the log format holds in a 4-byte signed field ({@code
+     * LogRecord.MAX_SIZE}); a limit above this let a transaction's COMMIT record outgrow it. The
+     * MiB kept below 2 GiB leaves room for the record's own fields.
+     */
+    public static final long MAX_TXN_BYTES = 2047L << 20;
+
+    /** Largest total size of keys and values one transaction may write: 1 MiB .. {@link #MAX_TXN_BYTES}. */
     public EnvironmentConfig txnMaxBytes(long bytes) {
         if (bytes < (1L << 20)) {
-            throw new IllegalArgumentException("transaction size limit " + bytes + " is below 1 MiB");
+            throw new IllegalArgumentException("transaction size limit (cairn.txn.max.bytes) " + bytes + " is below 1 MiB");
+        }
+        if (bytes > MAX_TXN_BYTES) {
+            throw new IllegalArgumentException("transaction size limit (cairn.txn.max.bytes) " + bytes
+                    + " is above the largest one log record holds, 2047m (" + MAX_TXN_BYTES + " bytes)");
         }
         this.txnMaxBytes = bytes;
         return this;

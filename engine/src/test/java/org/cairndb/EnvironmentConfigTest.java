@@ -106,4 +106,27 @@ class EnvironmentConfigTest {
             assertEquals("ABORTED", t.state());
         }
     }
+
+    /**
+     * A transaction's writes go into one log record, whose length is a 4-byte signed field: a
+     * limit above 2047m let a transaction outgrow it (its size wrapped round). Refused naming the
+     * setting and the largest; the largest is accepted.
+     */
+    @Test
+    void aTransactionLimitAboveWhatALogRecordHoldsIsRefused() throws Exception {
+        String largest = "is above the largest one log record holds, 2047m (" + EnvironmentConfig.MAX_TXN_BYTES + " bytes)";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvironmentConfig().txnMaxBytes(EnvironmentConfig.MAX_TXN_BYTES + 1));
+        assertTrue(e.getMessage().contains("cairn.txn.max.bytes") && e.getMessage().endsWith(largest), e.getMessage());
+        e = refused("cairn.txn.max.bytes", "2g");
+        assertTrue(e.getMessage().startsWith("cairn.properties: cairn.txn.max.bytes=2g: ") && e.getMessage().endsWith(largest),
+                e.getMessage());
+        assertEquals(EnvironmentConfig.MAX_TXN_BYTES, new EnvironmentConfig().txnMaxBytes(EnvironmentConfig.MAX_TXN_BYTES)
+                .txnMaxBytes());
+
+        // At open, from the home's properties file.
+        java.nio.file.Files.writeString(dir.resolve(EnvironmentConfig.PROPERTIES_FILE), "cairn.txn.max.bytes=4g\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Environment.open(dir, TestSupport.config()));
+        assertTrue(e.getMessage().contains("cairn.txn.max.bytes=4g") && e.getMessage().endsWith(largest), e.getMessage());
+    }
 }

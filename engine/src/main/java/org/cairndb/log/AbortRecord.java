@@ -59,7 +59,7 @@ public final class AbortRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
+    protected long payloadSize() {
         return heuristic() ? 16 + org.cairndb.util.VarInts.size(heuristicGlobalId.length) + heuristicGlobalId.length : 16;
     }
 

@@ -85,7 +85,7 @@ public final class CheckpointRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
+    protected long payloadSize() {
         int n = 28 + VarInts.size(databases.size());
         for (DatabaseEntry d : databases) {
             byte[] name = d.name().getBytes(StandardCharsets.UTF_8);

@@ -82,8 +82,8 @@ public final class CommitRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
-        int n = 16 + Op.encodedSize(ops);
+    protected long payloadSize() {
+        long n = 16 + Op.encodedSize(ops);
         return heuristic() ? n + org.cairndb.util.VarInts.size(heuristicGlobalId.length) + heuristicGlobalId.length : n;
     }
 

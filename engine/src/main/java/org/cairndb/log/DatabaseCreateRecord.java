@@ -56,7 +56,7 @@ public final class DatabaseCreateRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
+    protected long payloadSize() {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         return 8 + VarInts.size(n.length) + n.length + 8;
     }

@@ -50,7 +50,7 @@ public final class DatabaseRemoveRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
+    protected long payloadSize() {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         return 4 + VarInts.size(n.length) + n.length + 8;
     }

@@ -32,7 +32,7 @@ public final class ForgetRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
+    protected long payloadSize() {
         return VarInts.size(globalId.length) + globalId.length;
     }
 

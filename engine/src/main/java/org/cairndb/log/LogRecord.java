@@ -27,6 +27,15 @@ public abstract class LogRecord {
     public static final int TRAILER_SIZE = 4;
     public static final int OVERHEAD = HEADER_SIZE + TRAILER_SIZE;
 
+    /**
+     * The largest record the log holds, frame included. The frame's length is a 4-byte field that
+     * readers take as a signed int (a negative one is damage), and a record is built whole in one
+     * buffer, whose array Java allocates only somewhat short of {@code Integer.MAX_VALUE}. A
+     * transaction's writes all go into its one COMMIT (or PREPARE) record, so this bounds a
+     * transaction: see {@code EnvironmentConfig.MAX_TXN_BYTES}.
+     */
+    public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
+
     private final long txnId;
 
     protected LogRecord(long txnId) {
@@ -47,16 +56,24 @@ public abstract class LogRecord {
         return 0;
     }
 
-    protected abstract int payloadSize();
+    protected abstract long payloadSize();
 
     protected abstract void writePayload(ByteBuffer b);
 
     /** A one-line description for {@code cairn printlog}. */
     public abstract String describe();
 
-    /** Total bytes this record takes in the log. */
+    /**
+     * Total bytes this record takes in the log. A record larger than {@link #MAX_SIZE} is refused
+     * here, before the log changes, rather than let its size wrap round to a wrong int.
+     */
     public final int size() {
-        return OVERHEAD + payloadSize();
+        long size = OVERHEAD + payloadSize();
+        if (size > MAX_SIZE) {
+            throw new IllegalArgumentException(type() + " record of " + size + " bytes is larger than the largest the log holds ("
+                    + MAX_SIZE + " bytes)");
+        }
+        return (int) size;
     }
 
     /** Writes the framed record at the buffer's position. */

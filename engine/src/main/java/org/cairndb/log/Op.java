@@ -35,8 +35,13 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
     }
 
     public int encodedSize() {
+        return encodedSize(dbId, key, kind == PUT ? value : null);
+    }
+
+    /** Bytes a write takes in a log record: a put of {@code value}, or a delete when it is null. */
+    public static int encodedSize(int dbId, byte[] key, byte[] value) {
         int n = 1 + VarInts.size(dbId) + VarInts.size(key.length) + key.length;
-        if (kind == PUT) {
+        if (value != null) {
             n += VarInts.size(value.length) + value.length;
         }
         return n;
@@ -53,8 +58,9 @@ public record Op(byte kind, int dbId, byte[] key, byte[] value) {
         }
     }
 
-    static int encodedSize(List<Op> ops) {
-        int n = VarInts.size(ops.size());
+    /** A long: a transaction's writes may add up to more than an int holds (see {@link LogRecord#MAX_SIZE}). */
+    static long encodedSize(List<Op> ops) {
+        long n = VarInts.size(ops.size());
         for (Op op : ops) {
             n += op.encodedSize();
         }

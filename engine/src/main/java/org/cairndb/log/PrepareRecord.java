@@ -107,8 +107,8 @@ public final class PrepareRecord extends LogRecord {
     }
 
     @Override
-    protected int payloadSize() {
-        int n = 8 + VarInts.size(globalId.length) + globalId.length + Op.encodedSize(ops);
+    protected long payloadSize() {
+        long n = 8 + VarInts.size(globalId.length) + globalId.length + Op.encodedSize(ops);
         if (!locked.isEmpty() || !ranges.isEmpty()) {
             n += VarInts.size(locked.size());
             for (LockedKey k : locked) {

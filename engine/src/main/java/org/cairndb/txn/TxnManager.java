@@ -499,9 +499,9 @@ public final class TxnManager {
             checkActive(txn);
             txn.writes.put(dbId, key, value);
         }
-        if (txn.writes.bytes() > maxTxnBytes) {
-            String msg = txn.describe() + " wrote " + txn.writes.bytes() + " bytes, more than the limit of "
-                    + maxTxnBytes + " (cairn.txn.max.bytes); " + txn.rolledBack();
+        String excess = TxnSizeLimit.excess(txn.writes, maxTxnBytes, TxnSizeLimit.MAX_LOGGED_BYTES);
+        if (excess != null) {
+            String msg = txn.describe() + " " + excess + "; " + txn.rolledBack();
             abortQuietly(txn, msg);
             throw new org.cairndb.TransactionException(txn.id(), msg);
         }

@@ -21,6 +21,8 @@ public final class WriteSet {
 
     private final Map<Integer, TreeMap<byte[], byte[]>> byDb = new HashMap<>();
     private long bytes;
+    /** What the writes take in a COMMIT or PREPARE record: keys and values and each write's own fields. */
+    private long loggedBytes;
     private int size;
 
     public boolean isEmpty() {
@@ -34,6 +36,14 @@ public final class WriteSet {
     /** Bytes of keys and values held. */
     public long bytes() {
         return bytes;
+    }
+
+    /**
+     * Bytes the writes take in the log (see {@link Op}): more than {@link #bytes()} by up to 12 a
+     * write, which for many small writes is the larger part.
+     */
+    public long loggedBytes() {
+        return loggedBytes;
     }
 
     /** The pending value of a key: bytes, {@link #TOMBSTONE}, or null if this transaction did not write it. */
@@ -50,8 +60,10 @@ public final class WriteSet {
             bytes += key.length;
         } else {
             bytes -= old.length;
+            loggedBytes -= Op.encodedSize(dbId, key, old == TOMBSTONE ? null : old);
         }
         bytes += value.length;
+        loggedBytes += Op.encodedSize(dbId, key, value == TOMBSTONE ? null : value);
     }
 
     /** The writes to one database in key order, or null if none. */
@@ -87,6 +99,7 @@ public final class WriteSet {
     public void clear() {
         byDb.clear();
         bytes = 0;
+        loggedBytes = 0;
         size = 0;
     }
 }

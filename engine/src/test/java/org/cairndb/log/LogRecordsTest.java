@@ -115,7 +115,7 @@ class LogRecordsTest {
     @Test
     void aPrepareWithoutLockedKeysEndsAfterItsOperations() {
         PrepareRecord p = new PrepareRecord(8, 1, bytes("g"), OPS, List.of());
-        int withoutSection = LogRecord.OVERHEAD + 8 + VarInts.size(1) + 1 + Op.encodedSize(OPS);
+        long withoutSection = LogRecord.OVERHEAD + 8 + VarInts.size(1) + 1 + Op.encodedSize(OPS);
         assertEquals(withoutSection, p.size());
         PrepareRecord back = assertInstanceOf(PrepareRecord.class, decode(p, frame(p)));
         assertTrue(back.lockedKeys().isEmpty());
@@ -128,7 +128,7 @@ class LogRecordsTest {
                 new PrepareRecord.ScannedRange(1 << 20, null, new byte[4096]),
                 new PrepareRecord.ScannedRange(5, bytes("z"), null));
         PrepareRecord p = new PrepareRecord(8, 1, bytes("g"), OPS, List.of(), ranges);
-        int expected = LogRecord.OVERHEAD + 8 + VarInts.size(1) + 1 + Op.encodedSize(OPS) + 1 // no locked keys: count 0
+        long expected = LogRecord.OVERHEAD + 8 + VarInts.size(1) + 1 + Op.encodedSize(OPS) + 1 // no locked keys: count 0
                 + 1 + (1 + 2 + 2) + (VarInts.size(1 << 20) + 1 + VarInts.size(4097) + 4096) + (1 + 2 + 1);
         assertEquals(expected, p.size());
         PrepareRecord back = assertInstanceOf(PrepareRecord.class, decode(p, frame(p)));

@@ -62,7 +62,7 @@ class OpTest {
     }
 
     private static ByteBuffer encoded() {
-        ByteBuffer b = ByteBuffer.allocate(Op.encodedSize(OPS) + 8);
+        ByteBuffer b = ByteBuffer.allocate((int) Op.encodedSize(OPS) + 8);
         Op.writeAll(b, OPS);
         b.putLong(42); // what follows the writes in a record
         return b.flip();
