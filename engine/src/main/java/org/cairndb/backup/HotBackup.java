@@ -45,7 +45,8 @@ import org.cairndb.util.RealPaths;
  * form the version that header names (see {@link org.cairndb.storage.DataFile}). Each copied file
  * needs the log from its header's checkpoint LSN, which is at or after S. The data directory is
  * listed again until a listing finds no file not yet copied, so that no database created during
- * the copy is missed while newer checkpoints move the copy's recovery start past its creation.</li>
+ * the copy is missed while newer checkpoints move the copy's recovery start past its creation. A
+ * file caught blank, in the middle of its creation, is taken again by the next listing.</li>
  * <li><b>Copy the log</b>, from S's segment to the one being written, after the data files: the log
  * must reach at least as far as any data file copy, and every commit acknowledged before step 2
  * is in it. The last segment may end in a half-written record; recovery cuts it off.</li>
@@ -452,8 +453,21 @@ public final class HotBackup {
                 pin.pause(0);
                 copied.add(f);
                 try {
-                    bytes += SegmentCopier.copyReplacing(env.io(), f, dataTarget.resolve(f.getFileName()), this::paced);
-                    files++;
+                    Path to = dataTarget.resolve(f.getFileName());
+                    bytes += SegmentCopier.copyReplacing(env.io(), f, to, this::paced);
+                    if (caughtMidCreation(f, to)) {
+                        // Blank: the database was created again under this name (or for the first
+                        // time) while the copy opened its file, before its header was written. Kept,
+                        // a checkpoint before the next file's copy put the copy's recovery start past
+                        // the creation, and its recovery refused the blank file as damaged. The next
+                        // listing takes the finished file (or none, if it was removed again).
+                        copied.remove(f);
+                        env.io().delete(to);
+                        LOG.log(System.Logger.Level.INFO, owner + ": " + f.getFileName() + " was being created as it was"
+                                + " copied; it is copied again");
+                    } else {
+                        files++;
+                    }
                 } catch (java.nio.file.NoSuchFileException e) {
                     // Removed while we copied: its DATABASE_REMOVE is in the log the copy replays.
                     // Not counted as copied: a database created again under the same name must be
@@ -465,6 +479,30 @@ public final class HotBackup {
                 }
                 report("data files", false);
             }
+        }
+    }
+
+    /**
+     * True if the copy {@code copy} of {@code source} is a creation not yet finished (see {@link
+     * org.cairndb.storage.DataFile#isUnfinishedCreation}) while the file is now finished, or gone.
+     * A creation holds the catalog's lock from its DATABASE_CREATE until its header is written, so
+     * once this holds the lock, any creation the copy caught has ended. A file blank even then
+     * (an environment opened only to look at it keeps a blank file that its recovery made anew in
+     * memory) is copied as it is.
+     */
+    private boolean caughtMidCreation(Path source, Path copy) throws IOException {
+        try (org.cairndb.io.StorageFile c = env.io().open(copy, false, false)) {
+            if (!org.cairndb.storage.DataFile.isUnfinishedCreation(c)) {
+                return false;
+            }
+        }
+        env.catalog().lock().readLock().lock();
+        try (org.cairndb.io.StorageFile s = env.io().open(source, false, false)) {
+            return !org.cairndb.storage.DataFile.isUnfinishedCreation(s);
+        } catch (java.nio.file.NoSuchFileException removedAgain) {
+            return true;
+        } finally {
+            env.catalog().lock().readLock().unlock();
         }
     }
 

@@ -262,6 +262,142 @@ class DatabaseLifecycleDuringBackupTest {
         assertEquals("2", get(backup, "x", "new2"));
     }
 
+    private static final String CREATOR_THREAD = "lifecycle-creator";
+
+    /**
+     * The file layer of {@link #aDatabaseRecreatedWhileItsFileIsCopiedIsCopiedWhole}: x.cdb is
+     * listed first; the backup thread runs a step of the test as it is about to open a data file
+     * of the environment; the creation of x.cdb on {@link #CREATOR_THREAD} is held between making
+     * the file and writing its header (it holds the catalog's lock meanwhile, as any creation
+     * does); and the backup's first copy of x.cdb into the backup directory is signalled.
+     */
+    private static final class CreationCaughtMidway extends org.cairndb.io.ForwardingFileIO {
+        private final Path dataDir;
+        private final java.util.Map<String, Runnable> beforeOpen = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.CountDownLatch headerAboutToBeWritten = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch headerMayBeWritten = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch xCopied = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+
+        CreationCaughtMidway(Path dataDir) {
+            super(NioFileIO.INSTANCE);
+            this.dataDir = dataDir;
+        }
+
+        @Override
+        public List<String> list(Path dir) throws java.io.IOException {
+            List<String> names = new java.util.ArrayList<>(super.list(dir));
+            if (dir.equals(dataDir)) {
+                names.sort(java.util.Comparator.comparing((String n) -> !n.equals("x.cdb")).thenComparing(n -> n));
+            }
+            return names;
+        }
+
+        @Override
+        public org.cairndb.io.StorageFile open(Path path, boolean write, boolean create) throws java.io.IOException {
+            boolean inData = dataDir.equals(path.getParent());
+            if (Thread.currentThread().getName().equals(BACKUP_THREAD) && inData) {
+                Runnable step = beforeOpen.remove(path.getFileName().toString());
+                if (step != null) {
+                    step.run();
+                }
+            }
+            org.cairndb.io.StorageFile f = super.open(path, write, create);
+            if (!(inData && create && Thread.currentThread().getName().equals(CREATOR_THREAD)
+                    && path.getFileName().toString().equals("x.cdb"))) {
+                return f;
+            }
+            return new org.cairndb.io.ForwardingStorageFile(f) {
+                @Override
+                public void write(java.nio.ByteBuffer src, long position) throws java.io.IOException {
+                    // The header goes into the second page, after the blank first one.
+                    if (position > 0 && held.compareAndSet(false, true)) {
+                        headerAboutToBeWritten.countDown();
+                        await(headerMayBeWritten, "the test to let the creation of x.cdb write its header");
+                    }
+                    super.write(src, position);
+                }
+            };
+        }
+
+        @Override
+        public void rename(Path source, Path target) throws java.io.IOException {
+            super.rename(source, target);
+            if (Thread.currentThread().getName().equals(BACKUP_THREAD) && target.getFileName().toString().equals("x.cdb")
+                    && !dataDir.equals(target.getParent())) {
+                xCopied.countDown();
+            }
+        }
+
+        private static void await(java.util.concurrent.CountDownLatch latch, String what) throws java.io.IOException {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new java.io.IOException("waited 30 s for " + what);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    /**
+     * Removed, and created again while the backup was opening its file: the backup copied the new
+     * incarnation's file as the creation had left it so far, blank (a creation makes the file,
+     * then writes its first header). A checkpoint before the next file's copy put the copy's
+     * recovery start past the re-creation, so its replay did not make the file anew, and the
+     * backup's recovery refused the blank file (or met writes to a database it had no file of).
+     * The blank copy must not count: the database's file is copied again once its creation is done.
+     */
+    @Test
+    void aDatabaseRecreatedWhileItsFileIsCopiedIsCopiedWhole() throws Exception {
+        Path home = dir.resolve("env");
+        Path backup = dir.resolve("backup");
+        CreationCaughtMidway files = new CreationCaughtMidway(home.resolve("data").toAbsolutePath().normalize());
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120), () -> {
+            try (Environment env = Environment.open(home, HotBackupTest.cfg().fileIO(files))) {
+                put(env, "a", "k", "1");
+                put(env, "x", "old", "1");
+                env.checkpoint(true);
+                CompletableFuture<Void> creation = new CompletableFuture<>();
+                files.beforeOpen.put("x.cdb", () -> {
+                    env.removeDatabase("x");
+                    Thread creator = new Thread(() -> {
+                        try {
+                            put(env, "x", "new", "1");
+                            creation.complete(null);
+                        } catch (Throwable e) {
+                            creation.completeExceptionally(e);
+                        }
+                    }, CREATOR_THREAD);
+                    creator.start();
+                    try {
+                        assertTrue(files.headerAboutToBeWritten.await(30, TimeUnit.SECONDS), "x.cdb was made again");
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                files.beforeOpen.put("a.cdb", () -> {
+                    creation.orTimeout(30, TimeUnit.SECONDS).join();
+                    put(env, "x", "new2", "2");
+                    env.checkpoint(true); // a.cdb's copy: the recovery start is past x's re-creation
+                    put(env, "x", "new3", "3");
+                });
+                CompletableFuture<BackupResult> run = start(() -> HotBackup.run(env.internals(), backup, BackupOptions.defaults()));
+                // The backup's copy of x.cdb is made while the creation is held: then the creation goes on.
+                boolean copiedMidway = files.xCopied.await(30, TimeUnit.SECONDS);
+                files.headerMayBeWritten.countDown();
+                assertTrue(copiedMidway, "the backup copied x.cdb while it was being made");
+                run.get(60, TimeUnit.SECONDS);
+                creation.get(30, TimeUnit.SECONDS);
+                assertTrue(files.beforeOpen.isEmpty(), "the backup opened x.cdb, then a.cdb");
+            }
+        });
+        assertDatabases(backup, List.of("a", "x"));
+        assertEquals(3, count(backup, "x"));
+        assertEquals("3", get(backup, "x", "new3"));
+    }
+
     /** Removed and created again between a backup and its update: the update holds the new incarnation only. */
     @Test
     void anUpdateAfterARecreationHoldsTheNewIncarnationOnly() throws Exception {
