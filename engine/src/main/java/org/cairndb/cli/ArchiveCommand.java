@@ -5,12 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.cairndb.ArchiveStatus;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.EnvironmentLockedException;
-import org.cairndb.StorageException;
 import org.cairndb.archive.ArchiveOwner;
 import org.cairndb.archive.EnvironmentIdentity;
 import org.cairndb.archive.LogArchive;
@@ -237,14 +235,21 @@ final class ArchiveCommand extends CairnCommand {
         return absolute ? abs.toString() : h.relativize(abs).toString();
     }
 
+    /**
+     * The data files, by name. A running application may remove a database at any time: a file that
+     * vanishes while the directory is read is simply not listed (the file layer's listing skips an
+     * entry gone before it is looked at, and the check here one gone since), and never fails the
+     * listing; one removed after it is the reader's to skip (see docs/cli.md, cairn archive).
+     */
     static List<Path> listDataFiles(EnvironmentHome layout) throws IOException {
-        if (!Files.isDirectory(layout.dataDir())) {
-            return List.of();
+        List<Path> out = new ArrayList<>();
+        for (String name : Homes.io().list(layout.dataDir())) {
+            Path p = layout.dataDir().resolve(name);
+            if (EnvironmentHome.databaseName(name) != null && Files.isRegularFile(p)) {
+                out.add(p);
+            }
         }
-        try (Stream<Path> s = Files.list(layout.dataDir())) {
-            return s.filter(p -> EnvironmentHome.databaseName(p.getFileName().toString()) != null && Files.isRegularFile(p))
-                    .sorted().toList();
-        }
+        return out;
     }
 
     static List<Path> listSegments(EnvironmentHome layout) throws IOException {
@@ -279,6 +284,9 @@ final class ArchiveCommand extends CairnCommand {
                     start = header.checkpointLsn();
                     startFile = p;
                 }
+            } catch (java.nio.file.NoSuchFileException removed) {
+                // Its database was removed since the listing (the application runs beside this): a
+                // recovery needs the log only from the files that are there; it failed the command.
             }
         }
         EnvironmentConfig config = Homes.config().withPropertiesFrom(h);
@@ -304,22 +312,24 @@ final class ArchiveCommand extends CairnCommand {
                 // for writing), this home's new segments take the names of the original's archived
                 // ones, and were listed as no longer needed although no archive held them.
                 Path copy = archiveDir.resolve(p.getFileName());
-                if (!Files.isRegularFile(copy) || Files.size(copy) != sizeOf(p)
-                        || !org.cairndb.archive.SegmentCopier.identical(Homes.io(), p, copy)) {
+                boolean archived;
+                try {
+                    archived = Files.isRegularFile(copy) && Files.size(copy) == Files.size(p)
+                            && org.cairndb.archive.SegmentCopier.identical(Homes.io(), p, copy);
+                } catch (java.nio.file.NoSuchFileException vanished) {
+                    if (!Files.exists(p)) {
+                        // Removed by the application since the listing (it removes only archived
+                        // segments nothing needs): nothing to list. It failed the command.
+                        continue;
+                    }
+                    archived = false;
+                }
+                if (!archived) {
                     reasons.add("continuous archiving has not copied it to " + archiveDir + " yet");
                 }
             }
             out.add(new Segment(seg, p, List.copyOf(reasons)));
         }
         return out;
-    }
-
-    private static long sizeOf(Path p) throws IOException {
-        try {
-            return Files.size(p);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new StorageException(p, "disappeared while being listed (removed by the application?); run the"
-                    + " command again", e);
-        }
     }
 }
