@@ -88,7 +88,7 @@ public final class HotBackup {
     /** This copy's pin while it copies: it is told to stop when the environment closes. */
     private BackupPins.Pin pin;
     private final long t0 = System.currentTimeMillis();
-    private long lastProgress = System.currentTimeMillis();
+    private final org.cairndb.util.ProgressClock progressClock = new org.cairndb.util.ProgressClock(PROGRESS_MILLIS, t0);
     private int files;
     private long bytes;
 
@@ -715,12 +715,10 @@ public final class HotBackup {
     }
 
     private void report(String phase, boolean always) {
-        long now = System.currentTimeMillis();
-        if (!always && now - lastProgress < PROGRESS_MILLIS) {
+        if (!progressClock.due(always)) {
             return;
         }
-        lastProgress = now;
-        BackupProgress p = new BackupProgress(phase, files, bytes, now - t0);
+        BackupProgress p = new BackupProgress(phase, files, bytes, progressClock.elapsedMillis());
         LOG.log(System.Logger.Level.INFO, owner + ": " + p);
         if (options.progress() != null) {
             options.progress().accept(p);

@@ -99,11 +99,10 @@ public final class Verifier {
     private UUID environmentId;
     private Path environmentIdSource;
 
-    /** Reports every {@link #progressMillis}, and at the end of each phase; null for none. */
+    /** Reports every few seconds ({@link #progressClock}), and at the end of each phase; null for none. */
     private java.util.function.Consumer<VerifyProgress> progress;
-    private long progressMillis = 3000;
     private final long startMillis = System.currentTimeMillis();
-    private long lastProgress = startMillis;
+    private org.cairndb.util.ProgressClock progressClock;
     private int phaseFiles;
     private long phaseBytes;
 
@@ -122,14 +121,14 @@ public final class Verifier {
      * admin watching a verify of a large environment (through the adapter's MBean) sees it move.
      */
     public Verifier progress(java.util.function.Consumer<VerifyProgress> listener) {
-        this.progress = listener;
-        return this;
+        return progress(listener, 3000);
     }
 
     /** As {@link #progress(java.util.function.Consumer)}, reporting at most every {@code millis} (3,000 by default). */
     public Verifier progress(java.util.function.Consumer<VerifyProgress> listener, long millis) {
-        this.progressMillis = millis;
-        return progress(listener);
+        this.progress = listener;
+        this.progressClock = new org.cairndb.util.ProgressClock(millis, startMillis);
+        return this;
     }
 
     private void read(long bytes, String phase) {
@@ -141,12 +140,9 @@ public final class Verifier {
         if (progress == null) {
             return;
         }
-        long now = System.currentTimeMillis();
-        if (!always && now - lastProgress < progressMillis) {
-            return;
+        if (progressClock.due(always)) {
+            progress.accept(new VerifyProgress(phase, phaseFiles, phaseBytes, progressClock.elapsedMillis()));
         }
-        lastProgress = now;
-        progress.accept(new VerifyProgress(phase, phaseFiles, phaseBytes, now - startMillis));
     }
 
     private void endPhase(String phase) {
