@@ -49,6 +49,11 @@ public final class AbortRecord extends LogRecord {
         return abortMillis;
     }
 
+    @Override
+    public long eventMillis() {
+        return abortMillis();
+    }
+
     public long prepareLsn() {
         return prepareLsn;
     }

@@ -67,6 +67,11 @@ public final class CommitRecord extends LogRecord {
         return commitMillis;
     }
 
+    @Override
+    public long eventMillis() {
+        return commitMillis;
+    }
+
     public long prepareLsn() {
         return prepareLsn;
     }

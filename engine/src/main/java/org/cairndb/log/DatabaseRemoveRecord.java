@@ -36,6 +36,12 @@ public final class DatabaseRemoveRecord extends LogRecord {
         return millis;
     }
 
+    /** Its time; -1 for a record written before it carried one (0 in {@link #millis()}). */
+    @Override
+    public long eventMillis() {
+        return millis > 0 ? millis : -1;
+    }
+
     public int dbId() {
         return dbId;
     }

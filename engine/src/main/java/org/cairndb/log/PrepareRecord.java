@@ -82,6 +82,11 @@ public final class PrepareRecord extends LogRecord {
         return prepareMillis;
     }
 
+    @Override
+    public long eventMillis() {
+        return prepareMillis();
+    }
+
     public byte[] globalId() {
         return globalId;
     }

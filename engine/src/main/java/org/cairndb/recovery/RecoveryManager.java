@@ -551,10 +551,7 @@ public final class RecoveryManager {
                 // So is a database's creation or removal: replayed, it made the environment differ from
                 // what it was at TIME (a database removed after TIME stayed removed) whenever no commit
                 // came between it and TIME. Records from before they carried a time (0) are replayed.
-                long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a
-                        ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis()
-                        : rec instanceof DatabaseCreateRecord dc && dc.millis() > 0 ? dc.millis()
-                        : rec instanceof DatabaseRemoveRecord dr && dr.millis() > 0 ? dr.millis() : -1;
+                long millis = rec.eventMillis();
                 if (millis < 0) {
                     return false;
                 }
