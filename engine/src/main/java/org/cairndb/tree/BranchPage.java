@@ -187,6 +187,15 @@ public final class BranchPage extends Page {
         return part;
     }
 
+    /** Replaces every separator and child (a regrouping of the children's children). */
+    void replaceAll(byte[][] separators, ChildRef[] refs) {
+        keys = separators;
+        prefixes = Bytes.prefixes(separators);
+        children = refs;
+        n = refs.length;
+        payload = computePayload();
+    }
+
     /** Removes every child: the branch is empty and its parent must drop it. */
     void clear() {
         children = new ChildRef[0];

@@ -24,8 +24,8 @@ public final class TreeWriter {
 
     /**
      * Levels the path arrays hold at first; they grow for a deeper tree. Keys of the largest size
-     * leave two children per branch at 8 KiB pages, and some insertion orders then add a level per
-     * key (see {@link #split}): with a fixed 64 the 65th level failed the environment.
+     * leave two children per branch at 8 KiB pages; some insertion orders once added a level per
+     * key (see {@link #isWeak}), and with a fixed 64 the 65th level failed the environment.
      */
     private static final int INITIAL_DEPTH = 16;
 
@@ -283,6 +283,9 @@ public final class TreeWriter {
             List<byte[]> separators = new ArrayList<>();
             List<Page> parts = new ArrayList<>();
             split(node, end, start, separators, parts);
+            if (parts.isEmpty()) {
+                break; // regrouping its children made the branch fit (see regroupChildren)
+            }
             if (d == 0) {
                 ChildRef[] refs = new ChildRef[parts.size() + 1];
                 refs[0] = new ChildRef(node);
@@ -321,6 +324,10 @@ public final class TreeWriter {
      * every page on it, the root included. Keys of 4 KiB written in descending order grew the tree
      * by one level per key, and the 65th level failed the environment ("cannot apply committed
      * writes to the trees: Index 64 out of bounds").
+     *
+     * <p>That was not the only order: any cut that left a branch of one child alone over a branch of
+     * one child let the tree grow without bound (descending keys above the smallest did so a level
+     * per key). A cut of a branch that would do so is replaced by a valid one (see {@link #isWeak}).
      */
     private void split(Page node, boolean atEnd, boolean atStart, List<byte[]> separators, List<Page> parts) {
         int n = node.count();
@@ -334,6 +341,20 @@ public final class TreeWriter {
         }
         if (starts.size() == 1) {
             starts.add(Math.max(1, n / 2)); // cannot happen for an overfull page; kept for safety
+        }
+        if (node instanceof BranchPage b && !leavesNoWeakChain(b, starts)) {
+            starts = validCut(b);
+            if (starts == null) {
+                regroupChildren(b);
+                if (b.payloadSize() <= maxPayload) {
+                    return;
+                }
+                n = b.count();
+                starts = validCut(b);
+                if (starts == null) {
+                    starts = cutPoints(b, maxPayload); // not reached while the tree keeps its invariant; correct anyway
+                }
+            }
         }
         for (int j = 1; j < starts.size(); j++) {
             int from = starts.get(j);
@@ -361,6 +382,126 @@ public final class TreeWriter {
         } else {
             ((BranchPage) node).truncate(keep);
         }
+    }
+
+    /**
+     * Whether a branch is <em>weak</em>: it has a single child. Separators of more than 4,066 bytes
+     * leave room for only two children in a branch of an 8 KiB page, so an odd number of children
+     * with such separators must be split with one of them alone. A tree whose weak branches may
+     * have weak children can grow a level per key: a weak branch over a weak branch over ... holds
+     * one key. So a split never leaves a weak branch alone in a piece (the invariant: no weak branch
+     * has a weak child), and then every two levels at least double the keys below a branch: the
+     * height stays within 2·log2(keys) + 2. (Deletes do not restore the invariant: they never add a
+     * level, but a tree emptied by them keeps the height it had; a cut that finds it broken still
+     * cuts correctly, only without the bound.)
+     */
+    private static boolean isWeak(Page p) {
+        return !p.isLeaf() && p.count() == 1;
+    }
+
+    /** Whether no piece of {@code b} cut at {@code starts} would be a branch whose only child is weak. */
+    private boolean leavesNoWeakChain(BranchPage b, List<Integer> starts) {
+        for (int j = 0; j < starts.size(); j++) {
+            int from = starts.get(j);
+            int to = j + 1 < starts.size() ? starts.get(j + 1) : b.count();
+            if (to - from == 1 && isWeak(b.child(from, loader))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The fewest pieces {@code b}'s children can be cut into such that every piece fits a page and
+     * no piece holds a weak branch alone; null if there is no such cut. A cut into pairs always fits
+     * (a branch of two children holds one separator), so there is none only when the number of
+     * children is odd and every child that could stand alone is weak (the first one, at least).
+     */
+    private List<Integer> validCut(BranchPage b) {
+        int m = b.count();
+        // fewest[i]: fewest pieces for children [0, i); from[i]: where the last of them starts.
+        int[] fewest = new int[m + 1];
+        int[] from = new int[m + 1];
+        Arrays.fill(fewest, Integer.MAX_VALUE);
+        fewest[0] = 0;
+        Boolean[] weak = new Boolean[m];
+        for (int i = 1; i <= m; i++) {
+            // Piece [j, i): 8 bytes for its first child, a separator and pointer for each further one.
+            int payload = 8;
+            for (int j = i - 1; j >= 0; j--) {
+                if (j < i - 1) {
+                    payload += BranchPage.separatorSize(b.key(j));
+                    if (payload > maxPayload) {
+                        break;
+                    }
+                }
+                if (fewest[j] == Integer.MAX_VALUE || fewest[j] + 1 >= fewest[i]) {
+                    continue;
+                }
+                if (j == i - 1) {
+                    if (weak[j] == null) {
+                        weak[j] = isWeak(b.child(j, loader));
+                    }
+                    if (weak[j]) {
+                        continue;
+                    }
+                }
+                fewest[i] = fewest[j] + 1;
+                from[i] = j;
+            }
+        }
+        if (fewest[m] == Integer.MAX_VALUE) {
+            return null;
+        }
+        List<Integer> starts = new ArrayList<>();
+        for (int i = m; i > 0; i = from[i]) {
+            starts.add(from[i]);
+        }
+        java.util.Collections.reverse(starts);
+        return starts;
+    }
+
+    /**
+     * When no valid cut of {@code b} exists: replaces its children by new ones that group its
+     * grandchildren afresh (the separators of {@code b} move down among theirs). No cut exists only
+     * when {@code b}'s first child is weak, and the only child of a weak branch is not weak, so the
+     * grandchildren always have a valid cut. The regrouped branch may even fit without a split:
+     * with long separators, a weak child, a child of two and a weak child become two children of two.
+     */
+    private void regroupChildren(BranchPage b) {
+        List<byte[]> keys = new ArrayList<>();
+        List<ChildRef> refs = new ArrayList<>();
+        for (int i = 0; i < b.count(); i++) {
+            BranchPage c = (BranchPage) b.child(i, loader);
+            if (i > 0) {
+                keys.add(b.key(i - 1));
+            }
+            for (int t = 0; t < c.count(); t++) {
+                if (t > 0) {
+                    keys.add(c.key(t - 1));
+                }
+                refs.add(c.childRef(t));
+            }
+            c.markReplaced(epoch, sink);
+        }
+        BranchPage all = new BranchPage(epoch, keys.toArray(new byte[0][]), refs.toArray(new ChildRef[0]));
+        List<Integer> starts = validCut(all);
+        if (starts == null) {
+            starts = cutPoints(all, maxPayload); // only if the invariant was broken (by deletes); correct anyway
+        }
+        byte[][] separators = new byte[starts.size() - 1][];
+        ChildRef[] children = new ChildRef[starts.size()];
+        for (int j = 0; j < starts.size(); j++) {
+            int from = starts.get(j);
+            int to = j + 1 < starts.size() ? starts.get(j + 1) : all.count();
+            if (j > 0) {
+                separators[j - 1] = all.key(from - 1);
+            }
+            BranchPage piece = all.cut(from, to, epoch);
+            created.add(piece);
+            children[j] = new ChildRef(piece);
+        }
+        b.replaceAll(separators, children);
     }
 
     /**

@@ -1,0 +1,185 @@
+package org.cairndb.tree;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.cairndb.util.Bytes;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keys of the largest size (4,096 bytes) at the default 8 KiB page: a leaf holds one of them, and a
+ * branch only two children when their separators are that long. Whatever the insertion order, the
+ * tree must stay of logarithmic height: a split once left a branch of one child over another of
+ * one child, and some orders then grew the tree by a level per key.
+ */
+class LongKeyHeightTest {
+
+    static final int PAGE = 8192;
+    static final int N = 300;
+
+    /** Ways to build 4,096-byte keys; each returns the i-th smallest of N keys. */
+    enum KeySet {
+        /** All alike but the last four bytes: every separator must be whole. */
+        SHARED_PREFIX {
+            @Override
+            byte[] key(int i) {
+                byte[] k = new byte[4096];
+                Arrays.fill(k, (byte) 'K');
+                ByteBuffer.wrap(k, 4092, 4).putInt(i);
+                return k;
+            }
+        },
+        /** Pairs sharing 4,095 bytes, the pairs differing in their first two bytes: long and short separators mixed. */
+        PAIRS {
+            @Override
+            byte[] key(int i) {
+                byte[] k = new byte[4096];
+                Arrays.fill(k, (byte) 'P');
+                ByteBuffer.wrap(k, 0, 2).putShort((short) (i / 2));
+                k[4095] = (byte) (i % 2);
+                return k;
+            }
+        },
+        /** Random bytes: any two differ early. */
+        RANDOM {
+            private final byte[][] keys = randomKeys();
+
+            @Override
+            byte[] key(int i) {
+                return keys[i];
+            }
+        };
+
+        abstract byte[] key(int i);
+
+        private static byte[][] randomKeys() {
+            Random rnd = new Random(5);
+            byte[][] k = new byte[N][4096];
+            for (byte[] b : k) {
+                rnd.nextBytes(b);
+            }
+            Arrays.sort(k, Bytes.ORDER);
+            return k;
+        }
+    }
+
+    /** Insertion orders, as permutations of 0..n-1 (ranks of keys). */
+    enum Order {
+        ASCENDING, DESCENDING, RANDOM, OUTWARD_FROM_THE_MIDDLE, INWARD_FROM_BOTH_ENDS, DESCENDING_ABOVE_THE_SMALLEST,
+        ASCENDING_BELOW_THE_LARGEST;
+
+        List<Integer> ranks(int n) {
+            List<Integer> r = new ArrayList<>();
+            switch (this) {
+                case ASCENDING -> {
+                    for (int i = 0; i < n; i++) {
+                        r.add(i);
+                    }
+                }
+                case DESCENDING -> {
+                    for (int i = n - 1; i >= 0; i--) {
+                        r.add(i);
+                    }
+                }
+                case RANDOM -> {
+                    for (int i = 0; i < n; i++) {
+                        r.add(i);
+                    }
+                    Collections.shuffle(r, new Random(17));
+                }
+                case OUTWARD_FROM_THE_MIDDLE -> {
+                    // Each key goes to one end of the tree, alternately.
+                    int mid = n / 2;
+                    r.add(mid);
+                    for (int d = 1; r.size() < n; d++) {
+                        if (mid + d < n) {
+                            r.add(mid + d);
+                        }
+                        if (mid - d >= 0) {
+                            r.add(mid - d);
+                        }
+                    }
+                }
+                case INWARD_FROM_BOTH_ENDS -> {
+                    for (int lo = 0, hi = n - 1; lo <= hi; lo++, hi--) {
+                        r.add(lo);
+                        if (hi != lo) {
+                            r.add(hi);
+                        }
+                    }
+                }
+                case DESCENDING_ABOVE_THE_SMALLEST -> {
+                    r.add(0);
+                    for (int i = n - 1; i > 0; i--) {
+                        r.add(i);
+                    }
+                }
+                case ASCENDING_BELOW_THE_LARGEST -> {
+                    r.add(n - 1);
+                    for (int i = 0; i < n - 1; i++) {
+                        r.add(i);
+                    }
+                }
+                default -> throw new AssertionError(this);
+            }
+            return r;
+        }
+    }
+
+    /** Levels allowed for {@code n} keys of one per leaf: 2·log2(n) + 2. */
+    static int allowedHeight(int n) {
+        return (int) Math.floor(2 * Math.log(n) / Math.log(2)) + 2;
+    }
+
+    @Test
+    void everyOrderKeepsTheTreeLogarithmic() {
+        StringBuilder report = new StringBuilder();
+        List<String> tooDeep = new ArrayList<>();
+        for (KeySet keys : KeySet.values()) {
+            for (Order order : Order.values()) {
+                for (boolean oneWriterPerKey : new boolean[] {false, true}) {
+                    TreeWriterTest.MemoryStore store = new TreeWriterTest.MemoryStore();
+                    TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+                    Page root = null;
+                    long count = 0;
+                    long epoch = 1;
+                    TreeWriter w = new TreeWriter(null, 0, epoch, PAGE, store, store);
+                    int maxHeight = 0;
+                    for (int rank : order.ranks(N)) {
+                        if (oneWriterPerKey) {
+                            w = new TreeWriter(root, count, ++epoch, PAGE, store, store);
+                        }
+                        byte[] k = keys.key(rank);
+                        byte[] v = {(byte) rank, (byte) (rank >> 8)};
+                        assertTrue(w.put(k, v));
+                        model.put(k, v);
+                        if (oneWriterPerKey) {
+                            w.finish();
+                            root = w.root();
+                            count = w.count();
+                        }
+                        maxHeight = Math.max(maxHeight, TreeReader.height(w.root(), store));
+                    }
+                    w.finish();
+                    TreeWriterTest.checkTree(w.root(), model, store);
+                    TreeWriterTest.checkPageSizes(w.root(), store);
+                    int height = TreeReader.height(w.root(), store);
+                    String what = keys + " " + order + (oneWriterPerKey ? " (a commit per key)" : " (one batch)");
+                    report.append(String.format("%-70s height %3d (largest on the way %3d)%n", what, height, maxHeight));
+                    if (maxHeight > allowedHeight(N)) {
+                        tooDeep.add(what + ": " + maxHeight);
+                    }
+                }
+            }
+        }
+        System.out.print(report);
+        assertEquals(List.of(), tooDeep, "trees deeper than " + allowedHeight(N) + " levels for " + N + " keys");
+    }
+}
