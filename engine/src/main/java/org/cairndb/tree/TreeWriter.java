@@ -361,7 +361,7 @@ public final class TreeWriter {
             int to = j + 1 < starts.size() ? starts.get(j + 1) : n;
             Page part;
             if (node instanceof LeafPage l) {
-                separators.add(l.key(from));
+                separators.add(separatorBetween(l.key(from - 1), l.key(from)));
                 // Keys arriving in order fill the last piece of a split at the end up to a whole
                 // page, as the first piece was: room for as many entries at once, instead of
                 // growing its arrays six or seven times on the way: in a profile of a replay of
@@ -502,6 +502,19 @@ public final class TreeWriter {
             children[j] = new ChildRef(piece);
         }
         b.replaceAll(separators, children);
+    }
+
+    /**
+     * The separator that goes up when a leaf is cut between keys {@code left} and {@code right}: the
+     * shortest prefix of {@code right} that sorts after {@code left}. A separator only has to sort
+     * after every key on its left and not after any key on its right; it need not be a key. Keys of
+     * 4 KiB that differ early thus leave separators of a few bytes, and branches of hundreds of
+     * children instead of two. Keys sharing a long prefix still need one byte past it (the whole
+     * key, when they differ only in their last byte).
+     */
+    static byte[] separatorBetween(byte[] left, byte[] right) {
+        int common = Arrays.mismatch(left, right); // left < right: they differ, and right is not a prefix of left
+        return common + 1 == right.length ? right : Arrays.copyOf(right, common + 1);
     }
 
     /**

@@ -182,4 +182,59 @@ class LongKeyHeightTest {
         System.out.print(report);
         assertEquals(List.of(), tooDeep, "trees deeper than " + allowedHeight(N) + " levels for " + N + " keys");
     }
+
+    /**
+     * Long keys sharing long prefixes, of random lengths, inserted and deleted at random across
+     * many versions: every version agrees with its model through cursors both ways and gets, and
+     * keeps its separators within the bounds of their parents. Separators are of every length from
+     * one byte to a whole key, and splits must often regroup branches of one child.
+     */
+    @Test
+    void randomLongKeysWithDeletesMatchTheModel() {
+        Random rnd = new Random(99);
+        byte[][] stems = new byte[3][4096];
+        rnd.nextBytes(stems[0]);
+        Arrays.fill(stems[1], (byte) 'S');
+        stems[2] = stems[0].clone();
+        stems[2][0] ^= 1;
+        TreeWriterTest.MemoryStore store = new TreeWriterTest.MemoryStore();
+        TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
+        TreeWriterTest.OldVersions old = new TreeWriterTest.OldVersions();
+        List<byte[]> written = new ArrayList<>();
+        Page root = null;
+        long count = 0;
+        int largest = 0;
+        for (int epoch = 1; epoch <= 150; epoch++) {
+            TreeWriter w = new TreeWriter(root, count, epoch, PAGE, store, store);
+            for (int i = 0; i < 1 + rnd.nextInt(40); i++) {
+                if (!written.isEmpty() && rnd.nextInt(epoch % 10 < 3 ? 2 : 6) == 0) {
+                    byte[] k = written.get(rnd.nextInt(written.size()));
+                    assertEquals(model.remove(k) != null, w.delete(k));
+                    continue;
+                }
+                byte[] stem = stems[rnd.nextInt(stems.length)];
+                byte[] k = Arrays.copyOf(stem, rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(4096) : 4096 - rnd.nextInt(30));
+                for (int j = rnd.nextInt(3); j > 0; j--) {
+                    k[Math.max(0, k.length - 1 - rnd.nextInt(10))] = (byte) rnd.nextInt(3);
+                }
+                byte[] v = new byte[rnd.nextInt(12)];
+                rnd.nextBytes(v);
+                assertEquals(model.put(k, v) == null, w.put(k, v));
+                written.add(k);
+            }
+            w.finish();
+            root = w.root();
+            count = w.count();
+            assertEquals(model.size(), count);
+            largest = Math.max(largest, model.size());
+            if (epoch % 25 == 0) {
+                TreeWriterTest.checkTree(root, model, store);
+                TreeWriterTest.checkPageSizes(root, store);
+                old.keep(root, model);
+            }
+        }
+        TreeWriterTest.checkTree(root, model, store);
+        old.check(store);
+        assertTrue(TreeReader.height(root, store) <= allowedHeight(largest), "height " + TreeReader.height(root, store));
+    }
 }
