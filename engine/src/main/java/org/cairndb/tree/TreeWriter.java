@@ -342,6 +342,7 @@ public final class TreeWriter {
         if (starts.size() == 1) {
             starts.add(Math.max(1, n / 2)); // cannot happen for an overfull page; kept for safety
         }
+        preferShortSeparators(node, starts);
         if (node instanceof BranchPage b && !leavesNoWeakChain(b, starts)) {
             starts = validCut(b);
             if (starts == null) {
@@ -382,6 +383,58 @@ public final class TreeWriter {
         } else {
             ((BranchPage) node).truncate(keep);
         }
+    }
+
+    /**
+     * Moves each cut whose separator would be long (over an eighth of a page) to the place nearby
+     * with the shortest one, as long as both pieces still fit and keep a quarter of the two. A long
+     * separator taken up a level costs room there: where keys share long prefixes in groups (pairs
+     * alike in all but their last byte, say), cutting between groups rather than inside one keeps
+     * the upper levels' separators short and their branches wide. Cuts between short separators
+     * are left alone, so ordinary keys split exactly as before.
+     */
+    private void preferShortSeparators(Page node, List<Integer> starts) {
+        for (int k = 1; k < starts.size(); k++) {
+            int at = starts.get(k);
+            int shortest = separatorLength(node, at);
+            if (shortest <= maxPayload / 8) {
+                continue;
+            }
+            int from = starts.get(k - 1);
+            int to = k + 1 < starts.size() ? starts.get(k + 1) : node.count();
+            int whole = piecePayload(node, from, to);
+            int best = at;
+            for (int c = from + 1; c < to; c++) {
+                int left = piecePayload(node, from, c);
+                int right = piecePayload(node, c, to);
+                if (c == at || left > maxPayload || right > maxPayload || left < whole / 4 || right < whole / 4) {
+                    continue;
+                }
+                int length = separatorLength(node, c);
+                if (length < shortest || length == shortest && Math.abs(c - at) < Math.abs(best - at)) {
+                    best = c;
+                    shortest = length;
+                }
+            }
+            starts.set(k, best);
+        }
+    }
+
+    /** Length of the separator a cut in front of entry (or child) {@code at} sends up. */
+    private static int separatorLength(Page node, int at) {
+        if (node instanceof LeafPage l) {
+            return Arrays.mismatch(l.key(at - 1), l.key(at)) + 1;
+        }
+        return ((BranchPage) node).key(at - 1).length;
+    }
+
+    /** Payload of a page holding entries (or children) [from, to) of {@code node}. */
+    private static int piecePayload(Page node, int from, int to) {
+        int payload = firstSize(node, from);
+        for (int i = from + 1; i < to; i++) {
+            payload += nextSize(node, i);
+        }
+        return payload;
     }
 
     /**
