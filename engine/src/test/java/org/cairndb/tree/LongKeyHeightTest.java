@@ -162,6 +162,19 @@ class LongKeyHeightTest {
         }
     }
 
+    /** The writer's invariant, which bounds the height: no branch of one child has a child of one child. */
+    static void assertNoWeakChain(Page p, PageLoader loader) {
+        if (p == null || p.isLeaf()) {
+            return;
+        }
+        BranchPage b = (BranchPage) p;
+        for (int i = 0; i < b.count(); i++) {
+            Page child = b.child(i, loader);
+            assertTrue(b.count() > 1 || child.isLeaf() || child.count() > 1, "a branch of one child over a branch of one child");
+            assertNoWeakChain(child, loader);
+        }
+    }
+
     /** Levels allowed for {@code n} keys of one per leaf: 2·log2(n) + 2. */
     static int allowedHeight(int n) {
         return (int) Math.floor(2 * Math.log(n) / Math.log(2)) + 2;
@@ -199,6 +212,7 @@ class LongKeyHeightTest {
                     w.finish();
                     TreeWriterTest.checkTree(w.root(), model, store);
                     TreeWriterTest.checkPageSizes(w.root(), store);
+                    assertNoWeakChain(w.root(), store);
                     int height = TreeReader.height(w.root(), store);
                     String what = keys + " " + order + (oneWriterPerKey ? " (a commit per key)" : " (one batch)");
                     report.append(String.format("%-70s height %3d (largest on the way %3d)%n", what, height, maxHeight));
