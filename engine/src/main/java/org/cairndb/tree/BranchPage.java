@@ -8,7 +8,7 @@ import org.cairndb.util.VarInts;
  * An inner node: {@code n} children and {@code n-1} separators. Child {@code i} holds the keys
  * {@code k} with {@code keys[i-1] <= k < keys[i]}. A separator need not be a key, nor the least key
  * of the child after it: a leaf split sends up the shortest prefix of the right side's first key
- * that sorts after the left side's last (see {@code TreeWriter#separatorBetween}), and deletes leave
+ * that sorts after the left side's last (see {@code PageCuts#separatorBetween}), and deletes leave
  * separators of keys that are gone. Only the bounds matter.
  *
  * <p>As in {@link LeafPage}, the arrays of a branch being changed in an epoch may be longer than
