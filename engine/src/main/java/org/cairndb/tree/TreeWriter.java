@@ -16,9 +16,12 @@ import org.cairndb.util.Bytes;
  *
  * <p>Pages split when their payload outgrows a page: into as many pages as needed, with a biased
  * split when the write went to the end of the page (ascending loads fill pages completely rather
- * than by half). After deletes, a page below a quarter of a page merges with a neighbour when the
- * two fit comfortably in one; an empty page is always removed, and a root with a single child
- * gives way to that child.
+ * than by half). The separator a leaf split sends up is the shortest that tells its two sides apart,
+ * and no split leaves a branch of one child over a branch of one child, which keeps the tree of
+ * logarithmic height even where keys of 4 KiB leave two children per branch (see {@link PageCuts}).
+ * After deletes, a page below a quarter of a page merges with a neighbour when the two fit
+ * comfortably in one; an empty page is always removed, and a root with a single child gives way
+ * to that child.
  */
 public final class TreeWriter {
 
