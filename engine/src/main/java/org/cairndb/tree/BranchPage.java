@@ -5,8 +5,11 @@ import org.cairndb.util.Bytes;
 import org.cairndb.util.VarInts;
 
 /**
- * An inner node: {@code n} children and {@code n-1} separator keys. Child {@code i} holds the keys
- * {@code k} with {@code keys[i-1] <= k < keys[i]}.
+ * An inner node: {@code n} children and {@code n-1} separators. Child {@code i} holds the keys
+ * {@code k} with {@code keys[i-1] <= k < keys[i]}. A separator need not be a key, nor the least key
+ * of the child after it: a leaf split sends up the shortest prefix of the right side's first key
+ * that sorts after the left side's last (see {@code PageCuts#separatorBetween}), and deletes leave
+ * separators of keys that are gone. Only the bounds matter.
  *
  * <p>As in {@link LeafPage}, the arrays of a branch being changed in an epoch may be longer than
  * its count (they grow by half when full), so that splits below it insert in place instead of
@@ -185,6 +188,15 @@ public final class BranchPage extends Page {
                 Arrays.copyOfRange(children, from, to), to - from, 0);
         part.payload = part.computePayload();
         return part;
+    }
+
+    /** Replaces every separator and child (a regrouping of the children's children). */
+    void replaceAll(byte[][] separators, ChildRef[] refs) {
+        keys = separators;
+        prefixes = Bytes.prefixes(separators);
+        children = refs;
+        n = refs.length;
+        payload = computePayload();
     }
 
     /** Removes every child: the branch is empty and its parent must drop it. */

@@ -25,7 +25,9 @@ import org.cairndb.util.VarInts;
  *                              inline: var value length, value
  *                              overflow: var value length, 8 first page of the value
  * branch payload:              8 page of child 0, then per further child i:
- *                              var separator length, separator (the least key of child i), 8 page of child i
+ *                              var separator length, separator, 8 page of child i; child i holds the
+ *                              keys k with separator(i) <= k < separator(i+1): a separator sorts after
+ *                              every key of child i-1 and not after any key of child i (it need not be a key)
  * overflow and space map:      raw bytes of the value or map, continued across contiguous pages
  * </pre>
  */

@@ -10,8 +10,9 @@ public final class TreeCursor {
 
     /**
      * Room for this many levels at first; the path grows when a tree is deeper. Keys of the largest
-     * size leave two children per branch at 8 KiB pages, and some insertion orders then add a
-     * level per key (see {@code TreeWriter#split}): a fixed 64 failed reads of such a tree.
+     * size leave two children per branch at 8 KiB pages; some insertion orders once added a level
+     * per key (see {@code PageCuts#isWeak}), and a fixed 64 failed reads of such a tree (files
+     * written then may still hold one).
      */
     private static final int INITIAL_DEPTH = 16;
 

@@ -29,6 +29,15 @@ public final class TreeReader {
         return i >= 0 ? leaf.value(i, loader) : null;
     }
 
+    /** Levels of the tree, the leaves' included (0 for an empty tree): every leaf is at the same depth. */
+    static int height(Page root, PageLoader loader) {
+        int h = 0;
+        for (Page node = root; node != null; node = node.isLeaf() ? null : ((BranchPage) node).child(0, loader)) {
+            h++;
+        }
+        return h;
+    }
+
     public static boolean contains(Page root, byte[] key, PageLoader loader) {
         LeafPage leaf = leafFor(root, key, loader);
         return leaf != null && leaf.find(key) >= 0;

@@ -16,16 +16,19 @@ import org.cairndb.util.Bytes;
  *
  * <p>Pages split when their payload outgrows a page: into as many pages as needed, with a biased
  * split when the write went to the end of the page (ascending loads fill pages completely rather
- * than by half). After deletes, a page below a quarter of a page merges with a neighbour when the
- * two fit comfortably in one; an empty page is always removed, and a root with a single child
- * gives way to that child.
+ * than by half). The separator a leaf split sends up is the shortest that tells its two sides apart,
+ * and no split leaves a branch of one child over a branch of one child, which keeps the tree of
+ * logarithmic height even where keys of 4 KiB leave two children per branch (see {@link PageCuts}).
+ * After deletes, a page below a quarter of a page merges with a neighbour when the two fit
+ * comfortably in one; an empty page is always removed, and a root with a single child gives way
+ * to that child.
  */
 public final class TreeWriter {
 
     /**
      * Levels the path arrays hold at first; they grow for a deeper tree. Keys of the largest size
-     * leave two children per branch at 8 KiB pages, and some insertion orders then add a level per
-     * key (see {@link #split}): with a fixed 64 the 65th level failed the environment.
+     * leave two children per branch at 8 KiB pages; some insertion orders once added a level per
+     * key (see {@link PageCuts#isWeak}), and with a fixed 64 the 65th level failed the environment.
      */
     private static final int INITIAL_DEPTH = 16;
 
@@ -34,6 +37,7 @@ public final class TreeWriter {
     private final int inlineLimit;
     private final PageLoader loader;
     private final PageSink sink;
+    private final PageCuts cuts;
     private Page root;
     private long count;
 
@@ -60,6 +64,7 @@ public final class TreeWriter {
         this.inlineLimit = PageFormat.inlineLimit(pageSize);
         this.loader = loader;
         this.sink = sink;
+        this.cuts = new PageCuts(maxPayload, loader);
     }
 
     public Page root() {
@@ -283,6 +288,9 @@ public final class TreeWriter {
             List<byte[]> separators = new ArrayList<>();
             List<Page> parts = new ArrayList<>();
             split(node, end, start, separators, parts);
+            if (parts.isEmpty()) {
+                break; // regrouping its children made the branch fit (see regroupChildren)
+            }
             if (d == 0) {
                 ChildRef[] refs = new ChildRef[parts.size() + 1];
                 refs[0] = new ChildRef(node);
@@ -309,38 +317,31 @@ public final class TreeWriter {
 
     /**
      * Cuts the tail of {@code node} into new pages so that every piece fits; {@code node} keeps the
-     * first piece. When the change went to the end of the page (an ascending load) each piece is
-     * filled as far as it goes; when it went to the start (a descending load), likewise from the
-     * end, so that the first piece, where the next key goes, keeps the room; otherwise the pieces
-     * are balanced.
-     *
-     * <p>Why the start matters: a branch holds only two children when their separators are keys of
-     * the largest size (two 4,096-byte separators and three child pointers are 60 bytes more than an
-     * 8 KiB page holds), so it splits two and one. The balanced cut left the two in the first piece:
-     * after every split the path to the first leaf was full again, and the next smaller key split
-     * every page on it, the root included. Keys of 4 KiB written in descending order grew the tree
-     * by one level per key, and the 65th level failed the environment ("cannot apply committed
-     * writes to the trees: Index 64 out of bounds").
+     * first piece. {@link PageCuts#plan} says where; when a branch has no cut that keeps the
+     * invariant, its children are regrouped first ({@link #regroupChildren}), and the branch may
+     * then fit without a split ({@code parts} stays empty).
      */
     private void split(Page node, boolean atEnd, boolean atStart, List<byte[]> separators, List<Page> parts) {
         int n = node.count();
-        int total = node.payloadSize();
-        int pieces = Math.max(2, (total + maxPayload - 1) / maxPayload);
-        List<Integer> starts = atStart ? cutPointsFromEnd(node) : cutPoints(node, atEnd ? maxPayload : total / pieces);
-        if (starts.size() > pieces && !atStart) {
-            // Large entries made the balanced cut produce more pieces than needed; every extra piece
-            // pushes another separator up, which could overfill the parent again. Pack fully instead.
-            starts = cutPoints(node, maxPayload);
-        }
-        if (starts.size() == 1) {
-            starts.add(Math.max(1, n / 2)); // cannot happen for an overfull page; kept for safety
+        List<Integer> starts = cuts.plan(node, atEnd, atStart);
+        if (starts == null) {
+            BranchPage b = (BranchPage) node;
+            regroupChildren(b);
+            if (b.payloadSize() <= maxPayload) {
+                return;
+            }
+            n = b.count();
+            starts = cuts.validCut(b);
+            if (starts == null) {
+                starts = cuts.fill(b); // not reached while the tree keeps its invariant; correct anyway
+            }
         }
         for (int j = 1; j < starts.size(); j++) {
             int from = starts.get(j);
             int to = j + 1 < starts.size() ? starts.get(j + 1) : n;
             Page part;
             if (node instanceof LeafPage l) {
-                separators.add(l.key(from));
+                separators.add(PageCuts.separatorBetween(l.key(from - 1), l.key(from)));
                 // Keys arriving in order fill the last piece of a split at the end up to a whole
                 // page, as the first piece was: room for as many entries at once, instead of
                 // growing its arrays six or seven times on the way: in a profile of a replay of
@@ -364,61 +365,46 @@ public final class TreeWriter {
     }
 
     /**
-     * Where pieces start when each piece is filled until it reaches {@code target} bytes, never
-     * beyond a page (at least one entry each). A piece may end a little above the target rather
-     * than below it, so that a page split in two gives two pieces, not two and a crumb.
+     * When no valid cut of {@code b} exists: replaces its children by new ones that group its
+     * grandchildren afresh (the separators of {@code b} move down among theirs). No cut exists only
+     * when {@code b}'s first child is weak, and the only child of a weak branch is not weak, so the
+     * grandchildren always have a valid cut. The regrouped branch may even fit without a split:
+     * with long separators, a weak child, a child of two and a weak child become two children of two.
      */
-    private List<Integer> cutPoints(Page node, int target) {
-        List<Integer> starts = new ArrayList<>();
-        starts.add(0);
-        int acc = firstSize(node, 0);
-        for (int i = 1; i < node.count(); i++) {
-            int add = nextSize(node, i);
-            if (acc + add > maxPayload || acc >= target) {
-                starts.add(i);
-                acc = firstSize(node, i);
-            } else {
-                acc += add;
+    private void regroupChildren(BranchPage b) {
+        List<byte[]> keys = new ArrayList<>();
+        List<ChildRef> refs = new ArrayList<>();
+        for (int i = 0; i < b.count(); i++) {
+            BranchPage c = (BranchPage) b.child(i, loader);
+            if (i > 0) {
+                keys.add(b.key(i - 1));
             }
-        }
-        return starts;
-    }
-
-    /**
-     * As {@link #cutPoints} with pieces filled to a whole page, but filled from the last entry
-     * backwards: the first piece gets what is left over.
-     */
-    private List<Integer> cutPointsFromEnd(Page node) {
-        List<Integer> starts = new ArrayList<>();
-        // The piece being filled is [i, end): firstSize(i) plus the nextSize of the entries after i.
-        int following = 0;
-        for (int i = node.count() - 1; i > 0; i--) {
-            if (firstSize(node, i - 1) + nextSize(node, i) + following > maxPayload) {
-                starts.add(i);
-                following = 0;
-            } else {
-                following += nextSize(node, i);
+            for (int t = 0; t < c.count(); t++) {
+                if (t > 0) {
+                    keys.add(c.key(t - 1));
+                }
+                refs.add(c.childRef(t));
             }
+            c.markReplaced(epoch, sink);
         }
-        starts.add(0);
-        java.util.Collections.reverse(starts);
-        return starts;
-    }
-
-    /** Payload of a piece consisting only of entry {@code i}. */
-    private static int firstSize(Page node, int i) {
-        if (node instanceof LeafPage l) {
-            return l.entrySize(i);
+        BranchPage all = new BranchPage(epoch, keys.toArray(new byte[0][]), refs.toArray(new ChildRef[0]));
+        List<Integer> starts = cuts.validCut(all);
+        if (starts == null) {
+            starts = cuts.fill(all); // only if the invariant was broken (by deletes); correct anyway
         }
-        return 8;
-    }
-
-    /** Bytes entry {@code i} adds to a piece that already holds entries before it. */
-    private static int nextSize(Page node, int i) {
-        if (node instanceof LeafPage l) {
-            return l.entrySize(i);
+        byte[][] separators = new byte[starts.size() - 1][];
+        ChildRef[] children = new ChildRef[starts.size()];
+        for (int j = 0; j < starts.size(); j++) {
+            int from = starts.get(j);
+            int to = j + 1 < starts.size() ? starts.get(j + 1) : all.count();
+            if (j > 0) {
+                separators[j - 1] = all.key(from - 1);
+            }
+            BranchPage piece = all.cut(from, to, epoch);
+            created.add(piece);
+            children[j] = new ChildRef(piece);
         }
-        return BranchPage.separatorSize(((BranchPage) node).key(i - 1));
+        b.replaceAll(separators, children);
     }
 
     /** After a delete: removes empty pages and merges underfull ones, from {@code depth} up. */

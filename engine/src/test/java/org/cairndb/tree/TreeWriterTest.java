@@ -436,13 +436,14 @@ class TreeWriterTest {
     }
 
     /**
-     * The order that still deepens such a tree a level per key: descending, but every key above the
-     * smallest one, so that each goes second into the first leaf. The tree grows past 64 levels,
-     * which the writer's path arrays held at most: the 65th level was an index out of bounds that
-     * failed the environment. A deep tree is slow, but it must work.
+     * The order that deepened such a tree a level per key: descending, but every key above the
+     * smallest one, so that each goes second into the first leaf. A split left a branch of one child
+     * alone over another of one child, again and again: 151 keys made 151 levels, and past 64 the
+     * writer's path arrays failed the environment. A split now never leaves a branch of one child
+     * over another, and the tree stays within 2·log2(keys) + 2 levels.
      */
     @Test
-    void largestKeysDescendingAboveTheFirstGoDeeperThanSixtyFourLevels() {
+    void largestKeysDescendingAboveTheFirstKeepTheTreeShallow() {
         MemoryStore store = new MemoryStore();
         TreeMap<byte[], byte[]> model = new TreeMap<>(Bytes.ORDER);
         TreeWriter w = new TreeWriter(null, 0, 1, PAGE, store, store);
@@ -455,7 +456,7 @@ class TreeWriterTest {
             model.put(largestKey(i), v);
         }
         w.finish();
-        assertTrue(depth(w.root(), store) > 64, "depth " + depth(w.root(), store));
+        assertTrue(depth(w.root(), store) <= LongKeyHeightTest.allowedHeight(n + 1), "depth " + depth(w.root(), store));
         checkTree(w.root(), model, store);
         TreeWriter d = new TreeWriter(w.root(), w.count(), 2, PAGE, store, store);
         for (int i = 1; i <= n; i += 2) {
