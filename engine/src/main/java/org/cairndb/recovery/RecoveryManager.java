@@ -550,11 +550,14 @@ public final class RecoveryManager {
                 // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
                 // So is a database's creation or removal: replayed, it made the environment differ from
                 // what it was at TIME (a database removed after TIME stayed removed) whenever no commit
-                // came between it and TIME. Records from before they carried a time (0) are replayed.
+                // came between it and TIME. So is a FORGET of a heuristic outcome. Records from before
+                // they carried a time (0) are replayed.
                 long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a
                         ? a.abortMillis() : rec instanceof PrepareRecord p ? p.prepareMillis()
                         : rec instanceof DatabaseCreateRecord dc && dc.millis() > 0 ? dc.millis()
-                        : rec instanceof DatabaseRemoveRecord dr && dr.millis() > 0 ? dr.millis() : -1;
+                        : rec instanceof DatabaseRemoveRecord dr && dr.millis() > 0 ? dr.millis()
+                        // A heuristic outcome forgotten after TIME was still remembered at TIME.
+                        : rec instanceof org.cairndb.log.ForgetRecord f && f.millis() > 0 ? f.millis() : -1;
                 if (millis < 0) {
                     return false;
                 }
