@@ -53,12 +53,16 @@ class PointInTimeOracleTest {
     Path dir;
 
     /** The model after one step: committed contents by database, and the global ids in doubt. */
-    record State(Map<String, TreeMap<String, String>> dbs, Set<String> prepared) {
+    record State(Map<String, TreeMap<String, String>> dbs, Set<String> prepared, Map<String, Boolean> heuristics) {
         State copy() {
             Map<String, TreeMap<String, String>> d = new TreeMap<>();
             dbs.forEach((k, v) -> d.put(k, new TreeMap<>(v)));
-            return new State(d, new TreeSet<>(prepared));
+            return new State(d, new TreeSet<>(prepared), new TreeMap<>(heuristics));
         }
+    }
+
+    private static State empty() {
+        return new State(new TreeMap<>(), new TreeSet<>(), new TreeMap<>());
     }
 
     /** One step of the workload: the log range it appended to, and the model after it. */
@@ -93,11 +97,18 @@ class PointInTimeOracleTest {
     private static final List<String> NAMES = List.of("a", "b", "c", "d", "e");
 
     private final List<Step> steps = new ArrayList<>();
+
+    interface StepHook {
+        void accept(Environment env, int step) throws Exception;
+    }
+
+    /** Run after every step of the workload (failover and backup updates), or null. */
+    private StepHook afterStep;
     private int backupStep;
 
     private void workload(Path home, Path archive, Path backup, long seed, int count) throws Exception {
         Random rnd = new Random(seed);
-        State model = new State(new TreeMap<>(), new TreeSet<>());
+        State model = empty();
         Map<String, Transaction> prepared = new HashMap<>();
         Map<String, Set<String>> preparedKeys = new HashMap<>(); // gid -> "db/key"
         Map<String, TreeMap<String, String>> preparedWrites = new HashMap<>(); // gid -> "db/key" -> value or null
@@ -160,15 +171,32 @@ class PointInTimeOracleTest {
                     preparedKeys.remove(gid);
                     TreeMap<String, String> writes = preparedWrites.remove(gid);
                     model.prepared().remove(gid);
-                    if (rnd.nextBoolean()) {
+                    int how = rnd.nextInt(4);
+                    if (how == 0) {
                         t.commit();
                         txnId = t.id();
                         apply(model, writes);
                         what = "commit prepared " + gid;
-                    } else {
+                    } else if (how == 1) {
                         t.abort();
                         what = "roll back prepared " + gid;
+                    } else if (how == 2) {
+                        t.heuristicCommit();
+                        txnId = t.id();
+                        apply(model, writes);
+                        model.heuristics().put(gid, true);
+                        what = "heuristic commit " + gid;
+                    } else {
+                        t.heuristicRollback();
+                        model.heuristics().put(gid, false);
+                        what = "heuristic rollback " + gid;
                     }
+                } else if (r < 36 && !model.heuristics().isEmpty()) {
+                    List<String> gids = new ArrayList<>(model.heuristics().keySet());
+                    String gid = gids.get(rnd.nextInt(gids.size()));
+                    assertTrue(env.forgetHeuristic(b(gid)));
+                    model.heuristics().remove(gid);
+                    what = "forget " + gid;
                 } else {
                     Transaction t = env.beginTransaction();
                     TreeMap<String, String> writes = new TreeMap<>();
@@ -186,6 +214,9 @@ class PointInTimeOracleTest {
                 Step st = new Step(what, before, env.internals().log().endLsn(), model.copy());
                 st.txnId = txnId;
                 steps.add(st);
+                if (afterStep != null) {
+                    afterStep.accept(env, i);
+                }
             }
         }
     }
@@ -240,7 +271,8 @@ class PointInTimeOracleTest {
             LogRecord rec = f.decode();
             long millis = rec instanceof CommitRecord c ? c.commitMillis() : rec instanceof AbortRecord a ? a.abortMillis()
                     : rec instanceof PrepareRecord p ? p.prepareMillis() : rec instanceof DatabaseCreateRecord dc ? dc.millis()
-                    : rec instanceof DatabaseRemoveRecord dr ? dr.millis() : -1;
+                    : rec instanceof DatabaseRemoveRecord dr ? dr.millis()
+                    : rec instanceof org.cairndb.log.ForgetRecord fr ? fr.millis() : -1;
             if (millis >= 0) {
                 records.add(new long[] {f.lsn(), f.endLsn(), millis});
             }
@@ -277,7 +309,11 @@ class PointInTimeOracleTest {
         for (PreparedTransaction p : env.preparedTransactions()) {
             gids.add(s(p.globalId()));
         }
-        return new State(dbs, gids);
+        Map<String, Boolean> heuristics = new TreeMap<>();
+        for (org.cairndb.HeuristicOutcome h : env.heuristicOutcomes()) {
+            heuristics.put(s(h.globalId()), h.committed());
+        }
+        return new State(dbs, gids, heuristics);
     }
 
     private int restores;
@@ -305,7 +341,7 @@ class PointInTimeOracleTest {
     }
 
     private State before(int i) {
-        return i == 0 ? new State(new TreeMap<>(), new TreeSet<>()) : steps.get(i - 1).state.copy();
+        return i == 0 ? empty() : steps.get(i - 1).state.copy();
     }
 
     @Test
@@ -368,6 +404,75 @@ class PointInTimeOracleTest {
                     }
                 }
                 default -> throw new IllegalStateException();
+            }
+        }
+    }
+
+    /**
+     * The same workload with a failover copy and a recovered hot backup updated every so often:
+     * after each update the copy (opened as it is, in a copy of its directory) and the backup hold
+     * exactly the model of the moment the update began, prepared transactions still prepared and
+     * heuristic outcomes remembered; the updated backup verifies, and recovers to targets after its
+     * last update.
+     */
+    @Test
+    void failoverAndBackupUpdatesHoldTheModel() throws Exception {
+        for (String seed : System.getProperty("pitr.seeds", "20261204").split(",")) {
+            steps.clear();
+            long sd = Long.parseLong(seed.trim());
+            Path base = dir.resolve("fo-" + sd);
+            Path home = base.resolve("env");
+            Path archive = base.resolve("archive");
+            Path failover = base.resolve("failover");
+            Path updated = base.resolve("updated");
+            int[] lastUpdate = {-1};
+            Random rnd = new Random(sd * 7);
+            afterStep = (env, i) -> {
+                if (rnd.nextInt(40) != 0) {
+                    return;
+                }
+                if (rnd.nextBoolean()) {
+                    env.checkpoint(true);
+                }
+                State expected = steps.get(steps.size() - 1).state;
+                org.cairndb.backup.Failover.update(env.internals(), failover, BackupOptions.defaults());
+                HotBackup.run(env.internals(), updated, BackupOptions.defaults().withUpdate(lastUpdate[0] >= 0));
+                lastUpdate[0] = steps.size() - 1;
+                org.cairndb.tools.BackupVerifier.Report report = new org.cairndb.tools.BackupVerifier(updated).verify();
+                assertTrue(report.ok(), "seed " + sd + " step " + i + ": " + report);
+                report = new org.cairndb.tools.BackupVerifier(failover).verify();
+                assertTrue(report.ok(), "seed " + sd + " step " + i + ": " + report);
+                for (Path copyOf : List.of(failover, updated)) {
+                    Path look = base.resolve("look");
+                    TestSupport.copyTree(copyOf, look);
+                    try (Environment copy = Environment.open(look, TestSupport.config().logSegmentSize(64 << 10))) {
+                        assertEquals(expected, read(copy), "seed " + sd + " step " + i + ", " + copyOf.getFileName() + ": "
+                                + copy.recoveryReport());
+                    }
+                    TestSupport.deleteTree(look);
+                }
+            };
+            try {
+                workload(home, archive, base.resolve("backup"), sd, 400);
+            } finally {
+                afterStep = null;
+            }
+            readTheLog(home, archive);
+            List<Integer> candidates = new ArrayList<>();
+            for (int i = lastUpdate[0] + 2; i < steps.size(); i++) {
+                if (steps.get(i).recordLsn != Lsn.NULL) {
+                    candidates.add(i);
+                }
+            }
+            for (int n = 0; n < 6 && !candidates.isEmpty(); n++) {
+                int i = candidates.get(rnd.nextInt(candidates.size()));
+                Step st = steps.get(i);
+                String why = "seed " + sd + ", updated backup, step " + i + ": " + st;
+                if (n % 2 == 0) {
+                    check(updated, archive, home, RecoveryTarget.lsn(st.recordLsn, false), before(i), why);
+                } else {
+                    check(updated, archive, home, RecoveryTarget.lsn(st.recordLsn, true), st.state.copy(), why);
+                }
             }
         }
     }
