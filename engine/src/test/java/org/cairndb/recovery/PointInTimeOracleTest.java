@@ -370,6 +370,32 @@ class PointInTimeOracleTest {
             int i = candidates.get(rnd.nextInt(candidates.size()));
             Step st = steps.get(i);
             String why = "seed " + seed + ", step " + i + ": " + st;
+            if (n % 9 >= 7) {
+                // Any position at all: inside a record, in a segment's header or in the zeros after its
+                // last record, at a segment's end or past its size. Exclusive keeps the records that
+                // start before it, inclusive also one starting at it.
+                long first = steps.get(candidates.get(0)).recordLsn;
+                long seg = Lsn.segment(first) + rnd.nextInt((int) (Lsn.segment(steps.get(steps.size() - 1).after)
+                        - Lsn.segment(first) + 1));
+                int pick = rnd.nextInt(4);
+                long offset = pick == 0 ? rnd.nextInt(64) : pick == 1 ? (64 << 10) - rnd.nextInt(3000)
+                        : pick == 2 ? (64 << 10) + rnd.nextInt(2) : rnd.nextInt(64 << 10);
+                long at = Lsn.of(seg, offset);
+                boolean inclusive = n % 9 == 7;
+                int last = -1;
+                for (int j = 0; j < steps.size(); j++) {
+                    long rec = steps.get(j).recordLsn;
+                    if (rec != Lsn.NULL && (inclusive ? rec <= at : rec < at)) {
+                        last = j;
+                    }
+                }
+                if (last > backupStep + 1 && at >= first) {
+                    check(backup, archive, home, RecoveryTarget.lsn(at, inclusive), steps.get(last).state.copy(),
+                            "seed " + seed + ", any position " + Lsn.toString(at) + ", last step kept " + last + ": "
+                                    + steps.get(last));
+                }
+                continue;
+            }
             switch (n % 7) {
                 case 0 -> check(backup, archive, home, RecoveryTarget.lsn(st.recordLsn, true), st.state.copy(), why);
                 case 1 -> check(backup, archive, home, RecoveryTarget.lsn(st.recordLsn, false), before(i), why);
