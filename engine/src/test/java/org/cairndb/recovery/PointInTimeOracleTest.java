@@ -364,7 +364,7 @@ class PointInTimeOracleTest {
         workload(home, archive, backup, seed, Integer.getInteger("pitr.steps", 300));
         readTheLog(home, archive);
         Random rnd = new Random(seed * 31);
-        int checks = Integer.getInteger("pitr.checks", 14);
+        int checks = Integer.getInteger("pitr.checks", 9);
         List<Integer> candidates = new ArrayList<>();
         for (int i = backupStep + 2; i < steps.size(); i++) {
             if (steps.get(i).recordLsn != Lsn.NULL) {
