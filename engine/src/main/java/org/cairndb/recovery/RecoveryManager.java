@@ -444,6 +444,9 @@ public final class RecoveryManager {
                     if (c.heuristic()) {
                         noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
                     }
+                    // Still the place to stop at when it is the target: returning before the check
+                    // below, the replay went on to the end of the log and kept every later commit.
+                    stopIfTheTarget(c, frame);
                     return;
                 }
                 if (p == null) {
@@ -459,13 +462,7 @@ public final class RecoveryManager {
             if (c.heuristic()) {
                 noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
             }
-            if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION
-                    && c.txnId() == target.value()) {
-                // Inclusive: this commit was the last one to keep.
-                position = frame.endLsn();
-                cutLsn = frame.endLsn();
-                throw new TargetReached();
-            }
+            stopIfTheTarget(c, frame);
         } else if (rec instanceof PrepareRecord p) {
             preparedRecords.put(p.txnId(), p);
             preparedLsns.put(p.txnId(), frame.lsn());
@@ -505,6 +502,16 @@ public final class RecoveryManager {
             lastProgress = System.nanoTime();
             LOG.log(System.Logger.Level.INFO, "recovery of " + env.home().home() + ": replayed up to LSN "
                     + Lsn.toString(position) + ", " + Counted.of(redone, "transaction") + " so far");
+        }
+    }
+
+    /** Ends the replay after commit {@code c} when it is the commit of the (inclusive) transaction target. */
+    private void stopIfTheTarget(CommitRecord c, RecordFrame frame) {
+        if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION && c.txnId() == target.value()) {
+            // Inclusive: this commit was the last one to keep.
+            position = frame.endLsn();
+            cutLsn = frame.endLsn();
+            throw new TargetReached();
         }
     }
 
