@@ -231,6 +231,9 @@ public final class RecoveryManager {
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
         }
+        if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME) {
+            requireNothingTimedAfterTheTargetBefore(start, expectedEnv);
+        }
         LogScanner.Result result = null;
         arena.allocateAhead("cairn-recovery-slabs " + env.home().home().getFileName());
         try {
@@ -606,6 +609,59 @@ public final class RecoveryManager {
                     + " wrote nothing (such a commit leaves no log record), or it rolled back (then give a time or an LSN"
                     + " instead; cairn printlog lists the commits); nothing was changed");
         }
+    }
+
+    /**
+     * A recovery to a time: the data files must not hold anything made after it. Their last commit is
+     * checked after the replay ({@link #checkDataFilesNotPastTarget}), but a database created or
+     * removed, a prepared transaction rolled back or a heuristic outcome forgotten after the target
+     * is no commit: with data files checkpointed after such a record (and no commit after the target
+     * before their start), the recovery went on from their start as if the target lay after it, a
+     * database removed after the target stayed removed, and the report said that the log ended
+     * before the target. The part of the log before the start that is still there (the segment
+     * holding the start, where it begins earlier) is read for such a record before anything is
+     * replayed; what cannot be read there is left to the checks after the replay, as before.
+     */
+    private void requireNothingTimedAfterTheTargetBefore(long start, UUID expectedEnv) {
+        if (start == Lsn.NULL || Lsn.offset(start) <= org.cairndb.log.SegmentHeader.SIZE) {
+            return;
+        }
+        long[] found = null;
+        long[] seen = new long[2];
+        try {
+            new LogScanner(env.io(), env.home().logDir()).readingLargeRecordsInPieces().stopAt(start)
+                    .scan(Lsn.of(Lsn.segment(start), org.cairndb.log.SegmentHeader.SIZE), expectedEnv, f -> {
+                        long millis = recordMillis(f);
+                        if (millis > 0 && (target.inclusive() ? millis > target.value() : millis >= target.value())) {
+                            seen[0] = f.lsn();
+                            seen[1] = millis;
+                            throw new TargetReached();
+                        }
+                    });
+        } catch (TargetReached reached) {
+            found = seen;
+        } catch (IOException | RuntimeException e) {
+            return; // the end of what could be read (the start itself, or damage before it, which this recovery does not need)
+        }
+        if (found != null) {
+            throw new org.cairndb.CairnException("cannot recover to " + target + ": the data files' checkpoint starts at LSN "
+                    + Lsn.toString(start) + ", after the record at LSN " + Lsn.toString(found[0]) + " made at "
+                    + Instant.ofEpochMilli(found[1]) + ", after the target, so they hold what it did already (a database"
+                    + " created or removed, a transaction prepared, decided or committed, an outcome forgotten); restore the"
+                    + " data files from a backup taken before the target and try again");
+        }
+    }
+
+    /** The time a COMMIT, PREPARE, ABORT, DATABASE_CREATE, DATABASE_REMOVE or FORGET record carries; 0 for others or none. */
+    private static long recordMillis(RecordFrame f) {
+        return switch (f.type()) {
+            // Each payload begins with its time: read without decoding the writes.
+            case COMMIT, PREPARE, ABORT -> f.input().getLong();
+            case DATABASE_CREATE -> ((DatabaseCreateRecord) f.decode()).millis();
+            case DATABASE_REMOVE -> ((DatabaseRemoveRecord) f.decode()).millis();
+            case FORGET -> ((org.cairndb.log.ForgetRecord) f.decode()).millis();
+            default -> 0;
+        };
     }
 
     /**
