@@ -28,8 +28,8 @@ public final class ArchiveFork {
     }
 
     /**
-     * Moves the archived segments that hold log after {@code cut} (every later segment, and the one
-     * holding the cut when it has bytes from the cut on) into {@code archiveDir/asideName}; returns
+     * Moves the archived segments that hold log after {@code cut} (every later segment) or that the
+     * new history goes on in (the one holding the cut) into {@code archiveDir/asideName}; returns
      * what it did (or why it left them) for the recovery report, or null when the archive holds none.
      * Called before the log is cut, so that a rerun of a recovery interrupted after its cut, which no
      * longer reaches the target, finds nothing of this left to do.
@@ -39,8 +39,13 @@ public final class ArchiveFork {
         long cutSegment = org.cairndb.log.Lsn.segment(cut);
         List<Long> old = new ArrayList<>();
         for (long seg : SegmentFiles.list(io, archiveDir)) {
-            if (seg > cutSegment || seg == cutSegment
-                    && holdsBytesFrom(io, archiveDir.resolve(SegmentFiles.name(seg)), org.cairndb.log.Lsn.offset(cut))) {
+            // The segment holding the cut too when its copy here has no bytes from the cut on (the
+            // cut at the end of its records: a target that is the segment's last commit): the new
+            // history goes on in that segment after the cut, so the log's copy no longer matches
+            // this one when it is finished, and archiving, which never overwrites a copy, refused it
+            // ("already exists and differs") and stopped for good. Moved aside, it is archived again
+            // from the log, which holds it (the replay read it there).
+            if (seg >= cutSegment) {
                 old.add(seg);
             }
         }
@@ -75,25 +80,5 @@ public final class ArchiveFork {
         io.syncDirectory(archiveDir);
         return held + "; moved them aside into " + aside + " (kept), so that archiving goes on there with the new"
                 + " history";
-    }
-
-    /** Whether {@code file} holds a byte other than zero at or after {@code offset} (segments are zero-filled ahead). */
-    private static boolean holdsBytesFrom(FileIO io, Path file, long offset) throws IOException {
-        try (org.cairndb.io.StorageFile f = io.open(file, false, false)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
-            for (long pos = offset; ; ) {
-                buf.clear();
-                int n = f.read(buf, pos);
-                if (n <= 0) {
-                    return false;
-                }
-                for (int i = 0; i < n; i++) {
-                    if (buf.get(i) != 0) {
-                        return true;
-                    }
-                }
-                pos += n;
-            }
-        }
     }
 }

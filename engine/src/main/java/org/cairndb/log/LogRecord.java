@@ -50,10 +50,10 @@ public abstract class LogRecord {
 
     /**
      * The time of what this record logs, in ms since the epoch, for the records whose times never
-     * go backwards in log order: COMMIT, PREPARE, ABORT, DATABASE_CREATE and DATABASE_REMOVE (a
-     * recovery to a point in time stops at the first of them past its target). -1 for the others
-     * (a CHECKPOINT's time is when it was built, outside that order; FORGET has none) and for a
-     * creation or removal written before those records carried a time.
+     * go backwards in log order: COMMIT, PREPARE, ABORT, DATABASE_CREATE, DATABASE_REMOVE and
+     * FORGET (a recovery to a point in time stops at the first of them past its target). -1 for the
+     * others (a CHECKPOINT's time is when it was built, outside that order) and for a creation,
+     * removal or forget written before those records carried a time.
      */
     public long eventMillis() {
         return -1;

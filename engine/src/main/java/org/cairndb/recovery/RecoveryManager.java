@@ -231,6 +231,9 @@ public final class RecoveryManager {
         if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION) {
             requireTransactionInLog(scanner, start, expectedEnv);
         }
+        if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TIME) {
+            requireNothingTimedAfterTheTargetBefore(start, expectedEnv);
+        }
         LogScanner.Result result = null;
         arena.allocateAhead("cairn-recovery-slabs " + env.home().home().getFileName());
         try {
@@ -444,6 +447,9 @@ public final class RecoveryManager {
                     if (c.heuristic()) {
                         noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
                     }
+                    // Still the place to stop at when it is the target: returning before the check
+                    // below, the replay went on to the end of the log and kept every later commit.
+                    stopIfTheTarget(c, frame);
                     return;
                 }
                 if (p == null) {
@@ -459,13 +465,7 @@ public final class RecoveryManager {
             if (c.heuristic()) {
                 noteHeuristic(c.heuristicGlobalId(), c.txnId(), true, c.commitMillis());
             }
-            if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION
-                    && c.txnId() == target.value()) {
-                // Inclusive: this commit was the last one to keep.
-                position = frame.endLsn();
-                cutLsn = frame.endLsn();
-                throw new TargetReached();
-            }
+            stopIfTheTarget(c, frame);
         } else if (rec instanceof PrepareRecord p) {
             preparedRecords.put(p.txnId(), p);
             preparedLsns.put(p.txnId(), frame.lsn());
@@ -505,6 +505,16 @@ public final class RecoveryManager {
             lastProgress = System.nanoTime();
             LOG.log(System.Logger.Level.INFO, "recovery of " + env.home().home() + ": replayed up to LSN "
                     + Lsn.toString(position) + ", " + Counted.of(redone, "transaction") + " so far");
+        }
+    }
+
+    /** Ends the replay after commit {@code c} when it is the commit of the (inclusive) transaction target. */
+    private void stopIfTheTarget(CommitRecord c, RecordFrame frame) {
+        if (target != null && target.kind() == org.cairndb.RecoveryTarget.Kind.TRANSACTION && c.txnId() == target.value()) {
+            // Inclusive: this commit was the last one to keep.
+            position = frame.endLsn();
+            cutLsn = frame.endLsn();
+            throw new TargetReached();
         }
     }
 
@@ -550,7 +560,8 @@ public final class RecoveryManager {
                 // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
                 // So is a database's creation or removal: replayed, it made the environment differ from
                 // what it was at TIME (a database removed after TIME stayed removed) whenever no commit
-                // came between it and TIME. Records from before they carried a time (0) are replayed.
+                // came between it and TIME. So is a FORGET of a heuristic outcome (one forgotten after
+                // TIME was still remembered at TIME). Records from before they carried a time (0) are replayed.
                 long millis = rec.eventMillis();
                 if (millis < 0) {
                     return false;
@@ -593,6 +604,57 @@ public final class RecoveryManager {
                     + " wrote nothing (such a commit leaves no log record), or it rolled back (then give a time or an LSN"
                     + " instead; cairn printlog lists the commits); nothing was changed");
         }
+    }
+
+    /**
+     * A recovery to a time: the data files must not hold anything made after it. Their last commit is
+     * checked after the replay ({@link #checkDataFilesNotPastTarget}), but a database created or
+     * removed, a prepared transaction rolled back or a heuristic outcome forgotten after the target
+     * is no commit: with data files checkpointed after such a record (and no commit after the target
+     * before their start), the recovery went on from their start as if the target lay after it, a
+     * database removed after the target stayed removed, and the report said that the log ended
+     * before the target. The part of the log before the start that is still there (the segment
+     * holding the start, where it begins earlier) is read for such a record before anything is
+     * replayed; what cannot be read there is left to the checks after the replay, as before.
+     */
+    private void requireNothingTimedAfterTheTargetBefore(long start, UUID expectedEnv) {
+        if (start == Lsn.NULL || Lsn.offset(start) <= org.cairndb.log.SegmentHeader.SIZE) {
+            return;
+        }
+        long[] found = null;
+        long[] seen = new long[2];
+        try {
+            new LogScanner(env.io(), env.home().logDir()).readingLargeRecordsInPieces().stopAt(start)
+                    .scan(Lsn.of(Lsn.segment(start), org.cairndb.log.SegmentHeader.SIZE), expectedEnv, f -> {
+                        long millis = recordMillis(f);
+                        if (millis > 0 && (target.inclusive() ? millis > target.value() : millis >= target.value())) {
+                            seen[0] = f.lsn();
+                            seen[1] = millis;
+                            throw new TargetReached();
+                        }
+                    });
+        } catch (TargetReached reached) {
+            found = seen;
+        } catch (IOException | RuntimeException e) {
+            return; // the end of what could be read (the start itself, or damage before it, which this recovery does not need)
+        }
+        if (found != null) {
+            throw new org.cairndb.CairnException("cannot recover to " + target + ": the data files' checkpoint starts at LSN "
+                    + Lsn.toString(start) + ", after the record at LSN " + Lsn.toString(found[0]) + " made at "
+                    + Instant.ofEpochMilli(found[1]) + ", after the target, so they hold what it did already (a database"
+                    + " created or removed, a transaction prepared, decided or committed, an outcome forgotten); restore the"
+                    + " data files from a backup taken before the target and try again");
+        }
+    }
+
+    /** The time a COMMIT, PREPARE, ABORT, DATABASE_CREATE, DATABASE_REMOVE or FORGET record carries; 0 for others or none. */
+    private static long recordMillis(RecordFrame f) {
+        return switch (f.type()) {
+            // Each payload begins with its time: read without decoding the writes.
+            case COMMIT, PREPARE, ABORT -> f.input().getLong();
+            case DATABASE_CREATE, DATABASE_REMOVE, FORGET -> Math.max(0, f.decode().eventMillis());
+            default -> 0;
+        };
     }
 
     /**

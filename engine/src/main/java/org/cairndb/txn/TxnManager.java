@@ -1133,7 +1133,7 @@ public final class TxnManager {
     }
 
     /**
-     * The time for a COMMIT, PREPARE or ABORT record about to be appended (under the sequence lock):
+     * The time for a COMMIT, PREPARE, ABORT or FORGET record about to be appended (under the sequence lock):
      * never before the previous one, so that recovery to a point in time keeps exactly a prefix of
      * the log, whichever of these records it stops at.
      */
@@ -1302,14 +1302,16 @@ public final class TxnManager {
         if (!heuristics.containsKey(key)) {
             return false;
         }
-        ForgetRecord rec = new ForgetRecord(globalId.clone());
         try {
             long lsn;
+            ForgetRecord rec;
             sequenceLock.lock();
             try {
                 if (heuristics.remove(key) == null) {
                     return false;
                 }
+                // Timed like a commit, so that a recovery to a point in time before it stops there.
+                rec = new ForgetRecord(globalId.clone(), nextLogMillis());
                 lsn = log.append(rec);
             } finally {
                 sequenceLock.unlock();

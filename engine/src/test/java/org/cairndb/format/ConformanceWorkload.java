@@ -111,8 +111,11 @@ final class ConformanceWorkload {
             Database tall = create(env, TALL);
             for (int i = 0; i < 40; i++) {
                 byte[] key = new byte[Database.MAX_KEY_SIZE];
-                Arrays.fill(key, (byte) (0x80 + i)); // above 0x7F: ordered as unsigned bytes
-                key[key.length - 1] = (byte) i;
+                // Alike but for the last byte, which is above 0x7F (ordered as unsigned bytes): the
+                // shortest separator between two of them is a whole key, so the branches hold
+                // maximal separators and the tree grows tall.
+                Arrays.fill(key, (byte) 0x80);
+                key[key.length - 1] = (byte) (0x80 + i);
                 commit(env, tall, key, b("v" + i));
             }
             commit(env, tall, b("a"), b("prefix of every longer key"));

@@ -75,7 +75,8 @@ sealed interface DocumentedPayload {
     record DatabaseRemove(int id, String name, long time) implements DocumentedPayload {
     }
 
-    record Forget(byte[] globalId) implements DocumentedPayload {
+    /** {@code time} 0: a record written before FORGET carried one (the payload ends after the global id). */
+    record Forget(byte[] globalId, long time) implements DocumentedPayload {
     }
 
     static DocumentedPayload decode(int type, boolean heuristic, byte[] payload, String where) {
@@ -89,7 +90,7 @@ sealed interface DocumentedPayload {
             case DATABASE_CREATE -> p = new DatabaseCreate(r.i32(), r.i32(), utf8(r.varBytes()),
                     r.atEnd(payload.length) ? 0 : r.i64());
             case DATABASE_REMOVE -> p = new DatabaseRemove(r.i32(), utf8(r.varBytes()), r.atEnd(payload.length) ? 0 : r.i64());
-            case FORGET -> p = new Forget(r.varBytes());
+            case FORGET -> p = new Forget(r.varBytes(), r.atEnd(payload.length) ? 0 : r.i64());
             default -> throw new IllegalStateException(where + ": undocumented record type " + type);
         }
         if (r.position() != payload.length) {

@@ -119,12 +119,12 @@ class FileFormatConformanceTest {
             durable = r.durableLsn();
             long t = r.decoded() instanceof Commit c ? c.time() : r.decoded() instanceof Prepare p ? p.time()
                     : r.decoded() instanceof Abort a ? a.time() : r.decoded() instanceof DatabaseCreate dc ? dc.time()
-                    : r.decoded() instanceof DatabaseRemove dr ? dr.time() : -1;
+                    : r.decoded() instanceof DatabaseRemove dr ? dr.time() : r.decoded() instanceof Forget f ? f.time() : -1;
             if (r.type() >= DocumentedPayload.CHECKPOINT) {
                 assertEquals(0, r.txnId(), what + ": no transaction");
             }
             if (t >= 0) {
-                assertTrue(t >= time, what + ": commit, prepare, abort, database create and remove times never decrease");
+                assertTrue(t >= time, what + ": commit, prepare, abort, database create and remove, and forget times never decrease");
                 assertTrue(t >= work.startMillis && t <= work.endMillis, what);
                 assertTrue(r.txnId() != 0 || r.type() >= DocumentedPayload.CHECKPOINT, what + " belongs to a transaction");
                 time = t;

@@ -188,11 +188,16 @@ class LogRecordsTest {
         assertEquals("history", rback.name());
         assertEquals(4, rback.dbId());
         assertEquals(5678, rback.millis());
-        ForgetRecord f = new ForgetRecord(bytes("forget-me"));
-        assertArrayEquals(bytes("forget-me"), assertInstanceOf(ForgetRecord.class, decode(f, frame(f))).globalId());
+        ForgetRecord f = new ForgetRecord(bytes("forget-me"), 9012);
+        ForgetRecord fback = assertInstanceOf(ForgetRecord.class, decode(f, frame(f)));
+        assertArrayEquals(bytes("forget-me"), fback.globalId());
+        assertEquals(9012, fback.millis());
     }
 
-    /** Logs written before DATABASE_CREATE and DATABASE_REMOVE carried a time end after the name: still read, time 0 (unknown). */
+    /**
+     * Logs written before DATABASE_CREATE, DATABASE_REMOVE and FORGET carried a time end after the
+     * name (the global id): still read, time 0 (unknown).
+     */
     @Test
     void databaseRecordsWithoutATimeAreRead() {
         ByteBuffer create = ByteBuffer.allocate(4 + 4 + 1 + 7).putInt(4).putInt(8192).put((byte) 7).put(bytes("history")).flip();
@@ -207,6 +212,12 @@ class LogRecordsTest {
         DatabaseRemoveRecord r = assertInstanceOf(DatabaseRemoveRecord.class, rf.decode());
         assertEquals(4, r.dbId());
         assertEquals(0, r.millis());
+        ByteBuffer forget = ByteBuffer.allocate(1 + 9).put((byte) 9).put(bytes("forget-me")).flip();
+        RecordFrame ff = new RecordFrame(77, LogRecord.OVERHEAD + forget.remaining(), LogRecordType.FORGET, (byte) 0,
+                0, DURABLE, forget);
+        ForgetRecord f = assertInstanceOf(ForgetRecord.class, ff.decode());
+        assertArrayEquals(bytes("forget-me"), f.globalId());
+        assertEquals(0, f.millis());
     }
 
     /** Every single-bit flip anywhere in a frame changes its CRC-32C: the reader cannot take damage for a record. */
