@@ -59,6 +59,8 @@ public final class Txn {
     // SERIALIZABLE read tracking
     Set<LockKey> readKeys;
     List<Range> readRanges;
+    /** Bytes of the keys in {@code locks}, for {@link TxnManager#lockForUpdate}'s bound. */
+    long lockKeyBytes;
     /** Estimated heap bytes of {@code readKeys}, for {@link TxnManager#recordRead}'s bound. */
     long readKeyBytes;
     /**

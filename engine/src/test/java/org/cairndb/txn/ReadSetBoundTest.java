@@ -1,15 +1,11 @@
 package org.cairndb.txn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.cairndb.Database;
 import org.cairndb.Durability;
 import org.cairndb.Environment;
@@ -57,18 +53,7 @@ class ReadSetBoundTest {
     @Test
     void aMillionReadsOfOneTransactionFitASmallHeap() throws Exception {
         // Before the fix: out of memory after about 650,000 reads (about 90 bytes a key read).
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path out = tmp.resolve("child.out");
-        Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                ManyReads.class.getName(), tmp.resolve("env").toString()))
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean finished = p.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly().waitFor();
-        }
-        String output = Files.readString(out);
-        assertTrue(finished, "the child did not finish in 120 s:\n" + output);
-        assertEquals(0, p.exitValue(), "the child failed:\n" + output);
+        String output = SmallHeapChild.run(tmp, "-Xmx64m", ManyReads.class, tmp.resolve("env").toString());
         assertTrue(output.contains("committed"), output);
     }
 
