@@ -107,6 +107,9 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
         txns.configure(config.isolation(), config.durability(), config.txnTimeout().toNanos(),
                 config.lockTimeout().toNanos(), config.txnMaxBytes());
         txns.commitThrottle(this::throttle);
+        // As much heap again as the cache (at least 16 MiB) for what a transaction's open snapshot
+        // makes the conflict check remember; past it the oldest snapshots can no longer write.
+        txns.conflictBudget(Math.max(config.cacheSize(), 16L << 20));
         // A freed page may be reused once the reuse delay has passed and no running backup began
         // before it was freed. A page stamped in the very millisecond a backup was pinned is kept
         // too (hence the pin's time minus one, since pages stamped up to the bound are reused): the

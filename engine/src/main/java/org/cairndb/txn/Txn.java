@@ -59,6 +59,10 @@ public final class Txn {
     // SERIALIZABLE read tracking
     Set<LockKey> readKeys;
     List<Range> readRanges;
+    /** Bytes of the keys in {@code locks}, for {@link TxnManager#lockForUpdate}'s bound. */
+    long lockKeyBytes;
+    /** Estimated heap bytes of {@code readKeys}, for {@link TxnManager#recordRead}'s bound. */
+    long readKeyBytes;
     /**
      * Once a SERIALIZABLE transaction is prepared, the ranges it scanned: it can no longer fail its
      * validation, so writers into them fail instead until it ends (empty for any other).

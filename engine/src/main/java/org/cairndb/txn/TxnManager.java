@@ -93,6 +93,20 @@ public final class TxnManager {
     private final ReaderSlots readers = new ReaderSlots();
     private final ConcurrentHashMap<LockKey, Long> recentWrites = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, List<LockKey>> committedWrites = new ConcurrentSkipListMap<>();
+    /** Keys the lists of {@code committedWrites} hold in all (a key written by several commits counts once each). */
+    private final AtomicLong listedWrites = new AtomicLong();
+    /** One prune at a time: the compaction of {@code committedWrites} rebuilds it from what pruning leaves. */
+    private final ReentrantLock pruneLock = new ReentrantLock();
+    /** Estimated heap bytes of the conflict information ({@link #listedCost} per listed key). */
+    private final AtomicLong listedBytes = new AtomicLong();
+    /** Most heap the conflict information may keep for open snapshots before the oldest is forgotten. */
+    private volatile long conflictBudget = Long.MAX_VALUE;
+    /**
+     * The last commit whose keys were forgotten to keep the conflict information within its budget
+     * (0: none). A transaction whose snapshot is older cannot tell whether a key changed since, so
+     * writing fails for it as a conflict would ({@link #forgetOldest}).
+     */
+    private volatile long conflictHorizon;
     private final ConcurrentSkipListMap<Long, Long> inFlightLsn = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<Long, Txn> prepared = new ConcurrentHashMap<>();
     /**
@@ -167,6 +181,15 @@ public final class TxnManager {
         if (reason != null) {
             throw new org.cairndb.ReadOnlyEnvironmentException("cannot " + what + ": " + reason);
         }
+    }
+
+    /**
+     * Bounds the heap the conflict information may take for transactions that keep an old snapshot
+     * open while others write: past {@code bytes}, the oldest commits' entries are forgotten, and a
+     * transaction whose snapshot is older than them can no longer write (see {@link #forgetOldest}).
+     */
+    public void conflictBudget(long bytes) {
+        this.conflictBudget = bytes;
     }
 
     /** Called before every commit; the environment uses it to hold writers back while dirty memory is too high. */
@@ -405,6 +428,23 @@ public final class TxnManager {
         readers.release(slot);
     }
 
+    /**
+     * The oldest snapshot a conflict check may still be made against: that of the oldest open
+     * SNAPSHOT or SERIALIZABLE transaction (a transaction's snapshot is registered with the
+     * transaction itself as its token). Cursor pins, short pins and reader slots keep pages
+     * readable but never check conflicts: counting them, as pruning did, kept the conflict
+     * information of every commit in the heap while an auto-commit cursor stayed open.
+     */
+    private long minConflictTs() {
+        long min = current.ts();
+        for (Map.Entry<Object, Version> e : snapshots.entrySet()) {
+            if (e.getKey() instanceof Txn) {
+                min = Math.min(min, e.getValue().ts());
+            }
+        }
+        return min;
+    }
+
     /** The oldest timestamp any reader may still be reading at. */
     public long minSnapshotTs() {
         long min = Math.min(current.ts(), readers.min());
@@ -437,7 +477,35 @@ public final class TxnManager {
      */
     public boolean lockForUpdate(Txn txn, LockKey key) {
         checkWritable("lock a key for update (getForUpdate) in transaction " + txn.id());
-        return lock(txn, key, txn.isolation() == IsolationLevel.SNAPSHOT);
+        boolean latest = lock(txn, key, txn.isolation() == IsolationLevel.SNAPSHOT);
+        checkLockedNotWritten(txn);
+        return latest;
+    }
+
+    /** Heap a lock held by a transaction takes besides its key: the lock table's entry, the LockKey, the transaction's list. */
+    static final int LOCK_OVERHEAD = 128;
+
+    /**
+     * Bounds the keys a transaction holds locked without writing them (locking reads) by
+     * {@code cairn.txn.max.bytes}, as its writes are: each takes a lock and its place in the
+     * transaction (about 130 bytes besides the key) until the transaction ends, and nothing bounded
+     * them, so that a transaction locking 450,000 absent keys with getForUpdate ran a 64 MB heap
+     * out of memory. Past the limit the transaction is rolled back with an error naming the setting.
+     */
+    private void checkLockedNotWritten(Txn txn) {
+        String msg;
+        synchronized (txn) {
+            int held = txn.locks.size();
+            long lockedOnly = held - (long) txn.writes.size();
+            if (lockedOnly <= 0 || lockedOnly * (LOCK_OVERHEAD + txn.lockKeyBytes / held) <= maxTxnBytes) {
+                return;
+            }
+            msg = txn.describe() + " holds " + lockedOnly + " keys locked by getForUpdate without writing them, about "
+                    + lockedOnly * (LOCK_OVERHEAD + txn.lockKeyBytes / held) + " bytes of locks, more than cairn.txn.max.bytes ("
+                    + maxTxnBytes + "); " + txn.rolledBack();
+        }
+        abortQuietly(txn, msg);
+        throw new org.cairndb.TransactionException(txn.id(), msg);
     }
 
     private boolean lock(Txn txn, LockKey key, boolean mayReadLatest) {
@@ -457,6 +525,7 @@ public final class TxnManager {
             }
             if (acquired) {
                 txn.locks.add(key);
+                txn.lockKeyBytes += key.key().length;
             }
         }
         if (txn.isolation() == IsolationLevel.READ_COMMITTED) {
@@ -464,7 +533,12 @@ public final class TxnManager {
         }
         Version snap = snapshot(txn);
         Long ts = recentWrites.get(key);
-        if (ts == null || ts <= snap.ts()) {
+        // An entry present is the key's last commit (forgetting removes an entry only with its own
+        // commit's list). A missing one was pruned (its last commit lies before every snapshot) or,
+        // with a horizon past this snapshot, perhaps forgotten: then nothing tells. Read after the
+        // entry: the horizon moves before entries are forgotten.
+        boolean forgotten = ts == null && snap.ts() < conflictHorizon;
+        if ((ts == null || ts <= snap.ts()) && !forgotten) {
             return false;
         }
         synchronized (txn) {
@@ -480,8 +554,11 @@ public final class TxnManager {
             }
         }
         conflicts.increment();
-        String msg = "write conflict: " + locks.describe(key) + " was changed by a transaction that committed after "
-                + "transaction " + txn.id() + " took its snapshot; transaction " + txn.id() + " was rolled back";
+        String msg = ts != null && ts > snap.ts()
+                ? "write conflict: " + locks.describe(key) + " was changed by a transaction that committed after "
+                        + "transaction " + txn.id() + " took its snapshot; transaction " + txn.id() + " was rolled back"
+                : "write conflict: " + tooOld(txn, "whether " + locks.describe(key) + " changed since") + "; transaction "
+                        + txn.id() + " was rolled back";
         abortQuietly(txn, msg);
         throw new WriteConflictException(txn.id(), msg);
     }
@@ -508,9 +585,46 @@ public final class TxnManager {
     }
 
     public void recordRead(Txn txn, LockKey key) {
-        if (txn.readKeys != null) {
-            txn.readKeys.add(key);
+        if (txn.readKeys != null && txn.readKeys.add(key)) {
+            txn.readKeyBytes += key.key().length + READ_KEY_OVERHEAD;
+            if (txn.readKeyBytes > maxTxnBytes / 4) {
+                coalesceReads(txn);
+            }
         }
+    }
+
+    /** Heap a key in a SERIALIZABLE transaction's read set takes besides its bytes (its LockKey, array header, set entry). */
+    static final int READ_KEY_OVERHEAD = 80;
+
+    /**
+     * Replaces the keys a SERIALIZABLE transaction read one by one with, per database, the range
+     * from the least to the greatest of them: its read set was unbounded, so that a transaction
+     * reading 650,000 absent keys ran a 64 MB heap out of memory (about 90 bytes a key), although it
+     * wrote nothing and the database was empty. A range protects what the keys did and more (a
+     * write between them now fails it too), so the validation stays sound, with more conflicts, and
+     * a prepare protects the range instead of locking each key. Done each time the keys read since
+     * the last time take a quarter of {@code cairn.txn.max.bytes} (the bound of the write set).
+     */
+    private static void coalesceReads(Txn txn) {
+        java.util.HashMap<Integer, byte[][]> bounds = new java.util.HashMap<>();
+        for (LockKey k : txn.readKeys) {
+            byte[][] b = bounds.computeIfAbsent(k.dbId(), d -> new byte[][] {k.key(), k.key()});
+            if (Bytes.compare(k.key(), b[0]) < 0) {
+                b[0] = k.key();
+            }
+            if (Bytes.compare(k.key(), b[1]) > 0) {
+                b[1] = k.key();
+            }
+        }
+        for (Map.Entry<Integer, byte[][]> e : bounds.entrySet()) {
+            byte[] max = e.getValue()[1];
+            // A range's end is exclusive: the key just after the greatest is that key and a zero
+            // byte; past the longest key there is none, so the range is open above.
+            byte[] to = max.length >= org.cairndb.Database.MAX_KEY_SIZE ? null : java.util.Arrays.copyOf(max, max.length + 1);
+            txn.readRanges.add(new Txn.Range(e.getKey(), e.getValue()[0], to));
+        }
+        txn.readKeys = new java.util.HashSet<>();
+        txn.readKeyBytes = 0;
     }
 
     public void recordRange(Txn txn, int dbId, byte[] from, byte[] to) {
@@ -650,6 +764,8 @@ public final class TxnManager {
                 }
             }
             committedWrites.put(ts, keys);
+            listedWrites.addAndGet(keys.size());
+            listedBytes.addAndGet(listedCost(keys));
             return end;
         } catch (IOException e) {
             throw failures.fail("cannot append to the log", e);
@@ -662,6 +778,10 @@ public final class TxnManager {
     private String validate(Txn txn) {
         if (txn.snapshot == null) {
             return null;
+        }
+        if (txn.snapshot.ts() < conflictHorizon && (!txn.readKeys.isEmpty() || !txn.readRanges.isEmpty())) {
+            return "serialization failure: " + tooOld(txn, "whether what it read changed since") + "; transaction "
+                    + txn.id() + " was rolled back";
         }
         for (Map.Entry<Long, List<LockKey>> e : committedWrites.tailMap(txn.snapshot.ts(), false).entrySet()) {
             for (LockKey k : e.getValue()) {
@@ -855,6 +975,15 @@ public final class TxnManager {
         return recentWrites.size();
     }
 
+    /** How many keys the per-commit lists of the conflict information hold in all (for tests of its bounds). */
+    long conflictListEntries() {
+        long n = 0;
+        for (List<LockKey> l : committedWrites.values()) {
+            n += l.size();
+        }
+        return n;
+    }
+
     /** The group commit's waits for returning committers (for tests). */
     CommitRounds rounds() {
         return rounds;
@@ -943,15 +1072,135 @@ public final class TxnManager {
      * of a bulk load's time.
      */
     private void prune() {
-        long min = minSnapshotTs();
-        NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(min, true);
-        for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
-            Long ts = e.getKey();
-            for (LockKey k : e.getValue()) {
-                recentWrites.remove(k, ts);
+        pruneLock.lock();
+        try {
+            long min = minConflictTs();
+            NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(min, true);
+            long removed = 0;
+            long bytes = 0;
+            for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
+                Long ts = e.getKey();
+                for (LockKey k : e.getValue()) {
+                    recentWrites.remove(k, ts);
+                }
+                removed += e.getValue().size();
+                bytes += listedCost(e.getValue());
             }
+            old.clear();
+            listedWrites.addAndGet(-removed);
+            listedBytes.addAndGet(-bytes);
+            if (listedWrites.get() > 2L * recentWrites.size() + COMPACT_SLACK) {
+                compact();
+            }
+            if (listedBytes.get() > conflictBudget) {
+                forgetOldest();
+            }
+        } finally {
+            pruneLock.unlock();
         }
-        old.clear();
+    }
+
+    /**
+     * Heap an entry of the conflict information takes, estimated: the key's bytes and its
+     * {@code LockKey}, its slots in {@code recentWrites} and in its commit's list, and the commit's
+     * share of {@code committedWrites} (measured at about 290 bytes for a 10-byte key).
+     */
+    private static long listedCost(List<LockKey> keys) {
+        long bytes = 0;
+        for (LockKey k : keys) {
+            bytes += 2L * k.key().length + 256;
+        }
+        return bytes;
+    }
+
+    /**
+     * Forgets the oldest commits' conflict information until half the budget is left. It grows
+     * with every key written while a transaction keeps its snapshot open (a write needs to know
+     * whether its key changed since that snapshot); unbounded, one transaction left open while
+     * 200,000 distinct keys were written ran a 64 MB heap out of memory. Past the budget, the
+     * transactions whose snapshot is older than the forgotten commits lose the means to check:
+     * their reads go on (the versions they read are kept), but a write, or the commit of a
+     * SERIALIZABLE transaction that read something, fails as a conflict would, saying why and
+     * naming the setting (as Oracle's "snapshot too old"). Newer snapshots lose nothing. The
+     * horizon moves first, so a check that misses a forgotten entry sees it.
+     */
+    private void forgetOldest() {
+        sequenceLock.lock();
+        try {
+            long target = conflictBudget / 2;
+            long left = listedBytes.get();
+            long cut = -1;
+            for (Map.Entry<Long, List<LockKey>> e : committedWrites.entrySet()) {
+                if (left <= target) {
+                    break;
+                }
+                left -= listedCost(e.getValue());
+                cut = e.getKey();
+            }
+            if (cut < 0) {
+                return;
+            }
+            conflictHorizon = Math.max(conflictHorizon, cut);
+            NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(cut, true);
+            long removed = 0;
+            long bytes = 0;
+            for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
+                for (LockKey k : e.getValue()) {
+                    recentWrites.remove(k, e.getKey());
+                }
+                removed += e.getValue().size();
+                bytes += listedCost(e.getValue());
+            }
+            old.clear();
+            listedWrites.addAndGet(-removed);
+            listedBytes.addAndGet(-bytes);
+        } finally {
+            sequenceLock.unlock();
+        }
+    }
+
+    /** Why {@code txn} cannot tell {@code what}: its snapshot is older than the conflict information kept. */
+    private String tooOld(Txn txn, String what) {
+        return "transaction " + txn.id() + " kept its snapshot (commit " + txn.snapshot.ts() + ") open while others wrote "
+                + "more keys than the conflict information may remember (cairn.cache.size, at least 16 MiB: "
+                + conflictBudget + " bytes), so commits up to " + conflictHorizon + " were forgotten and " + what
+                + " cannot be told; end such transactions sooner, or give a larger cairn.cache.size";
+    }
+
+    /** Listed writes beyond twice the keys remembered before {@link #compact} runs (keeps it rare for small sets). */
+    static final int COMPACT_SLACK = 65_536;
+
+    /**
+     * Rebuilds {@code committedWrites} from {@code recentWrites}: each key listed once, under the
+     * commit that wrote it last. While a transaction keeps an old snapshot open, pruning can forget
+     * nothing after it, and {@code committedWrites} kept a list for every commit since: writers
+     * overwriting the same thousand keys under a snapshot held open ran a 64 MB heap out of memory
+     * after 300,000 commits (about 170 bytes a commit), although the keys remembered stayed at a
+     * thousand. Only a key's last commit matters to the checks: the first-committer-wins check reads
+     * {@code recentWrites}, a SERIALIZABLE validation asks whether any commit after its snapshot
+     * wrote a key (so whether the last one did), and pruning removes a key when its last commit
+     * lies before every snapshot. So the lists are bounded by twice the keys written since the
+     * oldest open snapshot, and the rebuild (linear in those keys) runs once per as many commits'
+     * keys. Under the sequence lock, where commits add to both maps and validations read them.
+     */
+    private void compact() {
+        sequenceLock.lock();
+        try {
+            java.util.HashMap<Long, List<LockKey>> byTs = new java.util.HashMap<>();
+            for (Map.Entry<LockKey, Long> e : recentWrites.entrySet()) {
+                byTs.computeIfAbsent(e.getValue(), t -> new ArrayList<>()).add(e.getKey());
+            }
+            committedWrites.clear();
+            committedWrites.putAll(byTs);
+            listedWrites.set(recentWrites.size());
+            long bytes = 0;
+            for (List<LockKey> keys : byTs.values()) {
+                bytes += listedCost(keys);
+            }
+            listedBytes.set(bytes);
+        } finally {
+            sequenceLock.unlock();
+        }
     }
 
     // ---- abort ----
