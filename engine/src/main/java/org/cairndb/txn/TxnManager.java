@@ -989,6 +989,22 @@ public final class TxnManager {
         }
         if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
             aborts.increment();
+            return;
+        }
+        // It ended between the state read above and the roll-back: a commit or prepare in another
+        // thread finished first (or the timeout came). Decided again on the state it has now, as an
+        // abort coming a moment later would be; returning here told the caller it was rolled back
+        // when it had committed, or stayed prepared with its locks held.
+        abort(txn, false);
+    }
+
+    /**
+     * Rolls back {@code txn} if it is still active, else does nothing ({@link org.cairndb.Transaction#close}):
+     * refused only while its commit or prepare is under way.
+     */
+    public void abortIfActive(Txn txn) {
+        if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
+            aborts.increment();
         }
     }
 
