@@ -235,7 +235,15 @@ public final class Database {
         if (t.isolation() == IsolationLevel.READ_COMMITTED) {
             return lookupLatest(key, copy);
         }
-        byte[] v = lookup(tm.readVersion(t), key);
+        // Marked as under way, so that the transaction's end in another thread (its timeout) leaves
+        // the snapshot's pages alone until this read is done.
+        tm.enterRead(t);
+        byte[] v;
+        try {
+            v = lookup(tm.readVersion(t), key);
+        } finally {
+            tm.exitRead(t);
+        }
         return copy ? copy(v) : v;
     }
 

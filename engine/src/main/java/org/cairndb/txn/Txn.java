@@ -51,6 +51,13 @@ public final class Txn {
      */
     List<Object> cursorPins;
     /**
+     * Reads of this transaction's versions under way (its snapshot, its cursors' pins), and whether
+     * its end found some and left the versions for the last of them to release (see
+     * {@link TxnManager#enterRead}). Guarded by this.
+     */
+    int readsUnderWay;
+    boolean readViewsLeftToReads;
+    /**
      * SNAPSHOT: keys locked by getForUpdate after a newer commit than the snapshot; they were read at
      * the newest version, so writing them is no conflict (null until the first).
      */
