@@ -187,10 +187,19 @@ public final class Cursor implements AutoCloseable {
      */
     private boolean move(java.util.function.BooleanSupplier movement) {
         check();
+        if (txn != null) {
+            // The transaction's end in another thread (its timeout, the close) must not release the
+            // version this move reads until it is done (see TxnManager.enterRead).
+            env.txns().enterRead(txn);
+        }
         try {
             return movement.getAsBoolean();
         } catch (StorageException e) {
             throw db.readFailure(e, env, WHILE_OPEN);
+        } finally {
+            if (txn != null) {
+                env.txns().exitRead(txn);
+            }
         }
     }
 

@@ -72,8 +72,12 @@ public final class Database {
         if (pending != null) {
             return pending == WriteSet.TOMBSTONE ? null : copy(pending);
         }
-        env.txns().recordRead(t, new LockKey(db.id(), key));
-        return read(t, key, true);
+        // A copy: the record of the read outlives this call, and callers reuse their key arrays. Kept
+        // as the caller's array, the next key written into it replaced the key read (SERIALIZABLE
+        // validation and a prepare's read locks then missed it: write skew committed).
+        byte[] k = key.clone();
+        env.txns().recordRead(t, new LockKey(db.id(), k));
+        return read(t, k, true);
     }
 
     /**
@@ -231,7 +235,15 @@ public final class Database {
         if (t.isolation() == IsolationLevel.READ_COMMITTED) {
             return lookupLatest(key, copy);
         }
-        byte[] v = lookup(tm.readVersion(t), key);
+        // Marked as under way, so that the transaction's end in another thread (its timeout) leaves
+        // the snapshot's pages alone until this read is done.
+        tm.enterRead(t);
+        byte[] v;
+        try {
+            v = lookup(tm.readVersion(t), key);
+        } finally {
+            tm.exitRead(t);
+        }
         return copy ? copy(v) : v;
     }
 

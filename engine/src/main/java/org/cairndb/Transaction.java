@@ -167,7 +167,9 @@ public final class Transaction implements AutoCloseable {
     @Override
     public void close() {
         if (txn.state() == Txn.State.ACTIVE && !env.isClosed()) {
-            env.txns().abort(txn);
+            // Not abort(): a commit or prepare that ends in another thread just after the check
+            // above leaves nothing for close to do (a prepared transaction waits for its outcome).
+            env.txns().abortIfActive(txn);
         }
     }
 

@@ -131,9 +131,17 @@ public final class LockManager {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 Txn holder = e.owner;
+                String held = holder == null ? "held by nobody" : "held by " + holder.describe();
+                if (holder == txn) {
+                    // The holder handed the lock over as the interrupt came (the await saw the
+                    // interrupt first). The wait fails all the same, and the caller's roll-back
+                    // releases only the locks it recorded, which this one is not: kept, it stayed
+                    // with the rolled-back transaction for good. Hand it on to the next waiter.
+                    releaseLocked(s, txn, key);
+                    held = "just released by its holder";
+                }
                 throw new LockTimeoutException(txn.id(), txn.describe() + " was interrupted while it waited for "
-                        + describe(key) + " held by " + (holder == null ? "nobody" : holder.describe()) + "; "
-                        + txn.rolledBack());
+                        + describe(key) + " " + held + "; " + txn.rolledBack());
             } finally {
                 txn.waitingFor = null;
                 txn.waitingKey = null;
@@ -144,6 +152,11 @@ public final class LockManager {
         } finally {
             s.lock.unlock();
         }
+    }
+
+    /** The lock of {@code key}'s stripe (for tests that must hold it to order a race). */
+    java.util.concurrent.locks.ReentrantLock stripeLock(LockKey key) {
+        return stripe(key).lock;
     }
 
     /** Takes {@code key} for {@code txn} without waiting (recovery restoring a prepared transaction). */

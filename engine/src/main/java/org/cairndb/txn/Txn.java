@@ -51,6 +51,13 @@ public final class Txn {
      */
     List<Object> cursorPins;
     /**
+     * Reads of this transaction's versions under way (its snapshot, its cursors' pins), and whether
+     * its end found some and left the versions for the last of them to release (see
+     * {@link TxnManager#enterRead}). Guarded by this.
+     */
+    int readsUnderWay;
+    boolean readViewsLeftToReads;
+    /**
      * SNAPSHOT: keys locked by getForUpdate after a newer commit than the snapshot; they were read at
      * the newest version, so writing them is no conflict (null until the first).
      */
@@ -241,11 +248,13 @@ public final class Txn {
 
     /** Rolls the transaction back for its timeout, unless a commit or prepare has begun; whether it did. */
     synchronized boolean expire(String reason) {
-        if (finishing != null || !transition(State.ACTIVE, State.ABORTED, reason)) {
+        if (finishing != null || state != State.ACTIVE) {
             return false;
         }
+        // Before the state changes: a thread waiting for a lock reads the state without this
+        // monitor, and must find the reason set once it sees the transaction rolled back.
         expired = true;
-        return true;
+        return transition(State.ACTIVE, State.ABORTED, reason);
     }
 
     /**
@@ -265,11 +274,11 @@ public final class Txn {
      * that, not that it timed out.
      */
     synchronized boolean endByClose(String reason) {
-        if (finishing != null || !transition(State.ACTIVE, State.ABORTED, reason)) {
+        if (finishing != null || state != State.ACTIVE) {
             return false;
         }
-        endedByClose = true;
-        return true;
+        endedByClose = true; // before the state changes, as in expire
+        return transition(State.ACTIVE, State.ABORTED, reason);
     }
 
     /** Throws unless the transaction may read and write. */
@@ -319,8 +328,15 @@ public final class Txn {
         if (endedByClose) {
             throw new IllegalStateException(abortReason + "; " + rolledBack() + " while it waited for " + what);
         }
-        throw new TransactionTimeoutException(id, rolledBack() + " while waiting for " + what
-                + (abortReason != null ? " (" + abortReason + ")" : ""));
+        if (expired) {
+            throw new TransactionTimeoutException(id, rolledBack() + " while waiting for " + what
+                    + (abortReason != null ? " (" + abortReason + ")" : ""));
+        }
+        // Rolled back by abort() from another thread (a caller cancelling the work, an XA rollback):
+        // no timeout to report; said to be one, the error invited a retry of work the caller had
+        // given up. Still a TransactionException: the transaction was rolled back, as its callers
+        // (the XA branch among them) expect of a failure that ended it.
+        throw new TransactionException(id, rolledBack() + " by abort() while it waited for " + what);
     }
 
     /** The completion of a prepared transaction under way ("commit" or "rollback"), or null. */

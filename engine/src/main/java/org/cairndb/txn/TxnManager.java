@@ -396,8 +396,47 @@ public final class TxnManager {
         }
     }
 
-    /** The versions {@code txn} kept readable (its snapshot, its cursors' pins): released once it can read no more. */
+    /**
+     * Marks a read of {@code txn}'s versions (its snapshot, or a READ_COMMITTED cursor's pinned
+     * version) as under way, until {@link #exitRead}; throws if the transaction is no longer active.
+     * The end of a transaction can come from another thread (its timeout, the close) while its own
+     * thread is in the middle of a read: the versions it reads are then released only when that read
+     * ends. Released at once, a checkpoint could reuse their pages under the read, which then went
+     * on to read other pages at those places and returned what its snapshot never held (a key
+     * present in every version reported absent: ReapedReadTest).
+     */
+    public void enterRead(Txn txn) {
+        synchronized (txn) {
+            if (txn.state() != Txn.State.ACTIVE) {
+                throw txn.stateError("read in");
+            }
+            txn.readsUnderWay++;
+        }
+    }
+
+    /** Ends a read begun with {@link #enterRead}, releasing the versions if the transaction ended meanwhile. */
+    public void exitRead(Txn txn) {
+        synchronized (txn) {
+            if (--txn.readsUnderWay == 0 && txn.readViewsLeftToReads) {
+                txn.readViewsLeftToReads = false;
+                releaseReadViewsNow(txn);
+            }
+        }
+    }
+
+    /**
+     * The versions {@code txn} kept readable (its snapshot, its cursors' pins): released once it can
+     * read no more, or by the last read under way (see {@link #enterRead}). Called under its monitor.
+     */
     private void releaseReadViews(Txn txn) {
+        if (txn.readsUnderWay > 0) {
+            txn.readViewsLeftToReads = true;
+            return;
+        }
+        releaseReadViewsNow(txn);
+    }
+
+    private void releaseReadViewsNow(Txn txn) {
         if (txn.snapshotToken != null) {
             snapshots.remove(txn.snapshotToken);
             txn.snapshotToken = null;
@@ -1236,6 +1275,22 @@ public final class TxnManager {
         if (s != Txn.State.ACTIVE) {
             throw txn.stateError("abort");
         }
+        if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
+            aborts.increment();
+            return;
+        }
+        // It ended between the state read above and the roll-back: a commit or prepare in another
+        // thread finished first (or the timeout came). Decided again on the state it has now, as an
+        // abort coming a moment later would be; returning here told the caller it was rolled back
+        // when it had committed, or stayed prepared with its locks held.
+        abort(txn, false);
+    }
+
+    /**
+     * Rolls back {@code txn} if it is still active, else does nothing ({@link org.cairndb.Transaction#close}):
+     * refused only while its commit or prepare is under way.
+     */
+    public void abortIfActive(Txn txn) {
         if (finish(txn, () -> txn.abortByOwner("rolled back"), Txn.State.ABORTED)) {
             aborts.increment();
         }
