@@ -30,8 +30,10 @@ final class VerifyCommand extends CairnCommand {
         Homes.requireEnvironment(home.home);
         Verifier.Report report = new Verifier(Homes.io(), home.home).verify(databases);
         for (Verifier.DatabaseSummary d : report.databases()) {
-            out().printf("database %s: %d records, %d tree pages, depth %d, %d overflow values, file of %d pages%n",
-                    d.name(), d.records(), d.treePages(), d.depth(), d.overflowValues(), d.pagesInFile());
+            out().printf("database %s: %s, %s, depth %d, %s, file of %s%n", d.name(),
+                    org.cairndb.util.Counted.of(d.records(), "record"), org.cairndb.util.Counted.of(d.treePages(), "tree page"),
+                    d.depth(), org.cairndb.util.Counted.of(d.overflowValues(), "overflow value"),
+                    org.cairndb.util.Counted.of(d.pagesInFile(), "page"));
         }
         if (report.log() != null) {
             out().printf("log: %s, %s, ends at %s%n", org.cairndb.util.Counted.of(report.log().segments(), "segment"),

@@ -397,21 +397,35 @@ public final class Bench {
                     transfers++;
                 }
             }
+            String wrongAccount = firstDisagreement(balances, in, out);
             if (sum != n * INITIAL_BALANCE) {
+                // The sum alone says money was made or lost, not where: name the account too, as
+                // that is what the admin looks at next.
                 return new CheckResult(false, "the balances of the " + n + " accounts sum to " + sum + ", not " + n + " x "
-                        + INITIAL_BALANCE + " = " + n * INITIAL_BALANCE);
+                        + INITIAL_BALANCE + " = " + n * INITIAL_BALANCE
+                        + (wrongAccount == null ? "" : "; the first wrong account: " + wrongAccount));
             }
-            for (int i = 0; i < n; i++) {
-                long expected = INITIAL_BALANCE + in[i] - out[i];
-                if (balances[i] != expected) {
-                    return new CheckResult(false, "account " + text(accountKey(i)) + " has balance " + balances[i]
-                            + " but the history says " + INITIAL_BALANCE + " + " + in[i] + " in - " + out[i] + " out = "
-                            + expected);
-                }
+            if (wrongAccount != null) {
+                return new CheckResult(false, "account " + wrongAccount);
             }
             return new CheckResult(true, "ok: " + n + " accounts sum to " + sum + " and agree with " + transfers
                     + " transfers in " + HISTORY);
         }
+    }
+
+    /**
+     * The first account whose balance is not 1000 plus what the history moved into it minus what it
+     * moved out, described ("acct-00000003 has balance 995 but the history says ..."), or null.
+     */
+    private static String firstDisagreement(long[] balances, long[] in, long[] out) {
+        for (int i = 0; i < balances.length; i++) {
+            long expected = INITIAL_BALANCE + in[i] - out[i];
+            if (balances[i] != expected) {
+                return text(accountKey(i)) + " has balance " + balances[i] + " but the history says " + INITIAL_BALANCE
+                        + " + " + in[i] + " in - " + out[i] + " out = " + expected;
+            }
+        }
+        return null;
     }
 
     /** Adds one history record to the totals; returns what is wrong with it, or null. */

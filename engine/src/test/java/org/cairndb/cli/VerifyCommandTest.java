@@ -31,6 +31,15 @@ class VerifyCommandTest {
     }
 
     @Test
+    void countsOfOneAreSingular() {
+        // A database of one record printed "1 records, 1 tree pages".
+        TestEnvironments.create(home, "one", 1);
+        CliRun.Result r = CliRun.run("verify", "-h", home.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("database one: 1 record, 1 tree page, depth 1, 0 overflow values, file of "), r::toString);
+    }
+
+    @Test
     void worksBesideTheProcessThatHasTheEnvironmentOpen() {
         try (Environment env = Environment.open(home)) {
             TestEnvironments.fill(env, "alpha", 50);

@@ -117,9 +117,15 @@ class BenchTest {
             assertFalse(r.ok());
             assertTrue(r.message().startsWith("account acct-00000003 has balance " + (three - 5)
                     + " but the history says 1000 + "), r.message());
-            // Money from nowhere breaks the sum.
-            accounts.put(null, Bench.accountKey(0), b("999999"));
-            assertTrue(Bench.check(env).message().contains("sum to"), Bench.check(env).message());
+            // Money from nowhere breaks the sum; the message still names the first wrong account, as
+            // docs/cli.md says, not only the sum.
+            accounts.put(null, Bench.accountKey(3), b(Long.toString(three)));
+            accounts.put(null, Bench.accountKey(7), b(Long.toString(seven)));
+            accounts.put(null, Bench.accountKey(5), b("999999"));
+            String sumBroken = Bench.check(env).message();
+            assertTrue(sumBroken.startsWith("the balances of the 10 accounts sum to "), sumBroken);
+            assertTrue(sumBroken.contains("; the first wrong account: acct-00000005 has balance 999999 but the history says"),
+                    sumBroken);
         }
     }
 
