@@ -618,6 +618,12 @@ public final class RecoveryManager {
      * replayed; what cannot be read there is left to the checks after the replay, as before.
      */
     private void requireNothingTimedAfterTheTargetBefore(long start, UUID expectedEnv) {
+        // A file naming a commit after the target says the most precise thing: which transaction.
+        for (DatabaseImpl db : env.catalog().all()) {
+            if (db.file().header().generation() > 1) {
+                refuseIfHoldingACommitAfterTheTime(db);
+            }
+        }
         if (start == Lsn.NULL || Lsn.offset(start) <= org.cairndb.log.SegmentHeader.SIZE) {
             return;
         }
@@ -692,6 +698,16 @@ public final class RecoveryManager {
         }
     }
 
+    /** A recovery to a time: refuses when {@code db}'s data file names, as its last commit, one made after the target. */
+    private void refuseIfHoldingACommitAfterTheTime(DatabaseImpl db) {
+        CommitPoint held = db.file().header().lastCommit();
+        if (held.isKnown() && (held.millis() > target.value() || (held.millis() == target.value() && !target.inclusive()))) {
+            throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                    + " holds transaction " + held.txnId() + ", committed at " + Instant.ofEpochMilli(held.millis())
+                    + ", after the target; restore the data files from a backup taken before the target and try again");
+        }
+    }
+
     /**
      * The data files must not already hold commits after the target: nothing can take them out.
      * When the recovery stopped at the target ({@code reached}), everything from {@code cut} on is
@@ -718,13 +734,7 @@ public final class RecoveryManager {
                 // Files from before that was recorded only tell their checkpoint time, and every commit they
                 // hold precedes it; when no commit at or before the target follows the checkpoint, that time
                 // must not be after the target.
-                if (held.isKnown() && (held.millis() > target.value()
-                        || (held.millis() == target.value() && !target.inclusive()))) {
-                    throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
-                            + " holds transaction " + held.txnId() + ", committed at "
-                            + Instant.ofEpochMilli(held.millis()) + ", after the target; restore the data files from"
-                            + " a backup taken before the target and try again");
-                }
+                refuseIfHoldingACommitAfterTheTime(db);
                 if (!held.isKnown() && !lastCommit.isKnown() && h.checkpointMillis() > target.value()) {
                     throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                             + " was checkpointed at " + Instant.ofEpochMilli(h.checkpointMillis())
