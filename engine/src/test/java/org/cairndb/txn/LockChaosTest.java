@@ -1,5 +1,6 @@
 package org.cairndb.txn;
 
+import static org.cairndb.TestSupport.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -195,9 +196,6 @@ class LockChaosTest {
         return b(String.format("counter%02d", k));
     }
 
-    private static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
     private static String s(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);

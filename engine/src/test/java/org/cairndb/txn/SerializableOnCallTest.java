@@ -1,5 +1,6 @@
 package org.cairndb.txn;
 
+import static org.cairndb.TestSupport.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,7 +173,4 @@ class SerializableOnCallTest {
         return b("ward" + ward + "/" + d);
     }
 
-    private static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 }

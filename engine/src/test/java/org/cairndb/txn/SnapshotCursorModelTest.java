@@ -1,5 +1,6 @@
 package org.cairndb.txn;
 
+import static org.cairndb.TestSupport.b;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -365,9 +366,6 @@ class SnapshotCursorModelTest {
         return v;
     }
 
-    private static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 
     private static String s(byte[] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
