@@ -1113,21 +1113,7 @@ public final class TxnManager {
     private void prune() {
         pruneLock.lock();
         try {
-            long min = minConflictTs();
-            NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(min, true);
-            long removed = 0;
-            long bytes = 0;
-            for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
-                Long ts = e.getKey();
-                for (LockKey k : e.getValue()) {
-                    recentWrites.remove(k, ts);
-                }
-                removed += e.getValue().size();
-                bytes += listedCost(e.getValue());
-            }
-            old.clear();
-            listedWrites.addAndGet(-removed);
-            listedBytes.addAndGet(-bytes);
+            forgetThrough(minConflictTs());
             if (listedWrites.get() > 2L * recentWrites.size() + COMPACT_SLACK) {
                 compact();
             }
@@ -1180,22 +1166,32 @@ public final class TxnManager {
                 return;
             }
             conflictHorizon = Math.max(conflictHorizon, cut);
-            NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(cut, true);
-            long removed = 0;
-            long bytes = 0;
-            for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
-                for (LockKey k : e.getValue()) {
-                    recentWrites.remove(k, e.getKey());
-                }
-                removed += e.getValue().size();
-                bytes += listedCost(e.getValue());
-            }
-            old.clear();
-            listedWrites.addAndGet(-removed);
-            listedBytes.addAndGet(-bytes);
+            forgetThrough(cut);
         } finally {
             sequenceLock.unlock();
         }
+    }
+
+    /**
+     * Drops the conflict information of the commits up to {@code ts} (inclusive): their lists, and
+     * each listed key's entry in {@code recentWrites} while it still names that commit (a later
+     * commit of the key keeps it). Under {@link #pruneLock}.
+     */
+    private void forgetThrough(long ts) {
+        NavigableMap<Long, List<LockKey>> old = committedWrites.headMap(ts, true);
+        long removed = 0;
+        long bytes = 0;
+        for (Map.Entry<Long, List<LockKey>> e : old.entrySet()) {
+            Long commitTs = e.getKey();
+            for (LockKey k : e.getValue()) {
+                recentWrites.remove(k, commitTs);
+            }
+            removed += e.getValue().size();
+            bytes += listedCost(e.getValue());
+        }
+        old.clear();
+        listedWrites.addAndGet(-removed);
+        listedBytes.addAndGet(-bytes);
     }
 
     /** Why {@code txn} cannot tell {@code what}: its snapshot is older than the conflict information kept. */
