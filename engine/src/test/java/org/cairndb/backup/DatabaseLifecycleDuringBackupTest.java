@@ -202,9 +202,9 @@ class DatabaseLifecycleDuringBackupTest {
      * before the other data files (directory order is the file system's to choose), and runs a
      * step of the test in the backup's thread as it is about to open a data file of the environment.
      */
-    private static final class OrderedDataFiles extends org.cairndb.io.ForwardingFileIO {
-        private final Path dataDir;
-        private final java.util.Map<String, Runnable> beforeOpen = new java.util.concurrent.ConcurrentHashMap<>();
+    private static class OrderedDataFiles extends org.cairndb.io.ForwardingFileIO {
+        final Path dataDir;
+        final java.util.Map<String, Runnable> beforeOpen = new java.util.concurrent.ConcurrentHashMap<>();
 
         OrderedDataFiles(Path dataDir) {
             super(NioFileIO.INSTANCE);
@@ -222,7 +222,7 @@ class DatabaseLifecycleDuringBackupTest {
 
         @Override
         public org.cairndb.io.StorageFile open(Path path, boolean write, boolean create) throws java.io.IOException {
-            if (Thread.currentThread().getName().equals(BACKUP_THREAD) && path.getParent().equals(dataDir)) {
+            if (Thread.currentThread().getName().equals(BACKUP_THREAD) && dataDir.equals(path.getParent())) {
                 Runnable step = beforeOpen.remove(path.getFileName().toString());
                 if (step != null) {
                     step.run();
@@ -271,38 +271,20 @@ class DatabaseLifecycleDuringBackupTest {
      * the file and writing its header (it holds the catalog's lock meanwhile, as any creation
      * does); and the backup's first copy of x.cdb into the backup directory is signalled.
      */
-    private static final class CreationCaughtMidway extends org.cairndb.io.ForwardingFileIO {
-        private final Path dataDir;
-        private final java.util.Map<String, Runnable> beforeOpen = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final class CreationCaughtMidway extends OrderedDataFiles {
         private final java.util.concurrent.CountDownLatch headerAboutToBeWritten = new java.util.concurrent.CountDownLatch(1);
         private final java.util.concurrent.CountDownLatch headerMayBeWritten = new java.util.concurrent.CountDownLatch(1);
         private final java.util.concurrent.CountDownLatch xCopied = new java.util.concurrent.CountDownLatch(1);
         private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
 
         CreationCaughtMidway(Path dataDir) {
-            super(NioFileIO.INSTANCE);
-            this.dataDir = dataDir;
-        }
-
-        @Override
-        public List<String> list(Path dir) throws java.io.IOException {
-            List<String> names = new java.util.ArrayList<>(super.list(dir));
-            if (dir.equals(dataDir)) {
-                names.sort(java.util.Comparator.comparing((String n) -> !n.equals("x.cdb")).thenComparing(n -> n));
-            }
-            return names;
+            super(dataDir);
         }
 
         @Override
         public org.cairndb.io.StorageFile open(Path path, boolean write, boolean create) throws java.io.IOException {
             boolean inData = dataDir.equals(path.getParent());
-            if (Thread.currentThread().getName().equals(BACKUP_THREAD) && inData) {
-                Runnable step = beforeOpen.remove(path.getFileName().toString());
-                if (step != null) {
-                    step.run();
-                }
-            }
-            org.cairndb.io.StorageFile f = super.open(path, write, create);
+            org.cairndb.io.StorageFile f = super.open(path, write, create); // runs the backup's step first
             if (!(inData && create && Thread.currentThread().getName().equals(CREATOR_THREAD)
                     && path.getFileName().toString().equals("x.cdb"))) {
                 return f;
