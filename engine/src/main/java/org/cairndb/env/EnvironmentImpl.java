@@ -61,6 +61,8 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final PageCache cache;
     private final Catalog catalog = new Catalog();
+    /** When the log last changed the environment other than by a commit (written into every data file header by checkpoints). */
+    private final org.cairndb.log.ChangeTimes changeTimes = new org.cairndb.log.ChangeTimes();
     private final TxnManager txns;
     private final Checkpointer checkpointer;
     private final org.cairndb.archive.BackupPins backupPins = new org.cairndb.archive.BackupPins();
@@ -124,7 +126,12 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
             long pinned = backupPins.oldestPinMillis();
             return Math.min(MonotonicClock.SYSTEM.millis() - config.pageReuseDelay().toMillis(),
                     pinned == Long.MAX_VALUE ? Long.MAX_VALUE : pinned - 1);
-        });
+        }, changeTimes);
+    }
+
+    /** When the log changed this environment other than by a commit; recovery notes what it replays. */
+    public org.cairndb.log.ChangeTimes changeTimes() {
+        return changeTimes;
     }
 
     /** Opens (creating if allowed) and recovers the environment in {@code homeDir}. */
@@ -286,6 +293,7 @@ public final class EnvironmentImpl implements TxnManager.FailureHandler {
                 readOnlyReason())
                 : LogManager.open(io, home.logDir(), environmentId, outcome.endLsn(), config.logSegmentSize(),
                         config.logBufferSize(), Math.max(1, outcome.lastSegment() + 1));
+        log.noteChangesIn(changeTimes);
         txns.attachLog(log);
         checkpointer.attachLog(log);
         checkpointer.restoreLast(outcome.lastCheckpointLsn(), outcome.lastCheckpointStartLsn(),

@@ -59,6 +59,8 @@ public final class LogManager implements Closeable {
 
     private final ReentrantLock ioLock = new ReentrantLock();
     private final ReentrantLock appendLock = new ReentrantLock();
+    /** Where records that change the environment other than by a commit are noted (guarded by appendLock). */
+    private ChangeTimes changeTimes;
 
     /**
      * The buffers' configured size. A record larger than it gets a buffer of its own size, given
@@ -217,9 +219,22 @@ public final class LogManager implements Closeable {
         return active.remaining() >= size && Lsn.offset(appendLsn) + size <= segmentLimit;
     }
 
+    /** From now on, every record that changes the environment other than by a commit is noted in {@code times}. */
+    public void noteChangesIn(ChangeTimes times) {
+        appendLock.lock();
+        try {
+            this.changeTimes = times;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     private long put(LogRecord record, int size) {
         long lsn = appendLsn;
         record.writeTo(active, durableLsn);
+        if (changeTimes != null && ChangeTimes.isNoted(record.type())) {
+            changeTimes.noted(lsn, record.eventMillis()); // under the append lock: in log order
+        }
         appendLsn = lsn + size;
         bytesAppended.addAndGet(size);
         recordsAppended.incrementAndGet();

@@ -45,6 +45,7 @@ public final class Checkpointer {
     private final TxnManager txns;
     private final PageCache cache;
     private final LongSupplier reuseBeforeMillis;
+    private final org.cairndb.log.ChangeTimes changeTimes;
     private volatile LogManager log;
 
     private long lastVersionTs = -1;
@@ -57,8 +58,14 @@ public final class Checkpointer {
     /** The failure of a checkpoint, after which none runs (guarded by this). */
     private IOException failed;
 
-    public Checkpointer(Catalog catalog, TxnManager txns, PageCache cache, LongSupplier reuseBeforeMillis) {
+    /**
+     * @param changeTimes when the log changed the environment other than by a commit: every data file
+     *                    header a checkpoint writes names the latest such change before its start
+     */
+    public Checkpointer(Catalog catalog, TxnManager txns, PageCache cache, LongSupplier reuseBeforeMillis,
+            org.cairndb.log.ChangeTimes changeTimes) {
         this.catalog = catalog;
+        this.changeTimes = changeTimes;
         this.txns = txns;
         this.cache = cache;
         this.reuseBeforeMillis = reuseBeforeMillis;
@@ -161,6 +168,7 @@ public final class Checkpointer {
         long bytes = 0;
         long freed = 0;
         long minSnapshot = txns.minSnapshotTs();
+        long otherChange = changeTimes.latestBefore(startLsn);
         for (DatabaseImpl db : catalog.all()) {
             Version.Root root = v.root(db.id());
             if (root == null) {
@@ -169,7 +177,7 @@ public final class Checkpointer {
             // Mid-replay versions end at no particular commit: their last commit is left unknown.
             boolean midReplay = letGoBelow != null;
             DataFile.CheckpointOutcome o = db.file().checkpoint(root.page(), root.count(), v.ts(), startLsn, nextTxnId,
-                    catalog.nextDbId(), midReplay ? CommitPoint.UNKNOWN : v.lastCommit(), minSnapshot, reuseBefore,
+                    catalog.nextDbId(), midReplay ? CommitPoint.UNKNOWN : v.lastCommit(), otherChange, minSnapshot, reuseBefore,
                     letGoBelow == null ? null : letGoBelow.getOrDefault(db.id(), DataFile.NONE_BEHIND_THE_REPLAY));
             pages += o.pagesWritten();
             bytes += o.bytesWritten();

@@ -207,6 +207,8 @@ public final class RecoveryManager {
         long start = startLsn(env.catalog());
         for (DatabaseImpl db : env.catalog().all()) {
             maxTxnId = Math.max(maxTxnId, db.file().header().nextTxnId() - 1);
+            // What the log did before the files' start, for the headers of the checkpoints to come.
+            env.changeTimes().settle(db.file().header().otherChangeMillis());
         }
         Map<Integer, Long> neverCheckpointed = neverCheckpointed();
         position = start;
@@ -427,6 +429,9 @@ public final class RecoveryManager {
             cutLsn = frame.lsn();
             throw new TargetReached();
         }
+        if (org.cairndb.log.ChangeTimes.isNoted(frame.type())) {
+            env.changeTimes().noted(frame.lsn(), rec.eventMillis());
+        }
         // Counted here too: a scan stopped at a recovery target returns no result to count from.
         recordsReplayed++;
         if (Lsn.segment(frame.lsn()) != lastSegmentReplayed) {
@@ -613,15 +618,17 @@ public final class RecoveryManager {
      * is no commit: with data files checkpointed after such a record (and no commit after the target
      * before their start), the recovery went on from their start as if the target lay after it, a
      * database removed after the target stayed removed, and the report said that the log ended
-     * before the target. The part of the log before the start that is still there (the segment
-     * holding the start, where it begins earlier) is read for such a record before anything is
-     * replayed; what cannot be read there is left to the checks after the replay, as before.
+     * before the target. Each data file header names the latest such change before its start
+     * ({@link org.cairndb.log.ChangeTimes}); for files written before headers did, the part of the
+     * log before the start that is still there (the segment holding the start, where it begins
+     * earlier) is read for such a record before anything is replayed.
      */
     private void requireNothingTimedAfterTheTargetBefore(long start, UUID expectedEnv) {
         // A file naming a commit after the target says the most precise thing: which transaction.
         for (DatabaseImpl db : env.catalog().all()) {
             if (db.file().header().generation() > 1) {
                 refuseIfHoldingACommitAfterTheTime(db);
+                refuseIfHoldingAChangeAfterTheTime(db);
             }
         }
         if (start == Lsn.NULL || Lsn.offset(start) <= org.cairndb.log.SegmentHeader.SIZE) {
@@ -695,6 +702,23 @@ public final class RecoveryManager {
                 notes.add("removed database '" + db.name() + "' (data file " + db.file().path().getFileName()
                         + "): it was created at LSN " + Lsn.toString(e.getValue()) + ", after the target");
             }
+        }
+    }
+
+    /**
+     * A recovery to a time: refuses when {@code db}'s data file was checkpointed after a change made
+     * after the target other than by a commit, wherever the log of that change is now (see
+     * {@link org.cairndb.log.ChangeTimes}). Files written before the header told it say nothing (0),
+     * and only the log before their start that is still there is read for such a change.
+     */
+    private void refuseIfHoldingAChangeAfterTheTime(DatabaseImpl db) {
+        long changed = db.file().header().otherChangeMillis();
+        if (changed > 0 && (changed > target.value() || (changed == target.value() && !target.inclusive()))) {
+            throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
+                    + " was checkpointed after a change made at " + Instant.ofEpochMilli(changed) + ", after the target"
+                    + " (a database created or removed, a transaction prepared or rolled back after it was prepared,"
+                    + " a heuristic outcome forgotten), and holds it already; restore the data files from a backup"
+                    + " taken before the target and try again");
         }
     }
 

@@ -101,7 +101,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
     private static DataFileHeader newHeader(UUID environmentId, int dbId, String name, int pageSize, long lsn,
             long nextTxnId, int nextDbId) {
         return new DataFileHeader(pageSize, 1, environmentId, dbId, lsn, System.currentTimeMillis(), 0, 0, 2, 0, 0,
-                nextTxnId, nextDbId, name, CommitPoint.UNKNOWN);
+                nextTxnId, nextDbId, name, CommitPoint.UNKNOWN, 0);
     }
 
     /**
@@ -370,6 +370,8 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      * @param lastCommit    the last commit the version holds ({@link CommitPoint#UNKNOWN} in a
      *                      checkpoint in the middle of recovery's replay, whose version ends at no
      *                      particular commit)
+     * @param otherChangeMillis the time of the latest record before {@code lsn} that changed the
+     *                      environment other than by a commit (see {@code log.ChangeTimes}; 0: none)
      * @param minSnapshotTs no open snapshot is older than this
      * @param reuseBefore   only pages freed before this time (ms) may be reused
      * @param letGoBelow    which written leaves that hold values in recovery's slabs are let go
@@ -393,7 +395,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
      *                      always kept (the version refers to it directly).
      */
     public synchronized CheckpointOutcome checkpoint(Page root, long recordCount, long versionTs, long lsn,
-            long nextTxnId, int nextDbId, CommitPoint lastCommit, long minSnapshotTs,
+            long nextTxnId, int nextDbId, CommitPoint lastCommit, long otherChangeMillis, long minSnapshotTs,
             long reuseBefore,
             byte[] letGoBelow) throws IOException {
         if (file == null) {
@@ -407,7 +409,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
             // one write and one force, instead of a new space map, two forces and the old map's
             // pages to reuse later. An environment of many databases checkpoints each of them.
             DataFileHeader next = old.next(lsn, System.currentTimeMillis(), old.rootPage(), recordCount, old.pageCount(),
-                    old.spaceMapPage(), old.spaceMapPages(), nextTxnId, nextDbId, lastCommit);
+                    old.spaceMapPage(), old.spaceMapPages(), nextTxnId, nextDbId, lastCommit, otherChangeMillis);
             file.write(next.encode(), (generation % 2) * pageSize);
             file.force(false);
             header = next;
@@ -438,7 +440,7 @@ public final class DataFile implements PageLoader, PageSink, Closeable {
         boolean grew = space.pageCount() > oldPageCount;
         file.force(grew);
         DataFileHeader next = old.next(lsn, System.currentTimeMillis(), rootPos, recordCount, space.pageCount(), mapPos,
-                mapPages, nextTxnId, nextDbId, lastCommit);
+                mapPages, nextTxnId, nextDbId, lastCommit, otherChangeMillis);
         file.write(next.encode(), (generation % 2) * pageSize);
         file.force(false);
         header = next;

@@ -11,8 +11,8 @@ import org.cairndb.util.Checksums;
  * generation {@code g} to page {@code g % 2}, after every page it refers to has been forced, so
  * the other copy (the previous checkpoint) is intact whatever happens to this write. On open the
  * valid copy with the higher generation wins. Integers big-endian; the rest of the page is zero.
- * The last-commit fields came later in format version 1; files written before hold zeros there,
- * which read as unknown.
+ * The last-commit and other-change fields came later in format version 1; files written before
+ * hold zeros there, which read as unknown.
  *
  * <pre>
  * offset size field
@@ -40,12 +40,15 @@ import org.cairndb.util.Checksums;
  *    384    8 its commit time, milliseconds since the epoch (0: unknown)
  *    392    8 where it lies in the log: the end LSN of its COMMIT record, or for a NOT_DURABLE
  *              commit the end of the log when it committed (0: unknown)
+ *    400    8 the latest change before the checkpoint LSN made other than by a commit (a
+ *              PREPARE, an ABORT, a database created or removed, an outcome forgotten): its time,
+ *              milliseconds since the epoch (0: none, or unknown)
  *    508    4 CRC-32C of bytes 0..507
  * </pre>
  */
 public record DataFileHeader(int pageSize, long generation, UUID environmentId, int dbId, long checkpointLsn,
         long checkpointMillis, long rootPage, long recordCount, long pageCount, long spaceMapPage, int spaceMapPages,
-        long nextTxnId, int nextDbId, String name, CommitPoint lastCommit) {
+        long nextTxnId, int nextDbId, String name, CommitPoint lastCommit, long otherChangeMillis) {
 
     public static final long MAGIC = 0x434149524E444200L; // "CAIRNDB\0"
     public static final int FORMAT_VERSION = 1;
@@ -61,6 +64,7 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
                 .putLong(recordCount).putLong(pageCount).putLong(spaceMapPage).putInt(spaceMapPages).putInt(0)
                 .putLong(nextTxnId).putInt(nextDbId).putShort((short) n.length).put(n);
         b.putLong(376, lastCommit.txnId()).putLong(384, lastCommit.millis()).putLong(392, lastCommit.lsn());
+        b.putLong(400, otherChangeMillis);
         b.putInt(508, Checksums.crc32c(b.array(), 0, 508));
         b.clear();
         return b;
@@ -92,12 +96,12 @@ public record DataFileHeader(int pageSize, long generation, UUID environmentId, 
         return new DataFileHeader(b.getInt(12), b.getLong(16), new UUID(b.getLong(24), b.getLong(32)), b.getInt(40),
                 b.getLong(48), b.getLong(56), b.getLong(64), b.getLong(72), b.getLong(80), b.getLong(88), b.getInt(96),
                 b.getLong(104), b.getInt(112), new String(n, StandardCharsets.UTF_8),
-                new CommitPoint(b.getLong(376), b.getLong(384), b.getLong(392)));
+                new CommitPoint(b.getLong(376), b.getLong(384), b.getLong(392)), b.getLong(400));
     }
 
     public DataFileHeader next(long lsn, long millis, long root, long records, long pages, long mapPage, int mapPages,
-            long nextTxn, int nextDb, CommitPoint last) {
+            long nextTxn, int nextDb, CommitPoint last, long otherChange) {
         return new DataFileHeader(pageSize, generation + 1, environmentId, dbId, lsn, millis, root, records, pages, mapPage,
-                mapPages, nextTxn, nextDb, name, last);
+                mapPages, nextTxn, nextDb, name, last, otherChange);
     }
 }

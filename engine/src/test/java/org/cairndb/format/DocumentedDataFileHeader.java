@@ -5,12 +5,13 @@ import java.util.UUID;
 
 /**
  * One copy of a data file's header (docs/file-format.md, "Header (pages 0 and 1; 512 bytes used,
- * the rest zero)"). Offsets 376..399, the last commit the checkpoint holds, were added later.
+ * the rest zero)"). Offsets 376..399, the last commit the checkpoint holds, and 400..407, the time of
+ * the latest other change before the checkpoint LSN, were added later.
  */
 record DocumentedDataFileHeader(int page, String magic, int version, int pageSize, long generation, UUID environmentId,
         int databaseId, int reserved44, long checkpointLsn, long checkpointTime, long rootPage, long recordCount,
         long filePages, long spaceMapPage, int spaceMapPages, int reserved100, long nextTxnId, int nextDatabaseId,
-        String name, int nameLength, long lastCommitTxn, long lastCommitTime, long lastCommitEndLsn, int storedCrc,
+        String name, int nameLength, long lastCommitTxn, long lastCommitTime, long lastCommitEndLsn, long otherChangeTime, int storedCrc,
         int computedCrc, boolean restZero) {
 
     static final int USED = 512;
@@ -46,13 +47,14 @@ record DocumentedDataFileHeader(int page, String magic, int version, int pageSiz
         long lastTxn = r.i64();
         long lastTime = r.i64();
         long lastEnd = r.i64();
+        long otherChange = r.i64();
         int stored = FormatReader.int32At(file, base + 508);
         int computed = FormatReader.crc32c(file, base, 508);
         boolean restZero = FormatReader.allZero(file, base + 118 + Math.min(nameLength, 255), base + 376)
-                && FormatReader.allZero(file, base + 400, base + 508)
+                && FormatReader.allZero(file, base + 408, base + 508)
                 && FormatReader.allZero(file, base + USED, base + pageSize);
         return new DocumentedDataFileHeader(page, magic, version, ps, generation, env, db, reserved44, ckptLsn, ckptTime,
                 root, records, pages, spaceMap, spaceMapPages, reserved100, nextTxn, nextDb, name, nameLength, lastTxn,
-                lastTime, lastEnd, stored, computed, restZero);
+                lastTime, lastEnd, otherChange, stored, computed, restZero);
     }
 }

@@ -293,6 +293,19 @@ class FileFormatConformanceTest {
             }
         }
         assertNotNull(lastCommit);
+        long otherChange = 0;
+        for (DocumentedRecord r : records) {
+            if (r.lsn() < ckpt.startLsn()) {
+                DocumentedPayload d = r.decoded();
+                long t = d instanceof DocumentedPayload.Prepare p ? p.time()
+                        : d instanceof DocumentedPayload.Abort a ? a.time()
+                        : d instanceof DocumentedPayload.DatabaseCreate c ? c.time()
+                        : d instanceof DocumentedPayload.DatabaseRemove x ? x.time()
+                        : d instanceof DocumentedPayload.Forget f ? f.time() : 0;
+                otherChange = Math.max(otherChange, t);
+            }
+        }
+        assertTrue(otherChange > 0, "the workload creates databases before its last checkpoint");
         Map<String, Path> files = new TreeMap<>();
         try (var s = Files.list(work.home.resolve("data"))) {
             s.forEach(p -> files.put(p.getFileName().toString(), p));
@@ -331,6 +344,8 @@ class FileFormatConformanceTest {
             assertEquals(lastCommit.txnId(), h.lastCommitTxn(), what + ": last commit's transaction");
             assertEquals(((Commit) lastCommit.decoded()).time(), h.lastCommitTime(), what + ": last commit's time");
             assertEquals(lastCommit.endLsn(), h.lastCommitEndLsn(), what + ": end LSN of the last COMMIT record");
+            assertEquals(otherChange, h.otherChangeTime(), what + ": time of the last PREPARE, ABORT, DATABASE_CREATE,"
+                    + " DATABASE_REMOVE or FORGET before the checkpoint LSN");
 
             TreeMap<Key, byte[]> model = work.model.get(name);
             assertEquals(model.size(), h.recordCount(), what + ": number of records");

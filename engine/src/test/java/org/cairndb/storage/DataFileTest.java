@@ -68,7 +68,7 @@ class DataFileTest {
         w.finish();
         Page root = w.root();
         byte[] replayAt = key(2000);
-        df.checkpoint(root, w.count(), 1, 1000, 7, 2, CommitPoint.UNKNOWN, 1, Long.MAX_VALUE, replayAt);
+        df.checkpoint(root, w.count(), 1, 1000, 7, 2, CommitPoint.UNKNOWN, 0, 1, Long.MAX_VALUE, replayAt);
 
         org.cairndb.tree.BranchPage top = (org.cairndb.tree.BranchPage) root;
         int letGo = 0;
@@ -118,7 +118,7 @@ class DataFileTest {
             root = w.root();
             count = w.count();
             // Reuse delay 0 and no snapshots: pages freed two checkpoints ago may be reused.
-            df.checkpoint(root, count, ts, 1000 + round, 7, 2, CommitPoint.UNKNOWN, ts, Long.MAX_VALUE, null);
+            df.checkpoint(root, count, ts, 1000 + round, 7, 2, CommitPoint.UNKNOWN, 0, ts, Long.MAX_VALUE, null);
             if (round >= 20) {
                 maxPages = Math.max(maxPages, df.spaceUsage()[0]);
             }
@@ -149,11 +149,11 @@ class DataFileTest {
         TreeWriter w = new TreeWriter(null, 0, 1, 8192, df, df);
         w.put(key(1), "one".getBytes(StandardCharsets.US_ASCII));
         w.finish();
-        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, new CommitPoint(41, 1_000, 190), 1, Long.MAX_VALUE, null); // generation 2, slot 0
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, new CommitPoint(41, 1_000, 190), 900, 1, Long.MAX_VALUE, null); // generation 2, slot 0
         TreeWriter w2 = new TreeWriter(w.root(), w.count(), 2, 8192, df, df);
         w2.put(key(2), "two".getBytes(StandardCharsets.US_ASCII));
         w2.finish();
-        df.checkpoint(w2.root(), w2.count(), 2, 300, 1, 2, new CommitPoint(42, 2_000, 290), 2, Long.MAX_VALUE, null); // generation 3, slot 1
+        df.checkpoint(w2.root(), w2.count(), 2, 300, 1, 2, new CommitPoint(42, 2_000, 290), 1_900, 2, Long.MAX_VALUE, null); // generation 3, slot 1
         df.close();
         // Tear the generation-3 header (slot 1): half of it zeroed.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
@@ -164,6 +164,7 @@ class DataFileTest {
         assertEquals(200, again.header().checkpointLsn());
         assertEquals(new CommitPoint(41, 1_000, 190), again.header().lastCommit(),
                 "the last commit comes with the header copy it was written in");
+        assertEquals(900, again.header().otherChangeMillis(), "so does the time of the last other change");
         Page r = again.loadRoot();
         assertArrayEquals("one".getBytes(StandardCharsets.US_ASCII), TreeReader.get(r, key(1), again));
         assertNull(TreeReader.get(r, key(2), again));
@@ -179,7 +180,7 @@ class DataFileTest {
             w.put(key(i), new byte[100]);
         }
         w.finish();
-        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, CommitPoint.UNKNOWN, 1, Long.MAX_VALUE, null);
+        df.checkpoint(w.root(), w.count(), 1, 200, 1, 2, CommitPoint.UNKNOWN, 0, 1, Long.MAX_VALUE, null);
         long rootPage = df.header().rootPage();
         df.close();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {

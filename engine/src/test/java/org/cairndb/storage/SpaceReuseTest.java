@@ -100,7 +100,7 @@ class SpaceReuseTest {
 
     static DataFile.CheckpointOutcome checkpoint(DataFile df, Tree t, long minSnapshotTs, long reuseBefore)
             throws IOException {
-        return df.checkpoint(t.root, t.count, t.ts, 1000 + t.ts, 7, 2, CommitPoint.UNKNOWN, minSnapshotTs, reuseBefore, null);
+        return df.checkpoint(t.root, t.count, t.ts, 1000 + t.ts, 7, 2, CommitPoint.UNKNOWN, 0, minSnapshotTs, reuseBefore, null);
     }
 
     /** Reads the whole tree under {@code root} and compares it with {@code model}, key by key. */

@@ -117,7 +117,7 @@ final class DataFileSurgery {
         DataFileHeader h = header();
         DataFileHeader changed = new DataFileHeader(h.pageSize(), h.generation(), h.environmentId(), h.dbId(),
                 h.checkpointLsn(), h.checkpointMillis(), h.rootPage(), records, h.pageCount(), h.spaceMapPage(),
-                h.spaceMapPages(), h.nextTxnId(), h.nextDbId(), h.name(), h.lastCommit());
+                h.spaceMapPages(), h.nextTxnId(), h.nextDbId(), h.name(), h.lastCommit(), h.otherChangeMillis());
         write(h.generation() % 2, changed.encode());
     }
 
