@@ -135,8 +135,8 @@ for part in "${PARTS[@]}"; do
             done
             ;;
         backup)
-            echo "== backup (hot backup of 1 GiB while a writer runs; catastrophic recovery rate)"
-            "${JVM[@]}" org.cairndb.bench.harness.BackupBench "${BACKUP_ARGS[@]}" --csv "$OUT/backup.csv" 2>&1 \
+            echo "== backup (hot backup of 1 GiB while a writer runs; catastrophic recovery rate, in this JVM and by cairn recover -c)"
+            "${JVM[@]}" org.cairndb.bench.harness.BackupBench "${BACKUP_ARGS[@]}" --cli "$HERE/../bin/cairn" --csv "$OUT/backup.csv" 2>&1 \
                 | grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' | tee "$OUT/backup.log"
             ;;
         *)

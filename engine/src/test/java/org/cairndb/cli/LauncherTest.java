@@ -61,6 +61,16 @@ class LauncherTest {
                 + "echo >> '" + log + "'\n");
     }
 
+    /**
+     * The transparent huge pages option the launcher puts first where the kernel gives them on
+     * request (madvise), before CAIRN_JAVA_OPTS so that those can turn it off; none elsewhere.
+     */
+    private static String hugePages() throws IOException {
+        Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        return Files.isReadable(setting) && Files.readString(setting).contains("[madvise]")
+                ? "[-XX:+UseTransparentHugePages] " : "";
+    }
+
     private List<String> launch(Path cwd, Path launcher, String... args) throws IOException, InterruptedException {
         return launch(cwd, launcher.toString(), Map.of(), args);
     }
@@ -86,16 +96,28 @@ class LauncherTest {
         Path elsewhere = Files.createDirectories(dir.resolve("somewhere/else"));
         List<String> calls = launch(elsewhere, root.resolve("bin/cairn"), "stat", "-h", "my env");
         assertEquals("mvnw -q -B -pl engine -am package -DskipTests", calls.get(0));
-        assertEquals("java [-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath() + "/target/bench-env] [-jar] ["
-                + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [stat] [-h] [my env]", calls.get(1));
+        assertEquals("java " + hugePages() + "[-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath()
+                + "/target/bench-env] [-jar] [" + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [stat] [-h]"
+                + " [my env]", calls.get(1));
     }
 
     /** With CDPATH set, cd prints the directory it found: the launcher must not take that for its root. */
     @Test
     void aRelativeLauncherPathWorksWithCdpathSet() throws Exception {
         List<String> calls = launch(root, "bin/cairn", Map.of("CDPATH", "."), "--version");
-        assertEquals("java [-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath() + "/target/bench-env] [-jar] ["
-                + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [--version]", calls.get(calls.size() - 1));
+        assertEquals("java " + hugePages() + "[-Xmx64m] [-Dx=1] [-Dcairn.bench.home=" + root.toRealPath()
+                + "/target/bench-env] [-jar] [" + root.toRealPath() + "/engine/target/cairn-engine-1.0-cli.jar] [--version]",
+                calls.get(calls.size() - 1));
+    }
+
+    /** A recovery runs with the quick compiler only (the replay is bound by memory); other commands do not. */
+    @Test
+    void recoverRunsWithTheQuickCompilerOnlyBeforeTheUsersOptions() throws Exception {
+        List<String> calls = launch(root, root.resolve("bin/cairn"), "recover", "-c", "-h", "x");
+        assertTrue(calls.get(calls.size() - 1).startsWith("java " + hugePages() + "[-XX:TieredStopAtLevel=1] [-Xmx64m] [-Dx=1] "),
+                calls::toString);
+        calls = launch(root, root.resolve("bin/cairn"), "stat", "-h", "recover");
+        assertTrue(!calls.get(calls.size() - 1).contains("TieredStopAtLevel"), calls::toString);
     }
 
     @Test

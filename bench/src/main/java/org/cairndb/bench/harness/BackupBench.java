@@ -47,12 +47,14 @@ import org.cairndb.log.SegmentFiles;
  * <li><b>Catastrophic recovery</b>: a backup taken without recovery, then {@code --replay-mb} (256)
  * megabytes of log written after it in transactions of 100 records (records of {@code --replay-value}
  * bytes, default 100 and 1,000 both), the backup updated with the new segments, and the time to open
- * it with catastrophic recovery: MB/s of log replayed.</li>
+ * it with catastrophic recovery: MB/s of log replayed. With {@code --cli bin/cairn}, a copy of the
+ * same backup is also recovered by {@code cairn recover -c} in a JVM of its own, as an admin does it
+ * (the launcher's JVM options, the default cache).</li>
  * </ol>
  *
  * <pre>java -cp benchmarks.jar org.cairndb.bench.harness.BackupBench [--mb 1024] [--writers 4] [--seconds 10]
  *      [--runs 3] [--max-rate MB/s] [--no-replay] [--replay-mb 256] [--replay-value 100|1000] [--replay-only]
- *      [--csv FILE]</pre>
+ *      [--cli bin/cairn] [--csv FILE]</pre>
  *
  * <p>{@code --max-rate} gives the hot backups the rate limit of {@code cairn hotbackup --max-rate}:
  * how much of the writer's rate a limit buys back, and what it costs the backup.
@@ -74,6 +76,7 @@ public final class BackupBench {
         double maxRate = 0;
         List<Integer> replayValues = List.of(100, 1000);
         Path csv = null;
+        String cli = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mb" -> mb = Long.parseLong(args[++i]);
@@ -86,6 +89,7 @@ public final class BackupBench {
                 case "--replay-only" -> runs = 0;
                 case "--max-rate" -> maxRate = Double.parseDouble(args[++i]);
                 case "--no-replay" -> replayValues = List.of();
+                case "--cli" -> cli = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -99,7 +103,7 @@ public final class BackupBench {
             for (int value : replayValues) {
                 syncDisk();
                 Path replayHome = dir.resolve("replay-" + value);
-                double[] replay = catastrophicReplay(replayHome, dir.resolve("replay-backup-" + value), replayMb, value);
+                double[] replay = catastrophicReplay(replayHome, dir.resolve("replay-backup-" + value), replayMb, value, cli);
                 System.out.printf(Locale.ROOT, "catastrophic recovery, %d-byte values: %.0f MB of log in %.2f s = %.0f MB/s"
                         + " (%.0f records/s)%n", value, replay[0] / 1e6, replay[1], replay[0] / 1e6 / replay[1],
                         replay[2] / replay[1]);
@@ -111,6 +115,14 @@ public final class BackupBench {
                         replay[0] / 1e6 / replay[3]);
                 rows.add(row("catastrophic recovery, " + value + "-byte values, replay only (the report's time)", "MB/s",
                         replay[0] / 1e6 / replay[3]));
+                if (cli != null) {
+                    System.out.printf(Locale.ROOT, "  the same backup by `cairn recover -c` in a fresh JVM: replay %.2f s = %.0f"
+                            + " MB/s (the report's time), %.2f s for the whole command%n", replay[4], replay[0] / 1e6 / replay[4],
+                            replay[5]);
+                    rows.add(row("cairn recover -c, " + value + "-byte values, replay (the report's time)", "MB/s",
+                            replay[0] / 1e6 / replay[4]));
+                    rows.add(row("cairn recover -c, " + value + "-byte values, whole command", "s", replay[5]));
+                }
                 BenchDirs.delete(replayHome);
             }
         } finally {
@@ -370,8 +382,12 @@ public final class BackupBench {
      * A backup without recovery, then {@code mb} of log written after it, the backup updated with the
      * new segments, and the time to open it with catastrophic recovery. Returns {log bytes replayed,
      * seconds to open, records written after the backup, seconds of replay by the recovery report}.
+     * With {@code cli} (the path of {@code bin/cairn}), a copy of the same backup is also recovered
+     * by {@code cairn recover -c} in a JVM of its own, as an admin does, with the launcher's JVM
+     * options and the default cache; two more values: its replay by the report and the whole
+     * command, in seconds.
      */
-    private static double[] catastrophicReplay(Path home, Path backup, long mb, int valueSize) throws Exception {
+    private static double[] catastrophicReplay(Path home, Path backup, long mb, int valueSize, String cli) throws Exception {
         EnvironmentConfig config = new EnvironmentConfig().cacheSize(256L << 20).checkpointerEnabled(false)
                 .checkpointKBytes(0).checkpointMinutes(0);
         long records = (mb << 20) / (valueSize + 16 + 40);
@@ -382,6 +398,10 @@ public final class BackupBench {
             HotBackup.run(env.internals(), backup.toAbsolutePath(), BackupOptions.defaults().withRecover(false));
             load(db, env, records, valueSize, 1_000_000_000L, 100); // transactions of 100, as RecoveryBench writes
             HotBackup.run(env.internals(), backup.toAbsolutePath(), BackupOptions.defaults().withUpdate(true).withRecover(false));
+        }
+        Path copy = backup.resolveSibling(backup.getFileName() + "-cli");
+        if (cli != null) {
+            copyTree(backup, copy);
         }
         syncDisk();
         // The time to open, which is when recovery runs (the final checkpoint of close() is not counted).
@@ -398,7 +418,40 @@ public final class BackupBench {
         long segmentSize = new EnvironmentConfig().logSegmentSize();
         long logBytes = (Lsn.segment(end) - Lsn.segment(start)) * segmentSize + Lsn.offset(end) - Lsn.offset(start);
         BenchDirs.delete(backup);
-        return new double[] {logBytes, s, records, report.durationMillis() / 1e3};
+        double[] byCli = {Double.NaN, Double.NaN};
+        if (cli != null) {
+            syncDisk();
+            byCli = recoverByCli(cli, copy);
+            BenchDirs.delete(copy);
+        }
+        return new double[] {logBytes, s, records, report.durationMillis() / 1e3, byCli[0], byCli[1]};
+    }
+
+    /** Runs {@code cli recover -c -h home}; returns {replay seconds by its report, seconds for the whole command}. */
+    private static double[] recoverByCli(String cli, Path home) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cli, "recover", "-c", "-h", home.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        double wall = seconds(t0);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("log records? in ([0-9.]+) s").matcher(out);
+        if (rc != 0 || !m.find()) {
+            throw new IllegalStateException(cli + " recover -c -h " + home + " exited with " + rc + ":\n" + out);
+        }
+        return new double[] {Double.parseDouble(m.group(1)), wall};
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 
     private static double seconds(long t0) {
