@@ -56,7 +56,7 @@ class BenchmarkIT {
         assertEquals("ok", Support.get(BASE, "/bench", Map.of("op", "setup")));
         // Warm both paths up first (the JIT, the pools, the caches), then alternate the order of the
         // measured runs so that neither side always runs second.
-        for (String target : new String[] {"cairn", "h2"}) {
+        for (String target : new String[] {"cairn", "h2", "none"}) {
             run(target, 16);
             run(target, 1);
         }
@@ -65,6 +65,8 @@ class BenchmarkIT {
         tps.put("h2/1", run("h2", 1));
         tps.put("h2/16", run("h2", 16));
         tps.put("cairn/16", run("cairn", 16));
+        tps.put("none/1", run("none", 1));
+        tps.put("none/16", run("none", 16));
         tps.values().forEach(v -> assertTrue(v > 0, "every run committed transactions: " + tps));
 
         StringBuilder md = new StringBuilder();
@@ -78,11 +80,16 @@ class BenchmarkIT {
                 .append("Narayana commits it in one phase in both cases. Clients are threads of the server's managed\n")
                 .append("executor calling the bean; ").append(fmt(WARMUP)).append(" s warm-up, ").append(fmt(SECONDS))
                 .append(" s measured, after a warm-up round of both; same server, same run (`BenchmarkIT`, `").append(Instant.now()).append("`).\n\n")
-                .append("| clients | Cairn tx/s | H2 tx/s | Cairn / H2 |\n| ---: | ---: | ---: | ---: |\n");
+                .append("The last columns: the same bean method with no resource at all (the EJB call and Narayana's\n")
+                .append("begin and commit of an empty transaction), the ceiling over any resource's rate.\n\n")
+                .append("| clients | Cairn tx/s | H2 tx/s | Cairn / H2 | no resource tx/s | no resource / H2 |\n")
+                .append("| ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (int threads : new int[] {1, 16}) {
             double c = tps.get("cairn/" + threads);
             double h = tps.get("h2/" + threads);
-            md.append(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.2f× |%n", threads, c, h, c / h));
+            double n = tps.get("none/" + threads);
+            md.append(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× |%n", threads, c, h, c / h,
+                    n, n / h));
         }
         md.append("\nPreliminary: the machine (2 cores) is shared with other builds; Java ")
                 .append(System.getProperty("java.version")).append(", WildFly 39.0.1.Final.\n");

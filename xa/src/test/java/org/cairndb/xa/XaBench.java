@@ -35,7 +35,8 @@ import org.cairndb.tools.LatencyHistogram;
  *     -Dexec.args="-cp %classpath org.cairndb.xa.XaBench --threads 1,16,64 --seconds 20"
  * </pre>
  *
- * Options: {@code --systems cairn,h2,derby}, {@code --threads 1,16,64}, {@code --seconds 20}
+ * Options: {@code --systems cairn,h2,derby} ({@code none}: resources that do nothing, the transaction
+ * manager's own ceiling), {@code --threads 1,16,64}, {@code --seconds 20}
  * (measured), {@code --warmup 5}, {@code --repeat 1} (rounds; the table shows each configuration's
  * median), {@code --dir target/xa-bench}, and {@code --tm-log file|journal|memory}: Narayana's log in
  * its default file store, in its journal store (Artemis' journal, as WildFly's {@code use-journal-store}),
@@ -259,7 +260,8 @@ public final class XaBench {
                 ds.setCreateDatabase("create");
                 yield new JdbcRm(ds, "CREATE TABLE kv (k VARCHAR(16) FOR BIT DATA PRIMARY KEY, v VARCHAR(100) FOR BIT DATA)");
             }
-            default -> throw new IllegalArgumentException("unknown system " + system + " (cairn, h2, derby)");
+            case "none" -> new NoRm();
+            default -> throw new IllegalArgumentException("unknown system " + system + " (cairn, h2, derby, none)");
         };
     }
 
@@ -297,6 +299,85 @@ public final class XaBench {
         @Override
         public void close() {
             env.close();
+        }
+    }
+
+    /**
+     * No resource manager at all: XA resources that store nothing and answer every call at once
+     * (prepare votes XA_OK, so that each transaction is still a full two-phase commit). What is left
+     * is the transaction manager's own cost, the ceiling over any resource manager's rate.
+     */
+    private static final class NoRm implements Rm {
+        private final AtomicLong committed = new AtomicLong();
+
+        @Override
+        public Worker worker() {
+            XAResource xa = new XAResource() {
+                @Override
+                public void start(javax.transaction.xa.Xid xid, int flags) {
+                }
+
+                @Override
+                public void end(javax.transaction.xa.Xid xid, int flags) {
+                }
+
+                @Override
+                public int prepare(javax.transaction.xa.Xid xid) {
+                    return XA_OK;
+                }
+
+                @Override
+                public void commit(javax.transaction.xa.Xid xid, boolean onePhase) {
+                    committed.incrementAndGet();
+                }
+
+                @Override
+                public void rollback(javax.transaction.xa.Xid xid) {
+                }
+
+                @Override
+                public void forget(javax.transaction.xa.Xid xid) {
+                }
+
+                @Override
+                public javax.transaction.xa.Xid[] recover(int flag) {
+                    return new javax.transaction.xa.Xid[0];
+                }
+
+                @Override
+                public boolean isSameRM(XAResource other) {
+                    return other == this;
+                }
+
+                @Override
+                public int getTransactionTimeout() {
+                    return 0;
+                }
+
+                @Override
+                public boolean setTransactionTimeout(int seconds) {
+                    return false;
+                }
+            };
+            return new Worker() {
+                @Override
+                public void write(Transaction tx, byte[] key, byte[] value) throws Exception {
+                    tx.enlistResource(xa);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public long count() {
+            return committed.get();
+        }
+
+        @Override
+        public void close() {
         }
     }
 

@@ -14,7 +14,7 @@ import javax.sql.DataSource;
 import org.cairndb.rar.CairnConnection;
 import org.cairndb.rar.CairnConnectionFactory;
 
-/** The benchmark's work: one JTA transaction updating one record, in Cairn or in H2 (XA datasource). */
+/** The benchmark's work: one JTA transaction updating one record, in Cairn or in H2 (XA datasource), or nothing. */
 @Stateless
 public class BenchBean {
 
@@ -53,6 +53,16 @@ public class BenchBean {
             if (p.executeUpdate() != 1) {
                 throw new SQLException("row " + id + " is missing");
             }
+        }
+    }
+
+    /**
+     * The same transaction with no resource in it: what the container's own path (the EJB call, the
+     * interceptors, Narayana's begin and commit) costs, the ceiling over any resource's rate.
+     */
+    public void updateNothing(int id, long v) {
+        if (id < 0 || v < 0) {
+            throw new IllegalArgumentException("row " + id + ", value " + v);
         }
     }
 

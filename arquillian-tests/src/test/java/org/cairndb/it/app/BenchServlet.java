@@ -54,7 +54,9 @@ public class BenchServlet extends HttpServlet {
     }
 
     private String run(String target, int threads, double warmup, double seconds) throws Exception {
-        boolean cairn = "cairn".equals(target);
+        if (!List.of("cairn", "h2", "none").contains(target)) {
+            throw new IllegalArgumentException("target " + target + ": cairn, h2 or none");
+        }
         AtomicBoolean counting = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder done = new LongAdder();
@@ -71,10 +73,10 @@ public class BenchServlet extends HttpServlet {
                 try {
                     while (!stop.get()) {
                         int id = first + r.nextInt(slice);
-                        if (cairn) {
-                            bean.updateCairn(id, ++v);
-                        } else {
-                            bean.updateH2(id, ++v);
+                        switch (target) {
+                            case "cairn" -> bean.updateCairn(id, ++v);
+                            case "h2" -> bean.updateH2(id, ++v);
+                            default -> bean.updateNothing(id, ++v);
                         }
                         if (counting.get()) {
                             done.increment();
