@@ -221,6 +221,26 @@ class RecoveryTest {
     }
 
     /** Commits k0..k999 = v0..v999 into database "a", one auto-commit each, then crashes (no checkpoint ran). */
+    /** With the data files lost, the report says where the replay of the log alone began, not "0/0". */
+    @Test
+    void aRecoveryFromTheLogAloneReportsWhereItsReplayBegan() throws Exception {
+        Path home = dir.resolve("log-alone");
+        try (Environment env = Environment.open(home, TestSupport.config())) {
+            env.openDatabase("t").put(null, b("k"), b("v"));
+        }
+        try (var files = java.nio.file.Files.list(home.resolve("data"))) {
+            for (Path p : files.toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+        try (Environment env = Environment.open(home, TestSupport.config().catastrophicRecovery(true))) {
+            assertEquals("v", s(env.openDatabase("t", false).get(null, b("k"))));
+            String start = env.recoveryReport().startLsn();
+            assertEquals(org.cairndb.log.Lsn.of(1, org.cairndb.log.SegmentHeader.SIZE),
+                    org.cairndb.log.Lsn.parse(start), "the first record of segment 1: " + env.recoveryReport());
+        }
+    }
+
     private void writeThousandKeysAndCrash() {
         Environment env = TestSupport.open(dir);
         Database a = env.openDatabase("a");

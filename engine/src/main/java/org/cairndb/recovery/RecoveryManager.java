@@ -312,7 +312,10 @@ public final class RecoveryManager {
         }
         CommitPoint recovered = env.txns().current().lastCommit();
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        RecoveryReport report = new RecoveryReport(Lsn.toString(start), Lsn.toString(end),
+        // With no data file to name a start (the data files lost, the log alone), the replay began at
+        // the first record of the first segment there: reported as that, not as "0/0".
+        long began = start == Lsn.NULL && firstReplayedLsn != Lsn.NULL ? firstReplayedLsn : start;
+        RecoveryReport report = new RecoveryReport(Lsn.toString(began), Lsn.toString(end),
                 result == null ? segmentsReplayed : result.segmentsScanned(),
                 result == null ? recordsReplayed : result.recordsScanned(), redone,
                 rolledBack, restored, tail, recovered.txnId(),
