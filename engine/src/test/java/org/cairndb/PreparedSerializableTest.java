@@ -48,6 +48,71 @@ class PreparedSerializableTest {
         return p;
     }
 
+    /**
+     * The prepare locks the keys the transaction read; when that times out the transaction is rolled
+     * back, and its owner's abort and close that follow succeed, with its locks released (a prepare
+     * that fails otherwise before its record hands the transaction back to its owner for them).
+     */
+    @Test
+    void aPrepareThatTimesOutLockingWhatItReadLeavesTheTransactionToItsOwner() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            d.put(null, b("read"), b("0"));
+            Transaction p = env.beginTransaction(new TransactionConfig().isolation(IsolationLevel.SERIALIZABLE)
+                    .lockTimeout(java.time.Duration.ofMillis(100)));
+            assertEquals("0", s(d.get(p, b("read"))));
+            d.put(p, b("written"), b("p"));
+            Transaction holder = env.beginTransaction(new TransactionConfig().lockTimeout(WAITS_OUT_THE_TEST));
+            d.put(holder, b("read"), b("1")); // holds the key P must lock to prepare
+
+            assertThrows(LockTimeoutException.class, () -> p.prepare(b("gid-timeout")));
+            p.abort();
+            p.close();
+            holder.commit();
+            Transaction next = env.beginTransaction(new TransactionConfig().lockTimeout(java.time.Duration.ofSeconds(5)));
+            d.put(next, b("written"), b("next")); // P's lock on it is gone
+            next.commit();
+            assertEquals("next", s(d.get(null, b("written"))));
+            assertEquals("1", s(d.get(null, b("read"))));
+            assertTrue(env.preparedTransactions().isEmpty());
+        }
+    }
+
+    /**
+     * A SERIALIZABLE prepare checks the writes of each prepared transaction against the ranges it
+     * scanned as that transaction prepared them, not in its live write set, which its completion in
+     * another thread empties outside the lock the check holds. Reading the live set failed now and
+     * then with a NullPointerException (IsolationHistoryTest, SERIALIZABLE with prepares), and the
+     * preparing transaction stayed claimed by its failed prepare, its abort and close refused ("its
+     * prepare is under way"). Here the prepared transaction's write set is emptied as its completion
+     * would empty it: the check still finds its write in the scanned range.
+     */
+    @Test
+    void thePrepareChecksWhatThePreparedTransactionsPreparedNotTheirLiveWriteSets() {
+        try (Environment env = TestSupport.open(dir)) {
+            Database d = env.openDatabase("d");
+            d.put(null, b("k1"), b("1"));
+            Transaction q = env.beginTransaction();
+            d.put(q, b("k2"), b("q"));
+            q.prepare(b("gid-q"));
+
+            Transaction s = env.beginTransaction(SERIALIZABLE);
+            try (Cursor c = d.openCursor(s, b("k1"), b("k5"))) {
+                for (boolean ok = c.first(); ok; ok = c.next()) {
+                    // scanned: k1 (k2 is q's, not committed)
+                }
+            }
+            d.put(s, b("count"), b("1"));
+            env.preparedTransaction(b("gid-q")).txn().writes().clear(); // as q's completion does, in its thread
+            WriteConflictException e = assertThrows(WriteConflictException.class, () -> s.prepare(b("gid-s")));
+            assertTrue(e.getMessage().contains("a range scanned by transaction " + s.id()), e.getMessage());
+            s.close();
+            q.abort();
+            assertTrue(env.preparedTransactions().isEmpty());
+            assertNull(d.get(null, b("count")));
+        }
+    }
+
     @Test
     void aWriteIntoARangeAPreparedSerializableTransactionScannedFailsUntilItEnds() {
         try (Environment env = TestSupport.open(dir)) {

@@ -75,6 +75,12 @@ public final class Txn {
      * validation, so writers into them fail instead until it ends (empty for any other).
      */
     volatile List<Range> protectedRanges = List.of();
+    /**
+     * Its writes as it prepared them (the PREPARE record's), for other transactions' checks while it
+     * is prepared: they do not change after the prepare, whereas {@link #writes} is emptied when
+     * it completes, in its own thread, while such a check may be reading it.
+     */
+    volatile List<org.cairndb.log.Op> preparedOps = List.of();
 
     // two-phase commit
     byte[] globalId;

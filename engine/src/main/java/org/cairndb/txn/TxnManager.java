@@ -870,11 +870,31 @@ public final class TxnManager {
      */
     private String preparedWriteIntoScannedRange(Txn txn) {
         for (Txn q : prepared.values()) {
-            LockKey key = q == txn ? null : firstWriteIn(q.writes, txn.readRanges);
+            // The writes as q prepared them, not q.writes: q may be completing in another thread,
+            // which empties its write set outside the sequence lock (a commit of q already sequenced
+            // is one validate() sees); reading it then failed with a NullPointerException, and the
+            // preparing transaction was left claimed (IsolationHistoryTest, SERIALIZABLE with prepares).
+            LockKey key = q == txn ? null : firstOpIn(q.preparedOps, txn.readRanges);
             if (key != null) {
                 return "serialization failure: a range scanned by transaction " + txn.id() + " holds "
                         + locks.describe(key) + ", written by " + q.describe() + "; transaction " + txn.id()
                         + " was rolled back";
+            }
+        }
+        return null;
+    }
+
+    /** The first key written by {@code ops} that lies inside one of {@code ranges}, or null. */
+    private static LockKey firstOpIn(List<Op> ops, List<Txn.Range> ranges) {
+        if (ranges.isEmpty()) {
+            return null;
+        }
+        for (Op op : ops) {
+            LockKey key = new LockKey(op.dbId(), op.key());
+            for (Txn.Range r : ranges) {
+                if (r.contains(key)) {
+                    return key;
+                }
             }
         }
         return null;
@@ -1347,6 +1367,24 @@ public final class TxnManager {
             throw new TransactionStateException(inUse);
         }
         beginFinishing(txn, "prepare");
+        try {
+            prepareClaimed(txn, globalId);
+        } catch (RuntimeException | Error e) {
+            // Failed before its PREPARE record was taken (a deadlock or a lock timeout while locking
+            // the keys a SERIALIZABLE transaction read, a record too large): the transaction is its
+            // owner's again, to roll back (or to prepare again). Left claimed, the owner's abort and
+            // close were refused as "its prepare is under way" and its locks stayed held until the
+            // environment closed. Once the record is in the log (txn.prepareLsn set) it is prepared
+            // or the environment has failed, and nothing is handed back.
+            if (txn.prepareLsn == 0) {
+                txn.endFinishing();
+            }
+            throw e;
+        }
+    }
+
+    /** {@link #prepare} once the transaction is claimed for it. */
+    private void prepareClaimed(Txn txn, byte[] globalId) {
         if (txn.isolation() == IsolationLevel.SERIALIZABLE) {
             sequenceLock.lock();
             try {
@@ -1401,6 +1439,7 @@ public final class TxnManager {
                 txn.globalId = globalId.clone();
                 txn.prepareMillis = now;
                 txn.protectedRanges = scanned;
+                txn.preparedOps = ops;
                 addPrepared(txn);
             } finally {
                 sequenceLock.unlock();
@@ -1519,6 +1558,7 @@ public final class TxnManager {
             scanned.add(new Txn.Range(r.dbId(), r.from(), r.to()));
         }
         t.protectedRanges = List.copyOf(scanned);
+        t.preparedOps = List.copyOf(ops);
         t.globalId = globalId;
         t.prepareLsn = prepareLsn;
         t.prepareMillis = prepareMillis;
