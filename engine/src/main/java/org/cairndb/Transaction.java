@@ -97,9 +97,19 @@ public final class Transaction implements AutoCloseable {
      * or by the close of its environment.
      */
     public void abort() {
-        if (txn.state() == Txn.State.ABORTED) {
+        Txn.State state = txn.state();
+        if (state == Txn.State.ABORTED) {
             // Before the environment check: after the close it threw "environment ... is closed", and
             // the abort of a catch or finally block replaced the error being handled.
+            return;
+        }
+        if (state == Txn.State.ACTIVE) {
+            // Rolled back in memory, with no log record: also while the environment is closing or has
+            // failed. A close rolls every active transaction back, but only after the operations under
+            // way have ended; an abort in between (a thread whose read was just refused as "environment
+            // ... is closed" rolling its transaction back) threw that error again instead of doing
+            // what the close would do a moment later (CloseWithActiveTransactionsTest, once in CI).
+            env.txns().abort(txn);
             return;
         }
         env.checkUsable();

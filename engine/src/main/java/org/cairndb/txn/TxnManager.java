@@ -1370,12 +1370,13 @@ public final class TxnManager {
         try {
             prepareClaimed(txn, globalId);
         } catch (RuntimeException | Error e) {
-            // Failed before its PREPARE record was taken (a deadlock or a lock timeout while locking
-            // the keys a SERIALIZABLE transaction read, a record too large): the transaction is its
-            // owner's again, to roll back (or to prepare again). Left claimed, the owner's abort and
-            // close were refused as "its prepare is under way" and its locks stayed held until the
-            // environment closed. Once the record is in the log (txn.prepareLsn set) it is prepared
-            // or the environment has failed, and nothing is handed back.
+            // Failed before its PREPARE record was taken. A conflict or a lock timeout has rolled the
+            // transaction back already; any other failure (a check that threw, as one reading another
+            // transaction's write set once did, or a record too large) left it claimed, its owner's
+            // abort and close refused as "its prepare is under way" and its locks held until the
+            // environment closed: it is its owner's again, to roll back or to prepare again. Once the
+            // record is in the log (txn.prepareLsn set) it is prepared or the environment has failed,
+            // and nothing is handed back.
             if (txn.prepareLsn == 0) {
                 txn.endFinishing();
             }
