@@ -558,11 +558,19 @@ public final class RecoveryManager {
                         + " and the log from a backup and run catastrophic recovery (cairn recover -c)");
     }
 
+    /**
+     * Whether {@code value} (an LSN or a time, as the target's kind is) lies past the target: after it,
+     * or at it for an exclusive target.
+     */
+    private boolean pastTheTarget(long value) {
+        return target.inclusive() ? value > target.value() : value >= target.value();
+    }
+
     /** Whether {@code rec} at {@code frame} lies past the recovery target and must not be applied. */
     private boolean beyondTarget(RecordFrame frame, LogRecord rec) {
         switch (target.kind()) {
             case LSN:
-                return target.inclusive() ? frame.lsn() > target.value() : frame.lsn() >= target.value();
+                return pastTheTarget(frame.lsn());
             case TIME: {
                 // A prepare or an outcome decided after the target is past it as a commit is: the
                 // environment comes back as it was at TIME, the transaction not yet prepared, or still in doubt.
@@ -574,7 +582,7 @@ public final class RecoveryManager {
                 if (millis < 0) {
                     return false;
                 }
-                return target.inclusive() ? millis > target.value() : millis >= target.value();
+                return pastTheTarget(millis);
             }
             case TRANSACTION:
                 return !target.inclusive() && rec instanceof CommitRecord c && c.txnId() == target.value();
@@ -643,7 +651,7 @@ public final class RecoveryManager {
             new LogScanner(env.io(), env.home().logDir()).readingLargeRecordsInPieces().stopAt(start)
                     .scan(Lsn.of(Lsn.segment(start), org.cairndb.log.SegmentHeader.SIZE), expectedEnv, f -> {
                         long millis = recordMillis(f);
-                        if (millis > 0 && (target.inclusive() ? millis > target.value() : millis >= target.value())) {
+                        if (millis > 0 && pastTheTarget(millis)) {
                             seen[0] = f.lsn();
                             seen[1] = millis;
                             throw new TargetReached();
@@ -716,7 +724,7 @@ public final class RecoveryManager {
      */
     private void refuseIfHoldingAChangeAfterTheTime(DatabaseImpl db) {
         long changed = db.file().header().otherChangeMillis();
-        if (changed > 0 && (changed > target.value() || (changed == target.value() && !target.inclusive()))) {
+        if (changed > 0 && pastTheTarget(changed)) {
             throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                     + " was checkpointed after a change made at " + Instant.ofEpochMilli(changed) + ", after the target"
                     + " (a database created or removed, a transaction prepared or rolled back after it was prepared,"
@@ -728,7 +736,7 @@ public final class RecoveryManager {
     /** A recovery to a time: refuses when {@code db}'s data file names, as its last commit, one made after the target. */
     private void refuseIfHoldingACommitAfterTheTime(DatabaseImpl db) {
         CommitPoint held = db.file().header().lastCommit();
-        if (held.isKnown() && (held.millis() > target.value() || (held.millis() == target.value() && !target.inclusive()))) {
+        if (held.isKnown() && pastTheTarget(held.millis())) {
             throw new org.cairndb.CairnException("cannot recover to " + target + ": data file " + db.file().path()
                     + " holds transaction " + held.txnId() + ", committed at " + Instant.ofEpochMilli(held.millis())
                     + ", after the target; restore the data files from a backup taken before the target and try again");
