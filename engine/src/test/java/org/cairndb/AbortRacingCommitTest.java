@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An abort() from another thread that reads the transaction active just before its commit (or
@@ -25,23 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * thread stops on it after reading the state; the test thread (which may enter it again) then
  * commits or prepares, and lets the abort go on.
  */
-class AbortRacingCommitTest {
-
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
-
-    @BeforeEach
-    void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("t");
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
-    }
+class AbortRacingCommitTest extends EnvironmentFixture {
 
     /** Runs {@code abort} in another thread, stopped on the transaction's monitor, while {@code end} ends it here. */
     private Object race(Transaction txn, Runnable end) throws Exception {

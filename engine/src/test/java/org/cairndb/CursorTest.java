@@ -7,35 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import org.cairndb.util.Bytes;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Cursors: both directions, seeks, ranges, and the transaction's own uncommitted writes merged in. */
-class CursorTest {
-
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
-
-    @BeforeEach
-    void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("t");
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
-    }
+class CursorTest extends EnvironmentFixture {
 
     static byte[] k(int i) {
         return b(String.format("%05d", i));

@@ -8,31 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Each anomaly of IsolationLevel's table, shown allowed or prevented as documented. */
-class IsolationTest {
-
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
+class IsolationTest extends EnvironmentFixture {
 
     @BeforeEach
     void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("t");
         db.put(null, b("x"), b("10"));
         db.put(null, b("y"), b("10"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
     }
 
     Transaction begin(IsolationLevel level) {

@@ -7,20 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Lock waits, hand-over, timeouts, deadlock victims and transaction timeouts. */
-class LockingTest {
+class LockingTest extends EnvironmentFixture {
 
     /**
      * The lock timeout of a waiter the test wakes itself (by a commit, an interrupt): not under
@@ -28,22 +25,10 @@ class LockingTest {
      */
     private static final Duration WAITS_OUT_THE_TEST = Duration.ofMinutes(1);
 
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
-
     @BeforeEach
     void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("t");
         db.put(null, b("a"), b("1"));
         db.put(null, b("b"), b("1"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
     }
 
     @Test

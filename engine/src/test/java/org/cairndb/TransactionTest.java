@@ -11,33 +11,19 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The transaction handle as an application uses it, misuse included. */
-class TransactionTest {
+class TransactionTest extends EnvironmentFixture {
 
-    @TempDir
-    Path dir;
+    @Override
+    protected String databaseName() {
+        return "d";
+    }
 
     @TempDir
     Path otherHome;
-
-    private Environment env;
-    private Database db;
-
-    @BeforeEach
-    void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("d");
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
-    }
 
     /**
      * A null durability given to commit used to be queued with the commit; the leader of the next

@@ -6,20 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.cairndb.Database;
-import org.cairndb.Environment;
+import org.cairndb.EnvironmentFixture;
 import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
 import org.cairndb.TransactionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A transaction rolled back with abort() from another thread (a request cancelled by its caller)
@@ -28,23 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a TransactionTimeoutException, which invites a retry of work its caller had cancelled; it is now a
  * plain TransactionException). Its lock request leaves no lock behind, and its writes are never seen.
  */
-class AbortWhileWaitingTest {
-
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
-
-    @BeforeEach
-    void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("t");
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
-    }
+class AbortWhileWaitingTest extends EnvironmentFixture {
 
     @Test
     void anAbortFromAnotherThreadEndsTheLockWaitAndSaysItWasRolledBack() throws Exception {

@@ -6,18 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import org.cairndb.Database;
-import org.cairndb.Environment;
+import org.cairndb.EnvironmentFixture;
 import org.cairndb.IsolationLevel;
-import org.cairndb.TestSupport;
 import org.cairndb.Transaction;
 import org.cairndb.TransactionConfig;
 import org.cairndb.WriteConflictException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A SERIALIZABLE transaction's reads are validated at its commit by the keys it read. Callers often
@@ -26,24 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  * record of the first read was gone (and the set of read keys held an entry under the wrong hash),
  * so the classic write skew of two on-call doctors committed under SERIALIZABLE.
  */
-class SerializableReadKeyReuseTest {
+class SerializableReadKeyReuseTest extends EnvironmentFixture {
 
-    @TempDir
-    Path dir;
-    Environment env;
-    Database db;
+    @Override
+    protected String databaseName() {
+        return "oncall";
+    }
 
     @BeforeEach
     void setUp() {
-        env = TestSupport.open(dir);
-        db = env.openDatabase("oncall");
         db.put(null, b("alice"), b("on"));
         db.put(null, b("bob.."), b("on"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        env.close();
     }
 
     private Transaction serializable() {
