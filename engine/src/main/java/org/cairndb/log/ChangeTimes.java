@@ -26,6 +26,12 @@ import java.util.ArrayDeque;
  */
 public final class ChangeTimes {
 
+    /**
+     * Entries kept at most: past it the two oldest become one (the older's position, the newer's
+     * time), which can only make an answer later than exact, never earlier.
+     */
+    static final int MOST = 4096;
+
     /** The latest time among the records folded away (0: none). */
     private long settled;
     /** Records not yet folded, in log order: {lsn, millis}. */
@@ -39,11 +45,27 @@ public final class ChangeTimes {
         };
     }
 
-    /** A change made at {@code millis} by the record at {@code lsn}. */
+    /**
+     * A change made at {@code millis} by the record at {@code lsn}. One no later than a change noted
+     * before it adds nothing (every position after it is after that one too) and is not kept, so
+     * that a busy transaction manager's prepares keep at most one entry a millisecond, and never
+     * more than {@link #MOST}.
+     */
     public synchronized void noted(long lsn, long millis) {
-        if (millis > 0) {
-            recent.addLast(new long[] {lsn, millis});
+        long[] last = recent.peekLast();
+        if (millis <= Math.max(settled, last == null ? 0 : last[1])) {
+            return;
         }
+        recent.addLast(new long[] {lsn, millis});
+        if (recent.size() > MOST) {
+            long oldest = recent.removeFirst()[0];
+            recent.peekFirst()[0] = oldest;
+        }
+    }
+
+    /** Entries kept (for tests). */
+    synchronized int entries() {
+        return recent.size();
     }
 
     /** A change made at {@code millis} before any position asked about: what a data file header tells at open. */
