@@ -49,6 +49,9 @@ public class CairnManagedConnection implements ManagedConnection {
     CairnManagedConnection(CairnManagedConnectionFactory mcf, ManagedEnvironment me) throws ResourceException {
         this.mcf = mcf;
         this.me = me;
+        // ManagedConnection.setLogWriter: a new managed connection's default log writer is its
+        // factory's; the server may set one of its own afterwards.
+        this.logWriter = mcf.getLogWriter();
         this.env = me.awaitOpen();
         this.branches = me.connectBranches(this::localWork);
     }

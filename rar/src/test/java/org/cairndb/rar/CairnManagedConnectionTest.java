@@ -48,6 +48,29 @@ class CairnManagedConnectionTest extends AdapterFixture {
         assertSame(w, mc.getLogWriter());
     }
 
+    /**
+     * A new managed connection starts with its factory's log writer, as ManagedConnection.setLogWriter
+     * says ("When a ManagedConnection object is initially created, the default log writer associated
+     * with this instance is obtained from the ManagedConnectionFactory"); the server may then give it
+     * its own. It started with none, whatever the factory had.
+     */
+    @Test
+    void aNewConnectionStartsWithItsFactorysLogWriter() throws Exception {
+        CairnManagedConnectionFactory mcf = factory(ra, "unit");
+        PrintWriter factoryWriter = new PrintWriter(new StringWriter());
+        mcf.setLogWriter(factoryWriter);
+        CairnManagedConnection fresh = (CairnManagedConnection) mcf.createManagedConnection(null, null);
+        try {
+            assertSame(factoryWriter, fresh.getLogWriter());
+            PrintWriter own = new PrintWriter(new StringWriter());
+            fresh.setLogWriter(own);
+            assertSame(own, fresh.getLogWriter());
+            assertSame(factoryWriter, mcf.getLogWriter(), "the factory keeps its own");
+        } finally {
+            fresh.destroy();
+        }
+    }
+
     @Test
     void onlyCairnHandlesCanBeAssociated() {
         ResourceException e = assertThrows(ResourceException.class, () -> mc.associateConnection("a string"));
