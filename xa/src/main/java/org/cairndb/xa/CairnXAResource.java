@@ -170,6 +170,10 @@ public final class CairnXAResource implements XAResource {
                     + Integer.toHexString(flags) + ": " + elsewhere);
         }
         try {
+            // A join or resume finds its branch in the registry without asking the engine, so on a
+            // failed environment it answered XA_OK (the work then failing with the engine's error) and
+            // on a closed one XA_RBROLLBACK; like a new branch, neither may start there: XAER_RMFAIL.
+            env.internals().checkUsable();
             synchronized (this) {
                 if (associated != null) {
                     throw XaErrors.error(XAException.XAER_PROTO, "cannot start branch " + x + ": this resource is"

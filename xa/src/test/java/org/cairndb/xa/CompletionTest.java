@@ -8,8 +8,10 @@ import static javax.transaction.xa.XAException.XA_RBDEADLOCK;
 import static javax.transaction.xa.XAException.XA_RBINTEGRITY;
 import static javax.transaction.xa.XAException.XA_RBOTHER;
 import static javax.transaction.xa.XAException.XA_RBTIMEOUT;
+import static javax.transaction.xa.XAResource.TMFAIL;
 import static javax.transaction.xa.XAResource.TMJOIN;
 import static javax.transaction.xa.XAResource.TMNOFLAGS;
+import static javax.transaction.xa.XAResource.TMRESUME;
 import static javax.transaction.xa.XAResource.TMSTARTRSCAN;
 import static javax.transaction.xa.XAResource.TMSUCCESS;
 import static javax.transaction.xa.XAResource.TMSUSPEND;
@@ -293,6 +295,52 @@ class CompletionTest {
             again.rollback(inDoubt);
         }
         assertNull(env.openDatabase("t").get(null, b("k")));
+    }
+
+    /**
+     * A join or a resume on an environment that failed or was closed is XAER_RMFAIL, as a start with
+     * TMNOFLAGS is: neither may associate the resource with a branch of an environment that can no
+     * longer do its work. (Both used to find the branch in the registry and answer XA_OK after a
+     * failure, the work then failing with the engine's error; after a close, XA_RBROLLBACK.) The
+     * branches can still be rolled back, which is all that is left to do with them.
+     */
+    @Test
+    void aJoinOrResumeOnAFailedOrClosedEnvironmentIsXaerRmfail() throws Exception {
+        env.close();
+        FaultyFileIO io = new FaultyFileIO();
+        env = Environment.open(dir.resolve("faulty"), XaTestSupport.config().fileIO(io));
+        db = env.openDatabase("t");
+        xa = new CairnXAResource(env);
+        CairnXAResource other = new CairnXAResource(env);
+        Xid idle = branchWriting(xa, "i", "v");
+        Xid suspended = xid();
+        xa.start(suspended, TMNOFLAGS);
+        xa.run(t -> db.put(t, b("s"), b("v")));
+        xa.end(suspended, TMSUSPEND);
+        Xid failing = branchWriting(xa, "f", "v");
+        io.failLogForces = true;
+        assertXa(XAER_RMFAIL, () -> xa.prepare(failing)); // the environment has failed now
+        assertXa(XAER_RMFAIL, () -> other.start(idle, TMJOIN));
+        assertNull(other.associatedXid());
+        assertXa(XAER_RMFAIL, () -> xa.start(suspended, TMRESUME));
+        assertNull(xa.associatedXid());
+        xa.end(suspended, TMFAIL);
+        xa.rollback(suspended);
+        xa.rollback(idle);
+        env.internals().abandon();
+
+        env = Environment.open(dir.resolve("closed"), XaTestSupport.config());
+        db = env.openDatabase("t");
+        xa = new CairnXAResource(env);
+        CairnXAResource joiner = new CairnXAResource(env);
+        Xid idle2 = branchWriting(xa, "i", "v");
+        Xid suspended2 = xid();
+        xa.start(suspended2, TMNOFLAGS);
+        xa.end(suspended2, TMSUSPEND);
+        env.close();
+        assertXa(XAER_RMFAIL, () -> joiner.start(idle2, TMJOIN));
+        assertXa(XAER_RMFAIL, () -> xa.start(suspended2, TMRESUME));
+        assertXa(XAER_RMFAIL, () -> xa.start(xid(), TMNOFLAGS));
     }
 
     @Test
