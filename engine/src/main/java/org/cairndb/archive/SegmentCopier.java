@@ -14,6 +14,7 @@ import org.cairndb.io.StorageFile;
 /**
  * Copies files the way archives and backups need it: to a temporary name, forced, then renamed
  * into place and the directory synced, so that a file under its final name is always whole. A
+ * large copy is forced in steps as it goes ({@link WriteBehind}), not in one burst at its end. A
  * destination that already exists is never overwritten: if it is identical the copy counts as
  * done, otherwise it is an error naming both files. Copies are readable by their owner only.
  */
@@ -57,7 +58,8 @@ public final class SegmentCopier {
 
     private static long copyThrough(FileIO io, Path from, Path tmp, Path to, CopyPace pace) throws IOException {
         long total = 0;
-        try (StorageFile in = io.open(from, false, false); StorageFile out = io.open(tmp, true, true)) {
+        try (StorageFile in = io.open(from, false, false); StorageFile out = io.open(tmp, true, true);
+                WriteBehind behind = new WriteBehind(out)) {
             out.truncate(0);
             ownerOnly(tmp);
             ByteBuffer buf = ByteBuffer.allocate(CHUNK);
@@ -70,10 +72,12 @@ public final class SegmentCopier {
                 buf.flip();
                 out.write(buf, total);
                 total += n;
+                behind.wrote(n);
                 if (pace != null) {
                     pace.copied(n);
                 }
             }
+            behind.awaitRunning();
             out.force(true);
         }
         io.rename(tmp, to);

@@ -41,8 +41,8 @@ import org.cairndb.log.SegmentFiles;
  * files and the log from the recovery start) with {@code Files.copy}, forcing each file, no writer:
  * MB/s of the disk for this job; then a <b>hot backup while the writer runs</b>: MB/s of the copy
  * phase (data files and log, the part that competes with the writer), of the whole backup (with
- * recovery of the copy and the manifest's SHA-256 of every file), and the writer's commits/s during
- * the copy. Dirty pages are written out ({@code sync}) before each measurement. Medians are
+ * recovery of the copy and the manifest's SHA-256 of every file), and the writer's commits/s and
+ * longest commit during the copy (a stall shows in the latter, hardly in the rate). Dirty pages are written out ({@code sync}) before each measurement. Medians are
  * reported.</li>
  * <li><b>Catastrophic recovery</b>: a backup taken without recovery, then {@code --replay-mb} (256)
  * megabytes of log written after it in transactions of 100 records (records of {@code --replay-value}
@@ -208,22 +208,25 @@ public final class BackupBench {
         return rate;
     }
 
-    /** The plain copy while the writer runs: {bytes/s of the copy, the writer's commits/s meanwhile}. */
+    /** The plain copy while the writer runs: {bytes/s of the copy, the writer's commits/s meanwhile, its longest commit in ms}. */
     private static double[] plainCopyWhileWriting(Environment env, Database db, int writers, List<Path> files, Path target)
             throws Exception {
         try (Writer w = new Writer(env, db, writers)) {
             Thread.sleep(1000);
             long c0 = w.commits.get();
+            w.longestSince();
             long t0 = System.nanoTime();
             double rate = plainCopy(files, target);
             double s = seconds(t0);
-            return new double[] {rate, (w.commits.get() - c0) / s};
+            return new double[] {rate, (w.commits.get() - c0) / s, w.longestSince()};
         }
     }
 
     /** A writer of SYNC one-record transactions, counting its commits until stopped. */
     private static final class Writer implements AutoCloseable {
         final AtomicLong commits = new AtomicLong();
+        /** The longest commit (ns) since the last {@link #longestSince}: a backup's stall shows here, not in the rate. */
+        final AtomicLong longest = new AtomicLong();
         final AtomicBoolean stop = new AtomicBoolean();
         final List<Thread> threads = new ArrayList<>();
         volatile Throwable failure;
@@ -237,11 +240,14 @@ public final class BackupBench {
                     try {
                         while (!stop.get()) {
                             random.nextBytes(value);
+                            long t0 = System.nanoTime();
                             try (Transaction txn = env.beginTransaction()) {
                                 db.put(txn, key(id * 1_000_000L + random.nextInt(100_000)), value);
                                 txn.commit();
                             }
+                            long took = System.nanoTime() - t0;
                             commits.incrementAndGet();
+                            longest.accumulateAndGet(took, Math::max);
                         }
                     } catch (Throwable e) {
                         failure = e;
@@ -250,6 +256,11 @@ public final class BackupBench {
                 threads.add(t);
                 t.start();
             }
+        }
+
+        /** The longest commit, in ms, since the last call (or the start), and starts counting anew. */
+        double longestSince() {
+            return longest.getAndSet(0) / 1e6;
         }
 
         @Override
@@ -275,7 +286,7 @@ public final class BackupBench {
     }
 
     record BackupRun(long bytes, long copyMillis, long recoveryMillis, long manifestMillis, long totalMillis,
-            long writerCommits) {
+            long writerCommits, double writerLongestMillis) {
         double copyMbps() {
             return bytes / 1e3 / copyMillis;
         }
@@ -295,19 +306,22 @@ public final class BackupBench {
             Thread.sleep(1000);
             long[] phases = new long[2]; // elapsed ms at the start of recovery, of the manifest
             long[] commitsAtCopyEnd = {-1};
+            double[] longest = {0};
             long c0 = w.commits.get();
+            w.longestSince();
             BackupResult r = HotBackup.run(env.internals(), target.toAbsolutePath(), BackupOptions.defaults()
                     .withMaxRate(maxRate).withProgress((BackupProgress p) -> {
                         if (p.phase().equals("recovery")) {
                             phases[0] = p.elapsedMillis();
                             commitsAtCopyEnd[0] = w.commits.get();
+                            longest[0] = w.longestSince();
                         } else if (p.phase().equals("manifest")) {
                             phases[1] = p.elapsedMillis();
                         }
                     }));
             long copyMillis = Math.max(1, phases[0]);
             return new BackupRun(r.bytesCopied(), copyMillis, phases[1] - phases[0], r.durationMillis() - phases[1],
-                    r.durationMillis(), commitsAtCopyEnd[0] - c0);
+                    r.durationMillis(), commitsAtCopyEnd[0] - c0, longest[0]);
         }
     }
 
@@ -337,6 +351,7 @@ public final class BackupBench {
             List<Double> plain = new ArrayList<>();
             List<Double> plainWriting = new ArrayList<>();
             List<Double> writerPlain = new ArrayList<>();
+            List<Double> writerPlainLongest = new ArrayList<>();
             List<BackupRun> backups = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 syncDisk();
@@ -348,17 +363,18 @@ public final class BackupBench {
                 double[] pw = plainCopyWhileWriting(env, w, writers, files, dir.resolve("plain-copy"));
                 plainWriting.add(pw[0] / 1e6);
                 writerPlain.add(pw[1]);
-                System.out.printf(Locale.ROOT, "run %d: plain copy while the writer runs: %.0f MB/s; writer %.0f commits/s%n",
-                        run, pw[0] / 1e6, pw[1]);
+                writerPlainLongest.add(pw[2]);
+                System.out.printf(Locale.ROOT, "run %d: plain copy while the writer runs: %.0f MB/s; writer %.0f commits/s,"
+                        + " longest commit %.0f ms%n", run, pw[0] / 1e6, pw[1], pw[2]);
                 syncDisk();
                 Path target = dir.resolve("backup-" + run);
                 BackupRun r = backupWhileWriting(env, w, writers, target, maxRate);
                 backups.add(r);
                 System.out.printf(Locale.ROOT, "run %d: hot backup, copy %.0f MB at %.0f MB/s (%.0f%% of the plain copy),"
                         + " whole backup %.0f MB/s (recovery %.2f s, manifest %.2f s); writer %.0f commits/s during the"
-                        + " copy (%.0f%% of alone)%n", run, r.bytes / 1e6, r.copyMbps(), 100 * r.copyMbps() / copyMbps,
-                        r.wholeMbps(), r.recoveryMillis / 1e3, r.manifestMillis / 1e3, r.writerRate(),
-                        100 * r.writerRate() / alone);
+                        + " copy (%.0f%% of alone), longest commit %.0f ms%n", run, r.bytes / 1e6, r.copyMbps(),
+                        100 * r.copyMbps() / copyMbps, r.wholeMbps(), r.recoveryMillis / 1e3, r.manifestMillis / 1e3,
+                        r.writerRate(), 100 * r.writerRate() / alone, r.writerLongestMillis());
                 BenchDirs.delete(target);
             }
             double plainMedian = median(plain);
@@ -368,6 +384,7 @@ public final class BackupBench {
             double plainWritingMedian = median(plainWriting);
             rows.add(row("plain copy + force, writer running (median)", "MB/s", plainWritingMedian));
             rows.add(row("writer during the plain copy (median)", "commits/s", median(writerPlain)));
+            rows.add(row("writer's longest commit during the plain copy (median)", "ms", median(writerPlainLongest)));
             rows.add(row("hot backup, copy phase, writer running (median)", "MB/s", copyMedian));
             rows.add(row("hot backup copy / plain copy, no writer", "ratio", copyMedian / plainMedian));
             rows.add(row("hot backup copy / plain copy, both with the writer", "ratio", copyMedian / plainWritingMedian));
@@ -375,6 +392,8 @@ public final class BackupBench {
                     median(backups.stream().map(BackupRun::wholeMbps).toList())));
             rows.add(row("writer during the backup's copy (median)", "commits/s", writerMedian));
             rows.add(row("writer during the copy / alone", "ratio", writerMedian / alone));
+            rows.add(row("writer's longest commit during the backup's copy (median)", "ms",
+                    median(backups.stream().map(BackupRun::writerLongestMillis).toList())));
         }
     }
 
