@@ -8,6 +8,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.cairndb.io.StorageFile;
+import org.cairndb.util.Threads;
 
 /**
  * Forces a file being copied in the background, every {@link #STEP} bytes the copy writes, so that
@@ -88,17 +89,7 @@ final class WriteBehind implements AutoCloseable {
                 }
             }
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(file.path() + ": forcing the copy failed", cause);
+            throw Threads.rethrowCause(e, "forcing the copy " + file.path());
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -12,6 +12,7 @@ import org.cairndb.env.DatabaseImpl;
 import org.cairndb.env.EnvironmentImpl;
 import org.cairndb.tree.TreeWriter;
 import org.cairndb.txn.Version;
+import org.cairndb.util.Threads;
 
 /**
  * Recovery's second thread: applies batches of replayed writes to the trees while the recovering
@@ -121,17 +122,7 @@ final class BatchApplier implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for recovery to " + what);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
+            throw Threads.rethrowCause(e, "recovery's " + what);
         }
     }
 

@@ -1,6 +1,6 @@
 package org.cairndb.util;
 
-/** Waiting for the engine's own background threads when an environment closes. */
+/** Waiting for the engine's own background threads and tasks. */
 public final class Threads {
 
     private Threads() {
@@ -32,5 +32,26 @@ public final class Threads {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Throws what a background task failed with ({@code e}'s cause) as the task threw it, so that
+     * the caller's callers see the same exception (a full disk's {@link java.io.IOException}, say)
+     * as if the work had run in their own thread; a checked cause of another kind comes wrapped in
+     * an {@link IllegalStateException} saying {@code what} failed.
+     */
+    public static RuntimeException rethrowCause(java.util.concurrent.ExecutionException e, String what)
+            throws java.io.IOException {
+        Throwable cause = e.getCause();
+        if (cause instanceof java.io.IOException io) {
+            throw io;
+        }
+        if (cause instanceof RuntimeException re) {
+            throw re;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        throw new IllegalStateException(what + " failed", cause);
     }
 }

@@ -273,13 +273,19 @@ class CompletionTest {
         assertEquals("v", s(env.openDatabase("t").get(null, b("k"))));
     }
 
-    @Test
-    void aFailedLogWriteDuringPrepareIsXaerRmfailAndRecoveryRollsTheBranchBack() throws Exception {
+    /** Closes the test's environment and opens one in "faulty" whose file layer fails when told; env, db and xa use it. */
+    private FaultyFileIO reopenOnFaultyFiles() {
         env.close();
         FaultyFileIO io = new FaultyFileIO();
         env = Environment.open(dir.resolve("faulty"), XaTestSupport.config().fileIO(io));
         db = env.openDatabase("t");
         xa = new CairnXAResource(env);
+        return io;
+    }
+
+    @Test
+    void aFailedLogWriteDuringPrepareIsXaerRmfailAndRecoveryRollsTheBranchBack() throws Exception {
+        FaultyFileIO io = reopenOnFaultyFiles();
         Xid x = branchWriting(xa, "k", "v");
         io.failLogForces = true;
         XAException e = assertXa(XAER_RMFAIL, () -> xa.prepare(x));
@@ -306,11 +312,7 @@ class CompletionTest {
      */
     @Test
     void aJoinOrResumeOnAFailedOrClosedEnvironmentIsXaerRmfail() throws Exception {
-        env.close();
-        FaultyFileIO io = new FaultyFileIO();
-        env = Environment.open(dir.resolve("faulty"), XaTestSupport.config().fileIO(io));
-        db = env.openDatabase("t");
-        xa = new CairnXAResource(env);
+        FaultyFileIO io = reopenOnFaultyFiles();
         CairnXAResource other = new CairnXAResource(env);
         Xid idle = branchWriting(xa, "i", "v");
         Xid suspended = xid();
