@@ -41,9 +41,13 @@ final class FailoverCommand extends CairnCommand {
     @Option(names = "-b", paramLabel = "DIR", required = true, description = "The failover directory.")
     Path target;
 
+    @Mixin
+    MaxRateOption rate;
+
     @Override
     public Integer call() throws IOException {
         target = target.toAbsolutePath().normalize(); // every message names it so, whatever the current directory
+        double maxRate = rate.mbPerSecond();
         boolean first = HotbackupCommand.readManifest(target) == null;
         Failover.checkTarget(EnvironmentHome.detect(home.home), HotbackupCommand.archiveDirectoryBeforeOpening(home.home),
                 target);
@@ -52,7 +56,8 @@ final class FailoverCommand extends CairnCommand {
             List<Long> before = SegmentFiles.list(env.internals().io(), logDir);
             BackupResult r;
             try {
-                r = Failover.update(env.internals(), target, BackupOptions.defaults().withProgress(this::progress));
+                r = Failover.update(env.internals(), target,
+                        BackupOptions.defaults().withMaxRate(maxRate).withProgress(this::progress));
             } catch (UpdateRefusedException e) {
                 // Refused before the copy changed: "run the update again" would only meet the same refusal.
                 throw new CommandFailedException("cannot update the failover copy " + target + ": " + Errors.oneLine(e)

@@ -57,17 +57,13 @@ final class HotbackupCommand extends CairnCommand {
             + " cairn recover -c on it when restoring).")
     boolean noRecover;
 
-    @Option(names = "--max-rate", paramLabel = "MB/s", description = "Copy at most this many megabytes per second, to"
-            + " spare the disks of a busy server (default, or 0: no limit).")
-    double maxRate;
+    @Mixin
+    MaxRateOption rate;
 
     @Override
     public Integer call() throws IOException {
         target = target.toAbsolutePath().normalize(); // every message names it so, whatever the current directory
-        if (maxRate < 0 || Double.isNaN(maxRate)) {
-            throw new CommandFailedException(ExitCodes.USAGE, "--max-rate takes a number of MB/s, or 0 for no limit, not "
-                    + maxRate);
-        }
+        double maxRate = rate.mbPerSecond();
         HotBackup.checkTarget(EnvironmentHome.detect(home.home), archiveDirectoryBeforeOpening(home.home), target, update,
                 false);
         BackupOptions options = new BackupOptions(checkpointFirst, update, split, !noRecover, maxRate, this::progress);

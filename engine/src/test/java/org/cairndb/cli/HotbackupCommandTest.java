@@ -158,6 +158,26 @@ class HotbackupCommandTest {
         assertEquals(500, count(backup));
     }
 
+    /** cairn failover takes --max-rate as cairn hotbackup does: n MB copied at r MB/s take at least about n / r seconds. */
+    @Test
+    void failoverKeepsToMaxRate() throws Exception {
+        Path home = environment(2000);
+        CliRun.Result r = CliRun.run("failover", "-h", home.toString(), "-b", dir.resolve("failover").toString(),
+                "--max-rate", "2");
+        ok(r);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9.]+) MB copied in ([0-9.]+) s").matcher(r.out());
+        assertTrue(m.find(), r::toString);
+        double mb = Double.parseDouble(m.group(1));
+        double seconds = Double.parseDouble(m.group(2));
+        assertTrue(mb >= 1.5, "too little copied to tell: " + r);
+        assertTrue(seconds >= 0.8 * mb / 2, mb + " MB in " + seconds + " s at 2 MB/s at most: " + r);
+        CliRun.Result bad = CliRun.run("failover", "-h", home.toString(), "-b", dir.resolve("f2").toString(),
+                "--max-rate", "-1");
+        assertEquals(ExitCodes.USAGE, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("--max-rate takes a number of MB/s, or 0 for no limit, not -1"), bad::toString);
+        assertFalse(Files.exists(dir.resolve("f2")));
+    }
+
     @Test
     void badRatesAndUpdatesOfNonBackupsAreRefused() throws Exception {
         Path home = environment(10);

@@ -41,6 +41,7 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
     private String backupRoot = "";
     private String failoverDirectory = "";
     private String failoverInterval = "15min";
+    private String backupMaxRate = "0";
     private String recovery = "normal";
     private String connectionWaitSeconds = "60";
     private String startWaitSeconds = "10";
@@ -132,8 +133,8 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
     private java.util.List<Object> configuration() {
         return java.util.Arrays.asList(environmentName, additionalEnvironments, environmentHome, durability,
                 isolationLevel, cacheSize, lockTimeout, checkpointKBytes, checkpointMinutes, archiveDirectory,
-                logAutoRemove, backupRoot, failoverDirectory, failoverInterval, recovery, connectionWaitSeconds,
-                startWaitSeconds);
+                logAutoRemove, backupRoot, failoverDirectory, failoverInterval, backupMaxRate, recovery,
+                connectionWaitSeconds, startWaitSeconds);
     }
 
     // ---- configuration properties ----
@@ -248,6 +249,14 @@ public class CairnResourceAdapter implements ResourceAdapter, Serializable {
 
     public void setFailoverInterval(String failoverInterval) {
         this.failoverInterval = failoverInterval;
+    }
+
+    public String getBackupMaxRate() {
+        return backupMaxRate;
+    }
+
+    public void setBackupMaxRate(String backupMaxRate) {
+        this.backupMaxRate = backupMaxRate;
     }
 
     public String getRecovery() {

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.cairndb.Durability;
 import org.cairndb.EnvironmentConfig;
 import org.cairndb.IsolationLevel;
+import org.cairndb.backup.BackupOptions;
 import org.cairndb.env.EnvironmentHome;
 
 /**
@@ -26,11 +27,12 @@ import org.cairndb.env.EnvironmentHome;
  * @param backupRoot        the directory JMX backup and failover targets must lie in
  * @param failoverDir       the failover copy, or null
  * @param failoverInterval  how often the failover copy is updated (zero: only on demand)
+ * @param backupMaxRate     MB per second that hot backups and failover updates copy at most (0: no limit)
  * @param connectionWait    how long a connection request waits for a recovering environment
  * @param startWait         how long start() waits for recovery before returning
  */
 public record EnvironmentSettings(String name, Path home, EnvironmentConfig config, RecoveryMode recovery, Path backupRoot,
-        Path failoverDir, Duration failoverInterval, Duration connectionWait, Duration startWait) {
+        Path failoverDir, Duration failoverInterval, long backupMaxRate, Duration connectionWait, Duration startWait) {
 
     /** How an environment is recovered when the adapter starts. */
     public enum RecoveryMode {
@@ -51,6 +53,11 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
             throw new IllegalArgumentException("Recovery=" + value + ": not one of normal, catastrophic,"
                     + " normal-then-catastrophic");
         }
+    }
+
+    /** The options of a hot backup or failover update started by the adapter (JMX or its timer). */
+    public BackupOptions backupOptions() {
+        return BackupOptions.defaults().withMaxRate(backupMaxRate);
     }
 
     private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^}:]+)(?::([^}]*))?}");
@@ -213,6 +220,8 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
                 throw new IllegalArgumentException("FailoverInterval=" + interval + ": " + e.getMessage());
             }
         }
+        // Whole MB/s, as cairn hotbackup --max-rate reads them; a million MB/s is already no limit.
+        long maxRate = atMost(count(ra.getBackupMaxRate(), "BackupMaxRate", name, 0), "BackupMaxRate", 1_000_000);
         String recovery = str(ra.getRecovery(), "Recovery", name);
         RecoveryMode mode = RecoveryMode.parse(recovery.isEmpty() ? "normal" : recovery);
         long connectionWait = atMost(count(ra.getConnectionWaitSeconds(), "ConnectionWaitSeconds", name, 60),
@@ -220,7 +229,7 @@ public record EnvironmentSettings(String name, Path home, EnvironmentConfig conf
         long startWait = atMost(count(ra.getStartWaitSeconds(), "StartWaitSeconds", name, 10), "StartWaitSeconds",
                 MAX_MINUTES * 60);
         return new EnvironmentSettings(name, home, c, mode, backupRoot, failover,
-                failover == null ? Duration.ZERO : failoverEvery, Duration.ofSeconds(connectionWait),
+                failover == null ? Duration.ZERO : failoverEvery, maxRate, Duration.ofSeconds(connectionWait),
                 Duration.ofSeconds(startWait));
     }
 

@@ -555,7 +555,8 @@ public final class ManagedEnvironment {
         try {
             beginOperation();
             try {
-                BackupResult r = Failover.update(environment().internals(), dir, BackupOptions.defaults().withProgress(progress));
+                BackupResult r = Failover.update(environment().internals(), dir,
+                        settings().backupOptions().withProgress(progress));
                 lastFailover = now() + ": " + describe(r) + " into " + dir;
                 LOG.log(System.Logger.Level.INFO, "failover copy of Cairn environment '" + name() + "' updated: " + lastFailover);
                 return r;

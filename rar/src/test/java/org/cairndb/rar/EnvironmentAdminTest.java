@@ -116,6 +116,28 @@ class EnvironmentAdminTest extends AdapterFixture {
     }
 
     /**
+     * BackupMaxRate limits the copies the adapter makes, from JMX and its failover timer alike, as
+     * cairn hotbackup --max-rate does: a backup of n MB at r MB/s takes at least about n / r seconds.
+     */
+    @Test
+    void backupsAndFailoverUpdatesKeepToBackupMaxRate() throws Exception {
+        ra.stop();
+        ra = adapter(dir, "unit", "homes");
+        ra.setFailoverDirectory("failover");
+        ra.setFailoverInterval("0");
+        ra.setBackupMaxRate("10");
+        ra.start(ctx);
+        assertEquals(10, admin.getBackupMaxRate());
+        for (org.cairndb.rar.admin.BackupInfo copy : new org.cairndb.rar.admin.BackupInfo[] {
+                admin.hotBackup("b1", false), admin.updateFailover()}) {
+            double leastMillis = copy.getBytesCopied() / 10e6 * 1000;
+            assertTrue(copy.getBytesCopied() > 4_000_000, "copied " + copy.getBytesCopied() + " bytes: too few to tell");
+            assertTrue(copy.getDurationMillis() >= 0.8 * leastMillis, copy.getDirectory() + ": "
+                    + copy.getBytesCopied() + " bytes in " + copy.getDurationMillis() + " ms at 10 MB/s at most");
+        }
+    }
+
+    /**
      * With several environments, each one's hot backup was checked only against its own failover
      * directory: unit's backup went into beta's failover directory (not made yet), and beta's
      * failover updates were refused from then on ("it is a backup of environment ..., not of this

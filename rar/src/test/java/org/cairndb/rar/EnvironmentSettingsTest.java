@@ -103,6 +103,9 @@ class EnvironmentSettingsTest {
             a.setFailoverDirectory("failover");
             a.setFailoverInterval("-1s");
         });
+        assertRefused("BackupMaxRate=-5: must not be negative", a -> a.setBackupMaxRate("-5"));
+        assertRefused("BackupMaxRate=2.5: not a whole number", a -> a.setBackupMaxRate("2.5"));
+        assertRefused("BackupMaxRate=2000000: must be at most 1000000", a -> a.setBackupMaxRate("2000000"));
         assertRefused("EnvironmentName must not be empty", a -> a.setEnvironmentName(" "));
         assertRefused("environment name 'a/b' may hold only", a -> a.setEnvironmentName("a/b"));
         assertRefused("environment 'beta' is named twice", a -> a.setAdditionalEnvironments("beta, beta"));
@@ -183,6 +186,7 @@ class EnvironmentSettingsTest {
             a.setCheckpointKBytes(null);
             a.setConnectionWaitSeconds(" ");
             a.setLogAutoRemove("");
+            a.setBackupMaxRate("");
             EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
             org.cairndb.EnvironmentConfig defaults = new org.cairndb.EnvironmentConfig();
             assertEquals(defaults.durability(), s.config().durability());
@@ -191,6 +195,8 @@ class EnvironmentSettingsTest {
             assertEquals(65536, s.config().checkpointKBytes());
             assertEquals(Duration.ofSeconds(60), s.connectionWait());
             assertEquals(false, s.config().logAutoRemove());
+            assertEquals(0, s.backupMaxRate());
+            assertEquals(0.0, s.backupOptions().maxRateMBps(), "no limit");
             assertEquals(dir.resolve("payara/data/cairn/unit"), s.home());
             assertEquals(dir.resolve("payara/data/cairn-backups"), s.backupRoot());
             System.setProperty("jboss.server.data.dir", dir.resolve("wildfly").toString());
@@ -217,7 +223,9 @@ class EnvironmentSettingsTest {
             a.setConnectionWaitSeconds("${cairn.test.connection.wait:90}");
             a.setCheckpointMinutes("${cairn.test.minutes:7}");
             a.setLogAutoRemove("${cairn.test.autoremove:false}");
+            a.setBackupMaxRate("${cairn.test.backup.max.rate:250}");
             EnvironmentSettings s = EnvironmentSettings.of(a).get(0);
+            assertEquals(250.0, s.backupOptions().maxRateMBps());
             assertEquals(Duration.ofSeconds(600), s.startWait());
             assertEquals(Duration.ofSeconds(90), s.connectionWait(), "the default after the colon");
             assertEquals(Duration.ofMinutes(7), s.config().checkpointInterval());

@@ -96,6 +96,9 @@ public interface CairnEnvironmentMXBean {
     @Description("The directory backup and failover targets must lie in")
     String getBackupRoot();
 
+    @Description("MB per second that hot backups and failover updates copy at most (the BackupMaxRate property); 0: no limit")
+    long getBackupMaxRate();
+
     @Description("Continuous log archiving: enabled, directory, last archived segment, lag, failures, last error")
     ArchiveInfo getArchiveStatus();
 

@@ -21,7 +21,6 @@ import org.cairndb.CheckpointResult;
 import org.cairndb.Environment;
 import org.cairndb.EnvironmentStats;
 import org.cairndb.archive.LogArchive;
-import org.cairndb.backup.BackupOptions;
 import org.cairndb.backup.BackupProgress;
 import org.cairndb.backup.BackupResult;
 import org.cairndb.rar.BranchSupport;
@@ -217,6 +216,11 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
     }
 
     @Override
+    public long getBackupMaxRate() {
+        return me.settings().backupMaxRate();
+    }
+
+    @Override
     public ArchiveInfo getArchiveStatus() {
         return call("archive status", () -> {
             ArchiveStatus a = stats().archive();
@@ -359,7 +363,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
             Path existed = RealPaths.nearestExisting(target);
             try {
                 return longOperation("hotBackup", target, progress -> me.backup(target,
-                        BackupOptions.defaults().withCheckpointFirst(checkpointFirst).withProgress(progress)));
+                        me.settings().backupOptions().withCheckpointFirst(checkpointFirst).withProgress(progress)));
             } catch (RuntimeException e) {
                 removeDirectoriesOnTheWay(target, existed);
                 throw e;
@@ -394,7 +398,7 @@ public final class EnvironmentAdmin implements CairnEnvironmentMXBean {
         return operation(() -> {
             Path target = call("updateBackup", () -> target(directory, true));
             return longOperation("updateBackup", target, progress -> me.backup(target,
-                    BackupOptions.defaults().withUpdate(true).withProgress(progress)));
+                    me.settings().backupOptions().withUpdate(true).withProgress(progress)));
         });
     }
 
