@@ -829,12 +829,10 @@ public final class TxnManager {
                             + ", was changed by a transaction that committed after its snapshot; transaction " + txn.id()
                             + " was rolled back";
                 }
-                for (Txn.Range r : txn.readRanges) {
-                    if (r.contains(k)) {
-                        return "serialization failure: a range scanned by transaction " + txn.id() + " gained or lost "
-                                + locks.describe(k) + " through a transaction that committed after its snapshot; transaction "
-                                + txn.id() + " was rolled back";
-                    }
+                if (inAnyOf(txn.readRanges, k)) {
+                    return "serialization failure: a range scanned by transaction " + txn.id() + " gained or lost "
+                            + locks.describe(k) + " through a transaction that committed after its snapshot; transaction "
+                            + txn.id() + " was rolled back";
                 }
             }
         }
@@ -891,10 +889,8 @@ public final class TxnManager {
         }
         for (Op op : ops) {
             LockKey key = new LockKey(op.dbId(), op.key());
-            for (Txn.Range r : ranges) {
-                if (r.contains(key)) {
-                    return key;
-                }
+            if (inAnyOf(ranges, key)) {
+                return key;
             }
         }
         return null;
@@ -908,14 +904,21 @@ public final class TxnManager {
         for (Integer db : writes.databases()) {
             for (byte[] k : writes.forDatabase(db).keySet()) {
                 LockKey key = new LockKey(db, k);
-                for (Txn.Range r : ranges) {
-                    if (r.contains(key)) {
-                        return key;
-                    }
+                if (inAnyOf(ranges, key)) {
+                    return key;
                 }
             }
         }
         return null;
+    }
+
+    private static boolean inAnyOf(List<Txn.Range> ranges, LockKey key) {
+        for (Txn.Range r : ranges) {
+            if (r.contains(key)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
