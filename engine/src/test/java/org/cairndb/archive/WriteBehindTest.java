@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import org.cairndb.io.ForwardingFileIO;
-import org.cairndb.io.ForwardingStorageFile;
+import org.cairndb.io.CountingFileIO;
+import org.cairndb.io.FaultInjectingFileIO;
 import org.cairndb.io.NioFileIO;
-import org.cairndb.io.StorageFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,47 +24,6 @@ class WriteBehindTest {
 
     @TempDir
     Path tmp;
-
-    /** Counts the forces of files whose name ends in ".copying" and the most bytes written to one not yet forced. */
-    private static final class Watching extends ForwardingFileIO {
-        final AtomicInteger forces = new AtomicInteger();
-        final AtomicLong mostUnforced = new AtomicLong();
-        volatile IOException failForce;
-
-        Watching() {
-            super(NioFileIO.INSTANCE);
-        }
-
-        @Override
-        public StorageFile open(Path path, boolean write, boolean create) throws IOException {
-            StorageFile f = super.open(path, write, create);
-            if (!path.getFileName().toString().endsWith(".copying")) {
-                return f;
-            }
-            AtomicLong written = new AtomicLong();
-            AtomicLong forced = new AtomicLong();
-            return new ForwardingStorageFile(f) {
-                @Override
-                public void write(ByteBuffer src, long position) throws IOException {
-                    int n = src.remaining();
-                    super.write(src, position);
-                    long unforced = written.addAndGet(n) - forced.get();
-                    mostUnforced.accumulateAndGet(unforced, Math::max);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    if (failForce != null) {
-                        throw failForce;
-                    }
-                    long upTo = written.get();
-                    super.force(metadata);
-                    forced.accumulateAndGet(upTo, Math::max);
-                    forces.incrementAndGet();
-                }
-            };
-        }
-    }
 
     private Path source(long bytes) throws IOException {
         Path p = tmp.resolve("source");
@@ -88,21 +43,21 @@ class WriteBehindTest {
         long size = 2 * WriteBehind.STEP + 12_345;
         Path from = source(size);
         Path to = tmp.resolve("copy");
-        Watching io = new Watching();
+        CountingFileIO io = CountingFileIO.ofNamesEndingWith(".copying");
 
         assertEquals(size, SegmentCopier.copyReplacing(io, from, to, null));
 
         assertEquals(-1, Files.mismatch(from, to));
         assertTrue(io.forces.get() >= 3, "forces of the copy: " + io.forces.get());
         // At most the step being written and the one being forced (plus one read's chunk) wait for the disk.
-        assertTrue(io.mostUnforced.get() <= 2 * WriteBehind.STEP + (1 << 20),
-                "bytes of the copy written and not yet forced, at most: " + io.mostUnforced.get());
+        assertTrue(io.mostUnforcedBytes.get() <= 2 * WriteBehind.STEP + (1 << 20),
+                "bytes of the copy written and not yet forced, at most: " + io.mostUnforcedBytes.get());
     }
 
     @Test
     void aSmallCopyIsForcedOnceAtItsEnd() throws Exception {
         Path from = source(WriteBehind.STEP / 4);
-        Watching io = new Watching();
+        CountingFileIO io = CountingFileIO.ofNamesEndingWith(".copying");
 
         SegmentCopier.copyReplacing(io, from, tmp.resolve("copy"), null);
 
@@ -113,14 +68,16 @@ class WriteBehindTest {
     void aForceFailingBehindTheCopyStopsItAndLeavesNoPartOfIt() throws Exception {
         Path from = source(WriteBehind.STEP + 1);
         Path to = tmp.resolve("copy");
-        Watching io = new Watching();
-        io.failForce = new IOException("No space left on device");
+        Path copying = tmp.resolve("copy.copying");
+        FaultInjectingFileIO io = new FaultInjectingFileIO(NioFileIO.INSTANCE, tmp.resolve("scratch"), 1)
+                .failForce(1, copying::equals, true); // the first is the one behind the copy
 
         IOException e = assertThrows(IOException.class, () -> SegmentCopier.copyReplacing(io, from, to, null));
 
-        assertEquals("No space left on device", e.getMessage());
+        // The background force's own error, as a force in the copying thread would have thrown it.
+        assertEquals("Input/output error (simulated: force of " + copying + " failed)", e.getMessage());
         assertFalse(Files.exists(to), "the copy's final name");
-        assertFalse(Files.exists(tmp.resolve("copy.copying")), "the copy's temporary name");
+        assertFalse(Files.exists(copying), "the copy's temporary name");
         assertTrue(Files.exists(from));
     }
 }
